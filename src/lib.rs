@@ -1,0 +1,4 @@
+//! mark-lint: a linter for Chinese state-secret markings (国家秘密标志).
+
+pub mod marking;
+pub mod regime;

@@ -1,0 +1,308 @@
+use super::*;
+
+/// A compact, readable summary of what a line parses to.
+fn show_opts(line: &str, opts: ParseOptions) -> String {
+    let r = Regime::builtin();
+    let Some(info) = parse_line(&r, line, opts) else {
+        return "-".into();
+    };
+    let mut out = String::new();
+    if info.copy_number {
+        out.push_str("份号 ");
+    }
+    if let Some(u) = &info.urgency {
+        out.push_str(&format!("{u} "));
+    }
+    let mark = |kind: &str, m: &Mark| {
+        let mut s = format!(
+            "{kind} {} {}",
+            r.levels[m.level].name,
+            match &m.term {
+                Term::None => "-".to_string(),
+                Term::Duration(_) => format!("dur:{}", m.term_text()),
+                Term::Date(_) => format!("date:{}", m.term_text()),
+                Term::Condition(c) => format!("cond:{c}"),
+                Term::Indefinite(w) => format!("indef:{w}"),
+            }
+        );
+        if !m.problems.is_empty() {
+            let p: Vec<_> = m.problems.iter().map(|p| p.key()).collect();
+            s.push_str(&format!(" [{}]", p.join(",")));
+        }
+        if let Some(f) = &m.fix {
+            s.push_str(&format!(" fix={f}"));
+        }
+        if m.legacy_bare {
+            s.push_str(" legacy");
+        }
+        s
+    };
+    out.push_str(&match &info.kind {
+        LineKind::Banner(m) => mark("banner", m),
+        LineKind::Candidate(m) => mark("candidate", m),
+        LineKind::Change(m) => mark("change", m),
+        LineKind::NonSecretStar { designation, .. } => format!("non-secret {designation}"),
+        LineKind::Label { level, term, .. } => format!(
+            "label {} {}",
+            level.map_or("-".to_string(), |l| r.levels[l].name.clone()),
+            term.as_ref().map_or("-".to_string(), term_text)
+        ),
+        LineKind::Declassified { date } => {
+            format!("declassified {}", date.map_or("-".to_string(), |d| d.to_string()))
+        }
+        LineKind::PublicDeclaration(d) => format!("public {d}"),
+        LineKind::Attachment => "attachment".into(),
+        LineKind::Date(d) => format!("date {d}"),
+        LineKind::CopyNumber => "copy-number".into(),
+    });
+    out.trim().to_string()
+}
+
+fn show(line: &str) -> String {
+    show_opts(line, ParseOptions::new())
+}
+
+fn check(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (line, want) in cases {
+        let got = show(line);
+        if got != *want {
+            failures.push(format!("{line:?}\n   want: {want}\n    got: {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn lawful_banner_marks() {
+    check(&[
+        ("机密★10年", "banner 机密 dur:10年"),
+        ("秘密★6个月", "banner 秘密 dur:6个月"),
+        ("秘密★6月", "banner 秘密 dur:6个月"),
+        ("秘密★1年6个月", "banner 秘密 dur:1年6个月"),
+        ("秘密★30日", "banner 秘密 dur:30日"),
+        ("秘密★90天", "banner 秘密 dur:90日"),
+        ("绝密★2040年12月31日", "banner 绝密 date:2040年12月31日"),
+        ("机密★2031年6月前", "banner 机密 date:2031年6月前"),
+        ("机密★2031年6月", "banner 机密 date:2031年6月"),
+        ("机密★2030-12-31", "banner 机密 date:2030年12月31日"),
+        ("机密★解密条件：工程竣工验收后", "banner 机密 cond:解密条件：工程竣工验收后"),
+        ("绝密★启用前", "banner 绝密 cond:启用前"),
+        ("机密★会议开始前", "banner 机密 cond:会议开始前"),
+        ("绝密★长期", "banner 绝密 indef:长期"),
+        ("秘密★永久", "banner 秘密 indef:永久"),
+        ("机密★", "banner 机密 -"),
+        ("  机密★10年  ", "banner 机密 dur:10年"),
+        ("【机密★10年】", "banner 机密 dur:10年"),
+        ("（机密★10年）", "banner 机密 dur:10年"),
+        ("密级：机密★5年", "banner 机密 dur:5年"),
+        ("密级: 秘密★1年", "banner 秘密 dur:1年"),
+        ("000001 机密★5年 特急", "份号 特急 banner 机密 dur:5年"),
+        ("特急 机密★5年", "特急 banner 机密 dur:5年"),
+        ("机密★5年 000123", "份号 banner 机密 dur:5年"),
+    ]);
+}
+
+#[test]
+fn malformed_with_star() {
+    check(&[
+        ("机密★十年", "banner 机密 dur:10年 [chinese-numerals] fix=机密★10年"),
+        ("秘密★一年", "banner 秘密 dur:1年 [chinese-numerals] fix=秘密★1年"),
+        ("机密★１０年", "banner 机密 dur:10年 [full-width-digits] fix=机密★10年"),
+        ("机密 ★ 10 年", "banner 机密 dur:10年 [spacing] fix=机密★10年"),
+        ("秘密★3 年", "banner 秘密 dur:3年 [spacing] fix=秘密★3年"),
+        ("极密★5年", "banner 机密 dur:5年 [misspelt-level]"),
+        ("秘密级★5年", "banner 秘密 dur:5年 [level-suffix] fix=秘密★5年"),
+        ("机密★10年年", "banner 机密 dur:10年 [doubled-unit] fix=机密★10年"),
+        ("绝密★(30年)", "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年"),
+        ("绝密★（30年）", "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年"),
+        ("★机密 10年", "banner 机密 dur:10年 [star-before-level] fix=机密★10年"),
+        ("絕密★5年", "banner 绝密 dur:5年 [traditional-level] fix=绝密★5年"),
+        ("機密★5年", "banner 机密 dur:5年 [traditional-level] fix=机密★5年"),
+        ("秘密★1年半", "banner 秘密 cond:1年半 [bad-term]"),
+        ("机密★2030年13月1日", "banner 机密 cond:2030年13月1日 [bad-date]"),
+        ("秘密★1年6月", "banner 秘密 dur:1年6个月 [bad-term]"),
+        ("机密★解密条件：", "banner 机密 cond:解密条件： [bad-term]"),
+    ]);
+}
+
+#[test]
+fn malformed_candidates_without_star() {
+    check(&[
+        ("机密☆10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
+        ("机密*10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
+        ("机密＊10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
+        ("机密·10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
+        ("机密 10年", "candidate 机密 dur:10年 [missing-star] fix=机密★10年"),
+        ("机密10年", "candidate 机密 dur:10年 [missing-star] fix=机密★10年"),
+        ("机密(10年)", "candidate 机密 dur:10年 [missing-star,bracketed-term] fix=机密★10年"),
+        ("机密", "candidate 机密 - [missing-star]"),
+        ("【机密】", "candidate 机密 - [missing-star]"),
+        ("机　密", "candidate 机密 - [missing-star,spacing]"),
+        ("机密⭐5年", "candidate 机密 dur:5年 [wrong-star] fix=机密★5年"),
+        ("绝密☆启用前", "candidate 绝密 cond:启用前 [wrong-star] fix=绝密★启用前"),
+    ]);
+}
+
+#[test]
+fn mentions_and_non_marks() {
+    check(&[
+        ("绝密级国家秘密是最重要的国家秘密", "-"),
+        ("国家秘密标志形式为“密级★保密期限”", "-"),
+        ("密级★保密期限", "-"),
+        ("（二）涉及机密级以上军事秘密的案件；", "-"),
+        ("讨论：如何判断文件是否属于机密级？", "-"),
+        ("秘密武器", "-"),
+        ("工作秘密", "-"),
+        ("机密文件管理办法", "-"),
+        ("秘密★★", "-"),
+        ("秘密★★★", "-"),
+        ("★1年保証", "-"),
+        ("★★★★☆", "-"),
+        ("内部资料 注意保存", "-"),
+        ("机密★10年的文件，应当妥善保管。", "-"),
+        ("这份文件标注了机密★10年", "-"),
+        ("", "-"),
+        ("   ", "-"),
+    ]);
+}
+
+#[test]
+fn non_secret_designations_with_star() {
+    check(&[
+        ("工作秘密★1年", "non-secret 工作秘密"),
+        ("内部★", "non-secret 内部"),
+        ("内部资料★5年", "non-secret 内部资料"),
+        ("商业秘密★3年", "non-secret 商业秘密"),
+        ("【内部】★", "non-secret 内部"),
+    ]);
+}
+
+#[test]
+fn other_line_kinds() {
+    check(&[
+        ("000001", "份号 copy-number"),
+        ("特急", "特急 copy-number"),
+        ("2020年3月5日", "date 2020-03-05"),
+        ("2024 年 8 月 10 日", "date 2024-08-10"),
+        ("二〇二〇年三月五日", "date 2020-03-05"),
+        ("二○二○年十二月三十一日", "date 2020-12-31"),
+        ("2020-03-05", "date 2020-03-05"),
+        ("2020年2月30日", "-"),
+        ("2024 年 8 月 10 日 印", "-"),
+        ("（此件公开发布）", "public （此件公开发布）"),
+        ("（此件主动公开）", "public （此件主动公开）"),
+        ("附注：（此件公开发布）", "public （此件公开发布）"),
+        ("附件", "attachment"),
+        ("附件1", "attachment"),
+        ("附件：1.实施方案", "attachment"),
+        ("解密", "declassified -"),
+        ("已解密", "declassified -"),
+        ("解密日期：2024年1月1日", "declassified 2024-01-01"),
+        ("已于2024年1月1日解密", "declassified 2024-01-01"),
+        ("变更为：秘密★2年", "change 秘密 dur:2年"),
+        ("密级：机密", "label 机密 -"),
+        ("密级: 秘密级", "label 秘密 -"),
+        ("保密期限：5年", "label - 5年"),
+        ("密级：机密 保密期限：5年", "label 机密 5年"),
+        ("密级：公开", "-"),
+    ]);
+}
+
+#[test]
+fn legacy_documents_accept_a_bare_level() {
+    let legacy = ParseOptions {
+        legacy: true,
+        ..ParseOptions::new()
+    };
+    assert_eq!(show_opts("机　密", legacy), "banner 机密 - legacy");
+    assert_eq!(show_opts("        秘密", legacy), "banner 秘密 - legacy");
+    assert_eq!(show_opts("机密★10年", legacy), "banner 机密 dur:10年");
+}
+
+#[test]
+fn extracted_text_spacing_is_not_a_problem() {
+    let pdf = ParseOptions {
+        extracted: true,
+        ..ParseOptions::new()
+    };
+    assert_eq!(show_opts("绝密 ★ 启用前", pdf), "banner 绝密 cond:启用前");
+    assert_eq!(show_opts("秘密★3 年", pdf), "banner 秘密 dur:3年");
+}
+
+#[test]
+fn spans_point_at_the_mark() {
+    let r = Regime::builtin();
+    let line = "000001  机密★5年  特急";
+    let info = parse_line(&r, line, ParseOptions::new()).unwrap();
+    let LineKind::Banner(m) = info.kind else {
+        panic!("not a banner")
+    };
+    assert_eq!(&line[m.span.clone()], "机密★5年");
+    let line = "  密级：机密★5年";
+    let LineKind::Banner(m) = parse_line(&r, line, ParseOptions::new()).unwrap().kind else {
+        panic!("not a banner")
+    };
+    assert_eq!(&line[m.span.clone()], "机密★5年");
+}
+
+#[test]
+fn chinese_numbers() {
+    assert_eq!(cn_number("十"), Some(10));
+    assert_eq!(cn_number("十五"), Some(15));
+    assert_eq!(cn_number("二十"), Some(20));
+    assert_eq!(cn_number("三十一"), Some(31));
+    assert_eq!(cn_number("二〇四〇"), Some(2040));
+    assert_eq!(cn_number("一百"), Some(100));
+    assert_eq!(cn_number("两"), Some(2));
+    assert_eq!(cn_number("二二十"), None);
+    assert_eq!(cn_number(""), None);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mark_alphabet() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "机", "密", "绝", "秘", "★", "☆", "*", "年", "月", "日", "个", "天", "前", "1", "0", "９",
+            "十", "〇", "：", ":", "（", "）", "(", ")", "【", "】", " ", "\u{3000}", "级", "解",
+            "条件", "长期", "工作", "内部", "附件", "-", "000001", "特急", "密级", "保密期限",
+            "变更为", "已", "于", "\u{feff}", "é", "\u{10ffff}",
+        ]);
+        prop::collection::vec(pieces, 0..16).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn never_panics_on_any_string(s in "\\PC{0,80}") {
+            let r = Regime::builtin();
+            let _ = parse_line(&r, &s, ParseOptions::new());
+            let _ = parse_date(&s);
+        }
+
+        #[test]
+        fn never_panics_on_mark_like_strings(s in mark_alphabet(), legacy: bool, extracted: bool) {
+            let r = Regime::builtin();
+            let opts = ParseOptions { legacy, extracted, ..ParseOptions::new() };
+            if let Some(info) = parse_line(&r, &s, opts) {
+                match info.kind {
+                    LineKind::Banner(m) | LineKind::Candidate(m) | LineKind::Change(m) => {
+                        // Spans are valid, and fixes parse back as clean marks.
+                        prop_assert!(s.get(m.span.clone()).is_some());
+                        if let Some(fix) = m.fix {
+                            let again = parse_line(&r, &fix, ParseOptions::new());
+                            match again.map(|i| i.kind) {
+                                Some(LineKind::Banner(f)) => prop_assert!(f.problems.is_empty(), "fix {fix} of {s}"),
+                                other => prop_assert!(false, "fix {fix} of {s} parses as {other:?}"),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The regime: levels, maximum terms, the star and every other jurisdiction-specific
+//! word, loaded from a YAML file (`rules/regime-cn.yaml` is built in).
+//! Nothing here knows about documents; the parser and the rules read it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
+use serde::Deserialize;
+
+/// The built-in Chinese regime.
+pub const BUILTIN_REGIME: &str = include_str!("../rules/regime-cn.yaml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRegime {
+    name: String,
+    title: String,
+    star: String,
+    wrong_stars: Vec<String>,
+    levels: Vec<RawLevel>,
+    non_secret: Vec<String>,
+    urgency: Vec<String>,
+    indefinite: Vec<String>,
+    level_labels: Vec<String>,
+    term_labels: Vec<String>,
+    copy_number: String,
+    public_declarations: Vec<String>,
+    first_page_lines: usize,
+    legacy_before: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLevel {
+    name: String,
+    rank: u8,
+    max_years: u32,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    traditional: Vec<String>,
+    #[serde(default)]
+    misspellings: Vec<String>,
+}
+
+/// One classification level.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub name: String,
+    pub rank: u8,
+    pub max_years: u32,
+}
+
+/// How a written level word relates to the lawful one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelForm {
+    Exact,
+    /// `机密级`: the level with a `级` suffix.
+    Suffixed,
+    /// `機密`: traditional characters.
+    Traditional,
+    /// `极密`: a misspelling.
+    Misspelt,
+}
+
+/// The compiled regime.
+#[derive(Debug, Clone)]
+pub struct Regime {
+    pub name: String,
+    pub title: String,
+    pub star: char,
+    pub wrong_stars: Vec<char>,
+    pub levels: Vec<Level>,
+    /// Every written form of every level, longest first: (form, level index, kind).
+    pub level_words: Vec<(String, usize, LevelForm)>,
+    pub non_secret: Vec<String>,
+    pub urgency: Vec<String>,
+    pub indefinite: Vec<String>,
+    pub level_labels: Vec<String>,
+    pub term_labels: Vec<String>,
+    pub copy_number_len: usize,
+    pub public_declarations: Vec<String>,
+    pub first_page_lines: usize,
+    pub legacy_before: Date,
+    /// First UTF-8 bytes worth a closer look: the star and the first char of level words.
+    pub trigger_chars: Vec<char>,
+}
+
+impl Regime {
+    /// The built-in regime; it is tested, so failure here is a build defect.
+    pub fn builtin() -> Regime {
+        Regime::parse(BUILTIN_REGIME, "rules/regime-cn.yaml").expect("built-in regime is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Regime> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read regime file {}", path.display()))?;
+        Regime::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Regime> {
+        let raw: RawRegime = serde_yaml::from_str(text).map_err(|e| {
+            let loc = e
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
+            anyhow::anyhow!("{origin}{loc}: {e}")
+        })?;
+        let mut star_chars = raw.star.chars();
+        let star = match (star_chars.next(), star_chars.next()) {
+            (Some(c), None) => c,
+            _ => bail!("{origin}: key `star`: must be exactly one character"),
+        };
+        let mut wrong_stars = Vec::new();
+        for s in &raw.wrong_stars {
+            let mut it = s.chars();
+            match (it.next(), it.next()) {
+                (Some(c), None) => wrong_stars.push(c),
+                _ => bail!("{origin}: key `wrong-stars`: `{s}` must be one character"),
+            }
+        }
+        if raw.levels.is_empty() {
+            bail!("{origin}: key `levels`: at least one level is required");
+        }
+        // Only the fixed-width digit form is supported; say so instead of ignoring it.
+        let copy_number_len = raw
+            .copy_number
+            .strip_prefix("^[0-9]{")
+            .and_then(|r| r.strip_suffix("}$"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .with_context(|| format!("{origin}: key `copy-number`: only `^[0-9]{{N}}$` is supported"))?;
+        let legacy_before: Date = raw
+            .legacy_before
+            .parse()
+            .with_context(|| format!("{origin}: key `legacy-before`: not a date"))?;
+        let mut levels = Vec::new();
+        let mut level_words = Vec::new();
+        for (i, l) in raw.levels.iter().enumerate() {
+            levels.push(Level {
+                name: l.name.clone(),
+                rank: l.rank,
+                max_years: l.max_years,
+            });
+            level_words.push((l.name.clone(), i, LevelForm::Exact));
+            for a in &l.aliases {
+                level_words.push((a.clone(), i, LevelForm::Suffixed));
+            }
+            for a in &l.traditional {
+                level_words.push((a.clone(), i, LevelForm::Traditional));
+            }
+            for a in &l.misspellings {
+                level_words.push((a.clone(), i, LevelForm::Misspelt));
+            }
+        }
+        level_words.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        let mut trigger_chars: Vec<char> = level_words
+            .iter()
+            .filter_map(|(w, _, _)| w.chars().next())
+            .collect();
+        trigger_chars.push(star);
+        trigger_chars.extend(wrong_stars.iter().copied());
+        trigger_chars.sort_unstable();
+        trigger_chars.dedup();
+        Ok(Regime {
+            name: raw.name,
+            title: raw.title,
+            star,
+            wrong_stars,
+            levels,
+            level_words,
+            non_secret: raw.non_secret,
+            urgency: raw.urgency,
+            indefinite: raw.indefinite,
+            level_labels: raw.level_labels,
+            term_labels: raw.term_labels,
+            copy_number_len,
+            public_declarations: raw.public_declarations,
+            first_page_lines: raw.first_page_lines,
+            legacy_before,
+            trigger_chars,
+        })
+    }
+
+    /// The level word at the start of `s`, if any: (level index, form, byte length).
+    pub fn level_prefix(&self, s: &str) -> Option<(usize, LevelForm, usize)> {
+        self.level_words
+            .iter()
+            .find(|(w, _, _)| s.starts_with(w.as_str()))
+            .map(|(w, i, f)| (*i, *f, w.len()))
+    }
+
+    /// The exact level named `s` (lawful spelling, or with `级`).
+    pub fn level_named(&self, s: &str) -> Option<usize> {
+        self.level_words
+            .iter()
+            .find(|(w, _, f)| w == s && matches!(f, LevelForm::Exact | LevelForm::Suffixed))
+            .map(|(_, i, _)| *i)
+    }
+
+    pub fn is_wrong_star(&self, c: char) -> bool {
+        self.wrong_stars.contains(&c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_regime_loads() {
+        let r = Regime::builtin();
+        assert_eq!(r.levels.len(), 3);
+        assert_eq!(r.star, '★');
+        assert_eq!(r.level_prefix("机密级★5年"), Some((1, LevelForm::Suffixed, 9)));
+        assert_eq!(r.level_prefix("机密★5年"), Some((1, LevelForm::Exact, 6)));
+        assert_eq!(r.level_prefix("絕密★"), Some((0, LevelForm::Traditional, 6)));
+        assert_eq!(r.level_prefix("极密"), Some((1, LevelForm::Misspelt, 6)));
+        assert_eq!(r.level_prefix("工作秘密"), None);
+        assert_eq!(r.copy_number_len, 6);
+    }
+
+    #[test]
+    fn bad_regime_names_the_key() {
+        let bad = BUILTIN_REGIME.replace("star: \"★\"", "star: \"★★\"");
+        let err = Regime::parse(&bad, "x.yaml").unwrap_err().to_string();
+        assert!(err.contains("`star`"), "{err}");
+        let bad = BUILTIN_REGIME.replace("first-page-lines", "first-page-linez");
+        let err = Regime::parse(&bad, "x.yaml").unwrap_err().to_string();
+        assert!(err.contains("x.yaml:") && err.contains("first-page-linez"), "{err}");
+    }
+}
