@@ -2,3 +2,5 @@
 
 pub mod marking;
 pub mod regime;
+pub mod extract;
+pub mod term;
