@@ -3,4 +3,5 @@
 pub mod marking;
 pub mod regime;
 pub mod extract;
+pub mod scan;
 pub mod term;

@@ -551,6 +551,13 @@ static DECLASSIFIED: LazyLock<Regex> = LazyLock::new(|| {
 static CHANGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:已)?变更(?:为|后)?[：:]?\s*(?P<m>.+)$").unwrap());
 
+/// Parse a term written on its own (front matter `保密期限: 5年`).
+pub fn parse_term_text(regime: &Regime, s: &str) -> (Term, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let term = parse_term(regime, s, ParseOptions::new(), &mut problems);
+    (term, problems)
+}
+
 /// Does `s` begin like a duration: digits of any width or Chinese numerals, then a unit?
 pub fn begins_like_duration(s: &str) -> bool {
     DURATION_LIKE.is_match(s)
