@@ -1,7 +1,564 @@
 //! mark-lint: a linter for Chinese state-secret markings (国家秘密标志).
+//!
+//! Data flows one way: paths → walk → extract → scan (the marking parser) → rules →
+//! sorted diagnostics → report. `run` wires it together for the command line; nothing
+//! below `report` prints.
 
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod extract;
 pub mod marking;
 pub mod regime;
-pub mod extract;
+pub mod report;
+pub mod rules;
 pub mod scan;
 pub mod term;
+pub mod walk;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use cli::{CheckArgs, Cli, Command, Format, LangArg};
+use config::{ConfigFile, FailOn, PathGlobs, SeverityOverride};
+use diagnostic::{Diagnostic, Lang, Severity};
+use extract::{Document, Extracted, Flavour};
+use regime::Regime;
+use rules::check::{CheckContext, check_document, unreadable};
+use rules::{Registry, Rule};
+
+/// Exit codes: nothing at or above fail-on / findings / failure.
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_FAILURE: i32 = 2;
+
+/// The date rule examples are checked against, so they never depend on today.
+pub const EXAMPLE_TODAY: Date = Date::constant(2026, 11, 27);
+
+/// Run the command line; returns the exit code. Errors are failures (exit 2).
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
+    match cli.command {
+        Some(Command::Check(args)) => check(args, out),
+        None => check(cli.check, out),
+        Some(Command::Rules(args)) => {
+            let (registry, _) = load_for(args.config.as_deref())?;
+            let lang = pick_lang(args.lang, None);
+            list_rules(&registry, args.format, lang, out)?;
+            Ok(EXIT_CLEAN)
+        }
+        Some(Command::Explain(args)) => {
+            let (registry, _) = load_for(args.config.as_deref())?;
+            let rule = registry
+                .find(&args.code)
+                .ok_or_else(|| anyhow!("unknown rule `{}`; `mark-lint rules` lists them", args.code))?;
+            explain(rule, pick_lang(args.lang, None), out)?;
+            Ok(EXIT_CLEAN)
+        }
+        Some(Command::TestRules(args)) => test_rules_command(args, out),
+    }
+}
+
+fn pick_lang(arg: Option<LangArg>, config: Option<Lang>) -> Lang {
+    match arg {
+        Some(LangArg::Zh) => Lang::Zh,
+        Some(LangArg::En) => Lang::En,
+        None => config.unwrap_or_else(config::lang_from_env),
+    }
+}
+
+/// The registry with the rule files of `config` (explicit, or discovered from `.`).
+fn load_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
+    let file = match config {
+        Some(p) => Some(ConfigFile::load(p)?),
+        None => ConfigFile::discover(Path::new("."))?,
+    };
+    let rule_files = match &file {
+        Some(f) => expand_rule_paths(f)?,
+        None => Vec::new(),
+    };
+    let registry = Registry::load(&rule_files).map_err(rule_errors)?;
+    Ok((registry, file))
+}
+
+fn rule_errors(errors: Vec<rules::RuleError>) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    anyhow!("{} error(s) in rule files:\n{}", errors.len(), lines.join("\n"))
+}
+
+/// Config `rules:` entries: files, folders (every .yaml/.yml below) or globs.
+fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in file.raw.rules.iter().flatten() {
+        let path = file.dir.join(entry);
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&path)
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else if entry.contains(['*', '?', '[']) {
+            let glob = globset::Glob::new(entry)
+                .map_err(|e| file.key_error("rules", format!("bad glob `{entry}`: {}", e.kind())))?
+                .compile_matcher();
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&file.dir)
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_file())
+                .filter(|e| e.path().strip_prefix(&file.dir).is_ok_and(|rel| glob.is_match(rel)))
+                .map(|e| e.into_path())
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else if path.is_file() {
+            out.push(path);
+        } else {
+            return Err(file.key_error("rules", format!("no rule file or folder `{entry}`")));
+        }
+    }
+    Ok(out)
+}
+
+/// Everything one group of paths (sharing a config) is checked with.
+struct Settings {
+    regime: Regime,
+    rules: Vec<Rule>,
+    unreadable: Option<Rule>,
+    today: Date,
+    lang: Lang,
+    fail_on: FailOn,
+    window: i64,
+    exclude: Option<PathGlobs>,
+    public: Option<PathGlobs>,
+    rule_dirs: Vec<PathBuf>,
+    max_bytes: u64,
+}
+
+fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
+    let raw = file.map(|f| f.raw.clone()).unwrap_or_default();
+    let key_err = |key: &str, msg: String| match file {
+        Some(f) => f.key_error(key, msg),
+        None => anyhow!("{msg}"),
+    };
+    let rule_files = match file {
+        Some(f) => expand_rule_paths(f)?,
+        None => Vec::new(),
+    };
+    let registry = Registry::load(&rule_files).map_err(rule_errors)?;
+    let regime = match (&raw.regime, file) {
+        (Some(p), Some(f)) => Regime::load(&f.dir.join(p)).map_err(|e| f.key_error("regime", e))?,
+        _ => Regime::builtin(),
+    };
+    let today = match (&args.today, &raw.today) {
+        (Some(t), _) => config::parse_today(t).context("--today")?,
+        (None, Some(t)) => config::parse_today(t).map_err(|e| key_err("today", e.to_string()))?,
+        (None, None) => jiff::ZonedDateTime::now().date(),
+    };
+    let lang = pick_lang(args.lang, raw.lang);
+    let fail_on = args.fail_on.or(raw.fail_on).unwrap_or(FailOn::Error);
+    let window = i64::from(raw.expiring_within_days.unwrap_or(90));
+
+    let resolve = |keys: &[String], what: &str, from_cli: bool| -> Result<Vec<String>> {
+        let mut codes = Vec::new();
+        for k in keys {
+            let found = registry.matching(k);
+            if found.is_empty() {
+                let msg = format!("unknown rule `{k}` in {what}; `mark-lint rules` lists them");
+                return Err(if from_cli { anyhow!(msg) } else { key_err(what, msg) });
+            }
+            codes.extend(found.iter().map(|r| r.code.clone()));
+        }
+        Ok(codes)
+    };
+    let select_cli = resolve(&args.select, "--select", true)?;
+    let select_cfg = resolve(raw.select.as_deref().unwrap_or(&[]), "select", false)?;
+    let ignore_cli = resolve(&args.ignore, "--ignore", true)?;
+    let ignore_cfg = resolve(raw.ignore.as_deref().unwrap_or(&[]), "ignore", false)?;
+    let select = if args.select.is_empty() { select_cfg } else { select_cli };
+    let mut overrides: BTreeMap<String, SeverityOverride> = BTreeMap::new();
+    for (k, v) in raw.severity.iter().flatten() {
+        for code in resolve(std::slice::from_ref(k), "severity", false)? {
+            overrides.insert(code, *v);
+        }
+    }
+    let mut rules = Vec::new();
+    let mut unreadable_rule = None;
+    for rule in &registry.rules {
+        let selected = if select.is_empty() {
+            rule.enabled
+        } else {
+            select.contains(&rule.code)
+        };
+        if !selected || ignore_cli.contains(&rule.code) || ignore_cfg.contains(&rule.code) {
+            continue;
+        }
+        let mut rule = rule.clone();
+        match overrides.get(&rule.code) {
+            Some(SeverityOverride::Off) => continue,
+            Some(SeverityOverride::Error) => rule.severity = Severity::Error,
+            Some(SeverityOverride::Warning) => rule.severity = Severity::Warning,
+            Some(SeverityOverride::Info) => rule.severity = Severity::Info,
+            None => {}
+        }
+        if matches!(rule.kind, rules::Kind::UnreadableFile) {
+            unreadable_rule = Some(rule);
+        } else {
+            rules.push(rule);
+        }
+    }
+    let globs = |key: &str, list: &Option<Vec<String>>| -> Result<Option<PathGlobs>> {
+        match (file, list) {
+            (Some(f), Some(l)) if !l.is_empty() => Ok(Some(PathGlobs::new(f, key, l)?)),
+            _ => Ok(None),
+        }
+    };
+    let rule_dirs = rule_files
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    Ok(Settings {
+        regime,
+        rules,
+        unreadable: unreadable_rule,
+        today,
+        lang,
+        fail_on,
+        window,
+        exclude: globs("exclude", &raw.exclude)?,
+        public: globs("public-paths", &raw.public_paths)?,
+        rule_dirs,
+        max_bytes: raw.max_file_size_mb.unwrap_or(256).saturating_mul(1024 * 1024),
+    })
+}
+
+/// The result of checking one file.
+struct FileResult {
+    diags: Vec<Diagnostic>,
+    marked: bool,
+    document: bool,
+}
+
+fn check_file(s: &Settings, path: &Path) -> FileResult {
+    let shown = display_path(path);
+    let ctx = CheckContext {
+        regime: &s.regime,
+        today: s.today,
+        expiring_within_days: s.window,
+        lang: s.lang,
+        public_path: s.public.as_ref().is_some_and(|g| g.is_match(path)),
+    };
+    match extract::extract(path, s.max_bytes) {
+        Ok(Extracted::Doc(doc)) => {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let (diags, marked) = lint_document(&s.rules, &ctx, &shown, name, &doc);
+            FileResult {
+                diags,
+                marked,
+                document: true,
+            }
+        }
+        Ok(Extracted::Skip) => FileResult {
+            diags: Vec::new(),
+            marked: false,
+            document: false,
+        },
+        Err(e) => FileResult {
+            diags: s.unreadable.iter().map(|r| unreadable(r, &ctx, &shown, &e)).collect(),
+            marked: false,
+            document: true,
+        },
+    }
+}
+
+/// Scan and check one document; also says whether it is marked.
+pub fn lint_document(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+) -> (Vec<Diagnostic>, bool) {
+    let scan = scan::scan(ctx.regime, doc, file_name);
+    let diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    (diags, scan.is_marked())
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!("{}: no such file or folder", p.display());
+        }
+    }
+    // Each path is checked with the config found above it (or --config for all).
+    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    let explicit = match &args.config {
+        Some(c) => Some(ConfigFile::load(c)?),
+        None => None,
+    };
+    let mut configs: BTreeMap<Option<PathBuf>, Option<ConfigFile>> = BTreeMap::new();
+    for p in &paths {
+        let file = match &explicit {
+            Some(f) => Some(f.clone()),
+            None => ConfigFile::discover(p)?,
+        };
+        let key = file.as_ref().map(|f| f.path.clone());
+        configs.entry(key.clone()).or_insert(file);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(p.clone()),
+            None => groups.push((key, vec![p.clone()])),
+        }
+    }
+    let pool = match args.jobs {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+                .context("cannot start worker threads")?,
+        ),
+        None => None,
+    };
+    let mut diags = Vec::new();
+    let mut summary = report::Summary::default();
+    let mut first: Option<(Date, Lang, FailOn)> = None;
+    for (key, roots) in &groups {
+        let file = configs.get(key).and_then(|f| f.as_ref());
+        let s = settings(&args, file)?;
+        first.get_or_insert((s.today, s.lang, s.fail_on));
+        let opts = walk::WalkOptions {
+            exclude: s.exclude.as_ref(),
+            skip: &s.rule_dirs,
+        };
+        let mut files = Vec::new();
+        for root in roots {
+            let (found, errors) = walk::walk(root, &opts);
+            files.extend(found);
+            for e in errors {
+                if let Some(rule) = &s.unreadable {
+                    let ctx = CheckContext {
+                        regime: &s.regime,
+                        today: s.today,
+                        expiring_within_days: s.window,
+                        lang: s.lang,
+                        public_path: false,
+                    };
+                    let err = extract::ExtractError::Io(e.message.clone());
+                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &err));
+                }
+            }
+        }
+        files.sort();
+        files.dedup();
+        let work = || files.par_iter().map(|p| check_file(&s, p)).collect::<Vec<_>>();
+        let results = match &pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        };
+        for r in results {
+            summary.files += usize::from(r.document);
+            summary.marked += usize::from(r.marked);
+            diags.extend(r.diags);
+        }
+    }
+    diags.sort_by(|a, b| a.sort_key_cmp(b));
+    summary.count(&diags);
+    let (today, lang, fail_on) = first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error));
+    let opts = report::ReportOptions {
+        format: args.format.unwrap_or(Format::Human),
+        lang,
+        quiet: args.quiet,
+        snippets: !args.no_snippets,
+        today,
+    };
+    report::emit(out, &diags, &summary, &opts)?;
+    let failed = fail_on
+        .threshold()
+        .is_some_and(|t| diags.iter().any(|d| d.severity >= t));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Write) -> Result<()> {
+    if format == Format::Json {
+        let rows: Vec<serde_json::Value> = registry
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                    "enabled": r.enabled, "summary": r.summary.pick(lang),
+                    "law": r.article.law, "article": r.article.number,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for r in &registry.rules {
+        writeln!(
+            out,
+            "{:<6} {:<20} {:<8} {:<10} {}{}",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.article.number,
+            r.summary.pick(lang),
+            if r.enabled { "" } else { " (off by default)" }
+        )?;
+    }
+    Ok(())
+}
+
+fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
+    let zh = lang == Lang::Zh;
+    writeln!(out, "{} {} [{}]", rule.code, rule.name, rule.severity.as_str())?;
+    writeln!(out, "{}", rule.summary.pick(lang))?;
+    writeln!(out)?;
+    writeln!(out, "{}", if zh { "依据" } else { "Article" })?;
+    for a in std::iter::once(&rule.article).chain(&rule.see_also) {
+        writeln!(out, "  {} {}：{}", a.law, a.number, a.text.trim())?;
+    }
+    if let Some(help) = &rule.help {
+        writeln!(out)?;
+        writeln!(out, "{}", if zh { "说明" } else { "Help" })?;
+        writeln!(out, "  {}", help.pick(lang))?;
+    }
+    for (title_zh, title_en, list) in [
+        ("正确示例", "Valid examples", &rule.valid),
+        ("错误示例", "Invalid examples", &rule.invalid),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", if zh { title_zh } else { title_en })?;
+        for ex in list {
+            if let Some(name) = &ex.name {
+                writeln!(out, "  # {name}")?;
+            }
+            for line in ex.text.trim_end().lines() {
+                writeln!(out, "  | {line}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// A rule example that did not behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub code: String,
+    pub origin: String,
+    pub valid: bool,
+    pub index: usize,
+    pub found: Vec<String>,
+}
+
+/// Lint a rule example (text + file name) with every default rule, today fixed.
+pub fn lint_example(registry: &Registry, name: &str, text: &str) -> Vec<Diagnostic> {
+    let regime = Regime::builtin();
+    let ctx = CheckContext {
+        regime: &regime,
+        today: EXAMPLE_TODAY,
+        expiring_within_days: 90,
+        lang: Lang::En,
+        public_path: false,
+    };
+    let flavour = match Path::new(name).extension().and_then(|e| e.to_str()) {
+        Some("txt") => Flavour::Plain,
+        Some("html" | "htm") => Flavour::Html,
+        _ => Flavour::Markdown,
+    };
+    let doc = match flavour {
+        Flavour::Html => {
+            let (text, line_map) = extract::html::to_text(text);
+            Document {
+                line_map,
+                ..Document::plain(Flavour::Html, text)
+            }
+        }
+        f => Document::plain(f, text.to_string()),
+    };
+    let rules: Vec<Rule> = registry.rules.iter().filter(|r| r.enabled).cloned().collect();
+    lint_document(&rules, &ctx, name, name, &doc).0
+}
+
+/// Check every rule's examples: valid ones give no finding of that rule, invalid ones
+/// give at least one.
+pub fn test_rule_examples(registry: &Registry, only: Option<&[String]>) -> (usize, Vec<ExampleFailure>) {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for rule in &registry.rules {
+        if only.is_some_and(|o| !o.contains(&rule.origin)) {
+            continue;
+        }
+        for (valid, list) in [(true, &rule.valid), (false, &rule.invalid)] {
+            for (i, ex) in list.iter().enumerate() {
+                count += 1;
+                let name = ex.name.as_deref().unwrap_or("example.md");
+                let diags = lint_example(registry, name, &ex.text);
+                let hits = diags.iter().filter(|d| d.code == rule.code).count();
+                if (valid && hits > 0) || (!valid && hits == 0) {
+                    failures.push(ExampleFailure {
+                        code: rule.code.clone(),
+                        origin: rule.origin.clone(),
+                        valid,
+                        index: i + 1,
+                        found: diags.iter().map(|d| format!("{}:{} {}", d.line, d.code, d.message)).collect(),
+                    });
+                }
+            }
+        }
+    }
+    (count, failures)
+}
+
+fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i32> {
+    let file = match &args.config {
+        Some(p) => Some(ConfigFile::load(p)?),
+        None => ConfigFile::discover(Path::new("."))?,
+    };
+    let mut rule_files = match &file {
+        Some(f) => expand_rule_paths(f)?,
+        None => Vec::new(),
+    };
+    rule_files.extend(args.files.iter().cloned());
+    let registry = Registry::load(&rule_files).map_err(rule_errors)?;
+    let only: Option<Vec<String>> =
+        (!args.files.is_empty()).then(|| args.files.iter().map(|p| p.display().to_string()).collect());
+    let (count, failures) = test_rule_examples(&registry, only.as_deref());
+    for f in &failures {
+        writeln!(
+            out,
+            "FAIL {} ({}): {} example {} {}",
+            f.code,
+            f.origin,
+            if f.valid { "valid" } else { "invalid" },
+            f.index,
+            if f.valid { "gave a finding of this rule" } else { "gave no finding of this rule" }
+        )?;
+        for line in &f.found {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    writeln!(out, "{} passed, {} failed", count - failures.len(), failures.len())?;
+    Ok(if failures.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+}

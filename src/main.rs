@@ -1,1 +1,29 @@
-fn main(){}
+//! The `mark-lint` binary: parse arguments, run, map the outcome to an exit code.
+#![allow(clippy::print_stderr)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = mark_lint::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = mark_lint::run(cli, &mut out).and_then(|code| out.flush().map(|_| code).map_err(Into::into));
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            // A closed pipe (`mark-lint | head`) is not a failure.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let causes: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("mark-lint: error: {}", causes.join(": "));
+            ExitCode::from(mark_lint::EXIT_FAILURE as u8)
+        }
+    }
+}

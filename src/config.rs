@@ -1,0 +1,287 @@
+//! Configuration: `.mark-lint.yaml` found by walking up from a path (or `--config`),
+//! layered defaults < file < command line. Unknown keys and bad values are errors that
+//! name the file, line and key (exit 2).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use jiff::civil::Date;
+use serde::Deserialize;
+
+use crate::diagnostic::{Lang, Severity};
+
+pub const CONFIG_NAMES: [&str; 2] = [".mark-lint.yaml", ".mark-lint.yml"];
+
+/// The config file as written. Keys not implemented yet by a rule still parse, so a
+/// file written for the whole SPEC §4 is accepted.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawConfig {
+    pub system: Option<SystemKind>,
+    pub today: Option<String>,
+    pub lang: Option<Lang>,
+    pub expiring_within_days: Option<u32>,
+    pub fail_on: Option<FailOn>,
+    pub term_start: Option<String>,
+    pub authority: Option<String>,
+    pub classified_paths: Option<Vec<String>>,
+    pub public_paths: Option<Vec<String>>,
+    pub publish_paths: Option<Vec<String>>,
+    pub keywords: Option<Vec<RawKeyword>>,
+    pub rules: Option<Vec<String>>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub severity: Option<BTreeMap<String, SeverityOverride>>,
+    pub exclude: Option<Vec<String>>,
+    pub max_file_size_mb: Option<u64>,
+    pub regime: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemKind {
+    Classified,
+    Unclassified,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeyword {
+    pub pattern: String,
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityOverride {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+/// A parsed config file and where it lives (globs are relative to its folder).
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub raw: RawConfig,
+    pub source: String,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| anyhow!("{}: cannot read config: {}", path.display(), crate::extract::io_message(&e)))?;
+        let raw: RawConfig = if source.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_yaml::from_str(&source).map_err(|e| {
+                let loc = e
+                    .location()
+                    .map_or(String::new(), |l| format!(":{}:{}", l.line(), l.column()));
+                let msg = e.to_string();
+                let msg = msg.find(" at line ").map_or(msg.clone(), |i| msg[..i].to_string());
+                anyhow!("{}{loc}: {msg}", path.display())
+            })?
+        };
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            dir,
+            raw,
+            source,
+        })
+    }
+
+    /// An error about `key`, pointing at the line where it is written.
+    pub fn key_error(&self, key: &str, message: impl std::fmt::Display) -> anyhow::Error {
+        let (line, col) = self
+            .source
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| {
+                let t = l.trim_start();
+                let t = t.strip_prefix("- ").unwrap_or(t);
+                (t.starts_with(&format!("{key}:")) || t.starts_with(key))
+                    .then(|| (i + 1, l.len() - l.trim_start().len() + 1))
+            })
+            .unwrap_or((1, 1));
+        anyhow!("{}:{line}:{col}: key `{key}`: {message}", self.path.display())
+    }
+
+    /// The nearest config file at or above `start` (a file or folder).
+    pub fn discover(start: &Path) -> Result<Option<ConfigFile>> {
+        let abs = if start.is_absolute() {
+            start.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(start)
+        };
+        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        while let Some(d) = dir {
+            for name in CONFIG_NAMES {
+                let candidate = d.join(name);
+                if candidate.is_file() {
+                    // Keep the path relative when the user's path was relative.
+                    let shown = relative_to_cwd(&candidate);
+                    return ConfigFile::load(&shown).map(Some);
+                }
+            }
+            dir = d.parent();
+        }
+        Ok(None)
+    }
+}
+
+fn relative_to_cwd(p: &Path) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(cwd) => match p.strip_prefix(&cwd) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            _ => p.to_path_buf(),
+        },
+        Err(_) => p.to_path_buf(),
+    }
+}
+
+/// Globs relative to a config file's folder, matched against paths relative to it.
+#[derive(Debug, Clone)]
+pub struct PathGlobs {
+    base: PathBuf,
+    set: GlobSet,
+}
+
+impl PathGlobs {
+    pub fn new(file: &ConfigFile, key: &str, globs: &[String]) -> Result<PathGlobs> {
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            let glob = Glob::new(g).map_err(|e| file.key_error(key, format!("bad glob `{g}`: {}", e.kind())))?;
+            b.add(glob);
+            // `build/**` should also match `build` itself; `dir` all that is under it.
+            if !g.contains('*') {
+                b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| file.key_error(key, e))?);
+            }
+        }
+        let set = b.build().map_err(|e| file.key_error(key, e))?;
+        let base = std::fs::canonicalize(&file.dir).unwrap_or_else(|_| file.dir.clone());
+        Ok(PathGlobs { base, set })
+    }
+
+    pub fn is_match(&self, path: &Path) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            match std::env::current_dir() {
+                Ok(c) => c.join(path),
+                Err(_) => return false,
+            }
+        };
+        let abs = normalize(&abs);
+        match abs.strip_prefix(&self.base) {
+            Ok(rel) => self.set.is_match(rel),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Remove `.` and `..` components without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Parse `YYYY-MM-DD` for `today`.
+pub fn parse_today(s: &str) -> Result<Date> {
+    match s.parse::<Date>() {
+        Ok(d) if s.len() == 10 => Ok(d),
+        _ => bail!("`{s}` is not a date like 2026-11-27"),
+    }
+}
+
+/// The language from LC_ALL / LC_MESSAGES / LANG: zh* is Chinese, anything else English.
+pub fn lang_from_env() -> Lang {
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        if let Ok(v) = std::env::var(var)
+            && !v.is_empty()
+        {
+            return if v.to_ascii_lowercase().starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            };
+        }
+    }
+    Lang::En
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ConfigFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".mark-lint.yaml");
+        std::fs::write(&p, text).unwrap();
+        ConfigFile::load(&p)
+    }
+
+    #[test]
+    fn full_spec_config_parses() {
+        let c = load("system: classified\ntoday: 2026-11-27\nlang: zh\nexpiring-within-days: 90\nfail-on: error\nterm-start: 成文日期\nauthority: null\nclassified-paths: [\"涉密/**\"]\npublic-paths: [\"公开/**\"]\npublish-paths: [\"site/**\"]\nkeywords:\n  - { pattern: \"天河工程\", level: 机密 }\nrules: [\"my-rules/*.yaml\"]\nselect: []\nignore: [\"ML106\"]\nseverity: { ML002: error }\nexclude: [\"build/**\"]\nmax-file-size-mb: 256\n").unwrap();
+        assert_eq!(c.raw.lang, Some(Lang::Zh));
+        assert_eq!(c.raw.fail_on, Some(FailOn::Error));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_line_and_key() {
+        let e = load("lang: zh\nfail_on: error\n").unwrap_err().to_string();
+        assert!(e.contains(".mark-lint.yaml:2:1: unknown field `fail_on`"), "{e}");
+        let e = load("lang: fr\n").unwrap_err().to_string();
+        assert!(e.contains(":1:7: lang: unknown variant `fr`"), "{e}");
+    }
+
+    #[test]
+    fn today_must_be_iso() {
+        assert!(parse_today("2026-11-27").is_ok());
+        assert!(parse_today("2026-13-01").is_err());
+        assert!(parse_today("27/11/2026").is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! The finding model shared by every rule and every reporter. Line and column are
+//! resolved by the scanner; messages are rendered in the run's language.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// The mark a finding is about, as reported in JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkInfo {
+    pub level: String,
+    pub term: String,
+    pub raw: String,
+}
+
+/// The line shown under a finding: never more than the marking line itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    /// Character offset and length of the finding in `text`.
+    pub col: usize,
+    pub width: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub part: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+    /// `第二十条`, and the instrument it belongs to.
+    pub article: String,
+    pub law: String,
+    pub article_text: String,
+    pub mark: Option<MarkInfo>,
+    pub fix: Option<String>,
+    pub snippet: Option<Snippet>,
+}
+
+impl Diagnostic {
+    /// Output order: path, then position, then code.
+    pub fn sort_key_cmp(&self, other: &Diagnostic) -> Ordering {
+        (&self.path, self.line, self.column, &self.code, &self.message).cmp(&(
+            &other.path,
+            other.line,
+            other.column,
+            &other.code,
+            &other.message,
+        ))
+    }
+}

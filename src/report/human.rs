@@ -1,0 +1,97 @@
+//! Human output, like rustc and ruff: severity and code, path:line:col, the marking
+//! line with a caret aligned by display width (CJK is two columns), the message, the
+//! article. And the one-line `concise` format for grep and editors.
+
+use std::io::Write;
+
+use unicode_width::UnicodeWidthStr;
+
+use super::{ReportOptions, Summary};
+use crate::diagnostic::{Diagnostic, Lang};
+
+pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &ReportOptions) -> std::io::Result<()> {
+    let zh = opts.lang == Lang::Zh;
+    for d in diags {
+        writeln!(w, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
+        writeln!(w, "  --> {}:{}:{}", d.path, d.line, d.column)?;
+        if let (true, Some(s)) = (opts.snippets, &d.snippet) {
+            let gutter = d.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let text = s.text.replace('\t', "    ");
+            let before: String = s.text.chars().take(s.col).collect::<String>().replace('\t', "    ");
+            let marked: String = s.text.chars().skip(s.col).take(s.width).collect();
+            let carets = "^".repeat(marked.width().max(1));
+            writeln!(w, "{pad} |")?;
+            writeln!(w, "{gutter} | {text}")?;
+            writeln!(w, "{pad} | {}{carets}", " ".repeat(before.width()))?;
+        }
+        let lead = if opts.snippets && d.snippet.is_some() {
+            " ".repeat(d.line.to_string().len())
+        } else {
+            "  ".to_string()
+        };
+        if let Some(fix) = &d.fix {
+            writeln!(w, "{lead} = {} `{fix}`", if zh { "建议改为：" } else { "fix:" })?;
+        }
+        if let Some(help) = &d.help {
+            writeln!(w, "{lead} = {} {help}", if zh { "说明：" } else { "help:" })?;
+        }
+        writeln!(
+            w,
+            "{lead} = {} {}{}：{}",
+            if zh { "依据：" } else { "article:" },
+            d.law,
+            d.article,
+            d.article_text
+        )?;
+        writeln!(w)?;
+    }
+    if !opts.quiet {
+        writeln!(w, "{}", summary_line(summary, opts.lang))?;
+    }
+    Ok(())
+}
+
+pub fn summary_line(s: &Summary, lang: Lang) -> String {
+    let found = s.errors + s.warnings + s.infos;
+    match (lang, found) {
+        (Lang::Zh, 0) => format!("检查了 {} 个文件（{} 个带国家秘密标志），未发现问题。", s.files, s.marked),
+        (Lang::Zh, _) => format!(
+            "检查了 {} 个文件（{} 个带国家秘密标志）：{} 个错误，{} 个警告，{} 个提示。",
+            s.files, s.marked, s.errors, s.warnings, s.infos
+        ),
+        (Lang::En, 0) => format!("Checked {} files ({} marked): no findings.", s.files, s.marked),
+        (Lang::En, _) => format!(
+            "Checked {} files ({} marked): {} {}, {} {}, {} {}.",
+            s.files,
+            s.marked,
+            s.errors,
+            plural(s.errors, "error"),
+            s.warnings,
+            plural(s.warnings, "warning"),
+            s.infos,
+            plural(s.infos, "info")
+        ),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { word.to_string() } else { format!("{word}s") }
+}
+
+/// `path:line:col: CODE [severity] message`, one line per finding.
+pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    for d in diags {
+        writeln!(
+            w,
+            "{}:{}:{}: {} [{}] {}",
+            d.path,
+            d.line,
+            d.column,
+            d.code,
+            d.severity.as_str(),
+            d.message
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,570 @@
+//! Running rules: one function per rule kind, over a `Scan` of one document. Checks
+//! never print and never touch the file system; they return diagnostics.
+
+use jiff::civil::Date;
+
+use super::compile::{Kind, Rule, Scope};
+use super::schema::Text;
+use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet};
+use crate::extract::markdown::LineCleaner;
+use crate::extract::{Document, ExtractError, Flavour};
+use crate::marking::{Duration, Mark, Term, term_text};
+use crate::regime::Regime;
+use crate::scan::{DateSource, FoundMark, Position, Scan};
+use crate::term;
+
+/// What a check needs beyond the document.
+pub struct CheckContext<'a> {
+    pub regime: &'a Regime,
+    pub today: Date,
+    pub expiring_within_days: i64,
+    pub lang: Lang,
+    /// The path matches config `public-paths`.
+    pub public_path: bool,
+}
+
+impl Text {
+    pub fn pick(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Fill `{name}` placeholders.
+pub fn render(template: &str, vars: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+struct Out<'a> {
+    ctx: &'a CheckContext<'a>,
+    rule: &'a Rule,
+    path: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Out<'_> {
+    fn emit(
+        &mut self,
+        pos: Option<&Position>,
+        template: &Text,
+        vars: &[(&str, String)],
+        severity: Severity,
+        mark: Option<&Mark>,
+        fix: Option<String>,
+    ) {
+        let lang = self.ctx.lang;
+        let regime = self.ctx.regime;
+        self.diags.push(Diagnostic {
+            code: self.rule.code.clone(),
+            name: self.rule.name.clone(),
+            severity,
+            path: self.path.to_string(),
+            line: pos.map_or(1, |p| p.line),
+            column: pos.map_or(1, |p| p.column),
+            part: None,
+            message: render(template.pick(lang), vars),
+            help: self.rule.help.as_ref().map(|h| render(h.pick(lang), vars)),
+            article: self.rule.article.number.clone(),
+            law: self.rule.article.law.clone(),
+            article_text: self.rule.article.text.clone(),
+            mark: mark.map(|m| MarkInfo {
+                level: regime.levels[m.level].name.clone(),
+                term: m.term_text(),
+                raw: m.raw.clone(),
+            }),
+            fix,
+            snippet: pos.map(|p| Snippet {
+                text: p.snippet.clone(),
+                col: p.snippet_col,
+                width: p.width,
+            }),
+        });
+    }
+
+    fn phrase(&self, key: &str) -> &Text {
+        // Compile-time validation guarantees every phrase a kind asks for exists.
+        &self.rule.phrases[key]
+    }
+}
+
+/// Run `rules` (already filtered and with effective severities) over one document.
+pub fn check_document(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+    scan: &Scan,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for rule in rules {
+        let mut out = Out {
+            ctx,
+            rule,
+            path,
+            diags: &mut diags,
+        };
+        match &rule.kind {
+            Kind::MalformedMark { .. } => malformed_mark(&mut out, scan),
+            Kind::MisplacedMark => misplaced_mark(&mut out, scan),
+            Kind::ConflictingMarks => conflicting_marks(&mut out, scan),
+            Kind::NonSecretStar => non_secret_star(&mut out, scan),
+            Kind::PublicButMarked => public_but_marked(&mut out, scan),
+            Kind::TermExceedsLimit => term_exceeds_limit(&mut out, scan),
+            Kind::MissingTerm => missing_term(&mut out, scan),
+            Kind::IndefiniteTerm => indefinite_term(&mut out, scan),
+            Kind::TermExpired | Kind::TermExpiring | Kind::UndatedMark => {
+                expiry(&mut out, scan, &rule.kind)
+            }
+            Kind::TermUnit => term_unit(&mut out, scan),
+            Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
+            Kind::UnreadableFile => {}
+        }
+    }
+    diags
+}
+
+/// The ML900 finding for a file that could not be inspected.
+pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractError) -> Diagnostic {
+    let (key, detail) = err.phrase();
+    let lang = ctx.lang;
+    let reason = render(rule.phrases[key].pick(lang), &[("detail", detail.clone())]);
+    let mut diags = Vec::new();
+    let mut out = Out {
+        ctx,
+        rule,
+        path,
+        diags: &mut diags,
+    };
+    out.emit(
+        None,
+        &rule.message,
+        &[("reason", reason), ("detail", detail)],
+        rule.severity,
+        None,
+        None,
+    );
+    diags.remove(0)
+}
+
+fn max_text(regime: &Regime, level: usize) -> String {
+    format!("{}年", regime.levels[level].max_years)
+}
+
+/// Every mark whose term deserves a look: banners with a star, and candidates.
+fn term_marks(scan: &Scan) -> impl Iterator<Item = &FoundMark> {
+    scan.banners
+        .iter()
+        .chain(scan.candidates.iter())
+        .chain(scan.changes.iter())
+}
+
+fn malformed_mark(out: &mut Out, scan: &Scan) {
+    let lang = out.ctx.lang;
+    for found in scan.banners.iter().chain(&scan.candidates).chain(&scan.changes) {
+        let m = &found.mark;
+        if m.problems.is_empty() {
+            continue;
+        }
+        let sep = match lang {
+            Lang::Zh => "；",
+            Lang::En => "; ",
+        };
+        let problem = m
+            .problems
+            .iter()
+            .map(|p| out.phrase(p.key()).pick(lang).to_string())
+            .collect::<Vec<_>>()
+            .join(sep);
+        let severity = if m.problems.iter().all(|p| p.is_minor()) {
+            out.rule.severity.min(Severity::Warning)
+        } else {
+            out.rule.severity
+        };
+        let vars = [
+            ("raw", m.raw.clone()),
+            ("problem", problem),
+            ("fix", m.fix.clone().unwrap_or_default()),
+        ];
+        let message = out.rule.message.clone();
+        out.emit(Some(&found.pos), &message, &vars, severity, Some(m), m.fix.clone());
+    }
+}
+
+fn misplaced_mark(out: &mut Out, scan: &Scan) {
+    let zone = match out.ctx.lang {
+        Lang::Zh => format!("正文前{}个非空行", out.ctx.regime.first_page_lines),
+        Lang::En => format!("the first {} non-blank lines", out.ctx.regime.first_page_lines),
+    };
+    for found in scan.banners.iter().filter(|b| !b.in_zone && !b.attachment) {
+        let vars = [("raw", found.mark.raw.clone()), ("zone", zone.clone())];
+        let message = out.rule.message.clone();
+        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(&found.mark), None);
+    }
+}
+
+/// A place that declares a level, for ML003.
+struct Source<'a> {
+    name: &'static str,
+    level: Option<usize>,
+    term: Option<Term>,
+    raw: String,
+    pos: Option<&'a Position>,
+}
+
+fn source_name(name: &str, lang: Lang) -> &'static str {
+    match (name, lang) {
+        ("banner", Lang::Zh) => "首页标志",
+        ("banner", Lang::En) => "banner mark",
+        ("label", Lang::Zh) => "首页密级标签",
+        ("label", Lang::En) => "first-page label",
+        ("front-matter", Lang::Zh) => "文档元数据",
+        ("front-matter", Lang::En) => "front matter",
+        (_, Lang::Zh) => "文件名",
+        (_, Lang::En) => "file name",
+    }
+}
+
+fn conflicting_marks(out: &mut Out, scan: &Scan) {
+    let mut sources = Vec::new();
+    let banner = scan.mark_in_force().filter(|b| !b.mark.legacy_bare || b.in_zone);
+    if let Some(b) = banner {
+        sources.push(Source {
+            name: "banner",
+            level: Some(b.mark.level),
+            term: (b.mark.term != Term::None).then(|| b.mark.term.clone()),
+            raw: b.mark.raw.clone(),
+            pos: Some(&b.pos),
+        });
+    }
+    for l in &scan.labels {
+        sources.push(Source {
+            name: "label",
+            level: l.level,
+            term: l.term.clone(),
+            raw: l.raw.clone(),
+            pos: Some(&l.pos),
+        });
+    }
+    for d in [&scan.front.level, &scan.front.term].into_iter().flatten() {
+        sources.push(Source {
+            name: "front-matter",
+            level: d.level,
+            term: d.term.clone(),
+            raw: d.raw.clone(),
+            pos: d.pos.as_ref(),
+        });
+    }
+    if let Some(d) = &scan.file_name {
+        sources.push(Source {
+            name: "file-name",
+            level: d.level,
+            term: d.term.clone(),
+            raw: d.raw.clone(),
+            pos: None,
+        });
+    }
+    let lang = out.ctx.lang;
+    let fallback = sources.iter().find_map(|s| s.pos);
+    for (i, a) in sources.iter().enumerate() {
+        // Compare each source with the first earlier one that disagrees, once.
+        let Some(b) = sources[..i].iter().find(|b| {
+            let level_differs = matches!((a.level, b.level), (Some(x), Some(y)) if x != y);
+            let term_differs = matches!((&a.term, &b.term), (Some(x), Some(y)) if term_text(x) != term_text(y));
+            level_differs || term_differs
+        }) else {
+            continue;
+        };
+        let vars = [
+            ("raw", a.raw.clone()),
+            ("source", source_name(a.name, lang).to_string()),
+            ("other_raw", b.raw.clone()),
+            ("other_source", source_name(b.name, lang).to_string()),
+        ];
+        let message = out.rule.message.clone();
+        out.emit(a.pos.or(b.pos).or(fallback), &message, &vars, out.rule.severity, None, None);
+    }
+}
+
+fn non_secret_star(out: &mut Out, scan: &Scan) {
+    for n in &scan.non_secret {
+        let vars = [("raw", n.raw.clone()), ("designation", n.designation.clone())];
+        let message = out.rule.message.clone();
+        out.emit(Some(&n.pos), &message, &vars, out.rule.severity, None, None);
+    }
+}
+
+fn public_but_marked(out: &mut Out, scan: &Scan) {
+    let declaration = scan
+        .public
+        .first()
+        .map(|(_, d)| d.clone())
+        .or_else(|| scan.front.public.as_ref().map(|(_, d)| d.clone()))
+        .or_else(|| out.ctx.public_path.then(|| "public-paths".to_string()));
+    let Some(declaration) = declaration else {
+        return;
+    };
+    let (raw, pos, mark) = if let Some(m) = scan.mark_in_force() {
+        (m.mark.raw.clone(), Some(&m.pos), Some(&m.mark))
+    } else if let Some(l) = scan.labels.iter().find(|l| l.level.is_some()) {
+        (l.raw.clone(), Some(&l.pos), None)
+    } else if let Some(d) = scan.front.level.as_ref().or(scan.file_name.as_ref()) {
+        (d.raw.clone(), d.pos.as_ref(), None)
+    } else {
+        return;
+    };
+    let vars = [("raw", raw), ("declaration", declaration)];
+    let message = out.rule.message.clone();
+    out.emit(pos, &message, &vars, out.rule.severity, mark, None);
+}
+
+fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    let start = scan.start.map(|(d, _)| d);
+    for found in term_marks(scan) {
+        let m = &found.mark;
+        let max_years = regime.levels[m.level].max_years;
+        match &m.term {
+            Term::Duration(d) if term::exceeds(d, max_years, start) => {
+                let vars = [
+                    ("raw", m.raw.clone()),
+                    ("level", regime.levels[m.level].name.clone()),
+                    ("term", m.term_text()),
+                    ("max", max_text(regime, m.level)),
+                ];
+                let message = out.rule.message.clone();
+                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+            }
+            Term::Date(_) => {
+                let Some(start) = start else { continue };
+                let Some(limit) = term::add_duration(
+                    start,
+                    &Duration {
+                        years: max_years,
+                        months: 0,
+                        days: 0,
+                    },
+                ) else {
+                    continue;
+                };
+                // The item is secret through the day before D; D - 1 must not pass the limit.
+                if term::last_day(&m.term, Some(start), max_years).is_some_and(|l| l > limit) {
+                    let vars = [
+                        ("raw", m.raw.clone()),
+                        ("date", term_text(&m.term)),
+                        ("start", start.to_string()),
+                        ("limit_day", limit.to_string()),
+                        ("level", regime.levels[m.level].name.clone()),
+                        ("max", max_text(regime, m.level)),
+                    ];
+                    let text = out.phrase("date-beyond").clone();
+                    out.emit(Some(&found.pos), &text, &vars, out.rule.severity, Some(m), None);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn missing_term(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    for found in scan.banners.iter().chain(&scan.changes) {
+        let m = &found.mark;
+        if m.term != Term::None || m.legacy_bare {
+            continue;
+        }
+        let vars = [
+            ("raw", m.raw.clone()),
+            ("level", regime.levels[m.level].name.clone()),
+            ("max", max_text(regime, m.level)),
+        ];
+        let message = out.rule.message.clone();
+        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+    }
+}
+
+fn indefinite_term(out: &mut Out, scan: &Scan) {
+    for found in term_marks(scan) {
+        let m = &found.mark;
+        if let Term::Indefinite(w) = &m.term {
+            let vars = [("raw", m.raw.clone()), ("term", w.clone())];
+            let message = out.rule.message.clone();
+            out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+        }
+    }
+}
+
+/// The marks whose expiry is checked: the document's mark in force (or the newest
+/// change mark) and attachment marks; none once a 解密 mark is present.
+fn expiry_marks(scan: &Scan) -> Vec<&FoundMark> {
+    if scan.declassified.is_some() {
+        return Vec::new();
+    }
+    let mut marks: Vec<&FoundMark> = Vec::new();
+    if let Some(change) = scan.changes.last() {
+        marks.push(change);
+    } else if let Some(m) = scan.mark_in_force() {
+        marks.push(m);
+    }
+    marks.extend(scan.banners.iter().filter(|b| b.attachment));
+    marks
+}
+
+fn start_source(source: DateSource, lang: Lang) -> &'static str {
+    match (source, lang) {
+        (DateSource::FrontMatter, Lang::Zh) => "定密日期",
+        (DateSource::FrontMatter, Lang::En) => "front matter 定密日期",
+        (DateSource::IssueDate, Lang::Zh) => "成文日期",
+        (DateSource::IssueDate, Lang::En) => "成文日期, the issue date",
+    }
+}
+
+fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
+    let ctx = out.ctx;
+    let regime = ctx.regime;
+    for found in expiry_marks(scan) {
+        let m = &found.mark;
+        let max_years = regime.levels[m.level].max_years;
+        let start = scan.start.map(|(d, _)| d);
+        let dated = matches!(m.term, Term::Duration(_) | Term::None);
+        let term_shown = match (&m.term, ctx.lang) {
+            (Term::None, Lang::Zh) => format!("{}（未标注，按最长期限）", max_text(regime, m.level)),
+            (Term::None, Lang::En) => format!("{} (none marked: the maximum)", max_text(regime, m.level)),
+            _ => m.term_text(),
+        };
+        let Some(last) = term::last_day(&m.term, start, max_years) else {
+            if matches!(kind, Kind::UndatedMark) && dated && start.is_none() {
+                let vars = [("raw", m.raw.clone())];
+                let message = out.rule.message.clone();
+                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+            }
+            continue;
+        };
+        let days = term::days_between(ctx.today, last);
+        match kind {
+            Kind::TermExpired if days < 0 => {
+                let (text, vars) = if let Term::Date(_) = m.term {
+                    (
+                        out.phrase("date-passed").clone(),
+                        vec![("raw", m.raw.clone()), ("date", m.term_text())],
+                    )
+                } else {
+                    let (start, source) = scan.start.expect("a dated term has a start");
+                    (
+                        out.rule.message.clone(),
+                        vec![
+                            ("raw", m.raw.clone()),
+                            ("term", term_shown.clone()),
+                            ("start", start.to_string()),
+                            ("start_source", start_source(source, ctx.lang).to_string()),
+                            ("last_day", last.to_string()),
+                        ],
+                    )
+                };
+                out.emit(Some(&found.pos), &text, &vars, out.rule.severity, Some(m), None);
+            }
+            Kind::TermExpiring if (0..=ctx.expiring_within_days).contains(&days) => {
+                let vars = [
+                    ("raw", m.raw.clone()),
+                    ("term", term_shown.clone()),
+                    ("last_day", last.to_string()),
+                    ("days", days.to_string()),
+                ];
+                let message = out.rule.message.clone();
+                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn term_unit(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    for found in term_marks(scan) {
+        let m = &found.mark;
+        let Term::Duration(d) = m.term else { continue };
+        let (key, fixed) = if d.years == 0 && d.months == 0 && d.days == 0 {
+            ("zero-term", None)
+        } else if d.months >= 12 {
+            let fixed = Duration {
+                years: d.years + d.months / 12,
+                months: d.months % 12,
+                days: d.days,
+            };
+            let key = if d.years == 0 && d.months % 12 == 0 {
+                "years-as-months"
+            } else {
+                "months-over-12"
+            };
+            (key, Some(fixed))
+        } else {
+            continue;
+        };
+        let fix = fixed.map(|f| {
+            format!(
+                "{}{}{}",
+                regime.levels[m.level].name,
+                regime.star,
+                term_text(&Term::Duration(f))
+            )
+        });
+        let problem = out.phrase(key).pick(out.ctx.lang).to_string();
+        let vars = [
+            ("raw", m.raw.clone()),
+            ("term", m.term_text()),
+            ("problem", problem),
+            ("fix", fix.clone().unwrap_or_default()),
+        ];
+        let message = out.rule.message.clone();
+        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), fix);
+    }
+}
+
+/// A user `pattern` rule: a regex over the lines a reader sees.
+fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex, scope: Scope) {
+    if scope == Scope::FileName {
+        if let Some(m) = regex.find(file_name) {
+            let message = out.rule.message.clone();
+            out.emit(None, &message, &[("match", m.as_str().to_string())], out.rule.severity, None, None);
+        }
+        return;
+    }
+    let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
+    let mut non_blank = 0;
+    for (i, raw) in doc.text.lines().enumerate() {
+        let clean = match &mut cleaner {
+            Some(c) => match c.clean(raw) {
+                Some(s) => s.into_owned(),
+                None => continue,
+            },
+            None => raw.to_string(),
+        };
+        if clean.trim().is_empty() {
+            continue;
+        }
+        non_blank += 1;
+        if scope == Scope::FirstPage && non_blank > out.ctx.regime.first_page_lines {
+            break;
+        }
+        for m in regex.find_iter(&clean) {
+            let snippet = raw.trim_end().to_string();
+            let byte = snippet.find(m.as_str()).unwrap_or(0);
+            let col = snippet[..byte].chars().count();
+            let pos = Position {
+                line: doc.source_line(i as u32 + 1),
+                column: col as u32 + 1,
+                width: m.as_str().chars().count(),
+                snippet_col: col,
+                snippet,
+            };
+            let message = out.rule.message.clone();
+            out.emit(Some(&pos), &message, &[("match", m.as_str().to_string())], out.rule.severity, None, None);
+        }
+    }
+}

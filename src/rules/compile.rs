@@ -1,0 +1,430 @@
+//! Raw rule files → checked rules. Every problem in every file is collected before
+//! giving up (one run shows them all), each naming its file, line and key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use regex::Regex;
+
+use super::schema::{ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text};
+use crate::diagnostic::Severity;
+
+/// One problem in one rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "key `{}`: ", self.key)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Where a pattern rule looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    FirstPage,
+    Body,
+    FileName,
+}
+
+/// The closed set of rule kinds (each is a function in `check.rs`).
+#[derive(Debug, Clone)]
+pub enum Kind {
+    MalformedMark { max_line_chars: usize },
+    MisplacedMark,
+    ConflictingMarks,
+    NonSecretStar,
+    PublicButMarked,
+    TermExceedsLimit,
+    MissingTerm,
+    IndefiniteTerm,
+    TermExpired,
+    TermExpiring,
+    UndatedMark,
+    TermUnit,
+    UnreadableFile,
+    Pattern { regex: Regex, scope: Scope },
+}
+
+impl Kind {
+    /// The kinds, the phrases each needs, and the placeholders its texts may use.
+    fn spec(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+        const MARK: &[&str] = &["raw"];
+        Some(match name {
+            "malformed-mark" => (
+                &[
+                    "wrong-star",
+                    "missing-star",
+                    "star-before-level",
+                    "full-width-digits",
+                    "chinese-numerals",
+                    "spacing",
+                    "misspelt-level",
+                    "level-suffix",
+                    "traditional-level",
+                    "doubled-unit",
+                    "bracketed-term",
+                    "bad-term",
+                    "bad-date",
+                ],
+                &["raw", "problem", "fix"],
+            ),
+            "misplaced-mark" => (&[], &["raw", "zone"]),
+            "conflicting-marks" => (&[], &["raw", "source", "other_raw", "other_source"]),
+            "non-secret-star" => (&[], &["raw", "designation"]),
+            "public-but-marked" => (&[], &["raw", "declaration"]),
+            "term-exceeds-limit" => (
+                &["date-beyond"],
+                &["raw", "level", "term", "max", "date", "start", "limit_day"],
+            ),
+            "missing-term" => (&[], &["raw", "level", "max"]),
+            "indefinite-term" => (&[], &["raw", "term"]),
+            "term-expired" => (
+                &["date-passed"],
+                &["raw", "term", "start", "start_source", "last_day", "date"],
+            ),
+            "term-expiring" => (&[], &["raw", "term", "last_day", "days"]),
+            "undated-mark" => (&[], MARK),
+            "term-unit" => (
+                &["months-over-12", "years-as-months", "zero-term"],
+                &["raw", "term", "problem", "fix"],
+            ),
+            "unreadable-file" => (
+                &["io-error", "too-large", "unsupported-format", "binary"],
+                &["reason", "detail"],
+            ),
+            "pattern" => (&[], &["match"]),
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: [&'static str; 14] = [
+        "malformed-mark",
+        "misplaced-mark",
+        "conflicting-marks",
+        "non-secret-star",
+        "public-but-marked",
+        "term-exceeds-limit",
+        "missing-term",
+        "indefinite-term",
+        "term-expired",
+        "term-expiring",
+        "undated-mark",
+        "term-unit",
+        "unreadable-file",
+        "pattern",
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub law: String,
+    pub number: String,
+    pub text: String,
+}
+
+impl From<&RawArticle> for Article {
+    fn from(a: &RawArticle) -> Article {
+        Article {
+            law: a.law.clone(),
+            number: a.number.clone(),
+            text: a.text.clone(),
+        }
+    }
+}
+
+/// A checked rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub code: String,
+    pub name: String,
+    pub kind: Kind,
+    pub kind_name: String,
+    pub severity: Severity,
+    pub enabled: bool,
+    pub suppressible: bool,
+    pub summary: Text,
+    pub article: Article,
+    pub see_also: Vec<Article>,
+    pub message: Text,
+    pub help: Option<Text>,
+    pub phrases: BTreeMap<String, Text>,
+    pub valid: Vec<ExampleDoc>,
+    pub invalid: Vec<ExampleDoc>,
+    /// The file it came from (`rules/term-expired.yaml` for built-ins).
+    pub origin: String,
+}
+
+/// Line and column of `key:` in the YAML source (1-based), for errors serde cannot place.
+fn key_location(src: &str, key: &str) -> (usize, usize) {
+    for (i, line) in src.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix(key)
+            && rest.starts_with(':')
+        {
+            return (i + 1, line.len() - t.len() + 1);
+        }
+    }
+    (1, 1)
+}
+
+/// Compile one rule file. `stem` is the file stem, which must equal the rule name.
+pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    let err = |key: &str, message: String| {
+        let (line, column) = key_location(src, key.rsplit('.').next().unwrap_or(key));
+        RuleError {
+            file: origin.to_string(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        }
+    };
+    let raw: RawRule = match serde_yaml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let text = e.to_string();
+            // serde_yaml appends " at line L column C"; the position is printed already.
+            let text = match text.find(" at line ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            return Err(vec![RuleError {
+                file: origin.to_string(),
+                line,
+                column,
+                key: String::new(),
+                message: text,
+            }]);
+        }
+    };
+    if !valid_code(&raw.code) {
+        errors.push(err("code", format!("`{}` is not a code like `ML123` or `X-42`", raw.code)));
+    }
+    if !is_kebab(&raw.name) {
+        errors.push(err("name", format!("`{}` must be kebab-case", raw.name)));
+    }
+    if let Some(stem) = stem
+        && stem != raw.name
+    {
+        errors.push(err("name", format!("`{}` must equal the file name `{stem}`", raw.name)));
+    }
+    let Some((phrases_needed, placeholders)) = Kind::spec(&raw.kind) else {
+        errors.push(err(
+            "kind",
+            format!("unknown kind `{}`; expected one of: {}", raw.kind, Kind::NAMES.join(", ")),
+        ));
+        return Err(errors);
+    };
+    for (key, text) in [("message", Some(&raw.message)), ("help", raw.help.as_ref())] {
+        if let Some(text) = text {
+            check_placeholders(text, placeholders, key, &err, &mut errors);
+        }
+    }
+    for (name, text) in &raw.phrases {
+        if !phrases_needed.contains(&name.as_str()) {
+            errors.push(err(
+                &format!("phrases.{name}"),
+                format!("unknown phrase for kind `{}`; expected: {}", raw.kind, phrases_needed.join(", ")),
+            ));
+        }
+        check_placeholders(text, placeholders, &format!("phrases.{name}"), &err, &mut errors);
+    }
+    for needed in phrases_needed {
+        if !raw.phrases.contains_key(*needed) {
+            errors.push(err("phrases", format!("missing phrase `{needed}` required by kind `{}`", raw.kind)));
+        }
+    }
+    for (key, a) in std::iter::once(("article", &raw.article)).chain(raw.see_also.iter().map(|a| ("see-also", a))) {
+        if a.law.trim().is_empty() || a.number.trim().is_empty() || a.text.trim().is_empty() {
+            errors.push(err(key, "law, number and text must all be given".to_string()));
+        }
+    }
+    let params = raw.params.clone().unwrap_or(serde_yaml::Value::Null);
+    let params = match params {
+        serde_yaml::Value::Null => serde_yaml::Value::Mapping(Default::default()),
+        v => v,
+    };
+    let kind = match raw.kind.as_str() {
+        "malformed-mark" => match serde_yaml::from_value::<MalformedParams>(params) {
+            Ok(p) => Some(Kind::MalformedMark {
+                max_line_chars: p.max_line_chars.unwrap_or(24),
+            }),
+            Err(e) => {
+                errors.push(err("params", e.to_string()));
+                None
+            }
+        },
+        "pattern" => match serde_yaml::from_value::<PatternParams>(params) {
+            Ok(p) => {
+                let scope = match p.scope.as_deref().unwrap_or("body") {
+                    "first-page" => Some(Scope::FirstPage),
+                    "body" => Some(Scope::Body),
+                    "file-name" => Some(Scope::FileName),
+                    other => {
+                        errors.push(err(
+                            "scope",
+                            format!("unknown scope `{other}`; expected first-page, body or file-name"),
+                        ));
+                        None
+                    }
+                };
+                let regex = match Regex::new(&p.pattern) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                        errors.push(err("pattern", format!("bad regex `{}`: {first}", p.pattern)));
+                        None
+                    }
+                };
+                match (regex, scope) {
+                    (Some(regex), Some(scope)) => Some(Kind::Pattern { regex, scope }),
+                    _ => None,
+                }
+            }
+            Err(e) => {
+                errors.push(err("params", e.to_string()));
+                None
+            }
+        },
+        other => match serde_yaml::from_value::<NoParams>(params) {
+            Ok(_) => Some(match other {
+                "misplaced-mark" => Kind::MisplacedMark,
+                "conflicting-marks" => Kind::ConflictingMarks,
+                "non-secret-star" => Kind::NonSecretStar,
+                "public-but-marked" => Kind::PublicButMarked,
+                "term-exceeds-limit" => Kind::TermExceedsLimit,
+                "missing-term" => Kind::MissingTerm,
+                "indefinite-term" => Kind::IndefiniteTerm,
+                "term-expired" => Kind::TermExpired,
+                "term-expiring" => Kind::TermExpiring,
+                "undated-mark" => Kind::UndatedMark,
+                "term-unit" => Kind::TermUnit,
+                _ => Kind::UnreadableFile,
+            }),
+            Err(e) => {
+                errors.push(err("params", format!("kind `{other}` takes no params: {e}")));
+                None
+            }
+        },
+    };
+    if raw.kind != "unreadable-file" && raw.examples.invalid.is_empty() {
+        errors.push(err("examples", "at least one `invalid` example is required".to_string()));
+    }
+    match kind {
+        Some(kind) if errors.is_empty() => Ok(Rule {
+            code: raw.code.clone(),
+            name: raw.name.clone(),
+            kind,
+            kind_name: raw.kind.clone(),
+            severity: raw.severity,
+            enabled: raw.enabled.unwrap_or(true),
+            suppressible: raw.suppressible.unwrap_or(true),
+            summary: raw.summary.clone(),
+            article: (&raw.article).into(),
+            see_also: raw.see_also.iter().map(Article::from).collect(),
+            message: raw.message.clone(),
+            help: raw.help.clone(),
+            phrases: raw.phrases.clone(),
+            valid: raw.examples.valid.iter().map(|e| e.doc()).collect(),
+            invalid: raw.examples.invalid.iter().map(|e| e.doc()).collect(),
+            origin: origin.to_string(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn check_placeholders(
+    text: &Text,
+    allowed: &[&str],
+    key: &str,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) {
+    for s in [&text.zh, &text.en] {
+        let mut rest = s.as_str();
+        while let Some(i) = rest.find('{') {
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('}') else { break };
+            let name = &after[..j];
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !allowed.contains(&name)
+            {
+                errors.push(err(
+                    key,
+                    format!("unknown placeholder `{{{name}}}`; this kind fills: {}", allowed.join(", ")),
+                ));
+            }
+            rest = &after[j + 1..];
+        }
+    }
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 16
+        && code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "code: X-1\nname: code-name\nkind: pattern\nseverity: warning\nsummary: {zh: 代号, en: code name}\narticle: {law: 法, number: 第一条, text: 文}\nmessage: {zh: \"出现{match}\", en: \"found {match}\"}\nparams: {pattern: 天河工程, scope: body}\nexamples: {valid: [\"无\"], invalid: [\"天河工程\"]}\n";
+
+    #[test]
+    fn a_good_pattern_rule_compiles() {
+        let rule = compile(GOOD, "my.yaml", Some("code-name")).unwrap();
+        assert!(matches!(rule.kind, Kind::Pattern { scope: Scope::Body, .. }));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key_and_are_all_reported() {
+        let bad = GOOD
+            .replace("pattern: 天河工程", "pattern: \"天河(工程\"")
+            .replace("name: code-name", "name: Code_Name")
+            .replace("{match}\", en", "{matches}\", en");
+        let errs = compile(&bad, "my.yaml", Some("code-name")).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(text.iter().any(|e| e.starts_with("my.yaml:2:1: key `name`: `Code_Name` must be kebab-case")), "{text:#?}");
+        assert!(text.iter().any(|e| e.contains("key `message`: unknown placeholder `{matches}`")), "{text:#?}");
+        assert!(text.iter().any(|e| e.starts_with("my.yaml:8:") && e.contains("bad regex")), "{text:#?}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_point_at_the_line() {
+        let e = compile(&GOOD.replace("severity: warning", "severity: fatal"), "my.yaml", None).unwrap_err();
+        assert_eq!(e[0].line, 4, "{e:?}");
+        assert!(e[0].message.contains("unknown variant `fatal`"), "{e:?}");
+        let e = compile(&format!("{GOOD}colour: red\n"), "my.yaml", None).unwrap_err();
+        assert!(e[0].message.contains("unknown field `colour`"), "{e:?}");
+        assert_eq!(e[0].line, 10);
+    }
+
+    #[test]
+    fn unknown_kind() {
+        let e = compile(&GOOD.replace("kind: pattern", "kind: magic"), "my.yaml", None).unwrap_err();
+        assert!(e[0].to_string().contains("my.yaml:3:1: key `kind`: unknown kind `magic`"), "{e:?}");
+    }
+}

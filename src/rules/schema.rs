@@ -1,0 +1,108 @@
+//! Raw rule files as written: serde types with `deny_unknown_fields` and no `flatten`,
+//! so an unknown key is an error that names itself. Validation lives in `compile.rs`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRule {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub suppressible: Option<bool>,
+    pub summary: Text,
+    pub article: RawArticle,
+    #[serde(default)]
+    pub see_also: Vec<RawArticle>,
+    pub message: Text,
+    #[serde(default)]
+    pub help: Option<Text>,
+    #[serde(default)]
+    pub phrases: BTreeMap<String, Text>,
+    #[serde(default)]
+    pub params: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub examples: RawExamples,
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RawArticle {
+    pub law: String,
+    pub number: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExamples {
+    #[serde(default)]
+    pub valid: Vec<RawExample>,
+    #[serde(default)]
+    pub invalid: Vec<RawExample>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawExample {
+    Text(String),
+    Doc(ExampleDoc),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleDoc {
+    pub text: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl RawExample {
+    pub fn doc(&self) -> ExampleDoc {
+        match self {
+            RawExample::Text(text) => ExampleDoc {
+                text: text.clone(),
+                name: None,
+            },
+            RawExample::Doc(d) => d.clone(),
+        }
+    }
+}
+
+/// `params` of the `malformed-mark` kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MalformedParams {
+    #[serde(default)]
+    pub max_line_chars: Option<usize>,
+}
+
+/// `params` of the `pattern` kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PatternParams {
+    pub pattern: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// Kinds whose `params` must be empty.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}

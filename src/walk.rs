@@ -1,0 +1,138 @@
+//! Walking the paths the user named: `.gitignore`, `.marklintignore` and config
+//! `exclude` are honoured, also for files named on the command line. Walk errors
+//! (symlink loops, unreadable folders) are returned, never fatal. Output is sorted.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::config::{CONFIG_NAMES, PathGlobs};
+
+/// A problem met while walking: reported as ML900 on `path`.
+#[derive(Debug, Clone)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub struct WalkOptions<'a> {
+    pub exclude: Option<&'a PathGlobs>,
+    /// Folders of user rule files: they contain marks on purpose.
+    pub skip: &'a [PathBuf],
+}
+
+const VCS_DIRS: [&str; 3] = [".git", ".hg", ".svn"];
+const OWN_FILES: [&str; 3] = [".marklintignore", ".mark-lint-baseline.json", ".gitignore"];
+
+fn builder(root: &Path) -> WalkBuilder {
+    let mut b = WalkBuilder::new(root);
+    b.standard_filters(false)
+        .hidden(false)
+        .parents(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(true)
+        .add_custom_ignore_filename(".marklintignore");
+    b
+}
+
+fn is_own_file(name: &str) -> bool {
+    CONFIG_NAMES.contains(&name) || OWN_FILES.contains(&name)
+}
+
+/// Every file under `root` (or `root` itself), sorted, with walk problems.
+pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    if root.is_file() {
+        // Walk the parent one level deep so ignore files apply to a named file too.
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = root.file_name().map(|n| n.to_os_string());
+        let excluded = opts.exclude.is_some_and(|e| e.is_match(root))
+            || name.as_ref().and_then(|n| n.to_str()).is_some_and(is_own_file);
+        if excluded {
+            return (files, errors);
+        }
+        let mut b = builder(&parent);
+        b.max_depth(Some(1));
+        let found = b.build().flatten().any(|e| e.depth() == 1 && Some(e.file_name().to_os_string()) == name);
+        if found {
+            files.push(root.to_path_buf());
+        }
+        return (files, errors);
+    }
+    let exclude = opts.exclude.cloned();
+    let skip: Vec<PathBuf> = opts
+        .skip
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let mut b = builder(root);
+    b.filter_entry(move |e| {
+        let name = e.file_name().to_str().unwrap_or("");
+        if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) && VCS_DIRS.contains(&name) {
+            return false;
+        }
+        if e.depth() > 0 && exclude.as_ref().is_some_and(|x| x.is_match(e.path())) {
+            return false;
+        }
+        if !skip.is_empty()
+            && let Ok(c) = std::fs::canonicalize(e.path())
+            && skip.iter().any(|s| c.starts_with(s))
+        {
+            return false;
+        }
+        true
+    });
+    for entry in b.build() {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_some_and(|t| t.is_file()) {
+                    let name = e.file_name().to_str().unwrap_or("");
+                    if !is_own_file(name) {
+                        files.push(e.into_path());
+                    }
+                }
+            }
+            Err(err) => errors.push(walk_error(root, err)),
+        }
+    }
+    files.sort();
+    (files, errors)
+}
+
+fn walk_error(root: &Path, err: ignore::Error) -> WalkError {
+    let mut path = None;
+    let mut e = &err;
+    loop {
+        match e {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                e = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => e = err,
+            ignore::Error::Loop { child, ancestor } => {
+                return WalkError {
+                    path: child.clone(),
+                    message: format!("symbolic link loop back to {}", ancestor.display()),
+                };
+            }
+            ignore::Error::Io(io) => {
+                return WalkError {
+                    path: path.unwrap_or_else(|| root.to_path_buf()),
+                    message: crate::extract::io_message(io),
+                };
+            }
+            other => {
+                return WalkError {
+                    path: path.unwrap_or_else(|| root.to_path_buf()),
+                    message: other.to_string(),
+                };
+            }
+        }
+    }
+}
