@@ -94,8 +94,13 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| anyhow!("{}: cannot read config: {}", path.display(), crate::extract::io_message(&e)))?;
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            anyhow!(
+                "{}: cannot read config: {}",
+                path.display(),
+                crate::extract::io_message(&e)
+            )
+        })?;
         let raw: RawConfig = if source.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -104,7 +109,9 @@ impl ConfigFile {
                     .location()
                     .map_or(String::new(), |l| format!(":{}:{}", l.line(), l.column()));
                 let msg = e.to_string();
-                let msg = msg.find(" at line ").map_or(msg.clone(), |i| msg[..i].to_string());
+                let msg = msg
+                    .find(" at line ")
+                    .map_or(msg.clone(), |i| msg[..i].to_string());
                 anyhow!("{}{loc}: {msg}", path.display())
             })?
         };
@@ -134,7 +141,10 @@ impl ConfigFile {
                     .then(|| (i + 1, l.len() - l.trim_start().len() + 1))
             })
             .unwrap_or((1, 1));
-        anyhow!("{}:{line}:{col}: key `{key}`: {message}", self.path.display())
+        anyhow!(
+            "{}:{line}:{col}: key `{key}`: {message}",
+            self.path.display()
+        )
     }
 
     /// The nearest config file at or above `start` (a file or folder).
@@ -144,7 +154,11 @@ impl ConfigFile {
         } else {
             std::env::current_dir()?.join(start)
         };
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         while let Some(d) = dir {
             for name in CONFIG_NAMES {
                 let candidate = d.join(name);
@@ -181,11 +195,15 @@ impl PathGlobs {
     pub fn new(file: &ConfigFile, key: &str, globs: &[String]) -> Result<PathGlobs> {
         let mut b = GlobSetBuilder::new();
         for g in globs {
-            let glob = Glob::new(g).map_err(|e| file.key_error(key, format!("bad glob `{g}`: {}", e.kind())))?;
+            let glob = Glob::new(g)
+                .map_err(|e| file.key_error(key, format!("bad glob `{g}`: {}", e.kind())))?;
             b.add(glob);
             // `build/**` should also match `build` itself; `dir` all that is under it.
             if !g.contains('*') {
-                b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| file.key_error(key, e))?);
+                b.add(
+                    Glob::new(&format!("{}/**", g.trim_end_matches('/')))
+                        .map_err(|e| file.key_error(key, e))?,
+                );
             }
         }
         let set = b.build().map_err(|e| file.key_error(key, e))?;
@@ -273,7 +291,10 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_name_line_and_key() {
         let e = load("lang: zh\nfail_on: error\n").unwrap_err().to_string();
-        assert!(e.contains(".mark-lint.yaml:2:1: unknown field `fail_on`"), "{e}");
+        assert!(
+            e.contains(".mark-lint.yaml:2:1: unknown field `fail_on`"),
+            "{e}"
+        );
         let e = load("lang: fr\n").unwrap_err().to_string();
         assert!(e.contains(":1:7: lang: unknown variant `fr`"), "{e}");
     }

@@ -70,12 +70,19 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// Output order: path, then position, then code.
     pub fn sort_key_cmp(&self, other: &Diagnostic) -> Ordering {
-        (&self.path, self.line, self.column, &self.code, &self.message).cmp(&(
-            &other.path,
-            other.line,
-            other.column,
-            &other.code,
-            &other.message,
-        ))
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.code,
+            &self.message,
+        )
+            .cmp(&(
+                &other.path,
+                other.line,
+                other.column,
+                &other.code,
+                &other.message,
+            ))
     }
 }

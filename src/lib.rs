@@ -53,9 +53,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         }
         Some(Command::Explain(args)) => {
             let (registry, _) = load_for(args.config.as_deref())?;
-            let rule = registry
-                .find(&args.code)
-                .ok_or_else(|| anyhow!("unknown rule `{}`; `mark-lint rules` lists them", args.code))?;
+            let rule = registry.find(&args.code).ok_or_else(|| {
+                anyhow!("unknown rule `{}`; `mark-lint rules` lists them", args.code)
+            })?;
             explain(rule, pick_lang(args.lang, None), out)?;
             Ok(EXIT_CLEAN)
         }
@@ -87,7 +87,11 @@ fn load_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
 
 fn rule_errors(errors: Vec<rules::RuleError>) -> anyhow::Error {
     let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-    anyhow!("{} error(s) in rule files:\n{}", errors.len(), lines.join("\n"))
+    anyhow!(
+        "{} error(s) in rule files:\n{}",
+        errors.len(),
+        lines.join("\n")
+    )
 }
 
 /// Config `rules:` entries: files, folders (every .yaml/.yml below) or globs.
@@ -113,7 +117,11 @@ fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
                 .into_iter()
                 .filter_map(|e| e.ok())
                 .filter(|e| e.file_type().is_file())
-                .filter(|e| e.path().strip_prefix(&file.dir).is_ok_and(|rel| glob.is_match(rel)))
+                .filter(|e| {
+                    e.path()
+                        .strip_prefix(&file.dir)
+                        .is_ok_and(|rel| glob.is_match(rel))
+                })
                 .map(|e| e.into_path())
                 .collect();
             found.sort();
@@ -172,7 +180,11 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
             let found = registry.matching(k);
             if found.is_empty() {
                 let msg = format!("unknown rule `{k}` in {what}; `mark-lint rules` lists them");
-                return Err(if from_cli { anyhow!(msg) } else { key_err(what, msg) });
+                return Err(if from_cli {
+                    anyhow!(msg)
+                } else {
+                    key_err(what, msg)
+                });
             }
             codes.extend(found.iter().map(|r| r.code.clone()));
         }
@@ -182,7 +194,11 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
     let select_cfg = resolve(raw.select.as_deref().unwrap_or(&[]), "select", false)?;
     let ignore_cli = resolve(&args.ignore, "--ignore", true)?;
     let ignore_cfg = resolve(raw.ignore.as_deref().unwrap_or(&[]), "ignore", false)?;
-    let select = if args.select.is_empty() { select_cfg } else { select_cli };
+    let select = if args.select.is_empty() {
+        select_cfg
+    } else {
+        select_cli
+    };
     let mut overrides: BTreeMap<String, SeverityOverride> = BTreeMap::new();
     for (k, v) in raw.severity.iter().flatten() {
         for code in resolve(std::slice::from_ref(k), "severity", false)? {
@@ -235,7 +251,10 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         exclude: globs("exclude", &raw.exclude)?,
         public: globs("public-paths", &raw.public_paths)?,
         rule_dirs,
-        max_bytes: raw.max_file_size_mb.unwrap_or(256).saturating_mul(1024 * 1024),
+        max_bytes: raw
+            .max_file_size_mb
+            .unwrap_or(256)
+            .saturating_mul(1024 * 1024),
     })
 }
 
@@ -271,7 +290,11 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
             document: false,
         },
         Err(e) => FileResult {
-            diags: s.unreadable.iter().map(|r| unreadable(r, &ctx, &shown, &e)).collect(),
+            diags: s
+                .unreadable
+                .iter()
+                .map(|r| unreadable(r, &ctx, &shown, &e))
+                .collect(),
             marked: false,
             document: true,
         },
@@ -366,7 +389,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         files.sort();
         files.dedup();
-        let work = || files.par_iter().map(|p| check_file(&s, p)).collect::<Vec<_>>();
+        let work = || {
+            files
+                .par_iter()
+                .map(|p| check_file(&s, p))
+                .collect::<Vec<_>>()
+        };
         let results = match &pool {
             Some(pool) => pool.install(work),
             None => work(),
@@ -428,7 +456,13 @@ fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Wri
 
 fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
     let zh = lang == Lang::Zh;
-    writeln!(out, "{} {} [{}]", rule.code, rule.name, rule.severity.as_str())?;
+    writeln!(
+        out,
+        "{} {} [{}]",
+        rule.code,
+        rule.name,
+        rule.severity.as_str()
+    )?;
     writeln!(out, "{}", rule.summary.pick(lang))?;
     writeln!(out)?;
     writeln!(out, "{}", if zh { "依据" } else { "Article" })?;
@@ -497,13 +531,21 @@ pub fn lint_example(registry: &Registry, name: &str, text: &str) -> Vec<Diagnost
         }
         f => Document::plain(f, text.to_string()),
     };
-    let rules: Vec<Rule> = registry.rules.iter().filter(|r| r.enabled).cloned().collect();
+    let rules: Vec<Rule> = registry
+        .rules
+        .iter()
+        .filter(|r| r.enabled)
+        .cloned()
+        .collect();
     lint_document(&rules, &ctx, name, name, &doc).0
 }
 
 /// Check every rule's examples: valid ones give no finding of that rule, invalid ones
 /// give at least one.
-pub fn test_rule_examples(registry: &Registry, only: Option<&[String]>) -> (usize, Vec<ExampleFailure>) {
+pub fn test_rule_examples(
+    registry: &Registry,
+    only: Option<&[String]>,
+) -> (usize, Vec<ExampleFailure>) {
     let mut failures = Vec::new();
     let mut count = 0;
     for rule in &registry.rules {
@@ -522,7 +564,10 @@ pub fn test_rule_examples(registry: &Registry, only: Option<&[String]>) -> (usiz
                         origin: rule.origin.clone(),
                         valid,
                         index: i + 1,
-                        found: diags.iter().map(|d| format!("{}:{} {}", d.line, d.code, d.message)).collect(),
+                        found: diags
+                            .iter()
+                            .map(|d| format!("{}:{} {}", d.line, d.code, d.message))
+                            .collect(),
                     });
                 }
             }
@@ -542,8 +587,8 @@ fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i
     };
     rule_files.extend(args.files.iter().cloned());
     let registry = Registry::load(&rule_files).map_err(rule_errors)?;
-    let only: Option<Vec<String>> =
-        (!args.files.is_empty()).then(|| args.files.iter().map(|p| p.display().to_string()).collect());
+    let only: Option<Vec<String>> = (!args.files.is_empty())
+        .then(|| args.files.iter().map(|p| p.display().to_string()).collect());
     let (count, failures) = test_rule_examples(&registry, only.as_deref());
     for f in &failures {
         writeln!(
@@ -553,12 +598,25 @@ fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i
             f.origin,
             if f.valid { "valid" } else { "invalid" },
             f.index,
-            if f.valid { "gave a finding of this rule" } else { "gave no finding of this rule" }
+            if f.valid {
+                "gave a finding of this rule"
+            } else {
+                "gave no finding of this rule"
+            }
         )?;
         for line in &f.found {
             writeln!(out, "    {line}")?;
         }
     }
-    writeln!(out, "{} passed, {} failed", count - failures.len(), failures.len())?;
-    Ok(if failures.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        count - failures.len(),
+        failures.len()
+    )?;
+    Ok(if failures.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }

@@ -10,7 +10,8 @@ fn main() -> ExitCode {
     let cli = mark_lint::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = mark_lint::run(cli, &mut out).and_then(|code| out.flush().map(|_| code).map_err(Into::into));
+    let result = mark_lint::run(cli, &mut out)
+        .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

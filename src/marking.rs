@@ -168,7 +168,9 @@ pub fn term_text(term: &Term) -> String {
             s
         }
         Term::Date(d) => match d.precision {
-            DatePrecision::Day => format!("{}年{}月{}日", d.date.year(), d.date.month(), d.date.day()),
+            DatePrecision::Day => {
+                format!("{}年{}月{}日", d.date.year(), d.date.month(), d.date.day())
+            }
             DatePrecision::MonthBefore => format!("{}年{}月前", d.date.year(), d.date.month()),
             DatePrecision::Month => format!("{}年{}月", d.date.year(), d.date.month()),
         },
@@ -250,8 +252,12 @@ fn trim(s: &str) -> &str {
 
 /// Sentence punctuation: a line carrying it is prose, whatever level word it holds.
 fn has_prose_punctuation(s: &str) -> bool {
-    s.chars()
-        .any(|c| matches!(c, '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'))
+    s.chars().any(|c| {
+        matches!(
+            c,
+            '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'
+        )
+    })
 }
 
 const BRACKETS: [(char, char); 6] = [
@@ -427,10 +433,17 @@ fn star_line(
         (level, post)
     };
     let term = parse_term(regime, term_src, opts, &mut problems);
-    Some(LineKind::Banner(finish_mark(regime, level, term, raw, span, problems)))
+    Some(LineKind::Banner(finish_mark(
+        regime, level, term, raw, span, problems,
+    )))
 }
 
-fn push_form_problems(problems: &mut Vec<Problem>, form: LevelForm, spaced: bool, opts: ParseOptions) {
+fn push_form_problems(
+    problems: &mut Vec<Problem>,
+    form: LevelForm,
+    spaced: bool,
+    opts: ParseOptions,
+) {
     match form {
         LevelForm::Exact => {}
         LevelForm::Suffixed => problems.push(Problem::LevelSuffix),
@@ -533,9 +546,8 @@ static CLEAN_MONTHS: LazyLock<Regex> =
 static CLEAN_DAYS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([0-9]+)(?:日|天)$").unwrap());
 static YEARS_MONTHS_LOOSE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([0-9]{1,3})年([0-9]+)(?:個月|月)$").unwrap());
-static DECLASS_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([0-9]{4})年([0-9]{1,2})月(?:([0-9]{1,2})日)?(前)?$").unwrap()
-});
+static DECLASS_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([0-9]{4})年([0-9]{1,2})月(?:([0-9]{1,2})日)?(前)?$").unwrap());
 static ISO_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$").unwrap());
 static CN_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -586,7 +598,7 @@ fn parse_term(regime: &Regime, src: &str, opts: ParseOptions, problems: &mut Vec
         }
         return parse_duration_or_date(&nospace, problems);
     }
-    if regime.indefinite.iter().any(|w| *w == t) {
+    if regime.indefinite.contains(&t) {
         return Term::Indefinite(t);
     }
     if let Some(rest) = t.strip_prefix("解密条件") {
@@ -715,7 +727,20 @@ fn clean_term(s: &str) -> Option<Term> {
 fn is_cn_digit(c: char) -> bool {
     matches!(
         c,
-        '〇' | '○' | '零' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '百' | '两'
+        '〇' | '○'
+            | '零'
+            | '一'
+            | '二'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '两'
     )
 }
 

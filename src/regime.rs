@@ -129,7 +129,9 @@ impl Regime {
             .strip_prefix("^[0-9]{")
             .and_then(|r| r.strip_suffix("}$"))
             .and_then(|n| n.parse::<usize>().ok())
-            .with_context(|| format!("{origin}: key `copy-number`: only `^[0-9]{{N}}$` is supported"))?;
+            .with_context(|| {
+                format!("{origin}: key `copy-number`: only `^[0-9]{{N}}$` is supported")
+            })?;
         let legacy_before: Date = raw
             .legacy_before
             .parse()
@@ -153,7 +155,7 @@ impl Regime {
                 level_words.push((a.clone(), i, LevelForm::Misspelt));
             }
         }
-        level_words.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        level_words.sort_by_key(|w| std::cmp::Reverse(w.0.chars().count()));
         let mut trigger_chars: Vec<char> = level_words
             .iter()
             .filter_map(|(w, _, _)| w.chars().next())
@@ -212,9 +214,15 @@ mod tests {
         let r = Regime::builtin();
         assert_eq!(r.levels.len(), 3);
         assert_eq!(r.star, '★');
-        assert_eq!(r.level_prefix("机密级★5年"), Some((1, LevelForm::Suffixed, 9)));
+        assert_eq!(
+            r.level_prefix("机密级★5年"),
+            Some((1, LevelForm::Suffixed, 9))
+        );
         assert_eq!(r.level_prefix("机密★5年"), Some((1, LevelForm::Exact, 6)));
-        assert_eq!(r.level_prefix("絕密★"), Some((0, LevelForm::Traditional, 6)));
+        assert_eq!(
+            r.level_prefix("絕密★"),
+            Some((0, LevelForm::Traditional, 6))
+        );
         assert_eq!(r.level_prefix("极密"), Some((1, LevelForm::Misspelt, 6)));
         assert_eq!(r.level_prefix("工作秘密"), None);
         assert_eq!(r.copy_number_len, 6);
@@ -227,6 +235,9 @@ mod tests {
         assert!(err.contains("`star`"), "{err}");
         let bad = BUILTIN_REGIME.replace("first-page-lines", "first-page-linez");
         let err = Regime::parse(&bad, "x.yaml").unwrap_err().to_string();
-        assert!(err.contains("x.yaml:") && err.contains("first-page-linez"), "{err}");
+        assert!(
+            err.contains("x.yaml:") && err.contains("first-page-linez"),
+            "{err}"
+        );
     }
 }

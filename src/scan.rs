@@ -170,9 +170,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         }
     }
     // The zone is tiny next to the body: searching all of it is simpler and as fast.
-    let rest_has_star =
-        memchr::memmem::find(body.as_bytes(), regime.star.encode_utf8(&mut [0; 4]).as_bytes())
-            .is_some();
+    let rest_has_star = memchr::memmem::find(
+        body.as_bytes(),
+        regime.star.encode_utf8(&mut [0; 4]).as_bytes(),
+    )
+    .is_some();
     let zone_infos: Vec<_> = zone
         .iter()
         .map(|(l, clean)| marking::parse_line(regime, clean, opts).map(|i| (l, clean, i)))
@@ -240,7 +242,9 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                     attachment,
                 });
             }
-            LineKind::NonSecretStar { designation, raw, .. } => {
+            LineKind::NonSecretStar {
+                designation, raw, ..
+            } => {
                 let pos = position(doc, &line, &raw);
                 scan.non_secret.push(FoundNonSecret {
                     pos,
@@ -301,13 +305,13 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                 in_zone: true,
                 attachment: false,
             }),
-            LineKind::NonSecretStar { designation, raw, .. } => {
-                scan.non_secret.push(FoundNonSecret {
-                    pos: position(doc, line, &raw),
-                    designation,
-                    raw,
-                })
-            }
+            LineKind::NonSecretStar {
+                designation, raw, ..
+            } => scan.non_secret.push(FoundNonSecret {
+                pos: position(doc, line, &raw),
+                designation,
+                raw,
+            }),
             LineKind::Label {
                 level, term, raw, ..
             } => scan.labels.push(FoundLabel {
@@ -378,7 +382,13 @@ fn front_matter_info(regime: &Regime, lines: &[(u32, &str)]) -> FrontMatterInfo 
             continue;
         };
         let key = key.trim().to_ascii_lowercase();
-        let value = value.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']).trim();
+        let value = value
+            .split(" #")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\''])
+            .trim();
         if value.is_empty() {
             continue;
         }
@@ -419,7 +429,10 @@ fn front_matter_info(regime: &Regime, lines: &[(u32, &str)]) -> FrontMatterInfo 
                 }
             }
             "公开" | "public" => {
-                if matches!(value.to_ascii_lowercase().as_str(), "true" | "yes" | "是" | "y") {
+                if matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "true" | "yes" | "是" | "y"
+                ) {
                     info.public = Some((pos(), format!("{}: {value}", key)));
                 }
             }

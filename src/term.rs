@@ -89,14 +89,26 @@ mod tests {
 
     #[test]
     fn years_count_from_the_day_after_start() {
-        assert_eq!(last_day(&years(1), Some(d(2020, 3, 5)), 10), Some(d(2021, 3, 5)));
-        assert_eq!(last_day(&years(10), Some(d(2016, 1, 1)), 20), Some(d(2026, 1, 1)));
+        assert_eq!(
+            last_day(&years(1), Some(d(2020, 3, 5)), 10),
+            Some(d(2021, 3, 5))
+        );
+        assert_eq!(
+            last_day(&years(10), Some(d(2016, 1, 1)), 20),
+            Some(d(2026, 1, 1))
+        );
     }
 
     #[test]
     fn feb_29_plus_a_year_is_feb_28() {
-        assert_eq!(last_day(&years(1), Some(d(2024, 2, 29)), 10), Some(d(2025, 2, 28)));
-        assert_eq!(last_day(&years(4), Some(d(2024, 2, 29)), 10), Some(d(2028, 2, 29)));
+        assert_eq!(
+            last_day(&years(1), Some(d(2024, 2, 29)), 10),
+            Some(d(2025, 2, 28))
+        );
+        assert_eq!(
+            last_day(&years(4), Some(d(2024, 2, 29)), 10),
+            Some(d(2028, 2, 29))
+        );
     }
 
     #[test]
@@ -106,24 +118,36 @@ mod tests {
             months: 6,
             days: 0,
         });
-        assert_eq!(last_day(&six_months, Some(d(2026, 8, 31)), 10), Some(d(2027, 2, 28)));
+        assert_eq!(
+            last_day(&six_months, Some(d(2026, 8, 31)), 10),
+            Some(d(2027, 2, 28))
+        );
         let mixed = Term::Duration(Duration {
             years: 1,
             months: 6,
             days: 0,
         });
-        assert_eq!(last_day(&mixed, Some(d(2025, 1, 15)), 10), Some(d(2026, 7, 15)));
+        assert_eq!(
+            last_day(&mixed, Some(d(2025, 1, 15)), 10),
+            Some(d(2026, 7, 15))
+        );
         let days = Term::Duration(Duration {
             years: 0,
             months: 0,
             days: 30,
         });
-        assert_eq!(last_day(&days, Some(d(2026, 1, 1)), 10), Some(d(2026, 1, 31)));
+        assert_eq!(
+            last_day(&days, Some(d(2026, 1, 1)), 10),
+            Some(d(2026, 1, 31))
+        );
     }
 
     #[test]
     fn level_only_runs_for_the_maximum() {
-        assert_eq!(last_day(&Term::None, Some(d(2000, 6, 1)), 20), Some(d(2020, 6, 1)));
+        assert_eq!(
+            last_day(&Term::None, Some(d(2000, 6, 1)), 20),
+            Some(d(2020, 6, 1))
+        );
         assert_eq!(last_day(&Term::None, None, 20), None);
     }
 
@@ -146,8 +170,14 @@ mod tests {
 
     #[test]
     fn conditions_have_no_end() {
-        assert_eq!(last_day(&Term::Condition("启用前".into()), Some(d(2020, 1, 1)), 30), None);
-        assert_eq!(last_day(&Term::Indefinite("长期".into()), Some(d(2020, 1, 1)), 30), None);
+        assert_eq!(
+            last_day(&Term::Condition("启用前".into()), Some(d(2020, 1, 1)), 30),
+            None
+        );
+        assert_eq!(
+            last_day(&Term::Indefinite("长期".into()), Some(d(2020, 1, 1)), 30),
+            None
+        );
     }
 
     #[test]

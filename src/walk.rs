@@ -46,21 +46,13 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     if root.is_file() {
-        // Walk the parent one level deep so ignore files apply to a named file too.
-        let parent = match root.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = root.file_name().map(|n| n.to_os_string());
         let excluded = opts.exclude.is_some_and(|e| e.is_match(root))
-            || name.as_ref().and_then(|n| n.to_str()).is_some_and(is_own_file);
-        if excluded {
-            return (files, errors);
-        }
-        let mut b = builder(&parent);
-        b.max_depth(Some(1));
-        let found = b.build().flatten().any(|e| e.depth() == 1 && Some(e.file_name().to_os_string()) == name);
-        if found {
+            || root
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_own_file)
+            || ignored_by_files(root);
+        if !excluded {
             files.push(root.to_path_buf());
         }
         return (files, errors);
@@ -105,6 +97,33 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     (files, errors)
 }
 
+/// Whether a `.gitignore` or `.marklintignore` in an ancestor folder ignores `path`
+/// (a file named on the command line); the nearest file that decides wins.
+fn ignored_by_files(path: &Path) -> bool {
+    let Ok(abs) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    for dir in abs.ancestors().skip(1) {
+        for name in [".marklintignore", ".gitignore"] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let mut b = ignore::gitignore::GitignoreBuilder::new(dir);
+            if b.add(&file).is_some() {
+                continue;
+            }
+            let Ok(matcher) = b.build() else { continue };
+            match matcher.matched_path_or_any_parents(&abs, false) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
+            }
+        }
+    }
+    false
+}
+
 fn walk_error(root: &Path, err: ignore::Error) -> WalkError {
     let mut path = None;
     let mut e = &err;
@@ -114,7 +133,9 @@ fn walk_error(root: &Path, err: ignore::Error) -> WalkError {
                 path = Some(p.clone());
                 e = err;
             }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => e = err,
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err
+            }
             ignore::Error::Loop { child, ancestor } => {
                 return WalkError {
                     path: child.clone(),

@@ -7,13 +7,50 @@
 pub const CODE_PLACEHOLDER: char = '\u{fffc}';
 
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "td", "th",
-    "table", "thead", "tbody", "section", "article", "header", "footer", "blockquote", "hr", "dd",
-    "dt", "dl", "title", "body", "html", "main", "nav", "aside", "figure", "figcaption", "center",
-    "address", "form", "caption",
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "thead",
+    "tbody",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "hr",
+    "dd",
+    "dt",
+    "dl",
+    "title",
+    "body",
+    "html",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+    "figcaption",
+    "center",
+    "address",
+    "form",
+    "caption",
 ];
 /// Elements whose content is never text a reader sees as the document's own.
-const SKIP: &[&str] = &["script", "style", "head", "pre", "textarea", "template", "noscript", "svg", "math"];
+const SKIP: &[&str] = &[
+    "script", "style", "head", "pre", "textarea", "template", "noscript", "svg", "math",
+];
 
 /// Returns the text and, for each text line, its 1-based source line.
 pub fn to_text(html: &str) -> (String, Vec<u32>) {
@@ -44,7 +81,13 @@ pub fn to_text(html: &str) -> (String, Vec<u32>) {
             break;
         };
         if skip_until.is_none() {
-            push_text(&rest[..lt], &mut out, &mut map, &mut line_has_text, &mut src_line);
+            push_text(
+                &rest[..lt],
+                &mut out,
+                &mut map,
+                &mut line_has_text,
+                &mut src_line,
+            );
         } else {
             src_line += count_newlines(&rest[..lt]);
         }
@@ -83,10 +126,8 @@ pub fn to_text(html: &str) -> (String, Vec<u32>) {
             let close = rest.find("</code").unwrap_or(rest.len());
             src_line += count_newlines(&rest[..close]);
             rest = &rest[close..];
-            if !line_has_text {
-                if let Some(last) = map.last_mut() {
-                    *last = src_line;
-                }
+            if !line_has_text && let Some(last) = map.last_mut() {
+                *last = src_line;
             }
             out.push(CODE_PLACEHOLDER);
             line_has_text = true;
@@ -208,7 +249,10 @@ mod tests {
         let html = "<p><code>机密★1年</code></p><pre>\n秘密★5年\n</pre><script>var s='绝密★30年';</script><p>示例 <code>x</code> 机密★1年</p>";
         let (text, _) = to_text(html);
         assert!(!text.lines().any(|l| l.trim() == "机密★1年"), "{text:?}");
-        assert!(!text.contains("秘密★5年") && !text.contains("绝密"), "{text:?}");
+        assert!(
+            !text.contains("秘密★5年") && !text.contains("绝密"),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -219,7 +263,17 @@ mod tests {
 
     #[test]
     fn broken_html_never_panics() {
-        for s in ["<", "<p", "<!--", "&#xffffffff;", "<code>", "<pre>x", "</p>", "&", "<p>&#"] {
+        for s in [
+            "<",
+            "<p",
+            "<!--",
+            "&#xffffffff;",
+            "<code>",
+            "<pre>x",
+            "</p>",
+            "&",
+            "<p>&#",
+        ] {
             let _ = to_text(s);
         }
     }

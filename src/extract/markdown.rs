@@ -91,7 +91,10 @@ impl LineCleaner {
             self.prev_blank = false;
             return None;
         }
-        if (indent >= 4 || line.starts_with('\t')) && !blank && (self.prev_blank || self.in_indented_code) {
+        if (indent >= 4 || line.starts_with('\t'))
+            && !blank
+            && (self.prev_blank || self.in_indented_code)
+        {
             self.in_indented_code = true;
             self.prev_blank = false;
             return None;
@@ -186,7 +189,10 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
             }
         }
         let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && digits < 10 && (t[digits..].starts_with(". ") || t[digits..].starts_with(") ")) {
+        if digits > 0
+            && digits < 10
+            && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
+        {
             t = t[digits + 1..].trim_start();
         }
         if t.len() == before {
@@ -237,15 +243,35 @@ mod tests {
 
     fn clean_all(text: &str) -> Vec<Option<String>> {
         let mut c = LineCleaner::new();
-        text.lines().map(|l| c.clean(l).map(|s| s.into_owned())).collect()
+        text.lines()
+            .map(|l| c.clean(l).map(|s| s.into_owned()))
+            .collect()
     }
 
     #[test]
     fn block_syntax_and_emphasis_go() {
-        for line in ["# 机密★5年", "> 机密★5年", "- 机密★5年", "1. 机密★5年", "| 机密★5年 |", "**机密★5年**", "*机密★5年*", "__机密★5年__", "> **机密★5年**", "<p align=\"right\">机密★5年</p>"] {
-            assert_eq!(clean_all(line), vec![Some("机密★5年".to_string())], "{line}");
+        for line in [
+            "# 机密★5年",
+            "> 机密★5年",
+            "- 机密★5年",
+            "1. 机密★5年",
+            "| 机密★5年 |",
+            "**机密★5年**",
+            "*机密★5年*",
+            "__机密★5年__",
+            "> **机密★5年**",
+            "<p align=\"right\">机密★5年</p>",
+        ] {
+            assert_eq!(
+                clean_all(line),
+                vec![Some("机密★5年".to_string())],
+                "{line}"
+            );
         }
-        assert_eq!(clean_all("| 密级 | 机密★5年 |"), vec![Some("密级 机密★5年".to_string())]);
+        assert_eq!(
+            clean_all("| 密级 | 机密★5年 |"),
+            vec![Some("密级 机密★5年".to_string())]
+        );
         assert_eq!(clean_all("机密*10年"), vec![Some("机密*10年".to_string())]);
     }
 
@@ -253,7 +279,11 @@ mod tests {
     fn code_is_quotation() {
         let text = "说明\n\n```text\n机密★1年\n```\n\n    秘密★5年\n\n示例：`秘密★1年`\n`机密★1年`\n~~~~\n```\n绝密★\n~~~~\n<!-- 机密★1年 -->\n<!--\n秘密★2年\n-->\n正文";
         let got = clean_all(text);
-        let visible: Vec<String> = got.into_iter().flatten().filter(|s| !s.is_empty()).collect();
+        let visible: Vec<String> = got
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect();
         assert_eq!(visible, vec!["说明", "示例：\u{fffc}", "\u{fffc}", "正文"]);
     }
 

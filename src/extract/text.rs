@@ -55,12 +55,16 @@ fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     det.feed(prefix, prefix.len() == bytes.len());
     let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
     // GBK's decoder is the GB18030 decoder: it reads 4-byte sequences too.
-    if guess == encoding_rs::GB18030 { GBK } else { guess }
+    if guess == encoding_rs::GB18030 {
+        GBK
+    } else {
+        guess
+    }
 }
 
 /// UTF-16 without a BOM: decode as LE and BE and keep the one that reads as text.
 fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let score = |enc: &'static Encoding| -> Option<(usize, String)> {
@@ -101,7 +105,10 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let at = memchr::memmem::find(&lower, b"charset=")? + b"charset=".len();
     let rest = &lower[at..];
-    let rest = rest.strip_prefix(b"\"").or(rest.strip_prefix(b"'")).unwrap_or(rest);
+    let rest = rest
+        .strip_prefix(b"\"")
+        .or(rest.strip_prefix(b"'"))
+        .unwrap_or(rest);
     let end = rest
         .iter()
         .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))

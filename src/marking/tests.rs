@@ -48,7 +48,10 @@ fn show_opts(line: &str, opts: ParseOptions) -> String {
             term.as_ref().map_or("-".to_string(), term_text)
         ),
         LineKind::Declassified { date } => {
-            format!("declassified {}", date.map_or("-".to_string(), |d| d.to_string()))
+            format!(
+                "declassified {}",
+                date.map_or("-".to_string(), |d| d.to_string())
+            )
         }
         LineKind::PublicDeclaration(d) => format!("public {d}"),
         LineKind::Attachment => "attachment".into(),
@@ -86,7 +89,10 @@ fn lawful_banner_marks() {
         ("机密★2031年6月前", "banner 机密 date:2031年6月前"),
         ("机密★2031年6月", "banner 机密 date:2031年6月"),
         ("机密★2030-12-31", "banner 机密 date:2030年12月31日"),
-        ("机密★解密条件：工程竣工验收后", "banner 机密 cond:解密条件：工程竣工验收后"),
+        (
+            "机密★解密条件：工程竣工验收后",
+            "banner 机密 cond:解密条件：工程竣工验收后",
+        ),
         ("绝密★启用前", "banner 绝密 cond:启用前"),
         ("机密★会议开始前", "banner 机密 cond:会议开始前"),
         ("绝密★长期", "banner 绝密 indef:长期"),
@@ -106,21 +112,57 @@ fn lawful_banner_marks() {
 #[test]
 fn malformed_with_star() {
     check(&[
-        ("机密★十年", "banner 机密 dur:10年 [chinese-numerals] fix=机密★10年"),
-        ("秘密★一年", "banner 秘密 dur:1年 [chinese-numerals] fix=秘密★1年"),
-        ("机密★１０年", "banner 机密 dur:10年 [full-width-digits] fix=机密★10年"),
-        ("机密 ★ 10 年", "banner 机密 dur:10年 [spacing] fix=机密★10年"),
+        (
+            "机密★十年",
+            "banner 机密 dur:10年 [chinese-numerals] fix=机密★10年",
+        ),
+        (
+            "秘密★一年",
+            "banner 秘密 dur:1年 [chinese-numerals] fix=秘密★1年",
+        ),
+        (
+            "机密★１０年",
+            "banner 机密 dur:10年 [full-width-digits] fix=机密★10年",
+        ),
+        (
+            "机密 ★ 10 年",
+            "banner 机密 dur:10年 [spacing] fix=机密★10年",
+        ),
         ("秘密★3 年", "banner 秘密 dur:3年 [spacing] fix=秘密★3年"),
         ("极密★5年", "banner 机密 dur:5年 [misspelt-level]"),
-        ("秘密级★5年", "banner 秘密 dur:5年 [level-suffix] fix=秘密★5年"),
-        ("机密★10年年", "banner 机密 dur:10年 [doubled-unit] fix=机密★10年"),
-        ("绝密★(30年)", "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年"),
-        ("绝密★（30年）", "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年"),
-        ("★机密 10年", "banner 机密 dur:10年 [star-before-level] fix=机密★10年"),
-        ("絕密★5年", "banner 绝密 dur:5年 [traditional-level] fix=绝密★5年"),
-        ("機密★5年", "banner 机密 dur:5年 [traditional-level] fix=机密★5年"),
+        (
+            "秘密级★5年",
+            "banner 秘密 dur:5年 [level-suffix] fix=秘密★5年",
+        ),
+        (
+            "机密★10年年",
+            "banner 机密 dur:10年 [doubled-unit] fix=机密★10年",
+        ),
+        (
+            "绝密★(30年)",
+            "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年",
+        ),
+        (
+            "绝密★（30年）",
+            "banner 绝密 dur:30年 [bracketed-term] fix=绝密★30年",
+        ),
+        (
+            "★机密 10年",
+            "banner 机密 dur:10年 [star-before-level] fix=机密★10年",
+        ),
+        (
+            "絕密★5年",
+            "banner 绝密 dur:5年 [traditional-level] fix=绝密★5年",
+        ),
+        (
+            "機密★5年",
+            "banner 机密 dur:5年 [traditional-level] fix=机密★5年",
+        ),
         ("秘密★1年半", "banner 秘密 cond:1年半 [bad-term]"),
-        ("机密★2030年13月1日", "banner 机密 cond:2030年13月1日 [bad-date]"),
+        (
+            "机密★2030年13月1日",
+            "banner 机密 cond:2030年13月1日 [bad-date]",
+        ),
         ("秘密★1年6月", "banner 秘密 dur:1年6个月 [bad-term]"),
         ("机密★解密条件：", "banner 机密 cond:解密条件： [bad-term]"),
     ]);
@@ -129,18 +171,45 @@ fn malformed_with_star() {
 #[test]
 fn malformed_candidates_without_star() {
     check(&[
-        ("机密☆10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
-        ("机密*10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
-        ("机密＊10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
-        ("机密·10年", "candidate 机密 dur:10年 [wrong-star] fix=机密★10年"),
-        ("机密 10年", "candidate 机密 dur:10年 [missing-star] fix=机密★10年"),
-        ("机密10年", "candidate 机密 dur:10年 [missing-star] fix=机密★10年"),
-        ("机密(10年)", "candidate 机密 dur:10年 [missing-star,bracketed-term] fix=机密★10年"),
+        (
+            "机密☆10年",
+            "candidate 机密 dur:10年 [wrong-star] fix=机密★10年",
+        ),
+        (
+            "机密*10年",
+            "candidate 机密 dur:10年 [wrong-star] fix=机密★10年",
+        ),
+        (
+            "机密＊10年",
+            "candidate 机密 dur:10年 [wrong-star] fix=机密★10年",
+        ),
+        (
+            "机密·10年",
+            "candidate 机密 dur:10年 [wrong-star] fix=机密★10年",
+        ),
+        (
+            "机密 10年",
+            "candidate 机密 dur:10年 [missing-star] fix=机密★10年",
+        ),
+        (
+            "机密10年",
+            "candidate 机密 dur:10年 [missing-star] fix=机密★10年",
+        ),
+        (
+            "机密(10年)",
+            "candidate 机密 dur:10年 [missing-star,bracketed-term] fix=机密★10年",
+        ),
         ("机密", "candidate 机密 - [missing-star]"),
         ("【机密】", "candidate 机密 - [missing-star]"),
         ("机　密", "candidate 机密 - [missing-star,spacing]"),
-        ("机密⭐5年", "candidate 机密 dur:5年 [wrong-star] fix=机密★5年"),
-        ("绝密☆启用前", "candidate 绝密 cond:启用前 [wrong-star] fix=绝密★启用前"),
+        (
+            "机密⭐5年",
+            "candidate 机密 dur:5年 [wrong-star] fix=机密★5年",
+        ),
+        (
+            "绝密☆启用前",
+            "candidate 绝密 cond:启用前 [wrong-star] fix=绝密★启用前",
+        ),
     ]);
 }
 
@@ -265,10 +334,52 @@ mod properties {
 
     fn mark_alphabet() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "机", "密", "绝", "秘", "★", "☆", "*", "年", "月", "日", "个", "天", "前", "1", "0", "９",
-            "十", "〇", "：", ":", "（", "）", "(", ")", "【", "】", " ", "\u{3000}", "级", "解",
-            "条件", "长期", "工作", "内部", "附件", "-", "000001", "特急", "密级", "保密期限",
-            "变更为", "已", "于", "\u{feff}", "é", "\u{10ffff}",
+            "机",
+            "密",
+            "绝",
+            "秘",
+            "★",
+            "☆",
+            "*",
+            "年",
+            "月",
+            "日",
+            "个",
+            "天",
+            "前",
+            "1",
+            "0",
+            "９",
+            "十",
+            "〇",
+            "：",
+            ":",
+            "（",
+            "）",
+            "(",
+            ")",
+            "【",
+            "】",
+            " ",
+            "\u{3000}",
+            "级",
+            "解",
+            "条件",
+            "长期",
+            "工作",
+            "内部",
+            "附件",
+            "-",
+            "000001",
+            "特急",
+            "密级",
+            "保密期限",
+            "变更为",
+            "已",
+            "于",
+            "\u{feff}",
+            "é",
+            "\u{10ffff}",
         ]);
         prop::collection::vec(pieces, 0..16).prop_map(|v| v.concat())
     }

@@ -9,7 +9,12 @@ use unicode_width::UnicodeWidthStr;
 use super::{ReportOptions, Summary};
 use crate::diagnostic::{Diagnostic, Lang};
 
-pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &ReportOptions) -> std::io::Result<()> {
+pub fn emit(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    summary: &Summary,
+    opts: &ReportOptions,
+) -> std::io::Result<()> {
     let zh = opts.lang == Lang::Zh;
     for d in diags {
         writeln!(w, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
@@ -18,7 +23,12 @@ pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &R
             let gutter = d.line.to_string();
             let pad = " ".repeat(gutter.len());
             let text = s.text.replace('\t', "    ");
-            let before: String = s.text.chars().take(s.col).collect::<String>().replace('\t', "    ");
+            let before: String = s
+                .text
+                .chars()
+                .take(s.col)
+                .collect::<String>()
+                .replace('\t', "    ");
             let marked: String = s.text.chars().skip(s.col).take(s.width).collect();
             let carets = "^".repeat(marked.width().max(1));
             writeln!(w, "{pad} |")?;
@@ -31,7 +41,11 @@ pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &R
             "  ".to_string()
         };
         if let Some(fix) = &d.fix {
-            writeln!(w, "{lead} = {} `{fix}`", if zh { "建议改为：" } else { "fix:" })?;
+            writeln!(
+                w,
+                "{lead} = {} `{fix}`",
+                if zh { "建议改为：" } else { "fix:" }
+            )?;
         }
         if let Some(help) = &d.help {
             writeln!(w, "{lead} = {} {help}", if zh { "说明：" } else { "help:" })?;
@@ -55,12 +69,18 @@ pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &R
 pub fn summary_line(s: &Summary, lang: Lang) -> String {
     let found = s.errors + s.warnings + s.infos;
     match (lang, found) {
-        (Lang::Zh, 0) => format!("检查了 {} 个文件（{} 个带国家秘密标志），未发现问题。", s.files, s.marked),
+        (Lang::Zh, 0) => format!(
+            "检查了 {} 个文件（{} 个带国家秘密标志），未发现问题。",
+            s.files, s.marked
+        ),
         (Lang::Zh, _) => format!(
             "检查了 {} 个文件（{} 个带国家秘密标志）：{} 个错误，{} 个警告，{} 个提示。",
             s.files, s.marked, s.errors, s.warnings, s.infos
         ),
-        (Lang::En, 0) => format!("Checked {} files ({} marked): no findings.", s.files, s.marked),
+        (Lang::En, 0) => format!(
+            "Checked {} files ({} marked): no findings.",
+            s.files, s.marked
+        ),
         (Lang::En, _) => format!(
             "Checked {} files ({} marked): {} {}, {} {}, {} {}.",
             s.files,
@@ -76,7 +96,11 @@ pub fn summary_line(s: &Summary, lang: Lang) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { word.to_string() } else { format!("{word}s") }
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
 }
 
 /// `path:line:col: CODE [severity] message`, one line per finding.

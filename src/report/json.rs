@@ -54,7 +54,12 @@ struct MarkJson<'a> {
     raw: &'a str,
 }
 
-pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], s: &Summary, opts: &ReportOptions) -> std::io::Result<()> {
+pub fn emit(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    s: &Summary,
+    opts: &ReportOptions,
+) -> std::io::Result<()> {
     let report = Report {
         version: 1,
         tool: Tool {

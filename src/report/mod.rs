@@ -42,7 +42,12 @@ pub struct ReportOptions {
     pub today: Date,
 }
 
-pub fn emit(w: &mut dyn Write, diags: &[Diagnostic], summary: &Summary, opts: &ReportOptions) -> std::io::Result<()> {
+pub fn emit(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    summary: &Summary,
+    opts: &ReportOptions,
+) -> std::io::Result<()> {
     match opts.format {
         Format::Human => human::emit(w, diags, summary, opts),
         Format::Concise => human::emit_concise(w, diags),

@@ -167,7 +167,12 @@ fn term_marks(scan: &Scan) -> impl Iterator<Item = &FoundMark> {
 
 fn malformed_mark(out: &mut Out, scan: &Scan) {
     let lang = out.ctx.lang;
-    for found in scan.banners.iter().chain(&scan.candidates).chain(&scan.changes) {
+    for found in scan
+        .banners
+        .iter()
+        .chain(&scan.candidates)
+        .chain(&scan.changes)
+    {
         let m = &found.mark;
         if m.problems.is_empty() {
             continue;
@@ -193,19 +198,36 @@ fn malformed_mark(out: &mut Out, scan: &Scan) {
             ("fix", m.fix.clone().unwrap_or_default()),
         ];
         let message = out.rule.message.clone();
-        out.emit(Some(&found.pos), &message, &vars, severity, Some(m), m.fix.clone());
+        out.emit(
+            Some(&found.pos),
+            &message,
+            &vars,
+            severity,
+            Some(m),
+            m.fix.clone(),
+        );
     }
 }
 
 fn misplaced_mark(out: &mut Out, scan: &Scan) {
     let zone = match out.ctx.lang {
         Lang::Zh => format!("正文前{}个非空行", out.ctx.regime.first_page_lines),
-        Lang::En => format!("the first {} non-blank lines", out.ctx.regime.first_page_lines),
+        Lang::En => format!(
+            "the first {} non-blank lines",
+            out.ctx.regime.first_page_lines
+        ),
     };
     for found in scan.banners.iter().filter(|b| !b.in_zone && !b.attachment) {
         let vars = [("raw", found.mark.raw.clone()), ("zone", zone.clone())];
         let message = out.rule.message.clone();
-        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(&found.mark), None);
+        out.emit(
+            Some(&found.pos),
+            &message,
+            &vars,
+            out.rule.severity,
+            Some(&found.mark),
+            None,
+        );
     }
 }
 
@@ -233,7 +255,9 @@ fn source_name(name: &str, lang: Lang) -> &'static str {
 
 fn conflicting_marks(out: &mut Out, scan: &Scan) {
     let mut sources = Vec::new();
-    let banner = scan.mark_in_force().filter(|b| !b.mark.legacy_bare || b.in_zone);
+    let banner = scan
+        .mark_in_force()
+        .filter(|b| !b.mark.legacy_bare || b.in_zone);
     if let Some(b) = banner {
         sources.push(Source {
             name: "banner",
@@ -276,7 +300,8 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
         // Compare each source with the first earlier one that disagrees, once.
         let Some(b) = sources[..i].iter().find(|b| {
             let level_differs = matches!((a.level, b.level), (Some(x), Some(y)) if x != y);
-            let term_differs = matches!((&a.term, &b.term), (Some(x), Some(y)) if term_text(x) != term_text(y));
+            let term_differs =
+                matches!((&a.term, &b.term), (Some(x), Some(y)) if term_text(x) != term_text(y));
             level_differs || term_differs
         }) else {
             continue;
@@ -288,13 +313,23 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
             ("other_source", source_name(b.name, lang).to_string()),
         ];
         let message = out.rule.message.clone();
-        out.emit(a.pos.or(b.pos).or(fallback), &message, &vars, out.rule.severity, None, None);
+        out.emit(
+            a.pos.or(b.pos).or(fallback),
+            &message,
+            &vars,
+            out.rule.severity,
+            None,
+            None,
+        );
     }
 }
 
 fn non_secret_star(out: &mut Out, scan: &Scan) {
     for n in &scan.non_secret {
-        let vars = [("raw", n.raw.clone()), ("designation", n.designation.clone())];
+        let vars = [
+            ("raw", n.raw.clone()),
+            ("designation", n.designation.clone()),
+        ];
         let message = out.rule.message.clone();
         out.emit(Some(&n.pos), &message, &vars, out.rule.severity, None, None);
     }
@@ -339,7 +374,14 @@ fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
                     ("max", max_text(regime, m.level)),
                 ];
                 let message = out.rule.message.clone();
-                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+                out.emit(
+                    Some(&found.pos),
+                    &message,
+                    &vars,
+                    out.rule.severity,
+                    Some(m),
+                    None,
+                );
             }
             Term::Date(_) => {
                 let Some(start) = start else { continue };
@@ -364,7 +406,14 @@ fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
                         ("max", max_text(regime, m.level)),
                     ];
                     let text = out.phrase("date-beyond").clone();
-                    out.emit(Some(&found.pos), &text, &vars, out.rule.severity, Some(m), None);
+                    out.emit(
+                        Some(&found.pos),
+                        &text,
+                        &vars,
+                        out.rule.severity,
+                        Some(m),
+                        None,
+                    );
                 }
             }
             _ => {}
@@ -385,7 +434,14 @@ fn missing_term(out: &mut Out, scan: &Scan) {
             ("max", max_text(regime, m.level)),
         ];
         let message = out.rule.message.clone();
-        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+        out.emit(
+            Some(&found.pos),
+            &message,
+            &vars,
+            out.rule.severity,
+            Some(m),
+            None,
+        );
     }
 }
 
@@ -395,7 +451,14 @@ fn indefinite_term(out: &mut Out, scan: &Scan) {
         if let Term::Indefinite(w) = &m.term {
             let vars = [("raw", m.raw.clone()), ("term", w.clone())];
             let message = out.rule.message.clone();
-            out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+            out.emit(
+                Some(&found.pos),
+                &message,
+                &vars,
+                out.rule.severity,
+                Some(m),
+                None,
+            );
         }
     }
 }
@@ -434,15 +497,26 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
         let start = scan.start.map(|(d, _)| d);
         let dated = matches!(m.term, Term::Duration(_) | Term::None);
         let term_shown = match (&m.term, ctx.lang) {
-            (Term::None, Lang::Zh) => format!("{}（未标注，按最长期限）", max_text(regime, m.level)),
-            (Term::None, Lang::En) => format!("{} (none marked: the maximum)", max_text(regime, m.level)),
+            (Term::None, Lang::Zh) => {
+                format!("{}（未标注，按最长期限）", max_text(regime, m.level))
+            }
+            (Term::None, Lang::En) => {
+                format!("{} (none marked: the maximum)", max_text(regime, m.level))
+            }
             _ => m.term_text(),
         };
         let Some(last) = term::last_day(&m.term, start, max_years) else {
             if matches!(kind, Kind::UndatedMark) && dated && start.is_none() {
                 let vars = [("raw", m.raw.clone())];
                 let message = out.rule.message.clone();
-                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+                out.emit(
+                    Some(&found.pos),
+                    &message,
+                    &vars,
+                    out.rule.severity,
+                    Some(m),
+                    None,
+                );
             }
             continue;
         };
@@ -467,7 +541,14 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
                         ],
                     )
                 };
-                out.emit(Some(&found.pos), &text, &vars, out.rule.severity, Some(m), None);
+                out.emit(
+                    Some(&found.pos),
+                    &text,
+                    &vars,
+                    out.rule.severity,
+                    Some(m),
+                    None,
+                );
             }
             Kind::TermExpiring if (0..=ctx.expiring_within_days).contains(&days) => {
                 let vars = [
@@ -477,7 +558,14 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
                     ("days", days.to_string()),
                 ];
                 let message = out.rule.message.clone();
-                out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), None);
+                out.emit(
+                    Some(&found.pos),
+                    &message,
+                    &vars,
+                    out.rule.severity,
+                    Some(m),
+                    None,
+                );
             }
             _ => {}
         }
@@ -522,7 +610,14 @@ fn term_unit(out: &mut Out, scan: &Scan) {
             ("fix", fix.clone().unwrap_or_default()),
         ];
         let message = out.rule.message.clone();
-        out.emit(Some(&found.pos), &message, &vars, out.rule.severity, Some(m), fix);
+        out.emit(
+            Some(&found.pos),
+            &message,
+            &vars,
+            out.rule.severity,
+            Some(m),
+            fix,
+        );
     }
 }
 
@@ -531,7 +626,14 @@ fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex,
     if scope == Scope::FileName {
         if let Some(m) = regex.find(file_name) {
             let message = out.rule.message.clone();
-            out.emit(None, &message, &[("match", m.as_str().to_string())], out.rule.severity, None, None);
+            out.emit(
+                None,
+                &message,
+                &[("match", m.as_str().to_string())],
+                out.rule.severity,
+                None,
+                None,
+            );
         }
         return;
     }
@@ -564,7 +666,14 @@ fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex,
                 snippet,
             };
             let message = out.rule.message.clone();
-            out.emit(Some(&pos), &message, &[("match", m.as_str().to_string())], out.rule.severity, None, None);
+            out.emit(
+                Some(&pos),
+                &message,
+                &[("match", m.as_str().to_string())],
+                out.rule.severity,
+                None,
+                None,
+            );
         }
     }
 }

@@ -6,7 +6,9 @@ use std::fmt;
 
 use regex::Regex;
 
-use super::schema::{ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text};
+use super::schema::{
+    ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text,
+};
 use crate::diagnostic::Severity;
 
 /// One problem in one rule file.
@@ -167,12 +169,20 @@ pub struct Rule {
 
 /// Line and column of `key:` in the YAML source (1-based), for errors serde cannot place.
 fn key_location(src: &str, key: &str) -> (usize, usize) {
+    let needle = format!("{key}:");
     for (i, line) in src.lines().enumerate() {
         let t = line.trim_start();
-        if let Some(rest) = t.strip_prefix(key)
-            && rest.starts_with(':')
+        if t.starts_with(&needle) {
+            return (i + 1, line[..line.len() - t.len()].chars().count() + 1);
+        }
+    }
+    // A key inside a flow mapping: `params: {pattern: …}`.
+    for (i, line) in src.lines().enumerate() {
+        if let Some(at) = line.find(&needle)
+            && (at == 0
+                || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_'))
         {
-            return (i + 1, line.len() - t.len() + 1);
+            return (i + 1, line[..at].chars().count() + 1);
         }
     }
     (1, 1)
@@ -211,7 +221,10 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
         }
     };
     if !valid_code(&raw.code) {
-        errors.push(err("code", format!("`{}` is not a code like `ML123` or `X-42`", raw.code)));
+        errors.push(err(
+            "code",
+            format!("`{}` is not a code like `ML123` or `X-42`", raw.code),
+        ));
     }
     if !is_kebab(&raw.name) {
         errors.push(err("name", format!("`{}` must be kebab-case", raw.name)));
@@ -219,12 +232,19 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
     if let Some(stem) = stem
         && stem != raw.name
     {
-        errors.push(err("name", format!("`{}` must equal the file name `{stem}`", raw.name)));
+        errors.push(err(
+            "name",
+            format!("`{}` must equal the file name `{stem}`", raw.name),
+        ));
     }
     let Some((phrases_needed, placeholders)) = Kind::spec(&raw.kind) else {
         errors.push(err(
             "kind",
-            format!("unknown kind `{}`; expected one of: {}", raw.kind, Kind::NAMES.join(", ")),
+            format!(
+                "unknown kind `{}`; expected one of: {}",
+                raw.kind,
+                Kind::NAMES.join(", ")
+            ),
         ));
         return Err(errors);
     };
@@ -237,19 +257,37 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
         if !phrases_needed.contains(&name.as_str()) {
             errors.push(err(
                 &format!("phrases.{name}"),
-                format!("unknown phrase for kind `{}`; expected: {}", raw.kind, phrases_needed.join(", ")),
+                format!(
+                    "unknown phrase for kind `{}`; expected: {}",
+                    raw.kind,
+                    phrases_needed.join(", ")
+                ),
             ));
         }
-        check_placeholders(text, placeholders, &format!("phrases.{name}"), &err, &mut errors);
+        check_placeholders(
+            text,
+            placeholders,
+            &format!("phrases.{name}"),
+            &err,
+            &mut errors,
+        );
     }
     for needed in phrases_needed {
         if !raw.phrases.contains_key(*needed) {
-            errors.push(err("phrases", format!("missing phrase `{needed}` required by kind `{}`", raw.kind)));
+            errors.push(err(
+                "phrases",
+                format!("missing phrase `{needed}` required by kind `{}`", raw.kind),
+            ));
         }
     }
-    for (key, a) in std::iter::once(("article", &raw.article)).chain(raw.see_also.iter().map(|a| ("see-also", a))) {
+    for (key, a) in std::iter::once(("article", &raw.article))
+        .chain(raw.see_also.iter().map(|a| ("see-also", a)))
+    {
         if a.law.trim().is_empty() || a.number.trim().is_empty() || a.text.trim().is_empty() {
-            errors.push(err(key, "law, number and text must all be given".to_string()));
+            errors.push(err(
+                key,
+                "law, number and text must all be given".to_string(),
+            ));
         }
     }
     let params = raw.params.clone().unwrap_or(serde_yaml::Value::Null);
@@ -267,38 +305,49 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 None
             }
         },
-        "pattern" => match serde_yaml::from_value::<PatternParams>(params) {
-            Ok(p) => {
-                let scope = match p.scope.as_deref().unwrap_or("body") {
-                    "first-page" => Some(Scope::FirstPage),
-                    "body" => Some(Scope::Body),
-                    "file-name" => Some(Scope::FileName),
-                    other => {
-                        errors.push(err(
+        "pattern" => {
+            match serde_yaml::from_value::<PatternParams>(params) {
+                Ok(p) => {
+                    let scope = match p.scope.as_deref().unwrap_or("body") {
+                        "first-page" => Some(Scope::FirstPage),
+                        "body" => Some(Scope::Body),
+                        "file-name" => Some(Scope::FileName),
+                        other => {
+                            errors.push(err(
                             "scope",
                             format!("unknown scope `{other}`; expected first-page, body or file-name"),
                         ));
-                        None
+                            None
+                        }
+                    };
+                    let regex = match Regex::new(&p.pattern) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            let first = e
+                                .to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim()
+                                .to_string();
+                            errors.push(err(
+                                "pattern",
+                                format!("bad regex `{}`: {first}", p.pattern),
+                            ));
+                            None
+                        }
+                    };
+                    match (regex, scope) {
+                        (Some(regex), Some(scope)) => Some(Kind::Pattern { regex, scope }),
+                        _ => None,
                     }
-                };
-                let regex = match Regex::new(&p.pattern) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                        errors.push(err("pattern", format!("bad regex `{}`: {first}", p.pattern)));
-                        None
-                    }
-                };
-                match (regex, scope) {
-                    (Some(regex), Some(scope)) => Some(Kind::Pattern { regex, scope }),
-                    _ => None,
+                }
+                Err(e) => {
+                    errors.push(err("params", e.to_string()));
+                    None
                 }
             }
-            Err(e) => {
-                errors.push(err("params", e.to_string()));
-                None
-            }
-        },
+        }
         other => match serde_yaml::from_value::<NoParams>(params) {
             Ok(_) => Some(match other {
                 "misplaced-mark" => Kind::MisplacedMark,
@@ -315,13 +364,19 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 _ => Kind::UnreadableFile,
             }),
             Err(e) => {
-                errors.push(err("params", format!("kind `{other}` takes no params: {e}")));
+                errors.push(err(
+                    "params",
+                    format!("kind `{other}` takes no params: {e}"),
+                ));
                 None
             }
         },
     };
     if raw.kind != "unreadable-file" && raw.examples.invalid.is_empty() {
-        errors.push(err("examples", "at least one `invalid` example is required".to_string()));
+        errors.push(err(
+            "examples",
+            "at least one `invalid` example is required".to_string(),
+        ));
     }
     match kind {
         Some(kind) if errors.is_empty() => Ok(Rule {
@@ -365,7 +420,10 @@ fn check_placeholders(
             {
                 errors.push(err(
                     key,
-                    format!("unknown placeholder `{{{name}}}`; this kind fills: {}", allowed.join(", ")),
+                    format!(
+                        "unknown placeholder `{{{name}}}`; this kind fills: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
             rest = &after[j + 1..];
@@ -377,14 +435,17 @@ fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 16
         && code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
         && !s.ends_with('-')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 #[cfg(test)]
@@ -396,7 +457,13 @@ mod tests {
     #[test]
     fn a_good_pattern_rule_compiles() {
         let rule = compile(GOOD, "my.yaml", Some("code-name")).unwrap();
-        assert!(matches!(rule.kind, Kind::Pattern { scope: Scope::Body, .. }));
+        assert!(matches!(
+            rule.kind,
+            Kind::Pattern {
+                scope: Scope::Body,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -407,14 +474,31 @@ mod tests {
             .replace("{match}\", en", "{matches}\", en");
         let errs = compile(&bad, "my.yaml", Some("code-name")).unwrap_err();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        assert!(text.iter().any(|e| e.starts_with("my.yaml:2:1: key `name`: `Code_Name` must be kebab-case")), "{text:#?}");
-        assert!(text.iter().any(|e| e.contains("key `message`: unknown placeholder `{matches}`")), "{text:#?}");
-        assert!(text.iter().any(|e| e.starts_with("my.yaml:8:") && e.contains("bad regex")), "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|e| e.starts_with("my.yaml:2:1: key `name`: `Code_Name` must be kebab-case")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains("key `message`: unknown placeholder `{matches}`")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.starts_with("my.yaml:8:") && e.contains("bad regex")),
+            "{text:#?}"
+        );
     }
 
     #[test]
     fn unknown_keys_and_bad_values_point_at_the_line() {
-        let e = compile(&GOOD.replace("severity: warning", "severity: fatal"), "my.yaml", None).unwrap_err();
+        let e = compile(
+            &GOOD.replace("severity: warning", "severity: fatal"),
+            "my.yaml",
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e[0].line, 4, "{e:?}");
         assert!(e[0].message.contains("unknown variant `fatal`"), "{e:?}");
         let e = compile(&format!("{GOOD}colour: red\n"), "my.yaml", None).unwrap_err();
@@ -424,7 +508,16 @@ mod tests {
 
     #[test]
     fn unknown_kind() {
-        let e = compile(&GOOD.replace("kind: pattern", "kind: magic"), "my.yaml", None).unwrap_err();
-        assert!(e[0].to_string().contains("my.yaml:3:1: key `kind`: unknown kind `magic`"), "{e:?}");
+        let e = compile(
+            &GOOD.replace("kind: pattern", "kind: magic"),
+            "my.yaml",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e[0].to_string()
+                .contains("my.yaml:3:1: key `kind`: unknown kind `magic`"),
+            "{e:?}"
+        );
     }
 }

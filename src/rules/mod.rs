@@ -11,19 +11,55 @@ pub use compile::{Kind, Rule, RuleError};
 
 /// The built-in rules, one file each; `tests/rules.rs` checks this list against `rules/`.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("malformed-mark", include_str!("../../rules/malformed-mark.yaml")),
-    ("misplaced-mark", include_str!("../../rules/misplaced-mark.yaml")),
-    ("conflicting-marks", include_str!("../../rules/conflicting-marks.yaml")),
-    ("non-secret-star", include_str!("../../rules/non-secret-star.yaml")),
-    ("public-but-marked", include_str!("../../rules/public-but-marked.yaml")),
-    ("term-exceeds-limit", include_str!("../../rules/term-exceeds-limit.yaml")),
-    ("missing-term", include_str!("../../rules/missing-term.yaml")),
-    ("indefinite-term", include_str!("../../rules/indefinite-term.yaml")),
-    ("term-expired", include_str!("../../rules/term-expired.yaml")),
-    ("term-expiring", include_str!("../../rules/term-expiring.yaml")),
-    ("undated-mark", include_str!("../../rules/undated-mark.yaml")),
+    (
+        "malformed-mark",
+        include_str!("../../rules/malformed-mark.yaml"),
+    ),
+    (
+        "misplaced-mark",
+        include_str!("../../rules/misplaced-mark.yaml"),
+    ),
+    (
+        "conflicting-marks",
+        include_str!("../../rules/conflicting-marks.yaml"),
+    ),
+    (
+        "non-secret-star",
+        include_str!("../../rules/non-secret-star.yaml"),
+    ),
+    (
+        "public-but-marked",
+        include_str!("../../rules/public-but-marked.yaml"),
+    ),
+    (
+        "term-exceeds-limit",
+        include_str!("../../rules/term-exceeds-limit.yaml"),
+    ),
+    (
+        "missing-term",
+        include_str!("../../rules/missing-term.yaml"),
+    ),
+    (
+        "indefinite-term",
+        include_str!("../../rules/indefinite-term.yaml"),
+    ),
+    (
+        "term-expired",
+        include_str!("../../rules/term-expired.yaml"),
+    ),
+    (
+        "term-expiring",
+        include_str!("../../rules/term-expiring.yaml"),
+    ),
+    (
+        "undated-mark",
+        include_str!("../../rules/undated-mark.yaml"),
+    ),
     ("term-unit", include_str!("../../rules/term-unit.yaml")),
-    ("unreadable-file", include_str!("../../rules/unreadable-file.yaml")),
+    (
+        "unreadable-file",
+        include_str!("../../rules/unreadable-file.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -45,7 +81,11 @@ impl Registry {
         }
         for path in extra {
             let path = path.as_ref();
-            let origin = path.display().to_string();
+            let shown = path.display().to_string();
+            let origin = shown
+                .strip_prefix("./")
+                .map(str::to_string)
+                .unwrap_or(shown);
             let src = match std::fs::read_to_string(path) {
                 Ok(s) => s,
                 Err(e) => {
@@ -54,7 +94,10 @@ impl Registry {
                         line: 1,
                         column: 1,
                         key: String::new(),
-                        message: format!("cannot read rule file: {}", crate::extract::io_message(&e)),
+                        message: format!(
+                            "cannot read rule file: {}",
+                            crate::extract::io_message(&e)
+                        ),
                     });
                     continue;
                 }
@@ -67,7 +110,10 @@ impl Registry {
         }
         for (i, r) in rules.iter().enumerate() {
             for other in &rules[..i] {
-                for (what, a, b) in [("code", &r.code, &other.code), ("name", &r.name, &other.name)] {
+                for (what, a, b) in [
+                    ("code", &r.code, &other.code),
+                    ("name", &r.name, &other.name),
+                ] {
                     if a == b {
                         let src = std::fs::read_to_string(&r.origin).unwrap_or_default();
                         let line = src
@@ -79,7 +125,10 @@ impl Registry {
                             line,
                             column: 1,
                             key: what.to_string(),
-                            message: format!("duplicate {what} `{a}`, already defined in {}", other.origin),
+                            message: format!(
+                                "duplicate {what} `{a}`, already defined in {}",
+                                other.origin
+                            ),
                         });
                     }
                 }

@@ -8,20 +8,31 @@ fn run(flavour: Flavour, text: &str, name: &str) -> Scan {
 
 #[test]
 fn unmarked_documents_short_circuit() {
-    let s = run(Flavour::Markdown, "# 中华人民共和国保守国家秘密法\n\n第十四条 国家秘密的密级分为绝密、机密、秘密三级。\n", "law.md");
+    let s = run(
+        Flavour::Markdown,
+        "# 中华人民共和国保守国家秘密法\n\n第十四条 国家秘密的密级分为绝密、机密、秘密三级。\n",
+        "law.md",
+    );
     assert!(!s.is_marked());
     assert!(s.start.is_none());
 }
 
 #[test]
 fn zone_banner_date_and_copy_number() {
-    let s = run(Flavour::Plain, "000001\n机密★5年\n特急\n\n云岭市人民政府文件\n\n正文。\n\n云岭市人民政府\n2026年3月5日\n", "a.txt");
+    let s = run(
+        Flavour::Plain,
+        "000001\n机密★5年\n特急\n\n云岭市人民政府文件\n\n正文。\n\n云岭市人民政府\n2026年3月5日\n",
+        "a.txt",
+    );
     assert_eq!(s.banners.len(), 1);
     let b = &s.banners[0];
     assert!(b.in_zone);
     assert_eq!((b.pos.line, b.pos.column), (2, 1));
     assert!(s.copy_number);
-    assert_eq!(s.start, Some((Date::constant(2026, 3, 5), DateSource::IssueDate)));
+    assert_eq!(
+        s.start,
+        Some((Date::constant(2026, 3, 5), DateSource::IssueDate))
+    );
     assert!(!s.legacy);
 }
 
@@ -50,7 +61,10 @@ fn front_matter_and_file_name_declare_levels() {
     );
     assert_eq!(s.front.level.as_ref().and_then(|d| d.level), Some(2));
     assert_eq!(s.file_name.as_ref().and_then(|d| d.level), Some(2));
-    assert_eq!(s.start, Some((Date::constant(2025, 3, 5), DateSource::FrontMatter)));
+    assert_eq!(
+        s.start,
+        Some((Date::constant(2025, 3, 5), DateSource::FrontMatter))
+    );
     assert!(s.front.public.is_some());
     assert_eq!(s.banners[0].pos.line, 6);
 }
@@ -69,7 +83,11 @@ fn file_names() {
 
 #[test]
 fn legacy_documents_accept_bare_levels() {
-    let s = run(Flavour::Plain, "                                机　密\n\n云岭市人民政府文件\n\n正文。\n\n二〇一〇年五月四日\n", "old.txt");
+    let s = run(
+        Flavour::Plain,
+        "                                机　密\n\n云岭市人民政府文件\n\n正文。\n\n二〇一〇年五月四日\n",
+        "old.txt",
+    );
     assert!(s.legacy);
     assert_eq!(s.banners.len(), 1);
     assert!(s.banners[0].mark.legacy_bare);
@@ -78,6 +96,10 @@ fn legacy_documents_accept_bare_levels() {
 
 #[test]
 fn fenced_marks_are_quotation() {
-    let s = run(Flavour::Markdown, "# 说明\n\n```text\n机密★1年\n```\n\n示例：`秘密★1年`\n", "readme.md");
+    let s = run(
+        Flavour::Markdown,
+        "# 说明\n\n```text\n机密★1年\n```\n\n示例：`秘密★1年`\n",
+        "readme.md",
+    );
     assert!(!s.is_marked(), "{s:?}");
 }
