@@ -387,7 +387,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 }
             }
         }
-        files.sort();
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
         let work = || {
             files
