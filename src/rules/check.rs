@@ -87,6 +87,18 @@ impl Out<'_> {
         });
     }
 
+    /// A finding with the rule's own message and severity.
+    fn finding(
+        &mut self,
+        pos: Option<&Position>,
+        vars: &[(&str, String)],
+        mark: Option<&Mark>,
+        fix: Option<String>,
+    ) {
+        let message = self.rule.message.clone();
+        self.emit(pos, &message, vars, self.rule.severity, mark, fix);
+    }
+
     fn phrase(&self, key: &str) -> &Text {
         // Compile-time validation guarantees every phrase a kind asks for exists.
         &self.rule.phrases[key]
@@ -219,15 +231,7 @@ fn misplaced_mark(out: &mut Out, scan: &Scan) {
     };
     for found in scan.banners.iter().filter(|b| !b.in_zone && !b.attachment) {
         let vars = [("raw", found.mark.raw.clone()), ("zone", zone.clone())];
-        let message = out.rule.message.clone();
-        out.emit(
-            Some(&found.pos),
-            &message,
-            &vars,
-            out.rule.severity,
-            Some(&found.mark),
-            None,
-        );
+        out.finding(Some(&found.pos), &vars, Some(&found.mark), None);
     }
 }
 
@@ -312,15 +316,7 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
             ("other_raw", b.raw.clone()),
             ("other_source", source_name(b.name, lang).to_string()),
         ];
-        let message = out.rule.message.clone();
-        out.emit(
-            a.pos.or(b.pos).or(fallback),
-            &message,
-            &vars,
-            out.rule.severity,
-            None,
-            None,
-        );
+        out.finding(a.pos.or(b.pos).or(fallback), &vars, None, None);
     }
 }
 
@@ -330,8 +326,7 @@ fn non_secret_star(out: &mut Out, scan: &Scan) {
             ("raw", n.raw.clone()),
             ("designation", n.designation.clone()),
         ];
-        let message = out.rule.message.clone();
-        out.emit(Some(&n.pos), &message, &vars, out.rule.severity, None, None);
+        out.finding(Some(&n.pos), &vars, None, None);
     }
 }
 
@@ -355,8 +350,7 @@ fn public_but_marked(out: &mut Out, scan: &Scan) {
         return;
     };
     let vars = [("raw", raw), ("declaration", declaration)];
-    let message = out.rule.message.clone();
-    out.emit(pos, &message, &vars, out.rule.severity, mark, None);
+    out.finding(pos, &vars, mark, None);
 }
 
 fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
@@ -373,15 +367,7 @@ fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
                     ("term", m.term_text()),
                     ("max", max_text(regime, m.level)),
                 ];
-                let message = out.rule.message.clone();
-                out.emit(
-                    Some(&found.pos),
-                    &message,
-                    &vars,
-                    out.rule.severity,
-                    Some(m),
-                    None,
-                );
+                out.finding(Some(&found.pos), &vars, Some(m), None);
             }
             Term::Date(_) => {
                 let Some(start) = start else { continue };
@@ -433,15 +419,7 @@ fn missing_term(out: &mut Out, scan: &Scan) {
             ("level", regime.levels[m.level].name.clone()),
             ("max", max_text(regime, m.level)),
         ];
-        let message = out.rule.message.clone();
-        out.emit(
-            Some(&found.pos),
-            &message,
-            &vars,
-            out.rule.severity,
-            Some(m),
-            None,
-        );
+        out.finding(Some(&found.pos), &vars, Some(m), None);
     }
 }
 
@@ -450,15 +428,7 @@ fn indefinite_term(out: &mut Out, scan: &Scan) {
         let m = &found.mark;
         if let Term::Indefinite(w) = &m.term {
             let vars = [("raw", m.raw.clone()), ("term", w.clone())];
-            let message = out.rule.message.clone();
-            out.emit(
-                Some(&found.pos),
-                &message,
-                &vars,
-                out.rule.severity,
-                Some(m),
-                None,
-            );
+            out.finding(Some(&found.pos), &vars, Some(m), None);
         }
     }
 }
@@ -508,15 +478,7 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
         let Some(last) = term::last_day(&m.term, start, max_years) else {
             if matches!(kind, Kind::UndatedMark) && dated && start.is_none() {
                 let vars = [("raw", m.raw.clone())];
-                let message = out.rule.message.clone();
-                out.emit(
-                    Some(&found.pos),
-                    &message,
-                    &vars,
-                    out.rule.severity,
-                    Some(m),
-                    None,
-                );
+                out.finding(Some(&found.pos), &vars, Some(m), None);
             }
             continue;
         };
@@ -557,15 +519,7 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
                     ("last_day", last.to_string()),
                     ("days", days.to_string()),
                 ];
-                let message = out.rule.message.clone();
-                out.emit(
-                    Some(&found.pos),
-                    &message,
-                    &vars,
-                    out.rule.severity,
-                    Some(m),
-                    None,
-                );
+                out.finding(Some(&found.pos), &vars, Some(m), None);
             }
             _ => {}
         }
@@ -609,15 +563,7 @@ fn term_unit(out: &mut Out, scan: &Scan) {
             ("problem", problem),
             ("fix", fix.clone().unwrap_or_default()),
         ];
-        let message = out.rule.message.clone();
-        out.emit(
-            Some(&found.pos),
-            &message,
-            &vars,
-            out.rule.severity,
-            Some(m),
-            fix,
-        );
+        out.finding(Some(&found.pos), &vars, Some(m), fix);
     }
 }
 
@@ -625,15 +571,7 @@ fn term_unit(out: &mut Out, scan: &Scan) {
 fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex, scope: Scope) {
     if scope == Scope::FileName {
         if let Some(m) = regex.find(file_name) {
-            let message = out.rule.message.clone();
-            out.emit(
-                None,
-                &message,
-                &[("match", m.as_str().to_string())],
-                out.rule.severity,
-                None,
-                None,
-            );
+            out.finding(None, &[("match", m.as_str().to_string())], None, None);
         }
         return;
     }
@@ -665,15 +603,7 @@ fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex,
                 snippet_col: col,
                 snippet,
             };
-            let message = out.rule.message.clone();
-            out.emit(
-                Some(&pos),
-                &message,
-                &[("match", m.as_str().to_string())],
-                out.rule.severity,
-                None,
-                None,
-            );
+            out.finding(Some(&pos), &[("match", m.as_str().to_string())], None, None);
         }
     }
 }
