@@ -258,6 +258,18 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
     })
 }
 
+impl Settings {
+    fn context(&self, public_path: bool) -> CheckContext<'_> {
+        CheckContext {
+            regime: &self.regime,
+            today: self.today,
+            expiring_within_days: self.window,
+            lang: self.lang,
+            public_path,
+        }
+    }
+}
+
 /// The result of checking one file.
 struct FileResult {
     diags: Vec<Diagnostic>,
@@ -267,13 +279,7 @@ struct FileResult {
 
 fn check_file(s: &Settings, path: &Path) -> FileResult {
     let shown = display_path(path);
-    let ctx = CheckContext {
-        regime: &s.regime,
-        today: s.today,
-        expiring_within_days: s.window,
-        lang: s.lang,
-        public_path: s.public.as_ref().is_some_and(|g| g.is_match(path)),
-    };
+    let ctx = s.context(s.public.as_ref().is_some_and(|g| g.is_match(path)));
     match extract::extract(path, s.max_bytes) {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -375,13 +381,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             files.extend(found);
             for e in errors {
                 if let Some(rule) = &s.unreadable {
-                    let ctx = CheckContext {
-                        regime: &s.regime,
-                        today: s.today,
-                        expiring_within_days: s.window,
-                        lang: s.lang,
-                        public_path: false,
-                    };
+                    let ctx = s.context(false);
                     let err = extract::ExtractError::Io(e.message.clone());
                     diags.push(unreadable(rule, &ctx, &display_path(&e.path), &err));
                 }

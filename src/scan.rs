@@ -233,38 +233,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             LineKind::Attachment => since_attachment = Some(0),
             // Zone lines are read below, once the date is known.
             _ if in_zone => {}
-            LineKind::Banner(mark) => {
-                let pos = position(doc, &line, &mark.raw);
-                scan.banners.push(FoundMark {
-                    pos,
-                    mark,
-                    in_zone: false,
-                    attachment,
-                });
-            }
-            LineKind::NonSecretStar {
-                designation, raw, ..
-            } => {
-                let pos = position(doc, &line, &raw);
-                scan.non_secret.push(FoundNonSecret {
-                    pos,
-                    designation,
-                    raw,
-                });
-            }
-            LineKind::Change(mark) => {
-                let pos = position(doc, &line, &mark.raw);
-                scan.changes.push(FoundMark {
-                    pos,
-                    mark,
-                    in_zone: false,
-                    attachment,
-                });
-            }
-            LineKind::Declassified { date } => {
-                scan.declassified = Some((position(doc, &line, clean.trim()), date));
-            }
-            _ => {}
+            kind => record(&mut scan, doc, &line, &clean, kind, false, attachment),
         }
     }
     scan.start = scan
@@ -280,56 +249,60 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         legacy: scan.legacy,
         ..opts
     };
-    let mut zone_banners = Vec::new();
     for (line, clean) in &zone {
         let Some(info) = marking::parse_line(regime, clean, zone_opts) else {
             continue;
         };
         scan.copy_number |= info.copy_number;
-        match info.kind {
-            LineKind::Banner(mark) => zone_banners.push(FoundMark {
-                pos: position(doc, line, &mark.raw),
-                mark,
-                in_zone: true,
-                attachment: false,
-            }),
-            LineKind::Candidate(mark) => scan.candidates.push(FoundMark {
-                pos: position(doc, line, &mark.raw),
-                mark,
-                in_zone: true,
-                attachment: false,
-            }),
-            LineKind::Change(mark) => scan.changes.push(FoundMark {
-                pos: position(doc, line, &mark.raw),
-                mark,
-                in_zone: true,
-                attachment: false,
-            }),
-            LineKind::NonSecretStar {
-                designation, raw, ..
-            } => scan.non_secret.push(FoundNonSecret {
-                pos: position(doc, line, &raw),
-                designation,
-                raw,
-            }),
-            LineKind::Label {
-                level, term, raw, ..
-            } => scan.labels.push(FoundLabel {
-                pos: position(doc, line, &raw),
-                level,
-                term,
-                raw,
-            }),
-            LineKind::Declassified { date } => {
-                scan.declassified = Some((position(doc, line, clean.trim()), date));
-            }
-            LineKind::CopyNumber => {}
-            _ => {}
-        }
+        record(&mut scan, doc, line, clean, info.kind, true, false);
     }
-    zone_banners.append(&mut scan.banners);
-    scan.banners = zone_banners;
+    // The zone was read last: restore document order.
+    scan.banners.sort_by_key(|b| b.pos.line);
+    scan.changes.sort_by_key(|b| b.pos.line);
+    scan.non_secret.sort_by_key(|n| n.pos.line);
     scan
+}
+
+/// File what a line declares. Star-less candidates and labels count only in the zone.
+fn record(
+    scan: &mut Scan,
+    doc: &Document,
+    line: &BodyLine,
+    clean: &str,
+    kind: LineKind,
+    in_zone: bool,
+    attachment: bool,
+) {
+    let found = |mark: Mark| FoundMark {
+        pos: position(doc, line, &mark.raw),
+        mark,
+        in_zone,
+        attachment,
+    };
+    match kind {
+        LineKind::Banner(mark) => scan.banners.push(found(mark)),
+        LineKind::Candidate(mark) if in_zone => scan.candidates.push(found(mark)),
+        LineKind::Change(mark) => scan.changes.push(found(mark)),
+        LineKind::NonSecretStar {
+            designation, raw, ..
+        } => scan.non_secret.push(FoundNonSecret {
+            pos: position(doc, line, &raw),
+            designation,
+            raw,
+        }),
+        LineKind::Label {
+            level, term, raw, ..
+        } if in_zone => scan.labels.push(FoundLabel {
+            pos: position(doc, line, &raw),
+            level,
+            term,
+            raw,
+        }),
+        LineKind::Declassified { date } => {
+            scan.declassified = Some((position(doc, line, clean.trim()), date));
+        }
+        _ => {}
+    }
 }
 
 /// Cheap tests before the parser: only lines that can declare something.
