@@ -147,7 +147,7 @@ struct Settings {
     exclude: Option<PathGlobs>,
     public: Option<PathGlobs>,
     rule_dirs: Vec<PathBuf>,
-    max_bytes: u64,
+    limits: extract::Limits,
 }
 
 fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
@@ -251,10 +251,11 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         exclude: globs("exclude", &raw.exclude)?,
         public: globs("public-paths", &raw.public_paths)?,
         rule_dirs,
-        max_bytes: raw
-            .max_file_size_mb
-            .unwrap_or(256)
-            .saturating_mul(1024 * 1024),
+        limits: extract::Limits::new(
+            raw.max_file_size_mb
+                .unwrap_or(256)
+                .saturating_mul(1024 * 1024),
+        ),
     })
 }
 
@@ -280,10 +281,11 @@ struct FileResult {
 fn check_file(s: &Settings, path: &Path) -> FileResult {
     let shown = display_path(path);
     let ctx = s.context(s.public.as_ref().is_some_and(|g| g.is_match(path)));
-    match extract::extract(path, s.max_bytes) {
+    match extract::extract(path, &s.limits) {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let (diags, marked) = lint_document(&s.rules, &ctx, &shown, name, &doc);
+            let mut diags = Vec::new();
+            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags);
             FileResult {
                 diags,
                 marked,
@@ -305,6 +307,28 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
             document: true,
         },
     }
+}
+
+/// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`).
+fn lint_tree(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &str,
+    name: &str,
+    doc: &Document,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let (found, mut marked) = lint_document(&s.rules, ctx, shown, name, doc);
+    diags.extend(found);
+    for inner in &doc.embedded {
+        let path = format!("{shown}!/{}", inner.name);
+        let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
+        match &inner.doc {
+            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, diags),
+            Err(e) => diags.extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
+        }
+    }
+    marked
 }
 
 /// Scan and check one document; also says whether it is marked.
@@ -516,20 +540,37 @@ pub fn lint_example(registry: &Registry, name: &str, text: &str) -> Vec<Diagnost
         lang: Lang::En,
         public_path: false,
     };
-    let flavour = match Path::new(name).extension().and_then(|e| e.to_str()) {
-        Some("txt") => Flavour::Plain,
-        Some("html" | "htm") => Flavour::Html,
-        _ => Flavour::Markdown,
-    };
-    let doc = match flavour {
-        Flavour::Html => {
-            let (text, line_map) = extract::html::to_text(text);
-            Document {
-                line_map,
-                ..Document::plain(Flavour::Html, text)
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("md");
+    let doc = match ext {
+        // The body XML of a Word document: built into a real .docx and extracted.
+        "docx" => {
+            let bytes = extract::ooxml::docx_from_body(text);
+            let limits = extract::Limits::new(1 << 30);
+            match extract::extract_bytes(bytes, "docx", Path::new(name), &limits, 0) {
+                Ok(Extracted::Doc(d)) => d,
+                Ok(Extracted::Skip) => return Vec::new(),
+                // A broken example shows as ML900, so its test fails loudly.
+                Err(e) => {
+                    return registry
+                        .rules
+                        .iter()
+                        .filter(|r| matches!(r.kind, rules::Kind::UnreadableFile))
+                        .map(|r| unreadable(r, &ctx, name, &e))
+                        .collect();
+                }
             }
         }
-        f => Document::plain(f, text.to_string()),
+        "html" | "htm" => {
+            let (text, line_map) = extract::html::to_text(text);
+            let mut doc = Document::plain(Flavour::Html, text);
+            doc.parts[0].line_map = line_map;
+            doc
+        }
+        "txt" => Document::plain(Flavour::Plain, text.to_string()),
+        _ => Document::plain(Flavour::Markdown, text.to_string()),
     };
     let rules: Vec<Rule> = registry
         .rules

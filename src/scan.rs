@@ -8,15 +8,19 @@
 
 use jiff::civil::Date;
 
+use std::borrow::Cow;
+
 use crate::extract::markdown::{self, LineCleaner};
-use crate::extract::{Document, Flavour};
+use crate::extract::{Document, Flavour, Role, parse_iso_date};
 use crate::marking::{self, LineKind, Mark, ParseOptions, Term};
 use crate::regime::Regime;
 
 /// Where something was found, in terms a reader can follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
-    /// 1-based line in the file.
+    /// The container part (`word/header1.xml`, `page 2`); `None` for a plain file.
+    pub part: Option<String>,
+    /// 1-based line in the file (or in the part).
     pub line: u32,
     /// 1-based column, in characters, of the first character of the finding.
     pub column: u32,
@@ -34,6 +38,8 @@ pub struct FoundMark {
     pub in_zone: bool,
     /// Follows a `附件` line within 3 lines: the attachment's own mark.
     pub attachment: bool,
+    /// Reading order of the line in the document.
+    pub seq: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +55,7 @@ pub struct FoundNonSecret {
     pub pos: Position,
     pub designation: String,
     pub raw: String,
+    pub seq: usize,
 }
 
 /// Where the term's start date came from.
@@ -56,8 +63,12 @@ pub struct FoundNonSecret {
 pub enum DateSource {
     /// Front matter `定密日期` / `classified_on`.
     FrontMatter,
+    /// A document property `定密日期`.
+    Property,
     /// The 成文日期: the last line of the body that is a date alone.
     IssueDate,
+    /// The creation date the producer recorded (the weakest source).
+    Created,
 }
 
 /// A level declared somewhere other than the banner.
@@ -69,6 +80,7 @@ pub struct Declared {
     pub pos: Option<Position>,
 }
 
+/// Declarations from front matter or document properties (SPEC §2.2).
 #[derive(Debug, Clone, Default)]
 pub struct FrontMatterInfo {
     pub level: Option<Declared>,
@@ -87,7 +99,11 @@ pub struct Scan {
     pub declassified: Option<(Position, Option<Date>)>,
     pub public: Vec<(Position, String)>,
     pub front: FrontMatterInfo,
+    /// Office document properties (docx custom.xml, ODT meta, OFD DocInfo).
+    pub props: FrontMatterInfo,
     pub file_name: Option<Declared>,
+    /// Marks only in what readers do not see (tracked deletions, comments, hidden text).
+    pub hidden: Vec<FoundMark>,
     pub start: Option<(Date, DateSource)>,
     pub legacy: bool,
     pub copy_number: bool,
@@ -100,6 +116,7 @@ impl Scan {
             || !self.candidates.is_empty()
             || self.labels.iter().any(|l| l.level.is_some())
             || self.front.level.is_some()
+            || self.props.level.is_some()
             || self.file_name.is_some()
     }
 
@@ -115,11 +132,96 @@ impl Scan {
     }
 }
 
-/// One line of the body, ready for the parser.
-struct BodyLine<'a> {
-    /// 1-based line number in the source.
-    no: u32,
-    raw: &'a str,
+/// One line a reader sees, ready for the parser.
+pub struct Line<'a> {
+    /// Index of the part in `Document::parts`.
+    pub part: usize,
+    /// 1-based line number within the part's text.
+    pub no: u32,
+    /// Reading order across the document.
+    pub seq: usize,
+    pub raw: &'a str,
+    /// The line without Markdown syntax; `None` inside code (a quotation).
+    pub clean: Option<Cow<'a, str>>,
+    pub in_zone: bool,
+    pub role: Role,
+}
+
+/// Where the body starts in the first part (after front matter) and its first line.
+struct BodyStart {
+    byte: usize,
+    line: u32,
+}
+
+/// Visit the visible lines in reading order — margins (headers, footers, templates:
+/// all first-page zone), then the body (the zone is its first non-blank lines; on a
+/// paged document only those of the first page), then notes. `f` returns `false` to
+/// stop; stopping is how the lazy first pass reads only the zone.
+pub fn visit_lines<'a>(
+    regime: &Regime,
+    doc: &'a Document,
+    mut f: impl FnMut(Line<'a>) -> bool,
+) {
+    let start = body_start(doc);
+    let first_body = doc.parts.iter().position(|p| p.role == Role::Body);
+    let mut seq = 0usize;
+    let mut non_blank = 0usize;
+    for role in [Role::Margin, Role::Body, Role::Note] {
+        for (index, part) in doc.parts.iter().enumerate().filter(|(_, p)| p.role == role) {
+            let (text, first_line) = match (&start, index) {
+                (Some(s), 0) => (&part.text[s.byte..], s.line),
+                _ => (part.text.as_str(), 1),
+            };
+            let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
+            for (i, raw) in text.split('\n').enumerate() {
+                let raw = raw.strip_suffix('\r').unwrap_or(raw);
+                let clean = match &mut cleaner {
+                    Some(c) => c.clean(raw),
+                    None => Some(Cow::Borrowed(raw)),
+                };
+                let blank = clean.as_ref().is_some_and(|c| c.trim().is_empty());
+                let in_zone = match role {
+                    Role::Margin => true,
+                    Role::Body => {
+                        if !blank {
+                            non_blank += 1;
+                        }
+                        non_blank <= regime.first_page_lines
+                            && (!doc.paged || Some(index) == first_body)
+                    }
+                    _ => false,
+                };
+                seq += 1;
+                let line = Line {
+                    part: index,
+                    no: first_line + i as u32,
+                    seq,
+                    raw,
+                    clean,
+                    in_zone,
+                    role,
+                };
+                if !f(line) {
+                    return;
+                }
+            }
+            if role == Role::Body && doc.paged {
+                // The zone is the first page only.
+                non_blank = non_blank.max(regime.first_page_lines);
+            }
+        }
+    }
+}
+
+fn body_start(doc: &Document) -> Option<BodyStart> {
+    if doc.flavour != Flavour::Markdown {
+        return None;
+    }
+    let fm = markdown::front_matter(&doc.parts.first()?.text)?;
+    Some(BodyStart {
+        byte: fm.body_start,
+        line: fm.body_first_line,
+    })
 }
 
 /// Scan `doc`, whose file name (for file-name marks) is `file_name`.
@@ -128,58 +230,70 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         file_name: file_name_mark(regime, file_name),
         ..Scan::default()
     };
-    let text = doc.text.as_str();
-    let (body_start, first_line) = match doc.flavour {
-        Flavour::Markdown => match markdown::front_matter(text) {
-            Some(fm) => {
-                scan.front = front_matter_info(regime, &fm.lines);
-                (fm.body_start, fm.body_first_line)
-            }
-            None => (0, 1),
-        },
-        _ => (0, 1),
-    };
-    let body = &text[body_start..];
+    if doc.flavour == Flavour::Markdown
+        && let Some(first) = doc.parts.first()
+        && let Some(fm) = markdown::front_matter(&first.text)
+    {
+        let entries: Vec<(String, String, Position)> = fm
+            .lines
+            .iter()
+            .filter_map(|(no, line)| front_matter_entry(*no, line))
+            .collect();
+        scan.front = declarations(regime, &entries);
+    }
+    if !doc.props.is_empty() {
+        let entries: Vec<(String, String, Position)> = doc
+            .props
+            .iter()
+            .map(|p| {
+                let shown = format!("{}: {}", p.key, p.value);
+                let col = p.key.chars().count() + 2;
+                (
+                    p.key.to_lowercase(),
+                    p.value.clone(),
+                    Position {
+                        part: Some(p.part.clone()),
+                        line: 1,
+                        column: col as u32 + 1,
+                        snippet_col: col,
+                        width: p.value.chars().count(),
+                        snippet: shown,
+                    },
+                )
+            })
+            .collect();
+        scan.props = declarations(regime, &entries);
+    }
+    hidden_marks(regime, doc, &mut scan);
     let opts = ParseOptions {
         extracted: doc.extracted,
         ..ParseOptions::new()
     };
 
-    // The first-page zone.
-    let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
-    let mut zone: Vec<(BodyLine, String)> = Vec::new();
-    let mut lines = numbered_lines(body, first_line);
-    let mut non_blank = 0;
-    for line in lines.by_ref() {
-        let clean = match &mut cleaner {
-            Some(c) => c.clean(line.raw).map(|s| s.into_owned()),
-            None => Some(line.raw.to_string()),
-        };
-        if !line.raw.trim().is_empty() {
-            non_blank += 1;
+    // The first-page zone (margins and the first lines of the body).
+    let mut zone: Vec<(Line, String)> = Vec::new();
+    visit_lines(regime, doc, |line| {
+        if !line.in_zone {
+            return line.role == Role::Margin;
         }
-        if let Some(clean) = clean
+        if let Some(clean) = &line.clean
             && (clean.contains('密')
                 || clean.contains(regime.star)
                 || clean.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         {
+            let clean = clean.to_string();
             zone.push((line, clean));
         }
-        if non_blank >= regime.first_page_lines {
-            break;
-        }
-    }
-    // The zone is tiny next to the body: searching all of it is simpler and as fast.
-    let rest_has_star = memchr::memmem::find(
-        body.as_bytes(),
-        regime.star.encode_utf8(&mut [0; 4]).as_bytes(),
-    )
-    .is_some();
+        true
+    });
+    let star = regime.star.encode_utf8(&mut [0; 4]).to_string();
+    let finder = memchr::memmem::Finder::new(star.as_bytes());
+    let rest_has_star = doc.visible().any(|p| finder.find(p.text.as_bytes()).is_some());
     let zone_infos: Vec<_> = zone
         .iter()
-        .map(|(l, clean)| marking::parse_line(regime, clean, opts).map(|i| (l, clean, i)))
+        .filter_map(|(_, clean)| marking::parse_line(regime, clean, opts))
         .collect();
-    let zone_marked = zone_infos.iter().flatten().any(|(_, _, i)| {
+    let zone_marked = zone_infos.iter().any(|i| {
         matches!(
             i.kind,
             LineKind::Banner(_)
@@ -190,58 +304,62 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                 | LineKind::Change(_)
         )
     });
-    if !zone_marked && !rest_has_star && scan.front.level.is_none() && scan.file_name.is_none() {
+    if !zone_marked
+        && !rest_has_star
+        && scan.front.level.is_none()
+        && scan.props.level.is_none()
+        && scan.file_name.is_none()
+    {
         return scan;
     }
 
-    // The whole body: marks beyond the zone, 解密 marks, public declarations, dates.
-    let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
-    let mut non_blank = 0usize;
+    // Every line: marks beyond the zone, 解密 marks, public declarations, dates.
     let mut since_attachment: Option<usize> = None;
     let mut last_date = None;
-    for line in numbered_lines(body, first_line) {
-        let clean = match &mut cleaner {
-            Some(c) => match c.clean(line.raw) {
-                Some(s) => s,
-                None => {
-                    non_blank += 1;
-                    continue;
-                }
-            },
-            None => std::borrow::Cow::Borrowed(line.raw),
+    visit_lines(regime, doc, |line| {
+        let Some(clean) = &line.clean else {
+            return true;
         };
         if clean.trim().is_empty() {
-            continue;
+            return true;
         }
-        non_blank += 1;
-        let in_zone = non_blank <= regime.first_page_lines;
         if let Some(n) = since_attachment.as_mut() {
             *n += 1;
         }
-        if !worth_parsing(regime, &clean) {
-            continue;
+        if !worth_parsing(regime, clean) {
+            return true;
         }
-        let Some(info) = marking::parse_line(regime, &clean, opts) else {
-            continue;
+        let Some(info) = marking::parse_line(regime, clean, opts) else {
+            return true;
         };
         let attachment = since_attachment.is_some_and(|n| n <= 3);
         match info.kind {
-            LineKind::Date(d) => last_date = Some(d),
+            LineKind::Date(d) if line.role == Role::Body => last_date = Some(d),
             LineKind::PublicDeclaration(d) => {
                 scan.public.push((position(doc, &line, &d), d));
             }
             LineKind::Attachment => since_attachment = Some(0),
             // Zone lines are read below, once the date is known.
-            _ if in_zone => {}
-            kind => record(&mut scan, doc, &line, &clean, kind, false, attachment),
+            _ if line.in_zone => {}
+            kind => {
+                let clean = clean.to_string();
+                record(&mut scan, doc, &line, &clean, kind, attachment);
+            }
         }
-    }
+        true
+    });
     scan.start = scan
         .front
         .classified_on
         .as_ref()
         .map(|(d, _)| (*d, DateSource::FrontMatter))
-        .or(last_date.map(|d| (d, DateSource::IssueDate)));
+        .or(scan
+            .props
+            .classified_on
+            .as_ref()
+            .map(|(d, _)| (*d, DateSource::Property)))
+        .or(last_date.map(|d| (d, DateSource::IssueDate)))
+        .or(doc.created.map(|d| (d, DateSource::Created)));
     scan.legacy = scan.start.is_some_and(|(d, _)| d < regime.legacy_before);
 
     // Now that the date is known, read the zone (legacy documents accept a bare level).
@@ -254,30 +372,71 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             continue;
         };
         scan.copy_number |= info.copy_number;
-        record(&mut scan, doc, line, clean, info.kind, true, false);
+        record(&mut scan, doc, line, clean, info.kind, false);
     }
-    // The zone was read last: restore document order.
-    scan.banners.sort_by_key(|b| b.pos.line);
-    scan.changes.sort_by_key(|b| b.pos.line);
-    scan.non_secret.sort_by_key(|n| n.pos.line);
+    // The zone was read last: restore reading order.
+    scan.banners.sort_by_key(|b| b.seq);
+    scan.candidates.sort_by_key(|b| b.seq);
+    scan.changes.sort_by_key(|b| b.seq);
+    scan.non_secret.sort_by_key(|n| n.seq);
     scan
+}
+
+/// Marks in the parts readers do not see (ML006).
+fn hidden_marks(regime: &Regime, doc: &Document, scan: &mut Scan) {
+    let opts = ParseOptions {
+        extracted: doc.extracted,
+        ..ParseOptions::new()
+    };
+    for (index, part) in doc.parts.iter().enumerate() {
+        if part.role != Role::Hidden || !part.text.contains(regime.star) {
+            continue;
+        }
+        for (i, raw) in part.text.lines().enumerate() {
+            if !raw.contains(regime.star) {
+                continue;
+            }
+            let Some(info) = marking::parse_line(regime, raw, opts) else {
+                continue;
+            };
+            if let LineKind::Banner(mark) | LineKind::Change(mark) = info.kind {
+                let line = Line {
+                    part: index,
+                    no: i as u32 + 1,
+                    seq: 0,
+                    raw,
+                    clean: None,
+                    in_zone: false,
+                    role: Role::Hidden,
+                };
+                scan.hidden.push(FoundMark {
+                    pos: position(doc, &line, &mark.raw),
+                    mark,
+                    in_zone: false,
+                    attachment: false,
+                    seq: 0,
+                });
+            }
+        }
+    }
 }
 
 /// File what a line declares. Star-less candidates and labels count only in the zone.
 fn record(
     scan: &mut Scan,
     doc: &Document,
-    line: &BodyLine,
+    line: &Line,
     clean: &str,
     kind: LineKind,
-    in_zone: bool,
     attachment: bool,
 ) {
+    let in_zone = line.in_zone;
     let found = |mark: Mark| FoundMark {
         pos: position(doc, line, &mark.raw),
         mark,
         in_zone,
         attachment,
+        seq: line.seq,
     };
     match kind {
         LineKind::Banner(mark) => scan.banners.push(found(mark)),
@@ -289,6 +448,7 @@ fn record(
             pos: position(doc, line, &raw),
             designation,
             raw,
+            seq: line.seq,
         }),
         LineKind::Label {
             level, term, raw, ..
@@ -317,15 +477,9 @@ fn worth_parsing(regime: &Regime, s: &str) -> bool {
                 .starts_with(|c: char| c.is_ascii_digit() || matches!(c, '一' | '二' | '〇' | '○')))
 }
 
-fn numbered_lines(body: &str, first: u32) -> impl Iterator<Item = BodyLine<'_>> {
-    body.split('\n').enumerate().map(move |(i, l)| BodyLine {
-        no: first + i as u32,
-        raw: l.strip_suffix('\r').unwrap_or(l),
-    })
-}
-
 /// Locate `needle` (a mark as written) in the line, for the reported column.
-fn position(doc: &Document, line: &BodyLine, needle: &str) -> Position {
+pub fn position(doc: &Document, line: &Line, needle: &str) -> Position {
+    let part = &doc.parts[line.part];
     let snippet = line.raw.trim_end().to_string();
     let byte = snippet
         .find(needle)
@@ -337,7 +491,8 @@ fn position(doc: &Document, line: &BodyLine, needle: &str) -> Position {
         snippet[byte..].chars().count()
     };
     Position {
-        line: doc.source_line(line.no),
+        part: part.name.clone(),
+        line: part.source_line(line.no),
         column: snippet_col as u32 + 1,
         snippet,
         snippet_col,
@@ -345,44 +500,54 @@ fn position(doc: &Document, line: &BodyLine, needle: &str) -> Position {
     }
 }
 
-fn front_matter_info(regime: &Regime, lines: &[(u32, &str)]) -> FrontMatterInfo {
+/// A `key: value` line of front matter, with the value's position.
+fn front_matter_entry(no: u32, line: &str) -> Option<(String, String, Position)> {
+    if line.starts_with([' ', '\t', '-', '#']) {
+        return None;
+    }
+    let (key, value) = line.split_once(':').or_else(|| line.split_once('：'))?;
+    let key = key.trim().to_ascii_lowercase();
+    let value = value
+        .split(" #")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\''])
+        .trim();
+    if value.is_empty() {
+        return None;
+    }
+    let col = line.find(value).unwrap_or(0);
+    let snippet_col = line[..col].chars().count();
+    Some((
+        key,
+        value.to_string(),
+        Position {
+            part: None,
+            line: no,
+            column: snippet_col as u32 + 1,
+            snippet: line.to_string(),
+            snippet_col,
+            width: value.chars().count(),
+        },
+    ))
+}
+
+/// What front matter or properties declare: level, term, 定密日期, public.
+fn declarations(regime: &Regime, entries: &[(String, String, Position)]) -> FrontMatterInfo {
     let mut info = FrontMatterInfo::default();
-    for (no, line) in lines {
-        if line.starts_with([' ', '\t', '-', '#']) {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':').or_else(|| line.split_once('：')) else {
-            continue;
-        };
-        let key = key.trim().to_ascii_lowercase();
-        let value = value
-            .split(" #")
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches(['"', '\''])
-            .trim();
+    for (key, value, pos) in entries {
+        let value = value.trim();
         if value.is_empty() {
             continue;
         }
-        let pos = || {
-            let col = line.find(value).unwrap_or(0);
-            let snippet_col = line[..col].chars().count();
-            Position {
-                line: *no,
-                column: snippet_col as u32 + 1,
-                snippet: line.to_string(),
-                snippet_col,
-                width: value.chars().count(),
-            }
-        };
         match key.as_str() {
             "密级" | "classification" | "secret_level" | "secret-level" => {
                 info.level = declared_level(regime, value).map(|(level, term)| Declared {
                     level: Some(level),
                     term,
                     raw: value.to_string(),
-                    pos: Some(pos()),
+                    pos: Some(pos.clone()),
                 });
             }
             "保密期限" | "term" => {
@@ -392,13 +557,13 @@ fn front_matter_info(regime: &Regime, lines: &[(u32, &str)]) -> FrontMatterInfo 
                         level: None,
                         term: Some(term),
                         raw: value.to_string(),
-                        pos: Some(pos()),
+                        pos: Some(pos.clone()),
                     });
                 }
             }
             "定密日期" | "classified_on" | "classified-on" => {
-                if let Some(d) = marking::parse_date(value) {
-                    info.classified_on = Some((d, pos()));
+                if let Some(d) = marking::parse_date(value).or_else(|| parse_iso_date(value)) {
+                    info.classified_on = Some((d, pos.clone()));
                 }
             }
             "公开" | "public" => {
@@ -406,7 +571,7 @@ fn front_matter_info(regime: &Regime, lines: &[(u32, &str)]) -> FrontMatterInfo 
                     value.to_ascii_lowercase().as_str(),
                     "true" | "yes" | "是" | "y"
                 ) {
-                    info.public = Some((pos(), format!("{}: {value}", key)));
+                    info.public = Some((pos.clone(), format!("{key}: {value}")));
                 }
             }
             _ => {}

@@ -1,12 +1,25 @@
 //! Turn a file into a `Document`: decoded text plus what is needed to point back into
-//! the file. Chooses the reader by extension and content; never panics, and never
-//! skips a document silently: what cannot be read is an `ExtractError` (ML900).
+//! the file. Chooses the reader by content (zip, PDF, OLE) and extension; never panics,
+//! and never skips a document silently: what cannot be read is an `ExtractError` (ML900).
+//!
+//! A document is a list of *parts*: the body (one part for text files, one per page for
+//! PDF and OFD), the margins that repeat on every page (headers, footers, templates),
+//! notes, and what readers never see (tracked deletions, comments, hidden text).
 
+pub mod odf;
 pub mod html;
 pub mod markdown;
+pub mod ooxml;
+pub mod ofd;
+pub mod pdf;
 pub mod text;
+pub mod xml;
+pub mod zipped;
 
+use std::io::Read;
 use std::path::Path;
+
+use jiff::civil::Date;
 
 /// How the text is structured, which decides what counts as quotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,37 +29,126 @@ pub enum Flavour {
     Html,
 }
 
-/// A readable document.
-#[derive(Debug, Clone)]
-pub struct Document {
-    pub flavour: Flavour,
-    /// The text lines are taken from (for HTML: the text without tags, one block a line).
-    pub text: String,
-    /// For extracted text: the 1-based source line of each text line. Empty: identity.
-    pub line_map: Vec<u32>,
-    /// The encoding the bytes were decoded from.
-    pub encoding: &'static str,
-    /// Text laid out by a renderer (PDF/OFD): spaces inside marks are artefacts.
-    pub extracted: bool,
+/// What a part is to a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The text read in order; the first-page zone is its beginning.
+    Body,
+    /// Repeated on every page (header, footer, template page, annotation): all of it
+    /// lies in the first-page zone.
+    Margin,
+    /// Footnotes, endnotes, speaker notes: read, but never the first page.
+    Note,
+    /// What readers do not see: tracked deletions, comments, hidden text (ML006).
+    Hidden,
 }
 
-impl Document {
-    pub fn plain(flavour: Flavour, text: String) -> Document {
-        Document {
-            flavour,
-            text,
+/// One part of a document.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The container part (`word/header1.xml`, `page 3`); `None` for a plain file.
+    pub name: Option<String>,
+    pub role: Role,
+    pub text: String,
+    /// The 1-based line reported for each text line (source line, paragraph number).
+    /// Empty: identity.
+    pub line_map: Vec<u32>,
+}
+
+impl Part {
+    pub fn new(name: Option<String>, role: Role) -> Part {
+        Part {
+            name,
+            role,
+            text: String::new(),
             line_map: Vec::new(),
-            encoding: "UTF-8",
-            extracted: false,
         }
     }
 
-    /// The source line of text line `n` (both 1-based).
+    /// Append one text line reported as `line`. Newlines inside `s` become further
+    /// lines with the same number.
+    pub fn push_line(&mut self, s: &str, line: u32) {
+        for l in s.split('\n') {
+            self.text.push_str(l);
+            self.text.push('\n');
+            self.line_map.push(line);
+        }
+    }
+
+    /// The reported line of text line `n` (both 1-based).
     pub fn source_line(&self, n: u32) -> u32 {
         match self.line_map.get(n as usize - 1) {
             Some(l) => *l,
             None => n,
         }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// A document property that may declare a level, a term or a date (SPEC §2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub key: String,
+    pub value: String,
+    /// The part it was read from (`docProps/custom.xml`).
+    pub part: String,
+}
+
+/// A file carried inside a document (an OFD attachment), linted on its own.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    pub name: String,
+    pub doc: Result<Document, ExtractError>,
+}
+
+/// A readable document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub flavour: Flavour,
+    pub parts: Vec<Part>,
+    pub props: Vec<Property>,
+    /// The creation date recorded by the producer (a weak start of the term).
+    pub created: Option<Date>,
+    /// The encoding the bytes were decoded from.
+    pub encoding: &'static str,
+    /// Text laid out by a renderer (PDF/OFD): spaces inside marks are artefacts.
+    pub extracted: bool,
+    /// Pages: the first-page zone ends with the first body part.
+    pub paged: bool,
+    pub embedded: Vec<Embedded>,
+}
+
+impl Document {
+    /// A single-part text document.
+    pub fn plain(flavour: Flavour, text: String) -> Document {
+        Document::with_parts(
+            flavour,
+            vec![Part {
+                text,
+                ..Part::new(None, Role::Body)
+            }],
+        )
+    }
+
+    pub fn with_parts(flavour: Flavour, parts: Vec<Part>) -> Document {
+        Document {
+            flavour,
+            parts,
+            props: Vec::new(),
+            created: None,
+            encoding: "UTF-8",
+            extracted: false,
+            paged: false,
+            embedded: Vec::new(),
+        }
+    }
+
+    /// The parts a reader sees, in reading order: body first, then notes and margins.
+    pub fn visible(&self) -> impl Iterator<Item = &Part> {
+        self.parts.iter().filter(|p| p.role != Role::Hidden)
     }
 }
 
@@ -57,6 +159,16 @@ pub enum ExtractError {
     TooLarge { size_mb: u64, limit_mb: u64 },
     Unsupported(String),
     Binary,
+    /// Damaged or not what its name says: the reason.
+    Corrupt(String),
+    /// Encrypted: the text cannot be read without a password.
+    Encrypted,
+    /// Pages without text (scanned images): a mark there cannot be seen.
+    NoText,
+    /// A legacy binary office format: convert it first.
+    Legacy(String),
+    /// The isolated reader crashed or ran out of time or memory.
+    Crashed(String),
 }
 
 impl ExtractError {
@@ -69,8 +181,26 @@ impl ExtractError {
             }
             ExtractError::Unsupported(f) => ("unsupported-format", f.clone()),
             ExtractError::Binary => ("binary", String::new()),
+            ExtractError::Corrupt(why) => ("corrupt", why.clone()),
+            ExtractError::Encrypted => ("encrypted", String::new()),
+            ExtractError::NoText => ("no-text", String::new()),
+            ExtractError::Legacy(f) => ("legacy-format", f.clone()),
+            ExtractError::Crashed(why) => ("crashed", why.clone()),
         }
     }
+
+    /// Every phrase key `phrase` can return (ML900 must define them all).
+    pub const PHRASES: [&'static str; 9] = [
+        "io-error",
+        "too-large",
+        "unsupported-format",
+        "binary",
+        "corrupt",
+        "encrypted",
+        "no-text",
+        "legacy-format",
+        "crashed",
+    ];
 }
 
 pub enum Extracted {
@@ -79,11 +209,48 @@ pub enum Extracted {
     Skip,
 }
 
-/// Formats that are documents but have no reader yet: never skipped silently.
-const UNSUPPORTED: &[&str] = &[
-    "docx", "dotx", "docm", "doc", "dot", "wps", "wpt", "et", "dps", "odt", "ott", "ofd", "pdf",
-    "rtf", "xlsx", "xls", "pptx", "ppt", "odp", "ods",
+/// Limits that keep a hostile file from taking unbounded memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The file itself.
+    pub max_bytes: u64,
+    /// Entries in a zip container.
+    pub max_entries: usize,
+    /// Inflated bytes of one entry, and of all entries read from one file.
+    pub max_entry_bytes: u64,
+    pub max_total_bytes: u64,
+    /// Inflated / compressed, beyond which an entry is a zip bomb.
+    pub max_ratio: u64,
+    /// Element nesting in XML.
+    pub max_depth: usize,
+    /// Nesting of documents inside documents (OFD attachments).
+    pub max_embedding: usize,
+}
+
+impl Limits {
+    pub fn new(max_bytes: u64) -> Limits {
+        Limits {
+            max_bytes,
+            max_entries: 10_000,
+            max_entry_bytes: 128 * 1024 * 1024,
+            max_total_bytes: 512 * 1024 * 1024,
+            max_ratio: 250,
+            max_depth: 512,
+            max_embedding: 3,
+        }
+    }
+}
+
+/// Office formats by extension: a file named like this is a document even when its
+/// content is not what the name says.
+const ZIP_DOCS: &[&str] = &[
+    "docx", "docm", "dotx", "dotm", "odt", "ott", "ods", "ots", "odp", "otp", "ofd", "xlsx",
+    "xlsm", "xltx", "pptx", "pptm", "potx", "ppsx",
 ];
+const LEGACY: &[&str] = &[
+    "doc", "dot", "wps", "wpt", "et", "ett", "dps", "xls", "xlt", "ppt", "pot", "pps",
+];
+const OTHER_DOCS: &[&str] = &["rtf", "pdf"];
 
 fn flavour_of(ext: &str) -> Option<Flavour> {
     Some(match ext {
@@ -95,24 +262,69 @@ fn flavour_of(ext: &str) -> Option<Flavour> {
 }
 
 /// Read and decode one file.
-pub fn extract(path: &Path, max_bytes: u64) -> Result<Extracted, ExtractError> {
+pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let meta = std::fs::metadata(path).map_err(|e| ExtractError::Io(io_message(&e)))?;
-    if meta.len() > max_bytes {
+    let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
+    // One open: the size comes from the handle, not a second path lookup.
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > limits.max_bytes {
         return Err(ExtractError::TooLarge {
-            size_mb: meta.len().div_ceil(1024 * 1024),
-            limit_mb: max_bytes / (1024 * 1024),
+            size_mb: len.div_ceil(1024 * 1024),
+            limit_mb: limits.max_bytes / (1024 * 1024),
         });
     }
-    if UNSUPPORTED.contains(&ext.as_str()) {
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.read_to_end(&mut bytes).map_err(io)?;
+    extract_bytes(bytes, &ext, path, limits, 0)
+}
+
+/// Extract a document from its bytes; `ext` is the lower-case extension of its name.
+/// `depth` counts documents this one is embedded in.
+pub fn extract_bytes(
+    bytes: Vec<u8>,
+    ext: &str,
+    path: &Path,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Extracted, ExtractError> {
+    let ext = ext.to_ascii_lowercase();
+    let ext = ext.as_str();
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        let office = ZIP_DOCS.contains(&ext);
+        return match zipped::extract(&bytes, limits, depth) {
+            Ok(Some(doc)) => Ok(Extracted::Doc(doc)),
+            // Other archives (.zip, .jar, .epub…) are not documents.
+            Ok(None) | Err(_) if !office => Ok(Extracted::Skip),
+            Ok(None) => Err(ExtractError::Corrupt(format!(
+                "a zip archive, but not a .{ext} document"
+            ))),
+            Err(e) => Err(e),
+        };
+    }
+    if bytes.starts_with(b"%PDF-") || ext == "pdf" {
+        return pdf::extract(&bytes, path, limits).map(Extracted::Doc);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if LEGACY.contains(&ext) {
+            return Err(ExtractError::Legacy(format!(".{ext}")));
+        }
+        return Ok(Extracted::Skip);
+    }
+    if ZIP_DOCS.contains(&ext) {
+        return Err(ExtractError::Corrupt(format!("not a .{ext} file (no zip container)")));
+    }
+    if LEGACY.contains(&ext) {
+        return Err(ExtractError::Legacy(format!(".{ext}")));
+    }
+    if OTHER_DOCS.contains(&ext) {
         return Err(ExtractError::Unsupported(format!(".{ext}")));
     }
-    let bytes = std::fs::read(path).map_err(|e| ExtractError::Io(io_message(&e)))?;
-    let flavour = flavour_of(&ext);
+    let flavour = flavour_of(ext);
     let decoded = match text::decode(bytes, flavour == Some(Flavour::Html)) {
         Some(d) => d,
         // A binary file: an error only when its name says it is a document.
@@ -120,25 +332,22 @@ pub fn extract(path: &Path, max_bytes: u64) -> Result<Extracted, ExtractError> {
         None => return Ok(Extracted::Skip),
     };
     let flavour = flavour.unwrap_or(Flavour::Plain);
-    Ok(Extracted::Doc(match flavour {
+    let mut doc = match flavour {
         Flavour::Html => {
             let (text, line_map) = html::to_text(&decoded.text);
-            Document {
+            Document::with_parts(
                 flavour,
-                text,
-                line_map,
-                encoding: decoded.encoding,
-                extracted: false,
-            }
+                vec![Part {
+                    text,
+                    line_map,
+                    ..Part::new(None, Role::Body)
+                }],
+            )
         }
-        _ => Document {
-            flavour,
-            text: decoded.text,
-            line_map: Vec::new(),
-            encoding: decoded.encoding,
-            extracted: false,
-        },
-    }))
+        _ => Document::plain(flavour, decoded.text),
+    };
+    doc.encoding = decoded.encoding;
+    Ok(Extracted::Doc(doc))
 }
 
 /// An OS error without the "(os error 13)" suffix, which means nothing to a reader.
@@ -148,4 +357,39 @@ pub fn io_message(e: &std::io::Error) -> String {
         Some(i) => s[..i].to_string(),
         None => s,
     }
+}
+
+/// Characters that symbol fonts store in the private-use area, mapped back to what the
+/// reader sees: a `★` typed from Wingdings must still be a star (SPEC §2.1).
+pub fn map_symbol_char(c: char) -> char {
+    match c {
+        // Wingdings 0xAB (black star) and Wingdings 2 0xEA / 0xF2, as stored by Word
+        // (U+F000 + code) and by OFD producers.
+        '\u{F0AB}' | '\u{F0EA}' | '\u{F0F2}' => '★',
+        c => c,
+    }
+}
+
+/// `map_symbol_char` over a string, allocating only when something changes.
+pub fn map_symbols(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| ('\u{F000}'..='\u{F0FF}').contains(&c)) {
+        std::borrow::Cow::Owned(s.chars().map(map_symbol_char).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// `2026-03-05T08:00:00Z`, `2026-03-05`, PDF `D:20260305080000+08'00'`: the date part.
+pub fn parse_iso_date(s: &str) -> Option<Date> {
+    let s = s.trim().trim_start_matches("D:");
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    let (y, m, d) = if digits.contains('-') {
+        let mut it = digits.split('-');
+        (it.next()?, it.next()?, it.next()?)
+    } else if digits.len() >= 8 {
+        (&digits[..4], &digits[4..6], &digits[6..8])
+    } else {
+        return None;
+    };
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.get(..2).unwrap_or(d).parse().ok()?).ok()
 }

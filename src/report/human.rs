@@ -18,7 +18,10 @@ pub fn emit(
     let zh = opts.lang == Lang::Zh;
     for d in diags {
         writeln!(w, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
-        writeln!(w, "  --> {}:{}:{}", d.path, d.line, d.column)?;
+        match &d.part {
+            Some(part) => writeln!(w, "  --> {}:{}:{} ({part})", d.path, d.line, d.column)?,
+            None => writeln!(w, "  --> {}:{}:{}", d.path, d.line, d.column)?,
+        }
         if let (true, Some(s)) = (opts.snippets, &d.snippet) {
             let gutter = d.line.to_string();
             let pad = " ".repeat(gutter.len());
@@ -106,9 +109,14 @@ fn plural(n: usize, word: &str) -> String {
 /// `path:line:col: CODE [severity] message`, one line per finding.
 pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags {
+        let part = d
+            .part
+            .as_ref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
         writeln!(
             w,
-            "{}:{}:{}: {} [{}] {}",
+            "{}:{}:{}: {} [{}] {}{part}",
             d.path,
             d.line,
             d.column,

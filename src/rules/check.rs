@@ -6,11 +6,10 @@ use jiff::civil::Date;
 use super::compile::{Kind, Rule, Scope};
 use super::schema::Text;
 use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet};
-use crate::extract::markdown::LineCleaner;
-use crate::extract::{Document, ExtractError, Flavour};
+use crate::extract::{Document, ExtractError, Role};
 use crate::marking::{Duration, Mark, Term, term_text};
 use crate::regime::Regime;
-use crate::scan::{DateSource, FoundMark, Position, Scan};
+use crate::scan::{DateSource, FoundMark, Position, Scan, position, visit_lines};
 use crate::term;
 
 /// What a check needs beyond the document.
@@ -67,7 +66,7 @@ impl Out<'_> {
             path: self.path.to_string(),
             line: pos.map_or(1, |p| p.line),
             column: pos.map_or(1, |p| p.column),
-            part: None,
+            part: pos.and_then(|p| p.part.clone()),
             message: render(template.pick(lang), vars),
             help: self.rule.help.as_ref().map(|h| render(h.pick(lang), vars)),
             article: self.rule.article.number.clone(),
@@ -135,6 +134,7 @@ pub fn check_document(
                 expiry(&mut out, scan, &rule.kind)
             }
             Kind::TermUnit => term_unit(&mut out, scan),
+            Kind::HiddenMark => hidden_mark(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
             Kind::UnreadableFile => {}
         }
@@ -252,6 +252,8 @@ fn source_name(name: &str, lang: Lang) -> &'static str {
         ("label", Lang::En) => "first-page label",
         ("front-matter", Lang::Zh) => "文档元数据",
         ("front-matter", Lang::En) => "front matter",
+        ("properties", Lang::Zh) => "文档属性",
+        ("properties", Lang::En) => "document properties",
         (_, Lang::Zh) => "文件名",
         (_, Lang::En) => "file name",
     }
@@ -283,6 +285,15 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
     for d in [&scan.front.level, &scan.front.term].into_iter().flatten() {
         sources.push(Source {
             name: "front-matter",
+            level: d.level,
+            term: d.term.clone(),
+            raw: d.raw.clone(),
+            pos: d.pos.as_ref(),
+        });
+    }
+    for d in [&scan.props.level, &scan.props.term].into_iter().flatten() {
+        sources.push(Source {
+            name: "properties",
             level: d.level,
             term: d.term.clone(),
             raw: d.raw.clone(),
@@ -336,6 +347,7 @@ fn public_but_marked(out: &mut Out, scan: &Scan) {
         .first()
         .map(|(_, d)| d.clone())
         .or_else(|| scan.front.public.as_ref().map(|(_, d)| d.clone()))
+        .or_else(|| scan.props.public.as_ref().map(|(_, d)| d.clone()))
         .or_else(|| out.ctx.public_path.then(|| "public-paths".to_string()));
     let Some(declaration) = declaration else {
         return;
@@ -344,7 +356,13 @@ fn public_but_marked(out: &mut Out, scan: &Scan) {
         (m.mark.raw.clone(), Some(&m.pos), Some(&m.mark))
     } else if let Some(l) = scan.labels.iter().find(|l| l.level.is_some()) {
         (l.raw.clone(), Some(&l.pos), None)
-    } else if let Some(d) = scan.front.level.as_ref().or(scan.file_name.as_ref()) {
+    } else if let Some(d) = scan
+        .front
+        .level
+        .as_ref()
+        .or(scan.props.level.as_ref())
+        .or(scan.file_name.as_ref())
+    {
         (d.raw.clone(), d.pos.as_ref(), None)
     } else {
         return;
@@ -455,6 +473,10 @@ fn start_source(source: DateSource, lang: Lang) -> &'static str {
         (DateSource::FrontMatter, Lang::En) => "front matter 定密日期",
         (DateSource::IssueDate, Lang::Zh) => "成文日期",
         (DateSource::IssueDate, Lang::En) => "成文日期, the issue date",
+        (DateSource::Property, Lang::Zh) => "文档属性定密日期",
+        (DateSource::Property, Lang::En) => "document property 定密日期",
+        (DateSource::Created, Lang::Zh) => "文档创建日期（无成文日期）",
+        (DateSource::Created, Lang::En) => "the file's creation date (no 成文日期 found)",
     }
 }
 
@@ -567,6 +589,30 @@ fn term_unit(out: &mut Out, scan: &Scan) {
     }
 }
 
+/// ML006: a mark that survives only where readers do not see it.
+fn hidden_mark(out: &mut Out, scan: &Scan) {
+    let visible: Vec<(usize, String)> = scan
+        .banners
+        .iter()
+        .chain(&scan.candidates)
+        .chain(&scan.changes)
+        .map(|f| (f.mark.level, f.mark.term_text()))
+        .collect();
+    let mut seen: Vec<(Option<String>, u32, String)> = Vec::new();
+    for found in &scan.hidden {
+        let m = &found.mark;
+        if visible.contains(&(m.level, m.term_text())) {
+            continue;
+        }
+        let key = (found.pos.part.clone(), found.pos.line, m.raw.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        out.finding(Some(&found.pos), &[("raw", m.raw.clone())], Some(m), None);
+    }
+}
+
 /// A user `pattern` rule: a regex over the lines a reader sees.
 fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex, scope: Scope) {
     if scope == Scope::FileName {
@@ -575,35 +621,17 @@ fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex,
         }
         return;
     }
-    let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
-    let mut non_blank = 0;
-    for (i, raw) in doc.text.lines().enumerate() {
-        let clean = match &mut cleaner {
-            Some(c) => match c.clean(raw) {
-                Some(s) => s.into_owned(),
-                None => continue,
-            },
-            None => raw.to_string(),
+    visit_lines(out.ctx.regime, doc, |line| {
+        if scope == Scope::FirstPage && !line.in_zone {
+            return line.role == Role::Margin;
+        }
+        let Some(clean) = &line.clean else {
+            return true;
         };
-        if clean.trim().is_empty() {
-            continue;
-        }
-        non_blank += 1;
-        if scope == Scope::FirstPage && non_blank > out.ctx.regime.first_page_lines {
-            break;
-        }
-        for m in regex.find_iter(&clean) {
-            let snippet = raw.trim_end().to_string();
-            let byte = snippet.find(m.as_str()).unwrap_or(0);
-            let col = snippet[..byte].chars().count();
-            let pos = Position {
-                line: doc.source_line(i as u32 + 1),
-                column: col as u32 + 1,
-                width: m.as_str().chars().count(),
-                snippet_col: col,
-                snippet,
-            };
+        for m in regex.find_iter(clean) {
+            let pos = position(doc, &line, m.as_str());
             out.finding(Some(&pos), &[("match", m.as_str().to_string())], None, None);
         }
-    }
+        true
+    });
 }

@@ -10,6 +10,7 @@ use super::schema::{
     ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text,
 };
 use crate::diagnostic::Severity;
+use crate::extract::ExtractError;
 
 /// One problem in one rule file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub enum Kind {
     TermExpiring,
     UndatedMark,
     TermUnit,
+    HiddenMark,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
 }
@@ -101,16 +103,14 @@ impl Kind {
                 &["months-over-12", "years-as-months", "zero-term"],
                 &["raw", "term", "problem", "fix"],
             ),
-            "unreadable-file" => (
-                &["io-error", "too-large", "unsupported-format", "binary"],
-                &["reason", "detail"],
-            ),
+            "hidden-mark" => (&[], MARK),
+            "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -123,6 +123,7 @@ impl Kind {
         "term-expiring",
         "undated-mark",
         "term-unit",
+        "hidden-mark",
         "unreadable-file",
         "pattern",
     ];
@@ -361,6 +362,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "term-expiring" => Kind::TermExpiring,
                 "undated-mark" => Kind::UndatedMark,
                 "term-unit" => Kind::TermUnit,
+                "hidden-mark" => Kind::HiddenMark,
                 _ => Kind::UnreadableFile,
             }),
             Err(e) => {

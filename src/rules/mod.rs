@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "conflicting-marks",
         include_str!("../../rules/conflicting-marks.yaml"),
     ),
+    ("hidden-mark", include_str!("../../rules/hidden-mark.yaml")),
     (
         "non-secret-star",
         include_str!("../../rules/non-secret-star.yaml"),

@@ -1,0 +1,237 @@
+//! A streaming walk over one XML part, shared by every zip/XML format (DOCX, ODT, OFD,
+//! XLSX, PPTX). It decodes the part (UTF-8, UTF-16 with BOM, or the encoding its
+//! declaration names), resolves character and predefined entity references, never
+//! expands DTD entities (no billion laughs), and bounds the nesting depth.
+
+use std::borrow::Cow;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::ExtractError;
+
+/// One step of the walk. Element and attribute names are local (prefix removed), so
+/// both OFD namespace URIs and every producer's prefixes read the same.
+pub enum Ev<'a> {
+    Open(&'a Element<'a>),
+    Close(&'a str),
+    Text(&'a str),
+}
+
+/// An opening tag.
+pub struct Element<'a> {
+    pub name: &'a str,
+    start: &'a BytesStart<'a>,
+}
+
+impl Element<'_> {
+    /// The value of the attribute with local name `local`, unescaped.
+    pub fn attr(&self, local: &str) -> Option<String> {
+        self.start.attributes().flatten().find_map(|a| {
+            if a.key.local_name().into_inner() != local {
+                return None;
+            }
+            Some(
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(Cow::into_owned)
+                    .unwrap_or_else(|_| a.value.into_owned()),
+            )
+        })
+    }
+}
+
+/// The text of a part: decoded per BOM or declaration. Undecodable bytes are an error.
+pub fn decode<'a>(bytes: &'a [u8], part: &str) -> Result<Cow<'a, str>, ExtractError> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, bad) = enc.decode_without_bom_handling(&bytes[bom..]);
+        if bad {
+            return Err(bad_encoding(part, enc.name()));
+        }
+        return Ok(text);
+    }
+    if let Some(enc) = declared_encoding(bytes)
+        && enc != encoding_rs::UTF_8
+    {
+        let (text, bad) = enc.decode_without_bom_handling(bytes);
+        if bad {
+            return Err(bad_encoding(part, enc.name()));
+        }
+        return Ok(text);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(Cow::Borrowed(s)),
+        Err(_) => Err(bad_encoding(part, "UTF-8")),
+    }
+}
+
+fn bad_encoding(part: &str, enc: &str) -> ExtractError {
+    ExtractError::Corrupt(format!("{part}: not valid {enc}"))
+}
+
+/// `encoding="GB2312"` in the XML declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(200)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = memchr::memmem::find(head, b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next()?;
+    let label = rest[1..].split(quote).next()?;
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+/// Walk the part `bytes` (named `part` in errors), calling `f` for every event.
+/// Stops at the first XML error, which becomes `Corrupt` naming the part and offset.
+pub fn walk(
+    bytes: &[u8],
+    part: &str,
+    max_depth: usize,
+    mut f: impl FnMut(Ev),
+) -> Result<(), ExtractError> {
+    let text = decode(bytes, part)?;
+    let mut reader = Reader::from_str(&text);
+    reader.config_mut().expand_empty_elements = true;
+    let mut depth = 0usize;
+    let mut scratch = String::new();
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            ExtractError::Corrupt(format!(
+                "{part}: XML error at byte {}: {e}",
+                reader.error_position()
+            ))
+        })?;
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(ExtractError::Corrupt(format!(
+                        "{part}: elements nested more than {max_depth} deep"
+                    )));
+                }
+                let local = e.local_name();
+                let el = Element {
+                    name: local.into_inner(),
+                    start: &e,
+                };
+                f(Ev::Open(&el));
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                f(Ev::Close(e.local_name().into_inner()));
+            }
+            Event::Text(t) => f(Ev::Text(&t.xml10_content())),
+            Event::CData(c) => f(Ev::Text(&c.into_inner())),
+            Event::GeneralRef(r) => {
+                scratch.clear();
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => scratch.push(c),
+                    Ok(None) => match r.xml10_content().as_ref() {
+                        "amp" => scratch.push('&'),
+                        "lt" => scratch.push('<'),
+                        "gt" => scratch.push('>'),
+                        "quot" => scratch.push('"'),
+                        "apos" => scratch.push('\''),
+                        // A DTD entity: never expanded (entity-expansion attacks).
+                        _ => {}
+                    },
+                    Err(_) => {}
+                }
+                if !scratch.is_empty() {
+                    f(Ev::Text(&scratch));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Element names currently open, for formats that decide by ancestry.
+#[derive(Default)]
+pub struct Stack {
+    names: Vec<String>,
+}
+
+impl Stack {
+    pub fn open(&mut self, name: &str) {
+        self.names.push(name.to_string());
+    }
+
+    pub fn close(&mut self) {
+        self.names.pop();
+    }
+
+    pub fn inside(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    pub fn depth(&self) -> usize {
+        self.names.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(xml: &str) -> String {
+        let mut out = String::new();
+        walk(xml.as_bytes(), "t.xml", 64, |ev| {
+            if let Ev::Text(t) = ev {
+                out.push_str(t);
+            }
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn references_are_resolved_and_dtd_entities_never_expanded() {
+        assert_eq!(texts("<a>A&amp;B&#x673A;&#23494;</a>"), "A&B机密");
+        let laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><l>&b;x</l>";
+        assert_eq!(texts(laughs), "x");
+    }
+
+    #[test]
+    fn gbk_declared_part_is_decoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("<?xml version=\"1.0\" encoding=\"GB2312\"?><p>秘密★5年</p>");
+        let mut out = String::new();
+        walk(&bytes, "p.xml", 8, |ev| {
+            if let Ev::Text(t) = ev {
+                out.push_str(t);
+            }
+        })
+        .unwrap();
+        assert_eq!(out, "秘密★5年");
+    }
+
+    #[test]
+    fn depth_and_syntax_errors_are_errors_not_panics() {
+        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
+        assert!(matches!(
+            walk(deep.as_bytes(), "d.xml", 50, |_| {}),
+            Err(ExtractError::Corrupt(m)) if m.contains("nested")
+        ));
+        assert!(walk(b"<a><b></a>", "x.xml", 50, |_| {}).is_err());
+    }
+
+    #[test]
+    fn attributes_by_local_name() {
+        let mut got = None;
+        walk(b"<w:sym w:font=\"Wingdings\" w:char=\"F0AB\"/>", "s.xml", 8, |ev| {
+            if let Ev::Open(e) = ev {
+                got = Some((e.name.to_string(), e.attr("font"), e.attr("char")));
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            Some(("sym".into(), Some("Wingdings".into()), Some("F0AB".into())))
+        );
+    }
+}
