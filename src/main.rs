@@ -8,7 +8,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // The isolated PDF reader (see `extract::pdf`): not a user command.
-    if std::env::args_os().nth(1).is_some_and(|a| a == mark_lint::extract::pdf::WORKER_COMMAND) {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == mark_lint::extract::pdf::WORKER_COMMAND)
+    {
         return ExitCode::from(mark_lint::extract::pdf::worker_main() as u8);
     }
     let cli = mark_lint::cli::Cli::parse();

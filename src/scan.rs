@@ -157,11 +157,7 @@ struct BodyStart {
 /// all first-page zone), then the body (the zone is its first non-blank lines; on a
 /// paged document only those of the first page), then notes. `f` returns `false` to
 /// stop; stopping is how the lazy first pass reads only the zone.
-pub fn visit_lines<'a>(
-    regime: &Regime,
-    doc: &'a Document,
-    mut f: impl FnMut(Line<'a>) -> bool,
-) {
+pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Line<'a>) -> bool) {
     let start = body_start(doc);
     let first_body = doc.parts.iter().position(|p| p.role == Role::Body);
     let mut seq = 0usize;
@@ -288,7 +284,9 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     });
     let star = regime.star.encode_utf8(&mut [0; 4]).to_string();
     let finder = memchr::memmem::Finder::new(star.as_bytes());
-    let rest_has_star = doc.visible().any(|p| finder.find(p.text.as_bytes()).is_some());
+    let rest_has_star = doc
+        .visible()
+        .any(|p| finder.find(p.text.as_bytes()).is_some());
     let zone_infos: Vec<_> = zone
         .iter()
         .filter_map(|(_, clean)| marking::parse_line(regime, clean, opts))

@@ -42,6 +42,7 @@ fn codes_are_the_spec_catalogue() {
             ("ML003", "conflicting-marks", "error"),
             ("ML004", "non-secret-star", "error"),
             ("ML005", "public-but-marked", "error"),
+            ("ML006", "hidden-mark", "warning"),
             ("ML101", "term-exceeds-limit", "error"),
             ("ML102", "missing-term", "warning"),
             ("ML103", "indefinite-term", "warning"),

@@ -6,11 +6,11 @@
 //! PDF and OFD), the margins that repeat on every page (headers, footers, templates),
 //! notes, and what readers never see (tracked deletions, comments, hidden text).
 
-pub mod odf;
 pub mod html;
 pub mod markdown;
-pub mod ooxml;
+pub mod odf;
 pub mod ofd;
+pub mod ooxml;
 pub mod pdf;
 pub mod text;
 pub mod xml;
@@ -156,7 +156,10 @@ impl Document {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExtractError {
     Io(String),
-    TooLarge { size_mb: u64, limit_mb: u64 },
+    TooLarge {
+        size_mb: u64,
+        limit_mb: u64,
+    },
     Unsupported(String),
     Binary,
     /// Damaged or not what its name says: the reason.
@@ -234,7 +237,7 @@ impl Limits {
             max_entries: 10_000,
             max_entry_bytes: 128 * 1024 * 1024,
             max_total_bytes: 512 * 1024 * 1024,
-            max_ratio: 250,
+            max_ratio: 500,
             max_depth: 512,
             max_embedding: 3,
         }
@@ -316,7 +319,9 @@ pub fn extract_bytes(
         return Ok(Extracted::Skip);
     }
     if ZIP_DOCS.contains(&ext) {
-        return Err(ExtractError::Corrupt(format!("not a .{ext} file (no zip container)")));
+        return Err(ExtractError::Corrupt(format!(
+            "not a .{ext} file (no zip container)"
+        )));
     }
     if LEGACY.contains(&ext) {
         return Err(ExtractError::Legacy(format!(".{ext}")));
@@ -363,9 +368,9 @@ pub fn io_message(e: &std::io::Error) -> String {
 /// reader sees: a `★` typed from Wingdings must still be a star (SPEC §2.1).
 pub fn map_symbol_char(c: char) -> char {
     match c {
-        // Wingdings 0xAB (black star) and Wingdings 2 0xEA / 0xF2, as stored by Word
-        // (U+F000 + code) and by OFD producers.
-        '\u{F0AB}' | '\u{F0EA}' | '\u{F0F2}' => '★',
+        // Wingdings 0xAB (black star), as stored by Word and OFD producers when the
+        // font is not known to the reader (U+F000 + code).
+        '\u{F0AB}' => '★',
         c => c,
     }
 }
@@ -382,7 +387,10 @@ pub fn map_symbols(s: &str) -> std::borrow::Cow<'_, str> {
 /// `2026-03-05T08:00:00Z`, `2026-03-05`, PDF `D:20260305080000+08'00'`: the date part.
 pub fn parse_iso_date(s: &str) -> Option<Date> {
     let s = s.trim().trim_start_matches("D:");
-    let digits: String = s.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    let digits: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
     let (y, m, d) = if digits.contains('-') {
         let mut it = digits.split('-');
         (it.next()?, it.next()?, it.next()?)
@@ -391,5 +399,10 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
     } else {
         return None;
     };
-    Date::new(y.parse().ok()?, m.parse().ok()?, d.get(..2).unwrap_or(d).parse().ok()?).ok()
+    Date::new(
+        y.parse().ok()?,
+        m.parse().ok()?,
+        d.get(..2).unwrap_or(d).parse().ok()?,
+    )
+    .ok()
 }

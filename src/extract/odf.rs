@@ -9,7 +9,10 @@ use super::{Document, ExtractError, Flavour, Part, Property, Role, map_symbols, 
 pub fn extract(pkg: &mut Package) -> Result<Option<Document>, ExtractError> {
     if let Some(mime) = pkg.read("mimetype")? {
         let mime = String::from_utf8_lossy(&mime);
-        if !mime.trim().starts_with("application/vnd.oasis.opendocument") {
+        if !mime
+            .trim()
+            .starts_with("application/vnd.oasis.opendocument")
+        {
             return Ok(None);
         }
     }
@@ -102,7 +105,8 @@ fn text_parts(
                 depth -= 1;
                 return;
             }
-            if inside && (n == "p" || n == "h")
+            if inside
+                && (n == "p" || n == "h")
                 && let Some((no, sink, s)) = stack.pop()
             {
                 match sink {
@@ -162,11 +166,12 @@ fn read_meta(bytes: &[u8], max_depth: usize, doc: &mut Document) -> Result<(), E
         }
     })?;
     doc.created = created;
-    doc.props.extend(found.into_iter().map(|(key, value)| Property {
-        key,
-        value: value.trim().to_string(),
-        part: "meta.xml".to_string(),
-    }));
+    doc.props
+        .extend(found.into_iter().map(|(key, value)| Property {
+            key,
+            value: value.trim().to_string(),
+            part: "meta.xml".to_string(),
+        }));
     Ok(())
 }
 
@@ -191,9 +196,14 @@ mod tests {
     #[test]
     fn styles_only_master_pages() {
         let xml = r#"<office:document-styles><office:styles><number:date-style><number:text>年</number:text></number:date-style><text:p>样式</text:p></office:styles><office:master-styles><style:master-page><style:header><text:p>机密★10年</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#;
-        let parts =
-            text_parts(xml.as_bytes(), "styles.xml", Role::Margin, Some("master-styles"), 64)
-                .unwrap();
+        let parts = text_parts(
+            xml.as_bytes(),
+            "styles.xml",
+            Role::Margin,
+            Some("master-styles"),
+            64,
+        )
+        .unwrap();
         assert_eq!(parts[0].text, "机密★10年\n");
     }
 }

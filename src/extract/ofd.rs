@@ -101,8 +101,16 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
             let content = read_content(pkg, &path)?;
             page_no += 1;
             images += content.images;
-            text_chars += content.runs.iter().map(|r| r.text.chars().count()).sum::<usize>();
-            parts.push(lines_part(format!("page {page_no}"), Role::Body, content.runs));
+            text_chars += content
+                .runs
+                .iter()
+                .map(|r| r.text.chars().count())
+                .sum::<usize>();
+            parts.push(lines_part(
+                format!("page {page_no}"),
+                Role::Body,
+                content.runs,
+            ));
             // Templates the page uses (or every template, when pages do not say).
             for id in content.templates {
                 if !seen_templates.contains(&id) {
@@ -114,11 +122,20 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
             if !seen_templates.is_empty() && !seen_templates.contains(id) {
                 continue;
             }
-            let Some(path) = resolve(pkg, &base, loc) else { continue };
+            let Some(path) = resolve(pkg, &base, loc) else {
+                continue;
+            };
             let content = read_content(pkg, &path)?;
             images += content.images;
-            text_chars += content.runs.iter().map(|r| r.text.chars().count()).sum::<usize>();
-            let name = path.strip_suffix("/Content.xml").unwrap_or(&path).to_string();
+            text_chars += content
+                .runs
+                .iter()
+                .map(|r| r.text.chars().count())
+                .sum::<usize>();
+            let name = path
+                .strip_suffix("/Content.xml")
+                .unwrap_or(&path)
+                .to_string();
             template_parts.push(lines_part(name, Role::Margin, content.runs));
         }
         parts.extend(template_parts);
@@ -127,7 +144,11 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
         {
             for file in annotation_files(pkg, &path)? {
                 let content = read_content(pkg, &file)?;
-                text_chars += content.runs.iter().map(|r| r.text.chars().count()).sum::<usize>();
+                text_chars += content
+                    .runs
+                    .iter()
+                    .map(|r| r.text.chars().count())
+                    .sum::<usize>();
                 parts.push(lines_part(file, Role::Margin, content.runs));
             }
         }
@@ -231,8 +252,14 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
             }
             "TextCode" => {
                 let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
-                let x = e.attr("X").and_then(|v| v.trim().parse().ok()).unwrap_or(0.0);
-                let y = e.attr("Y").and_then(|v| v.trim().parse().ok()).unwrap_or(size);
+                let x = e
+                    .attr("X")
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0.0);
+                let y = e
+                    .attr("Y")
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(size);
                 deltas = delta_sum(&e.attr("DeltaX").unwrap_or_default());
                 code = Some(Run {
                     x: ox + x,
@@ -360,10 +387,7 @@ fn annotation_files(pkg: &mut Package, path: &str) -> Result<Vec<String>, Extrac
         _ => {}
     })?;
     let base = parent(path);
-    Ok(locs
-        .iter()
-        .filter_map(|l| resolve(pkg, &base, l))
-        .collect())
+    Ok(locs.iter().filter_map(|l| resolve(pkg, &base, l)).collect())
 }
 
 /// `Attachments.xml` → each attached file, extracted as a document of its own.
@@ -496,6 +520,9 @@ mod tests {
 
     #[test]
     fn dots_in_locations() {
-        assert_eq!(normalise_dots("Doc_0/./Pages/../Tpls/Tpl_0/Content.xml"), "Doc_0/Tpls/Tpl_0/Content.xml");
+        assert_eq!(
+            normalise_dots("Doc_0/./Pages/../Tpls/Tpl_0/Content.xml"),
+            "Doc_0/Tpls/Tpl_0/Content.xml"
+        );
     }
 }

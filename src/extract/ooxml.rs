@@ -20,14 +20,19 @@ impl ContentTypes {
     fn read(pkg: &mut Package) -> Result<ContentTypes, ExtractError> {
         let bytes = pkg.require("[Content_Types].xml")?;
         let mut parts = Vec::new();
-        xml::walk(&bytes, "[Content_Types].xml", pkg.limits().max_depth, |ev| {
-            if let Ev::Open(e) = ev
-                && e.name == "Override"
-                && let (Some(name), Some(ty)) = (e.attr("PartName"), e.attr("ContentType"))
-            {
-                parts.push((name.trim_start_matches('/').to_string(), ty));
-            }
-        })?;
+        xml::walk(
+            &bytes,
+            "[Content_Types].xml",
+            pkg.limits().max_depth,
+            |ev| {
+                if let Ev::Open(e) = ev
+                    && e.name == "Override"
+                    && let (Some(name), Some(ty)) = (e.attr("PartName"), e.attr("ContentType"))
+                {
+                    parts.push((name.trim_start_matches('/').to_string(), ty));
+                }
+            },
+        )?;
         Ok(ContentTypes { parts })
     }
 
@@ -54,8 +59,7 @@ pub fn extract(pkg: &mut Package) -> Result<Option<Document>, ExtractError> {
         word(pkg, &ct, body)?
     } else if !ct.find(main("sheet")).is_empty() {
         sheet(pkg, &ct)?
-    } else if !ct.find(main("presentation")).is_empty() || !ct.find(main("slideshow")).is_empty()
-    {
+    } else if !ct.find(main("presentation")).is_empty() || !ct.find(main("slideshow")).is_empty() {
         slides(pkg, &ct)?
     } else {
         return Ok(None);
@@ -174,7 +178,8 @@ fn word_part(
                 "br" | "cr" => push(&mut stack, "\n", del > 0, run_hidden, ins > 0),
                 "noBreakHyphen" => push(&mut stack, "-", del > 0, run_hidden, ins > 0),
                 "sym" => {
-                    if let Some(c) = e.attr("char").and_then(|c| sym_char(&c)) {
+                    let font = e.attr("font").unwrap_or_default();
+                    if let Some(c) = e.attr("char").and_then(|c| sym_char(&font, &c)) {
                         let s = c.to_string();
                         push(&mut stack, &s, del > 0, run_hidden, ins > 0);
                     }
@@ -219,14 +224,26 @@ fn word_part(
     Ok((visible, hidden))
 }
 
-/// `w:sym w:char="F0AB"`: the character a symbol font draws, as Unicode.
-fn sym_char(code: &str) -> Option<char> {
+/// `w:sym w:font="Wingdings" w:char="F0AB"`: the character a symbol font draws, as
+/// Unicode. Star-like glyphs keep their own code point, so a wrong star stays wrong.
+fn sym_char(font: &str, code: &str) -> Option<char> {
     let n = u32::from_str_radix(code.trim(), 16).ok()?;
-    // Symbol fonts store codes either as U+F0xx or as the bare byte.
-    let n = if n < 0x100 { 0xF000 + n } else { n };
-    let c = super::map_symbol_char(char::from_u32(n)?);
-    // An unmapped private-use glyph means nothing to the rules: drop it.
-    (!('\u{E000}'..='\u{F8FF}').contains(&c)).then_some(c)
+    // Word stores the code either as U+F0xx or as the bare byte.
+    let byte = if (0xF000..=0xF0FF).contains(&n) {
+        n - 0xF000
+    } else {
+        n
+    };
+    let font = font.trim().to_ascii_lowercase();
+    match (font.as_str(), byte) {
+        ("wingdings", 0xAB) | ("wingdings 2", 0xEA) => Some('★'),
+        ("wingdings", 0xAA) => Some('✦'),
+        ("wingdings", 0xAC) => Some('✶'),
+        ("wingdings", 0xB5) => Some('✪'),
+        ("wingdings", 0xB6) => Some('✰'),
+        // Any other symbol glyph: not a letter of a mark; ordinary code points stay.
+        _ => char::from_u32(n).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)),
+    }
 }
 
 fn sheet(pkg: &mut Package, ct: &ContentTypes) -> Result<Document, ExtractError> {
@@ -234,7 +251,15 @@ fn sheet(pkg: &mut Package, ct: &ContentTypes) -> Result<Document, ExtractError>
     let mut parts = Vec::new();
     for name in ct.find(ends("spreadsheetml.sharedStrings+xml")) {
         let bytes = pkg.require(&name)?;
-        parts.push(paragraphs(&bytes, &name, Role::Body, depth, "si", &["t"], &["rPh"])?);
+        parts.push(paragraphs(
+            &bytes,
+            &name,
+            Role::Body,
+            depth,
+            "si",
+            &["t"],
+            &["rPh"],
+        )?);
     }
     for name in ct.find(ends("spreadsheetml.worksheet+xml")) {
         let bytes = pkg.require(&name)?;
@@ -250,7 +275,11 @@ fn sheet(pkg: &mut Package, ct: &ContentTypes) -> Result<Document, ExtractError>
             Ev::Open(e) => {
                 if matches!(
                     e.name,
-                    "oddHeader" | "oddFooter" | "evenHeader" | "evenFooter" | "firstHeader"
+                    "oddHeader"
+                        | "oddFooter"
+                        | "evenHeader"
+                        | "evenFooter"
+                        | "firstHeader"
                         | "firstFooter"
                 ) {
                     current = Some(String::new());
@@ -287,11 +316,7 @@ pub fn header_footer_text(s: &str) -> String {
         }
         match chars.next() {
             Some('&') => out.push('&'),
-            Some('L' | 'C' | 'R') => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Some('L' | 'C' | 'R') if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
             Some('"') => {
                 for c in chars.by_ref() {
                     if c == '"' {
@@ -390,14 +415,20 @@ fn paragraphs(
 }
 
 /// `docProps/core.xml` (creation date) and `docProps/custom.xml` (密级, 保密期限 …).
-fn properties(pkg: &mut Package, ct: &ContentTypes, doc: &mut Document) -> Result<(), ExtractError> {
+fn properties(
+    pkg: &mut Package,
+    ct: &ContentTypes,
+    doc: &mut Document,
+) -> Result<(), ExtractError> {
     let depth = pkg.limits().max_depth;
     let mut core = ct.find(ends("core-properties+xml"));
     if core.is_empty() && pkg.has("docProps/core.xml") {
         core.push("docProps/core.xml".to_string());
     }
     for name in core {
-        let Some(bytes) = pkg.read(&name)? else { continue };
+        let Some(bytes) = pkg.read(&name)? else {
+            continue;
+        };
         let mut in_created = false;
         let mut created = String::new();
         xml::walk(&bytes, &name, depth, |ev| match ev {
@@ -413,7 +444,9 @@ fn properties(pkg: &mut Package, ct: &ContentTypes, doc: &mut Document) -> Resul
         custom.push("docProps/custom.xml".to_string());
     }
     for name in custom {
-        let Some(bytes) = pkg.read(&name)? else { continue };
+        let Some(bytes) = pkg.read(&name)? else {
+            continue;
+        };
         let mut current: Option<(String, String)> = None;
         let mut found = Vec::new();
         xml::walk(&bytes, &name, depth, |ev| match ev {
@@ -432,11 +465,12 @@ fn properties(pkg: &mut Package, ct: &ContentTypes, doc: &mut Document) -> Resul
             }
             _ => {}
         })?;
-        doc.props.extend(found.into_iter().map(|(key, value)| Property {
-            key,
-            value: value.trim().to_string(),
-            part: name.clone(),
-        }));
+        doc.props
+            .extend(found.into_iter().map(|(key, value)| Property {
+                key,
+                value: value.trim().to_string(),
+                part: name.clone(),
+            }));
     }
     Ok(())
 }
@@ -503,8 +537,21 @@ mod tests {
     }
 
     #[test]
+    fn symbol_font_stars() {
+        assert_eq!(sym_char("Wingdings", "F0AB"), Some('★'));
+        assert_eq!(sym_char("Wingdings", "AB"), Some('★'));
+        assert_eq!(sym_char("Wingdings 2", "F0EA"), Some('★'));
+        assert_eq!(sym_char("Wingdings", "F0B6"), Some('✰'));
+        assert_eq!(sym_char("Wingdings 2", "F0AB"), None);
+        assert_eq!(sym_char("Symbol", "F02A"), None);
+    }
+
+    #[test]
     fn sheet_header_codes_are_stripped() {
-        assert_eq!(header_footer_text("&C&\"宋体,常规\"&12秘密★5年"), "秘密★5年");
+        assert_eq!(
+            header_footer_text("&C&\"宋体,常规\"&12秘密★5年"),
+            "秘密★5年"
+        );
         assert_eq!(header_footer_text("&L第&P页&R机密★10年"), "第页\n机密★10年");
         assert_eq!(header_footer_text("A&&B"), "A&B");
     }

@@ -115,7 +115,11 @@ impl<'a> Package<'a> {
 
 /// Read a zip container as a document; `Ok(None)` when it is not a document format
 /// (a plain archive). `depth` counts enclosing documents.
-pub fn extract(bytes: &[u8], limits: &Limits, depth: usize) -> Result<Option<Document>, ExtractError> {
+pub fn extract(
+    bytes: &[u8],
+    limits: &Limits,
+    depth: usize,
+) -> Result<Option<Document>, ExtractError> {
     let mut pkg = Package::open(bytes, limits)?;
     if pkg.has("[Content_Types].xml") {
         return ooxml::extract(&mut pkg);
@@ -186,7 +190,10 @@ mod tests {
     fn lookups_ignore_case_and_leading_slash() {
         let bytes = zip_of(&[("Word/Document.xml", b"<a/>")]);
         let mut pkg = Package::open(&bytes, &Limits::new(1 << 30)).unwrap();
-        assert_eq!(pkg.read("/word/document.xml").unwrap().as_deref(), Some(&b"<a/>"[..]));
+        assert_eq!(
+            pkg.read("/word/document.xml").unwrap().as_deref(),
+            Some(&b"<a/>"[..])
+        );
         assert_eq!(pkg.read("word/other.xml").unwrap(), None);
     }
 
@@ -199,13 +206,27 @@ mod tests {
             max_entries: 20,
             ..Limits::new(1 << 30)
         };
-        assert!(matches!(Package::open(&bytes, &limits), Err(ExtractError::Corrupt(_))));
+        assert!(matches!(
+            Package::open(&bytes, &limits),
+            Err(ExtractError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn natural_order() {
-        let mut v = vec!["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide1.xml"];
+        let mut v = vec![
+            "ppt/slides/slide10.xml",
+            "ppt/slides/slide2.xml",
+            "ppt/slides/slide1.xml",
+        ];
         v.sort_by_key(|n| natural_key(n));
-        assert_eq!(v, ["ppt/slides/slide1.xml", "ppt/slides/slide2.xml", "ppt/slides/slide10.xml"]);
+        assert_eq!(
+            v,
+            [
+                "ppt/slides/slide1.xml",
+                "ppt/slides/slide2.xml",
+                "ppt/slides/slide10.xml"
+            ]
+        );
     }
 }

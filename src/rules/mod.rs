@@ -23,7 +23,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "conflicting-marks",
         include_str!("../../rules/conflicting-marks.yaml"),
     ),
-    ("hidden-mark", include_str!("../../rules/hidden-mark.yaml")),
     (
         "non-secret-star",
         include_str!("../../rules/non-secret-star.yaml"),
@@ -32,6 +31,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "public-but-marked",
         include_str!("../../rules/public-but-marked.yaml"),
     ),
+    ("hidden-mark", include_str!("../../rules/hidden-mark.yaml")),
     (
         "term-exceeds-limit",
         include_str!("../../rules/term-exceeds-limit.yaml"),

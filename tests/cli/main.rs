@@ -54,4 +54,5 @@ macro_rules! snap {
 
 mod check;
 mod errors;
+mod office;
 mod shared_corpora;
