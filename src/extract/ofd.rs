@@ -31,7 +31,6 @@ struct Run {
 #[derive(Default)]
 struct PageContent {
     runs: Vec<Run>,
-    images: usize,
     templates: Vec<String>,
 }
 
@@ -86,7 +85,6 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
     let mut embedded = Vec::new();
     let mut page_no = 0usize;
     let mut text_chars = 0usize;
-    let mut images = 0usize;
     for doc_root in &doc_roots {
         let doc_path = resolve(pkg, "", doc_root)
             .ok_or_else(|| ExtractError::Corrupt(format!("missing part {doc_root}")))?;
@@ -100,12 +98,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
             };
             let content = read_content(pkg, &path)?;
             page_no += 1;
-            images += content.images;
-            text_chars += content
-                .runs
-                .iter()
-                .map(|r| r.text.chars().count())
-                .sum::<usize>();
+            text_chars += content.chars();
             parts.push(lines_part(
                 format!("page {page_no}"),
                 Role::Body,
@@ -126,12 +119,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
                 continue;
             };
             let content = read_content(pkg, &path)?;
-            images += content.images;
-            text_chars += content
-                .runs
-                .iter()
-                .map(|r| r.text.chars().count())
-                .sum::<usize>();
+            text_chars += content.chars();
             let name = path
                 .strip_suffix("/Content.xml")
                 .unwrap_or(&path)
@@ -144,11 +132,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
         {
             for file in annotation_files(pkg, &path)? {
                 let content = read_content(pkg, &file)?;
-                text_chars += content
-                    .runs
-                    .iter()
-                    .map(|r| r.text.chars().count())
-                    .sum::<usize>();
+                text_chars += content.chars();
                 parts.push(lines_part(file, Role::Margin, content.runs));
             }
         }
@@ -159,8 +143,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
         }
     }
     if page_no > 0 && text_chars == 0 {
-        // Scanned pages: whatever mark they carry cannot be seen.
-        let _ = images;
+        // Scanned pages (images only): whatever mark they carry cannot be seen.
         return Err(ExtractError::NoText);
     }
     let mut doc = Document::with_parts(Flavour::Plain, parts);
@@ -170,6 +153,13 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
     doc.paged = true;
     doc.embedded = embedded;
     Ok(doc)
+}
+
+impl PageContent {
+    /// Characters of text on the page.
+    fn chars(&self) -> usize {
+        self.runs.iter().map(|r| r.text.chars().count()).sum()
+    }
 }
 
 /// What `Document.xml` points at.
@@ -227,7 +217,7 @@ fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractEr
     Ok(out)
 }
 
-/// The text runs, images and template references of a page or template `Content.xml`.
+/// The text runs and template references of a page or template `Content.xml`.
 fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractError> {
     let bytes = pkg.require(path)?;
     let mut out = PageContent::default();
@@ -269,7 +259,6 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
                     text: String::new(),
                 });
             }
-            "ImageObject" => out.images += 1,
             "Template" => {
                 if let Some(id) = e.attr("TemplateID") {
                     out.templates.push(id);

@@ -9,6 +9,14 @@ fn office(sub: &str) -> String {
     format!("tests/fixtures/office/{sub}")
 }
 
+/// `check --format concise` on one path: exit code, stdout, stderr.
+fn concise(path: &str) -> (i32, String, String) {
+    run_in(
+        &root(),
+        &["check", "--today", TODAY, "--format", "concise", path],
+    )
+}
+
 #[test]
 fn office_folders_concise() {
     for sub in ["docx", "odt", "xlsx", "pptx", "ofd", "pdf", "corrupt"] {
@@ -76,17 +84,7 @@ fn part_is_shown_in_human_and_json_output() {
 /// the next file (the count of checked files includes them all).
 #[test]
 fn corrupt_files_are_unreadable_and_the_run_continues() {
-    let (code, stdout, stderr) = run_in(
-        &root(),
-        &[
-            "check",
-            "--today",
-            TODAY,
-            "--format",
-            "concise",
-            &office("corrupt"),
-        ],
-    );
+    let (code, stdout, stderr) = concise(&office("corrupt"));
     assert_eq!(code, 0, "ML900 is a warning: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     let files: Vec<_> = std::fs::read_dir(root().join(office("corrupt")))
@@ -138,17 +136,7 @@ fn pdf_stack_overflow_is_contained() {
     pdf.extend(b" >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
     let path = dir.path().join("deep.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let (code, stdout, stderr) = run_in(
-        &root(),
-        &[
-            "check",
-            "--today",
-            TODAY,
-            "--format",
-            "concise",
-            path.to_str().unwrap(),
-        ],
-    );
+    let (code, stdout, stderr) = concise(path.to_str().unwrap());
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("deep.pdf:1:1: ML900"), "{stdout}");
 }
