@@ -190,7 +190,10 @@ fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // Bytes, not a str slice: byte 12 may fall inside a character.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|e| entity(&rest[1..e]).map(|c| (c, e + 1)));
         match decoded {
             Some((c, len)) => {
@@ -259,6 +262,9 @@ mod tests {
     fn entities_decode() {
         let (text, _) = to_text("<p>机密&#9733;10年 &amp; &lt;x&gt;&nbsp;&bogus;</p>");
         assert_eq!(text.trim_end(), "机密★10年 & <x>\u{a0}&bogus;");
+        // An `&` followed by multi-byte text: the 12-byte window ends mid-character.
+        let (text, _) = to_text("<p>&机密机密机密</p>");
+        assert_eq!(text.trim_end(), "&机密机密机密");
     }
 
     #[test]
