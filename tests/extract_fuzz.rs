@@ -4,7 +4,6 @@
 //! comes out must scan and lint without panicking.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use mark_lint::extract::{ExtractError, Extracted, Limits, extract_bytes};
 use mark_lint::regime::Regime;
@@ -16,16 +15,7 @@ fn root() -> PathBuf {
 
 /// PDFs are read by the worker subcommand of the real binary.
 fn use_built_worker() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: set once, before any test thread reads the environment here.
-        unsafe {
-            std::env::set_var(
-                mark_lint::extract::pdf::WORKER_ENV,
-                env!("CARGO_BIN_EXE_mark-lint"),
-            )
-        };
-    });
+    mark_lint::extract::pdf::set_worker(env!("CARGO_BIN_EXE_mark-lint").into());
 }
 
 fn fixture(rel: &str) -> Vec<u8> {

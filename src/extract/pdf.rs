@@ -41,6 +41,14 @@ pub const WORKER_ENV: &str = "MARK_LINT_PDF_WORKER";
 /// The hidden subcommand that runs the worker.
 pub const WORKER_COMMAND: &str = "__pdf-worker";
 
+static WORKER: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Use `exe` as the worker binary (for programs other than `mark-lint` itself, such as
+/// tests); the first call wins. Without it: `MARK_LINT_PDF_WORKER`, then this program.
+pub fn set_worker(exe: std::path::PathBuf) {
+    let _ = WORKER.set(exe);
+}
+
 pub fn extract(bytes: &[u8], _path: &Path, _limits: &Limits) -> Result<Document, ExtractError> {
     if !bytes.starts_with(b"%PDF-") {
         let head = &bytes[..bytes.len().min(1024)];
@@ -94,9 +102,10 @@ pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
 
 /// Run the worker on `bytes` (sent on its stdin) within the time and memory bounds.
 fn run_worker(bytes: &[u8]) -> Result<Reply, ExtractError> {
-    let exe = match std::env::var_os(WORKER_ENV) {
-        Some(p) => p.into(),
-        None => std::env::current_exe()
+    let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.into(),
+        (None, None) => std::env::current_exe()
             .map_err(|e| ExtractError::Crashed(format!("cannot start the PDF reader: {e}")))?,
     };
     let mut child = Command::new(exe)

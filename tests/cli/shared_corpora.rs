@@ -105,3 +105,51 @@ fn gongwen_samples_are_read_correctly() {
         "{exam_out}"
     );
 }
+
+/// What the scanner reads from the marked samples: level, term, copy number, part.
+#[test]
+fn gongwen_marks_and_copy_numbers() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("corpora/gongwen");
+    mark_lint::extract::pdf::set_worker(env!("CARGO_BIN_EXE_mark-lint").into());
+    let regime = mark_lint::regime::Regime::builtin();
+    let limits = mark_lint::extract::Limits::new(256 << 20);
+    let read = |rel: &str| {
+        let path = dir.join(rel);
+        let Ok(mark_lint::extract::Extracted::Doc(doc)) =
+            mark_lint::extract::extract(&path, &limits)
+        else {
+            panic!("{rel} is not readable");
+        };
+        mark_lint::scan::scan(&regime, &doc, "sample")
+    };
+    let mark = |s: &mark_lint::scan::Scan| {
+        let m = s.mark_in_force().expect("a mark");
+        (
+            regime.levels[m.mark.level].name.clone(),
+            m.mark.term_text(),
+            m.pos.part.clone(),
+        )
+    };
+    let docx = read("kamisky__GB-T-9704-2012-gongwen-format/samples/公文样例_standard.docx");
+    assert_eq!(
+        mark(&docx),
+        (
+            "秘密".into(),
+            "1年".into(),
+            Some("word/document.xml".into())
+        )
+    );
+    assert!(docx.copy_number, "份号 000001");
+    let pdf = read("zy19970__Latex-for-GB-T-9704-2012/main.pdf");
+    assert_eq!(
+        mark(&pdf),
+        ("机密".into(), "1年".into(), Some("page 1".into()))
+    );
+    assert!(pdf.copy_number, "份号 000001");
+    let exam = read("xkwxdyy__exam-zh/doc/figures/firstpage.pdf");
+    let (level, term, part) = mark(&exam);
+    assert_eq!((level.as_str(), part.as_deref()), ("绝密", Some("page 1")));
+    assert!(term.contains("启用前"), "{term}");
+    assert!(!exam.copy_number);
+}
