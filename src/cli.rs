@@ -70,6 +70,10 @@ pub struct CheckArgs {
     /// Message language [default: config `lang`, else from LANG].
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// The system the files are on: `unclassified` reports every state-secret mark
+    /// (ML301) [default: config `system`, else classified].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub system: Option<crate::config::SystemKind>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

@@ -25,7 +25,7 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 
 use cli::{CheckArgs, Cli, Command, Format, LangArg};
-use config::{ConfigFile, FailOn, PathGlobs, SeverityOverride};
+use config::{ConfigFile, FailOn, PathGlobs, SeverityOverride, SystemKind};
 use diagnostic::{Diagnostic, Lang, Severity};
 use extract::{Document, Extracted, Flavour};
 use regime::Regime;
@@ -135,6 +135,31 @@ fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// A rule as it applies on `system`: on an unclassified system only ML301, ML900 (as
+/// an error: an uninspectable file could hide a mark) and user pattern rules run —
+/// every mark there is the finding, whatever its form or term; on a classified system
+/// ML301 never runs.
+pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
+    use rules::Kind;
+    let keep = match (system, &rule.kind) {
+        (SystemKind::Classified, Kind::UnclassifiedSystem) => false,
+        (SystemKind::Classified, _) => true,
+        (
+            SystemKind::Unclassified,
+            Kind::UnclassifiedSystem | Kind::UnreadableFile | Kind::Pattern { .. },
+        ) => true,
+        (SystemKind::Unclassified, _) => false,
+    };
+    if !keep {
+        return None;
+    }
+    let mut rule = rule.clone();
+    if system == SystemKind::Unclassified && matches!(rule.kind, Kind::UnreadableFile) {
+        rule.severity = Severity::Error;
+    }
+    Some(rule)
+}
+
 /// Everything one group of paths (sharing a config) is checked with.
 struct Settings {
     regime: Regime,
@@ -205,9 +230,10 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
             overrides.insert(code, *v);
         }
     }
+    let system = args.system.or(raw.system).unwrap_or(SystemKind::Classified);
     let mut rules = Vec::new();
     let mut unreadable_rule = None;
-    for rule in &registry.rules {
+    for rule in registry.rules.iter().filter_map(|r| for_system(r, system)) {
         let selected = if select.is_empty() {
             rule.enabled
         } else {
@@ -216,7 +242,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         if !selected || ignore_cli.contains(&rule.code) || ignore_cfg.contains(&rule.code) {
             continue;
         }
-        let mut rule = rule.clone();
+        let mut rule = rule;
         match overrides.get(&rule.code) {
             Some(SeverityOverride::Off) => continue,
             Some(SeverityOverride::Error) => rule.severity = Severity::Error,
@@ -531,7 +557,12 @@ pub struct ExampleFailure {
 }
 
 /// Lint a rule example (text + file name) with every default rule, today fixed.
-pub fn lint_example(registry: &Registry, name: &str, text: &str) -> Vec<Diagnostic> {
+pub fn lint_example(
+    registry: &Registry,
+    name: &str,
+    text: &str,
+    system: SystemKind,
+) -> Vec<Diagnostic> {
     let regime = Regime::builtin();
     let ctx = CheckContext {
         regime: &regime,
@@ -576,7 +607,7 @@ pub fn lint_example(registry: &Registry, name: &str, text: &str) -> Vec<Diagnost
         .rules
         .iter()
         .filter(|r| r.enabled)
-        .cloned()
+        .filter_map(|r| for_system(r, system))
         .collect();
     lint_document(&rules, &ctx, name, name, &doc).0
 }
@@ -597,7 +628,8 @@ pub fn test_rule_examples(
             for (i, ex) in list.iter().enumerate() {
                 count += 1;
                 let name = ex.name.as_deref().unwrap_or("example.md");
-                let diags = lint_example(registry, name, &ex.text);
+                let system = ex.system.unwrap_or(SystemKind::Classified);
+                let diags = lint_example(registry, name, &ex.text, system);
                 let hits = diags.iter().filter(|d| d.code == rule.code).count();
                 if (valid && hits > 0) || (!valid && hits == 0) {
                     failures.push(ExampleFailure {

@@ -135,6 +135,7 @@ pub fn check_document(
             }
             Kind::TermUnit => term_unit(&mut out, scan),
             Kind::HiddenMark => hidden_mark(&mut out, scan),
+            Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
             Kind::UnreadableFile => {}
         }
@@ -586,6 +587,44 @@ fn term_unit(out: &mut Out, scan: &Scan) {
             ("fix", fix.clone().unwrap_or_default()),
         ];
         out.finding(Some(&found.pos), &vars, Some(m), fix);
+    }
+}
+
+/// ML301: every place that declares a state secret, on a system that must hold none.
+fn unclassified_system(out: &mut Out, scan: &Scan) {
+    let lang = out.ctx.lang;
+    let at = |pos: &Position| match (&pos.part, lang) {
+        (Some(part), Lang::Zh) => format!("{part} 第{}行", pos.line),
+        (Some(part), Lang::En) => format!("{part} line {}", pos.line),
+        (None, Lang::Zh) => format!("第{}行", pos.line),
+        (None, Lang::En) => format!("line {}", pos.line),
+    };
+    let marks = scan
+        .banners
+        .iter()
+        .chain(&scan.candidates)
+        .chain(&scan.changes)
+        .chain(&scan.hidden);
+    for found in marks {
+        let vars = [("raw", found.mark.raw.clone()), ("place", at(&found.pos))];
+        out.finding(Some(&found.pos), &vars, Some(&found.mark), None);
+    }
+    for label in scan.labels.iter().filter(|l| l.level.is_some()) {
+        let vars = [("raw", label.raw.clone()), ("place", at(&label.pos))];
+        out.finding(Some(&label.pos), &vars, None, None);
+    }
+    for (name, declared) in [
+        ("front-matter", &scan.front.level),
+        ("properties", &scan.props.level),
+        ("file-name", &scan.file_name),
+    ] {
+        if let Some(d) = declared {
+            let vars = [
+                ("raw", d.raw.clone()),
+                ("place", source_name(name, lang).to_string()),
+            ];
+            out.finding(d.pos.as_ref(), &vars, None, None);
+        }
     }
 }
 

@@ -56,6 +56,7 @@ pub enum Kind {
     UndatedMark,
     TermUnit,
     HiddenMark,
+    UnclassifiedSystem,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
 }
@@ -104,13 +105,14 @@ impl Kind {
                 &["raw", "term", "problem", "fix"],
             ),
             "hidden-mark" => (&[], MARK),
+            "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -124,6 +126,7 @@ impl Kind {
         "undated-mark",
         "term-unit",
         "hidden-mark",
+        "classified-on-unclassified-system",
         "unreadable-file",
         "pattern",
     ];
@@ -363,6 +366,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "undated-mark" => Kind::UndatedMark,
                 "term-unit" => Kind::TermUnit,
                 "hidden-mark" => Kind::HiddenMark,
+                "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
                 _ => Kind::UnreadableFile,
             }),
             Err(e) => {

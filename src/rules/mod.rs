@@ -58,6 +58,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("term-unit", include_str!("../../rules/term-unit.yaml")),
     (
+        "classified-on-unclassified-system",
+        include_str!("../../rules/classified-on-unclassified-system.yaml"),
+    ),
+    (
         "unreadable-file",
         include_str!("../../rules/unreadable-file.yaml"),
     ),

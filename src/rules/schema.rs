@@ -71,6 +71,9 @@ pub struct ExampleDoc {
     pub text: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// Run the example as on an unclassified system (`system: unclassified`).
+    #[serde(default)]
+    pub system: Option<crate::config::SystemKind>,
 }
 
 impl RawExample {
@@ -79,6 +82,7 @@ impl RawExample {
             RawExample::Text(text) => ExampleDoc {
                 text: text.clone(),
                 name: None,
+                system: None,
             },
             RawExample::Doc(d) => d.clone(),
         }
