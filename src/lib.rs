@@ -171,6 +171,7 @@ struct Settings {
     window: i64,
     exclude: Option<PathGlobs>,
     public: Option<PathGlobs>,
+    classified: Option<PathGlobs>,
     rule_dirs: Vec<PathBuf>,
     limits: extract::Limits,
 }
@@ -276,6 +277,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         window,
         exclude: globs("exclude", &raw.exclude)?,
         public: globs("public-paths", &raw.public_paths)?,
+        classified: globs("classified-paths", &raw.classified_paths)?,
         rule_dirs,
         limits: extract::Limits::new(
             raw.max_file_size_mb
@@ -286,13 +288,17 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
 }
 
 impl Settings {
-    fn context(&self, public_path: bool) -> CheckContext<'_> {
+    /// The context for checking `path` (`None`: not a document path).
+    fn context(&self, path: Option<&Path>) -> CheckContext<'_> {
+        let under =
+            |g: &Option<PathGlobs>| g.as_ref().zip(path).is_some_and(|(g, p)| g.is_match(p));
         CheckContext {
             regime: &self.regime,
             today: self.today,
             expiring_within_days: self.window,
             lang: self.lang,
-            public_path,
+            public_path: under(&self.public),
+            classified_path: under(&self.classified),
         }
     }
 }
@@ -306,7 +312,7 @@ struct FileResult {
 
 fn check_file(s: &Settings, path: &Path) -> FileResult {
     let shown = display_path(path);
-    let ctx = s.context(s.public.as_ref().is_some_and(|g| g.is_match(path)));
+    let ctx = s.context(Some(path));
     match extract::extract(path, &s.limits) {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -431,7 +437,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             files.extend(found);
             for e in errors {
                 if let Some(rule) = &s.unreadable {
-                    let ctx = s.context(false);
+                    let ctx = s.context(None);
                     let err = extract::ExtractError::Io(e.message.clone());
                     diags.push(unreadable(rule, &ctx, &display_path(&e.path), &err));
                 }
@@ -570,6 +576,7 @@ pub fn lint_example(
         expiring_within_days: 90,
         lang: Lang::En,
         public_path: false,
+        classified_path: false,
     };
     let ext = Path::new(name)
         .extension()

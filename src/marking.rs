@@ -211,6 +211,8 @@ pub enum LineKind {
     Date(Date),
     /// A 6-digit 份号 alone.
     CopyNumber,
+    /// A portion mark: a paragraph that starts `（机密）`, `(秘密)`, `【绝密】`.
+    Portion { level: usize, raw: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +276,31 @@ fn closing_bracket(open: char) -> Option<char> {
 }
 
 /// Parse one line. `None` when the line declares nothing a rule cares about.
+/// `（机密）本段…`: a bracketed level word that opens a paragraph with more text after
+/// it. A bracketed level alone on its line is a malformed banner instead, and
+/// `（二）涉及机密级以上…` is prose (the bracket holds no level word).
+pub fn portion_mark(regime: &Regime, s: &str) -> Option<(usize, String)> {
+    let open = s.chars().next()?;
+    let close = match open {
+        '（' => '）',
+        '(' => ')',
+        '【' => '】',
+        '[' => ']',
+        _ => return None,
+    };
+    let inner_start = open.len_utf8();
+    let end = s[inner_start..].find(close)? + inner_start;
+    let level = regime.level_named(s[inner_start..end].trim())?;
+    let rest = s[end + close.len_utf8()..].trim_start_matches(is_space);
+    if rest.is_empty()
+        || rest.starts_with(regime.star)
+        || rest.starts_with(|c| regime.is_wrong_star(c))
+    {
+        return None;
+    }
+    Some((level, s[..end + close.len_utf8()].to_string()))
+}
+
 pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineInfo> {
     let lead = line.len() - line.trim_start_matches(is_space).len();
     let trimmed = trim(line);
@@ -295,6 +322,9 @@ pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<Lin
     }
     if let Some(date) = parse_date(trimmed) {
         return plain(LineKind::Date(date));
+    }
+    if let Some((level, raw)) = portion_mark(regime, trimmed) {
+        return plain(LineKind::Portion { level, raw });
     }
 
     // Peel what may share the line with a mark: 份号, urgency word, `密级：` label.

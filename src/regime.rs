@@ -85,6 +85,9 @@ pub struct Regime {
     pub legacy_before: Date,
     /// First UTF-8 bytes worth a closer look: the star and the first char of level words.
     pub trigger_chars: Vec<char>,
+    /// What makes a document worth reading past its first page: the star anywhere, or
+    /// a portion mark (`机密）`). One multi-literal search over the text.
+    pub gate: regex::bytes::Regex,
 }
 
 impl Regime {
@@ -164,6 +167,13 @@ impl Regime {
         trigger_chars.extend(wrong_stars.iter().copied());
         trigger_chars.sort_unstable();
         trigger_chars.dedup();
+        let names: Vec<String> = levels.iter().map(|l| regex::escape(&l.name)).collect();
+        let gate = regex::bytes::Regex::new(&format!(
+            "{}|(?:{})[）)】\\]]",
+            regex::escape(&star.to_string()),
+            names.join("|")
+        ))
+        .with_context(|| format!("{origin}: cannot build the search for marks"))?;
         Ok(Regime {
             name: raw.name,
             title: raw.title,
@@ -181,6 +191,7 @@ impl Regime {
             first_page_lines: raw.first_page_lines,
             legacy_before,
             trigger_chars,
+            gate,
         })
     }
 

@@ -104,6 +104,14 @@ pub struct Scan {
     pub file_name: Option<Declared>,
     /// Marks only in what readers do not see (tracked deletions, comments, hidden text).
     pub hidden: Vec<FoundMark>,
+    /// Portion marks `（机密）…` anywhere in the body: (position, level index).
+    pub portions: Vec<(Position, usize)>,
+    /// The first-page zone looks like a 公文 head: an issuing-authority line
+    /// (`…文件`) or a 文号 (`国发〔2024〕5号`).
+    pub gongwen_head: bool,
+    /// The body opens with an `附件` line: the file is an attachment itself, and the
+    /// mark under that line is its own.
+    pub starts_with_attachment: bool,
     pub start: Option<(Date, DateSource)>,
     pub legacy: bool,
     pub copy_number: bool,
@@ -126,7 +134,7 @@ impl Scan {
         self.banners
             .iter()
             .rev()
-            .find(|b| b.in_zone)
+            .find(|b| b.in_zone && !b.attachment)
             .or_else(|| self.banners.iter().find(|b| !b.attachment))
             .or_else(|| self.candidates.first())
     }
@@ -268,9 +276,13 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
 
     // The first-page zone (margins and the first lines of the body).
     let mut zone: Vec<(Line, String)> = Vec::new();
+    let mut gongwen_head = false;
     visit_lines(regime, doc, |line| {
         if !line.in_zone {
             return line.role == Role::Margin;
+        }
+        if let Some(clean) = &line.clean {
+            gongwen_head |= is_gongwen_head(clean);
         }
         if let Some(clean) = &line.clean
             && (clean.contains('密')
@@ -282,11 +294,9 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         }
         true
     });
-    let star = regime.star.encode_utf8(&mut [0; 4]).to_string();
-    let finder = memchr::memmem::Finder::new(star.as_bytes());
     let rest_has_star = doc
         .visible()
-        .any(|p| finder.find(p.text.as_bytes()).is_some());
+        .any(|p| regime.gate.is_match(p.text.as_bytes()));
     let zone_infos: Vec<_> = zone
         .iter()
         .filter_map(|(_, clean)| marking::parse_line(regime, clean, opts))
@@ -311,8 +321,13 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         return scan;
     }
 
+    scan.gongwen_head = gongwen_head;
+
     // Every line: marks beyond the zone, 解密 marks, public declarations, dates.
     let mut since_attachment: Option<usize> = None;
+    // Zone lines that follow an `附件` line: attachment marks once the zone is read.
+    let mut zone_attachments: Vec<usize> = Vec::new();
+    let mut first_body_line = true;
     let mut last_date = None;
     visit_lines(regime, doc, |line| {
         let Some(clean) = &line.clean else {
@@ -324,6 +339,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         if let Some(n) = since_attachment.as_mut() {
             *n += 1;
         }
+        let first = line.role == Role::Body && std::mem::take(&mut first_body_line);
         if !worth_parsing(regime, clean) {
             return true;
         }
@@ -336,9 +352,16 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             LineKind::PublicDeclaration(d) => {
                 scan.public.push((position(doc, &line, &d), d));
             }
-            LineKind::Attachment => since_attachment = Some(0),
+            LineKind::Attachment => {
+                since_attachment = Some(0);
+                scan.starts_with_attachment |= first;
+            }
             // Zone lines are read below, once the date is known.
-            _ if line.in_zone => {}
+            _ if line.in_zone => {
+                if attachment {
+                    zone_attachments.push(line.seq);
+                }
+            }
             kind => {
                 let clean = clean.to_string();
                 record(&mut scan, doc, &line, &clean, kind, attachment);
@@ -370,7 +393,8 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             continue;
         };
         scan.copy_number |= info.copy_number;
-        record(&mut scan, doc, line, clean, info.kind, false);
+        let attachment = zone_attachments.contains(&line.seq);
+        record(&mut scan, doc, line, clean, info.kind, attachment);
     }
     // The zone was read last: restore reading order.
     scan.banners.sort_by_key(|b| b.seq);
@@ -459,13 +483,33 @@ fn record(
         LineKind::Declassified { date } => {
             scan.declassified = Some((position(doc, line, clean.trim()), date));
         }
+        LineKind::Portion { level, raw } => {
+            scan.portions.push((position(doc, line, &raw), level));
+        }
         _ => {}
     }
+}
+
+/// `云岭市水务局文件` (发文机关标志) or `云水发〔2026〕8号` (发文字号).
+fn is_gongwen_head(s: &str) -> bool {
+    let s = s.trim();
+    if s.chars().count() > 40 {
+        return false;
+    }
+    if s.ends_with("文件") && s.chars().count() > 3 {
+        return true;
+    }
+    static WENHAO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号").expect("valid regex")
+    });
+    (s.contains('〔') || s.contains('[') || s.contains('［') || s.contains('号'))
+        && WENHAO.is_match(s)
 }
 
 /// Cheap tests before the parser: only lines that can declare something.
 fn worth_parsing(regime: &Regime, s: &str) -> bool {
     s.contains(regime.star)
+        || (s.trim_start().starts_with(['（', '(', '【', '[']) && s.contains('密'))
         || s.contains("解密")
         || s.contains("公开")
         || s.contains("变更")

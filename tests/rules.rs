@@ -50,6 +50,9 @@ fn codes_are_the_spec_catalogue() {
             ("ML105", "term-expiring", "warning"),
             ("ML106", "undated-mark", "info"),
             ("ML107", "term-unit", "warning"),
+            ("ML201", "missing-mark", "error"),
+            ("ML202", "mark-below-content", "error"),
+            ("ML203", "missing-copy-number", "warning"),
             ("ML301", "classified-on-unclassified-system", "error"),
             ("ML900", "unreadable-file", "warning"),
         ]

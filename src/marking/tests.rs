@@ -57,6 +57,7 @@ fn show_opts(line: &str, opts: ParseOptions) -> String {
         LineKind::Attachment => "attachment".into(),
         LineKind::Date(d) => format!("date {d}"),
         LineKind::CopyNumber => "copy-number".into(),
+        LineKind::Portion { level, raw } => format!("portion {} {raw}", r.levels[*level].name),
     });
     out.trim().to_string()
 }
@@ -416,4 +417,15 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn portion_marks_open_a_paragraph() {
+    assert_eq!(show("（机密）本段内容另行下发。"), "portion 机密 （机密）");
+    assert_eq!(show("(秘密) 线路方案"), "portion 秘密 (秘密)");
+    assert_eq!(show("【绝密】核心参数"), "portion 绝密 【绝密】");
+    // Prose and lone brackets are not portion marks.
+    assert!(!show("（二）涉及机密级以上军事秘密的案件；").starts_with("portion"));
+    assert!(!show("（机密）").starts_with("portion"));
+    assert!(!show("（内部）仅限本单位").starts_with("portion"));
 }

@@ -20,6 +20,8 @@ pub struct CheckContext<'a> {
     pub lang: Lang,
     /// The path matches config `public-paths`.
     pub public_path: bool,
+    /// The path matches config `classified-paths`: it must carry a mark.
+    pub classified_path: bool,
 }
 
 impl Text {
@@ -135,6 +137,9 @@ pub fn check_document(
             }
             Kind::TermUnit => term_unit(&mut out, scan),
             Kind::HiddenMark => hidden_mark(&mut out, scan),
+            Kind::MissingMark => missing_mark(&mut out, scan),
+            Kind::MarkBelowContent => mark_below_content(&mut out, scan),
+            Kind::MissingCopyNumber => missing_copy_number(&mut out, scan),
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
             Kind::UnreadableFile => {}
@@ -588,6 +593,141 @@ fn term_unit(out: &mut Out, scan: &Scan) {
         ];
         out.finding(Some(&found.pos), &vars, Some(m), fix);
     }
+}
+
+/// The text a position points at (the mark as written).
+fn pointed(pos: &Position) -> String {
+    pos.snippet
+        .chars()
+        .skip(pos.snippet_col)
+        .take(pos.width)
+        .collect()
+}
+
+/// ML201: something says the document is classified, but it has no banner mark.
+fn missing_mark(out: &mut Out, scan: &Scan) {
+    let has_banner = scan.banners.iter().any(|b| !b.attachment)
+        || !scan.candidates.is_empty()
+        || !scan.changes.is_empty();
+    if has_banner || scan.declassified.is_some() {
+        return;
+    }
+    let regime = out.ctx.regime;
+    let level = |i: usize| regime.levels[i].name.clone();
+    let trigger: Option<(&str, String, Option<&Position>)> =
+        if let Some((pos, l)) = scan.portions.first() {
+            Some((
+                "portion",
+                format!("{}（{}）", pointed(pos), level(*l)),
+                Some(pos),
+            ))
+        } else if let Some(b) = scan
+            .banners
+            .iter()
+            .find(|b| b.attachment && !scan.starts_with_attachment)
+        {
+            Some(("attachment", b.mark.raw.clone(), Some(&b.pos)))
+        } else if let Some(l) = scan.labels.iter().find(|l| l.level.is_some()) {
+            Some(("label", l.raw.clone(), Some(&l.pos)))
+        } else if let Some(d) = &scan.front.level {
+            Some(("front-matter", d.raw.clone(), d.pos.as_ref()))
+        } else if let Some(d) = &scan.props.level {
+            Some(("properties", d.raw.clone(), d.pos.as_ref()))
+        } else if let Some(d) = &scan.file_name {
+            Some(("file-name", d.raw.clone(), None))
+        } else if out.ctx.classified_path {
+            Some(("classified-path", String::new(), None))
+        } else {
+            None
+        };
+    let Some((key, raw, pos)) = trigger else {
+        return;
+    };
+    let reason = render(out.phrase(key).pick(out.ctx.lang), &[("raw", raw.clone())]);
+    out.finding(pos, &[("raw", raw), ("reason", reason)], None, None);
+}
+
+/// ML202: the banner's level is below a portion or attachment mark inside, or its
+/// term shorter than an attachment's.
+fn mark_below_content(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    let Some(banner) = scan.mark_in_force().filter(|b| !b.attachment) else {
+        return;
+    };
+    let rank = |i: usize| regime.levels[i].rank;
+    let mut inside: Vec<(String, usize, &Position)> = scan
+        .portions
+        .iter()
+        .map(|(pos, l)| (pointed(pos), *l, pos))
+        .collect();
+    inside.extend(
+        scan.banners
+            .iter()
+            .filter(|b| b.attachment)
+            .map(|b| (b.mark.raw.clone(), b.mark.level, &b.pos)),
+    );
+    if let Some((raw, level, pos)) = inside
+        .iter()
+        .filter(|(_, l, _)| rank(*l) > rank(banner.mark.level))
+        .max_by_key(|(_, l, _)| rank(*l))
+    {
+        let vars = [
+            ("raw", banner.mark.raw.clone()),
+            ("inner", raw.clone()),
+            ("inner_level", regime.levels[*level].name.clone()),
+            ("line", pos.line.to_string()),
+        ];
+        out.finding(Some(&banner.pos), &vars, Some(&banner.mark), None);
+        return;
+    }
+    // Terms: compare from one start date; only durations can be compared.
+    let from = jiff::civil::Date::constant(2000, 1, 1);
+    let end = |t: &Term| match t {
+        Term::Duration(d) => term::add_duration(from, d),
+        _ => None,
+    };
+    let Some(banner_end) = end(&banner.mark.term) else {
+        return;
+    };
+    let longer = scan
+        .banners
+        .iter()
+        .filter(|b| b.attachment)
+        .filter(|b| end(&b.mark.term).is_some_and(|e| e > banner_end))
+        .max_by_key(|b| end(&b.mark.term));
+    if let Some(inner) = longer {
+        let vars = [
+            ("raw", banner.mark.raw.clone()),
+            ("inner", inner.mark.raw.clone()),
+            ("line", inner.pos.line.to_string()),
+        ];
+        let text = out.phrase("term-shorter").clone();
+        out.emit(
+            Some(&banner.pos),
+            &text,
+            &vars,
+            out.rule.severity,
+            Some(&banner.mark),
+            None,
+        );
+    }
+}
+
+/// ML203: a classified 公文 (issuing-authority line or 文号 on its first page) without
+/// a 份号.
+fn missing_copy_number(out: &mut Out, scan: &Scan) {
+    if !scan.gongwen_head || scan.copy_number {
+        return;
+    }
+    let Some(b) = scan.mark_in_force().filter(|b| b.in_zone) else {
+        return;
+    };
+    out.finding(
+        Some(&b.pos),
+        &[("raw", b.mark.raw.clone())],
+        Some(&b.mark),
+        None,
+    );
 }
 
 /// ML301: every place that declares a state secret, on a system that must hold none.

@@ -56,6 +56,9 @@ pub enum Kind {
     UndatedMark,
     TermUnit,
     HiddenMark,
+    MissingMark,
+    MarkBelowContent,
+    MissingCopyNumber,
     UnclassifiedSystem,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
@@ -105,6 +108,20 @@ impl Kind {
                 &["raw", "term", "problem", "fix"],
             ),
             "hidden-mark" => (&[], MARK),
+            "missing-mark" => (
+                &[
+                    "portion",
+                    "attachment",
+                    "label",
+                    "front-matter",
+                    "properties",
+                    "file-name",
+                    "classified-path",
+                ],
+                &["raw", "reason"],
+            ),
+            "mark-below-content" => (&["term-shorter"], &["raw", "inner", "inner_level", "line"]),
+            "missing-copy-number" => (&[], MARK),
             "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
@@ -112,7 +129,7 @@ impl Kind {
         })
     }
 
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 19] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -126,6 +143,9 @@ impl Kind {
         "undated-mark",
         "term-unit",
         "hidden-mark",
+        "missing-mark",
+        "mark-below-content",
+        "missing-copy-number",
         "classified-on-unclassified-system",
         "unreadable-file",
         "pattern",
@@ -366,6 +386,9 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "undated-mark" => Kind::UndatedMark,
                 "term-unit" => Kind::TermUnit,
                 "hidden-mark" => Kind::HiddenMark,
+                "missing-mark" => Kind::MissingMark,
+                "mark-below-content" => Kind::MarkBelowContent,
+                "missing-copy-number" => Kind::MissingCopyNumber,
                 "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
                 _ => Kind::UnreadableFile,
             }),

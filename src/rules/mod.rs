@@ -58,6 +58,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("term-unit", include_str!("../../rules/term-unit.yaml")),
     (
+        "missing-mark",
+        include_str!("../../rules/missing-mark.yaml"),
+    ),
+    (
+        "mark-below-content",
+        include_str!("../../rules/mark-below-content.yaml"),
+    ),
+    (
+        "missing-copy-number",
+        include_str!("../../rules/missing-copy-number.yaml"),
+    ),
+    (
         "classified-on-unclassified-system",
         include_str!("../../rules/classified-on-unclassified-system.yaml"),
     ),
