@@ -46,11 +46,14 @@ pub enum SystemKind {
     Unclassified,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct RawKeyword {
     pub pattern: String,
     pub level: Option<String>,
+    /// `pattern` is a regular expression (default: a literal string).
+    #[serde(default)]
+    pub regex: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]

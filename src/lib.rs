@@ -135,8 +135,39 @@ fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Config `keywords`: literal strings, or regular expressions with `regex: true`.
+pub fn compile_keywords(
+    regime: &Regime,
+    raw: &[config::RawKeyword],
+) -> std::result::Result<Vec<rules::check::Keyword>, String> {
+    raw.iter()
+        .map(|k| {
+            let source = if k.regex {
+                k.pattern.clone()
+            } else {
+                regex::escape(&k.pattern)
+            };
+            let regex = regex::Regex::new(&source)
+                .map_err(|e| format!("bad pattern `{}`: {e}", k.pattern))?;
+            let level = match &k.level {
+                Some(l) => Some(
+                    regime
+                        .level_named(l)
+                        .ok_or_else(|| format!("unknown level `{l}` for `{}`", k.pattern))?,
+                ),
+                None => None,
+            };
+            Ok(rules::check::Keyword {
+                pattern: k.pattern.clone(),
+                regex,
+                level,
+            })
+        })
+        .collect()
+}
+
 /// A rule as it applies on `system`: on an unclassified system only ML301, ML900 (as
-/// an error: an uninspectable file could hide a mark) and user pattern rules run —
+/// an error: an uninspectable file could hide a mark), ML304 and user pattern rules run —
 /// every mark there is the finding, whatever its form or term; on a classified system
 /// ML301 never runs.
 pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
@@ -146,7 +177,10 @@ pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
         (SystemKind::Classified, _) => true,
         (
             SystemKind::Unclassified,
-            Kind::UnclassifiedSystem | Kind::UnreadableFile | Kind::Pattern { .. },
+            Kind::UnclassifiedSystem
+            | Kind::UnreadableFile
+            | Kind::SensitiveKeyword
+            | Kind::Pattern { .. },
         ) => true,
         (SystemKind::Unclassified, _) => false,
     };
@@ -172,6 +206,8 @@ struct Settings {
     exclude: Option<PathGlobs>,
     public: Option<PathGlobs>,
     classified: Option<PathGlobs>,
+    publish: Option<PathGlobs>,
+    keywords: Vec<rules::check::Keyword>,
     rule_dirs: Vec<PathBuf>,
     limits: extract::Limits,
 }
@@ -232,6 +268,8 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         }
     }
     let system = args.system.or(raw.system).unwrap_or(SystemKind::Classified);
+    let keywords = compile_keywords(&regime, raw.keywords.as_deref().unwrap_or(&[]))
+        .map_err(|e| key_err("keywords", e))?;
     let mut rules = Vec::new();
     let mut unreadable_rule = None;
     for rule in registry.rules.iter().filter_map(|r| for_system(r, system)) {
@@ -278,6 +316,8 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         exclude: globs("exclude", &raw.exclude)?,
         public: globs("public-paths", &raw.public_paths)?,
         classified: globs("classified-paths", &raw.classified_paths)?,
+        publish: globs("publish-paths", &raw.publish_paths)?,
+        keywords,
         rule_dirs,
         limits: extract::Limits::new(
             raw.max_file_size_mb
@@ -299,6 +339,8 @@ impl Settings {
             lang: self.lang,
             public_path: under(&self.public),
             classified_path: under(&self.classified),
+            publish_path: under(&self.publish),
+            keywords: &self.keywords,
         }
     }
 }
@@ -563,14 +605,16 @@ pub struct ExampleFailure {
 }
 
 /// Lint a rule example (text + file name) with every default rule, today fixed.
-pub fn lint_example(
-    registry: &Registry,
-    name: &str,
-    text: &str,
-    system: SystemKind,
-) -> Vec<Diagnostic> {
+pub fn lint_example(registry: &Registry, ex: &rules::schema::ExampleDoc) -> Vec<Diagnostic> {
+    let name = ex.name.as_deref().unwrap_or("example.md");
+    let text = ex.text.as_str();
+    let system = ex.system.unwrap_or(SystemKind::Classified);
     let regime = Regime::builtin();
+    // A bad example keyword drops them all: its invalid example then fails loudly.
+    let keywords = compile_keywords(&regime, &ex.keywords).unwrap_or_default();
     let ctx = CheckContext {
+        keywords: &keywords,
+        publish_path: ex.publish,
         regime: &regime,
         today: EXAMPLE_TODAY,
         expiring_within_days: 90,
@@ -634,9 +678,7 @@ pub fn test_rule_examples(
         for (valid, list) in [(true, &rule.valid), (false, &rule.invalid)] {
             for (i, ex) in list.iter().enumerate() {
                 count += 1;
-                let name = ex.name.as_deref().unwrap_or("example.md");
-                let system = ex.system.unwrap_or(SystemKind::Classified);
-                let diags = lint_example(registry, name, &ex.text, system);
+                let diags = lint_example(registry, ex);
                 let hits = diags.iter().filter(|d| d.code == rule.code).count();
                 if (valid && hits > 0) || (!valid && hits == 0) {
                     failures.push(ExampleFailure {

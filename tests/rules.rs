@@ -54,6 +54,8 @@ fn codes_are_the_spec_catalogue() {
             ("ML202", "mark-below-content", "error"),
             ("ML203", "missing-copy-number", "warning"),
             ("ML301", "classified-on-unclassified-system", "error"),
+            ("ML303", "publish-review", "error"),
+            ("ML304", "sensitive-keyword", "warning"),
             ("ML900", "unreadable-file", "warning"),
         ]
     );

@@ -12,8 +12,29 @@ use crate::regime::Regime;
 use crate::scan::{DateSource, FoundMark, Position, Scan, position, visit_lines};
 use crate::term;
 
+/// A configured sensitive keyword (密点, project code name), compiled.
+#[derive(Debug, Clone)]
+pub struct Keyword {
+    pub pattern: String,
+    pub regex: regex::Regex,
+    /// The level the keyword implies, if configured.
+    pub level: Option<usize>,
+}
+
+/// Where a keyword occurs in a document.
+pub struct KeywordHit<'k> {
+    pub keyword: &'k Keyword,
+    /// The text matched (the keyword itself, or what a regex keyword matched).
+    pub text: String,
+    pub pos: Position,
+}
+
 /// What a check needs beyond the document.
 pub struct CheckContext<'a> {
+    /// Config `keywords`.
+    pub keywords: &'a [Keyword],
+    /// The path matches config `publish-paths`: review before publication.
+    pub publish_path: bool,
     pub regime: &'a Regime,
     pub today: Date,
     pub expiring_within_days: i64,
@@ -47,6 +68,7 @@ struct Out<'a> {
     rule: &'a Rule,
     path: &'a str,
     diags: &'a mut Vec<Diagnostic>,
+    hits: &'a [KeywordHit<'a>],
 }
 
 impl Out<'_> {
@@ -116,12 +138,14 @@ pub fn check_document(
     scan: &Scan,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
+    let hits = keyword_hits(ctx.regime, doc, ctx.keywords);
     for rule in rules {
         let mut out = Out {
             ctx,
             rule,
             path,
             diags: &mut diags,
+            hits: &hits,
         };
         match &rule.kind {
             Kind::MalformedMark { .. } => malformed_mark(&mut out, scan),
@@ -140,6 +164,8 @@ pub fn check_document(
             Kind::MissingMark => missing_mark(&mut out, scan),
             Kind::MarkBelowContent => mark_below_content(&mut out, scan),
             Kind::MissingCopyNumber => missing_copy_number(&mut out, scan),
+            Kind::SensitiveKeyword => sensitive_keyword(&mut out, scan),
+            Kind::PublishReview => publish_review(&mut out, scan),
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
             Kind::UnreadableFile => {}
@@ -159,6 +185,7 @@ pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractErro
         rule,
         path,
         diags: &mut diags,
+        hits: &[],
     };
     out.emit(
         None,
@@ -635,6 +662,8 @@ fn missing_mark(out: &mut Out, scan: &Scan) {
             Some(("properties", d.raw.clone(), d.pos.as_ref()))
         } else if let Some(d) = &scan.file_name {
             Some(("file-name", d.raw.clone(), None))
+        } else if let Some(hit) = out.hits.iter().find(|h| h.keyword.level.is_some()) {
+            Some(("keyword", hit.text.clone(), Some(&hit.pos)))
         } else if out.ctx.classified_path {
             Some(("classified-path", String::new(), None))
         } else {
@@ -665,6 +694,11 @@ fn mark_below_content(out: &mut Out, scan: &Scan) {
             .iter()
             .filter(|b| b.attachment)
             .map(|b| (b.mark.raw.clone(), b.mark.level, &b.pos)),
+    );
+    let hits = out.hits;
+    inside.extend(
+        hits.iter()
+            .filter_map(|h| h.keyword.level.map(|l| (h.text.clone(), l, &h.pos))),
     );
     if let Some((raw, level, pos)) = inside
         .iter()
@@ -711,6 +745,102 @@ fn mark_below_content(out: &mut Out, scan: &Scan) {
             None,
         );
     }
+}
+
+/// The document's own mark level, if it has a banner.
+fn banner_rank(out: &Out, scan: &Scan) -> Option<u8> {
+    scan.mark_in_force()
+        .filter(|b| !b.attachment)
+        .map(|b| out.ctx.regime.levels[b.mark.level].rank)
+}
+
+/// ML304: a configured keyword in a document whose mark is missing or lower than the
+/// keyword's level.
+fn sensitive_keyword(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    let banner = banner_rank(out, scan);
+    let hits = out.hits;
+    for hit in hits {
+        let below = match (hit.keyword.level, banner) {
+            (_, None) => true,
+            (Some(l), Some(r)) => regime.levels[l].rank > r,
+            (None, Some(_)) => false,
+        };
+        if !below {
+            continue;
+        }
+        let level = hit
+            .keyword
+            .level
+            .map(|l| regime.levels[l].name.clone())
+            .unwrap_or_default();
+        let vars = [("raw", hit.text.clone()), ("level", level)];
+        let text = match hit.keyword.level {
+            Some(_) => out.rule.message.clone(),
+            None => out.phrase("no-level").clone(),
+        };
+        out.emit(Some(&hit.pos), &text, &vars, out.rule.severity, None, None);
+    }
+}
+
+/// ML303: what must be reviewed before it is published from a `publish-paths` folder.
+fn publish_review(out: &mut Out, scan: &Scan) {
+    if !out.ctx.publish_path {
+        return;
+    }
+    let mut places: Vec<(String, &Position)> = scan
+        .banners
+        .iter()
+        .chain(&scan.candidates)
+        .chain(&scan.changes)
+        .chain(&scan.hidden)
+        .map(|f| (f.mark.raw.clone(), &f.pos))
+        .collect();
+    places.extend(scan.portions.iter().map(|(p, _)| (pointed(p), p)));
+    places.extend(
+        scan.labels
+            .iter()
+            .filter(|l| l.level.is_some())
+            .map(|l| (l.raw.clone(), &l.pos)),
+    );
+    let hits = out.hits;
+    places.extend(hits.iter().map(|h| (h.text.clone(), &h.pos)));
+    for (raw, pos) in places {
+        out.finding(Some(pos), &[("raw", raw)], None, None);
+    }
+    for d in [&scan.front.level, &scan.props.level, &scan.file_name]
+        .into_iter()
+        .flatten()
+    {
+        out.finding(d.pos.as_ref(), &[("raw", d.raw.clone())], None, None);
+    }
+}
+
+/// Every place a configured keyword occurs in the lines a reader sees.
+pub fn keyword_hits<'k>(
+    regime: &Regime,
+    doc: &Document,
+    keywords: &'k [Keyword],
+) -> Vec<KeywordHit<'k>> {
+    let mut hits = Vec::new();
+    if keywords.is_empty() {
+        return hits;
+    }
+    visit_lines(regime, doc, |line| {
+        if let Some(clean) = &line.clean {
+            for k in keywords {
+                for m in k.regex.find_iter(clean) {
+                    hits.push(KeywordHit {
+                        keyword: k,
+                        text: m.as_str().to_string(),
+                        pos: position(doc, &line, m.as_str()),
+                    });
+                }
+            }
+        }
+        true
+    });
+    hits
 }
 
 /// ML203: a classified 公文 (issuing-authority line or 文号 on its first page) without

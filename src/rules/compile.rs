@@ -59,6 +59,8 @@ pub enum Kind {
     MissingMark,
     MarkBelowContent,
     MissingCopyNumber,
+    SensitiveKeyword,
+    PublishReview,
     UnclassifiedSystem,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
@@ -117,11 +119,14 @@ impl Kind {
                     "properties",
                     "file-name",
                     "classified-path",
+                    "keyword",
                 ],
                 &["raw", "reason"],
             ),
             "mark-below-content" => (&["term-shorter"], &["raw", "inner", "inner_level", "line"]),
             "missing-copy-number" => (&[], MARK),
+            "sensitive-keyword" => (&["no-level"], &["raw", "level"]),
+            "publish-review" => (&[], MARK),
             "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
@@ -129,7 +134,7 @@ impl Kind {
         })
     }
 
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 21] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -146,6 +151,8 @@ impl Kind {
         "missing-mark",
         "mark-below-content",
         "missing-copy-number",
+        "sensitive-keyword",
+        "publish-review",
         "classified-on-unclassified-system",
         "unreadable-file",
         "pattern",
@@ -389,6 +396,8 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "missing-mark" => Kind::MissingMark,
                 "mark-below-content" => Kind::MarkBelowContent,
                 "missing-copy-number" => Kind::MissingCopyNumber,
+                "sensitive-keyword" => Kind::SensitiveKeyword,
+                "publish-review" => Kind::PublishReview,
                 "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
                 _ => Kind::UnreadableFile,
             }),

@@ -74,6 +74,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/classified-on-unclassified-system.yaml"),
     ),
     (
+        "publish-review",
+        include_str!("../../rules/publish-review.yaml"),
+    ),
+    (
+        "sensitive-keyword",
+        include_str!("../../rules/sensitive-keyword.yaml"),
+    ),
+    (
         "unreadable-file",
         include_str!("../../rules/unreadable-file.yaml"),
     ),

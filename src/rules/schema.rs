@@ -74,6 +74,12 @@ pub struct ExampleDoc {
     /// Run the example as on an unclassified system (`system: unclassified`).
     #[serde(default)]
     pub system: Option<crate::config::SystemKind>,
+    /// Config `keywords` for this example.
+    #[serde(default)]
+    pub keywords: Vec<crate::config::RawKeyword>,
+    /// The example lies under config `publish-paths`.
+    #[serde(default)]
+    pub publish: bool,
 }
 
 impl RawExample {
@@ -83,6 +89,8 @@ impl RawExample {
                 text: text.clone(),
                 name: None,
                 system: None,
+                keywords: Vec::new(),
+                publish: false,
             },
             RawExample::Doc(d) => d.clone(),
         }

@@ -56,3 +56,4 @@ mod check;
 mod errors;
 mod office;
 mod shared_corpora;
+mod trees;

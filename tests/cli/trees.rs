@@ -1,0 +1,91 @@
+//! Whole trees with their own `.mark-lint.yaml`: a classified archive (classified-paths,
+//! publish-paths, keywords) and an ordinary repository (`system: unclassified`).
+
+use super::*;
+
+#[test]
+fn classified_archive_tree() {
+    snap!(
+        "tree_archive",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "tests/fixtures/trees/archive"
+        ])
+    );
+}
+
+#[test]
+fn unclassified_repository_tree() {
+    snap!(
+        "tree_repo",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "tests/fixtures/trees/repo"
+        ])
+    );
+    // The same files, the mode from the command line instead of the config.
+    snap!(
+        "tree_examples_unclassified",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "--system",
+            "unclassified",
+            "examples"
+        ])
+    );
+}
+
+/// SOURCES.md: under `--system unclassified` the gongwen corpus flags exactly the three
+/// real markings; the law and the laws corpus give nothing.
+#[test]
+fn unclassified_mode_on_the_corpora() {
+    let Some(shared) = shared() else { return };
+    let corpus = |rel: &str| shared.join(rel).display().to_string();
+    let args = |path: String| {
+        let (code, stdout, stderr) = run_in(
+            &root(),
+            &[
+                "check",
+                "--today",
+                "2026-11-27",
+                "--system",
+                "unclassified",
+                "--format",
+                "concise",
+                &path,
+            ],
+        );
+        assert!(stderr.is_empty(), "{stderr}");
+        (code, stdout)
+    };
+    for quiet in ["law", "corpora/laws", "corpora/seed"] {
+        let (code, stdout) = args(corpus(quiet));
+        assert_eq!((code, stdout.as_str()), (0, ""), "{quiet}");
+    }
+    let (code, stdout) = args(corpus("corpora/gongwen"));
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for (line, (file, mark)) in lines.iter().zip([
+        ("公文样例_standard.docx", "`秘密★1年`"),
+        ("firstpage.pdf", "启用前`"),
+        ("main.pdf", "★1年`"),
+    ]) {
+        assert!(
+            line.contains(file) && line.contains(" ML301 ") && line.contains(mark),
+            "{line}"
+        );
+    }
+}
