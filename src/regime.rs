@@ -28,6 +28,26 @@ struct RawRegime {
     public_declarations: Vec<String>,
     first_page_lines: usize,
     legacy_before: String,
+    #[serde(default)]
+    authorities: Vec<RawAuthority>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthority {
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    highest: Option<String>,
+}
+
+/// A classification authority (定密权限, Art. 17).
+#[derive(Debug, Clone)]
+pub struct Authority {
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// The highest level it may originally classify; `None`: none.
+    pub highest: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +107,7 @@ pub struct Regime {
     pub trigger_chars: Vec<char>,
     /// What makes a document worth reading past its first page.
     pub gate: Gate,
+    pub authorities: Vec<Authority>,
 }
 
 /// The byte searches that decide whether a document needs more than its first page:
@@ -211,6 +232,23 @@ impl Regime {
         trigger_chars.sort_unstable();
         trigger_chars.dedup();
         let gate = Gate::new(star, &levels);
+        let mut authorities = Vec::new();
+        for a in raw.authorities {
+            let highest = match &a.highest {
+                Some(h) => Some(levels.iter().position(|l| &l.name == h).with_context(|| {
+                    format!(
+                        "{origin}: key `authorities`: unknown level `{h}` for `{}`",
+                        a.name
+                    )
+                })?),
+                None => None,
+            };
+            authorities.push(Authority {
+                name: a.name,
+                aliases: a.aliases,
+                highest,
+            });
+        }
         Ok(Regime {
             name: raw.name,
             title: raw.title,
@@ -229,6 +267,7 @@ impl Regime {
             legacy_before,
             trigger_chars,
             gate,
+            authorities,
         })
     }
 
@@ -246,6 +285,14 @@ impl Regime {
             .iter()
             .find(|(w, _, f)| w == s && matches!(f, LevelForm::Exact | LevelForm::Suffixed))
             .map(|(_, i, _)| *i)
+    }
+
+    /// The authority named `s` (its name or an alias).
+    pub fn authority(&self, s: &str) -> Option<&Authority> {
+        let s = s.trim();
+        self.authorities
+            .iter()
+            .find(|a| a.name == s || a.aliases.iter().any(|x| x == s))
     }
 
     pub fn is_wrong_star(&self, c: char) -> bool {

@@ -87,6 +87,8 @@ pub struct FrontMatterInfo {
     pub term: Option<Declared>,
     pub classified_on: Option<(Date, Position)>,
     pub public: Option<(Position, String)>,
+    /// `知悉范围` / `distribution` is recorded.
+    pub distribution: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,6 +114,8 @@ pub struct Scan {
     /// The body opens with an `附件` line: the file is an attachment itself, and the
     /// mark under that line is its own.
     pub starts_with_attachment: bool,
+    /// A `知悉范围：…` line in the body (or the key in front matter or properties).
+    pub distribution: bool,
     pub start: Option<(Date, DateSource)>,
     pub legacy: bool,
     pub copy_number: bool,
@@ -322,6 +326,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     }
 
     scan.gongwen_head = gongwen_head;
+    scan.distribution = scan.front.distribution || scan.props.distribution;
 
     // Every line: marks beyond the zone, 解密 marks, public declarations, dates.
     let mut since_attachment: Option<usize> = None;
@@ -340,6 +345,9 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             *n += 1;
         }
         let first = line.role == Role::Body && std::mem::take(&mut first_body_line);
+        if clean.trim_start().starts_with("知悉范围") {
+            scan.distribution = true;
+        }
         if !worth_parsing(regime, clean) {
             return true;
         }
@@ -608,6 +616,7 @@ fn declarations(regime: &Regime, entries: &[(String, String, Position)]) -> Fron
                     info.classified_on = Some((d, pos.clone()));
                 }
             }
+            "知悉范围" | "distribution" => info.distribution = true,
             "公开" | "public" => {
                 if matches!(
                     value.to_ascii_lowercase().as_str(),

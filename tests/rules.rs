@@ -53,6 +53,8 @@ fn codes_are_the_spec_catalogue() {
             ("ML201", "missing-mark", "error"),
             ("ML202", "mark-below-content", "error"),
             ("ML203", "missing-copy-number", "warning"),
+            ("ML204", "missing-distribution", "info"),
+            ("ML205", "authority-hint", "info"),
             ("ML301", "classified-on-unclassified-system", "error"),
             ("ML303", "publish-review", "error"),
             ("ML304", "sensitive-keyword", "warning"),

@@ -33,6 +33,8 @@ pub struct KeywordHit<'k> {
 pub struct CheckContext<'a> {
     /// Config `keywords`.
     pub keywords: &'a [Keyword],
+    /// Config `authority`: the issuing authority's 定密权限 (ML205).
+    pub authority: Option<&'a crate::regime::Authority>,
     /// The path matches config `publish-paths`: review before publication.
     pub publish_path: bool,
     pub regime: &'a Regime,
@@ -165,6 +167,8 @@ pub fn check_document(
             Kind::MarkBelowContent => mark_below_content(&mut out, scan),
             Kind::MissingCopyNumber => missing_copy_number(&mut out, scan),
             Kind::SensitiveKeyword => sensitive_keyword(&mut out, scan),
+            Kind::MissingDistribution => missing_distribution(&mut out, scan),
+            Kind::AuthorityHint => authority_hint(&mut out, scan),
             Kind::PublishReview => publish_review(&mut out, scan),
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
@@ -841,6 +845,43 @@ pub fn keyword_hits<'k>(
         true
     });
     hits
+}
+
+/// ML204: a classified document with no 知悉范围 recorded.
+fn missing_distribution(out: &mut Out, scan: &Scan) {
+    if scan.distribution {
+        return;
+    }
+    if let Some(b) = scan.mark_in_force().filter(|b| !b.attachment) {
+        out.finding(
+            Some(&b.pos),
+            &[("raw", b.mark.raw.clone())],
+            Some(&b.mark),
+            None,
+        );
+    }
+}
+
+/// ML205: the configured authority may not originally classify at the marked level.
+fn authority_hint(out: &mut Out, scan: &Scan) {
+    let regime = out.ctx.regime;
+    let Some(authority) = out.ctx.authority else {
+        return;
+    };
+    let Some(b) = scan.mark_in_force().filter(|b| !b.attachment) else {
+        return;
+    };
+    let rank = regime.levels[b.mark.level].rank;
+    let allowed = authority.highest.map(|h| regime.levels[h].rank);
+    if allowed.is_some_and(|a| rank <= a) {
+        return;
+    }
+    let vars = [
+        ("raw", b.mark.raw.clone()),
+        ("authority", authority.name.clone()),
+        ("level", regime.levels[b.mark.level].name.clone()),
+    ];
+    out.finding(Some(&b.pos), &vars, Some(&b.mark), None);
 }
 
 /// ML203: a classified 公文 (issuing-authority line or 文号 on its first page) without

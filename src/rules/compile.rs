@@ -61,6 +61,8 @@ pub enum Kind {
     MissingCopyNumber,
     SensitiveKeyword,
     PublishReview,
+    MissingDistribution,
+    AuthorityHint,
     UnclassifiedSystem,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
@@ -127,6 +129,8 @@ impl Kind {
             "missing-copy-number" => (&[], MARK),
             "sensitive-keyword" => (&["no-level"], &["raw", "level"]),
             "publish-review" => (&[], MARK),
+            "missing-distribution" => (&[], MARK),
+            "authority-hint" => (&[], &["raw", "authority", "level"]),
             "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
@@ -134,7 +138,7 @@ impl Kind {
         })
     }
 
-    pub const NAMES: [&'static str; 21] = [
+    pub const NAMES: [&'static str; 23] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -153,6 +157,8 @@ impl Kind {
         "missing-copy-number",
         "sensitive-keyword",
         "publish-review",
+        "missing-distribution",
+        "authority-hint",
         "classified-on-unclassified-system",
         "unreadable-file",
         "pattern",
@@ -398,6 +404,8 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "missing-copy-number" => Kind::MissingCopyNumber,
                 "sensitive-keyword" => Kind::SensitiveKeyword,
                 "publish-review" => Kind::PublishReview,
+                "missing-distribution" => Kind::MissingDistribution,
+                "authority-hint" => Kind::AuthorityHint,
                 "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
                 _ => Kind::UnreadableFile,
             }),

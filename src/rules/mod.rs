@@ -70,6 +70,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/missing-copy-number.yaml"),
     ),
     (
+        "missing-distribution",
+        include_str!("../../rules/missing-distribution.yaml"),
+    ),
+    (
+        "authority-hint",
+        include_str!("../../rules/authority-hint.yaml"),
+    ),
+    (
         "classified-on-unclassified-system",
         include_str!("../../rules/classified-on-unclassified-system.yaml"),
     ),

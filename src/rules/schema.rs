@@ -80,6 +80,9 @@ pub struct ExampleDoc {
     /// The example lies under config `publish-paths`.
     #[serde(default)]
     pub publish: bool,
+    /// Config `authority` for this example.
+    #[serde(default)]
+    pub authority: Option<String>,
 }
 
 impl RawExample {
@@ -91,6 +94,7 @@ impl RawExample {
                 system: None,
                 keywords: Vec::new(),
                 publish: false,
+                authority: None,
             },
             RawExample::Doc(d) => d.clone(),
         }

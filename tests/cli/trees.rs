@@ -18,6 +18,24 @@ fn classified_archive_tree() {
     );
 }
 
+/// The two rules that are off by default, selected: 知悉范围 and 定密权限.
+#[test]
+fn off_by_default_rules_when_selected() {
+    snap!(
+        "tree_archive_ml204_ml205",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "--select",
+            "ML204,ML205",
+            "tests/fixtures/trees/archive"
+        ])
+    );
+}
+
 #[test]
 fn unclassified_repository_tree() {
     snap!(
