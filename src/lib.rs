@@ -209,6 +209,7 @@ struct Settings {
     publish: Option<PathGlobs>,
     keywords: Vec<rules::check::Keyword>,
     authority: Option<regime::Authority>,
+    term_start_printed: bool,
     rule_dirs: Vec<PathBuf>,
     limits: extract::Limits,
 }
@@ -271,6 +272,16 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
     let system = args.system.or(raw.system).unwrap_or(SystemKind::Classified);
     let keywords = compile_keywords(&regime, raw.keywords.as_deref().unwrap_or(&[]))
         .map_err(|e| key_err("keywords", e))?;
+    let term_start_printed = match raw.term_start.as_deref() {
+        None | Some("成文日期") => false,
+        Some("印发日期") => true,
+        Some(other) => {
+            return Err(key_err(
+                "term-start",
+                format!("`{other}`: expected 成文日期 or 印发日期"),
+            ));
+        }
+    };
     let authority = match &raw.authority {
         Some(a) => Some(regime.authority(a).cloned().ok_or_else(|| {
             let known: Vec<&str> = regime.authorities.iter().map(|a| a.name.as_str()).collect();
@@ -330,6 +341,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         publish: globs("publish-paths", &raw.publish_paths)?,
         keywords,
         authority,
+        term_start_printed,
         rule_dirs,
         limits: extract::Limits::new(
             raw.max_file_size_mb
@@ -354,6 +366,7 @@ impl Settings {
             publish_path: under(&self.publish),
             keywords: &self.keywords,
             authority: self.authority.as_ref(),
+            term_start_printed: self.term_start_printed,
         }
     }
 }
@@ -426,7 +439,10 @@ pub fn lint_document(
     file_name: &str,
     doc: &Document,
 ) -> (Vec<Diagnostic>, bool) {
-    let scan = scan::scan(ctx.regime, doc, file_name);
+    let mut scan = scan::scan(ctx.regime, doc, file_name);
+    if ctx.term_start_printed {
+        scan.start_from_print_date();
+    }
     let diags = check_document(rules, ctx, path, file_name, doc, &scan);
     (diags, scan.is_marked())
 }
@@ -637,6 +653,7 @@ pub fn lint_example(
         .cloned();
     let ctx = CheckContext {
         authority: authority.as_ref(),
+        term_start_printed: false,
         keywords: &keywords,
         publish_path: ex.publish,
         regime: &regime,

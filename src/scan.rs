@@ -69,6 +69,8 @@ pub enum DateSource {
     IssueDate,
     /// The creation date the producer recorded (the weakest source).
     Created,
+    /// The 印发日期 of the 版记 (`… 2026年3月6日印发`), with config `term-start: 印发日期`.
+    PrintDate,
 }
 
 /// A level declared somewhere other than the banner.
@@ -119,9 +121,21 @@ pub struct Scan {
     pub start: Option<(Date, DateSource)>,
     pub legacy: bool,
     pub copy_number: bool,
+    /// The 印发日期 from the 版记 line `… 2026年3月6日印发`, if any.
+    pub printed: Option<Date>,
 }
 
 impl Scan {
+    /// Start the term at the 印发日期 instead of the 成文日期 (config `term-start`);
+    /// a declared 定密日期 still wins.
+    pub fn start_from_print_date(&mut self) {
+        if let (Some(d), None | Some((_, DateSource::IssueDate | DateSource::Created))) =
+            (self.printed, self.start)
+        {
+            self.start = Some((d, DateSource::PrintDate));
+        }
+    }
+
     /// Whether the document carries any state-secret mark or declaration.
     pub fn is_marked(&self) -> bool {
         !self.banners.is_empty()
@@ -348,6 +362,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         if clean.trim_start().starts_with("知悉范围") {
             scan.distribution = true;
         }
+        if line.role == Role::Body
+            && let Some(d) = print_date(clean)
+        {
+            scan.printed = Some(d);
+        }
         if !worth_parsing(regime, clean) {
             return true;
         }
@@ -496,6 +515,13 @@ fn record(
         }
         _ => {}
     }
+}
+
+/// `云岭市人民政府办公室　　2026年3月6日印发`: the 印发日期 of the 版记.
+fn print_date(s: &str) -> Option<Date> {
+    let head = s.trim_end().strip_suffix("印发")?;
+    let token = head.split(marking::is_space).rfind(|t| !t.is_empty())?;
+    marking::parse_date(token)
 }
 
 /// `云岭市水务局文件` (发文机关标志) or `云水发〔2026〕8号` (发文字号).

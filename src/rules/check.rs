@@ -33,6 +33,8 @@ pub struct KeywordHit<'k> {
 pub struct CheckContext<'a> {
     /// Config `keywords`.
     pub keywords: &'a [Keyword],
+    /// Config `term-start: 印发日期`: terms run from the 版记's 印发日期.
+    pub term_start_printed: bool,
     /// Config `authority`: the issuing authority's 定密权限 (ML205).
     pub authority: Option<&'a crate::regime::Authority>,
     /// The path matches config `publish-paths`: review before publication.
@@ -512,6 +514,8 @@ fn start_source(source: DateSource, lang: Lang) -> &'static str {
         (DateSource::IssueDate, Lang::En) => "成文日期, the issue date",
         (DateSource::Property, Lang::Zh) => "文档属性定密日期",
         (DateSource::Property, Lang::En) => "document property 定密日期",
+        (DateSource::PrintDate, Lang::Zh) => "印发日期",
+        (DateSource::PrintDate, Lang::En) => "印发日期, the printing date",
         (DateSource::Created, Lang::Zh) => "文档创建日期（无成文日期）",
         (DateSource::Created, Lang::En) => "the file's creation date (no 成文日期 found)",
     }

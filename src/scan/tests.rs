@@ -103,3 +103,16 @@ fn fenced_marks_are_quotation() {
     );
     assert!(!s.is_marked(), "{s:?}");
 }
+
+#[test]
+fn print_date_of_the_banji() {
+    assert_eq!(
+        print_date("云岭市水务局办公室　　2025年12月1日印发"),
+        Some(Date::constant(2025, 12, 1))
+    );
+    assert_eq!(
+        print_date("2026年3月6日印发"),
+        Some(Date::constant(2026, 3, 6))
+    );
+    assert_eq!(print_date("本通知自印发之日起施行"), None);
+}

@@ -18,6 +18,22 @@ fn classified_archive_tree() {
     );
 }
 
+/// `term-start: 印发日期`: the same notice expires (成文日期) or is about to (印发日期).
+#[test]
+fn term_start_print_date() {
+    snap!(
+        "tree_printdate",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "tests/fixtures/trees/printdate"
+        ])
+    );
+}
+
 /// The two rules that are off by default, selected: 知悉范围 and 定密权限.
 #[test]
 fn off_by_default_rules_when_selected() {
