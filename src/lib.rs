@@ -376,6 +376,17 @@ struct FileResult {
     diags: Vec<Diagnostic>,
     marked: bool,
     document: bool,
+    /// Facts for ML302, decided across the tree after the parallel part.
+    top_secret: Vec<TopCopy>,
+}
+
+/// A document marked at the top level: one fact for ML302 (top-secret-copy).
+struct TopCopy {
+    path: String,
+    fingerprint: u64,
+    copy: Option<String>,
+    pos: scan::Position,
+    mark: marking::Mark,
 }
 
 fn check_file(s: &Settings, path: &Path) -> FileResult {
@@ -385,17 +396,20 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let mut diags = Vec::new();
-            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags);
+            let mut top_secret = Vec::new();
+            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags, &mut top_secret);
             FileResult {
                 diags,
                 marked,
                 document: true,
+                top_secret,
             }
         }
         Ok(Extracted::Skip) => FileResult {
             diags: Vec::new(),
             marked: false,
             document: false,
+            top_secret: Vec::new(),
         },
         Err(e) => FileResult {
             diags: s
@@ -405,6 +419,7 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
                 .collect(),
             marked: false,
             document: true,
+            top_secret: Vec::new(),
         },
     }
 }
@@ -417,14 +432,31 @@ fn lint_tree(
     name: &str,
     doc: &Document,
     diags: &mut Vec<Diagnostic>,
+    top_secret: &mut Vec<TopCopy>,
 ) -> bool {
-    let (found, mut marked) = lint_document(&s.rules, ctx, shown, name, doc);
+    let (found, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
     diags.extend(found);
+    let mut marked = scan.is_marked();
+    let top = ctx.regime.levels.iter().map(|l| l.rank).max();
+    if let Some(m) = scan.mark_in_force().filter(|m| !m.attachment)
+        && Some(ctx.regime.levels[m.mark.level].rank) == top
+        && s.rules
+            .iter()
+            .any(|r| matches!(r.kind, rules::Kind::TopSecretCopy))
+    {
+        top_secret.push(TopCopy {
+            path: shown.to_string(),
+            fingerprint: scan::body_fingerprint(ctx.regime, doc, &scan),
+            copy: scan.copy_numbers.first().cloned(),
+            pos: m.pos.clone(),
+            mark: m.mark.clone(),
+        });
+    }
     for inner in &doc.embedded {
         let path = format!("{shown}!/{}", inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
         match &inner.doc {
-            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, diags),
+            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, diags, top_secret),
             Err(e) => diags.extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
         }
     }
@@ -439,12 +471,68 @@ pub fn lint_document(
     file_name: &str,
     doc: &Document,
 ) -> (Vec<Diagnostic>, bool) {
+    let (diags, scan) = lint_scanned(rules, ctx, path, file_name, doc);
+    (diags, scan.is_marked())
+}
+
+/// Scan and check one document; the scan is returned for tree-level rules.
+fn lint_scanned(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+) -> (Vec<Diagnostic>, scan::Scan) {
     let mut scan = scan::scan(ctx.regime, doc, file_name);
     if ctx.term_start_printed {
         scan.start_from_print_date();
     }
     let diags = check_document(rules, ctx, path, file_name, doc, &scan);
-    (diags, scan.is_marked())
+    (diags, scan)
+}
+
+/// ML302: the same 绝密 document more than once in the tree without distinct 份号,
+/// reported on every such copy, naming the others. Decided after the parallel part,
+/// in path order, so the output does not depend on scheduling.
+fn top_secret_copies(s: &Settings, copies: &[TopCopy], diags: &mut Vec<Diagnostic>) {
+    let Some(rule) = s
+        .rules
+        .iter()
+        .find(|r| matches!(r.kind, rules::Kind::TopSecretCopy))
+    else {
+        return;
+    };
+    let ctx = s.context(None);
+    let mut groups: BTreeMap<u64, Vec<&TopCopy>> = BTreeMap::new();
+    for c in copies {
+        groups.entry(c.fingerprint).or_default().push(c);
+    }
+    for group in groups.values().filter(|g| g.len() > 1) {
+        for c in group {
+            // The copies this one cannot be told apart from.
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|o| !std::ptr::eq(**o, *c))
+                .filter(|o| c.copy.is_none() || o.copy.is_none() || o.copy == c.copy)
+                .map(|o| o.path.as_str())
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            diags.push(rules::check::tree_finding(
+                rule,
+                &ctx,
+                &c.path,
+                &c.pos,
+                &c.mark,
+                &[
+                    ("raw", c.mark.raw.clone()),
+                    ("others", others.join(", ")),
+                    ("copy", c.copy.clone().unwrap_or_else(|| "—".to_string())),
+                ],
+            ));
+        }
+    }
 }
 
 fn display_path(p: &Path) -> String {
@@ -526,11 +614,14 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             Some(pool) => pool.install(work),
             None => work(),
         };
+        let mut copies = Vec::new();
         for r in results {
             summary.files += usize::from(r.document);
             summary.marked += usize::from(r.marked);
             diags.extend(r.diags);
+            copies.extend(r.top_secret);
         }
+        top_secret_copies(&s, &copies, &mut diags);
     }
     diags.sort_by(|a, b| a.sort_key_cmp(b));
     summary.count(&diags);

@@ -123,6 +123,8 @@ pub struct Scan {
     pub copy_number: bool,
     /// The 印发日期 from the 版记 line `… 2026年3月6日印发`, if any.
     pub printed: Option<Date>,
+    /// The 份号 written in the first-page zone (`000001`).
+    pub copy_numbers: Vec<String>,
 }
 
 impl Scan {
@@ -420,6 +422,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             continue;
         };
         scan.copy_number |= info.copy_number;
+        if info.copy_number
+            && let Some(n) = digit_run(clean, regime.copy_number_len)
+        {
+            scan.copy_numbers.push(n);
+        }
         let attachment = zone_attachments.contains(&line.seq);
         record(&mut scan, doc, line, clean, info.kind, attachment);
     }
@@ -515,6 +522,48 @@ fn record(
         }
         _ => {}
     }
+}
+
+/// The first run of exactly `len` ASCII digits in `s`.
+fn digit_run(s: &str, len: usize) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == len {
+                return Some(s[start..i].to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// A fingerprint of what a reader sees in the body, whitespace and 份号 removed: two
+/// copies of one document have the same fingerprint whatever their file names.
+pub fn body_fingerprint(regime: &Regime, doc: &Document, scan: &Scan) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    visit_lines(regime, doc, |line| {
+        if line.role == Role::Body
+            && let Some(clean) = &line.clean
+        {
+            let mut text: String = clean.chars().filter(|c| !marking::is_space(*c)).collect();
+            for n in &scan.copy_numbers {
+                text = text.replace(n.as_str(), "");
+            }
+            if !text.is_empty() {
+                text.hash(&mut hasher);
+            }
+        }
+        true
+    });
+    hasher.finish()
 }
 
 /// `云岭市人民政府办公室　　2026年3月6日印发`: the 印发日期 of the 版记.

@@ -56,6 +56,7 @@ fn codes_are_the_spec_catalogue() {
             ("ML204", "missing-distribution", "info"),
             ("ML205", "authority-hint", "info"),
             ("ML301", "classified-on-unclassified-system", "error"),
+            ("ML302", "top-secret-copy", "error"),
             ("ML303", "publish-review", "error"),
             ("ML304", "sensitive-keyword", "warning"),
             ("ML900", "unreadable-file", "warning"),
@@ -70,7 +71,9 @@ fn every_rule_example_behaves() {
     assert!(count >= 100, "only {count} examples");
     assert!(failures.is_empty(), "{failures:#?}");
     for rule in &registry.rules {
-        if rule.code != "ML900" {
+        // ML900 and ML302 (decided across files) have no single-document invalid
+        // example; tests/cli covers them on fixture files and trees.
+        if rule.code != "ML900" && rule.code != "ML302" {
             assert!(
                 rule.valid.len() >= 3 && rule.invalid.len() >= 3,
                 "{} needs examples",

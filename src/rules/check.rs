@@ -170,6 +170,8 @@ pub fn check_document(
             Kind::MissingCopyNumber => missing_copy_number(&mut out, scan),
             Kind::SensitiveKeyword => sensitive_keyword(&mut out, scan),
             Kind::MissingDistribution => missing_distribution(&mut out, scan),
+            // Decided across the tree, after every document is checked.
+            Kind::TopSecretCopy => {}
             Kind::AuthorityHint => authority_hint(&mut out, scan),
             Kind::PublishReview => publish_review(&mut out, scan),
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
@@ -178,6 +180,27 @@ pub fn check_document(
         }
     }
     diags
+}
+
+/// A finding decided across the tree (ML302), at a mark of one document.
+pub fn tree_finding(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    pos: &Position,
+    mark: &Mark,
+    vars: &[(&str, String)],
+) -> Diagnostic {
+    let mut diags = Vec::new();
+    let mut out = Out {
+        ctx,
+        rule,
+        path,
+        diags: &mut diags,
+        hits: &[],
+    };
+    out.finding(Some(pos), vars, Some(mark), None);
+    diags.remove(0)
 }
 
 /// The ML900 finding for a file that could not be inspected.

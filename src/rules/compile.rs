@@ -63,6 +63,7 @@ pub enum Kind {
     PublishReview,
     MissingDistribution,
     AuthorityHint,
+    TopSecretCopy,
     UnclassifiedSystem,
     UnreadableFile,
     Pattern { regex: Regex, scope: Scope },
@@ -131,6 +132,7 @@ impl Kind {
             "publish-review" => (&[], MARK),
             "missing-distribution" => (&[], MARK),
             "authority-hint" => (&[], &["raw", "authority", "level"]),
+            "top-secret-copy" => (&[], &["raw", "others", "copy"]),
             "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
             "pattern" => (&[], &["match"]),
@@ -138,7 +140,7 @@ impl Kind {
         })
     }
 
-    pub const NAMES: [&'static str; 23] = [
+    pub const NAMES: [&'static str; 24] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -159,6 +161,7 @@ impl Kind {
         "publish-review",
         "missing-distribution",
         "authority-hint",
+        "top-secret-copy",
         "classified-on-unclassified-system",
         "unreadable-file",
         "pattern",
@@ -406,6 +409,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "publish-review" => Kind::PublishReview,
                 "missing-distribution" => Kind::MissingDistribution,
                 "authority-hint" => Kind::AuthorityHint,
+                "top-secret-copy" => Kind::TopSecretCopy,
                 "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
                 _ => Kind::UnreadableFile,
             }),
@@ -418,7 +422,9 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             }
         },
     };
-    if raw.kind != "unreadable-file" && raw.examples.invalid.is_empty() {
+    // ML900 and the tree-level ML302 cannot be shown by one example document.
+    let single_document = !matches!(raw.kind.as_str(), "unreadable-file" | "top-secret-copy");
+    if single_document && raw.examples.invalid.is_empty() {
         errors.push(err(
             "examples",
             "at least one `invalid` example is required".to_string(),

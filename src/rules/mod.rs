@@ -82,6 +82,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/classified-on-unclassified-system.yaml"),
     ),
     (
+        "top-secret-copy",
+        include_str!("../../rules/top-secret-copy.yaml"),
+    ),
+    (
         "publish-review",
         include_str!("../../rules/publish-review.yaml"),
     ),

@@ -34,6 +34,23 @@ fn term_start_print_date() {
     );
 }
 
+/// ML302: two copies of one 绝密 report share 份号 000001 (reported on both, naming
+/// each other); a third copy numbered 000002 and another 绝密 document are fine.
+#[test]
+fn top_secret_copies() {
+    snap!(
+        "tree_copies",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "tests/fixtures/trees/copies"
+        ])
+    );
+}
+
 /// The two rules that are off by default, selected: 知悉范围 and 定密权限.
 #[test]
 fn off_by_default_rules_when_selected() {
