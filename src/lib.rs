@@ -491,6 +491,32 @@ fn lint_scanned(
     (diags, scan)
 }
 
+/// The config file in the nearest folder between `file` and `root` (exclusive: the
+/// root's own config is the group's), cached per folder.
+fn nested_config(
+    file: &Path,
+    root: &Path,
+    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    let mut dir = file.parent()?;
+    while dir != root && dir.starts_with(root) && !dir.as_os_str().is_empty() {
+        let found = cache
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                config::CONFIG_NAMES
+                    .iter()
+                    .map(|n| dir.join(n))
+                    .find(|p| p.is_file())
+            })
+            .clone();
+        if found.is_some() {
+            return found;
+        }
+        dir = dir.parent()?;
+    }
+    None
+}
+
 /// ML302: the same 绝密 document more than once in the tree without distinct 份号,
 /// reported on every such copy, naming the others. Decided after the parallel part,
 /// in path order, so the output does not depend on scheduling.
@@ -582,6 +608,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let mut diags = Vec::new();
     let mut summary = report::Summary::default();
     let mut first: Option<(Date, Lang, FailOn)> = None;
+    // Walk each group with its config; then every file goes to the nearest config
+    // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
+    let mut loaded: BTreeMap<Option<PathBuf>, Settings> = BTreeMap::new();
+    let mut work: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
+    let mut dir_configs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
+        std::collections::HashMap::new();
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
         let s = settings(&args, file)?;
@@ -590,10 +622,17 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             exclude: s.exclude.as_ref(),
             skip: &s.rule_dirs,
         };
-        let mut files = Vec::new();
         for root in roots {
             let (found, errors) = walk::walk(root, &opts);
-            files.extend(found);
+            for f in found {
+                let nested = match &explicit {
+                    Some(_) => None,
+                    None => nested_config(&f, root, &mut dir_configs),
+                };
+                work.entry(nested.or_else(|| key.clone()))
+                    .or_default()
+                    .push(f);
+            }
             for e in errors {
                 if let Some(rule) = &s.unreadable {
                     let ctx = s.context(None);
@@ -602,17 +641,33 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 }
             }
         }
+        loaded.insert(key.clone(), s);
+    }
+    for (key, mut files) in work {
+        if !loaded.contains_key(&key) {
+            let file = match &key {
+                Some(p) => Some(ConfigFile::load(p)?),
+                None => None,
+            };
+            let s = settings(&args, file.as_ref())?;
+            // The walk applied the outer config's excludes; apply the nested one's too.
+            if let Some(ex) = &s.exclude {
+                files.retain(|f| !ex.is_match(f));
+            }
+            loaded.insert(key.clone(), s);
+        }
+        let s = &loaded[&key];
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
-        let work = || {
+        let run_all = || {
             files
                 .par_iter()
-                .map(|p| check_file(&s, p))
+                .map(|p| check_file(s, p))
                 .collect::<Vec<_>>()
         };
         let results = match &pool {
-            Some(pool) => pool.install(work),
-            None => work(),
+            Some(pool) => pool.install(run_all),
+            None => run_all(),
         };
         let mut copies = Vec::new();
         for r in results {
@@ -621,7 +676,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             diags.extend(r.diags);
             copies.extend(r.top_secret);
         }
-        top_secret_copies(&s, &copies, &mut diags);
+        top_secret_copies(s, &copies, &mut diags);
     }
     diags.sort_by(|a, b| a.sort_key_cmp(b));
     summary.count(&diags);

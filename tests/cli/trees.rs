@@ -51,6 +51,48 @@ fn top_secret_copies() {
     );
 }
 
+/// A nested `.mark-lint.yaml` applies below its folder: the outer tree ignores ML106,
+/// its `ordinary/` subfolder is an unclassified share (ML301).
+#[test]
+fn nested_configs_apply_below_their_folder() {
+    snap!(
+        "tree_nested",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "concise",
+            "tests/fixtures/trees/nested"
+        ])
+    );
+    // Walking the parent of every tree gives exactly the union of the trees checked
+    // one by one: each file is checked with its nearest config.
+    let lines = |path: &str| {
+        let (_, stdout, _) = run_in(
+            &root(),
+            &[
+                "check",
+                "--today",
+                "2026-11-27",
+                "--format",
+                "concise",
+                path,
+            ],
+        );
+        stdout.lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let mut each = Vec::new();
+    for tree in ["archive", "copies", "nested", "printdate", "repo"] {
+        each.extend(lines(&format!("tests/fixtures/trees/{tree}")));
+    }
+    each.sort();
+    let mut all = lines("tests/fixtures/trees");
+    all.sort();
+    assert_eq!(all, each);
+    assert!(all.len() >= 10, "{all:?}");
+}
+
 /// The two rules that are off by default, selected: 知悉范围 and 定密权限.
 #[test]
 fn off_by_default_rules_when_selected() {
