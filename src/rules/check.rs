@@ -334,6 +334,22 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
             raw: b.mark.raw.clone(),
             pos: Some(&b.pos),
         });
+        // Other first-page marks (a header or footer, a template page) must agree
+        // with the mark in force.
+        for other in scan
+            .banners
+            .iter()
+            .filter(|o| o.in_zone && !o.attachment && !std::ptr::eq(*o, b))
+            .filter(|o| o.pos.part != b.pos.part)
+        {
+            sources.push(Source {
+                name: "banner",
+                level: Some(other.mark.level),
+                term: (other.mark.term != Term::None).then(|| other.mark.term.clone()),
+                raw: other.mark.raw.clone(),
+                pos: Some(&other.pos),
+            });
+        }
     }
     for l in &scan.labels {
         sources.push(Source {
@@ -383,11 +399,15 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
         }) else {
             continue;
         };
+        let named = |s: &Source| match (s.name, s.pos.and_then(|p| p.part.as_deref())) {
+            ("banner", Some(part)) => format!("{} ({part})", source_name(s.name, lang)),
+            _ => source_name(s.name, lang).to_string(),
+        };
         let vars = [
             ("raw", a.raw.clone()),
-            ("source", source_name(a.name, lang).to_string()),
+            ("source", named(a)),
             ("other_raw", b.raw.clone()),
-            ("other_source", source_name(b.name, lang).to_string()),
+            ("other_source", named(b)),
         ];
         out.finding(a.pos.or(b.pos).or(fallback), &vars, None, None);
     }
