@@ -126,6 +126,16 @@ impl Out<'_> {
         self.emit(pos, &message, vars, self.rule.severity, mark, fix);
     }
 
+    /// A finding at a mark, whose only placeholder is the mark as written.
+    fn at_mark(&mut self, found: &FoundMark) {
+        self.finding(
+            Some(&found.pos),
+            &[("raw", found.mark.raw.clone())],
+            Some(&found.mark),
+            None,
+        );
+    }
+
     fn phrase(&self, key: &str) -> &Text {
         // Compile-time validation guarantees every phrase a kind asks for exists.
         &self.rule.phrases[key]
@@ -191,6 +201,18 @@ pub fn tree_finding(
     mark: &Mark,
     vars: &[(&str, String)],
 ) -> Diagnostic {
+    one_finding(rule, ctx, path, |out| {
+        out.finding(Some(pos), vars, Some(mark), None)
+    })
+}
+
+/// The one finding `emit` makes, outside the per-document loop.
+fn one_finding(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    emit: impl FnOnce(&mut Out),
+) -> Diagnostic {
     let mut diags = Vec::new();
     let mut out = Out {
         ctx,
@@ -199,32 +221,21 @@ pub fn tree_finding(
         diags: &mut diags,
         hits: &[],
     };
-    out.finding(Some(pos), vars, Some(mark), None);
+    emit(&mut out);
     diags.remove(0)
 }
 
 /// The ML900 finding for a file that could not be inspected.
 pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractError) -> Diagnostic {
     let (key, detail) = err.phrase();
-    let lang = ctx.lang;
-    let reason = render(rule.phrases[key].pick(lang), &[("detail", detail.clone())]);
-    let mut diags = Vec::new();
-    let mut out = Out {
-        ctx,
-        rule,
-        path,
-        diags: &mut diags,
-        hits: &[],
-    };
-    out.emit(
-        None,
-        &rule.message,
-        &[("reason", reason), ("detail", detail)],
-        rule.severity,
-        None,
-        None,
+    let reason = render(
+        rule.phrases[key].pick(ctx.lang),
+        &[("detail", detail.clone())],
     );
-    diags.remove(0)
+    one_finding(rule, ctx, path, |out| {
+        let vars = [("reason", reason), ("detail", detail)];
+        out.emit(None, &rule.message, &vars, rule.severity, None, None)
+    })
 }
 
 fn max_text(regime: &Regime, level: usize) -> String {
@@ -900,12 +911,7 @@ fn missing_distribution(out: &mut Out, scan: &Scan) {
         return;
     }
     if let Some(b) = scan.mark_in_force().filter(|b| !b.attachment) {
-        out.finding(
-            Some(&b.pos),
-            &[("raw", b.mark.raw.clone())],
-            Some(&b.mark),
-            None,
-        );
+        out.at_mark(b);
     }
 }
 
@@ -937,15 +943,9 @@ fn missing_copy_number(out: &mut Out, scan: &Scan) {
     if !scan.gongwen_head || scan.copy_number {
         return;
     }
-    let Some(b) = scan.mark_in_force().filter(|b| b.in_zone) else {
-        return;
-    };
-    out.finding(
-        Some(&b.pos),
-        &[("raw", b.mark.raw.clone())],
-        Some(&b.mark),
-        None,
-    );
+    if let Some(b) = scan.mark_in_force().filter(|b| b.in_zone) {
+        out.at_mark(b);
+    }
 }
 
 /// ML301: every place that declares a state secret, on a system that must hold none.

@@ -3,69 +3,41 @@
 
 use super::*;
 
+/// `check --format concise` on one fixture tree, rendered for a snapshot.
+fn tree(path: &str) -> String {
+    run(&[
+        "check",
+        "--today",
+        "2026-11-27",
+        "--format",
+        "concise",
+        path,
+    ])
+}
+
 #[test]
 fn classified_archive_tree() {
-    snap!(
-        "tree_archive",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "tests/fixtures/trees/archive"
-        ])
-    );
+    snap!("tree_archive", tree("tests/fixtures/trees/archive"));
 }
 
 /// `term-start: 印发日期`: the same notice expires (成文日期) or is about to (印发日期).
 #[test]
 fn term_start_print_date() {
-    snap!(
-        "tree_printdate",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "tests/fixtures/trees/printdate"
-        ])
-    );
+    snap!("tree_printdate", tree("tests/fixtures/trees/printdate"));
 }
 
 /// ML302: two copies of one 绝密 report share 份号 000001 (reported on both, naming
 /// each other); a third copy numbered 000002 and another 绝密 document are fine.
 #[test]
 fn top_secret_copies() {
-    snap!(
-        "tree_copies",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "tests/fixtures/trees/copies"
-        ])
-    );
+    snap!("tree_copies", tree("tests/fixtures/trees/copies"));
 }
 
 /// A nested `.mark-lint.yaml` applies below its folder: the outer tree ignores ML106,
 /// its `ordinary/` subfolder is an unclassified share (ML301).
 #[test]
 fn nested_configs_apply_below_their_folder() {
-    snap!(
-        "tree_nested",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "tests/fixtures/trees/nested"
-        ])
-    );
+    snap!("tree_nested", tree("tests/fixtures/trees/nested"));
     // Walking the parent of every tree gives exactly the union of the trees checked
     // one by one: each file is checked with its nearest config.
     let lines = |path: &str| {
@@ -113,17 +85,7 @@ fn off_by_default_rules_when_selected() {
 
 #[test]
 fn unclassified_repository_tree() {
-    snap!(
-        "tree_repo",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "tests/fixtures/trees/repo"
-        ])
-    );
+    snap!("tree_repo", tree("tests/fixtures/trees/repo"));
     // The same files, the mode from the command line instead of the config.
     snap!(
         "tree_examples_unclassified",
