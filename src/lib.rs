@@ -437,21 +437,7 @@ fn lint_tree(
     let (found, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
     diags.extend(found);
     let mut marked = scan.is_marked();
-    let top = ctx.regime.levels.iter().map(|l| l.rank).max();
-    if let Some(m) = scan.mark_in_force().filter(|m| !m.attachment)
-        && Some(ctx.regime.levels[m.mark.level].rank) == top
-        && s.rules
-            .iter()
-            .any(|r| matches!(r.kind, rules::Kind::TopSecretCopy))
-    {
-        top_secret.push(TopCopy {
-            path: shown.to_string(),
-            fingerprint: scan::body_fingerprint(ctx.regime, doc, &scan),
-            copy: scan.copy_numbers.first().cloned(),
-            pos: m.pos.clone(),
-            mark: m.mark.clone(),
-        });
-    }
+    top_secret.extend(top_copy(&s.rules, ctx, shown, doc, &scan));
     for inner in &doc.embedded {
         let path = format!("{shown}!/{}", inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
@@ -491,6 +477,28 @@ fn lint_scanned(
     (diags, scan)
 }
 
+/// The ML302 fact of a document marked at the top level (when ML302 runs).
+fn top_copy(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    shown: &str,
+    doc: &Document,
+    scan: &scan::Scan,
+) -> Option<TopCopy> {
+    let top = ctx.regime.levels.iter().map(|l| l.rank).max();
+    let m = scan.mark_in_force().filter(|m| !m.attachment)?;
+    let runs = rules
+        .iter()
+        .any(|r| matches!(r.kind, rules::Kind::TopSecretCopy));
+    (runs && Some(ctx.regime.levels[m.mark.level].rank) == top).then(|| TopCopy {
+        path: shown.to_string(),
+        fingerprint: scan::body_fingerprint(ctx.regime, doc, scan),
+        copy: scan.copy_numbers.first().cloned(),
+        pos: m.pos.clone(),
+        mark: m.mark.clone(),
+    })
+}
+
 /// The config file in the nearest folder between `file` and `root` (exclusive: the
 /// root's own config is the group's), cached per folder.
 fn nested_config(
@@ -520,15 +528,18 @@ fn nested_config(
 /// ML302: the same 绝密 document more than once in the tree without distinct 份号,
 /// reported on every such copy, naming the others. Decided after the parallel part,
 /// in path order, so the output does not depend on scheduling.
-fn top_secret_copies(s: &Settings, copies: &[TopCopy], diags: &mut Vec<Diagnostic>) {
-    let Some(rule) = s
-        .rules
+fn top_secret_copies(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    copies: &[TopCopy],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(rule) = rules
         .iter()
         .find(|r| matches!(r.kind, rules::Kind::TopSecretCopy))
     else {
         return;
     };
-    let ctx = s.context(None);
     let mut groups: BTreeMap<u64, Vec<&TopCopy>> = BTreeMap::new();
     for c in copies {
         groups.entry(c.fingerprint).or_default().push(c);
@@ -547,7 +558,7 @@ fn top_secret_copies(s: &Settings, copies: &[TopCopy], diags: &mut Vec<Diagnosti
             }
             diags.push(rules::check::tree_finding(
                 rule,
-                &ctx,
+                ctx,
                 &c.path,
                 &c.pos,
                 &c.mark,
@@ -676,7 +687,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             diags.extend(r.diags);
             copies.extend(r.top_secret);
         }
-        top_secret_copies(s, &copies, &mut diags);
+        top_secret_copies(&s.rules, &s.context(None), &copies, &mut diags);
     }
     diags.sort_by(|a, b| a.sort_key_cmp(b));
     summary.count(&diags);
@@ -847,7 +858,23 @@ pub fn lint_example(
         .filter(|r| r.enabled || Some(r.code.as_str()) == rule)
         .filter_map(|r| for_system(r, system))
         .collect();
-    lint_document(&rules, &ctx, name, name, &doc).0
+    let (mut diags, scan) = lint_scanned(&rules, &ctx, name, name, &doc);
+    if ex.also.is_empty() {
+        return diags;
+    }
+    // Other files of the same folder (Markdown), for rules decided across files.
+    let mut copies: Vec<TopCopy> = top_copy(&rules, &ctx, name, &doc, &scan)
+        .into_iter()
+        .collect();
+    for (i, text) in ex.also.iter().enumerate() {
+        let other = format!("also-{}.md", i + 1);
+        let doc = Document::plain(Flavour::Markdown, text.clone());
+        let (found, scan) = lint_scanned(&rules, &ctx, &other, &other, &doc);
+        diags.extend(found);
+        copies.extend(top_copy(&rules, &ctx, &other, &doc, &scan));
+    }
+    top_secret_copies(&rules, &ctx, &copies, &mut diags);
+    diags
 }
 
 /// Check every rule's examples: valid ones give no finding of that rule, invalid ones

@@ -547,7 +547,7 @@ fn digit_run(s: &str, len: usize) -> Option<String> {
 /// A fingerprint of what a reader sees in the body, whitespace and 份号 removed: two
 /// copies of one document have the same fingerprint whatever their file names.
 pub fn body_fingerprint(regime: &Regime, doc: &Document, scan: &Scan) -> u64 {
-    use std::hash::{Hash, Hasher};
+    use std::hash::Hasher;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     visit_lines(regime, doc, |line| {
         if line.role == Role::Body
@@ -557,9 +557,8 @@ pub fn body_fingerprint(regime: &Regime, doc: &Document, scan: &Scan) -> u64 {
             for n in &scan.copy_numbers {
                 text = text.replace(n.as_str(), "");
             }
-            if !text.is_empty() {
-                text.hash(&mut hasher);
-            }
+            // Raw bytes, no separator: line breaks do not count either.
+            hasher.write(text.as_bytes());
         }
         true
     });

@@ -422,9 +422,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             }
         },
     };
-    // ML900 and the tree-level ML302 cannot be shown by one example document.
-    let single_document = !matches!(raw.kind.as_str(), "unreadable-file" | "top-secret-copy");
-    if single_document && raw.examples.invalid.is_empty() {
+    if raw.kind != "unreadable-file" && raw.examples.invalid.is_empty() {
         errors.push(err(
             "examples",
             "at least one `invalid` example is required".to_string(),

@@ -83,6 +83,9 @@ pub struct ExampleDoc {
     /// Config `authority` for this example.
     #[serde(default)]
     pub authority: Option<String>,
+    /// Other Markdown files in the same folder, for rules decided across files.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 impl RawExample {
@@ -95,6 +98,7 @@ impl RawExample {
                 keywords: Vec::new(),
                 publish: false,
                 authority: None,
+                also: Vec::new(),
             },
             RawExample::Doc(d) => d.clone(),
         }
