@@ -297,8 +297,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
     for rule in registry.rules.iter().filter_map(|r| for_system(r, system)) {
         let selected = if select.is_empty() {
             // Configuring `authority` is asking for ML205.
-            rule.enabled
-                || (authority.is_some() && matches!(rule.kind, rules::Kind::AuthorityHint))
+            rule.enabled || (authority.is_some() && matches!(rule.kind, rules::Kind::AuthorityHint))
         } else {
             select.contains(&rule.code)
         };
