@@ -305,6 +305,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn gate_finds_the_star_or_a_closed_level_word() {
+        let r = Regime::builtin();
+        assert!(r.gate.is_match("正文\n秘密★5年".as_bytes()));
+        assert!(r.gate.is_match("正文\n（机密）本段".as_bytes()));
+        assert!(r.gate.is_match("【绝密】核心参数".as_bytes()));
+        assert!(r.gate.is_match("(秘密) 方案".as_bytes()));
+        assert!(
+            !r.gate
+                .is_match("保守国家秘密是公民的义务。（二）机密级以上".as_bytes())
+        );
+        assert!(!r.gate.is_match("".as_bytes()));
+        // A level word at the very end of the text has nothing after it.
+        assert!(!r.gate.is_match("秘密".as_bytes()));
+    }
+
+    #[test]
     fn builtin_regime_loads() {
         let r = Regime::builtin();
         assert_eq!(r.levels.len(), 3);
