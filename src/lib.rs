@@ -501,29 +501,35 @@ fn top_copy(
 }
 
 /// The config file in the nearest folder between `file` and `root` (exclusive: the
-/// root's own config is the group's), cached per folder.
+/// root's own config is the group's), cached per parent folder: files come from
+/// walking `root`, so every ancestor up to it is a folder of the tree.
 fn nested_config(
     file: &Path,
     root: &Path,
     cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
 ) -> Option<PathBuf> {
-    let mut dir = file.parent()?;
-    while dir != root && dir.starts_with(root) && !dir.as_os_str().is_empty() {
-        let found = cache
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| {
-                config::CONFIG_NAMES
-                    .iter()
-                    .map(|n| dir.join(n))
-                    .find(|p| p.is_file())
-            })
-            .clone();
-        if found.is_some() {
-            return found;
-        }
-        dir = dir.parent()?;
+    let parent = file.parent()?;
+    if let Some(found) = cache.get(parent) {
+        return found.clone();
     }
-    None
+    let root_len = root.as_os_str().len();
+    let mut found = None;
+    let mut dir = Some(parent);
+    while let Some(d) = dir {
+        if d.as_os_str().len() <= root_len || d == root {
+            break;
+        }
+        found = config::CONFIG_NAMES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file());
+        if found.is_some() {
+            break;
+        }
+        dir = d.parent();
+    }
+    cache.insert(parent.to_path_buf(), found.clone());
+    found
 }
 
 /// ML302: the same 绝密 document more than once in the tree without distinct 份号,
