@@ -487,7 +487,7 @@ fn top_copy(
     scan: &scan::Scan,
 ) -> Option<TopCopy> {
     let top = ctx.regime.levels.iter().map(|l| l.rank).max();
-    let m = scan.mark_in_force().filter(|m| !m.attachment)?;
+    let m = scan.mark_in_force()?;
     let runs = rules
         .iter()
         .any(|r| matches!(r.kind, rules::Kind::TopSecretCopy));
@@ -836,7 +836,7 @@ pub fn lint_example(
         "docx" => {
             let bytes = extract::ooxml::docx_from_body(text);
             let limits = extract::Limits::new(1 << 30);
-            match extract::extract_bytes(bytes, "docx", Path::new(name), &limits, 0) {
+            match extract::extract_bytes(bytes, "docx", &limits, 0) {
                 Ok(Extracted::Doc(d)) => d,
                 Ok(Extracted::Skip) => return Vec::new(),
                 // A broken example shows as ML900, so its test fails loudly.

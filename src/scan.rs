@@ -50,6 +50,25 @@ pub struct FoundLabel {
     pub raw: String,
 }
 
+/// A portion mark `（机密）` opening a paragraph.
+#[derive(Debug, Clone)]
+pub struct FoundPortion {
+    pub pos: Position,
+    pub level: usize,
+    /// The bracketed level as written.
+    pub raw: String,
+}
+
+/// A place that declares the document a state secret (ML301, ML303).
+pub struct Declaration<'s> {
+    pub raw: &'s str,
+    pub pos: Option<&'s Position>,
+    /// Set for marks; unset for labels and declared levels.
+    pub mark: Option<&'s Mark>,
+    /// For a level declared off the page: `front-matter`, `properties`, `file-name`.
+    pub source: Option<&'static str>,
+}
+
 #[derive(Debug, Clone)]
 pub struct FoundNonSecret {
     pub pos: Position,
@@ -108,8 +127,8 @@ pub struct Scan {
     pub file_name: Option<Declared>,
     /// Marks only in what readers do not see (tracked deletions, comments, hidden text).
     pub hidden: Vec<FoundMark>,
-    /// Portion marks `（机密）…` anywhere in the body: (position, level index).
-    pub portions: Vec<(Position, usize)>,
+    /// Portion marks `（机密）…` anywhere in the body.
+    pub portions: Vec<FoundPortion>,
     /// The first-page zone looks like a 公文 head: an issuing-authority line
     /// (`…文件`) or a 文号 (`国发〔2024〕5号`).
     pub gongwen_head: bool,
@@ -148,15 +167,58 @@ impl Scan {
             || self.file_name.is_some()
     }
 
-    /// The document's own mark in force: the last banner in the first-page zone (a
-    /// change mark follows the original), else the first outside it.
+    /// Every state-secret mark (clean, malformed, changed or hidden), level label, and
+    /// level declared in front matter, properties or the file name.
+    pub fn declarations(&self) -> Vec<Declaration<'_>> {
+        let marks = self
+            .banners
+            .iter()
+            .chain(&self.candidates)
+            .chain(&self.changes)
+            .chain(&self.hidden)
+            .map(|f| Declaration {
+                raw: &f.mark.raw,
+                pos: Some(&f.pos),
+                mark: Some(&f.mark),
+                source: None,
+            });
+        let labels = self
+            .labels
+            .iter()
+            .filter(|l| l.level.is_some())
+            .map(|l| Declaration {
+                raw: &l.raw,
+                pos: Some(&l.pos),
+                mark: None,
+                source: None,
+            });
+        let declared = [
+            ("front-matter", &self.front.level),
+            ("properties", &self.props.level),
+            ("file-name", &self.file_name),
+        ]
+        .into_iter()
+        .filter_map(|(source, d)| {
+            d.as_ref().map(|d| Declaration {
+                raw: &d.raw,
+                pos: d.pos.as_ref(),
+                mark: None,
+                source: Some(source),
+            })
+        });
+        marks.chain(labels).chain(declared).collect()
+    }
+
+    /// The document's own mark in force, never an attachment's: the last banner in the
+    /// first-page zone (a change mark follows the original), else the first outside it,
+    /// else the first malformed candidate.
     pub fn mark_in_force(&self) -> Option<&FoundMark> {
         self.banners
             .iter()
             .rev()
             .find(|b| b.in_zone && !b.attachment)
             .or_else(|| self.banners.iter().find(|b| !b.attachment))
-            .or_else(|| self.candidates.first())
+            .or_else(|| self.candidates.iter().find(|c| !c.attachment))
     }
 }
 
@@ -175,25 +237,19 @@ pub struct Line<'a> {
     pub role: Role,
 }
 
-/// Where the body starts in the first part (after front matter) and its first line.
-struct BodyStart {
-    byte: usize,
-    line: u32,
-}
-
 /// Visit the visible lines in reading order — margins (headers, footers, templates:
 /// all first-page zone), then the body (the zone is its first non-blank lines; on a
 /// paged document only those of the first page), then notes. `f` returns `false` to
 /// stop; stopping is how the lazy first pass reads only the zone.
 pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Line<'a>) -> bool) {
-    let start = body_start(doc);
+    let start = doc.body_start();
     let first_body = doc.parts.iter().position(|p| p.role == Role::Body);
     let mut seq = 0usize;
     let mut non_blank = 0usize;
     for role in [Role::Margin, Role::Body, Role::Note] {
         for (index, part) in doc.parts.iter().enumerate().filter(|(_, p)| p.role == role) {
-            let (text, first_line) = match (&start, index) {
-                (Some(s), 0) => (&part.text[s.byte..], s.line),
+            let (text, first_line) = match (start, index) {
+                (Some((byte, line)), 0) => (&part.text[byte..], line),
                 _ => (part.text.as_str(), 1),
             };
             let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
@@ -235,17 +291,6 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
             }
         }
     }
-}
-
-fn body_start(doc: &Document) -> Option<BodyStart> {
-    if doc.flavour != Flavour::Markdown {
-        return None;
-    }
-    let fm = markdown::front_matter(&doc.parts.first()?.text)?;
-    Some(BodyStart {
-        byte: fm.body_start,
-        line: fm.body_first_line,
-    })
 }
 
 /// Scan `doc`, whose file name (for file-name marks) is `file_name`.
@@ -518,7 +563,11 @@ fn record(
             scan.declassified = Some((position(doc, line, clean.trim()), date));
         }
         LineKind::Portion { level, raw } => {
-            scan.portions.push((position(doc, line, &raw), level));
+            scan.portions.push(FoundPortion {
+                pos: position(doc, line, &raw),
+                level,
+                raw,
+            });
         }
         _ => {}
     }

@@ -3,7 +3,7 @@
 //! return a document or an `ExtractError` — never panic, never hang — and whatever text
 //! comes out must scan and lint without panicking.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mark_lint::extract::{ExtractError, Extracted, Limits, extract_bytes};
 use mark_lint::regime::Regime;
@@ -26,7 +26,7 @@ fn fixture(rel: &str) -> Vec<u8> {
 fn exercise(bytes: Vec<u8>, ext: &str) -> Result<(), ExtractError> {
     let regime = Regime::builtin();
     let limits = Limits::new(64 << 20);
-    match extract_bytes(bytes, ext, Path::new("fuzz"), &limits, 0)? {
+    match extract_bytes(bytes, ext, &limits, 0)? {
         Extracted::Doc(doc) => {
             let _ = mark_lint::scan::scan(&regime, &doc, &format!("fuzz.{ext}"));
             for inner in doc.embedded.iter().filter_map(|e| e.doc.as_ref().ok()) {

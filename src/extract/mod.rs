@@ -119,6 +119,9 @@ pub struct Document {
     /// Pages: the first-page zone ends with the first body part.
     pub paged: bool,
     pub embedded: Vec<Embedded>,
+    /// Where the Markdown body starts after front matter: (byte, first line). Found once;
+    /// every pass over the lines needs it.
+    body_start: std::sync::OnceLock<Option<(usize, u32)>>,
 }
 
 impl Document {
@@ -143,7 +146,20 @@ impl Document {
             extracted: false,
             paged: false,
             embedded: Vec::new(),
+            body_start: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Where the body of the first part starts, after Markdown front matter:
+    /// (byte offset, 1-based line); `None` without front matter.
+    pub fn body_start(&self) -> Option<(usize, u32)> {
+        *self.body_start.get_or_init(|| {
+            if self.flavour != Flavour::Markdown {
+                return None;
+            }
+            let fm = markdown::front_matter(&self.parts.first()?.text)?;
+            Some((fm.body_start, fm.body_first_line))
+        })
     }
 
     /// The parts a reader sees, in reading order: body first, then notes and margins.
@@ -283,7 +299,7 @@ pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> 
     }
     let mut bytes = Vec::with_capacity(len as usize + 1);
     file.read_to_end(&mut bytes).map_err(io)?;
-    extract_bytes(bytes, &ext, path, limits, 0)
+    extract_bytes(bytes, &ext, limits, 0)
 }
 
 /// Extract a document from its bytes; `ext` is the lower-case extension of its name.
@@ -291,7 +307,6 @@ pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> 
 pub fn extract_bytes(
     bytes: Vec<u8>,
     ext: &str,
-    path: &Path,
     limits: &Limits,
     depth: usize,
 ) -> Result<Extracted, ExtractError> {
@@ -310,7 +325,7 @@ pub fn extract_bytes(
         };
     }
     if bytes.starts_with(b"%PDF-") || ext == "pdf" {
-        return pdf::extract(&bytes, path, limits).map(Extracted::Doc);
+        return pdf::extract(bytes).map(Extracted::Doc);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         if LEGACY.contains(&ext) {

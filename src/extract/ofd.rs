@@ -423,7 +423,7 @@ fn attachments(pkg: &mut Package, path: &str, depth: usize) -> Result<Vec<Embedd
                 .and_then(|e| e.to_str())
                 .unwrap_or("")
                 .to_string();
-            match extract_bytes(bytes, &ext, Path::new(&entry), &limits, depth + 1) {
+            match extract_bytes(bytes, &ext, &limits, depth + 1) {
                 Ok(Extracted::Doc(d)) => Ok(d),
                 Ok(Extracted::Skip) => continue,
                 Err(e) => Err(e),

@@ -5,13 +5,12 @@
 //! memory bound; a crash, a timeout or an exhausted bound is ML900, and the run goes on.
 
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Document, ExtractError, Flavour, Limits, Part, Role, map_symbols, parse_iso_date};
+use super::{Document, ExtractError, Flavour, Part, Role, map_symbols, parse_iso_date};
 
 /// What the worker sends back.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -49,7 +48,8 @@ pub fn set_worker(exe: std::path::PathBuf) {
     let _ = WORKER.set(exe);
 }
 
-pub fn extract(bytes: &[u8], _path: &Path, _limits: &Limits) -> Result<Document, ExtractError> {
+/// Read a PDF (its bytes go to the worker without a copy).
+pub fn extract(bytes: Vec<u8>) -> Result<Document, ExtractError> {
     if !bytes.starts_with(b"%PDF-") {
         let head = &bytes[..bytes.len().min(1024)];
         if memchr::memmem::find(head, b"%PDF-").is_none() {
@@ -101,7 +101,7 @@ pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
 }
 
 /// Run the worker on `bytes` (sent on its stdin) within the time and memory bounds.
-fn run_worker(bytes: &[u8]) -> Result<Reply, ExtractError> {
+fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
     let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => p.into(),
@@ -121,7 +121,6 @@ fn run_worker(bytes: &[u8]) -> Result<Reply, ExtractError> {
             ))
         })?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
-    let input = bytes.to_vec();
     let writer = std::thread::spawn(move || {
         // The worker may die before reading everything: that shows in its exit status.
         let _ = stdin.write_all(&input);

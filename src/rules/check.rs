@@ -684,15 +684,6 @@ fn term_unit(out: &mut Out, scan: &Scan) {
     }
 }
 
-/// The text a position points at (the mark as written).
-fn pointed(pos: &Position) -> String {
-    pos.snippet
-        .chars()
-        .skip(pos.snippet_col)
-        .take(pos.width)
-        .collect()
-}
-
 /// ML201: something says the document is classified, but it has no banner mark.
 fn missing_mark(out: &mut Out, scan: &Scan) {
     let has_banner = scan.banners.iter().any(|b| !b.attachment)
@@ -703,34 +694,34 @@ fn missing_mark(out: &mut Out, scan: &Scan) {
     }
     let regime = out.ctx.regime;
     let level = |i: usize| regime.levels[i].name.clone();
-    let trigger: Option<(&str, String, Option<&Position>)> =
-        if let Some((pos, l)) = scan.portions.first() {
-            Some((
-                "portion",
-                format!("{}（{}）", pointed(pos), level(*l)),
-                Some(pos),
-            ))
-        } else if let Some(b) = scan
-            .banners
-            .iter()
-            .find(|b| b.attachment && !scan.starts_with_attachment)
-        {
-            Some(("attachment", b.mark.raw.clone(), Some(&b.pos)))
-        } else if let Some(l) = scan.labels.iter().find(|l| l.level.is_some()) {
-            Some(("label", l.raw.clone(), Some(&l.pos)))
-        } else if let Some(d) = &scan.front.level {
-            Some(("front-matter", d.raw.clone(), d.pos.as_ref()))
-        } else if let Some(d) = &scan.props.level {
-            Some(("properties", d.raw.clone(), d.pos.as_ref()))
-        } else if let Some(d) = &scan.file_name {
-            Some(("file-name", d.raw.clone(), None))
-        } else if let Some(hit) = out.hits.iter().find(|h| h.keyword.level.is_some()) {
-            Some(("keyword", hit.text.clone(), Some(&hit.pos)))
-        } else if out.ctx.classified_path {
-            Some(("classified-path", String::new(), None))
-        } else {
-            None
-        };
+    let trigger: Option<(&str, String, Option<&Position>)> = if let Some(p) = scan.portions.first()
+    {
+        Some((
+            "portion",
+            format!("{}（{}）", p.raw, level(p.level)),
+            Some(&p.pos),
+        ))
+    } else if let Some(b) = scan
+        .banners
+        .iter()
+        .find(|b| b.attachment && !scan.starts_with_attachment)
+    {
+        Some(("attachment", b.mark.raw.clone(), Some(&b.pos)))
+    } else if let Some(l) = scan.labels.iter().find(|l| l.level.is_some()) {
+        Some(("label", l.raw.clone(), Some(&l.pos)))
+    } else if let Some(d) = &scan.front.level {
+        Some(("front-matter", d.raw.clone(), d.pos.as_ref()))
+    } else if let Some(d) = &scan.props.level {
+        Some(("properties", d.raw.clone(), d.pos.as_ref()))
+    } else if let Some(d) = &scan.file_name {
+        Some(("file-name", d.raw.clone(), None))
+    } else if let Some(hit) = out.hits.iter().find(|h| h.keyword.level.is_some()) {
+        Some(("keyword", hit.text.clone(), Some(&hit.pos)))
+    } else if out.ctx.classified_path {
+        Some(("classified-path", String::new(), None))
+    } else {
+        None
+    };
     let Some((key, raw, pos)) = trigger else {
         return;
     };
@@ -742,14 +733,14 @@ fn missing_mark(out: &mut Out, scan: &Scan) {
 /// term shorter than an attachment's.
 fn mark_below_content(out: &mut Out, scan: &Scan) {
     let regime = out.ctx.regime;
-    let Some(banner) = scan.mark_in_force().filter(|b| !b.attachment) else {
+    let Some(banner) = scan.mark_in_force() else {
         return;
     };
     let rank = |i: usize| regime.levels[i].rank;
     let mut inside: Vec<(String, usize, &Position)> = scan
         .portions
         .iter()
-        .map(|(pos, l)| (pointed(pos), *l, pos))
+        .map(|p| (p.raw.clone(), p.level, &p.pos))
         .collect();
     inside.extend(
         scan.banners
@@ -812,7 +803,6 @@ fn mark_below_content(out: &mut Out, scan: &Scan) {
 /// The document's own mark level, if it has a banner.
 fn banner_rank(out: &Out, scan: &Scan) -> Option<u8> {
     scan.mark_in_force()
-        .filter(|b| !b.attachment)
         .map(|b| out.ctx.regime.levels[b.mark.level].rank)
 }
 
@@ -850,31 +840,17 @@ fn publish_review(out: &mut Out, scan: &Scan) {
     if !out.ctx.publish_path {
         return;
     }
-    let mut places: Vec<(String, &Position)> = scan
-        .banners
-        .iter()
-        .chain(&scan.candidates)
-        .chain(&scan.changes)
-        .chain(&scan.hidden)
-        .map(|f| (f.mark.raw.clone(), &f.pos))
-        .collect();
-    places.extend(scan.portions.iter().map(|(p, _)| (pointed(p), p)));
-    places.extend(
-        scan.labels
-            .iter()
-            .filter(|l| l.level.is_some())
-            .map(|l| (l.raw.clone(), &l.pos)),
-    );
+    let portions = scan.portions.iter().map(|p| (p.raw.as_str(), Some(&p.pos)));
     let hits = out.hits;
-    places.extend(hits.iter().map(|h| (h.text.clone(), &h.pos)));
+    let keywords = hits.iter().map(|h| (h.text.as_str(), Some(&h.pos)));
+    let declarations = scan.declarations();
+    let places = declarations
+        .iter()
+        .map(|d| (d.raw, d.pos))
+        .chain(portions)
+        .chain(keywords);
     for (raw, pos) in places {
-        out.finding(Some(pos), &[("raw", raw)], None, None);
-    }
-    for d in [&scan.front.level, &scan.props.level, &scan.file_name]
-        .into_iter()
-        .flatten()
-    {
-        out.finding(d.pos.as_ref(), &[("raw", d.raw.clone())], None, None);
+        out.finding(pos, &[("raw", raw.to_string())], None, None);
     }
 }
 
@@ -910,7 +886,7 @@ fn missing_distribution(out: &mut Out, scan: &Scan) {
     if scan.distribution {
         return;
     }
-    if let Some(b) = scan.mark_in_force().filter(|b| !b.attachment) {
+    if let Some(b) = scan.mark_in_force() {
         out.at_mark(b);
     }
 }
@@ -921,7 +897,7 @@ fn authority_hint(out: &mut Out, scan: &Scan) {
     let Some(authority) = out.ctx.authority else {
         return;
     };
-    let Some(b) = scan.mark_in_force().filter(|b| !b.attachment) else {
+    let Some(b) = scan.mark_in_force() else {
         return;
     };
     let rank = regime.levels[b.mark.level].rank;
@@ -957,32 +933,14 @@ fn unclassified_system(out: &mut Out, scan: &Scan) {
         (None, Lang::Zh) => format!("第{}行", pos.line),
         (None, Lang::En) => format!("line {}", pos.line),
     };
-    let marks = scan
-        .banners
-        .iter()
-        .chain(&scan.candidates)
-        .chain(&scan.changes)
-        .chain(&scan.hidden);
-    for found in marks {
-        let vars = [("raw", found.mark.raw.clone()), ("place", at(&found.pos))];
-        out.finding(Some(&found.pos), &vars, Some(&found.mark), None);
-    }
-    for label in scan.labels.iter().filter(|l| l.level.is_some()) {
-        let vars = [("raw", label.raw.clone()), ("place", at(&label.pos))];
-        out.finding(Some(&label.pos), &vars, None, None);
-    }
-    for (name, declared) in [
-        ("front-matter", &scan.front.level),
-        ("properties", &scan.props.level),
-        ("file-name", &scan.file_name),
-    ] {
-        if let Some(d) = declared {
-            let vars = [
-                ("raw", d.raw.clone()),
-                ("place", source_name(name, lang).to_string()),
-            ];
-            out.finding(d.pos.as_ref(), &vars, None, None);
-        }
+    for d in scan.declarations() {
+        let place = match (d.source, d.pos) {
+            (Some(source), _) => source_name(source, lang).to_string(),
+            (None, Some(pos)) => at(pos),
+            (None, None) => String::new(),
+        };
+        let vars = [("raw", d.raw.to_string()), ("place", place)];
+        out.finding(d.pos, &vars, d.mark, None);
     }
 }
 
