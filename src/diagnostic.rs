@@ -86,3 +86,46 @@ impl Diagnostic {
             ))
     }
 }
+
+impl Diagnostic {
+    /// What identifies this finding apart from its position: the marking it is about,
+    /// else the line it points at, normalised (no whitespace, full-width ASCII folded)
+    /// so that moving or re-spacing it does not make it new. Never leaves the process
+    /// in clear: baselines and SARIF carry only a hash of it.
+    pub fn content_key(&self) -> String {
+        let text = match (&self.mark, &self.snippet) {
+            (Some(m), _) => m.raw.as_str(),
+            (None, Some(s)) => s.text.as_str(),
+            (None, None) => "",
+        };
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(fold_width)
+            .collect()
+    }
+
+    /// A stable hash of code and content (hex SHA-256), for SARIF `partialFingerprints`.
+    pub fn fingerprint(&self) -> String {
+        hash_hex(&["mark-lint/v1", &self.code, &self.content_key()])
+    }
+}
+
+/// Full-width ASCII (`１２`, `Ａ`) to ASCII.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Hex SHA-256 of the fields, each followed by a NUL so that field boundaries count.
+pub fn hash_hex(fields: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in fields {
+        h.update(f.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

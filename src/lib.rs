@@ -705,8 +705,17 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         quiet: args.quiet,
         snippets: !args.no_snippets,
         today,
+        color: false,
+        statistics: false,
     };
-    report::emit(out, &diags, &summary, &opts)?;
+    let batch = report::Batch {
+        diags: &diags,
+        suppressed: &[],
+        files: &[],
+        rules: &[],
+        summary: &summary,
+    };
+    report::emit(out, &batch, &opts)?;
     let failed = fail_on
         .threshold()
         .is_some_and(|t| diags.iter().any(|d| d.severity >= t));

@@ -11,6 +11,7 @@ use jiff::civil::Date;
 
 use crate::cli::Format;
 use crate::diagnostic::{Diagnostic, Lang, Severity};
+use crate::rules::Rule;
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,23 +35,56 @@ impl Summary {
     }
 }
 
+/// Why a finding is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// An inline directive in the document (`<!-- mark-lint-disable-next-line … -->`).
+    Inline,
+    /// An entry of the `--baseline` file.
+    Baseline,
+}
+
+/// A finding hidden from the report, kept for formats that record suppressions (SARIF).
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub diag: Diagnostic,
+    pub by: SuppressedBy,
+    /// The reason written after `--` in the directive.
+    pub justification: Option<String>,
+}
+
+/// Everything one run reports.
+pub struct Batch<'a> {
+    /// The findings shown, sorted by (path, position, code).
+    pub diags: &'a [Diagnostic],
+    /// Findings hidden by inline directives or the baseline, sorted the same way.
+    pub suppressed: &'a [Suppressed],
+    /// Every document checked (display paths, sorted): JUnit has a test case per file.
+    pub files: &'a [String],
+    /// The rules that ran, in registry order (SARIF `tool.driver.rules`).
+    pub rules: &'a [Rule],
+    pub summary: &'a Summary,
+}
+
 pub struct ReportOptions {
     pub format: Format,
     pub lang: Lang,
     pub quiet: bool,
     pub snippets: bool,
     pub today: Date,
+    /// ANSI colour in human output.
+    pub color: bool,
+    /// Counts per rule instead of the findings (human and concise).
+    pub statistics: bool,
 }
 
-pub fn emit(
-    w: &mut dyn Write,
-    diags: &[Diagnostic],
-    summary: &Summary,
-    opts: &ReportOptions,
-) -> std::io::Result<()> {
+pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
     match opts.format {
-        Format::Human => human::emit(w, diags, summary, opts),
-        Format::Concise => human::emit_concise(w, diags),
-        Format::Json => json::emit(w, diags, summary, opts),
+        Format::Human => human::emit(w, batch.diags, batch.summary, opts),
+        Format::Concise => human::emit_concise(w, batch.diags),
+        Format::Json => json::emit(w, batch.diags, batch.summary, opts),
+        Format::Sarif | Format::Github | Format::Junit => {
+            Err(std::io::Error::other("this output format is not built yet"))
+        }
     }
 }
