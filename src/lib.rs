@@ -374,6 +374,7 @@ impl Settings {
 
 /// The result of checking one file.
 struct FileResult {
+    path: String,
     diags: Vec<Diagnostic>,
     marked: bool,
     document: bool,
@@ -400,6 +401,7 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
             let mut top_secret = Vec::new();
             let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags, &mut top_secret);
             FileResult {
+                path: shown,
                 diags,
                 marked,
                 document: true,
@@ -407,12 +409,14 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
             }
         }
         Ok(Extracted::Skip) => FileResult {
+            path: shown,
             diags: Vec::new(),
             marked: false,
             document: false,
             top_secret: Vec::new(),
         },
         Err(e) => FileResult {
+            path: shown.clone(),
             diags: s
                 .unreadable
                 .iter()
@@ -625,6 +629,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     let mut diags = Vec::new();
     let mut summary = report::Summary::default();
+    let mut checked: Vec<String> = Vec::new();
     let mut first: Option<(Date, Lang, FailOn)> = None;
     // Walk each group with its config; then every file goes to the nearest config
     // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
@@ -689,6 +694,9 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         };
         let mut copies = Vec::new();
         for r in results {
+            if r.document {
+                checked.push(r.path);
+            }
             summary.files += usize::from(r.document);
             summary.marked += usize::from(r.marked);
             diags.extend(r.diags);
@@ -698,6 +706,16 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     diags.sort_by(|a, b| a.sort_key_cmp(b));
     summary.count(&diags);
+    checked.sort();
+    checked.dedup();
+    // The rules that ran in any group, once each, in code order.
+    let mut ran: BTreeMap<&str, &Rule> = BTreeMap::new();
+    for s in loaded.values() {
+        for r in s.rules.iter().chain(&s.unreadable) {
+            ran.entry(r.code.as_str()).or_insert(r);
+        }
+    }
+    let ran: Vec<Rule> = ran.into_values().cloned().collect();
     let (today, lang, fail_on) = first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error));
     let opts = report::ReportOptions {
         format: args.format.unwrap_or(Format::Human),
@@ -711,8 +729,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let batch = report::Batch {
         diags: &diags,
         suppressed: &[],
-        files: &[],
-        rules: &[],
+        files: &checked,
+        rules: &ran,
         summary: &summary,
     };
     report::emit(out, &batch, &opts)?;
