@@ -28,8 +28,60 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain a rule: what it finds, the article verbatim, examples.
     Explain(ExplainArgs),
-    /// Run every rule's valid/invalid examples.
+    /// Run every rule's valid/invalid examples (the built-in rules, or the files named).
     TestRules(TestRulesArgs),
+    /// Write a commented `.mark-lint.yaml` here and print the pre-commit snippet.
+    Init(InitArgs),
+    /// Print a shell completion script: `mark-lint completions bash > ...`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing `.mark-lint.yaml`.
+    #[arg(long)]
+    pub force: bool,
+    /// Write the config for an ordinary (non-classified) repository or website:
+    /// every state-secret mark is a finding.
+    #[arg(long, value_enum, value_name = "KIND", default_value = "classified")]
+    pub system: crate::config::SystemKind,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--output FORMAT=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    pub file: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    let (format, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected FORMAT=FILE, e.g. sarif=mark-lint.sarif"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("`{format}`: unknown format; one of human, concise, json, sarif, github, junit")
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{s}`: no file name after `=`"));
+    }
+    Ok(OutputSpec {
+        format,
+        file: PathBuf::from(file),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,9 +138,38 @@ pub struct CheckArgs {
     /// Print findings only: no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Leave the document line out of human output (reports travel through CI logs).
+    /// Leave the document line out of every report (reports travel through CI logs).
     #[arg(long)]
     pub no_snippets: bool,
+    /// Also write a report to FILE (repeatable): `--output sarif=mark-lint.sarif`.
+    #[arg(long, short = 'o', value_name = "FORMAT=FILE", value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
+    /// Repair what is unambiguous (star glyph, full-width digits, spaces, `级`, months
+    /// written for years) in text files, keeping encoding and line endings. Never removes
+    /// a mark, lowers a level or shortens a term.
+    #[arg(long)]
+    pub fix: bool,
+    /// Show what `--fix` would change as a unified diff; change nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Lint the files staged in the git index, as they will be committed.
+    #[arg(long, conflicts_with_all = ["paths", "fix", "diff"])]
+    pub staged: bool,
+    /// Hide the findings recorded in this baseline file; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Show the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: Option<ColorChoice>,
+    /// The file name to report for `-` (stdin); its folder decides the config.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -117,7 +198,8 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TestRulesArgs {
-    /// Rule files to test [default: the built-in rules and the config's `rules:`].
+    /// Rule files to test (your own rules) [default: the built-in rules and the
+    /// config's `rules:`].
     pub files: Vec<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -4,15 +4,21 @@
 //! sorted diagnostics → report. `run` wires it together for the command line; nothing
 //! below `report` prints.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod extract;
+pub mod fix;
+pub mod git;
+pub mod init;
 pub mod marking;
+pub mod progress;
 pub mod regime;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod suppress;
 pub mod term;
 pub mod walk;
 
@@ -60,7 +66,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
             Ok(EXIT_CLEAN)
         }
         Some(Command::TestRules(args)) => test_rules_command(args, out),
+        Some(Command::Init(args)) => init_command(&args, out),
+        Some(Command::Completions(args)) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "mark-lint", out);
+            Ok(EXIT_CLEAN)
+        }
     }
+}
+
+fn init_command(args: &cli::InitArgs, out: &mut dyn Write) -> Result<i32> {
+    let path = Path::new(config::CONFIG_NAMES[0]);
+    if path.exists() && !args.force {
+        bail!(
+            "{} already exists (use --force to overwrite it)",
+            path.display()
+        );
+    }
+    fix::write_atomically(path, init::config_text(args.system).as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    report::note(&format!("wrote {}", path.display()));
+    write!(out, "{}", init::pre_commit_snippet(args.system))?;
+    Ok(EXIT_CLEAN)
 }
 
 fn pick_lang(arg: Option<LangArg>, config: Option<Lang>) -> Lang {
@@ -167,7 +195,7 @@ pub fn compile_keywords(
 }
 
 /// A rule as it applies on `system`: on an unclassified system only ML301, ML900 (as
-/// an error: an uninspectable file could hide a mark), ML304 and user pattern rules run —
+/// an error: an uninspectable file could hide a mark), ML304, ML901 and user pattern rules run —
 /// every mark there is the finding, whatever its form or term; on a classified system
 /// ML301 never runs.
 pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
@@ -180,6 +208,7 @@ pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
             Kind::UnclassifiedSystem
             | Kind::UnreadableFile
             | Kind::SensitiveKeyword
+            | Kind::BadSuppression
             | Kind::Pattern { .. },
         ) => true,
         (SystemKind::Unclassified, _) => false,
@@ -196,6 +225,8 @@ pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
 
 /// Everything one group of paths (sharing a config) is checked with.
 struct Settings {
+    /// Every rule known (for suppression codes), whether it runs or not.
+    registry: Registry,
     regime: Regime,
     rules: Vec<Rule>,
     unreadable: Option<Rule>,
@@ -329,6 +360,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         .filter_map(|p| p.parent().map(Path::to_path_buf))
         .collect();
     Ok(Settings {
+        registry,
         regime,
         rules,
         unreadable: unreadable_rule,
@@ -353,6 +385,10 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
 }
 
 impl Settings {
+    fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// The context for checking `path` (`None`: not a document path).
     fn context(&self, path: Option<&Path>) -> CheckContext<'_> {
         let under =
@@ -375,6 +411,10 @@ impl Settings {
 /// The result of checking one file.
 struct FileResult {
     path: String,
+    /// A text file (`--fix` may rewrite it).
+    text_file: bool,
+    /// Its inline suppressions, if it has any.
+    directives: Option<suppress::Directives>,
     diags: Vec<Diagnostic>,
     marked: bool,
     document: bool,
@@ -391,17 +431,27 @@ struct TopCopy {
     mark: marking::Mark,
 }
 
-fn check_file(s: &Settings, path: &Path) -> FileResult {
+fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileResult {
     let shown = display_path(path);
     let ctx = s.context(Some(path));
-    match extract::extract(path, &s.limits) {
+    let extracted = match preloaded {
+        Some(bytes) => extract::extract_read(path, bytes.clone(), &s.limits),
+        None => extract::extract(path, &s.limits),
+    };
+    match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let mut diags = Vec::new();
             let mut top_secret = Vec::new();
             let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags, &mut top_secret);
+            let source = doc.text_source();
+            let directives = source
+                .map(|t| suppress::parse(t, doc.flavour))
+                .filter(|d| !d.is_empty());
             FileResult {
                 path: shown,
+                text_file: source.is_some(),
+                directives,
                 diags,
                 marked,
                 document: true,
@@ -410,6 +460,8 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
         }
         Ok(Extracted::Skip) => FileResult {
             path: shown,
+            text_file: false,
+            directives: None,
             diags: Vec::new(),
             marked: false,
             document: false,
@@ -417,6 +469,8 @@ fn check_file(s: &Settings, path: &Path) -> FileResult {
         },
         Err(e) => FileResult {
             path: shown.clone(),
+            text_file: false,
+            directives: None,
             diags: s
                 .unreadable
                 .iter()
@@ -588,17 +642,217 @@ fn display_path(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// What one pass over the inputs found.
+struct Run {
+    diags: Vec<Diagnostic>,
+    suppressed: Vec<report::Suppressed>,
+    files: Vec<String>,
+    rules: Vec<Rule>,
+    summary: report::Summary,
+    today: Date,
+    lang: Lang,
+    fail_on: FailOn,
+    /// Text files on disk that `--fix` may rewrite: shown path → path.
+    fixable_files: BTreeMap<String, PathBuf>,
+    regime: Regime,
+}
+
+/// Bytes already read for some inputs (staged blobs, stdin), by path.
+type Preloaded = std::collections::HashMap<PathBuf, Vec<u8>>;
+
 fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
-    let paths = if args.paths.is_empty() {
+    let mut preloaded = Preloaded::new();
+    let paths = if args.staged {
+        let staged = git::staged()?;
+        let paths: Vec<PathBuf> = staged.iter().map(|f| f.path.clone()).collect();
+        preloaded.extend(staged.into_iter().map(|f| (f.path, f.bytes)));
+        paths
+    } else if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        let mut paths = args.paths.clone();
+        for p in paths.iter_mut().filter(|p| p.as_os_str() == "-") {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                .context("cannot read stdin")?;
+            *p = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("-"));
+            preloaded.insert(p.clone(), bytes);
+        }
+        paths
     };
-    for p in &paths {
+    for p in paths.iter().filter(|p| !preloaded.contains_key(*p)) {
         if std::fs::symlink_metadata(p).is_err() {
             bail!("{}: no such file or folder", p.display());
         }
     }
+    if (args.fix || args.diff) && !preloaded.is_empty() {
+        bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
+    }
+    let mut run = lint(&args, &paths, &preloaded)?;
+    if args.fix || args.diff {
+        let (fixes, changed) = apply_fixes(&run, !args.diff, out)?;
+        if args.diff {
+            if !args.quiet {
+                report::note(&format!(
+                    "{fixes} fix(es) available in {changed} file(s); run with --fix to apply"
+                ));
+            }
+            return Ok(if fixes > 0 { EXIT_FINDINGS } else { EXIT_CLEAN });
+        }
+        if fixes > 0 {
+            if !args.quiet {
+                report::note(&format!("fixed {fixes} mark(s) in {changed} file(s)"));
+            }
+            // Check the fixed files again: what the fix changed may change other findings.
+            run = lint(&args, &paths, &preloaded)?;
+        }
+    }
+    if let Some(file) = &args.write_baseline {
+        let baseline = baseline::Baseline::for_writing(file)?;
+        let all: Vec<&Diagnostic> = run
+            .diags
+            .iter()
+            .chain(
+                run.suppressed
+                    .iter()
+                    .filter(|s| s.by == report::SuppressedBy::Baseline)
+                    .map(|s| &s.diag),
+            )
+            .collect();
+        let n = baseline.write(file, &all)?;
+        if !args.quiet {
+            report::note(&format!(
+                "wrote {n} finding(s) to the baseline {}",
+                file.display()
+            ));
+        }
+        return Ok(EXIT_CLEAN);
+    }
+    if let Some(file) = &args.baseline {
+        let mut baseline = baseline::Baseline::load(file)?;
+        let mut shown = Vec::new();
+        for d in std::mem::take(&mut run.diags) {
+            if baseline.take(&d) {
+                run.suppressed.push(report::Suppressed {
+                    diag: d,
+                    by: report::SuppressedBy::Baseline,
+                    justification: None,
+                });
+            } else {
+                shown.push(d);
+            }
+        }
+        run.diags = shown;
+        let stale = baseline.stale();
+        if !stale.is_empty() && !args.quiet {
+            let mut msg = format!(
+                "{} stale baseline entr{} in {} (fixed, or the file is gone); rewrite it with --write-baseline {}:",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" },
+                file.display(),
+                file.display()
+            );
+            for e in &stale {
+                msg.push_str(&format!("\n  stale: {} {}", e.code, e.path));
+            }
+            report::note(&msg);
+        }
+    }
+    run.suppressed.sort_by(|a, b| a.diag.sort_key_cmp(&b.diag));
+    let mut summary = run.summary;
+    summary.count(&run.diags);
+    let batch = report::Batch {
+        diags: &run.diags,
+        suppressed: &run.suppressed,
+        files: &run.files,
+        rules: &run.rules,
+        summary: &summary,
+    };
+    let opts = |format: Format, color: bool, statistics: bool| report::ReportOptions {
+        format,
+        lang: run.lang,
+        quiet: args.quiet,
+        snippets: !args.no_snippets,
+        today: run.today,
+        color,
+        statistics,
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
+    report::emit(out, &batch, &opts(format, color, args.statistics))?;
+    for o in &args.output {
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(&o.file)
+                .with_context(|| format!("{}: cannot write the report", o.file.display()))?,
+        );
+        report::emit(&mut file, &batch, &opts(o.format, false, false))
+            .and_then(|_| file.flush())
+            .with_context(|| format!("{}: cannot write the report", o.file.display()))?;
+    }
+    let failed = run
+        .fail_on
+        .threshold()
+        .is_some_and(|t| run.diags.iter().any(|d| d.severity >= t));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Apply (or, for `--diff`, print) the unambiguous repairs: (fixes, files changed).
+fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, usize)> {
+    let mut edits: BTreeMap<&str, Vec<fix::Edit>> = BTreeMap::new();
+    for d in &run.diags {
+        if let (Some(fixed), Some(mark), None) = (&d.fix, &d.mark, &d.part)
+            && run.fixable_files.contains_key(&d.path)
+            && safe_fix(&run.regime, mark, fixed)
+        {
+            edits.entry(&d.path).or_default().push(fix::Edit {
+                line: d.line,
+                column: d.column,
+                raw: mark.raw.clone(),
+                fix: fixed.clone(),
+            });
+        }
+    }
+    let (mut fixes, mut changed) = (0, 0);
+    for (shown, mut list) in edits {
+        list.dedup();
+        match fix::fix_file(&run.fixable_files[shown], &list, write) {
+            Ok(done) if !done.applied.is_empty() => {
+                fixes += done.applied.len();
+                changed += 1;
+                if !write {
+                    write!(out, "{}", fix::unified_diff(shown, &done))?;
+                }
+            }
+            Ok(_) => {}
+            Err(why) => report::note(&format!("{shown}: not fixed: {why}")),
+        }
+    }
+    Ok((fixes, changed))
+}
+
+/// A repair never removes a mark, lowers its level or changes its term: the fixed text
+/// must read as a clean mark with the same level and term.
+fn safe_fix(regime: &Regime, mark: &diagnostic::MarkInfo, fixed: &str) -> bool {
+    match marking::parse_line(regime, fixed, marking::ParseOptions::new()) {
+        Some(marking::LineInfo {
+            kind: marking::LineKind::Banner(m),
+            ..
+        }) => {
+            m.problems.is_empty()
+                && m.raw == fixed
+                && regime.levels[m.level].name == mark.level
+                && m.term_text() == mark.term
+        }
+        _ => false,
+    }
+}
+
+/// One pass: walk, check every file in parallel, decide tree rules, apply inline
+/// suppressions.
+fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Run> {
     // Each path is checked with the config found above it (or --config for all).
     let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
     let explicit = match &args.config {
@@ -606,9 +860,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         None => None,
     };
     let mut configs: BTreeMap<Option<PathBuf>, Option<ConfigFile>> = BTreeMap::new();
-    for p in &paths {
+    for p in paths {
         let file = match &explicit {
             Some(f) => Some(f.clone()),
+            None if p.as_os_str() == "-" => ConfigFile::discover(Path::new("."))?,
             None => ConfigFile::discover(p)?,
         };
         let key = file.as_ref().map(|f| f.path.clone());
@@ -628,8 +883,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         None => None,
     };
     let mut diags = Vec::new();
+    let mut suppressed = Vec::new();
     let mut summary = report::Summary::default();
     let mut checked: Vec<String> = Vec::new();
+    let mut fixable_files = BTreeMap::new();
     let mut first: Option<(Date, Lang, FailOn)> = None;
     // Walk each group with its config; then every file goes to the nearest config
     // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
@@ -639,13 +896,19 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         std::collections::HashMap::new();
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
-        let s = settings(&args, file)?;
+        let s = settings(args, file)?;
         first.get_or_insert((s.today, s.lang, s.fail_on));
         let opts = walk::WalkOptions {
             exclude: s.exclude.as_ref(),
             skip: &s.rule_dirs,
         };
         for root in roots {
+            if preloaded.contains_key(root) {
+                if walk::keep_file(root, &opts) {
+                    work.entry(key.clone()).or_default().push(root.clone());
+                }
+                continue;
+            }
             let (found, errors) = walk::walk(root, &opts);
             for f in found {
                 let nested = match &explicit {
@@ -666,13 +929,15 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         loaded.insert(key.clone(), s);
     }
+    let total: usize = work.values().map(Vec::len).sum();
+    let progress = progress::Progress::start(total, progress::wanted(args.quiet));
     for (key, mut files) in work {
         if !loaded.contains_key(&key) {
             let file = match &key {
                 Some(p) => Some(ConfigFile::load(p)?),
                 None => None,
             };
-            let s = settings(&args, file.as_ref())?;
+            let s = settings(args, file.as_ref())?;
             // The walk applied the outer config's excludes; apply the nested one's too.
             if let Some(ex) = &s.exclude {
                 files.retain(|f| !ex.is_match(f));
@@ -685,27 +950,42 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         let run_all = || {
             files
                 .par_iter()
-                .map(|p| check_file(s, p))
+                .map(|p| {
+                    let r = check_file(s, p, preloaded.get(p));
+                    progress.tick();
+                    r
+                })
                 .collect::<Vec<_>>()
         };
         let results = match &pool {
             Some(pool) => pool.install(run_all),
             None => run_all(),
         };
+        let mut group = Vec::new();
         let mut copies = Vec::new();
-        for r in results {
+        let mut directives = BTreeMap::new();
+        for (r, p) in results.into_iter().zip(&files) {
             if r.document {
-                checked.push(r.path);
+                checked.push(r.path.clone());
+            }
+            if r.text_file && !preloaded.contains_key(p) {
+                fixable_files.insert(r.path.clone(), p.clone());
+            }
+            if let Some(d) = r.directives {
+                directives.insert(r.path, d);
             }
             summary.files += usize::from(r.document);
             summary.marked += usize::from(r.marked);
-            diags.extend(r.diags);
+            group.extend(r.diags);
             copies.extend(r.top_secret);
         }
-        top_secret_copies(&s.rules, &s.context(None), &copies, &mut diags);
+        top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+        let (shown, hidden) = apply_directives(s, group, &directives);
+        diags.extend(shown);
+        suppressed.extend(hidden);
     }
+    progress.finish();
     diags.sort_by(|a, b| a.sort_key_cmp(b));
-    summary.count(&diags);
     checked.sort();
     checked.dedup();
     // The rules that ran in any group, once each, in code order.
@@ -715,29 +995,96 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             ran.entry(r.code.as_str()).or_insert(r);
         }
     }
-    let ran: Vec<Rule> = ran.into_values().cloned().collect();
+    let rules: Vec<Rule> = ran.into_values().cloned().collect();
     let (today, lang, fail_on) = first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error));
-    let opts = report::ReportOptions {
-        format: args.format.unwrap_or(Format::Human),
-        lang,
-        quiet: args.quiet,
-        snippets: !args.no_snippets,
+    let regime = loaded
+        .values()
+        .next()
+        .map_or_else(Regime::builtin, |s| s.regime.clone());
+    Ok(Run {
+        diags,
+        suppressed,
+        files: checked,
+        rules,
+        summary,
         today,
-        color: false,
-        statistics: false,
-    };
-    let batch = report::Batch {
-        diags: &diags,
-        suppressed: &[],
-        files: &checked,
-        rules: &ran,
-        summary: &summary,
-    };
-    report::emit(out, &batch, &opts)?;
-    let failed = fail_on
-        .threshold()
-        .is_some_and(|t| diags.iter().any(|d| d.severity >= t));
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+        lang,
+        fail_on,
+        fixable_files,
+        regime,
+    })
+}
+
+/// Inline suppressions of each file: (shown, hidden); directive problems become ML901.
+fn apply_directives(
+    s: &Settings,
+    diags: Vec<Diagnostic>,
+    directives: &BTreeMap<String, suppress::Directives>,
+) -> (Vec<Diagnostic>, Vec<report::Suppressed>) {
+    if directives.is_empty() {
+        return (diags, Vec::new());
+    }
+    let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    let mut shown = Vec::new();
+    for d in diags {
+        if directives.contains_key(&d.path) {
+            by_path.entry(d.path.clone()).or_default().push(d);
+        } else {
+            shown.push(d);
+        }
+    }
+    let mut hidden = Vec::new();
+    for (path, dirs) in directives {
+        let found = by_path.remove(path).unwrap_or_default();
+        let (kept, gone, bad) = suppress_in(s.registry(), &s.rules, dirs, found);
+        shown.extend(kept);
+        hidden.extend(gone.into_iter().map(|(diag, why)| report::Suppressed {
+            diag,
+            by: report::SuppressedBy::Inline,
+            justification: why,
+        }));
+        shown.extend(bad_suppressions(&s.rules, &s.context(None), path, &bad));
+    }
+    (shown, hidden)
+}
+
+/// `suppress::apply` with codes resolved against the registry and the rules that ran.
+fn suppress_in(
+    registry: &Registry,
+    ran: &[Rule],
+    dirs: &suppress::Directives,
+    diags: Vec<Diagnostic>,
+) -> (
+    Vec<Diagnostic>,
+    Vec<(Diagnostic, Option<String>)>,
+    Vec<suppress::Bad>,
+) {
+    suppress::apply(dirs, diags, |code| {
+        registry.find(code).map(|r| suppress::RuleInfo {
+            code: r.code.clone(),
+            suppressible: r.suppressible,
+            ran: ran.iter().any(|x| x.code == r.code),
+        })
+    })
+}
+
+/// ML901 findings, when the rule runs.
+fn bad_suppressions(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    bad: &[suppress::Bad],
+) -> Vec<Diagnostic> {
+    match rules
+        .iter()
+        .find(|r| matches!(r.kind, rules::Kind::BadSuppression))
+    {
+        Some(rule) => bad
+            .iter()
+            .map(|b| rules::check::bad_suppression(rule, ctx, path, b))
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Write) -> Result<()> {
@@ -893,6 +1240,14 @@ pub fn lint_example(
         .filter_map(|r| for_system(r, system))
         .collect();
     let (mut diags, scan) = lint_scanned(&rules, &ctx, name, name, &doc);
+    if let Some(source) = doc.text_source() {
+        let dirs = suppress::parse(source, doc.flavour);
+        if !dirs.is_empty() {
+            let (kept, _, bad) = suppress_in(registry, &rules, &dirs, diags);
+            diags = kept;
+            diags.extend(bad_suppressions(&rules, &ctx, name, &bad));
+        }
+    }
     if ex.also.is_empty() {
         return diags;
     }

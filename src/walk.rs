@@ -41,18 +41,40 @@ fn is_own_file(name: &str) -> bool {
     CONFIG_NAMES.contains(&name) || OWN_FILES.contains(&name)
 }
 
+/// Whether a file named explicitly (on the command line, by pre-commit, or staged) is
+/// checked: `exclude`, `.gitignore`, `.marklintignore` and mark-lint's own files are
+/// honoured for it too. It need not exist on disk (a staged blob).
+pub fn keep_file(path: &Path, opts: &WalkOptions) -> bool {
+    !(opts.exclude.is_some_and(|e| e.is_match(path))
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_own_file)
+        || in_rule_dirs(path, opts.skip)
+        || ignored_by_files(path))
+}
+
+/// A file inside a folder of user rule files (they contain marks on purpose).
+fn in_rule_dirs(path: &Path, dirs: &[PathBuf]) -> bool {
+    if dirs.is_empty() {
+        return false;
+    }
+    let Ok(file) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    dirs.iter().any(|d| {
+        std::fs::canonicalize(d)
+            .map(|d| file.starts_with(d))
+            .unwrap_or(false)
+    })
+}
+
 /// Every file under `root` (or `root` itself), sorted, with walk problems.
 pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     if root.is_file() {
-        let excluded = opts.exclude.is_some_and(|e| e.is_match(root))
-            || root
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(is_own_file)
-            || ignored_by_files(root);
-        if !excluded {
+        if keep_file(root, opts) {
             files.push(root.to_path_buf());
         }
         return (files, errors);
@@ -101,11 +123,14 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
 /// Whether a `.gitignore` or `.marklintignore` in an ancestor folder ignores `path`
 /// (a file named on the command line); the nearest file that decides wins.
 fn ignored_by_files(path: &Path) -> bool {
-    let Ok(abs) = std::fs::canonicalize(path) else {
-        return false;
+    // The path as named, not a symlink's target (a directory walk sees the link's own
+    // place), and it need not exist (a staged blob).
+    let abs = match std::env::current_dir() {
+        Ok(cwd) => lexical(&cwd.join(path)),
+        Err(_) => return false,
     };
     for dir in abs.ancestors().skip(1) {
-        for name in [".marklintignore", ".gitignore"] {
+        for name in [".marklintignore", ".gitignore", ".git/info/exclude"] {
             let file = dir.join(name);
             if !file.is_file() {
                 continue;
@@ -123,6 +148,21 @@ fn ignored_by_files(path: &Path) -> bool {
         }
     }
     false
+}
+
+/// `.` and `..` resolved without following links.
+pub fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn walk_error(root: &Path, err: ignore::Error) -> WalkError {

@@ -60,6 +60,7 @@ fn codes_are_the_spec_catalogue() {
             ("ML303", "publish-review", "error"),
             ("ML304", "sensitive-keyword", "warning"),
             ("ML900", "unreadable-file", "warning"),
+            ("ML901", "bad-suppression", "warning"),
         ]
     );
 }

@@ -119,6 +119,9 @@ pub struct Document {
     /// Pages: the first-page zone ends with the first body part.
     pub paged: bool,
     pub embedded: Vec<Embedded>,
+    /// The decoded source of an HTML file (its parts hold the rendered text): inline
+    /// suppressions are comments, which rendering drops.
+    pub source: Option<String>,
     /// Where the Markdown body starts after front matter: (byte, first line). Found once;
     /// every pass over the lines needs it.
     body_start: std::sync::OnceLock<Option<(usize, u32)>>,
@@ -146,6 +149,7 @@ impl Document {
             extracted: false,
             paged: false,
             embedded: Vec::new(),
+            source: None,
             body_start: std::sync::OnceLock::new(),
         }
     }
@@ -160,6 +164,22 @@ impl Document {
             let fm = markdown::front_matter(&self.parts.first()?.text)?;
             Some((fm.body_start, fm.body_first_line))
         })
+    }
+
+    /// The source text of a text document (where inline suppressions live, with the
+    /// line numbers findings use); `None` for office documents and PDFs.
+    pub fn text_source(&self) -> Option<&str> {
+        // Office documents and PDFs have named parts; a text file has one unnamed part.
+        let [part] = self.parts.as_slice() else {
+            return None;
+        };
+        if part.name.is_some() || self.extracted {
+            return None;
+        }
+        match self.flavour {
+            Flavour::Plain | Flavour::Markdown => Some(part.text.as_str()),
+            Flavour::Html => self.source.as_deref(),
+        }
     }
 
     /// The parts a reader sees, in reading order: body first, then notes and margins.
@@ -280,13 +300,32 @@ fn flavour_of(ext: &str) -> Option<Flavour> {
     })
 }
 
-/// Read and decode one file.
-pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
-    let ext = path
-        .extension()
+fn extension(path: &Path) -> String {
+    path.extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Decode a file whose bytes are already read (a staged blob, stdin); `path` is its name.
+pub fn extract_read(
+    path: &Path,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    let len = bytes.len() as u64;
+    if len > limits.max_bytes {
+        return Err(ExtractError::TooLarge {
+            size_mb: len.div_ceil(1024 * 1024),
+            limit_mb: limits.max_bytes / (1024 * 1024),
+        });
+    }
+    extract_bytes(bytes, &extension(path), limits, 0)
+}
+
+/// Read and decode one file.
+pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
+    let ext = extension(path);
     let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
     // One open: the size comes from the handle, not a second path lookup.
     let mut file = std::fs::File::open(path).map_err(io)?;
@@ -355,14 +394,16 @@ pub fn extract_bytes(
     let mut doc = match flavour {
         Flavour::Html => {
             let (text, line_map) = html::to_text(&decoded.text);
-            Document::with_parts(
+            let mut doc = Document::with_parts(
                 flavour,
                 vec![Part {
                     text,
                     line_map,
                     ..Part::new(None, Role::Body)
                 }],
-            )
+            );
+            doc.source = Some(decoded.text);
+            doc
         }
         _ => Document::plain(flavour, decoded.text),
     };

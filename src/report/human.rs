@@ -6,8 +6,38 @@ use std::io::Write;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{ReportOptions, Summary};
-use crate::diagnostic::{Diagnostic, Lang};
+use super::{Batch, ReportOptions, Summary};
+use crate::diagnostic::{Diagnostic, Lang, Severity};
+
+/// ANSI styles, or nothing when colour is off.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        let code = match sev {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.wrap(code, s)
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.wrap("34", s)
+    }
+}
 
 pub fn emit(
     w: &mut dyn Write,
@@ -16,11 +46,18 @@ pub fn emit(
     opts: &ReportOptions,
 ) -> std::io::Result<()> {
     let zh = opts.lang == Lang::Zh;
+    let p = Paint(opts.color);
     for d in diags {
-        writeln!(w, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
+        writeln!(
+            w,
+            "{}: {}",
+            p.severity(d.severity, &format!("{}[{}]", d.severity.as_str(), d.code)),
+            p.bold(&d.message)
+        )?;
+        let arrow = p.dim("-->");
         match &d.part {
-            Some(part) => writeln!(w, "  --> {}:{}:{} ({part})", d.path, d.line, d.column)?,
-            None => writeln!(w, "  --> {}:{}:{}", d.path, d.line, d.column)?,
+            Some(part) => writeln!(w, "  {arrow} {}:{}:{} ({part})", d.path, d.line, d.column)?,
+            None => writeln!(w, "  {arrow} {}:{}:{}", d.path, d.line, d.column)?,
         }
         if let (true, Some(s)) = (opts.snippets, &d.snippet) {
             let gutter = d.line.to_string();
@@ -34,9 +71,15 @@ pub fn emit(
                 .replace('\t', "    ");
             let marked: String = s.text.chars().skip(s.col).take(s.width).collect();
             let carets = "^".repeat(marked.width().max(1));
-            writeln!(w, "{pad} |")?;
-            writeln!(w, "{gutter} | {text}")?;
-            writeln!(w, "{pad} | {}{carets}", " ".repeat(before.width()))?;
+            let bar = p.dim("|");
+            writeln!(w, "{pad} {bar}")?;
+            writeln!(w, "{} {bar} {text}", p.dim(&gutter))?;
+            writeln!(
+                w,
+                "{pad} {bar} {}{}",
+                " ".repeat(before.width()),
+                p.severity(d.severity, &carets)
+            )?;
         }
         let lead = if opts.snippets && d.snippet.is_some() {
             " ".repeat(d.line.to_string().len())
@@ -65,6 +108,33 @@ pub fn emit(
     }
     if !opts.quiet {
         writeln!(w, "{}", summary_line(summary, opts.lang))?;
+    }
+    Ok(())
+}
+
+/// `--statistics`: findings per rule, most frequent first.
+pub fn emit_statistics(
+    w: &mut dyn Write,
+    batch: &Batch,
+    opts: &ReportOptions,
+) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<(&str, &str, Severity), usize> =
+        std::collections::BTreeMap::new();
+    for d in batch.diags {
+        *counts.entry((&d.code, &d.name, d.severity)).or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let wide = rows
+        .iter()
+        .map(|r| r.1.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for ((code, name, sev), n) in rows {
+        writeln!(w, "{n:>wide$}  {code}  {name:<34} [{}]", sev.as_str())?;
+    }
+    if !opts.quiet {
+        writeln!(w, "{}", summary_line(batch.summary, opts.lang))?;
     }
     Ok(())
 }

@@ -35,6 +35,27 @@ impl Summary {
     }
 }
 
+/// A one-line note on stderr (`mark-lint: …`): fixes applied, baselines written,
+/// stale baseline entries. Never on stdout, where the report goes.
+pub fn note(msg: &str) {
+    eprintln!("mark-lint: {msg}");
+}
+
+/// Whether human output is coloured: `--color always|never`, or for `auto` when stdout
+/// is a terminal, `NO_COLOR` is unset (https://no-color.org) and `TERM` is not `dumb`.
+pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
 /// Why a finding is not shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SuppressedBy {
@@ -80,6 +101,9 @@ pub struct ReportOptions {
 
 pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
     match opts.format {
+        Format::Human | Format::Concise if opts.statistics => {
+            human::emit_statistics(w, batch, opts)
+        }
         Format::Human => human::emit(w, batch.diags, batch.summary, opts),
         Format::Concise => human::emit_concise(w, batch.diags),
         Format::Json => json::emit(w, batch.diags, batch.summary, opts),

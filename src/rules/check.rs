@@ -186,7 +186,7 @@ pub fn check_document(
             Kind::PublishReview => publish_review(&mut out, scan),
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
-            Kind::UnreadableFile => {}
+            Kind::UnreadableFile | Kind::BadSuppression => {}
         }
     }
     diags
@@ -223,6 +223,34 @@ fn one_finding(
     };
     emit(&mut out);
     diags.remove(0)
+}
+
+/// The ML901 finding for a suppression directive that is wrong or hides nothing.
+pub fn bad_suppression(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    bad: &crate::suppress::Bad,
+) -> Diagnostic {
+    let at = &bad.at;
+    let raw: String = at.text.chars().skip(at.col).take(at.width).collect();
+    let code = bad.code.clone().unwrap_or_default();
+    let problem = render(
+        rule.phrases[bad.problem.key()].pick(ctx.lang),
+        &[("code", code.clone())],
+    );
+    let pos = Position {
+        part: None,
+        line: at.line,
+        column: at.column,
+        snippet: at.text.clone(),
+        snippet_col: at.col,
+        width: at.width,
+    };
+    one_finding(rule, ctx, path, |out| {
+        let vars = [("raw", raw), ("code", code), ("problem", problem)];
+        out.finding(Some(&pos), &vars, None, None)
+    })
 }
 
 /// The ML900 finding for a file that could not be inspected.

@@ -43,7 +43,9 @@ pub enum Scope {
 /// The closed set of rule kinds (each is a function in `check.rs`).
 #[derive(Debug, Clone)]
 pub enum Kind {
-    MalformedMark { max_line_chars: usize },
+    MalformedMark {
+        max_line_chars: usize,
+    },
     MisplacedMark,
     ConflictingMarks,
     NonSecretStar,
@@ -66,7 +68,12 @@ pub enum Kind {
     TopSecretCopy,
     UnclassifiedSystem,
     UnreadableFile,
-    Pattern { regex: Regex, scope: Scope },
+    /// ML901: decided by `suppress::apply`, not over a scan.
+    BadSuppression,
+    Pattern {
+        regex: Regex,
+        scope: Scope,
+    },
 }
 
 impl Kind {
@@ -135,12 +142,13 @@ impl Kind {
             "top-secret-copy" => (&[], &["raw", "others", "copy"]),
             "classified-on-unclassified-system" => (&[], &["raw", "place"]),
             "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
+            "bad-suppression" => (&crate::suppress::Problem::KEYS, &["raw", "code", "problem"]),
             "pattern" => (&[], &["match"]),
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 25] = [
         "malformed-mark",
         "misplaced-mark",
         "conflicting-marks",
@@ -164,6 +172,7 @@ impl Kind {
         "top-secret-copy",
         "classified-on-unclassified-system",
         "unreadable-file",
+        "bad-suppression",
         "pattern",
     ];
 }
@@ -411,6 +420,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
                 "authority-hint" => Kind::AuthorityHint,
                 "top-secret-copy" => Kind::TopSecretCopy,
                 "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
+                "bad-suppression" => Kind::BadSuppression,
                 _ => Kind::UnreadableFile,
             }),
             Err(e) => {

@@ -97,6 +97,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "unreadable-file",
         include_str!("../../rules/unreadable-file.yaml"),
     ),
+    (
+        "bad-suppression",
+        include_str!("../../rules/bad-suppression.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,80 @@
+//! `mark-lint init`: a commented `.mark-lint.yaml` with every key of SPEC §4, and the
+//! snippet that wires mark-lint into pre-commit. Never overwrites without `--force`.
+
+use crate::config::SystemKind;
+
+/// The config file written by `init`.
+pub fn config_text(system: SystemKind) -> String {
+    let system_line = match system {
+        SystemKind::Classified => {
+            "system: classified        # 涉密系统；普通仓库、网站、办公网请改为 unclassified"
+        }
+        SystemKind::Unclassified => {
+            "system: unclassified      # 非涉密系统：任何国家秘密标志都是问题（第三十一条）"
+        }
+    };
+    format!(
+        r#"# mark-lint 配置 / mark-lint configuration (SPEC §4)
+# 每个文件使用其所在目录向上最近的 .mark-lint.yaml；`--config` 可指定。
+# Each file uses the nearest .mark-lint.yaml above it; `--config` overrides.
+
+{system_line}
+
+# lang: zh                  # zh | en；默认取 LANG
+# today: 2026-11-27         # 固定检查日期（通常不设，取当天）
+# expiring-within-days: 90  # 保密期限将满的提醒天数（ML105）
+# fail-on: error            # error | warning | info | never：达到该级别时退出码为 1
+# term-start: 成文日期       # 或 印发日期：保密期限从哪个日期起算
+# authority: 设区的市级      # 本机关的定密权限（启用 ML205 提示）
+
+# 路径均相对于本文件 / paths are relative to this file
+# classified-paths: ["涉密/**"]   # 此处文件都必须有国家秘密标志（ML201）
+# public-paths: ["公开/**"]       # 此处文件不得有国家秘密标志（ML005）
+# publish-paths: ["site/**"]      # 发布前保密审查（ML303）
+
+# keywords:                       # 密点、项目代号（ML304）
+#   - {{ pattern: "天河工程", level: 机密 }}
+#   - {{ pattern: "TH-\\d{{3}}", regex: true }}
+
+# rules: ["my-rules/*.yaml"]      # 自定义规则文件（`mark-lint test-rules FILE` 检验其示例）
+# select: []                      # 只运行这些规则
+# ignore: ["ML106"]               # 不运行这些规则
+# severity: {{ ML002: error }}      # 调整级别（error | warning | info | off）
+# exclude: ["build/**"]           # 另外也遵循 .gitignore 与 .marklintignore
+# max-file-size-mb: 256
+"#
+    )
+}
+
+/// The `.pre-commit-config.yaml` snippet printed by `init`.
+pub fn pre_commit_snippet(system: SystemKind) -> String {
+    let (id, args) = match system {
+        SystemKind::Classified => ("mark-lint", "check"),
+        SystemKind::Unclassified => ("mark-lint-unclassified", "check --system unclassified"),
+    };
+    format!(
+        r#"# .pre-commit-config.yaml — mark-lint installed on this machine (`cargo install --path .`);
+# works offline, as on an air-gapped network:
+repos:
+  - repo: local
+    hooks:
+      - id: {id}
+        name: mark-lint
+        entry: mark-lint {args}
+        language: system
+        pass_filenames: true
+        # every format mark-lint reads (office files are not `types: [text]`)
+        files: (?i)\.(txt|text|tex|md|markdown|mdown|mkd|qmd|rmd|mdx|html?|xhtml|docx|docm|dotx|dotm|xlsx|xlsm|pptx|pptm|odt|ott|ods|odp|ofd|pdf|doc|wps|et|xls|ppt|dps|rtf)$
+
+# Or from the mark-lint repository (pre-commit builds it with cargo):
+#  - repo: <URL of mark-lint or your internal mirror>
+#    rev: v{version}
+#    hooks:
+#      - id: {id}
+
+# Without the pre-commit framework, lint what is staged:
+#   mark-lint check --staged
+"#,
+        version = env!("CARGO_PKG_VERSION")
+    )
+}

@@ -1,0 +1,376 @@
+//! Inline suppressions (SPEC §5) in text documents: `<!-- mark-lint-disable-next-line
+//! ML002 -- reason -->`, `<!-- mark-lint-disable ML106 -->` … `<!-- mark-lint-enable
+//! ML106 -->`, and `mark-lint: ignore ML002 -- reason` in a line comment of a plain-text
+//! file (its own line, or the next when the comment stands alone). A directive counts only when it is the whole comment (an HTML comment alone on
+//! its line, outside Markdown code fences; a line comment running to the end of the
+//! line): prose that mentions one is not one. A code is mandatory. Pure: text in,
+//! directives out; `apply` decides which findings they hide and what is wrong with them.
+
+use crate::diagnostic::Diagnostic;
+use crate::extract::Flavour;
+
+/// One code of one directive, and the lines it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The code or rule name as written.
+    pub code: String,
+    pub reason: Option<String>,
+    /// Lines covered, inclusive.
+    pub from: u32,
+    pub to: u32,
+    pub at: Place,
+}
+
+/// Where a directive is written: for ML901 findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub line: u32,
+    /// 1-based, in characters.
+    pub column: u32,
+    /// The source line, and the directive's character offset and length in it.
+    pub text: String,
+    pub col: usize,
+    pub width: usize,
+}
+
+/// What is wrong with a directive (the ML901 phrase keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// `mark-lint-disabel`, `mark-lint: skip`: not a directive we know.
+    Malformed,
+    /// No code: blanket suppression is not allowed.
+    NoCode,
+    UnknownCode,
+    /// The rule says `suppressible: false`.
+    Unsuppressible,
+    /// It hides no finding.
+    Unused,
+    /// `mark-lint-enable` with no open `mark-lint-disable` for the code.
+    UnmatchedEnable,
+}
+
+impl Problem {
+    pub fn key(self) -> &'static str {
+        match self {
+            Problem::Malformed => "malformed",
+            Problem::NoCode => "no-code",
+            Problem::UnknownCode => "unknown-code",
+            Problem::Unsuppressible => "unsuppressible",
+            Problem::Unused => "unused",
+            Problem::UnmatchedEnable => "unmatched-enable",
+        }
+    }
+
+    pub const KEYS: [&'static str; 6] = [
+        "malformed",
+        "no-code",
+        "unknown-code",
+        "unsuppressible",
+        "unused",
+        "unmatched-enable",
+    ];
+}
+
+/// A directive problem found while parsing or applying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bad {
+    pub problem: Problem,
+    /// The code concerned, if any.
+    pub code: Option<String>,
+    pub at: Place,
+}
+
+/// The directives of one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directives {
+    pub entries: Vec<Entry>,
+    pub bad: Vec<Bad>,
+}
+
+impl Directives {
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.bad.is_empty()
+    }
+}
+
+const WORD: &str = "mark-lint";
+
+/// The directives in `text` (the document's source, line numbers as in findings).
+pub fn parse(text: &str, flavour: Flavour) -> Directives {
+    let mut out = Directives::default();
+    if memchr::memmem::find(text.as_bytes(), WORD.as_bytes()).is_none() {
+        return out;
+    }
+    let mut fence: Option<(char, usize)> = None;
+    // Open `disable` ranges: (entry index) whose `to` is still the end of the text.
+    let mut open: Vec<usize> = Vec::new();
+    let mut last_line = 0;
+    for (i, raw_line) in text.split('\n').enumerate() {
+        let no = i as u32 + 1;
+        last_line = no;
+        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+        if flavour == Flavour::Markdown {
+            if let Some(f) = fence_marker(line) {
+                fence = match fence {
+                    None => Some(f),
+                    Some((c, n)) if f.0 == c && f.1 >= n => None,
+                    other => other,
+                };
+                continue;
+            }
+            if fence.is_some() {
+                continue;
+            }
+        }
+        if !line.contains(WORD) {
+            continue;
+        }
+        if let Some((start, inner)) = whole_html_comment(line) {
+            let at = place(line, no, start, line.trim_end().len());
+            html_directive(inner, at, &mut out, &mut open);
+        } else if flavour == Flavour::Plain
+            && let Some((start, body)) = line_comment(line)
+        {
+            let at = place(line, no, start, line.trim_end().len());
+            line_directive(body, at, &mut out);
+        }
+    }
+    for i in open {
+        out.entries[i].to = last_line.max(out.entries[i].from);
+    }
+    out
+}
+
+fn place(line: &str, no: u32, start: usize, end: usize) -> Place {
+    let col = line[..start].chars().count();
+    Place {
+        line: no,
+        column: col as u32 + 1,
+        text: line.to_string(),
+        col,
+        width: line[start..end].chars().count(),
+    }
+}
+
+/// A Markdown code fence: its character and length.
+fn fence_marker(line: &str) -> Option<(char, usize)> {
+    let t = line.trim_start_matches(' ');
+    if line.len() - t.len() > 3 {
+        return None;
+    }
+    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.chars().take_while(|x| *x == c).count();
+    (n >= 3).then_some((c, n))
+}
+
+/// `<!-- … -->` as the whole (trimmed) line: its byte start and the inner text.
+fn whole_html_comment(line: &str) -> Option<(usize, &str)> {
+    let t = line.trim();
+    let inner = t.strip_prefix("<!--")?.strip_suffix("-->")?;
+    if inner.contains("-->") {
+        return None;
+    }
+    let inner = inner.trim();
+    inner
+        .starts_with(WORD)
+        .then(|| (line.len() - line.trim_start().len(), inner))
+}
+
+/// A line comment (`#`, `//`, `%`, `;`, `--` at the start or after a space) whose text
+/// starts with `mark-lint:`: its byte start and the text after `mark-lint:`.
+fn line_comment(line: &str) -> Option<(usize, &str)> {
+    let mut search = 0;
+    while let Some(rel) = line[search..].find(WORD) {
+        let at = search + rel;
+        search = at + WORD.len();
+        let before = line[..at].trim_end_matches([' ', '\t']);
+        let Some(marker) = ["//", "--", "#", "%", ";"]
+            .into_iter()
+            .find(|m| before.ends_with(m))
+        else {
+            continue;
+        };
+        let start = before.len() - marker.len();
+        if start > 0 && !line[..start].ends_with([' ', '\t']) {
+            continue;
+        }
+        let Some(body) = line[search..].strip_prefix(':') else {
+            continue;
+        };
+        return Some((start, body));
+    }
+    None
+}
+
+/// Split `CODES -- reason`.
+fn codes_and_reason(s: &str) -> (Vec<String>, Option<String>) {
+    let (codes, reason) = match s.find("--") {
+        Some(i) => (&s[..i], Some(s[i + 2..].trim())),
+        None => (s, None),
+    };
+    let codes = codes
+        .split([',', ' ', '\t', '，'])
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    (codes, reason.filter(|r| !r.is_empty()).map(str::to_string))
+}
+
+fn html_directive(inner: &str, at: Place, out: &mut Directives, open: &mut Vec<usize>) {
+    let rest = &inner[WORD.len()..];
+    let (verb, args) = match rest.strip_prefix('-') {
+        Some(r) => r.split_once([' ', '\t']).unwrap_or((r, "")),
+        None => ("", ""),
+    };
+    if !matches!(verb, "disable-next-line" | "disable" | "enable") {
+        out.bad.push(Bad {
+            problem: Problem::Malformed,
+            code: None,
+            at,
+        });
+        return;
+    }
+    let (codes, reason) = codes_and_reason(args);
+    if codes.is_empty() {
+        out.bad.push(Bad {
+            problem: Problem::NoCode,
+            code: None,
+            at,
+        });
+        return;
+    }
+    let line = at.line;
+    for code in codes {
+        match verb {
+            "disable-next-line" => out.entries.push(Entry {
+                code,
+                reason: reason.clone(),
+                from: line + 1,
+                to: line + 1,
+                at: at.clone(),
+            }),
+            "disable" => {
+                open.push(out.entries.len());
+                out.entries.push(Entry {
+                    code,
+                    reason: reason.clone(),
+                    from: line,
+                    to: u32::MAX,
+                    at: at.clone(),
+                });
+            }
+            _ => match open.iter().position(|&i| out.entries[i].code == code) {
+                Some(k) => {
+                    let i = open.remove(k);
+                    out.entries[i].to = line;
+                }
+                None => out.bad.push(Bad {
+                    problem: Problem::UnmatchedEnable,
+                    code: Some(code),
+                    at: at.clone(),
+                }),
+            },
+        }
+    }
+}
+
+fn line_directive(body: &str, at: Place, out: &mut Directives) {
+    let body = body.trim_start();
+    let args = match body.strip_prefix("ignore") {
+        Some(a) if a.is_empty() || a.starts_with([' ', '\t']) => a,
+        _ => {
+            out.bad.push(Bad {
+                problem: Problem::Malformed,
+                code: None,
+                at,
+            });
+            return;
+        }
+    };
+    let (codes, reason) = codes_and_reason(args);
+    if codes.is_empty() {
+        out.bad.push(Bad {
+            problem: Problem::NoCode,
+            code: None,
+            at,
+        });
+        return;
+    }
+    // A comment alone on its line covers the next line; after text, its own line.
+    let alone = at.text[..at.text.len() - at.text.trim_start().len()]
+        .chars()
+        .count()
+        == at.col;
+    let to = if alone { at.line + 1 } else { at.line };
+    for code in codes {
+        out.entries.push(Entry {
+            code,
+            reason: reason.clone(),
+            from: at.line,
+            to,
+            at: at.clone(),
+        });
+    }
+}
+
+/// How a directive's code resolves against the rules.
+pub struct RuleInfo {
+    pub code: String,
+    pub suppressible: bool,
+    /// The rule ran in this run: only then can a directive for it be unused.
+    pub ran: bool,
+}
+
+/// The findings of one document after its directives: (shown, hidden with the reason,
+/// directive problems). Findings in office parts (`part` set) are never hidden.
+pub fn apply(
+    dirs: &Directives,
+    diags: Vec<Diagnostic>,
+    resolve: impl Fn(&str) -> Option<RuleInfo>,
+) -> (Vec<Diagnostic>, Vec<(Diagnostic, Option<String>)>, Vec<Bad>) {
+    let mut bad = dirs.bad.clone();
+    let mut active: Vec<(&Entry, String, bool, bool)> = Vec::new();
+    for e in &dirs.entries {
+        match resolve(&e.code) {
+            None => bad.push(Bad {
+                problem: Problem::UnknownCode,
+                code: Some(e.code.clone()),
+                at: e.at.clone(),
+            }),
+            Some(r) if !r.suppressible => bad.push(Bad {
+                problem: Problem::Unsuppressible,
+                code: Some(r.code),
+                at: e.at.clone(),
+            }),
+            Some(r) => active.push((e, r.code, r.ran, false)),
+        }
+    }
+    let mut shown = Vec::new();
+    let mut hidden = Vec::new();
+    for d in diags {
+        let hit = active.iter_mut().find(|(e, code, _, _)| {
+            *code == d.code && d.part.is_none() && (e.from..=e.to).contains(&d.line)
+        });
+        match hit {
+            Some((e, _, _, used)) => {
+                *used = true;
+                hidden.push((d, e.reason.clone()));
+            }
+            None => shown.push(d),
+        }
+    }
+    for (e, code, ran, used) in active {
+        if ran && !used {
+            bad.push(Bad {
+                problem: Problem::Unused,
+                code: Some(code),
+                at: e.at.clone(),
+            });
+        }
+    }
+    bad.sort_by(|a, b| (a.at.line, a.at.column).cmp(&(b.at.line, b.at.column)));
+    (shown, hidden, bad)
+}
+
+#[cfg(test)]
+mod tests;
