@@ -55,5 +55,6 @@ macro_rules! snap {
 mod check;
 mod errors;
 mod office;
+mod precommit;
 mod shared_corpora;
 mod trees;
