@@ -73,7 +73,12 @@ fn encode(text: &str, form: &Form) -> Option<Vec<u8>> {
 /// Apply `edits` to the text of `bytes`: the new bytes and what was applied.
 /// `Err` says why the file cannot be fixed.
 pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, Fixed), String> {
-    let (before, form) = form_of(bytes, html).ok_or("not a text file")?;
+    let (before, mut form) = form_of(bytes, html).ok_or("not a text file")?;
+    // A file detected as GBK may hold GB18030's four-byte characters: GBK decodes them
+    // (its decoder is GB18030's) but cannot encode them.
+    if form.encoding == encoding_rs::GBK && encode(&before, &form).as_deref() != Some(bytes) {
+        form.encoding = encoding_rs::GB18030;
+    }
     // Only a file that round-trips can be rewritten without touching other bytes.
     if encode(&before, &form).as_deref() != Some(bytes) {
         return Err(format!(

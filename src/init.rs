@@ -46,28 +46,47 @@ pub fn config_text(system: SystemKind) -> String {
     )
 }
 
+/// The hooks this repository publishes: the snippet copies their `files:` pattern, so
+/// the two never drift apart.
+const HOOKS: &str = include_str!("../.pre-commit-hooks.yaml");
+
+#[derive(serde::Deserialize)]
+struct Hook {
+    id: String,
+    name: String,
+    entry: String,
+    files: String,
+}
+
 /// The `.pre-commit-config.yaml` snippet printed by `init`.
 pub fn pre_commit_snippet(system: SystemKind) -> String {
-    let (id, args) = match system {
-        SystemKind::Classified => ("mark-lint", "check"),
-        SystemKind::Unclassified => ("mark-lint-unclassified", "check --system unclassified"),
+    let id = match system {
+        SystemKind::Classified => "mark-lint",
+        SystemKind::Unclassified => "mark-lint-unclassified",
     };
+    let hooks: Vec<Hook> = serde_yaml::from_str(HOOKS).unwrap_or_default();
+    let (name, entry, files) = hooks
+        .iter()
+        .find(|h| h.id == id)
+        .map(|h| (h.name.as_str(), h.entry.as_str(), h.files.as_str()))
+        .unwrap_or(("mark-lint", "mark-lint check", ".*"));
     format!(
-        r#"# .pre-commit-config.yaml — mark-lint installed on this machine (`cargo install --path .`);
-# works offline, as on an air-gapped network:
+        r#"# .pre-commit-config.yaml — with mark-lint installed on this machine
+# (`cargo install --path .` from a copy of its source); works offline, as on an
+# air-gapped network:
 repos:
   - repo: local
     hooks:
       - id: {id}
-        name: mark-lint
-        entry: mark-lint {args}
+        name: {name}
+        entry: {entry}
         language: system
         pass_filenames: true
-        # every format mark-lint reads (office files are not `types: [text]`)
-        files: (?i)\.(txt|text|tex|md|markdown|mdown|mkd|qmd|rmd|mdx|html?|xhtml|docx|docm|dotx|dotm|xlsx|xlsm|pptx|pptm|odt|ott|ods|odp|ofd|pdf|doc|wps|et|xls|ppt|dps|rtf)$
+        # never `types: [text]`: Office, OFD and PDF files would not reach the hook
+        files: {files}
 
-# Or from the mark-lint repository (pre-commit builds it with cargo):
-#  - repo: <URL of mark-lint or your internal mirror>
+# Or let pre-commit build it from the mark-lint repository (needs crates.io):
+#  - repo: <URL of mark-lint, or your internal mirror>
 #    rev: v{version}
 #    hooks:
 #      - id: {id}
@@ -77,4 +96,48 @@ repos:
 "#,
         version = env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_template_is_a_valid_config() {
+        for system in [SystemKind::Classified, SystemKind::Unclassified] {
+            let text = config_text(system);
+            let raw: crate::config::RawConfig = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(raw.system, Some(system));
+            // Every commented key is a real key once uncommented.
+            let uncommented: String = text
+                .lines()
+                .filter(|l| l.starts_with("# ") && l.contains(':') && !l.starts_with("# mark-lint"))
+                .filter(|l| {
+                    !l.starts_with("# 每个") && !l.starts_with("# Each") && !l.starts_with("# 路径")
+                })
+                .map(|l| format!("{}\n", &l[2..]))
+                .collect();
+            let keys: serde_yaml::Mapping = serde_yaml::from_str(&uncommented).unwrap();
+            let all = format!("system: classified\n{uncommented}");
+            let parsed: Result<crate::config::RawConfig, _> = serde_yaml::from_str(&all);
+            assert!(parsed.is_ok(), "{parsed:?}\n{all}");
+            assert!(keys.len() >= 16, "{}", keys.len());
+        }
+    }
+
+    #[test]
+    fn snippet_uses_the_published_hooks() {
+        let hooks: Vec<Hook> = serde_yaml::from_str(HOOKS).unwrap();
+        for (system, id) in [
+            (SystemKind::Classified, "mark-lint"),
+            (SystemKind::Unclassified, "mark-lint-unclassified"),
+        ] {
+            let hook = hooks.iter().find(|h| h.id == id).unwrap();
+            let snippet = pre_commit_snippet(system);
+            assert!(snippet.contains(&format!("files: {}", hook.files)));
+            assert!(snippet.contains(&format!("entry: {}", hook.entry)));
+            let yaml: serde_yaml::Value = serde_yaml::from_str(&snippet).unwrap();
+            assert!(yaml["repos"][0]["hooks"][0]["id"].as_str() == Some(id));
+        }
+    }
 }

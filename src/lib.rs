@@ -70,7 +70,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         Some(Command::Completions(args)) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "mark-lint", out);
+            // Into a buffer first: clap_complete panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "mark-lint", &mut script);
+            out.write_all(&script)?;
             Ok(EXIT_CLEAN)
         }
     }
@@ -834,20 +837,30 @@ fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, us
 }
 
 /// A repair never removes a mark, lowers its level or changes its term: the fixed text
-/// must read as a clean mark with the same level and term.
+/// must read as a clean mark with the level and the same term (`24个月` = `2年`) of the
+/// mark as written.
 fn safe_fix(regime: &Regime, mark: &diagnostic::MarkInfo, fixed: &str) -> bool {
-    match marking::parse_line(regime, fixed, marking::ParseOptions::new()) {
+    let parse = |text: &str| match marking::parse_line(regime, text, marking::ParseOptions::new()) {
         Some(marking::LineInfo {
-            kind: marking::LineKind::Banner(m),
+            kind: marking::LineKind::Banner(m) | marking::LineKind::Candidate(m),
             ..
-        }) => {
-            m.problems.is_empty()
-                && m.raw == fixed
-                && regime.levels[m.level].name == mark.level
-                && m.term_text() == mark.term
+        }) => Some(m),
+        _ => None,
+    };
+    let (Some(before), Some(after)) = (parse(&mark.raw), parse(fixed)) else {
+        return false;
+    };
+    let same_term = match (&before.term, &after.term) {
+        (marking::Term::Duration(a), marking::Term::Duration(b)) => {
+            (a.years * 12 + a.months, a.days) == (b.years * 12 + b.months, b.days)
         }
-        _ => false,
-    }
+        (a, b) => a == b,
+    };
+    after.problems.is_empty()
+        && after.raw == fixed
+        && before.level == after.level
+        && regime.levels[after.level].name == mark.level
+        && same_term
 }
 
 /// One pass: walk, check every file in parallel, decide tree rules, apply inline
@@ -1036,14 +1049,24 @@ fn apply_directives(
     let mut hidden = Vec::new();
     for (path, dirs) in directives {
         let found = by_path.remove(path).unwrap_or_default();
-        let (kept, gone, bad) = suppress_in(s.registry(), &s.rules, dirs, found);
-        shown.extend(kept);
-        hidden.extend(gone.into_iter().map(|(diag, why)| report::Suppressed {
-            diag,
-            by: report::SuppressedBy::Inline,
-            justification: why,
-        }));
-        shown.extend(bad_suppressions(&s.rules, &s.context(None), path, &bad));
+        let applied = suppress_in(s.registry(), &s.rules, dirs, found);
+        shown.extend(applied.shown);
+        hidden.extend(
+            applied
+                .hidden
+                .into_iter()
+                .map(|(diag, why)| report::Suppressed {
+                    diag,
+                    by: report::SuppressedBy::Inline,
+                    justification: why,
+                }),
+        );
+        shown.extend(bad_suppressions(
+            &s.rules,
+            &s.context(None),
+            path,
+            &applied.bad,
+        ));
     }
     (shown, hidden)
 }
@@ -1054,11 +1077,7 @@ fn suppress_in(
     ran: &[Rule],
     dirs: &suppress::Directives,
     diags: Vec<Diagnostic>,
-) -> (
-    Vec<Diagnostic>,
-    Vec<(Diagnostic, Option<String>)>,
-    Vec<suppress::Bad>,
-) {
+) -> suppress::Applied {
     suppress::apply(dirs, diags, |code| {
         registry.find(code).map(|r| suppress::RuleInfo {
             code: r.code.clone(),
@@ -1243,9 +1262,9 @@ pub fn lint_example(
     if let Some(source) = doc.text_source() {
         let dirs = suppress::parse(source, doc.flavour);
         if !dirs.is_empty() {
-            let (kept, _, bad) = suppress_in(registry, &rules, &dirs, diags);
-            diags = kept;
-            diags.extend(bad_suppressions(&rules, &ctx, name, &bad));
+            let applied = suppress_in(registry, &rules, &dirs, diags);
+            diags = applied.shown;
+            diags.extend(bad_suppressions(&rules, &ctx, name, &applied.bad));
         }
     }
     if ex.also.is_empty() {

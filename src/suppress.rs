@@ -321,13 +321,23 @@ pub struct RuleInfo {
     pub ran: bool,
 }
 
-/// The findings of one document after its directives: (shown, hidden with the reason,
-/// directive problems). Findings in office parts (`part` set) are never hidden.
+/// The findings of one document after its directives.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub shown: Vec<Diagnostic>,
+    /// Hidden findings, with the reason written in the directive.
+    pub hidden: Vec<(Diagnostic, Option<String>)>,
+    /// What is wrong with the directives (ML901).
+    pub bad: Vec<Bad>,
+}
+
+/// Apply the directives of one document to its findings. Findings in office parts
+/// (`part` set) are never hidden.
 pub fn apply(
     dirs: &Directives,
     diags: Vec<Diagnostic>,
     resolve: impl Fn(&str) -> Option<RuleInfo>,
-) -> (Vec<Diagnostic>, Vec<(Diagnostic, Option<String>)>, Vec<Bad>) {
+) -> Applied {
     let mut bad = dirs.bad.clone();
     let mut active: Vec<(&Entry, String, bool, bool)> = Vec::new();
     for e in &dirs.entries {
@@ -368,8 +378,8 @@ pub fn apply(
             });
         }
     }
-    bad.sort_by(|a, b| (a.at.line, a.at.column).cmp(&(b.at.line, b.at.column)));
-    (shown, hidden, bad)
+    bad.sort_by_key(|b| (b.at.line, b.at.column));
+    Applied { shown, hidden, bad }
 }
 
 #[cfg(test)]

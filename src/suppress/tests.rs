@@ -1,4 +1,5 @@
 use super::*;
+use crate::suppress;
 
 fn md(text: &str) -> Directives {
     parse(text, Flavour::Markdown)
@@ -129,7 +130,8 @@ fn apply_hides_reports_unused_unknown_and_unsuppressible() {
         }),
         _ => None,
     };
-    let (shown, hidden, bad) = apply(&d, vec![diag("ML002", 2), diag("ML106", 2)], resolve);
+    let suppress::Applied { shown, hidden, bad } =
+        apply(&d, vec![diag("ML002", 2), diag("ML106", 2)], resolve);
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].code, "ML106");
     assert_eq!(hidden.len(), 1);
@@ -156,6 +158,5 @@ fn unused_only_for_rules_that_ran() {
             ran: false,
         })
     };
-    let (_, _, bad) = apply(&d, Vec::new(), resolve);
-    assert!(bad.is_empty());
+    assert!(apply(&d, Vec::new(), resolve).bad.is_empty());
 }

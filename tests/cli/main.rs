@@ -58,3 +58,4 @@ mod office;
 mod precommit;
 mod shared_corpora;
 mod trees;
+mod workflow;

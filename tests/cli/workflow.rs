@@ -1,0 +1,531 @@
+//! Day-to-day workflow (issue 5): inline suppressions, baselines, `--fix`/`--diff`,
+//! `--staged`, stdin, several reports from one run, statistics, colour, `init`,
+//! shell completions.
+
+use super::*;
+
+const TODAY: &str = "2026-11-27";
+
+/// Copy a fixture folder into a fresh temporary folder.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = root().join("tests/fixtures").join(name);
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&from).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn outcome(code: i32, stdout: &str, stderr: &str) -> String {
+    format!("exit: {code}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}")
+}
+
+#[test]
+fn inline_suppressions() {
+    snap!(
+        "suppress_human",
+        run(&["check", "--today", TODAY, "tests/fixtures/suppress"])
+    );
+    snap!(
+        "suppress_json",
+        run(&[
+            "check",
+            "--today",
+            TODAY,
+            "--format",
+            "json",
+            "tests/fixtures/suppress"
+        ])
+    );
+}
+
+/// Without the directives, the suppressed findings are there: the directives (and not
+/// something else) hide them.
+#[test]
+fn suppressions_hide_only_what_they_name() {
+    let dir = copy_fixture("suppress");
+    let codes = |dir: &Path| -> Vec<String> {
+        let (_, out, _) = run_in(dir, &["check", "--today", TODAY, "--format", "concise"]);
+        out.lines()
+            .map(|l| {
+                let mut f = l.split(' ');
+                format!("{} {}", f.next().unwrap(), f.next().unwrap())
+            })
+            .collect()
+    };
+    let with = codes(dir.path());
+    for f in ["history.md", "range.md", "legacy.txt", "page.html"] {
+        let p = dir.path().join(f);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let stripped: String = text
+            .lines()
+            .filter(|l| !l.contains("mark-lint-") && !l.contains("mark-lint:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        // Keep line numbers: replace each directive by an empty line.
+        let blanked: String = text
+            .lines()
+            .map(|l| {
+                if l.contains("mark-lint-") || l.contains("mark-lint:") {
+                    "\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert_ne!(stripped, text);
+        std::fs::write(&p, blanked).unwrap();
+    }
+    let without = codes(dir.path());
+    let hidden: Vec<&String> = without.iter().filter(|c| !with.contains(c)).collect();
+    assert_eq!(
+        hidden,
+        [
+            "history.md:2:1: ML101",
+            "history.md:2:1: ML106",
+            "legacy.txt:2:1: ML101",
+            "page.html:4:1: ML101",
+            "range.md:17:1: ML002",
+            "range.md:19:1: ML002",
+        ]
+    );
+}
+
+#[test]
+fn baseline_round_trip() {
+    let dir = copy_fixture("docs");
+    let d = dir.path();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--today", TODAY, "--format", "concise"];
+        args.extend_from_slice(extra);
+        run_in(d, &args)
+    };
+    let (code, before, _) = check(&[]);
+    assert_eq!(code, 1, "the fixture folder has errors");
+    let findings = before.lines().count();
+    assert!(findings >= 5);
+
+    // Write: exit 0, entries sorted, no line numbers, no text, no timestamps.
+    let (code, out, err) = check(&["--write-baseline", ".mark-lint-baseline.json"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(
+        err.contains(&format!("wrote {findings} finding(s)")),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(d.join(".mark-lint-baseline.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), findings);
+    let keys: Vec<(String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            let obj = e.as_object().unwrap();
+            let mut names: Vec<&String> = obj.keys().collect();
+            names.sort();
+            assert_eq!(names, ["code", "hash", "path"]);
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+                e["hash"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| (&a.1, &a.0, &a.2).cmp(&(&b.1, &b.0, &b.2)));
+    assert_eq!(keys, sorted, "entries are sorted");
+    // Paths are there (file names may be Chinese); marks, lines and text are not.
+    for e in entries {
+        let hash = e["hash"].as_str().unwrap();
+        assert!(hash.len() == 32 && hash.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(e["code"].as_str().unwrap().starts_with("ML"));
+    }
+    assert!(!text.contains('★') && !text.contains("年"), "{text}");
+    // No timestamps, no line numbers: only these keys.
+    let mut top: Vec<&String> = json.as_object().unwrap().keys().collect();
+    top.sort();
+    assert_eq!(top, ["entries", "salt", "tool", "version"]);
+    // Rewriting it gives the same file (the salt is kept).
+    check(&["--write-baseline", ".mark-lint-baseline.json"]);
+    assert_eq!(
+        std::fs::read_to_string(d.join(".mark-lint-baseline.json")).unwrap(),
+        text
+    );
+
+    // Re-run clean.
+    let (code, out, err) = check(&["--baseline", ".mark-lint-baseline.json"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+
+    // Moving a finding down (new lines above it) does not make it new.
+    let moved = d.join("rules/ML101-over-limit.md");
+    let old = std::fs::read_to_string(&moved).unwrap();
+    assert!(old.contains('★'));
+    std::fs::write(&moved, format!("\n\n{old}")).unwrap();
+    let (code, out, _) = check(&["--baseline", ".mark-lint-baseline.json"]);
+    assert_eq!((code, out.as_str()), (0, ""), "moved findings stay known");
+    std::fs::write(&moved, old).unwrap();
+
+    // A new violation: only it is reported.
+    std::fs::write(d.join("new.md"), "机密★30年\n\n正文。\n\n2026年3月5日\n").unwrap();
+    let (code, out, _) = check(&["--baseline", ".mark-lint-baseline.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "new.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+    );
+
+    // A fixed problem leaves a stale entry, listed on stderr.
+    std::fs::remove_file(d.join("new.md")).unwrap();
+    std::fs::remove_file(d.join("rules/ML101-over-limit.md")).unwrap();
+    let (code, out, err) = check(&["--baseline", ".mark-lint-baseline.json"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(
+        err.contains("stale baseline entr")
+            && err.contains("stale: ML101 rules/ML101-over-limit.md"),
+        "{err}"
+    );
+
+    // A broken baseline is a clear error with the file and line.
+    std::fs::write(d.join("bad.json"), "{\n  \"version\": 1,\n  oops\n}\n").unwrap();
+    let (code, _, err) = check(&["--baseline", "bad.json"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("mark-lint: error: bad.json:3:"), "{err}");
+}
+
+#[test]
+fn baseline_paths_are_relative_to_the_baseline() {
+    let dir = copy_fixture("docs");
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    run_in(
+        d,
+        &["check", "--today", TODAY, "--write-baseline", "b.json", "."],
+    );
+    // The same tree seen from a subfolder, through `..`, and one of its folders.
+    let (code, out, err) = run_in(
+        &d.join("sub"),
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--baseline",
+            "../b.json",
+            "-q",
+            "..",
+        ],
+    );
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, out, _) = run_in(
+        &d.join("rules"),
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--baseline",
+            "../b.json",
+            "-q",
+            "--format",
+            "concise",
+            ".",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn fix_round_trip_keeps_encodings() {
+    let dir = copy_fixture("fix/input");
+    let d = dir.path();
+    let fixed_codes = ["ML001", "ML107"];
+    // --diff shows the change and touches nothing.
+    let (code, diff, err) = run_in(d, &["check", "--today", TODAY, "--diff", "."]);
+    snap!("fix_diff", outcome(code, &diff, &err));
+    let expected = root().join("tests/fixtures/fix/expected");
+    let input = root().join("tests/fixtures/fix/input");
+    for f in std::fs::read_dir(&input).unwrap() {
+        let name = f.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(d.join(&name)).unwrap(),
+            std::fs::read(input.join(&name)).unwrap()
+        );
+    }
+    let (code, out, err) = run_in(
+        d,
+        &[
+            "check", "--today", TODAY, "--format", "concise", "--fix", ".",
+        ],
+    );
+    snap!("fix_applied", outcome(code, &out, &err));
+    // Byte-identical to the expected files: only the marks changed.
+    for f in std::fs::read_dir(&expected).unwrap() {
+        let name = f.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(d.join(&name)).unwrap(),
+            std::fs::read(expected.join(&name)).unwrap(),
+            "{name:?}"
+        );
+    }
+    // No temporary files left behind.
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 6);
+    // Clean of the fixed codes, except the one that needs a human.
+    let (_, out, _) = run_in(d, &["check", "--today", TODAY, "--format", "concise", "."]);
+    let left: Vec<&str> = out
+        .lines()
+        .filter(|l| fixed_codes.iter().any(|c| l.contains(c)))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "misspelt.md:1:1: ML001 [error] malformed mark `泌密★5年`: the level must be 绝密, 机密 or 秘密"
+        ]
+    );
+}
+
+#[test]
+fn fix_refuses_staged_and_stdin() {
+    let (code, _, err) = run_in(&root(), &["check", "--staged", "--fix"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run_in(&root(), &["check", "--fix", "-"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not with --staged or stdin"), "{err}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git runs");
+    assert!(status.status.success(), "git {args:?}: {status:?}");
+}
+
+/// `--staged` lints what the commit will contain, not the working tree.
+#[test]
+fn staged_reads_the_index() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: git is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    std::fs::create_dir(d.join("docs")).unwrap();
+    std::fs::write(d.join("docs/a.md"), "机密★30年\n\n正文。\n\n2026年3月5日\n").unwrap();
+    std::fs::write(d.join("clean.md"), "# 说明\n\n没有标志。\n").unwrap();
+    std::fs::write(d.join(".marklintignore"), "ignored.md\n").unwrap();
+    std::fs::write(d.join("ignored.md"), "机密★30年\n").unwrap();
+    std::fs::write(d.join("unstaged.md"), "机密★30年\n").unwrap();
+    git(
+        d,
+        &[
+            "add",
+            "docs/a.md",
+            "clean.md",
+            ".marklintignore",
+            "ignored.md",
+        ],
+    );
+    // Fixed in the working tree, not in the index: the staged fault is reported.
+    std::fs::write(d.join("docs/a.md"), "机密★10年\n\n正文。\n\n2026年3月5日\n").unwrap();
+    let (code, out, err) = run_in(
+        d,
+        &["check", "--staged", "--today", TODAY, "--format", "concise"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out,
+        "docs/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+    );
+    // Paths are shown from the current folder.
+    let (_, out, _) = run_in(
+        &d.join("docs"),
+        &["check", "--staged", "--today", TODAY, "--format", "concise"],
+    );
+    assert!(out.starts_with("a.md:1:1: ML101"), "{out}");
+    // Staging the fix clears it; a deleted working-tree file is still read from the index.
+    git(d, &["add", "docs/a.md"]);
+    std::fs::remove_file(d.join("clean.md")).unwrap();
+    let (code, out, _) = run_in(d, &["check", "--staged", "--today", TODAY]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Checked 2 files (1 marked)"), "{out}");
+    // Outside a repository: a one-line error.
+    let plain = tempfile::tempdir().unwrap();
+    let (code, _, err) = run_in(plain.path(), &["check", "--staged"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("mark-lint: error: --staged: git"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn stdin_with_a_file_name() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mark-lint"))
+        .args([
+            "check",
+            "--today",
+            TODAY,
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "notes/a.md",
+            "-",
+        ])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("机密★30年\n\n正文。\n\n2026年3月5日\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "notes/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+    );
+}
+
+#[test]
+fn several_reports_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let concise = dir.path().join("r.txt");
+    let (code, out, err) = run_in(
+        &root(),
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--quiet",
+            "--format",
+            "concise",
+            "--output",
+            &format!("json={}", json.display()),
+            "-o",
+            &format!("concise={}", concise.display()),
+            "tests/fixtures/docs",
+        ],
+    );
+    assert_eq!((code, err.as_str()), (1, ""));
+    assert_eq!(std::fs::read_to_string(&concise).unwrap(), out);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        report["diagnostics"].as_array().unwrap().len(),
+        out.lines().count()
+    );
+    // A bad spec is a usage error.
+    let (code, _, err) = run_in(&root(), &["check", "--output", "xml=r.xml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format"), "{err}");
+}
+
+#[test]
+fn statistics_and_colour() {
+    snap!(
+        "statistics",
+        run(&[
+            "check",
+            "--today",
+            TODAY,
+            "--statistics",
+            "tests/fixtures/docs"
+        ])
+    );
+    let (_, plain, _) = run_in(&root(), &["check", "--today", TODAY, "tests/fixtures/docs"]);
+    assert!(
+        !plain.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    let (_, coloured, _) = run_in(
+        &root(),
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--color",
+            "always",
+            "tests/fixtures/docs",
+        ],
+    );
+    assert!(coloured.contains("\x1b[1;31merror[ML101]\x1b[0m"));
+    // Colour never changes the text.
+    let strip = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+    assert_eq!(strip.replace_all(&coloured, ""), plain);
+}
+
+#[test]
+fn init_writes_a_config_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(dir.path(), &["init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("id: mark-lint\n") && out.contains("repo: local"),
+        "{out}"
+    );
+    let config = std::fs::read_to_string(dir.path().join(".mark-lint.yaml")).unwrap();
+    assert!(config.contains("system: classified"));
+    // The written config is used as it stands.
+    let (code, _, err) = run_in(dir.path(), &["check"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_in(dir.path(), &["init"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists (use --force"), "{err}");
+    let (code, out, _) = run_in(dir.path(), &["init", "--force", "--system", "unclassified"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("id: mark-lint-unclassified"));
+    std::fs::write(dir.path().join("a.md"), "秘密★1年\n").unwrap();
+    let (code, out, _) = run_in(dir.path(), &["check", "--format", "concise"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("ML301"), "{out}");
+}
+
+#[test]
+fn shell_completions() {
+    for (shell, needle) in [
+        ("bash", "_mark__lint()"),
+        ("zsh", "#compdef mark-lint"),
+        ("fish", "complete -c mark-lint"),
+    ] {
+        let (code, out, _) = run_in(&root(), &["completions", shell]);
+        assert_eq!(code, 0);
+        assert!(out.contains(needle), "{shell}");
+        assert!(out.contains("write-baseline"), "{shell}");
+    }
+}
+
+#[test]
+fn user_rule_files_can_be_tested() {
+    let (code, out, _) = run_in(
+        &root(),
+        &["test-rules", "tests/fixtures/user-rules/code-name.yaml"],
+    );
+    assert_eq!((code, out.as_str()), (0, "4 passed, 0 failed\n"));
+    let (code, out, _) = run_in(
+        &root(),
+        &["test-rules", "tests/fixtures/user-rules/wrong-example.yaml"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(
+            "FAIL X-WRONG (tests/fixtures/user-rules/wrong-example.yaml): valid example 2"
+        ) && out.ends_with("3 passed, 1 failed\n"),
+        "{out}"
+    );
+}
