@@ -767,6 +767,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     run.suppressed.sort_by(|a, b| a.diag.sort_key_cmp(&b.diag));
     let mut summary = run.summary;
     summary.count(&run.diags);
+    for s in &run.suppressed {
+        match s.by {
+            report::SuppressedBy::Inline => summary.inline_suppressed += 1,
+            report::SuppressedBy::Baseline => summary.baselined += 1,
+        }
+    }
     let batch = report::Batch {
         diags: &run.diags,
         suppressed: &run.suppressed,

@@ -140,6 +140,30 @@ pub fn emit_statistics(
 }
 
 pub fn summary_line(s: &Summary, lang: Lang) -> String {
+    let mut line = counts_line(s, lang);
+    // Hidden findings are said, so a run never looks cleaner than it is.
+    if s.inline_suppressed + s.baselined > 0 {
+        let (a, b) = (s.inline_suppressed, s.baselined);
+        let note = match lang {
+            Lang::Zh => format!("（另有 {a} 个被行内指令抑制，{b} 个在基线中）"),
+            Lang::En => format!(" ({a} suppressed inline, {b} in the baseline)"),
+        };
+        match line.pop() {
+            Some(end @ ('。' | '.')) => {
+                line.push_str(&note);
+                line.push(end);
+            }
+            Some(c) => {
+                line.push(c);
+                line.push_str(&note);
+            }
+            None => {}
+        }
+    }
+    line
+}
+
+fn counts_line(s: &Summary, lang: Lang) -> String {
     let found = s.errors + s.warnings + s.infos;
     match (lang, found) {
         (Lang::Zh, 0) => format!(

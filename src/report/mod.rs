@@ -21,6 +21,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings hidden by inline directives and by the baseline.
+    pub inline_suppressed: usize,
+    pub baselined: usize,
 }
 
 impl Summary {

@@ -529,3 +529,18 @@ fn user_rule_files_can_be_tested() {
         "{out}"
     );
 }
+
+/// The README's copy-paste local hook uses the published `files:` pattern.
+#[test]
+fn readme_hook_pattern_is_the_published_one() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let pattern = hooks
+        .lines()
+        .find_map(|l| l.strip_prefix("  files: (?i)"))
+        .expect("the mark-lint hook has a files pattern");
+    assert!(
+        readme.contains(&format!("files: (?i){pattern}\n")),
+        "README's local hook must use {pattern}"
+    );
+}
