@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::walk::lexical;
+use crate::config::normalize as lexical;
 
 use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};

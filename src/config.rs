@@ -234,8 +234,9 @@ impl PathGlobs {
     }
 }
 
-/// Remove `.` and `..` components without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
+/// Remove `.` and `..` components without touching the file system (nor following
+/// symlinks).
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -91,6 +91,14 @@ impl Directives {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.bad.is_empty()
     }
+
+    fn reject(&mut self, problem: Problem, at: Place) {
+        self.bad.push(Bad {
+            problem,
+            code: None,
+            at,
+        });
+    }
 }
 
 const WORD: &str = "mark-lint";
@@ -216,6 +224,21 @@ fn codes_and_reason(s: &str) -> (Vec<String>, Option<String>) {
     (codes, reason.filter(|r| !r.is_empty()).map(str::to_string))
 }
 
+/// The codes and reason of a directive; one without a code is rejected (no blanket
+/// suppression).
+fn codes_or_reject(
+    args: &str,
+    at: &Place,
+    out: &mut Directives,
+) -> Option<(Vec<String>, Option<String>)> {
+    let (codes, reason) = codes_and_reason(args);
+    if codes.is_empty() {
+        out.reject(Problem::NoCode, at.clone());
+        return None;
+    }
+    Some((codes, reason))
+}
+
 fn html_directive(inner: &str, at: Place, out: &mut Directives, open: &mut Vec<usize>) {
     let rest = &inner[WORD.len()..];
     let (verb, args) = match rest.strip_prefix('-') {
@@ -223,22 +246,11 @@ fn html_directive(inner: &str, at: Place, out: &mut Directives, open: &mut Vec<u
         None => ("", ""),
     };
     if !matches!(verb, "disable-next-line" | "disable" | "enable") {
-        out.bad.push(Bad {
-            problem: Problem::Malformed,
-            code: None,
-            at,
-        });
-        return;
+        return out.reject(Problem::Malformed, at);
     }
-    let (codes, reason) = codes_and_reason(args);
-    if codes.is_empty() {
-        out.bad.push(Bad {
-            problem: Problem::NoCode,
-            code: None,
-            at,
-        });
+    let Some((codes, reason)) = codes_or_reject(args, &at, out) else {
         return;
-    }
+    };
     let line = at.line;
     for code in codes {
         match verb {
@@ -278,24 +290,11 @@ fn line_directive(body: &str, at: Place, out: &mut Directives) {
     let body = body.trim_start();
     let args = match body.strip_prefix("ignore") {
         Some(a) if a.is_empty() || a.starts_with([' ', '\t']) => a,
-        _ => {
-            out.bad.push(Bad {
-                problem: Problem::Malformed,
-                code: None,
-                at,
-            });
-            return;
-        }
+        _ => return out.reject(Problem::Malformed, at),
     };
-    let (codes, reason) = codes_and_reason(args);
-    if codes.is_empty() {
-        out.bad.push(Bad {
-            problem: Problem::NoCode,
-            code: None,
-            at,
-        });
+    let Some((codes, reason)) = codes_or_reject(args, &at, out) else {
         return;
-    }
+    };
     // A comment alone on its line covers the next line; after text, its own line.
     let alone = at.text[..at.text.len() - at.text.trim_start().len()]
         .chars()

@@ -126,7 +126,7 @@ fn ignored_by_files(path: &Path) -> bool {
     // The path as named, not a symlink's target (a directory walk sees the link's own
     // place), and it need not exist (a staged blob).
     let abs = match std::env::current_dir() {
-        Ok(cwd) => lexical(&cwd.join(path)),
+        Ok(cwd) => crate::config::normalize(&cwd.join(path)),
         Err(_) => return false,
     };
     for dir in abs.ancestors().skip(1) {
@@ -148,21 +148,6 @@ fn ignored_by_files(path: &Path) -> bool {
         }
     }
     false
-}
-
-/// `.` and `..` resolved without following links.
-pub fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn walk_error(root: &Path, err: ignore::Error) -> WalkError {

@@ -10,9 +10,33 @@ use proptest::prelude::*;
 /// Text assembled from directive and mark fragments, so the parser's paths are reached.
 fn fragments() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "<!--", "-->", " mark-lint", "-disable", "-enable", "-next-line", "mark-lint:",
-        " ignore", " ML002", ",", " -- ", "原因", "\n", "\r\n", "```", "~~~", "# ", "// ",
-        "机密★10年", "秘密 ★ 5年", "☆", "１", " ", "\t", "`", "é", "\u{feff}",
+        "<!--",
+        "-->",
+        " mark-lint",
+        "-disable",
+        "-enable",
+        "-next-line",
+        "mark-lint:",
+        " ignore",
+        " ML002",
+        ",",
+        " -- ",
+        "原因",
+        "\n",
+        "\r\n",
+        "```",
+        "~~~",
+        "# ",
+        "// ",
+        "机密★10年",
+        "秘密 ★ 5年",
+        "☆",
+        "１",
+        " ",
+        "\t",
+        "`",
+        "é",
+        "\u{feff}",
     ]);
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
