@@ -30,10 +30,54 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run every rule's valid/invalid examples (the built-in rules, or the files named).
     TestRules(TestRulesArgs),
+    /// The ledger (台账) of every marked document: level, term, start, last day, status.
+    Inventory(InventoryArgs),
     /// Write a commented `.mark-lint.yaml` here and print the pre-commit snippet.
     Init(InitArgs),
     /// Print a shell completion script: `mark-lint completions bash > ...`.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    /// An aligned table for the terminal.
+    Table,
+    /// UTF-8 with BOM and CRLF: opens correctly in Excel and WPS.
+    Csv,
+    Json,
+    /// One self-contained page with counts, an expiry timeline and a sortable table.
+    Html,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    /// Files or folders [default: .]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: LedgerFormat,
+    /// Write the ledger to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The date to compute statuses for (YYYY-MM-DD) [default: config `today`, else now].
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// `expiring` means ending within DAYS [default: config `expiring-within-days`, 90];
+    /// also keeps only the items ending within DAYS.
+    #[arg(long, value_name = "DAYS")]
+    pub expiring_within: Option<u32>,
+    /// Only these statuses (comma-separated): valid, expiring, expired, undated,
+    /// indefinite, conditional, declassified.
+    #[arg(long, value_delimiter = ',', value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// What the annual review must decide, grouped by decision.
+    #[arg(long, conflicts_with = "format")]
+    pub review: bool,
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -170,6 +214,12 @@ pub struct CheckArgs {
     /// The file name to report for `-` (stdin); its folder decides the config.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// Set by `inventory`: the expiring window in days.
+    #[arg(skip)]
+    pub expiring_within: Option<u32>,
+    /// Set by `inventory`: collect ledger rows.
+    #[arg(skip)]
+    pub inventory: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod fix;
 pub mod git;
 pub mod init;
+pub mod inventory;
 pub mod marking;
 pub mod progress;
 pub mod regime;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         }
         Some(Command::TestRules(args)) => test_rules_command(args, out),
         Some(Command::Init(args)) => init_command(&args, out),
+        Some(Command::Inventory(args)) => inventory_command(&args, out),
         Some(Command::Completions(args)) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
@@ -77,6 +79,87 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
             Ok(EXIT_CLEAN)
         }
     }
+}
+
+/// `mark-lint inventory`: the ledger of every marked document.
+fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i32> {
+    let statuses = args
+        .status
+        .iter()
+        .map(|s| {
+            inventory::Status::parse(s).ok_or_else(|| {
+                let all: Vec<&str> = inventory::Status::ALL.iter().map(|s| s.as_str()).collect();
+                anyhow!("--status: unknown status `{s}`; one of: {}", all.join(", "))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let check = CheckArgs {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        today: args.today.clone(),
+        lang: args.lang,
+        jobs: args.jobs,
+        quiet: true,
+        expiring_within: args.expiring_within,
+        inventory: true,
+        ..CheckArgs::default()
+    };
+    let paths = if check.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        check.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!("{}: no such file or folder", p.display());
+        }
+    }
+    let run = lint(&check, &paths, &Preloaded::new())?;
+    let mut unreadable: Vec<String> = run
+        .diags
+        .iter()
+        .filter(|d| {
+            run.rules
+                .iter()
+                .any(|r| r.code == d.code && matches!(r.kind, rules::Kind::UnreadableFile))
+        })
+        .map(|d| d.path.clone())
+        .collect();
+    unreadable.dedup();
+    let mut ledger = inventory::Ledger {
+        rows: run.rows,
+        documents: run.summary.files,
+        unreadable,
+    };
+    ledger.filter(&statuses, args.expiring_within.map(i64::from));
+    let mut file;
+    let mut stdout_lock;
+    let w: &mut dyn Write = match &args.output {
+        Some(p) => {
+            file = std::io::BufWriter::new(
+                std::fs::File::create(p)
+                    .with_context(|| format!("{}: cannot write the ledger", p.display()))?,
+            );
+            &mut file
+        }
+        None => {
+            stdout_lock = out;
+            &mut stdout_lock
+        }
+    };
+    let (today, lang, window) = (run.today, run.lang, run.window);
+    if args.review {
+        inventory::table::review(w, &ledger, today, lang)?;
+    } else {
+        match args.format {
+            cli::LedgerFormat::Table => inventory::table::emit(w, &ledger, lang)?,
+            cli::LedgerFormat::Csv => inventory::csv::emit(w, &ledger, today, lang)?,
+            cli::LedgerFormat::Json => inventory::json::emit(w, &ledger, today, window)?,
+            cli::LedgerFormat::Html => inventory::html::emit(w, &ledger, today, window, lang)?,
+        }
+    }
+    w.flush()?;
+    Ok(EXIT_CLEAN)
 }
 
 fn init_command(args: &cli::InitArgs, out: &mut dyn Write) -> Result<i32> {
@@ -244,6 +327,8 @@ struct Settings {
     keywords: Vec<rules::check::Keyword>,
     authority: Option<regime::Authority>,
     term_start_printed: bool,
+    /// Collect ledger rows (`inventory`).
+    inventory: bool,
     rule_dirs: Vec<PathBuf>,
     limits: extract::Limits,
 }
@@ -270,7 +355,11 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
     };
     let lang = pick_lang(args.lang, raw.lang);
     let fail_on = args.fail_on.or(raw.fail_on).unwrap_or(FailOn::Error);
-    let window = i64::from(raw.expiring_within_days.unwrap_or(90));
+    let window = i64::from(
+        args.expiring_within
+            .or(raw.expiring_within_days)
+            .unwrap_or(90),
+    );
 
     let resolve = |keys: &[String], what: &str, from_cli: bool| -> Result<Vec<String>> {
         let mut codes = Vec::new();
@@ -378,6 +467,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         keywords,
         authority,
         term_start_printed,
+        inventory: args.inventory,
         rule_dirs,
         limits: extract::Limits::new(
             raw.max_file_size_mb
@@ -418,11 +508,19 @@ struct FileResult {
     text_file: bool,
     /// Its inline suppressions, if it has any.
     directives: Option<suppress::Directives>,
-    diags: Vec<Diagnostic>,
+    found: Found,
     marked: bool,
     document: bool,
+}
+
+/// What checking a document (and the documents it carries) gives.
+#[derive(Default)]
+struct Found {
+    diags: Vec<Diagnostic>,
     /// Facts for ML302, decided across the tree after the parallel part.
     top_secret: Vec<TopCopy>,
+    /// Ledger rows (`inventory` only).
+    rows: Vec<inventory::Row>,
 }
 
 /// A document marked at the top level: one fact for ML302 (top-secret-copy).
@@ -444,9 +542,8 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
     match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let mut diags = Vec::new();
-            let mut top_secret = Vec::new();
-            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut diags, &mut top_secret);
+            let mut found = Found::default();
+            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut found);
             let source = doc.text_source();
             let directives = source
                 .map(|t| suppress::parse(t, doc.flavour))
@@ -455,33 +552,33 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
                 path: shown,
                 text_file: source.is_some(),
                 directives,
-                diags,
+                found,
                 marked,
                 document: true,
-                top_secret,
             }
         }
         Ok(Extracted::Skip) => FileResult {
             path: shown,
             text_file: false,
             directives: None,
-            diags: Vec::new(),
+            found: Found::default(),
             marked: false,
             document: false,
-            top_secret: Vec::new(),
         },
         Err(e) => FileResult {
             path: shown.clone(),
             text_file: false,
             directives: None,
-            diags: s
-                .unreadable
-                .iter()
-                .map(|r| unreadable(r, &ctx, &shown, &e))
-                .collect(),
+            found: Found {
+                diags: s
+                    .unreadable
+                    .iter()
+                    .map(|r| unreadable(r, &ctx, &shown, &e))
+                    .collect(),
+                ..Found::default()
+            },
             marked: false,
             document: true,
-            top_secret: Vec::new(),
         },
     }
 }
@@ -493,19 +590,29 @@ fn lint_tree(
     shown: &str,
     name: &str,
     doc: &Document,
-    diags: &mut Vec<Diagnostic>,
-    top_secret: &mut Vec<TopCopy>,
+    out: &mut Found,
 ) -> bool {
-    let (found, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
-    diags.extend(found);
+    let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
+    out.diags.extend(diags);
     let mut marked = scan.is_marked();
-    top_secret.extend(top_copy(&s.rules, ctx, shown, doc, &scan));
+    out.top_secret
+        .extend(top_copy(&s.rules, ctx, shown, doc, &scan));
+    if s.inventory {
+        let window = inventory::Window {
+            today: ctx.today,
+            expiring_within_days: ctx.expiring_within_days,
+        };
+        out.rows
+            .extend(inventory::rows(ctx.regime, &scan, shown, window));
+    }
     for inner in &doc.embedded {
         let path = format!("{shown}!/{}", inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
         match &inner.doc {
-            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, diags, top_secret),
-            Err(e) => diags.extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
+            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),
+            Err(e) => out
+                .diags
+                .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
         }
     }
     marked
@@ -647,6 +754,10 @@ fn display_path(p: &Path) -> String {
 
 /// What one pass over the inputs found.
 struct Run {
+    /// Ledger rows (`inventory`), sorted by path and line.
+    rows: Vec<inventory::Row>,
+    /// The expiring window of the first config.
+    window: i64,
     diags: Vec<Diagnostic>,
     suppressed: Vec<report::Suppressed>,
     files: Vec<String>,
@@ -906,7 +1017,8 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut summary = report::Summary::default();
     let mut checked: Vec<String> = Vec::new();
     let mut fixable_files = BTreeMap::new();
-    let mut first: Option<(Date, Lang, FailOn)> = None;
+    let mut rows = Vec::new();
+    let mut first: Option<(Date, Lang, FailOn, i64)> = None;
     // Walk each group with its config; then every file goes to the nearest config
     // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
     let mut loaded: BTreeMap<Option<PathBuf>, Settings> = BTreeMap::new();
@@ -916,7 +1028,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
         let s = settings(args, file)?;
-        first.get_or_insert((s.today, s.lang, s.fail_on));
+        first.get_or_insert((s.today, s.lang, s.fail_on, s.window));
         let opts = walk::WalkOptions {
             exclude: s.exclude.as_ref(),
             skip: &s.rule_dirs,
@@ -995,8 +1107,9 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             }
             summary.files += usize::from(r.document);
             summary.marked += usize::from(r.marked);
-            group.extend(r.diags);
-            copies.extend(r.top_secret);
+            group.extend(r.found.diags);
+            copies.extend(r.found.top_secret);
+            rows.extend(r.found.rows);
         }
         top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
         let (shown, hidden) = apply_directives(s, group, &directives);
@@ -1015,12 +1128,18 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         }
     }
     let rules: Vec<Rule> = ran.into_values().cloned().collect();
-    let (today, lang, fail_on) = first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error));
+    let (today, lang, fail_on, window) =
+        first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error, 90));
     let regime = loaded
         .values()
         .next()
         .map_or_else(Regime::builtin, |s| s.regime.clone());
+    rows.sort_by(|a: &inventory::Row, b: &inventory::Row| {
+        (&a.path, a.line, a.attachment).cmp(&(&b.path, b.line, b.attachment))
+    });
     Ok(Run {
+        rows,
+        window,
         diags,
         suppressed,
         files: checked,

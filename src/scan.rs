@@ -108,8 +108,8 @@ pub struct FrontMatterInfo {
     pub term: Option<Declared>,
     pub classified_on: Option<(Date, Position)>,
     pub public: Option<(Position, String)>,
-    /// `知悉范围` / `distribution` is recorded.
-    pub distribution: bool,
+    /// `知悉范围` / `distribution` as recorded.
+    pub distribution: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -135,8 +135,9 @@ pub struct Scan {
     /// The body opens with an `附件` line: the file is an attachment itself, and the
     /// mark under that line is its own.
     pub starts_with_attachment: bool,
-    /// A `知悉范围：…` line in the body (or the key in front matter or properties).
-    pub distribution: bool,
+    /// A `知悉范围：…` line in the body (or the key in front matter or properties): what
+    /// it says (empty when the line names no one).
+    pub distribution: Option<String>,
     pub start: Option<(Date, DateSource)>,
     pub legacy: bool,
     pub copy_number: bool,
@@ -219,6 +220,15 @@ impl Scan {
             .find(|b| b.in_zone && !b.attachment)
             .or_else(|| self.banners.iter().find(|b| !b.attachment))
             .or_else(|| self.candidates.iter().find(|c| !c.attachment))
+    }
+
+    /// The marks whose terms run: the document's own (its latest change mark, else the
+    /// mark in force), then each attachment's.
+    pub fn term_marks(&self) -> Vec<&FoundMark> {
+        let own = self.changes.last().or_else(|| self.mark_in_force());
+        own.into_iter()
+            .chain(self.banners.iter().filter(|b| b.attachment))
+            .collect()
     }
 }
 
@@ -387,7 +397,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     }
 
     scan.gongwen_head = gongwen_head;
-    scan.distribution = scan.front.distribution || scan.props.distribution;
+    scan.distribution = scan
+        .front
+        .distribution
+        .clone()
+        .or_else(|| scan.props.distribution.clone());
 
     // Every line: marks beyond the zone, 解密 marks, public declarations, dates.
     let mut since_attachment: Option<usize> = None;
@@ -406,8 +420,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             *n += 1;
         }
         let first = line.role == Role::Body && std::mem::take(&mut first_body_line);
-        if clean.trim_start().starts_with("知悉范围") {
-            scan.distribution = true;
+        if let Some(rest) = clean.trim_start().strip_prefix("知悉范围")
+            && scan.distribution.is_none()
+        {
+            let who = rest.trim_start_matches([':', '：', ' ', '\u{3000}']).trim();
+            scan.distribution = Some(who.to_string());
         }
         if line.role == Role::Body
             && let Some(d) = print_date(clean)
@@ -740,7 +757,7 @@ fn declarations(regime: &Regime, entries: &[(String, String, Position)]) -> Fron
                     info.classified_on = Some((d, pos.clone()));
                 }
             }
-            "知悉范围" | "distribution" => info.distribution = true,
+            "知悉范围" | "distribution" => info.distribution = Some(value.to_string()),
             "公开" | "public" => {
                 if matches!(
                     value.to_ascii_lowercase().as_str(),

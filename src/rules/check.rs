@@ -578,14 +578,7 @@ fn expiry_marks(scan: &Scan) -> Vec<&FoundMark> {
     if scan.declassified.is_some() {
         return Vec::new();
     }
-    let mut marks: Vec<&FoundMark> = Vec::new();
-    if let Some(change) = scan.changes.last() {
-        marks.push(change);
-    } else if let Some(m) = scan.mark_in_force() {
-        marks.push(m);
-    }
-    marks.extend(scan.banners.iter().filter(|b| b.attachment));
-    marks
+    scan.term_marks()
 }
 
 fn start_source(source: DateSource, lang: Lang) -> &'static str {
@@ -911,7 +904,7 @@ pub fn keyword_hits<'k>(
 
 /// ML204: a classified document with no 知悉范围 recorded.
 fn missing_distribution(out: &mut Out, scan: &Scan) {
-    if scan.distribution {
+    if scan.distribution.is_some() {
         return;
     }
     if let Some(b) = scan.mark_in_force() {

@@ -1,0 +1,110 @@
+//! The ledger as CSV that Excel and WPS open correctly: UTF-8 with a BOM (without it
+//! Excel reads Chinese as mojibake), CRLF line ends, RFC 4180 quoting. Cells that a
+//! spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading `'`.
+
+use std::io::Write;
+
+use super::{Ledger, source_key};
+use crate::diagnostic::Lang;
+
+const COLUMNS_EN: [&str; 15] = [
+    "path",
+    "part",
+    "line",
+    "level",
+    "mark",
+    "term",
+    "attachment",
+    "start",
+    "start_source",
+    "last_day",
+    "days_left",
+    "status",
+    "copy_number",
+    "distribution",
+    "today",
+];
+
+const COLUMNS_ZH: [&str; 15] = [
+    "路径",
+    "部件",
+    "行",
+    "密级",
+    "标志",
+    "保密期限",
+    "附件",
+    "起算日",
+    "起算日来源",
+    "届满日",
+    "剩余天数",
+    "状态",
+    "份号",
+    "知悉范围",
+    "检查日期",
+];
+
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub fn emit(
+    w: &mut dyn Write,
+    ledger: &Ledger,
+    today: jiff::civil::Date,
+    lang: Lang,
+) -> std::io::Result<()> {
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let header = match lang {
+        Lang::Zh => COLUMNS_ZH,
+        Lang::En => COLUMNS_EN,
+    };
+    write!(w, "{}\r\n", header.join(","))?;
+    for r in &ledger.rows {
+        let fields = [
+            r.path.clone(),
+            r.part.clone().unwrap_or_default(),
+            r.line.to_string(),
+            r.level.clone(),
+            r.raw.clone(),
+            r.term.clone(),
+            (if r.attachment { "yes" } else { "no" }).to_string(),
+            r.start.map(|d| d.to_string()).unwrap_or_default(),
+            r.start_source
+                .map(source_key)
+                .unwrap_or_default()
+                .to_string(),
+            r.last_day.map(|d| d.to_string()).unwrap_or_default(),
+            r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            r.status.as_str().to_string(),
+            r.copy_number.clone().unwrap_or_default(),
+            r.distribution.clone().unwrap_or_default(),
+            today.to_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
+        write!(w, "{}\r\n", line.join(","))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn quoting_and_formula_guard() {
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(cell("=1+1"), "'=1+1");
+        assert_eq!(cell("-5"), "'-5");
+        assert_eq!(cell("机密★10年"), "机密★10年");
+    }
+}

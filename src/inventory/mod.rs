@@ -1,0 +1,297 @@
+//! The ledger (台账): one row per marked document and per attachment mark, with its
+//! term, where the start date came from, the last day and a status; and the decisions
+//! the annual review must take (Art. 24). Pure: scans in, rows out; rendering lives in
+//! the submodules (table, CSV, JSON, HTML, review).
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod table;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::diagnostic::Lang;
+use crate::marking::Term;
+use crate::regime::Regime;
+use crate::scan::{DateSource, Scan};
+use crate::term;
+
+/// Where a marked item stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The term has passed: declassified by law, a 解密 mark is due.
+    Expired,
+    /// Ends within the expiring window: decide on an extension before then.
+    Expiring,
+    /// A duration with no classification date: the end cannot be computed.
+    Undated,
+    /// `长期`, `永久`: allowed only where another rule provides.
+    Indefinite,
+    /// A 解密条件 (`启用前`, `工程竣工验收后`): ends when the condition is met.
+    Conditional,
+    Valid,
+    /// A 解密 mark is on the document.
+    Declassified,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Expired,
+        Status::Expiring,
+        Status::Undated,
+        Status::Indefinite,
+        Status::Conditional,
+        Status::Valid,
+        Status::Declassified,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Expired => "expired",
+            Status::Expiring => "expiring",
+            Status::Undated => "undated",
+            Status::Indefinite => "indefinite",
+            Status::Conditional => "conditional",
+            Status::Valid => "valid",
+            Status::Declassified => "declassified",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Status::Expired, Lang::Zh) => "已届满",
+            (Status::Expiring, Lang::Zh) => "即将届满",
+            (Status::Undated, Lang::Zh) => "未标日期",
+            (Status::Indefinite, Lang::Zh) => "长期",
+            (Status::Conditional, Lang::Zh) => "条件解密",
+            (Status::Valid, Lang::Zh) => "有效",
+            (Status::Declassified, Lang::Zh) => "已解密",
+            (s, Lang::En) => s.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+/// Where the start date came from, as a stable key.
+pub fn source_key(s: DateSource) -> &'static str {
+    match s {
+        DateSource::FrontMatter => "front-matter",
+        DateSource::Property => "property",
+        DateSource::IssueDate => "issue-date",
+        DateSource::PrintDate => "print-date",
+        DateSource::Created => "created",
+    }
+}
+
+pub fn source_label(s: DateSource, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (DateSource::FrontMatter, Lang::Zh) => "定密日期（front matter）",
+        (DateSource::Property, Lang::Zh) => "定密日期（文档属性）",
+        (DateSource::IssueDate, Lang::Zh) => "成文日期",
+        (DateSource::PrintDate, Lang::Zh) => "印发日期",
+        (DateSource::Created, Lang::Zh) => "文件创建日期",
+        (DateSource::FrontMatter, Lang::En) => "定密日期 (front matter)",
+        (DateSource::Property, Lang::En) => "定密日期 (property)",
+        (DateSource::IssueDate, Lang::En) => "成文日期 (issue date)",
+        (DateSource::PrintDate, Lang::En) => "印发日期 (printing date)",
+        (DateSource::Created, Lang::En) => "file creation date",
+    }
+}
+
+/// One ledger row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub path: String,
+    pub part: Option<String>,
+    pub line: u32,
+    pub level: String,
+    /// Rank of the level (绝密 highest), for sorting.
+    pub rank: u8,
+    pub raw: String,
+    /// The term as marked, canonical (`10年`, `2030年12月31日`, `启用前`); empty for `机密★`.
+    pub term: String,
+    /// The mark of an attachment inside the document.
+    pub attachment: bool,
+    pub start: Option<Date>,
+    pub start_source: Option<DateSource>,
+    pub last_day: Option<Date>,
+    /// Days from today to the last day (negative: passed).
+    pub days_left: Option<i64>,
+    pub status: Status,
+    pub copy_number: Option<String>,
+    pub distribution: Option<String>,
+}
+
+/// The dates a ledger is computed for.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub today: Date,
+    pub expiring_within_days: i64,
+}
+
+/// The rows of one scanned document (none when it carries no mark).
+pub fn rows(regime: &Regime, scan: &Scan, path: &str, window: Window) -> Vec<Row> {
+    let declassified = scan.declassified.is_some();
+    scan.term_marks()
+        .into_iter()
+        .map(|found| {
+            let m = &found.mark;
+            let level = &regime.levels[m.level];
+            let start = scan.start;
+            let last_day = term::last_day(&m.term, start.map(|s| s.0), level.max_years);
+            let days_left = last_day.map(|d| term::days_between(window.today, d));
+            let status = match (&m.term, days_left) {
+                _ if declassified => Status::Declassified,
+                (Term::Condition(_), _) => Status::Conditional,
+                (Term::Indefinite(_), _) => Status::Indefinite,
+                (_, None) => Status::Undated,
+                (_, Some(d)) if d < 0 => Status::Expired,
+                (_, Some(d)) if d <= window.expiring_within_days => Status::Expiring,
+                _ => Status::Valid,
+            };
+            // A 解密时间 needs no start; say where a start came from only if it was used.
+            let uses_start = matches!(m.term, Term::Duration(_) | Term::None);
+            Row {
+                path: path.to_string(),
+                part: found.pos.part.clone(),
+                line: found.pos.line,
+                level: level.name.clone(),
+                rank: level.rank,
+                raw: m.raw.clone(),
+                term: m.term_text(),
+                attachment: found.attachment,
+                start: start.filter(|_| uses_start).map(|s| s.0),
+                start_source: start.filter(|_| uses_start).map(|s| s.1),
+                last_day,
+                days_left,
+                status,
+                copy_number: scan.copy_numbers.first().cloned(),
+                distribution: scan.distribution.clone().filter(|d| !d.is_empty()),
+            }
+        })
+        .collect()
+}
+
+/// The ledger of a run: rows sorted by path then line, and what could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub rows: Vec<Row>,
+    /// Documents read (marked or not).
+    pub documents: usize,
+    /// Files that could not be inspected: the ledger has a hole there.
+    pub unreadable: Vec<String>,
+}
+
+impl Ledger {
+    /// Keep only the rows with these statuses, and (if set) ending within `days`.
+    pub fn filter(&mut self, statuses: &[Status], within: Option<i64>) {
+        self.rows.retain(|r| {
+            (statuses.is_empty() || statuses.contains(&r.status))
+                && within.is_none_or(|w| r.days_left.is_some_and(|d| d <= w))
+        });
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.rows.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// What the annual review must decide about a row (Art. 24; 定密规定 第三十八条至第四十四条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    /// The term has passed: place a 解密 mark (or record the extension decided in time).
+    MarkDeclassified,
+    /// Ends this year: extend before expiry, or let it lapse.
+    ExtendOrLapse,
+    /// No classification date: record it so the end can be computed.
+    DateIt,
+    /// 长期 / 解密条件: confirm the basis, or whether the condition has been met.
+    Confirm,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 4] = [
+        Decision::MarkDeclassified,
+        Decision::ExtendOrLapse,
+        Decision::DateIt,
+        Decision::Confirm,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Decision::MarkDeclassified => "declassify",
+            Decision::ExtendOrLapse => "extend-or-lapse",
+            Decision::DateIt => "date",
+            Decision::Confirm => "confirm",
+        }
+    }
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Decision::MarkDeclassified, Lang::Zh) => {
+                "已届满：自行解密，应作解密标志（第二十四条；定密规定第四十四条）"
+            }
+            (Decision::ExtendOrLapse, Lang::Zh) => {
+                "即将届满（本年内或提醒期内）：届满前决定是否延长，延长的应作变更标志（第二十四条；定密规定第三十八条、第四十条）"
+            }
+            (Decision::DateIt, Lang::Zh) => "未标定密日期：补记，才能计算届满日",
+            (Decision::Confirm, Lang::Zh) => {
+                "长期或条件解密：核对保密事项范围的依据，或解密条件是否已经成就"
+            }
+            (Decision::MarkDeclassified, Lang::En) => {
+                "Expired: declassified by law; place a 解密 mark (Art. 24; 定密规定 Art. 44)"
+            }
+            (Decision::ExtendOrLapse, Lang::En) => {
+                "Ending soon (this year, or within the expiring window): decide before expiry whether to extend (and mark the change) or let it lapse (Art. 24; 定密规定 Arts. 38, 40)"
+            }
+            (Decision::DateIt, Lang::En) => {
+                "No classification date: record it, so the end can be computed"
+            }
+            (Decision::Confirm, Lang::En) => {
+                "Indefinite or conditional: confirm the basis in the 保密事项范围, or whether the condition has been met"
+            }
+        }
+    }
+}
+
+/// The decision a row needs this year, if any.
+pub fn decision(row: &Row, today: Date) -> Option<Decision> {
+    match row.status {
+        Status::Expired => Some(Decision::MarkDeclassified),
+        Status::Expiring | Status::Valid
+            if row.last_day.is_some_and(|d| d.year() == today.year()) =>
+        {
+            Some(Decision::ExtendOrLapse)
+        }
+        Status::Expiring => Some(Decision::ExtendOrLapse),
+        Status::Undated => Some(Decision::DateIt),
+        Status::Indefinite | Status::Conditional => Some(Decision::Confirm),
+        Status::Valid | Status::Declassified => None,
+    }
+}
+
+/// Rows grouped by the decision they need, in decision order.
+pub fn decisions(ledger: &Ledger, today: Date) -> Vec<(Decision, Vec<&Row>)> {
+    Decision::ALL
+        .into_iter()
+        .map(|d| {
+            let rows: Vec<&Row> = ledger
+                .rows
+                .iter()
+                .filter(|r| decision(r, today) == Some(d))
+                .collect();
+            (d, rows)
+        })
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
