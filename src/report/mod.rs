@@ -2,8 +2,11 @@
 //! place (with `main.rs`) that writes to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::io::Write;
 
@@ -110,8 +113,103 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
         Format::Human => human::emit(w, batch.diags, batch.summary, opts),
         Format::Concise => human::emit_concise(w, batch.diags),
         Format::Json => json::emit(w, batch.diags, batch.summary, opts),
-        Format::Sarif | Format::Github | Format::Junit => {
-            Err(std::io::Error::other("this output format is not built yet"))
+        Format::Sarif => sarif::emit(w, batch, opts),
+        Format::Github => github::emit(w, batch, opts),
+        Format::Junit => junit::emit(w, batch),
+    }
+}
+
+/// Split a diagnostic path into the checked file and the embedded document inside it:
+/// `a.ofd!/Doc_0/Attachs/b.ofd` → (`a.ofd`, `Doc_0/Attachs/b.ofd`). Only a prefix that
+/// is a checked file counts, so a folder that merely ends in `!` is not a container.
+fn split_embedded<'p>(path: &'p str, files: &[String]) -> (&'p str, Option<&'p str>) {
+    let is_file = |p: &str| files.binary_search_by(|f| f.as_str().cmp(p)).is_ok();
+    if !is_file(path) {
+        for (at, _) in path.match_indices("!/") {
+            if is_file(&path[..at]) {
+                return (&path[..at], Some(&path[at + 2..]));
+            }
         }
+    }
+    (path, None)
+}
+
+/// Builders shared by the emitters' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::diagnostic::MarkInfo;
+
+    // `Default`, not a literal: new counters do not touch the tests.
+    static NO_SUMMARY: std::sync::LazyLock<Summary> = std::sync::LazyLock::new(Summary::default);
+
+    pub fn batch<'a>(
+        diags: &'a [Diagnostic],
+        suppressed: &'a [Suppressed],
+        files: &'a [String],
+        rules: &'a [Rule],
+    ) -> Batch<'a> {
+        Batch {
+            diags,
+            suppressed,
+            files,
+            rules,
+            summary: &NO_SUMMARY,
+        }
+    }
+
+    pub fn opts(format: Format, lang: Lang, snippets: bool) -> ReportOptions {
+        ReportOptions {
+            format,
+            lang,
+            quiet: false,
+            snippets,
+            today: jiff::civil::date(2026, 11, 27),
+            color: false,
+            statistics: false,
+        }
+    }
+
+    /// An expired `秘密★1年` at 2:1 of `path`; tests change the fields they are about.
+    pub fn diag(path: &str) -> Diagnostic {
+        Diagnostic {
+            code: "ML104".into(),
+            name: "term-expired".into(),
+            severity: Severity::Error,
+            path: path.into(),
+            line: 2,
+            column: 1,
+            part: None,
+            message: "mark `秘密★1年`: expired".into(),
+            help: None,
+            article: "第二十四条".into(),
+            law: "保密法".into(),
+            article_text: String::new(),
+            mark: Some(MarkInfo {
+                level: "秘密".into(),
+                term: "1年".into(),
+                raw: "秘密★1年".into(),
+            }),
+            fix: None,
+            snippet: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_paths_split_at_the_checked_container() {
+        let files = vec!["a!/b.md".to_string(), "x.ofd".to_string()];
+        assert_eq!(split_embedded("x.ofd", &files), ("x.ofd", None));
+        assert_eq!(
+            split_embedded("x.ofd!/Doc_0/Attachs/y.ofd!/z.ofd", &files),
+            ("x.ofd", Some("Doc_0/Attachs/y.ofd!/z.ofd"))
+        );
+        // A folder named `a!` is not a container, and an unknown path stays whole.
+        assert_eq!(split_embedded("a!/b.md", &files), ("a!/b.md", None));
+        assert_eq!(split_embedded("q.ofd!/r", &files), ("q.ofd!/r", None));
     }
 }

@@ -54,6 +54,7 @@ macro_rules! snap {
 
 mod check;
 mod errors;
+mod formats;
 mod office;
 mod precommit;
 mod shared_corpora;

@@ -1,0 +1,96 @@
+//! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per shown
+//! finding, so the pull request shows it as an annotation. Nothing else is written (a
+//! stray line could be read as a command); values are escaped as GitHub decodes them.
+
+use std::io::Write;
+
+use super::{Batch, ReportOptions, split_embedded};
+use crate::diagnostic::{Lang, Severity};
+
+pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
+    for d in batch.diags {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let (file, inner) = split_embedded(&d.path, batch.files);
+        // The annotation sits on the file in the repository; where inside it is said
+        // in words (an embedded document, a zip part or a page).
+        let place: Vec<&str> = inner.into_iter().chain(d.part.as_deref()).collect();
+        let (m, law, article) = (&d.message, &d.law, &d.article);
+        let message = match (opts.lang, place.is_empty()) {
+            (Lang::Zh, true) => format!("{m}【{law}{article}】"),
+            (Lang::Zh, false) => format!("{m}（{}）【{law}{article}】", place.join("、")),
+            (Lang::En, true) => format!("{m} [{law}{article}]"),
+            (Lang::En, false) => format!("{m} ({}) [{law}{article}]", place.join(", ")),
+        };
+        writeln!(
+            w,
+            "::{command} file={},line={},col={},title={}::{}",
+            property(file),
+            d.line,
+            d.column,
+            property(&format!("{} {}", d.code, d.name)),
+            data(&message)
+        )?;
+    }
+    Ok(())
+}
+
+/// The message after `::`: `%`, CR and LF are escaped.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A `key=value` property: as data, and `:` and `,` too (they end the value).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+    use crate::report::test_support::{batch, diag, opts};
+
+    #[test]
+    fn escaping() {
+        assert_eq!(data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
+        assert_eq!(property("50% a:b,c\r\nd"), "50%25 a%3Ab%2Cc%0D%0Ad");
+        // `%` first, so escapes are not escaped twice.
+        assert_eq!(property("%3A"), "%253A");
+    }
+
+    #[test]
+    fn one_command_per_finding() {
+        let files = vec!["a, b:c.md".to_string(), "x.ofd".to_string()];
+        let mut info = diag("a, b:c.md");
+        info.severity = Severity::Info;
+        info.message = "two\nlines, 100%".into();
+        let mut embedded = diag("x.ofd!/Doc_0/Attachs/y.ofd");
+        embedded.severity = Severity::Warning;
+        embedded.part = Some("page 1".into());
+        let diags = [info, embedded];
+        let batch = batch(&diags, &[], &files, &[]);
+        let render = |lang| {
+            let mut out = Vec::new();
+            emit(&mut out, &batch, &opts(Format::Github, lang, true)).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            render(Lang::En),
+            "::notice file=a%2C b%3Ac.md,line=2,col=1,title=ML104 term-expired::\
+             two%0Alines, 100%25 [保密法第二十四条]\n\
+             ::warning file=x.ofd,line=2,col=1,title=ML104 term-expired::\
+             mark `秘密★1年`: expired (Doc_0/Attachs/y.ofd, page 1) [保密法第二十四条]\n"
+        );
+        let zh = render(Lang::Zh);
+        assert!(
+            zh.ends_with("expired（Doc_0/Attachs/y.ofd、page 1）【保密法第二十四条】\n"),
+            "{zh}"
+        );
+    }
+}
