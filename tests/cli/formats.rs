@@ -165,3 +165,83 @@ fn sarif_is_valid_against_the_schema() {
         other => panic!("a broken SARIF passed validation: {other:?}"),
     }
 }
+
+/// Suppressed findings stay in SARIF with their justification: inline directives as
+/// `inSource`, baseline entries as `external`; the log still validates.
+#[test]
+fn sarif_records_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("b.json");
+    // Baseline one file's findings; the suppress fixture hides others inline.
+    run_in(
+        &root(),
+        &[
+            "check",
+            TODAY,
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+            "tests/fixtures/suppress/range.md",
+        ],
+    );
+    let (code, stdout, stderr) = run_in(
+        &root(),
+        &[
+            "check",
+            TODAY,
+            "--format",
+            "sarif",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "tests/fixtures/suppress",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut seen: Vec<(String, String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let s = r["suppressions"].as_array()?.first()?.clone();
+            Some((
+                r["ruleId"].as_str()?.to_string(),
+                s["kind"].as_str()?.to_string(),
+                s["justification"].as_str().unwrap_or("").to_string(),
+            ))
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("ML002".into(), "external".into(), "baseline".into()),
+            (
+                "ML002".into(),
+                "inSource".into(),
+                "引用的下级来文，标志照录".into()
+            ),
+            (
+                "ML002".into(),
+                "inSource".into(),
+                "引用的下级来文，标志照录".into()
+            ),
+            ("ML101".into(), "inSource".into(), "1998年的历史档案".into()),
+            (
+                "ML101".into(),
+                "inSource".into(),
+                "1998年的历史档案，按原样保存".into()
+            ),
+            ("ML101".into(), "inSource".into(), "历史档案".into()),
+            (
+                "ML106".into(),
+                "inSource".into(),
+                "1998年的历史档案，按原样保存".into()
+            ),
+        ]
+    );
+    let file = dir.path().join("suppressed.sarif");
+    std::fs::write(&file, &stdout).unwrap();
+    if let Some(Err(report)) = validate_sarif(&file) {
+        panic!("the SARIF with suppressions breaks the schema:\n{report}");
+    }
+}
