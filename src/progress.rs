@@ -48,24 +48,41 @@ impl Progress {
     }
 }
 
+/// How long a run goes before the line appears; `MARK_LINT_PROGRESS_AFTER_MS` (tests)
+/// changes it.
+fn delay() -> Duration {
+    std::env::var("MARK_LINT_PROGRESS_AFTER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
+}
+
+fn draw(total: usize, done: &AtomicUsize) {
+    let n = done.load(Ordering::Relaxed).min(total);
+    let width = 30;
+    let filled = (n * width).checked_div(total).unwrap_or(width);
+    eprint!(
+        "\r[{}{}] {n}/{total} files",
+        "#".repeat(filled),
+        "-".repeat(width - filled)
+    );
+    let _ = std::io::stderr().flush();
+}
+
 fn paint(total: usize, done: &AtomicUsize, stop: &AtomicBool) {
     let started = Instant::now();
+    let after = delay();
     let mut drawn = false;
+    if after.is_zero() {
+        draw(total, done);
+        drawn = true;
+    }
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
-        if started.elapsed() < Duration::from_secs(1) {
-            continue;
+        if started.elapsed() >= after && !stop.load(Ordering::Relaxed) {
+            draw(total, done);
+            drawn = true;
         }
-        let n = done.load(Ordering::Relaxed).min(total);
-        let width = 30;
-        let filled = (n * width).checked_div(total).unwrap_or(width);
-        eprint!(
-            "\r[{}{}] {n}/{total} files",
-            "#".repeat(filled),
-            "-".repeat(width - filled)
-        );
-        let _ = std::io::stderr().flush();
-        drawn = true;
     }
     if drawn {
         eprint!("\r\x1b[2K");

@@ -544,3 +544,47 @@ fn readme_hook_pattern_is_the_published_one() {
         "README's local hook must use {pattern}"
     );
 }
+
+/// The progress line appears on a terminal and never in CI or with `--quiet` (`script`
+/// gives the run a terminal; the delay is set to zero so a short run shows it).
+#[test]
+fn progress_line_only_on_a_terminal() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("SKIPPED: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    let on_terminal = |extra: &str, ci: bool| -> String {
+        let cmd = format!(
+            "{} check --today {TODAY} {extra} tests/fixtures/docs > /dev/null",
+            env!("CARGO_BIN_EXE_mark-lint")
+        );
+        let mut c = Command::new("script");
+        c.args(["-qfec", &cmd])
+            .arg(&typescript)
+            .current_dir(root())
+            .env("MARK_LINT_PROGRESS_AFTER_MS", "0");
+        if ci {
+            c.env("CI", "true");
+        } else {
+            c.env_remove("CI");
+        }
+        c.output().unwrap();
+        String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned()
+    };
+    let shown = on_terminal("", false);
+    assert!(
+        shown.contains("files") && shown.contains("\x1b[2K"),
+        "{shown:?}"
+    );
+    assert!(!on_terminal("--quiet", false).contains("/103 files"));
+    assert!(!on_terminal("", true).contains("/103 files"));
+    // Not a terminal (this test's pipes): nothing.
+    let (_, _, err) = run_in(&root(), &["check", "--today", TODAY, "tests/fixtures/docs"]);
+    assert_eq!(err, "");
+}
