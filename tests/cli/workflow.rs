@@ -579,7 +579,7 @@ fn progress_line_only_on_a_terminal() {
     };
     let shown = on_terminal("", false);
     assert!(
-        shown.contains("files") && shown.contains("\x1b[2K"),
+        shown.contains("/103 files") && shown.contains("\x1b[2K"),
         "{shown:?}"
     );
     assert!(!on_terminal("--quiet", false).contains("/103 files"));
