@@ -136,18 +136,74 @@ pub struct Window {
     pub expiring_within_days: i64,
 }
 
+/// A marked item of a document: the level, term and mark as written, and where.
+struct Item {
+    level: usize,
+    term: Term,
+    raw: String,
+    part: Option<String>,
+    line: u32,
+    attachment: bool,
+}
+
+/// What a document declares: its term marks (its own and its attachments'), else a
+/// level declared without a mark (a `密级：` label, front matter, properties, the file
+/// name) with the term declared beside it, if any.
+fn items(scan: &Scan) -> Vec<Item> {
+    let marks: Vec<Item> = scan
+        .term_marks()
+        .into_iter()
+        .map(|f| Item {
+            level: f.mark.level,
+            term: f.mark.term.clone(),
+            raw: f.mark.raw.clone(),
+            part: f.pos.part.clone(),
+            line: f.pos.line,
+            attachment: f.attachment,
+        })
+        .collect();
+    if !marks.is_empty() {
+        return marks;
+    }
+    let declared_term = || {
+        [&scan.front.term, &scan.props.term]
+            .into_iter()
+            .flatten()
+            .find_map(|d| d.term.clone())
+    };
+    let labels = scan
+        .labels
+        .iter()
+        .filter_map(|l| Some((l.level?, l.term.clone(), l.raw.clone(), Some(&l.pos))));
+    let declared = [&scan.front.level, &scan.props.level, &scan.file_name]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| Some((d.level?, d.term.clone(), d.raw.clone(), d.pos.as_ref())));
+    labels
+        .chain(declared)
+        .take(1)
+        .map(|(level, term, raw, pos)| Item {
+            level,
+            term: term.or_else(declared_term).unwrap_or(Term::None),
+            raw,
+            part: pos.and_then(|p| p.part.clone()),
+            line: pos.map_or(1, |p| p.line),
+            attachment: false,
+        })
+        .collect()
+}
+
 /// The rows of one scanned document (none when it carries no mark).
 pub fn rows(regime: &Regime, scan: &Scan, path: &str, window: Window) -> Vec<Row> {
     let declassified = scan.declassified.is_some();
-    scan.term_marks()
+    items(scan)
         .into_iter()
-        .map(|found| {
-            let m = &found.mark;
-            let level = &regime.levels[m.level];
+        .map(|item| {
+            let level = &regime.levels[item.level];
             let start = scan.start;
-            let last_day = term::last_day(&m.term, start.map(|s| s.0), level.max_years);
+            let last_day = term::last_day(&item.term, start.map(|s| s.0), level.max_years);
             let days_left = last_day.map(|d| term::days_between(window.today, d));
-            let status = match (&m.term, days_left) {
+            let status = match (&item.term, days_left) {
                 _ if declassified => Status::Declassified,
                 (Term::Condition(_), _) => Status::Conditional,
                 (Term::Indefinite(_), _) => Status::Indefinite,
@@ -157,16 +213,16 @@ pub fn rows(regime: &Regime, scan: &Scan, path: &str, window: Window) -> Vec<Row
                 _ => Status::Valid,
             };
             // A 解密时间 needs no start; say where a start came from only if it was used.
-            let uses_start = matches!(m.term, Term::Duration(_) | Term::None);
+            let uses_start = matches!(item.term, Term::Duration(_) | Term::None);
             Row {
                 path: path.to_string(),
-                part: found.pos.part.clone(),
-                line: found.pos.line,
+                part: item.part,
+                line: item.line,
                 level: level.name.clone(),
                 rank: level.rank,
-                raw: m.raw.clone(),
-                term: m.term_text(),
-                attachment: found.attachment,
+                raw: item.raw,
+                term: crate::marking::term_text(&item.term),
+                attachment: item.attachment,
                 start: start.filter(|_| uses_start).map(|s| s.0),
                 start_source: start.filter(|_| uses_start).map(|s| s.1),
                 last_day,

@@ -99,3 +99,16 @@ fn decisions_due_this_year() {
     assert_eq!(d(Status::Conditional, None), Some(Decision::Confirm));
     assert_eq!(d(Status::Declassified, None), None);
 }
+
+#[test]
+fn declared_level_without_a_mark_is_listed() {
+    let rows = ledger_of(
+        "---\n密级: 机密\n保密期限: 5年\n---\n\n# 报告\n\n正文。\n\n2026年3月5日\n",
+        TODAY,
+    );
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].level, "机密");
+    assert_eq!(rows[0].term, "5年");
+    assert_eq!(rows[0].last_day, Some(Date::constant(2031, 3, 5)));
+    assert_eq!(rows[0].status, Status::Valid);
+}
