@@ -54,6 +54,7 @@ macro_rules! snap {
 
 mod check;
 mod errors;
+mod inventory_html;
 mod office;
 mod precommit;
 mod shared_corpora;
