@@ -8,7 +8,8 @@ use unicode_width::UnicodeWidthStr;
 use super::{Ledger, Row, Status, decisions, source_label};
 use crate::diagnostic::Lang;
 
-fn place(r: &Row) -> String {
+/// `path:line (part)`.
+pub(super) fn place(r: &Row) -> String {
     match &r.part {
         Some(p) => format!("{}:{} ({p})", r.path, r.line),
         None => format!("{}:{}", r.path, r.line),
@@ -24,18 +25,10 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
         (Some(d), Some(s)) => format!("{d} {}", source_label(s, lang)),
         _ => "—".to_string(),
     };
-    let mark = if r.attachment {
-        match lang {
-            Lang::Zh => format!("{}（附件）", r.raw),
-            Lang::En => format!("{} (attachment)", r.raw),
-        }
-    } else {
-        r.raw.clone()
-    };
     vec![
         r.status.label(lang).to_string(),
         r.level.clone(),
-        mark,
+        format!("{}{}", r.raw, attachment_note(r, lang)),
         start,
         date(r.last_day),
         r.days_left
@@ -43,6 +36,30 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
         r.copy_number.clone().unwrap_or_else(|| "—".to_string()),
         place(r),
     ]
+}
+
+/// `（附件）` after the mark of an attachment, else nothing.
+pub(super) fn attachment_note(r: &Row, lang: Lang) -> &'static str {
+    match (r.attachment, lang) {
+        (false, _) => "",
+        (true, Lang::Zh) => "（附件）",
+        (true, Lang::En) => " (attachment)",
+    }
+}
+
+/// When the row ends, said for the review: `2021-06-01 届满（已过 2000 天）`.
+pub(super) fn ending(r: &Row, lang: Lang) -> String {
+    match (r.last_day, r.days_left) {
+        (Some(d), Some(n)) if n < 0 => match lang {
+            Lang::Zh => format!("{d} 届满（已过 {} 天）", -n),
+            Lang::En => format!("ended {d} ({} days ago)", -n),
+        },
+        (Some(d), Some(n)) => match lang {
+            Lang::Zh => format!("{d} 届满（还有 {n} 天）"),
+            Lang::En => format!("ends {d} (in {n} days)"),
+        },
+        _ => r.status.label(lang).to_string(),
+    }
 }
 
 fn pad(s: &str, width: usize) -> String {
@@ -172,18 +189,7 @@ pub fn review(
         writeln!(w)?;
         writeln!(w, "{} [{}]", decision.title(lang), rows.len())?;
         for r in rows {
-            let end = match (r.last_day, r.days_left) {
-                (Some(d), Some(n)) if n < 0 => match lang {
-                    Lang::Zh => format!("{d} 届满（已过 {} 天）", -n),
-                    Lang::En => format!("ended {d} ({} days ago)", -n),
-                },
-                (Some(d), Some(n)) => match lang {
-                    Lang::Zh => format!("{d} 届满（还有 {n} 天）"),
-                    Lang::En => format!("ends {d} (in {n} days)"),
-                },
-                _ => r.status.label(lang).to_string(),
-            };
-            writeln!(w, "  {}  {}  {end}", place(r), r.raw)?;
+            writeln!(w, "  {}  {}  {}", place(r), r.raw, ending(r, lang))?;
         }
     }
     writeln!(w)?;

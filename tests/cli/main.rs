@@ -55,6 +55,7 @@ macro_rules! snap {
 mod check;
 mod errors;
 mod formats;
+mod inventory_html;
 mod office;
 mod precommit;
 mod shared_corpora;
