@@ -44,7 +44,9 @@ const COLUMNS_ZH: [&str; 15] = [
 ];
 
 fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // A number the tool computed (`-2005` days) stays a number.
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<i64>().is_err();
+    let s = if formula {
         format!("'{s}")
     } else {
         s.to_string()
@@ -104,7 +106,8 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"x\""), "\"say \"\"x\"\"\"");
         assert_eq!(cell("=1+1"), "'=1+1");
-        assert_eq!(cell("-5"), "'-5");
+        assert_eq!(cell("-5"), "-5");
+        assert_eq!(cell("-cmd|x"), "'-cmd|x");
         assert_eq!(cell("机密★10年"), "机密★10年");
     }
 }

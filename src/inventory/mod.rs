@@ -246,11 +246,14 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Keep only the rows with these statuses, and (if set) ending within `days`.
+    /// Keep only the rows with these statuses, and (if set) ending within `days` (or
+    /// already ended, unless declassified: those need nothing more).
     pub fn filter(&mut self, statuses: &[Status], within: Option<i64>) {
         self.rows.retain(|r| {
             (statuses.is_empty() || statuses.contains(&r.status))
-                && within.is_none_or(|w| r.days_left.is_some_and(|d| d <= w))
+                && within.is_none_or(|w| {
+                    r.status != Status::Declassified && r.days_left.is_some_and(|d| d <= w)
+                })
         });
     }
 
@@ -333,16 +336,25 @@ pub fn decision(row: &Row, today: Date) -> Option<Decision> {
     }
 }
 
-/// Rows grouped by the decision they need, in decision order.
+/// Rows grouped by the decision they need, in decision order; within a group the most
+/// urgent first (earliest last day; undated ones by path at the end).
 pub fn decisions(ledger: &Ledger, today: Date) -> Vec<(Decision, Vec<&Row>)> {
     Decision::ALL
         .into_iter()
         .map(|d| {
-            let rows: Vec<&Row> = ledger
+            let mut rows: Vec<&Row> = ledger
                 .rows
                 .iter()
                 .filter(|r| decision(r, today) == Some(d))
                 .collect();
+            rows.sort_by(|a, b| {
+                (a.last_day.is_none(), a.last_day, &a.path, a.line).cmp(&(
+                    b.last_day.is_none(),
+                    b.last_day,
+                    &b.path,
+                    b.line,
+                ))
+            });
             (d, rows)
         })
         .filter(|(_, rows)| !rows.is_empty())

@@ -112,3 +112,30 @@ fn declared_level_without_a_mark_is_listed() {
     assert_eq!(rows[0].last_day, Some(Date::constant(2031, 3, 5)));
     assert_eq!(rows[0].status, Status::Valid);
 }
+
+#[test]
+fn filters_by_status_and_window() {
+    let text = |last: &str| format!("秘密★1年\n\n正文。\n\n{last}\n");
+    let mut ledger = Ledger::default();
+    for (i, t) in [
+        text("2026年1月15日"),                              // expiring, 49 days
+        text("2020年6月1日"),                               // expired
+        text("2020年6月1日\n\n已解密"),                     // declassified
+        "秘密★5年\n\n正文。\n\n2026年3月5日\n".to_string(), // valid, years away
+    ]
+    .iter()
+    .enumerate()
+    {
+        for mut r in ledger_of(t, TODAY) {
+            r.path = format!("{i}.md");
+            ledger.rows.push(r);
+        }
+    }
+    let mut within = ledger.clone();
+    within.filter(&[], Some(60));
+    let statuses: Vec<Status> = within.rows.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Status::Expiring, Status::Expired]);
+    let mut only = ledger.clone();
+    only.filter(&[Status::Valid, Status::Declassified], None);
+    assert_eq!(only.rows.len(), 2);
+}
