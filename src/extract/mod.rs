@@ -336,8 +336,28 @@ pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> 
             limit_mb: limits.max_bytes / (1024 * 1024),
         });
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    file.read_to_end(&mut bytes).map_err(io)?;
+    // The size is known: read exactly that much — one `read` for most files, without
+    // the size probe (`statx` + `lseek`) and end-of-file read of `File::read_to_end`
+    // (`take` answers the final read itself). A file that changes meanwhile is read as
+    // it was when opened.
+    let mut bytes = Vec::with_capacity(len as usize);
+    (&mut file)
+        .take(len)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    // Pipes and special files report no size: read them to their end.
+    if len == 0 {
+        (&mut file)
+            .take(limits.max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > limits.max_bytes {
+            return Err(ExtractError::TooLarge {
+                size_mb: (bytes.len() as u64).div_ceil(1024 * 1024),
+                limit_mb: limits.max_bytes / (1024 * 1024),
+            });
+        }
+    }
     extract_bytes(bytes, &ext, limits, 0)
 }
 
