@@ -46,6 +46,11 @@ pub struct Baseline {
     remaining: BTreeMap<Entry, usize>,
 }
 
+/// The file an entry's path names (an embedded document's container).
+fn file_of(path: &str) -> &str {
+    path.split_once("!/").map_or(path, |(f, _)| f)
+}
+
 impl Baseline {
     /// Read `file`. Errors name the file, line and problem.
     pub fn load(file: &Path) -> Result<Baseline> {
@@ -78,20 +83,37 @@ impl Baseline {
         })
     }
 
-    /// An empty baseline to be written to `file`: it keeps the salt of the baseline
-    /// already there, so rewriting it changes only what changed.
+    /// The baseline to be rewritten at `file`: the one already there (its salt, so a
+    /// rewrite changes only what changed, and its entries for files this run did not
+    /// check), or a new one.
     pub fn for_writing(file: &Path) -> Result<Baseline> {
-        let salt = std::fs::read_to_string(file)
+        let old = std::fs::read_to_string(file)
             .ok()
-            .and_then(|t| serde_json::from_str::<Wire>(&t).ok())
-            .map(|w| w.salt)
-            .unwrap_or_else(new_salt);
+            .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
+        let mut remaining = BTreeMap::new();
+        let salt = match old {
+            Some(w) => {
+                for e in w.entries {
+                    *remaining.entry(e).or_insert(0) += 1;
+                }
+                w.salt
+            }
+            None => new_salt(),
+        };
         Ok(Baseline {
             salt,
             base: base_dir(file)?,
             cwd: std::env::current_dir().context("cannot read the current folder")?,
-            remaining: BTreeMap::new(),
+            remaining,
         })
+    }
+
+    /// The files checked, as baseline paths.
+    fn checked(&self, files: &[String]) -> std::collections::BTreeSet<String> {
+        files
+            .iter()
+            .map(|f| normalise(f, &self.cwd, &self.base))
+            .collect()
     }
 
     fn entry(&self, d: &Diagnostic) -> Entry {
@@ -114,17 +136,32 @@ impl Baseline {
         }
     }
 
-    /// Entries no finding matched: the problem was fixed or the file is gone.
-    pub fn stale(&self) -> Vec<&Entry> {
+    /// Entries of the files checked (`files`, as shown) that no finding matched: the
+    /// problem was fixed. Entries of files not checked in this run (a pre-commit run
+    /// sees only the staged files) are not stale; a file that is gone is.
+    pub fn stale(&self, files: &[String]) -> Vec<&Entry> {
+        let checked = self.checked(files);
         self.remaining
             .iter()
+            .filter(|(e, _)| {
+                checked.contains(file_of(&e.path)) || !self.base.join(file_of(&e.path)).exists()
+            })
             .flat_map(|(e, n)| std::iter::repeat_n(e, *n))
             .collect()
     }
 
-    /// Write the findings to `file`, sorted; returns how many entries.
-    pub fn write(&self, file: &Path, diags: &[&Diagnostic]) -> Result<usize> {
-        let mut entries: Vec<Entry> = diags.iter().map(|d| self.entry(d)).collect();
+    /// Write the findings to `file`, sorted, keeping the entries of files this run did
+    /// not check (`files`, as shown); returns how many entries.
+    pub fn write(&self, file: &Path, diags: &[&Diagnostic], files: &[String]) -> Result<usize> {
+        let checked = self.checked(files);
+        let kept = self
+            .remaining
+            .iter()
+            .filter(|(e, _)| {
+                !checked.contains(file_of(&e.path)) && self.base.join(file_of(&e.path)).exists()
+            })
+            .flat_map(|(e, n)| std::iter::repeat_n(e.clone(), *n));
+        let mut entries: Vec<Entry> = diags.iter().map(|d| self.entry(d)).chain(kept).collect();
         entries.sort();
         let wire = Wire {
             version: VERSION,

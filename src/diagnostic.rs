@@ -104,9 +104,18 @@ impl Diagnostic {
             .collect()
     }
 
-    /// A stable hash of code and content (hex SHA-256), for SARIF `partialFingerprints`.
+    /// A stable hash of the code and the marking (hex SHA-256), for SARIF
+    /// `partialFingerprints`. Unsalted, so only the mark goes in — never a line of
+    /// document text, whose short hash could be guessed back.
     pub fn fingerprint(&self) -> String {
-        hash_hex(&["mark-lint/v1", &self.code, &self.content_key()])
+        let mark = self.mark.as_ref().map(|m| {
+            m.raw
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(fold_width)
+                .collect::<String>()
+        });
+        hash_hex(&["mark-lint/v1", &self.code, mark.as_deref().unwrap_or("")])
     }
 }
 

@@ -118,25 +118,34 @@ pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, F
     ))
 }
 
-/// The byte offset of the occurrence of `raw` in `line` closest to `column`.
-fn nearest(line: &str, raw: &str, column: u32) -> Option<usize> {
+/// The byte offset of `raw` in `line` when it occurs there exactly once. The finding's
+/// column counts the text a reader sees (comments and code spans removed), so with two
+/// copies on one line — one in a comment, say — the right one cannot be told: no fix.
+fn nearest(line: &str, raw: &str, _column: u32) -> Option<usize> {
     if raw.is_empty() {
         return None;
     }
-    let want = column.saturating_sub(1) as usize;
-    line.match_indices(raw)
-        .map(|(at, _)| at)
-        .min_by_key(|&at| line[..at].chars().count().abs_diff(want))
+    let mut found = line.match_indices(raw).map(|(at, _)| at);
+    match (found.next(), found.next()) {
+        (Some(at), None) => Some(at),
+        _ => None,
+    }
 }
 
 /// Fix `path` in place (or only compute the change when `write` is false).
 pub fn fix_file(path: &Path, edits: &[Edit], write: bool) -> Result<Fixed, String> {
-    let bytes = std::fs::read(path).map_err(|e| crate::extract::io_message(&e))?;
-    let html = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "html" | "htm" | "xhtml"));
-    let (out, fixed) = fix_bytes(&bytes, html, edits)?;
+    let io = |e: std::io::Error| crate::extract::io_message(&e);
+    // Through a symlink to the file itself (renaming over the link would replace it).
+    let path = &std::fs::canonicalize(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(path).map_err(io)?.nlink() > 1 {
+            return Err("it has several hard links, which a rewrite would split".into());
+        }
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let (out, fixed) = fix_bytes(&bytes, false, edits)?;
     if write && !fixed.applied.is_empty() {
         write_atomically(path, &out).map_err(|e| crate::extract::io_message(&e))?;
     }
@@ -229,16 +238,41 @@ mod tests {
     }
 
     #[test]
-    fn nearest_occurrence_and_missing_raw() {
-        let src = "机密☆1年 与 机密☆1年\n".as_bytes();
-        let (out, f) = fix_bytes(
-            src,
-            false,
-            &[edit(1, 9, "机密☆1年", "机密★1年"), edit(1, 1, "x", "y")],
-        )
-        .unwrap();
-        assert_eq!(f.applied, [0]);
-        assert_eq!(String::from_utf8(out).unwrap(), "机密☆1年 与 机密★1年\n");
+    fn only_a_mark_that_occurs_once_on_its_line() {
+        let src = "机密☆1年 与 机密☆1年\n秘密☆2年\n".as_bytes();
+        let edits = [
+            edit(1, 9, "机密☆1年", "机密★1年"),
+            edit(2, 1, "秘密☆2年", "秘密★2年"),
+            edit(2, 1, "x", "y"),
+        ];
+        let (out, f) = fix_bytes(src, false, &edits).unwrap();
+        assert_eq!(f.applied, [1]);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "机密☆1年 与 机密☆1年\n秘密★2年\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_and_hard_links_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.md");
+        std::fs::write(&real, "秘密☆2年\n").unwrap();
+        let link = dir.path().join("link.md");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let fixed = fix_file(&link, &[edit(1, 1, "秘密☆2年", "秘密★2年")], true).unwrap();
+        assert_eq!(fixed.applied, [0]);
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "秘密★2年\n");
+        let hard = dir.path().join("hard.md");
+        std::fs::hard_link(&real, &hard).unwrap();
+        assert!(fix_file(&hard, &[edit(1, 1, "秘密★2年", "x")], true).is_err());
     }
 
     #[test]

@@ -550,7 +550,8 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
                 .filter(|d| !d.is_empty());
             FileResult {
                 path: shown,
-                text_file: source.is_some(),
+                // HTML is never rewritten: its marks may be entity-encoded or split by tags.
+                text_file: source.is_some() && doc.flavour != Flavour::Html,
                 directives,
                 found,
                 marked,
@@ -836,7 +837,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                     .map(|s| &s.diag),
             )
             .collect();
-        let n = baseline.write(file, &all)?;
+        let n = baseline.write(file, &all, &run.files)?;
         if !args.quiet {
             report::note(&format!(
                 "wrote {n} finding(s) to the baseline {}",
@@ -860,7 +861,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
         run.diags = shown;
-        let stale = baseline.stale();
+        let stale = baseline.stale(&run.files);
         if !stale.is_empty() && !args.quiet {
             let mut msg = format!(
                 "{} stale baseline entr{} in {} (fixed, or the file is gone); rewrite it with --write-baseline {}:",

@@ -136,6 +136,14 @@ pub fn parse(text: &str, flavour: Flavour) -> Directives {
         if !line.contains(WORD) {
             continue;
         }
+        // Indented four spaces (or a tab) in Markdown, it is a code block: an example.
+        let indented = flavour == Flavour::Markdown && {
+            let lead = &line[..line.len() - line.trim_start().len()];
+            lead.contains('\t') || lead.len() > 3
+        };
+        if indented {
+            continue;
+        }
         if let Some((start, inner)) = whole_html_comment(line) {
             let at = place(line, no, start, line.trim_end().len());
             html_directive(inner, at, &mut out, &mut open);

@@ -341,10 +341,7 @@ pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> 
     // (`take` answers the final read itself). A file that changes meanwhile is read as
     // it was when opened.
     let mut bytes = Vec::with_capacity(len as usize);
-    (&mut file)
-        .take(len)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    (&mut file).take(len).read_to_end(&mut bytes).map_err(io)?;
     // Pipes and special files report no size: read them to their end.
     if len == 0 {
         (&mut file)

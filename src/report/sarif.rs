@@ -173,7 +173,8 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
         .iter()
         .map(|d| (d, None))
         .chain(batch.suppressed.iter().map(|s| {
-            let reason = s.justification.as_deref();
+            // The reason is document text: left out with `--no-snippets`.
+            let reason = s.justification.as_deref().filter(|_| opts.snippets);
             let (kind, justification) = match s.by {
                 SuppressedBy::Inline => ("inSource", reason),
                 SuppressedBy::Baseline => ("external", reason.or(Some("baseline"))),

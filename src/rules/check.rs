@@ -233,7 +233,14 @@ pub fn bad_suppression(
     bad: &crate::suppress::Bad,
 ) -> Diagnostic {
     let at = &bad.at;
-    let raw: String = at.text.chars().skip(at.col).take(at.width).collect();
+    // The directive without its reason: the reason is document text, and reports
+    // travel through CI logs.
+    let written: String = at.text.chars().skip(at.col).take(at.width).collect();
+    let raw = match written.split_once(" -- ") {
+        Some((head, _)) if written.starts_with("<!--") => format!("{} -->", head.trim_end()),
+        Some((head, _)) => head.trim_end().to_string(),
+        None => written,
+    };
     let code = bad.code.clone().unwrap_or_default();
     let problem = render(
         rule.phrases[bad.problem.key()].pick(ctx.lang),

@@ -58,6 +58,8 @@ fn mentions_are_not_directives() {
     let text = "写 `<!-- mark-lint-disable ML106 -->` 即可。\n\
                 ```\n<!-- mark-lint-disable ML106 -->\n```\n\
                 前文 <!-- mark-lint-disable ML106 --> 后文\n\
+                \n    <!-- mark-lint-disable ML106 -->\n\
+                \t<!-- mark-lint-disable ML106 -->\n\
                 <!-- 关于 mark-lint 的说明 -->\n";
     let d = md(text);
     assert!(d.is_empty(), "{d:?}");

@@ -239,6 +239,22 @@ fn sarif_records_suppressions() {
             ),
         ]
     );
+    // The reasons are document text: `--no-snippets` leaves them out.
+    let (_, bare, _) = run_in(
+        &root(),
+        &[
+            "check",
+            TODAY,
+            "--format",
+            "sarif",
+            "--no-snippets",
+            "tests/fixtures/suppress",
+        ],
+    );
+    assert!(
+        bare.contains("\"inSource\"") && !bare.contains("历史档案"),
+        "{bare}"
+    );
     let file = dir.path().join("suppressed.sarif");
     std::fs::write(&file, &stdout).unwrap();
     if let Some(Err(report)) = validate_sarif(&file) {

@@ -588,3 +588,59 @@ fn progress_line_only_on_a_terminal() {
     let (_, _, err) = run_in(&root(), &["check", "--today", TODAY, "tests/fixtures/docs"]);
     assert_eq!(err, "");
 }
+
+/// Pre-commit and `--staged` check a few files: writing the baseline from such a run
+/// keeps the other files' entries, and their entries are not stale.
+#[test]
+fn baseline_from_a_subset_keeps_the_rest() {
+    let dir = copy_fixture("docs");
+    let d = dir.path();
+    let count = |d: &Path| -> usize {
+        let text = std::fs::read_to_string(d.join("b.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["entries"].as_array().unwrap().len()
+    };
+    run_in(
+        d,
+        &["check", "--today", TODAY, "--write-baseline", "b.json", "."],
+    );
+    let all = count(d);
+    let one = "rules/ML101-over-limit.md";
+    run_in(
+        d,
+        &["check", "--today", TODAY, "--write-baseline", "b.json", one],
+    );
+    assert_eq!(count(d), all, "entries of unchecked files are kept");
+    let (code, out, err) = run_in(d, &["check", "--today", TODAY, "--baseline", "b.json", one]);
+    assert_eq!(
+        (code, err.as_str()),
+        (0, ""),
+        "no stale note for unchecked files: {out}"
+    );
+    // A deleted file's entries are stale, and a rewrite drops them.
+    std::fs::remove_file(d.join(one)).unwrap();
+    let (_, _, err) = run_in(
+        d,
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--baseline",
+            "b.json",
+            "rules/ML106-undated.txt",
+        ],
+    );
+    assert!(err.contains(&format!("stale: ML101 {one}")), "{err}");
+    run_in(
+        d,
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--write-baseline",
+            "b.json",
+            "rules/ML106-undated.txt",
+        ],
+    );
+    assert_eq!(count(d), all - 1);
+}
