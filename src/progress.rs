@@ -1,7 +1,6 @@
 //! A progress line on stderr for long runs: only when stderr is a terminal, not under
 //! CI (`CI` set), not with `--quiet`, and only once a run has taken more than a second.
 //! Workers bump a counter; one thread redraws the line and erases it at the end.
-#![allow(clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -61,12 +60,15 @@ fn draw(total: usize, done: &AtomicUsize) {
     let n = done.load(Ordering::Relaxed).min(total);
     let width = 30;
     let filled = (n * width).checked_div(total).unwrap_or(width);
-    eprint!(
+    // `eprint!` would panic if stderr went away; a progress line is not worth that.
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
         "\r[{}{}] {n}/{total} files",
         "#".repeat(filled),
         "-".repeat(width - filled)
     );
-    let _ = std::io::stderr().flush();
+    let _ = err.flush();
 }
 
 fn paint(total: usize, done: &AtomicUsize, stop: &AtomicBool) {
@@ -85,7 +87,8 @@ fn paint(total: usize, done: &AtomicUsize, stop: &AtomicBool) {
         }
     }
     if drawn {
-        eprint!("\r\x1b[2K");
-        let _ = std::io::stderr().flush();
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r\x1b[2K");
+        let _ = err.flush();
     }
 }

@@ -44,7 +44,8 @@ impl Summary {
 /// A one-line note on stderr (`mark-lint: …`): fixes applied, baselines written,
 /// stale baseline entries. Never on stdout, where the report goes.
 pub fn note(msg: &str) {
-    eprintln!("mark-lint: {msg}");
+    // Not `eprintln!`, which panics when stderr is closed (`2>&-`).
+    let _ = writeln!(std::io::stderr(), "mark-lint: {msg}");
 }
 
 /// Whether human output is coloured: `--color always|never`, or for `auto` when stdout
