@@ -30,7 +30,8 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let causes: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("mark-lint: error: {}", causes.join(": "));
+            // Not `eprintln!`: it panics when stderr is closed, and the exit code must stay 2.
+            let _ = writeln!(std::io::stderr(), "mark-lint: error: {}", causes.join(": "));
             ExitCode::from(mark_lint::EXIT_FAILURE as u8)
         }
     }
