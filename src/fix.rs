@@ -1,7 +1,7 @@
 //! `--fix` and `--diff` (SPEC §5): replace a malformed mark by its corrected form in a
 //! text file, keeping the file's encoding, BOM and line endings; everything else stays
-//! byte-identical. Only the mark as written is replaced, found on its line near its
-//! column. Files whose encoding does not round-trip are left alone. Writes are atomic
+//! byte-identical. Only the mark as written is replaced, and only where it occurs once
+//! on its line. Files whose encoding does not round-trip are left alone. Writes are atomic
 //! (a temporary file in the same folder, renamed over the original).
 
 use std::io::Write;
@@ -11,12 +11,10 @@ use encoding_rs::Encoding;
 
 use crate::extract::text;
 
-/// One replacement: `raw` at (line, column) becomes `fix`.
+/// One replacement: `raw` on `line` (1-based) becomes `fix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub line: u32,
-    /// 1-based, in characters.
-    pub column: u32,
     pub raw: String,
     pub fix: String,
 }
@@ -88,18 +86,14 @@ pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, F
     }
     let mut lines: Vec<String> = before.split('\n').map(str::to_string).collect();
     let mut applied = Vec::new();
-    // Right to left within a line, so earlier columns stay valid.
-    let mut order: Vec<usize> = (0..edits.len()).collect();
-    order.sort_by_key(|&i| (edits[i].line, std::cmp::Reverse(edits[i].column)));
-    for i in order {
-        let e = &edits[i];
+    for (i, e) in edits.iter().enumerate() {
         let Some(line) = (e.line as usize)
             .checked_sub(1)
             .and_then(|n| lines.get_mut(n))
         else {
             continue;
         };
-        if let Some(at) = nearest(line, &e.raw, e.column) {
+        if let Some(at) = only_occurrence(line, &e.raw) {
             line.replace_range(at..at + e.raw.len(), &e.fix);
             applied.push(i);
         }
@@ -107,7 +101,6 @@ pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, F
     let after = lines.join("\n");
     let out =
         encode(&after, &form).ok_or("the fixed text cannot be encoded in the file's encoding")?;
-    applied.sort_unstable();
     Ok((
         out,
         Fixed {
@@ -118,10 +111,10 @@ pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, F
     ))
 }
 
-/// The byte offset of `raw` in `line` when it occurs there exactly once. The finding's
+/// The byte offset of `raw` in `line` when it occurs there exactly once. A finding's
 /// column counts the text a reader sees (comments and code spans removed), so with two
 /// copies on one line — one in a comment, say — the right one cannot be told: no fix.
-fn nearest(line: &str, raw: &str, _column: u32) -> Option<usize> {
+fn only_occurrence(line: &str, raw: &str) -> Option<usize> {
     if raw.is_empty() {
         return None;
     }
@@ -201,10 +194,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn edit(line: u32, column: u32, raw: &str, fix: &str) -> Edit {
+    fn edit(line: u32, raw: &str, fix: &str) -> Edit {
         Edit {
             line,
-            column,
             raw: raw.into(),
             fix: fix.into(),
         }
@@ -213,7 +205,7 @@ mod tests {
     #[test]
     fn utf8_bom_crlf_kept() {
         let src = "\u{feff}机密☆１０年\r\n正文 机密☆１０年\r\n".as_bytes();
-        let (out, f) = fix_bytes(src, false, &[edit(1, 1, "机密☆１０年", "机密★10年")]).unwrap();
+        let (out, f) = fix_bytes(src, false, &[edit(1, "机密☆１０年", "机密★10年")]).unwrap();
         assert_eq!(f.applied, [0]);
         assert_eq!(out, "\u{feff}机密★10年\r\n正文 机密☆１０年\r\n".as_bytes());
     }
@@ -224,7 +216,7 @@ mod tests {
         let fixed = text.replace("秘密 ★ 5年", "秘密★5年");
         let (gb, _, _) = encoding_rs::GB18030.encode(text);
         let (gb_fixed, _, _) = encoding_rs::GB18030.encode(&fixed);
-        let (out, _) = fix_bytes(&gb, false, &[edit(1, 1, "秘密 ★ 5年", "秘密★5年")]).unwrap();
+        let (out, _) = fix_bytes(&gb, false, &[edit(1, "秘密 ★ 5年", "秘密★5年")]).unwrap();
         assert_eq!(out, gb_fixed.as_ref());
 
         let utf16 = |s: &str| {
@@ -233,7 +225,7 @@ mod tests {
             v
         };
         let (out, _) =
-            fix_bytes(&utf16(text), false, &[edit(1, 1, "秘密 ★ 5年", "秘密★5年")]).unwrap();
+            fix_bytes(&utf16(text), false, &[edit(1, "秘密 ★ 5年", "秘密★5年")]).unwrap();
         assert_eq!(out, utf16(&fixed));
     }
 
@@ -241,9 +233,9 @@ mod tests {
     fn only_a_mark_that_occurs_once_on_its_line() {
         let src = "机密☆1年 与 机密☆1年\n秘密☆2年\n".as_bytes();
         let edits = [
-            edit(1, 9, "机密☆1年", "机密★1年"),
-            edit(2, 1, "秘密☆2年", "秘密★2年"),
-            edit(2, 1, "x", "y"),
+            edit(1, "机密☆1年", "机密★1年"),
+            edit(2, "秘密☆2年", "秘密★2年"),
+            edit(2, "x", "y"),
         ];
         let (out, f) = fix_bytes(src, false, &edits).unwrap();
         assert_eq!(f.applied, [1]);
@@ -261,7 +253,7 @@ mod tests {
         std::fs::write(&real, "秘密☆2年\n").unwrap();
         let link = dir.path().join("link.md");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let fixed = fix_file(&link, &[edit(1, 1, "秘密☆2年", "秘密★2年")], true).unwrap();
+        let fixed = fix_file(&link, &[edit(1, "秘密☆2年", "秘密★2年")], true).unwrap();
         assert_eq!(fixed.applied, [0]);
         assert!(
             std::fs::symlink_metadata(&link)
@@ -272,7 +264,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "秘密★2年\n");
         let hard = dir.path().join("hard.md");
         std::fs::hard_link(&real, &hard).unwrap();
-        assert!(fix_file(&hard, &[edit(1, 1, "秘密★2年", "x")], true).is_err());
+        assert!(fix_file(&hard, &[edit(1, "秘密★2年", "x")], true).is_err());
     }
 
     #[test]

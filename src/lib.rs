@@ -447,9 +447,11 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
             _ => Ok(None),
         }
     };
+    // Canonical once, for comparing with every walked path.
     let rule_dirs = rule_files
         .iter()
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .filter_map(|p| p.parent())
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
         .collect();
     Ok(Settings {
         registry,
@@ -930,7 +932,6 @@ fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, us
         {
             edits.entry(&d.path).or_default().push(fix::Edit {
                 line: d.line,
-                column: d.column,
                 raw: mark.raw.clone(),
                 fix: fixed.clone(),
             });
@@ -1026,6 +1027,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut work: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
     let mut dir_configs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
         std::collections::HashMap::new();
+    let ignores = walk::IgnoreCache::default();
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
         let s = settings(args, file)?;
@@ -1033,6 +1035,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         let opts = walk::WalkOptions {
             exclude: s.exclude.as_ref(),
             skip: &s.rule_dirs,
+            ignores: &ignores,
         };
         for root in roots {
             if preloaded.contains_key(root) {

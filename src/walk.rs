@@ -17,9 +17,16 @@ pub struct WalkError {
 
 pub struct WalkOptions<'a> {
     pub exclude: Option<&'a PathGlobs>,
-    /// Folders of user rule files: they contain marks on purpose.
+    /// Folders of user rule files, canonical: they contain marks on purpose.
     pub skip: &'a [PathBuf],
+    /// Ignore files already read for files named explicitly (pre-commit names every
+    /// staged file: each folder's ignore files are parsed once, not once per file).
+    pub ignores: &'a IgnoreCache,
 }
+
+/// Parsed ignore files by path (`None`: absent or unreadable).
+pub type IgnoreCache =
+    std::cell::RefCell<std::collections::HashMap<PathBuf, Option<ignore::gitignore::Gitignore>>>;
 
 const VCS_DIRS: [&str; 3] = [".git", ".hg", ".svn"];
 const OWN_FILES: [&str; 3] = [".marklintignore", ".mark-lint-baseline.json", ".gitignore"];
@@ -51,22 +58,13 @@ pub fn keep_file(path: &Path, opts: &WalkOptions) -> bool {
             .and_then(|n| n.to_str())
             .is_some_and(is_own_file)
         || in_rule_dirs(path, opts.skip)
-        || ignored_by_files(path))
+        || ignored_by_files(path, opts.ignores))
 }
 
-/// A file inside a folder of user rule files (they contain marks on purpose).
+/// A path inside one of the (canonical) folders of user rule files.
 fn in_rule_dirs(path: &Path, dirs: &[PathBuf]) -> bool {
-    if dirs.is_empty() {
-        return false;
-    }
-    let Ok(file) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    dirs.iter().any(|d| {
-        std::fs::canonicalize(d)
-            .map(|d| file.starts_with(d))
-            .unwrap_or(false)
-    })
+    !dirs.is_empty()
+        && std::fs::canonicalize(path).is_ok_and(|c| dirs.iter().any(|d| c.starts_with(d)))
 }
 
 /// Every file under `root` (or `root` itself), sorted, with walk problems.
@@ -80,11 +78,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
         return (files, errors);
     }
     let exclude = opts.exclude.cloned();
-    let skip: Vec<PathBuf> = opts
-        .skip
-        .iter()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
-        .collect();
+    let skip = opts.skip.to_vec();
     let mut b = builder(root);
     b.filter_entry(move |e| {
         let name = e.file_name().to_str().unwrap_or("");
@@ -94,13 +88,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
         if e.depth() > 0 && exclude.as_ref().is_some_and(|x| x.is_match(e.path())) {
             return false;
         }
-        if !skip.is_empty()
-            && let Ok(c) = std::fs::canonicalize(e.path())
-            && skip.iter().any(|s| c.starts_with(s))
-        {
-            return false;
-        }
-        true
+        !in_rule_dirs(e.path(), &skip)
     });
     for entry in b.build() {
         match entry {
@@ -122,7 +110,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
 
 /// Whether a `.gitignore` or `.marklintignore` in an ancestor folder ignores `path`
 /// (a file named on the command line); the nearest file that decides wins.
-fn ignored_by_files(path: &Path) -> bool {
+fn ignored_by_files(path: &Path, cache: &IgnoreCache) -> bool {
     // The path as named, not a symlink's target (a directory walk sees the link's own
     // place), and it need not exist (a staged blob).
     let abs = match std::env::current_dir() {
@@ -132,14 +120,18 @@ fn ignored_by_files(path: &Path) -> bool {
     for dir in abs.ancestors().skip(1) {
         for name in [".marklintignore", ".gitignore", ".git/info/exclude"] {
             let file = dir.join(name);
-            if !file.is_file() {
-                continue;
-            }
-            let mut b = ignore::gitignore::GitignoreBuilder::new(dir);
-            if b.add(&file).is_some() {
-                continue;
-            }
-            let Ok(matcher) = b.build() else { continue };
+            let mut cache = cache.borrow_mut();
+            let matcher = cache.entry(file).or_insert_with_key(|file| {
+                if !file.is_file() {
+                    return None;
+                }
+                let mut b = ignore::gitignore::GitignoreBuilder::new(dir);
+                if b.add(file).is_some() {
+                    return None;
+                }
+                b.build().ok()
+            });
+            let Some(matcher) = matcher else { continue };
             match matcher.matched_path_or_any_parents(&abs, false) {
                 ignore::Match::Ignore(_) => return true,
                 ignore::Match::Whitelist(_) => return false,
