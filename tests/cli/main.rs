@@ -34,6 +34,14 @@ fn run(args: &[&str]) -> String {
     format!("exit: {code}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}")
 }
 
+/// `check --today 2026-11-27 --format concise` followed by `extra`: the arguments most
+/// tree and corpus tests run with.
+fn concise<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["check", "--today", "2026-11-27", "--format", "concise"];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn shared() -> Option<PathBuf> {
     let p = root().join("../shared");
     if p.join("law").is_dir() {

@@ -5,14 +5,7 @@ use super::*;
 
 /// `check --format concise` on one fixture tree, rendered for a snapshot.
 fn tree(path: &str) -> String {
-    run(&[
-        "check",
-        "--today",
-        "2026-11-27",
-        "--format",
-        "concise",
-        path,
-    ])
+    run(&concise(&[path]))
 }
 
 #[test]
@@ -41,17 +34,7 @@ fn nested_configs_apply_below_their_folder() {
     // Walking the parent of every tree gives exactly the union of the trees checked
     // one by one: each file is checked with its nearest config.
     let lines = |path: &str| {
-        let (_, stdout, _) = run_in(
-            &root(),
-            &[
-                "check",
-                "--today",
-                "2026-11-27",
-                "--format",
-                "concise",
-                path,
-            ],
-        );
+        let (_, stdout, _) = run_in(&root(), &concise(&[path]));
         stdout.lines().map(str::to_string).collect::<Vec<_>>()
     };
     let mut each = Vec::new();
@@ -70,16 +53,11 @@ fn nested_configs_apply_below_their_folder() {
 fn off_by_default_rules_when_selected() {
     snap!(
         "tree_archive_ml204_ml205",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
+        run(&concise(&[
             "--select",
             "ML204,ML205",
             "tests/fixtures/trees/archive"
-        ])
+        ]))
     );
 }
 
@@ -89,16 +67,7 @@ fn unclassified_repository_tree() {
     // The same files, the mode from the command line instead of the config.
     snap!(
         "tree_examples_unclassified",
-        run(&[
-            "check",
-            "--today",
-            "2026-11-27",
-            "--format",
-            "concise",
-            "--system",
-            "unclassified",
-            "examples"
-        ])
+        run(&concise(&["--system", "unclassified", "examples"]))
     );
 }
 
@@ -109,19 +78,8 @@ fn unclassified_mode_on_the_corpora() {
     let Some(shared) = shared() else { return };
     let corpus = |rel: &str| shared.join(rel).display().to_string();
     let args = |path: String| {
-        let (code, stdout, stderr) = run_in(
-            &root(),
-            &[
-                "check",
-                "--today",
-                "2026-11-27",
-                "--system",
-                "unclassified",
-                "--format",
-                "concise",
-                &path,
-            ],
-        );
+        let (code, stdout, stderr) =
+            run_in(&root(), &concise(&["--system", "unclassified", &path]));
         assert!(stderr.is_empty(), "{stderr}");
         (code, stdout)
     };
