@@ -597,6 +597,13 @@ fn lint_tree(
 ) -> bool {
     let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
     out.diags.extend(diags);
+    for gap in &doc.gaps {
+        out.diags.extend(
+            s.unreadable
+                .iter()
+                .map(|r| rules::check::unread_gap(r, ctx, shown, gap)),
+        );
+    }
     let mut marked = scan.is_marked();
     out.top_secret
         .extend(top_copy(&s.rules, ctx, shown, doc, &scan));
@@ -1388,6 +1395,16 @@ pub fn lint_example(
         .filter_map(|r| for_system(r, system))
         .collect();
     let (mut diags, scan) = lint_scanned(&rules, &ctx, name, name, &doc);
+    for rule in rules
+        .iter()
+        .filter(|r| matches!(r.kind, rules::Kind::UnreadableFile))
+    {
+        diags.extend(
+            doc.gaps
+                .iter()
+                .map(|g| rules::check::unread_gap(rule, &ctx, name, g)),
+        );
+    }
     if let Some(source) = doc.text_source() {
         let dirs = suppress::parse(source, doc.flavour);
         if !dirs.is_empty() {

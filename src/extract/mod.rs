@@ -97,6 +97,18 @@ pub struct Property {
     pub part: String,
 }
 
+/// Something in a document that could not be read while the rest was: a span of bytes
+/// that decodes to nothing, a part beyond a bound. Each is an ML900 finding beside the
+/// findings of what was read: a clean result must mean the whole document was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// The container part (`word/header1.xml`), or `None` for the file as a whole.
+    pub part: Option<String>,
+    /// The 1-based line nearest the gap (1 when unknown).
+    pub line: u32,
+    pub error: ExtractError,
+}
+
 /// A file carried inside a document (an OFD attachment), linted on its own.
 #[derive(Debug, Clone)]
 pub struct Embedded {
@@ -122,6 +134,8 @@ pub struct Document {
     /// The decoded source of an HTML file (its parts hold the rendered text): inline
     /// suppressions are comments, which rendering drops.
     pub source: Option<String>,
+    /// What could not be read (ML900 each); empty when everything was.
+    pub gaps: Vec<Gap>,
     /// Where the Markdown body starts after front matter: (byte, first line). Found once;
     /// every pass over the lines needs it.
     body_start: std::sync::OnceLock<Option<(usize, u32)>>,
@@ -150,6 +164,7 @@ impl Document {
             paged: false,
             embedded: Vec::new(),
             source: None,
+            gaps: Vec::new(),
             body_start: std::sync::OnceLock::new(),
         }
     }
@@ -208,6 +223,11 @@ pub enum ExtractError {
     Legacy(String),
     /// The isolated reader crashed or ran out of time or memory.
     Crashed(String),
+    /// Bytes that no encoding reads: text may be hidden there (where, how much).
+    Undecodable(String),
+    /// A bound on the work spent on one file was reached: what lies beyond it was not
+    /// read (the bound, named).
+    Limit(String),
 }
 
 impl ExtractError {
@@ -225,11 +245,13 @@ impl ExtractError {
             ExtractError::NoText => ("no-text", String::new()),
             ExtractError::Legacy(f) => ("legacy-format", f.clone()),
             ExtractError::Crashed(why) => ("crashed", why.clone()),
+            ExtractError::Undecodable(what) => ("partly-undecodable", what.clone()),
+            ExtractError::Limit(what) => ("limit", what.clone()),
         }
     }
 
     /// Every phrase key `phrase` can return (ML900 must define them all).
-    pub const PHRASES: [&'static str; 9] = [
+    pub const PHRASES: [&'static str; 11] = [
         "io-error",
         "too-large",
         "unsupported-format",
@@ -239,6 +261,8 @@ impl ExtractError {
         "no-text",
         "legacy-format",
         "crashed",
+        "partly-undecodable",
+        "limit",
     ];
 }
 

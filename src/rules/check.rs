@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use super::compile::{Kind, Rule, Scope};
 use super::schema::Text;
 use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet};
-use crate::extract::{Document, ExtractError, Role};
+use crate::extract::{Document, ExtractError, Gap, Role};
 use crate::marking::{Duration, Mark, Term, term_text};
 use crate::regime::Regime;
 use crate::scan::{DateSource, FoundMark, Position, Scan, position, visit_lines};
@@ -271,6 +271,15 @@ pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractErro
         let vars = [("reason", reason), ("detail", detail)];
         out.emit(None, &rule.message, &vars, rule.severity, None, None)
     })
+}
+
+/// The ML900 finding for what could not be read inside a document that was otherwise
+/// read (an undecodable span, a part beyond a bound): at its part and line.
+pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &str, gap: &Gap) -> Diagnostic {
+    let mut d = unreadable(rule, ctx, path, &gap.error);
+    d.part = gap.part.clone();
+    d.line = gap.line.max(1);
+    d
 }
 
 fn max_text(regime: &Regime, level: usize) -> String {
