@@ -64,6 +64,9 @@ pub struct Diagnostic {
     pub article_text: String,
     pub mark: Option<MarkInfo>,
     pub fix: Option<String>,
+    /// The fix quotes document text beyond a canonical mark (a 解密条件): reports leave
+    /// it out with `--no-snippets`; `--fix` still applies it.
+    pub fix_quotes_text: bool,
     pub snippet: Option<Snippet>,
 }
 

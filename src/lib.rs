@@ -14,6 +14,7 @@ pub mod git;
 pub mod init;
 pub mod inventory;
 pub mod marking;
+pub mod normalize;
 pub mod progress;
 pub mod regime;
 pub mod report;
@@ -331,6 +332,8 @@ struct Settings {
     inventory: bool,
     rule_dirs: Vec<PathBuf>,
     limits: extract::Limits,
+    /// `--no-snippets` unset.
+    snippets: bool,
 }
 
 fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
@@ -471,6 +474,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         term_start_printed,
         inventory: args.inventory,
         rule_dirs,
+        snippets: !args.no_snippets,
         limits: extract::Limits::new(
             raw.max_file_size_mb
                 .unwrap_or(256)
@@ -499,6 +503,7 @@ impl Settings {
             keywords: &self.keywords,
             authority: self.authority.as_ref(),
             term_start_printed: self.term_start_printed,
+            snippets: self.snippets,
         }
     }
 }
@@ -1355,6 +1360,7 @@ pub fn lint_example(
         lang: Lang::En,
         public_path: false,
         classified_path: false,
+        snippets: true,
     };
     let ext = Path::new(name)
         .extension()
@@ -1380,9 +1386,10 @@ pub fn lint_example(
             }
         }
         "html" | "htm" => {
-            let (text, line_map) = extract::html::to_text(text);
-            let mut doc = Document::plain(Flavour::Html, text);
-            doc.parts[0].line_map = line_map;
+            let rendered = extract::html::render(text);
+            let mut doc = Document::plain(Flavour::Html, rendered.text);
+            doc.parts[0].line_map = rendered.line_map;
+            doc.parts[0].blocks = rendered.blocks;
             doc
         }
         "txt" => Document::plain(Flavour::Plain, text.to_string()),

@@ -66,10 +66,12 @@ pub enum Problem {
     BadDate,
     FullWidthDigits,
     Spacing,
+    /// Invisible (default-ignorable) or compatibility characters inside the mark.
+    IrregularCharacters,
 }
 
 impl Problem {
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Problem::WrongStar => "wrong-star",
             Problem::MissingStar => "missing-star",
@@ -84,10 +86,11 @@ impl Problem {
             Problem::BadDate => "bad-date",
             Problem::FullWidthDigits => "full-width-digits",
             Problem::Spacing => "spacing",
+            Problem::IrregularCharacters => "irregular-characters",
         }
     }
 
-    pub const ALL: [Problem; 13] = [
+    pub const ALL: [Problem; 14] = [
         Problem::WrongStar,
         Problem::MissingStar,
         Problem::StarBeforeLevel,
@@ -101,7 +104,19 @@ impl Problem {
         Problem::BadDate,
         Problem::FullWidthDigits,
         Problem::Spacing,
+        Problem::IrregularCharacters,
     ];
+
+    /// Every phrase key (ML001 must define them all).
+    pub const KEYS: [&'static str; 14] = {
+        let mut keys = [""; 14];
+        let mut i = 0;
+        while i < keys.len() {
+            keys[i] = Problem::ALL[i].key();
+            i += 1;
+        }
+        keys
+    };
 
     /// Only spacing or digit width is off: the mark is readable as it stands.
     pub fn is_minor(self) -> bool {
@@ -138,6 +153,33 @@ impl Mark {
     /// The term as it should be written (`10年`, `2040年12月31日`, `解密条件：…`).
     pub fn term_text(&self) -> String {
         term_text(&self.term)
+    }
+
+    /// The term as reports show it without document text: a 解密条件 is `…`.
+    pub fn redacted_term(&self) -> String {
+        match self.term {
+            Term::Condition(_) => "…".to_string(),
+            _ => self.term_text(),
+        }
+    }
+
+    /// The mark without document text (`--no-snippets`). A mark that is nothing but a
+    /// level, a star (or what stands for one) and a duration, date or `长期` holds no
+    /// other text: it shows as written, so a message about its form still makes sense.
+    /// Any other term (a 解密条件, a term that runs on into the text) shows as `…` after
+    /// the canonical level and star.
+    pub fn redacted(&self, regime: &Regime) -> String {
+        let only_mark = matches!(
+            self.term,
+            Term::None | Term::Duration(_) | Term::Date(_) | Term::Indefinite(_)
+        ) && !self
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::BadTerm | Problem::BadDate));
+        if only_mark {
+            return self.raw.clone();
+        }
+        format!("{}{}…", regime.levels[self.level].name, regime.star)
     }
 
     pub fn canonical(&self, regime: &Regime) -> String {
@@ -189,6 +231,9 @@ pub enum LineKind {
     /// `工作秘密★1年`: a star on something that is not a state secret.
     NonSecretStar {
         designation: String,
+        /// The designation is one the regime lists; otherwise the line only has the
+        /// shape `<designation>★<term>`, which counts in the first-page zone alone.
+        listed: bool,
         raw: String,
         span: Range<usize>,
     },
@@ -301,7 +346,52 @@ pub fn portion_mark(regime: &Regime, s: &str) -> Option<(usize, String)> {
     Some((level, s[..end + close.len_utf8()].to_string()))
 }
 
+/// Parse one line as a reader sees it: invisible characters removed and compatibility
+/// characters folded first (`crate::normalize`), with spans and marks as written in
+/// `line`. A mark spelt with such characters is malformed.
 pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineInfo> {
+    let Some(norm) = crate::normalize::normalize(line) else {
+        return parse_clean(regime, line, opts);
+    };
+    let mut info = parse_clean(regime, &norm.text, opts)?;
+    let as_written = |span: &mut Range<usize>, raw: &mut String| {
+        *span = norm.original(span.clone());
+        *raw = line[span.clone()].to_string();
+        norm.changed_within(span)
+    };
+    match &mut info.kind {
+        LineKind::Banner(m) | LineKind::Candidate(m) | LineKind::Change(m) => {
+            let irregular = as_written(&mut m.span, &mut m.raw);
+            if irregular {
+                add_problem(regime, m, Problem::IrregularCharacters);
+            }
+        }
+        LineKind::NonSecretStar { raw, span, .. } | LineKind::Label { raw, span, .. } => {
+            as_written(span, raw);
+        }
+        _ => {}
+    }
+    Some(info)
+}
+
+/// Record one more problem of form; the fix follows the problems.
+fn add_problem(regime: &Regime, m: &mut Mark, problem: Problem) {
+    let mut problems = std::mem::take(&mut m.problems);
+    problems.push(problem);
+    let raw = std::mem::take(&mut m.raw);
+    let legacy_bare = m.legacy_bare;
+    *m = finish_mark(
+        regime,
+        m.level,
+        m.term.clone(),
+        raw,
+        m.span.clone(),
+        problems,
+    );
+    m.legacy_bare = legacy_bare;
+}
+
+fn parse_clean(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineInfo> {
     let lead = line.len() - line.trim_start_matches(is_space).len();
     let trimmed = trim(line);
     if trimmed.is_empty() {
@@ -396,8 +486,10 @@ pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<Lin
     if let Some(star_at) = core.find(regime.star) {
         return star_line(regime, core, start, star_at, opts).and_then(info);
     }
-    if labelled {
-        return label_value(regime, core, start).and_then(info);
+    // `密级：机密`; a label followed by something that is almost a mark
+    // (`密级：绝密☆20年`) is read by the same grammar as the line without its label.
+    if labelled && let Some(kind) = label_value(regime, core, start) {
+        return info(kind);
     }
     if let Some(kind) = term_label(regime, core, start) {
         return info(kind);
@@ -450,11 +542,14 @@ fn star_line(
         if let Some(d) = regime.non_secret.iter().find(|d| d.as_str() == designation) {
             return Some(LineKind::NonSecretStar {
                 designation: d.clone(),
+                listed: true,
                 raw,
                 span,
             });
         }
-        let (level, form, len, spaced) = level_prefix_spaced(regime, pre)?;
+        let Some((level, form, len, spaced)) = level_prefix_spaced(regime, pre) else {
+            return designation_star(regime, designation, post, raw, span);
+        };
         if len != pre.len() {
             // Something else before the star: `密级★保密期限`, prose.
             return None;
@@ -466,6 +561,47 @@ fn star_line(
     Some(LineKind::Banner(finish_mark(
         regime, level, term, raw, span, problems,
     )))
+}
+
+/// `内部材料★3年`: the shape of a mark whose designation is no level. A non-secret
+/// designation by shape (ML004) unless the regime lists it as the mark of another lawful
+/// regime (`核心商密★5年`); prose, ratings and decorations are not this shape.
+fn designation_star(
+    regime: &Regime,
+    designation: &str,
+    term: &str,
+    raw: String,
+    span: Range<usize>,
+) -> Option<LineKind> {
+    const MAX_DESIGNATION_CHARS: usize = 12;
+    let n = designation.chars().count();
+    if !(2..=MAX_DESIGNATION_CHARS).contains(&n)
+        || !designation.chars().all(is_han)
+        || regime.other_regime_marks.iter().any(|m| m == designation)
+        || regime
+            .level_words
+            .iter()
+            .any(|(w, _, _)| designation.contains(w.as_str()))
+    {
+        return None;
+    }
+    let mut problems = Vec::new();
+    let term = parse_term(regime, term, ParseOptions::new(), &mut problems);
+    let term_like = matches!(
+        term,
+        Term::Duration(_) | Term::Date(_) | Term::Indefinite(_)
+    );
+    term_like.then(|| LineKind::NonSecretStar {
+        designation: designation.to_string(),
+        listed: false,
+        raw,
+        span,
+    })
+}
+
+/// A CJK ideograph (the unified block and its extensions).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{3134F}')
 }
 
 fn push_form_problems(
@@ -564,7 +700,7 @@ fn strip_brackets(s: &str) -> &str {
 }
 
 static DURATION_LIKE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[0-9０-９〇○零一二三四五六七八九十百两]+\s*(年|个月|個月|月|日|天)").unwrap()
+    Regex::new(r"^[0-9０-９〇○零一二三四五六七八九十百两壹贰貳叁參肆伍陆陸柒捌玖拾佰]+\s*(年|个月|個月|月|日|天)").unwrap()
 });
 static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*(?:[：:].*)?$").unwrap()
@@ -771,21 +907,35 @@ fn is_cn_digit(c: char) -> bool {
             | '十'
             | '百'
             | '两'
+            | '壹'
+            | '贰'
+            | '貳'
+            | '叁'
+            | '參'
+            | '肆'
+            | '伍'
+            | '陆'
+            | '陸'
+            | '柒'
+            | '捌'
+            | '玖'
+            | '拾'
+            | '佰'
     )
 }
 
 fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
         '〇' | '○' | '零' => 0,
-        '一' => 1,
-        '二' | '两' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
+        '一' | '壹' => 1,
+        '二' | '两' | '贰' | '貳' => 2,
+        '三' | '叁' | '參' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' | '陸' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
         _ => return None,
     })
 }
@@ -795,7 +945,7 @@ pub fn cn_number(s: &str) -> Option<u32> {
     if s.is_empty() {
         return None;
     }
-    if !s.contains(['十', '百']) {
+    if !s.contains(['十', '百', '拾', '佰']) {
         let mut n: u32 = 0;
         for c in s.chars() {
             n = n.checked_mul(10)?.checked_add(cn_digit(c)?)?;
@@ -806,11 +956,11 @@ pub fn cn_number(s: &str) -> Option<u32> {
     let mut current: Option<u32> = None;
     for c in s.chars() {
         match c {
-            '百' => {
+            '百' | '佰' => {
                 total += current.unwrap_or(1) * 100;
                 current = None;
             }
-            '十' => {
+            '十' | '拾' => {
                 total += current.unwrap_or(1) * 10;
                 current = None;
             }
@@ -880,11 +1030,27 @@ fn public_declaration(regime: &Regime, s: &str) -> Option<String> {
         .strip_prefix("附注")
         .map(|r| trim(r.trim_start_matches([':', '：'])))
         .unwrap_or(s);
-    regime
-        .public_declarations
-        .iter()
-        .find(|d| d.as_str() == s)
-        .cloned()
+    if let Some(d) = regime.public_declarations.iter().find(|d| d.as_str() == s) {
+        return Some(d.clone());
+    }
+    let p = &regime.publication;
+    let publishes = |text: &str| {
+        p.publishes.iter().any(|w| text.contains(w.as_str()))
+            && !p.withholds.iter().any(|w| text.contains(w.as_str()))
+    };
+    // `（此件可公开发布）`: a short note about this document that publishes it.
+    let inner = strip_brackets(s);
+    if inner.chars().count() <= 24
+        && !has_prose_punctuation(inner)
+        && p.subjects.iter().any(|w| inner.starts_with(w.as_str()))
+        && publishes(inner)
+    {
+        return Some(s.to_string());
+    }
+    // `公开方式：主动公开`: a 版记 label whose value publishes.
+    let n = label_prefix(&p.labels, s)?;
+    let value = trim(&s[n..]).trim_end_matches(['。', '；', ';']);
+    (p.values.iter().any(|v| v == value) && publishes(value)).then(|| s.to_string())
 }
 
 fn copy_number_prefix(regime: &Regime, s: &str) -> Option<usize> {

@@ -20,16 +20,45 @@ struct RawRegime {
     wrong_stars: Vec<String>,
     levels: Vec<RawLevel>,
     non_secret: Vec<String>,
+    #[serde(default)]
+    other_regime_marks: Vec<String>,
     urgency: Vec<String>,
     indefinite: Vec<String>,
     level_labels: Vec<String>,
     term_labels: Vec<String>,
     copy_number: String,
     public_declarations: Vec<String>,
+    #[serde(default)]
+    publication: RawPublication,
     first_page_lines: usize,
     legacy_before: String,
+    /// Levels whose documents needed a copy number under the legacy standard; absent:
+    /// every level.
+    #[serde(default)]
+    legacy_copy_number_levels: Option<Vec<String>>,
     #[serde(default)]
     authorities: Vec<RawAuthority>,
+}
+
+/// The family of 附注 and 版记 lines that declare a document public.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPublication {
+    /// A note `（此件…公开…）` opens with one of these.
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    /// The word that publishes, inside such a note.
+    #[serde(default)]
+    pub publishes: Vec<String>,
+    /// Words that declare the opposite (`不予公开`): no publication.
+    #[serde(default)]
+    pub withholds: Vec<String>,
+    /// 版记 labels (`公开方式：`) whose value says how the document is published.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Values of those labels that publish (`主动公开`).
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,14 +124,20 @@ pub struct Regime {
     /// Every written form of every level, longest first: (form, level index, kind).
     pub level_words: Vec<(String, usize, LevelForm)>,
     pub non_secret: Vec<String>,
+    /// Designations that carry a star lawfully under another regime (the commercial-
+    /// secret marks of central SOEs): not state-secret marks, and not misused stars.
+    pub other_regime_marks: Vec<String>,
     pub urgency: Vec<String>,
     pub indefinite: Vec<String>,
     pub level_labels: Vec<String>,
     pub term_labels: Vec<String>,
     pub copy_number_len: usize,
     pub public_declarations: Vec<String>,
+    pub publication: RawPublication,
     pub first_page_lines: usize,
     pub legacy_before: Date,
+    /// Levels (indices) whose documents needed a copy number before `legacy_before`.
+    pub legacy_copy_number_levels: Vec<usize>,
     /// First UTF-8 bytes worth a closer look: the star and the first char of level words.
     pub trigger_chars: Vec<char>,
     /// What makes a document worth reading past its first page.
@@ -232,6 +267,17 @@ impl Regime {
         trigger_chars.sort_unstable();
         trigger_chars.dedup();
         let gate = Gate::new(star, &levels);
+        let legacy_copy_number_levels = match &raw.legacy_copy_number_levels {
+            None => (0..levels.len()).collect(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    levels.iter().position(|l| &l.name == n).with_context(|| {
+                        format!("{origin}: key `legacy-copy-number-levels`: unknown level `{n}`")
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
         let mut authorities = Vec::new();
         for a in raw.authorities {
             let highest = match &a.highest {
@@ -257,14 +303,17 @@ impl Regime {
             levels,
             level_words,
             non_secret: raw.non_secret,
+            other_regime_marks: raw.other_regime_marks,
             urgency: raw.urgency,
             indefinite: raw.indefinite,
             level_labels: raw.level_labels,
             term_labels: raw.term_labels,
             copy_number_len,
             public_declarations: raw.public_declarations,
+            publication: raw.publication,
             first_page_lines: raw.first_page_lines,
             legacy_before,
+            legacy_copy_number_levels,
             trigger_chars,
             gate,
             authorities,
@@ -295,8 +344,10 @@ impl Regime {
             .find(|a| a.name == s || a.aliases.iter().any(|x| x == s))
     }
 
+    /// A glyph put where the star belongs: one the regime lists, or any glyph Unicode
+    /// names a star, asterisk or sparkle.
     pub fn is_wrong_star(&self, c: char) -> bool {
-        self.wrong_stars.contains(&c)
+        c != self.star && (self.wrong_stars.contains(&c) || crate::normalize::is_star_like(c))
     }
 }
 

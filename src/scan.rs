@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use std::borrow::Cow;
 
 use crate::extract::markdown::{self, LineCleaner};
-use crate::extract::{Document, Flavour, Role, parse_iso_date};
+use crate::extract::{Block, Document, Flavour, Role, parse_iso_date};
 use crate::marking::{self, LineKind, Mark, ParseOptions, Term};
 use crate::regime::Regime;
 
@@ -245,6 +245,8 @@ pub struct Line<'a> {
     pub clean: Option<Cow<'a, str>>,
     pub in_zone: bool,
     pub role: Role,
+    /// List item, heading, table cell, or plain text.
+    pub block: Block,
 }
 
 /// Visit the visible lines in reading order — margins (headers, footers, templates:
@@ -265,9 +267,9 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
             let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
             for (i, raw) in text.split('\n').enumerate() {
                 let raw = raw.strip_suffix('\r').unwrap_or(raw);
-                let clean = match &mut cleaner {
-                    Some(c) => c.clean(raw),
-                    None => Some(Cow::Borrowed(raw)),
+                let (clean, block) = match &mut cleaner {
+                    Some(c) => (c.clean(raw), c.block()),
+                    None => (Some(Cow::Borrowed(raw)), part.block(first_line + i as u32)),
                 };
                 let blank = clean.as_ref().is_some_and(|c| c.trim().is_empty());
                 let in_zone = match role {
@@ -290,6 +292,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                     clean,
                     in_zone,
                     role,
+                    block,
                 };
                 if !f(line) {
                     return;
@@ -526,6 +529,7 @@ fn hidden_marks(regime: &Regime, doc: &Document, scan: &mut Scan) {
                     clean: None,
                     in_zone: false,
                     role: Role::Hidden,
+                    block: Block::Text,
                 };
                 scan.hidden.push(FoundMark {
                     pos: position(doc, &line, &mark.raw),
@@ -557,9 +561,15 @@ fn record(
         seq: line.seq,
     };
     match kind {
+        // A bare level word as a list item, heading or table cell is prose (a lecture
+        // note listing the levels, an essay titled `# 秘密`), not a mark missing its star.
+        LineKind::Banner(mark) | LineKind::Candidate(mark)
+            if line.block != Block::Text && is_bare_level(&mark) => {}
         LineKind::Banner(mark) => scan.banners.push(found(mark)),
         LineKind::Candidate(mark) if in_zone => scan.candidates.push(found(mark)),
         LineKind::Change(mark) => scan.changes.push(found(mark)),
+        // By shape alone, only on a first-page line; a listed designation anywhere.
+        LineKind::NonSecretStar { listed: false, .. } if !in_zone => {}
         LineKind::NonSecretStar {
             designation, raw, ..
         } => scan.non_secret.push(FoundNonSecret {
@@ -588,6 +598,12 @@ fn record(
         }
         _ => {}
     }
+}
+
+/// A level word alone: no star of any kind, no term.
+fn is_bare_level(mark: &Mark) -> bool {
+    mark.term == Term::None
+        && (mark.legacy_bare || mark.problems.contains(&marking::Problem::MissingStar))
 }
 
 /// The first run of exactly `len` ASCII digits in `s`.
@@ -649,7 +665,9 @@ fn is_gongwen_head(s: &str) -> bool {
         return s.len() > "文件".len() + 3;
     }
     static WENHAO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号").expect("valid regex")
+        // IMEs offer ﹝﹞ 【】 〈〉 for 〔〕, and some offices write 第 before the number.
+        regex::Regex::new(r"[〔﹝\[［(（【〈]\s*\d{4}\s*[〕﹞\]］)）】〉]\s*第?\s*\d+\s*号")
+            .expect("valid regex")
     });
     // `str::contains` with a CJK char builds a substring searcher per call: iterate.
     s.chars().any(|c| c == '号') && WENHAO.is_match(s)

@@ -6,6 +6,8 @@
 /// Stands in for quoted code: not whitespace, not part of any mark.
 pub const CODE_PLACEHOLDER: char = '\u{fffc}';
 
+use super::Block;
+
 const BLOCK: &[&str] = &[
     "p",
     "div",
@@ -52,10 +54,58 @@ const SKIP: &[&str] = &[
     "script", "style", "head", "pre", "textarea", "template", "noscript", "svg", "math",
 ];
 
-/// Returns the text and, for each text line, its 1-based source line.
-pub fn to_text(html: &str) -> (String, Vec<u32>) {
+/// The text a reader sees, line by line.
+pub struct Rendered {
+    pub text: String,
+    /// For each text line, its 1-based source line.
+    pub line_map: Vec<u32>,
+    /// For each text line, the block it lies in (list item, heading, table cell).
+    pub blocks: Vec<Block>,
+}
+
+/// Open list items, headings and table cells around the current position.
+#[derive(Default)]
+struct Nesting {
+    list_items: u32,
+    headings: u32,
+    cells: u32,
+}
+
+impl Nesting {
+    fn enter(&mut self, name: &str, closing: bool) {
+        let counter = match name {
+            "li" | "dd" | "dt" => &mut self.list_items,
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => &mut self.headings,
+            "td" | "th" => &mut self.cells,
+            _ => return,
+        };
+        *counter = if closing {
+            counter.saturating_sub(1)
+        } else {
+            counter.saturating_add(1)
+        };
+    }
+
+    /// The innermost kind wins where they nest: a cell of a table inside a list item.
+    fn block(&self) -> Block {
+        if self.cells > 0 {
+            Block::TableCell
+        } else if self.list_items > 0 {
+            Block::ListItem
+        } else if self.headings > 0 {
+            Block::Heading
+        } else {
+            Block::Text
+        }
+    }
+}
+
+/// Render `html` to text lines.
+pub fn render(html: &str) -> Rendered {
     let mut out = String::with_capacity(html.len() / 2);
     let mut map = vec![1u32];
+    let mut blocks = vec![Block::Text];
+    let mut nesting = Nesting::default();
     let mut line_has_text = false;
     let mut src_line: u32 = 1;
     let mut skip_until: Option<String> = None;
@@ -73,7 +123,22 @@ pub fn to_text(html: &str) -> (String, Vec<u32>) {
             }
         }
     };
+    // A line's block is the nesting where its first text appears.
+    let mut block_known = false;
+    let mut sync = |map: &Vec<u32>, has: bool, nesting: &Nesting| {
+        if blocks.len() < map.len() {
+            blocks.resize(map.len(), Block::Text);
+            block_known = false;
+        }
+        if has && !block_known {
+            if let Some(last) = blocks.last_mut() {
+                *last = nesting.block();
+            }
+            block_known = true;
+        }
+    };
     while !rest.is_empty() {
+        sync(&map, line_has_text, &nesting);
         let Some(lt) = rest.find('<') else {
             if skip_until.is_none() {
                 push_text(rest, &mut out, &mut map, &mut line_has_text, &mut src_line);
@@ -88,6 +153,7 @@ pub fn to_text(html: &str) -> (String, Vec<u32>) {
                 &mut line_has_text,
                 &mut src_line,
             );
+            sync(&map, line_has_text, &nesting);
         } else {
             src_line += count_newlines(&rest[..lt]);
         }
@@ -136,8 +202,22 @@ pub fn to_text(html: &str) -> (String, Vec<u32>) {
         if BLOCK.contains(&name.as_str()) {
             newline(&mut out, &mut map, &mut line_has_text, src_line);
         }
+        if !tag.ends_with("/>") {
+            nesting.enter(&name, closing);
+        }
     }
-    (out, map)
+    sync(&map, line_has_text, &nesting);
+    Rendered {
+        text: out,
+        line_map: map,
+        blocks,
+    }
+}
+
+/// The text and, for each text line, its 1-based source line.
+pub fn to_text(html: &str) -> (String, Vec<u32>) {
+    let r = render(html);
+    (r.text, r.line_map)
 }
 
 fn count_newlines(s: &str) -> u32 {
@@ -245,6 +325,26 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines, vec!["000001", "机密★5年", "关于 通知"]);
         assert_eq!(&map[..3], &[4, 5, 6]);
+    }
+
+    #[test]
+    fn lines_know_their_block() {
+        let html = "<h1>秘密</h1>\n<ul><li>绝密</li><li><b>机密</b></li></ul><p>正文</p><table><tr><td>机密</td><td>20年</td></tr></table><ol><li><table><tr><td>x</td></tr></table></li></ol>";
+        let r = render(html);
+        let lines: Vec<(&str, Block)> = r.text.lines().zip(r.blocks.iter().copied()).collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("秘密", Block::Heading),
+                ("绝密", Block::ListItem),
+                ("机密", Block::ListItem),
+                ("正文", Block::Text),
+                ("机密", Block::TableCell),
+                ("20年", Block::TableCell),
+                ("x", Block::TableCell),
+            ]
+        );
+        assert_eq!(r.blocks.len(), r.line_map.len());
     }
 
     #[test]

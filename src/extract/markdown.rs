@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use super::Block;
 use super::html::CODE_PLACEHOLDER;
 
 /// The YAML front matter at the top of a Markdown file: its lines (1-based numbers)
@@ -52,6 +53,8 @@ pub struct LineCleaner {
     prev_blank: bool,
     in_indented_code: bool,
     in_comment: bool,
+    /// The block kind of the line last cleaned.
+    block: Block,
 }
 
 impl LineCleaner {
@@ -62,8 +65,14 @@ impl LineCleaner {
         }
     }
 
+    /// The block kind of the line last cleaned (list item, heading, table row).
+    pub fn block(&self) -> Block {
+        self.block
+    }
+
     /// The visible text of `line`, or `None` when the line is code or a comment.
     pub fn clean<'a>(&mut self, line: &'a str) -> Option<Cow<'a, str>> {
+        self.block = Block::Text;
         let blank = line.trim().is_empty();
         let indent = line.len() - line.trim_start_matches(' ').len();
         let t = line.trim_start_matches(' ');
@@ -124,7 +133,9 @@ impl LineCleaner {
         if s.contains('<') {
             s = Cow::Owned(strip_tags(&s));
         }
-        Some(strip_block_syntax(s))
+        let (text, block) = strip_block_syntax(s);
+        self.block = block;
+        Some(text)
     }
 }
 
@@ -171,9 +182,11 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
-/// Remove heading, quote, list and table syntax and enclosing emphasis.
-fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
+/// Remove heading, quote, list and table syntax and enclosing emphasis; says which
+/// block the line was (the innermost: a list item inside a quote is a list item).
+fn strip_block_syntax(s: Cow<'_, str>) -> (Cow<'_, str>, Block) {
     let mut t: &str = s.trim();
+    let mut block = Block::Text;
     loop {
         let before = t.len();
         if let Some(r) = t.strip_prefix('>') {
@@ -182,10 +195,12 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
         let hashes = t.bytes().take_while(|b| *b == b'#').count();
         if (1..=6).contains(&hashes) && t[hashes..].starts_with([' ', '\t']) {
             t = t[hashes..].trim_start().trim_end_matches('#').trim_end();
+            block = Block::Heading;
         }
         for marker in ["- ", "* ", "+ "] {
             if let Some(r) = t.strip_prefix(marker) {
                 t = r.trim_start();
+                block = Block::ListItem;
             }
         }
         let digits = t.bytes().take_while(u8::is_ascii_digit).count();
@@ -194,6 +209,7 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
             && (t[digits..].starts_with(". ") || t[digits..].starts_with(") "))
         {
             t = t[digits + 1..].trim_start();
+            block = Block::ListItem;
         }
         if t.len() == before {
             break;
@@ -201,6 +217,7 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
     }
     // A table row: one non-empty cell stands alone; several cells are a sentence.
     if t.starts_with('|') {
+        block = Block::TableCell;
         let cells: Vec<&str> = t
             .trim_matches('|')
             .split('|')
@@ -210,7 +227,7 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
         if cells.len() == 1 {
             t = cells[0];
         } else {
-            return Cow::Owned(cells.join(" "));
+            return (Cow::Owned(cells.join(" ")), block);
         }
     }
     loop {
@@ -227,14 +244,15 @@ fn strip_block_syntax(s: Cow<'_, str>) -> Cow<'_, str> {
             break;
         }
     }
-    match s {
+    let text = match s {
         Cow::Borrowed(b) => {
             // Re-borrow from the original to keep the lifetime.
             let start = t.as_ptr() as usize - b.as_ptr() as usize;
             Cow::Borrowed(&b[start..start + t.len()])
         }
         Cow::Owned(_) => Cow::Owned(t.to_string()),
-    }
+    };
+    (text, block)
 }
 
 #[cfg(test)]

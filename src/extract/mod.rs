@@ -43,6 +43,18 @@ pub enum Role {
     Hidden,
 }
 
+/// The kind of block a text line is, where the reader knows the document's structure.
+/// A bare level word that is a list item, a heading or a table cell is prose (a lecture
+/// note listing the three levels), not a mark missing its star.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Block {
+    #[default]
+    Text,
+    ListItem,
+    Heading,
+    TableCell,
+}
+
 /// One part of a document.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -53,6 +65,8 @@ pub struct Part {
     /// The 1-based line reported for each text line (source line, paragraph number).
     /// Empty: identity.
     pub line_map: Vec<u32>,
+    /// The block kind of each text line; empty, or shorter than the text: `Text`.
+    pub blocks: Vec<Block>,
 }
 
 impl Part {
@@ -62,6 +76,7 @@ impl Part {
             role,
             text: String::new(),
             line_map: Vec::new(),
+            blocks: Vec::new(),
         }
     }
 
@@ -81,6 +96,14 @@ impl Part {
             Some(l) => *l,
             None => n,
         }
+    }
+
+    /// The block kind of text line `n` (1-based).
+    pub fn block(&self, n: u32) -> Block {
+        self.blocks
+            .get(n as usize - 1)
+            .copied()
+            .unwrap_or(Block::Text)
     }
 
     pub fn is_blank(&self) -> bool {
@@ -434,12 +457,13 @@ pub fn extract_bytes(
     let flavour = flavour.unwrap_or(Flavour::Plain);
     let mut doc = match flavour {
         Flavour::Html => {
-            let (text, line_map) = html::to_text(&decoded.text);
+            let rendered = html::render(&decoded.text);
             let mut doc = Document::with_parts(
                 flavour,
                 vec![Part {
-                    text,
-                    line_map,
+                    text: rendered.text,
+                    line_map: rendered.line_map,
+                    blocks: rendered.blocks,
                     ..Part::new(None, Role::Body)
                 }],
             );

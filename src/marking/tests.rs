@@ -429,3 +429,248 @@ fn portion_marks_open_a_paragraph() {
     assert!(!show("（机密）").starts_with("portion"));
     assert!(!show("（内部）仅限本单位").starts_with("portion"));
 }
+
+/// Every default-ignorable code point Unicode defines, anywhere inside a mark: the mark
+/// is still found, malformed, with the canonical form as its fix and its raw text as
+/// written in the line.
+#[test]
+fn invisible_characters_inside_a_mark_make_it_malformed() {
+    let r = Regime::builtin();
+    let mark = "机密★10年";
+    let chars: Vec<(usize, char)> = mark.char_indices().collect();
+    let mut tried = 0;
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        if !crate::normalize::is_ignorable(c) {
+            continue;
+        }
+        for &(at, _) in &chars[1..] {
+            let line = format!("{}{c}{}", &mark[..at], &mark[at..]);
+            let info = parse_line(&r, &line, ParseOptions::new())
+                .unwrap_or_else(|| panic!("U+{:04X} at {at}: no mark", c as u32));
+            let LineKind::Banner(m) = info.kind else {
+                panic!("U+{:04X} at {at}: {:?}", c as u32, info.kind);
+            };
+            assert!(
+                m.problems.contains(&Problem::IrregularCharacters),
+                "U+{:04X} at {at}: {:?}",
+                c as u32,
+                m.problems
+            );
+            assert_eq!(m.raw, line, "raw is the mark as written");
+            assert_eq!(m.fix.as_deref(), Some(mark));
+            assert_eq!(
+                m.term,
+                Term::Duration(Duration {
+                    years: 10,
+                    months: 0,
+                    days: 0
+                })
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 4000, "only {tried} variants");
+    // Around the mark, not inside it: the mark itself is clean.
+    for line in [
+        "\u{200B}机密★10年",
+        "机密★10年\u{FEFF}",
+        "\u{2060}秘密★5年\u{200D}",
+    ] {
+        assert!(
+            show(line).starts_with("banner") && !show(line).contains('['),
+            "{line}: {}",
+            show(line)
+        );
+    }
+    // In a candidate and a label too.
+    assert_eq!(
+        show("机\u{200B}密 10年"),
+        "candidate 机密 dur:10年 [missing-star,irregular-characters] fix=机密★10年"
+    );
+    assert_eq!(show("密级：机\u{AD}密"), "label 机密 -");
+}
+
+/// Every glyph Unicode names a star, asterisk or sparkle, put where the star belongs, is a
+/// wrong star: in archive mode a malformed mark, and a candidate under the unclassified
+/// guard (which takes every candidate).
+#[test]
+fn every_star_like_glyph_is_a_wrong_star() {
+    let mut tried = 0;
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        if !crate::normalize::is_star_like(c) {
+            continue;
+        }
+        for (line, level) in [
+            (format!("机密{c}10年"), "机密"),
+            (format!("绝密{c}启用前"), "绝密"),
+            (format!("秘密{c}"), "秘密"),
+            (format!("密级：秘密{c}5年"), "秘密"),
+        ] {
+            let got = show(&line);
+            assert!(
+                got.starts_with(&format!("candidate {level}")) && got.contains("wrong-star"),
+                "U+{:04X}: {line} -> {got}",
+                c as u32
+            );
+        }
+        // A rating is no mark, whatever the stars.
+        assert_eq!(show(&format!("秘密{c}{c}")), "-", "U+{:04X}", c as u32);
+        tried += 1;
+    }
+    assert!(tried > 60, "only {tried} star-like glyphs");
+    // Emoji presentation: the variation selector goes, the glyph stays wrong.
+    assert!(show("机密⭐\u{FE0F}10年").contains("wrong-star"));
+}
+
+#[test]
+fn compatibility_characters_fold() {
+    // Kangxi radicals and compatibility ideographs, as PDF producers emit them.
+    assert_eq!(
+        show("秘密★6个⽉"),
+        "banner 秘密 dur:6个月 [irregular-characters] fix=秘密★6个月"
+    );
+    assert_eq!(
+        show("机密★2030年1⽉1⽇"),
+        "banner 机密 date:2030年1月1日 [irregular-characters] fix=机密★2030年1月1日"
+    );
+    assert_eq!(
+        show("机密★¹⁰年"),
+        "banner 机密 dur:10年 [irregular-characters] fix=机密★10年"
+    );
+}
+
+/// A `密级：` label followed by something that is almost a mark reads exactly as the
+/// same line without the label.
+#[test]
+fn a_label_before_a_malformed_mark_changes_nothing() {
+    for mark in [
+        "绝密☆20年",
+        "机密＊3年",
+        "机密　3年",
+        "机密*10年",
+        "机密 10年",
+        "机密10年",
+        "机密★十年",
+        "机密★１０年",
+        "极密★5年",
+        "秘密级★5年",
+        "机密★10年年",
+        "机密·10年",
+        "机密(10年)",
+        "绝密★(30年)",
+        "★机密 10年",
+        "絕密★5年",
+        "机密⭑10年",
+        "机密★拾年",
+    ] {
+        let bare = show(mark);
+        assert!(
+            bare.starts_with("banner") || bare.starts_with("candidate"),
+            "{mark}: {bare}"
+        );
+        assert!(bare.contains('['), "{mark} is malformed: {bare}");
+        for label in ["密级：", "密级:", "密级： ", "密　级：", "秘密等级："] {
+            assert_eq!(show(&format!("{label}{mark}")), bare, "{label}{mark}");
+        }
+    }
+    // What a label alone declares is still a label.
+    assert_eq!(show("密级：机密"), "label 机密 -");
+    assert_eq!(show("密级：机密 保密期限：5年"), "label 机密 5年");
+}
+
+#[test]
+fn non_secret_designations_by_shape() {
+    for (line, designation) in [
+        ("内部材料★3年", "内部材料"),
+        ("限内部使用★1年", "限内部使用"),
+        ("内部文件★2030年12月31日", "内部文件"),
+        ("【内部资料汇编】★5年", "内部资料汇编"),
+        ("办公室文件★十年", "办公室文件"),
+        ("内部参考★长期", "内部参考"),
+    ] {
+        assert_eq!(show(line), format!("non-secret {designation}"), "{line}");
+    }
+    // The listed designations, as before.
+    assert_eq!(show("工作秘密★1年"), "non-secret 工作秘密");
+    // Another lawful regime's marks are left alone.
+    for line in ["核心商密★5年", "普通商密★3年", "核心商密★长期"] {
+        assert_eq!(show(line), "-", "{line}");
+    }
+    // Not the shape: no term, a term that is not one, no designation, ratings, prose.
+    for line in [
+        "第一名★10年老店",
+        "评分★4.5",
+        "★1年保証",
+        "推荐指数★★★",
+        "酒店★五星",
+        "A★10年",
+        "注：以上均为示例★1年",
+        "机密文件★10年",
+    ] {
+        assert!(
+            !show(line).starts_with("non-secret"),
+            "{line}: {}",
+            show(line)
+        );
+    }
+}
+
+#[test]
+fn formal_numerals_are_chinese_numerals() {
+    for (line, years) in [
+        ("机密★拾年", 10),
+        ("秘密★贰年", 2),
+        ("绝密★叁拾年", 30),
+        ("机密★壹拾伍年", 15),
+    ] {
+        assert_eq!(
+            show(line),
+            format!(
+                "banner {} dur:{years}年 [chinese-numerals] fix={}★{years}年",
+                &line[..6],
+                &line[..6]
+            ),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        show("机密 拾年"),
+        "candidate 机密 dur:10年 [missing-star,chinese-numerals] fix=机密★10年"
+    );
+}
+
+#[test]
+fn publication_declarations_are_a_family() {
+    for line in [
+        "（此件公开发布）",
+        "（此件可公开发布）",
+        "（此件在政府网站公开发布）",
+        "（此文主动公开）",
+        "(此件可以公开发布)",
+        "此件可公开发布",
+        "附注：（此件可公开发布）",
+        "公开方式：主动公开",
+        "公开方式：依申请公开",
+        "公开方式: 依申请公开。",
+        "信息公开选项：主动公开",
+        "政府信息公开选项：依申请公开",
+    ] {
+        assert_eq!(
+            show(line),
+            format!("public {}", line.trim_start_matches("附注：")),
+            "{line}"
+        );
+    }
+    for line in [
+        "（此件不予公开）",
+        "（此件不公开）",
+        "公开方式：不予公开",
+        "信息公开选项：不公开",
+        "信息公开选项：免予公开",
+        "（此件公开发布后，由办公室负责解释，各单位不得擅自转发）",
+        "本办法所称公开，是指主动公开和依申请公开。",
+        "公开方式：在政府网站发布",
+    ] {
+        assert!(!show(line).starts_with("public"), "{line}: {}", show(line));
+    }
+}

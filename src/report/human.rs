@@ -86,7 +86,11 @@ pub fn emit(
         } else {
             "  ".to_string()
         };
-        if let Some(fix) = &d.fix {
+        if let Some(fix) = d
+            .fix
+            .as_ref()
+            .filter(|_| opts.snippets || !d.fix_quotes_text)
+        {
             writeln!(
                 w,
                 "{lead} = {} `{fix}`",

@@ -91,7 +91,10 @@ pub fn emit(
                     term: &m.term,
                     raw: &m.raw,
                 }),
-                fix: d.fix.as_deref(),
+                fix: d
+                    .fix
+                    .as_deref()
+                    .filter(|_| opts.snippets || !d.fix_quotes_text),
             })
             .collect(),
     };

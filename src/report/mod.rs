@@ -192,6 +192,7 @@ pub(crate) mod test_support {
                 raw: "秘密★1年".into(),
             }),
             fix: None,
+            fix_quotes_text: false,
             snippet: None,
         }
     }

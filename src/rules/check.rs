@@ -47,6 +47,10 @@ pub struct CheckContext<'a> {
     pub public_path: bool,
     /// The path matches config `classified-paths`: it must carry a mark.
     pub classified_path: bool,
+    /// `--no-snippets` unset: messages may quote the document. Set, they carry a mark
+    /// only in its canonical form and no other document text (reports travel through
+    /// CI logs).
+    pub snippets: bool,
 }
 
 impl Text {
@@ -58,11 +62,12 @@ impl Text {
     }
 }
 
-/// Fill `{name}` placeholders.
+/// Fill `{name}` placeholders. Values are document text: characters that render as
+/// nothing are shown by their code point, so a message can say what is wrong.
 pub fn render(template: &str, vars: &[(&str, String)]) -> String {
     let mut out = template.to_string();
     for (k, v) in vars {
-        out = out.replace(&format!("{{{k}}}"), v);
+        out = out.replace(&format!("{{{k}}}"), &crate::normalize::visible(v));
     }
     out
 }
@@ -87,6 +92,8 @@ impl Out<'_> {
     ) {
         let lang = self.ctx.lang;
         let regime = self.ctx.regime;
+        let vars = self.shown(vars);
+        let vars = vars.as_ref();
         self.diags.push(Diagnostic {
             code: self.rule.code.clone(),
             name: self.rule.name.clone(),
@@ -102,9 +109,19 @@ impl Out<'_> {
             article_text: self.rule.article.text.clone(),
             mark: mark.map(|m| MarkInfo {
                 level: regime.levels[m.level].name.clone(),
-                term: m.term_text(),
-                raw: m.raw.clone(),
+                term: if self.ctx.snippets {
+                    m.term_text()
+                } else {
+                    m.redacted_term()
+                },
+                raw: if self.ctx.snippets {
+                    m.raw.clone()
+                } else {
+                    m.redacted(regime)
+                },
             }),
+            fix_quotes_text: fix.is_some()
+                && mark.is_some_and(|m| matches!(m.term, Term::Condition(_))),
             fix,
             snippet: pos.map(|p| Snippet {
                 text: p.snippet.clone(),
@@ -134,6 +151,27 @@ impl Out<'_> {
             Some(&found.mark),
             None,
         );
+    }
+
+    /// Message variables as the report may show them: with `--no-snippets`, document
+    /// text is redacted. A suppression directive is the tool's own syntax (its reason
+    /// is already left out), not document text.
+    fn shown<'v>(
+        &self,
+        vars: &'v [(&'v str, String)],
+    ) -> std::borrow::Cow<'v, [(&'v str, String)]> {
+        if self.ctx.snippets || matches!(self.rule.kind, Kind::BadSuppression) {
+            return std::borrow::Cow::Borrowed(vars);
+        }
+        let regime = self.ctx.regime;
+        vars.iter()
+            .map(|(k, v)| (*k, redact(regime, k, v)))
+            .collect()
+    }
+
+    /// A phrase of the rule filled with `vars` (redacted like a message).
+    fn render_phrase(&self, key: &str, vars: &[(&str, String)]) -> String {
+        render(self.phrase(key).pick(self.ctx.lang), &self.shown(vars))
     }
 
     fn phrase(&self, key: &str) -> &Text {
@@ -204,6 +242,61 @@ pub fn tree_finding(
     one_finding(rule, ctx, path, |out| {
         out.finding(Some(pos), vars, Some(mark), None)
     })
+}
+
+/// Message variables that quote the document.
+const DOCUMENT_TEXT: [&str; 7] = [
+    "raw",
+    "other_raw",
+    "designation",
+    "declaration",
+    "inner",
+    "match",
+    "term",
+];
+
+/// A message variable as `--no-snippets` shows it: a mark in its canonical form (level,
+/// star, term), the regime's own words as they are, any other document text as `…`.
+fn redact(regime: &Regime, key: &str, value: &str) -> String {
+    if !DOCUMENT_TEXT.contains(&key) {
+        return value.to_string();
+    }
+    let vocabulary = regime
+        .non_secret
+        .iter()
+        .chain(&regime.public_declarations)
+        .chain(regime.level_words.iter().map(|(w, _, _)| w));
+    if vocabulary.into_iter().any(|w| w == value) {
+        return value.to_string();
+    }
+    use crate::marking::LineKind;
+    if key == "term" {
+        return match crate::marking::parse_term_text(regime, value).0 {
+            Term::Condition(_) => "…".to_string(),
+            _ => value.to_string(),
+        };
+    }
+    match crate::marking::parse_line(regime, value, crate::marking::ParseOptions::new()) {
+        Some(info) => match info.kind {
+            LineKind::Banner(m) | LineKind::Candidate(m) | LineKind::Change(m) => {
+                m.redacted(regime)
+            }
+            LineKind::Label {
+                level: Some(level),
+                term,
+                ..
+            } => format!(
+                "{}{}",
+                regime.levels[level].name,
+                term.filter(|t| !matches!(t, Term::Condition(_)))
+                    .map(|t| format!(" {}", term_text(&t)))
+                    .unwrap_or_default()
+            ),
+            LineKind::Portion { level, .. } => format!("（{}）", regime.levels[level].name),
+            _ => "…".to_string(),
+        },
+        None => "…".to_string(),
+    }
 }
 
 /// The one finding `emit` makes, outside the per-document loop.
@@ -762,7 +855,7 @@ fn missing_mark(out: &mut Out, scan: &Scan) {
     let Some((key, raw, pos)) = trigger else {
         return;
     };
-    let reason = render(out.phrase(key).pick(out.ctx.lang), &[("raw", raw.clone())]);
+    let reason = out.render_phrase(key, &[("raw", raw.clone())]);
     out.finding(pos, &[("raw", raw), ("reason", reason)], None, None);
 }
 
@@ -956,7 +1049,10 @@ fn missing_copy_number(out: &mut Out, scan: &Scan) {
     if !scan.gongwen_head || scan.copy_number {
         return;
     }
-    if let Some(b) = scan.mark_in_force().filter(|b| b.in_zone) {
+    let regime = out.ctx.regime;
+    if let Some(b) = scan.mark_in_force().filter(|b| b.in_zone)
+        && (!scan.legacy || regime.legacy_copy_number_levels.contains(&b.mark.level))
+    {
         out.at_mark(b);
     }
 }

@@ -81,24 +81,7 @@ impl Kind {
     fn spec(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
         const MARK: &[&str] = &["raw"];
         Some(match name {
-            "malformed-mark" => (
-                &[
-                    "wrong-star",
-                    "missing-star",
-                    "star-before-level",
-                    "full-width-digits",
-                    "chinese-numerals",
-                    "spacing",
-                    "misspelt-level",
-                    "level-suffix",
-                    "traditional-level",
-                    "doubled-unit",
-                    "bracketed-term",
-                    "bad-term",
-                    "bad-date",
-                ],
-                &["raw", "problem", "fix"],
-            ),
+            "malformed-mark" => (&crate::marking::Problem::KEYS, &["raw", "problem", "fix"]),
             "misplaced-mark" => (&[], &["raw", "zone"]),
             "conflicting-marks" => (&[], &["raw", "source", "other_raw", "other_source"]),
             "non-secret-star" => (&[], &["raw", "designation"]),

@@ -116,3 +116,110 @@ fn print_date_of_the_banji() {
     );
     assert_eq!(print_date("本通知自印发之日起施行"), None);
 }
+
+fn run_html(html: &str) -> Scan {
+    let r = Regime::builtin();
+    let rendered = crate::extract::html::render(html);
+    let mut doc = Document::plain(Flavour::Html, rendered.text);
+    doc.parts[0].line_map = rendered.line_map;
+    doc.parts[0].blocks = rendered.blocks;
+    scan(&r, &doc, "a.html")
+}
+
+/// A bare level word that is a list item, a heading or a table cell is prose; with a
+/// star (or a term) it is still a mark or a candidate.
+#[test]
+fn bare_levels_in_lists_headings_and_cells_are_prose() {
+    for text in [
+        "- 绝密\n- 机密\n- 秘密\n",
+        "* 机密\n",
+        "1. 机密\n2. 秘密\n",
+        "# 秘密\n\n团结是我们的秘密武器。\n",
+        "## 机密级\n",
+        "| 机密 |\n",
+        "> - 秘密\n",
+    ] {
+        let s = run(Flavour::Markdown, text, "a.md");
+        assert!(
+            s.candidates.is_empty() && s.banners.is_empty(),
+            "{text:?}: {:?}",
+            s.candidates
+        );
+    }
+    for html in [
+        "<ul><li>绝密</li><li>机密</li><li>秘密</li></ul>",
+        "<h1>秘密</h1><p>正文</p>",
+        "<table><tr><td>机密</td></tr></table>",
+        "<ol><li><p>机密</p></li></ol>",
+    ] {
+        let s = run_html(html);
+        assert!(s.candidates.is_empty() && s.banners.is_empty(), "{html}");
+    }
+    // Still marks: a star, a wrong star, a term, or a bare level as plain text.
+    for (text, banners, candidates) in [
+        ("- 机密★10年\n", 1, 0),
+        ("# 机密★10年\n", 1, 0),
+        ("| 机密☆10年 |\n", 0, 1),
+        ("- 机密 10年\n", 0, 1),
+        ("机密\n\n正文\n", 0, 1),
+    ] {
+        let s = run(Flavour::Markdown, text, "a.md");
+        assert_eq!(
+            (s.banners.len(), s.candidates.len()),
+            (banners, candidates),
+            "{text:?}"
+        );
+    }
+    let s = run_html("<ul><li>机密★10年</li></ul>");
+    assert_eq!(s.banners.len(), 1);
+    // A document before 2012-07-01 accepts a bare level as its mark, but not in a list.
+    let s = run(
+        Flavour::Markdown,
+        "- 机　密\n\n正文\n\n2010年5月4日\n",
+        "a.md",
+    );
+    assert!(s.legacy && s.banners.is_empty() && s.candidates.is_empty());
+}
+
+#[test]
+fn wenhao_in_every_bracket_ime_offers() {
+    for wenhao in [
+        "国发〔2025〕7号",
+        "国发﹝2025﹞7号",
+        "国发【2025】7号",
+        "国发〈2025〉7号",
+        "国发[2025]7号",
+        "国发（2025）7号",
+        "国发〔2025〕第7号",
+        "国发﹝2025﹞第 17 号",
+    ] {
+        let s = run(
+            Flavour::Plain,
+            &format!("机密★5年\n{wenhao}\n\n关于的通知\n\n2026年3月5日\n"),
+            "a.txt",
+        );
+        assert!(s.gongwen_head, "{wenhao}");
+    }
+    for line in ["第7号", "2025年第7号公告", "〔2025〕"] {
+        let s = run(Flavour::Plain, &format!("机密★5年\n{line}\n"), "a.txt");
+        assert!(!s.gongwen_head, "{line}");
+    }
+}
+
+#[test]
+fn designations_by_shape_count_on_the_first_page_only() {
+    let s = run(Flavour::Plain, "内部材料★3年\n\n通知\n", "a.txt");
+    assert_eq!(s.non_secret.len(), 1);
+    let far = format!("{}内部材料★3年\n工作秘密★1年\n", "正文。\n".repeat(12));
+    let s = run(Flavour::Plain, &far, "a.txt");
+    let found: Vec<&str> = s
+        .non_secret
+        .iter()
+        .map(|n| n.designation.as_str())
+        .collect();
+    assert_eq!(
+        found,
+        vec!["工作秘密"],
+        "a listed designation counts anywhere"
+    );
+}

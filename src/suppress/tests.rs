@@ -108,6 +108,7 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         article_text: String::new(),
         mark: None,
         fix: None,
+        fix_quotes_text: false,
         snippet: None,
     }
 }

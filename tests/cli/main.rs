@@ -66,6 +66,7 @@ mod formats;
 mod inventory_html;
 mod office;
 mod precommit;
+mod redaction;
 mod shared_corpora;
 mod trees;
 mod workflow;
