@@ -68,6 +68,9 @@ pub struct Diagnostic {
     /// it out with `--no-snippets`; `--fix` still applies it.
     pub fix_quotes_text: bool,
     pub snippet: Option<Snippet>,
+    /// On the last finding of a rule in a file whose findings were capped: how many
+    /// more there are, not listed.
+    pub omitted: Option<usize>,
 }
 
 impl Diagnostic {
@@ -78,6 +81,7 @@ impl Diagnostic {
             self.line,
             self.column,
             &self.code,
+            self.omitted.is_some(),
             &self.message,
         )
             .cmp(&(
@@ -85,6 +89,7 @@ impl Diagnostic {
                 other.line,
                 other.column,
                 &other.code,
+                other.omitted.is_some(),
                 &other.message,
             ))
     }

@@ -602,12 +602,14 @@ fn lint_tree(
 ) -> bool {
     let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
     out.diags.extend(diags);
-    for gap in &doc.gaps {
-        out.diags.extend(
-            s.unreadable
-                .iter()
-                .map(|r| rules::check::unread_gap(r, ctx, shown, gap)),
-        );
+    if let Some(rule) = &s.unreadable {
+        let mut gaps: Vec<Diagnostic> = doc
+            .gaps
+            .iter()
+            .map(|gap| rules::check::unread_gap(rule, ctx, shown, gap))
+            .collect();
+        rules::check::cap_per_rule(&mut gaps, std::slice::from_ref(rule), ctx.lang, shown);
+        out.diags.extend(gaps);
     }
     let mut marked = scan.is_marked();
     out.top_secret
@@ -1202,12 +1204,10 @@ fn apply_directives(
                     justification: why,
                 }),
         );
-        shown.extend(bad_suppressions(
-            &s.rules,
-            &s.context(None),
-            path,
-            &applied.bad,
-        ));
+        let ctx = s.context(None);
+        let mut bad = bad_suppressions(&s.rules, &ctx, path, &applied.bad);
+        rules::check::cap_per_rule(&mut bad, &s.rules, ctx.lang, path);
+        shown.extend(bad);
     }
     (shown, hidden)
 }

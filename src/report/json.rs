@@ -45,6 +45,10 @@ struct DiagnosticJson<'a> {
     article: &'a str,
     mark: Option<MarkJson<'a>>,
     fix: Option<&'a str>,
+    /// On the last finding of a rule in a file whose findings were capped: how many
+    /// more there are, not listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    omitted: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +99,7 @@ pub fn emit(
                     .fix
                     .as_deref()
                     .filter(|_| opts.snippets || !d.fix_quotes_text),
+                omitted: d.omitted,
             })
             .collect(),
     };

@@ -193,6 +193,7 @@ pub(crate) mod test_support {
             }),
             fix: None,
             fix_quotes_text: false,
+            omitted: None,
             snippet: None,
         }
     }

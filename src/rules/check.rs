@@ -78,6 +78,71 @@ struct Out<'a> {
     path: &'a str,
     diags: &'a mut Vec<Diagnostic>,
     hits: &'a [KeywordHit<'a>],
+    /// Findings of this rule listed so far, and those beyond the cap.
+    listed: usize,
+    omitted: usize,
+}
+
+/// Findings listed per file and rule: a file full of marks must not take the machine's
+/// memory; the rest are counted in one last finding.
+pub const MAX_FINDINGS_PER_RULE: usize = 100;
+
+/// The finding that stands for `omitted` findings of `rule` not listed in `path`, at
+/// the place of the last one listed (`last`).
+pub fn omitted_finding(
+    rule: &Rule,
+    lang: Lang,
+    path: &str,
+    last: Option<&Diagnostic>,
+    omitted: usize,
+) -> Diagnostic {
+    let message = match lang {
+        Lang::Zh => format!(
+            "本文件中另有{omitted}处同类问题未逐一列出（每个文件每条规则最多列出{MAX_FINDINGS_PER_RULE}处）"
+        ),
+        Lang::En => format!(
+            "{omitted} more finding(s) of this rule in this file are not listed (at most {MAX_FINDINGS_PER_RULE} per file and rule)"
+        ),
+    };
+    Diagnostic {
+        code: rule.code.clone(),
+        name: rule.name.clone(),
+        severity: rule.severity,
+        path: path.to_string(),
+        line: last.map_or(1, |d| d.line),
+        column: last.map_or(1, |d| d.column),
+        part: last.and_then(|d| d.part.clone()),
+        message,
+        help: None,
+        article: rule.article.number.clone(),
+        law: rule.article.law.clone(),
+        article_text: rule.article.text.clone(),
+        mark: None,
+        fix: None,
+        fix_quotes_text: false,
+        snippet: None,
+        omitted: Some(omitted),
+    }
+}
+
+/// Cap the findings of one file made outside the rule loop (ML900 gaps, ML901): at
+/// most `MAX_FINDINGS_PER_RULE` per rule, then one finding with the count. Keeps order.
+pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, path: &str) {
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    diags.retain(|d| {
+        let n = seen.entry(d.code.clone()).or_default();
+        *n += 1;
+        *n <= MAX_FINDINGS_PER_RULE
+    });
+    for (code, n) in seen {
+        if n > MAX_FINDINGS_PER_RULE
+            && let Some(rule) = rules.iter().find(|r| r.code == code)
+        {
+            let last = diags.iter().rev().find(|d| d.code == code).cloned();
+            let omitted = n - MAX_FINDINGS_PER_RULE;
+            diags.push(omitted_finding(rule, lang, path, last.as_ref(), omitted));
+        }
+    }
 }
 
 impl Out<'_> {
@@ -90,6 +155,11 @@ impl Out<'_> {
         mark: Option<&Mark>,
         fix: Option<String>,
     ) {
+        if self.listed >= MAX_FINDINGS_PER_RULE {
+            self.omitted += 1;
+            return;
+        }
+        self.listed += 1;
         let lang = self.ctx.lang;
         let regime = self.ctx.regime;
         let vars = self.shown(vars);
@@ -128,6 +198,7 @@ impl Out<'_> {
                 col: p.snippet_col,
                 width: p.width,
             }),
+            omitted: None,
         });
     }
 
@@ -198,6 +269,8 @@ pub fn check_document(
             path,
             diags: &mut diags,
             hits: &hits,
+            listed: 0,
+            omitted: 0,
         };
         match &rule.kind {
             Kind::MalformedMark { .. } => malformed_mark(&mut out, scan),
@@ -225,6 +298,17 @@ pub fn check_document(
             Kind::UnclassifiedSystem => unclassified_system(&mut out, scan),
             Kind::Pattern { regex, scope } => pattern(&mut out, doc, file_name, regex, *scope),
             Kind::UnreadableFile | Kind::BadSuppression => {}
+        }
+        if out.omitted > 0 {
+            let omitted = out.omitted;
+            let last = diags.iter().rev().find(|d| d.code == rule.code).cloned();
+            diags.push(omitted_finding(
+                rule,
+                ctx.lang,
+                path,
+                last.as_ref(),
+                omitted,
+            ));
         }
     }
     diags
@@ -313,6 +397,8 @@ fn one_finding(
         path,
         diags: &mut diags,
         hits: &[],
+        listed: 0,
+        omitted: 0,
     };
     emit(&mut out);
     diags.remove(0)

@@ -109,6 +109,7 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         mark: None,
         fix: None,
         fix_quotes_text: false,
+        omitted: None,
         snippet: None,
     }
 }

@@ -138,3 +138,54 @@ fn no_snippets_leaks_no_document_text() {
         &std::fs::read_to_string(dir.path().join("baseline.json")).unwrap(),
     );
 }
+
+/// A file full of marks: at most 100 findings per file and rule are listed, then one
+/// finding counts the rest (JSON `omitted`), so memory stays bounded and the count is
+/// still true.
+#[test]
+fn findings_per_file_and_rule_are_capped_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("机密★10年\n\n正文\n");
+    for _ in 0..1000 {
+        text.push_str("工作秘密★1年\n");
+    }
+    for i in 0..250 {
+        text.push_str(&format!(
+            "<!-- mark-lint-disable-next-line ML999 -- {i} -->\n正文\n"
+        ));
+    }
+    std::fs::write(dir.path().join("full.md"), &text).unwrap();
+    std::fs::write(dir.path().join("few.md"), "工作秘密★1年\n\n通知\n").unwrap();
+    let (code, stdout, stderr) = run_in(
+        dir.path(),
+        &["check", "--today", "2026-11-27", "--format", "json", "."],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let diags = report["diagnostics"].as_array().unwrap();
+    let count = |path: &str, code: &str| {
+        let of: Vec<&serde_json::Value> = diags
+            .iter()
+            .filter(|d| d["path"] == path && d["code"] == code)
+            .collect();
+        let omitted: Vec<u64> = of.iter().filter_map(|d| d["omitted"].as_u64()).collect();
+        (of.len(), omitted)
+    };
+    assert_eq!(count("full.md", "ML004"), (101, vec![900]));
+    assert_eq!(count("full.md", "ML901"), (101, vec![150]));
+    assert_eq!(count("few.md", "ML004"), (1, vec![]));
+    // The count comes last among the rule's findings in the file.
+    let last = diags
+        .iter()
+        .rfind(|d| d["path"] == "full.md" && d["code"] == "ML004")
+        .unwrap();
+    assert_eq!(last["omitted"], 900);
+    let (_, human, _) = run_in(
+        dir.path(),
+        &["check", "--today", "2026-11-27", "--lang", "zh", "full.md"],
+    );
+    assert!(
+        human.contains("本文件中另有900处同类问题未逐一列出"),
+        "{human}"
+    );
+}
