@@ -385,8 +385,73 @@ mod properties {
         prop::collection::vec(pieces, 0..16).prop_map(|v| v.concat())
     }
 
+    /// Every star-like glyph and every ignorable code point Unicode defines.
+    fn class_of(pred: fn(char) -> bool) -> Vec<char> {
+        (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| pred(*c))
+            .collect()
+    }
+
+    /// A mark as people type it, disguised by the classes that once hid marks:
+    /// invisible characters anywhere, a star look-alike, compatibility forms, a label.
+    fn disguised_mark() -> impl Strategy<Value = (String, usize, bool)> {
+        let stars = class_of(crate::normalize::is_star_like);
+        let ignorables = class_of(crate::normalize::is_ignorable);
+        (
+            0usize..3,
+            prop::sample::select(vec!["10年", "5年", "6个月", "2030年12月31日", "长期", ""]),
+            prop_oneof![Just('★'), prop::sample::select(stars)],
+            prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    prop::sample::select(ignorables),
+                ),
+                0..4,
+            ),
+            prop::sample::select(vec!["", "密级：", "000001 ", "特急 ", "【"]),
+            any::<bool>(),
+        )
+            .prop_map(|(level, term, star, hidden, prefix, fold)| {
+                let r = Regime::builtin();
+                let term = if fold {
+                    term.replace('月', "⽉").replace('日', "⽇")
+                } else {
+                    term.to_string()
+                };
+                let core = format!("{}{star}{term}", r.levels[level].name);
+                let mut chars: Vec<char> = core.chars().collect();
+                let mut inside = fold && term.contains(['⽉', '⽇']);
+                for (at, c) in hidden {
+                    let i = at.index(chars.len() - 1) + 1;
+                    chars.insert(i, c);
+                    inside |= i < chars.len() - 1;
+                }
+                let close = if prefix == "【" { "】" } else { "" };
+                let line = format!("{prefix}{}{close}", chars.into_iter().collect::<String>());
+                (line, level, star != '★' || inside)
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The oracle for the class: the mark is found, with its level, and it is clean
+        /// only when nothing disguised it.
+        #[test]
+        fn disguised_marks_are_found((line, level, disguised) in disguised_mark()) {
+            let r = Regime::builtin();
+            let info = parse_line(&r, &line, ParseOptions::new());
+            let mark = match info.map(|i| i.kind) {
+                Some(LineKind::Banner(m) | LineKind::Candidate(m)) => m,
+                other => return Err(TestCaseError::fail(format!("{line:?}: {other:?}"))),
+            };
+            prop_assert_eq!(mark.level, level, "{:?}", line);
+            if disguised {
+                prop_assert!(!mark.problems.is_empty(), "{:?} passed as clean", line);
+            }
+            prop_assert!(line.contains(&mark.raw), "raw {:?} not in {:?}", mark.raw, line);
+        }
 
         #[test]
         fn never_panics_on_any_string(s in "\\PC{0,80}") {
