@@ -476,6 +476,9 @@ fn parse_clean(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineIn
             urgency: urgency.clone(),
         })
     };
+    if explained_example(regime, core, opts) {
+        return None;
+    }
     if core.chars().count() > 60 || has_prose_punctuation(core) {
         return None;
     }
@@ -498,6 +501,39 @@ fn parse_clean(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineIn
         return info(kind);
     }
     candidate(regime, core, start, opts).and_then(info)
+}
+
+/// `机密☆10年（星号错误）`: a mark followed on its line by a bracketed explanation is a
+/// quoted example — when the mark is malformed or not a state-secret mark, or the
+/// explanation judges its form (`（正确写法）`). A clean mark with another note after it
+/// (`机密★5年（自印发之日起计算）`) stays a mark; a bracketed term (`机密（10年）`) is
+/// a malformed mark, not an explanation.
+fn explained_example(regime: &Regime, core: &str, opts: ParseOptions) -> bool {
+    let Some(close) = core.chars().next_back().filter(|c| matches!(c, '）' | ')')) else {
+        return false;
+    };
+    let open = if close == '）' { '（' } else { '(' };
+    let Some(at) = core.rfind(open) else {
+        return false;
+    };
+    let head = trim(&core[..at]);
+    let note = trim(&core[at + open.len_utf8()..core.len() - close.len_utf8()]);
+    if head.is_empty()
+        || !note.chars().any(is_han)
+        || begins_like_duration(note)
+        || parse_date(note).is_some()
+    {
+        return false;
+    }
+    let judged = regime
+        .example_words
+        .iter()
+        .any(|w| note.contains(w.as_str()));
+    match parse_clean(regime, head, opts).map(|i| i.kind) {
+        Some(LineKind::Banner(m)) => judged || !m.problems.is_empty(),
+        Some(LineKind::Candidate(_) | LineKind::NonSecretStar { .. }) => true,
+        _ => false,
+    }
 }
 
 /// A line holding the real star.

@@ -22,6 +22,8 @@ struct RawRegime {
     non_secret: Vec<String>,
     #[serde(default)]
     other_regime_marks: Vec<String>,
+    #[serde(default)]
+    example_words: Vec<String>,
     urgency: Vec<String>,
     indefinite: Vec<String>,
     level_labels: Vec<String>,
@@ -127,6 +129,9 @@ pub struct Regime {
     /// Designations that carry a star lawfully under another regime (the commercial-
     /// secret marks of central SOEs): not state-secret marks, and not misused stars.
     pub other_regime_marks: Vec<String>,
+    /// Words in a bracketed note after a mark that judge its form (`（正确写法）`): the
+    /// line is a quoted example.
+    pub example_words: Vec<String>,
     pub urgency: Vec<String>,
     pub indefinite: Vec<String>,
     pub level_labels: Vec<String>,
@@ -304,6 +309,7 @@ impl Regime {
             level_words,
             non_secret: raw.non_secret,
             other_regime_marks: raw.other_regime_marks,
+            example_words: raw.example_words,
             urgency: raw.urgency,
             indefinite: raw.indefinite,
             level_labels: raw.level_labels,

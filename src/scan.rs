@@ -247,6 +247,76 @@ pub struct Line<'a> {
     pub role: Role,
     /// List item, heading, table cell, or plain text.
     pub block: Block,
+    /// Consecutive list items (or option lines), cells of one table, or short plain
+    /// lines share a run: where a run lists different marks, they are examples.
+    pub run: usize,
+}
+
+/// What kind of run a line continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    /// List items and option lines (`A.`, `（A）`, `①`, `1.`).
+    List,
+    /// Cells of a table.
+    Cells,
+    /// Short lines of plain text, one after the other.
+    Short,
+}
+
+/// Assigns runs to lines in reading order.
+#[derive(Default)]
+struct Runs {
+    id: usize,
+    last: Option<RunKind>,
+}
+
+impl Runs {
+    /// The run of the next line. Blank lines continue lists and tables (loose lists)
+    /// but end a run of plain lines; code, headings and long lines end every run.
+    fn next(&mut self, clean: Option<&str>, block: Block) -> usize {
+        let kind = match clean.map(str::trim) {
+            None => None,
+            Some("") => {
+                if self.last == Some(RunKind::Short) {
+                    self.break_run();
+                }
+                return self.id;
+            }
+            Some(text) => match block {
+                Block::ListItem => Some(RunKind::List),
+                Block::TableCell => Some(RunKind::Cells),
+                Block::Heading => None,
+                Block::Text if is_option_line(text) => Some(RunKind::List),
+                Block::Text if text.chars().count() <= SHORT_LINE_CHARS => Some(RunKind::Short),
+                Block::Text => None,
+            },
+        };
+        if kind.is_none() || kind != self.last {
+            self.break_run();
+        }
+        self.last = kind;
+        self.id
+    }
+
+    fn break_run(&mut self) {
+        self.id += 1;
+        self.last = None;
+    }
+}
+
+/// Plain lines up to this length can be a run of examples (a style guide's lines).
+const SHORT_LINE_CHARS: usize = 24;
+
+/// A quiz option or list line in plain text: `A.`, `A．`, `A、`, `（A）`, `(1)`, `①`,
+/// `1.`, `-`, `•`.
+fn is_option_line(s: &str) -> bool {
+    static OPTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:[A-Ha-h][.．、)）]|[（(](?:[A-Ha-h]|[0-9]{1,2}|[一二三四五六七八九十])[)）]|[①-⑳]|[0-9]{1,2}[.．、)）]|[-•·*+]\s)",
+        )
+        .expect("valid regex")
+    });
+    OPTION.is_match(s)
 }
 
 /// Visit the visible lines in reading order — margins (headers, footers, templates:
@@ -258,8 +328,10 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
     let first_body = doc.parts.iter().position(|p| p.role == Role::Body);
     let mut seq = 0usize;
     let mut non_blank = 0usize;
+    let mut runs = Runs::default();
     for role in [Role::Margin, Role::Body, Role::Note] {
         for (index, part) in doc.parts.iter().enumerate().filter(|(_, p)| p.role == role) {
+            runs.break_run();
             let (text, first_line) = match (start, index) {
                 (Some((byte, line)), 0) => (&part.text[byte..], line),
                 _ => (part.text.as_str(), 1),
@@ -284,6 +356,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                     _ => false,
                 };
                 seq += 1;
+                let run = runs.next(clean.as_deref(), block);
                 let line = Line {
                     part: index,
                     no: first_line + i as u32,
@@ -293,6 +366,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                     in_zone,
                     role,
                     block,
+                    run,
                 };
                 if !f(line) {
                     return;
@@ -412,6 +486,9 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     let mut zone_attachments: Vec<usize> = Vec::new();
     let mut first_body_line = true;
     let mut last_date = None;
+    // Marks and candidates wait until every line is read: a run that lists different
+    // ones is a set of examples.
+    let mut marks: Vec<(Line, String, LineKind, bool)> = Vec::new();
     visit_lines(regime, doc, |line| {
         let Some(clean) = &line.clean else {
             return true;
@@ -458,7 +535,11 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             }
             kind => {
                 let clean = clean.to_string();
-                record(&mut scan, doc, &line, &clean, kind, attachment);
+                if is_mark_like(&kind) {
+                    marks.push((line, clean, kind, attachment));
+                } else {
+                    record(&mut scan, doc, &line, &clean, kind, attachment);
+                }
             }
         }
         true
@@ -482,18 +563,31 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         legacy: scan.legacy,
         ..opts
     };
-    for (line, clean) in &zone {
-        let Some(info) = marking::parse_line(regime, clean, zone_opts) else {
+    for (line, clean) in zone {
+        let Some(info) = marking::parse_line(regime, &clean, zone_opts) else {
             continue;
         };
         scan.copy_number |= info.copy_number;
         if info.copy_number
-            && let Some(n) = digit_run(clean, regime.copy_number_len)
+            && let Some(n) = digit_run(&clean, regime.copy_number_len)
         {
             scan.copy_numbers.push(n);
         }
         let attachment = zone_attachments.contains(&line.seq);
-        record(&mut scan, doc, line, clean, info.kind, attachment);
+        if is_mark_like(&info.kind) {
+            marks.push((line, clean, info.kind, attachment));
+        } else {
+            record(&mut scan, doc, &line, &clean, info.kind, attachment);
+        }
+    }
+    let examples = enumerations(&marks);
+    // The ledger mark-lint writes lists marks in its table: mentions, however few.
+    let ledger = is_own_ledger(doc);
+    for (line, clean, kind, attachment) in marks {
+        let mention = examples.contains(&line.run) || (ledger && line.block != Block::Text);
+        if !mention {
+            record(&mut scan, doc, &line, &clean, kind, attachment);
+        }
     }
     // The zone was read last: restore reading order.
     scan.banners.sort_by_key(|b| b.seq);
@@ -501,6 +595,62 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     scan.changes.sort_by_key(|b| b.seq);
     scan.non_secret.sort_by_key(|n| n.seq);
     scan
+}
+
+/// The HTML ledger `mark-lint inventory --format html` writes: its generator tag in the
+/// head and its ledger table. Only the table's cells and lists are mentions; a mark
+/// written anywhere else in such a page still counts.
+fn is_own_ledger(doc: &Document) -> bool {
+    let Some(source) = doc
+        .source
+        .as_deref()
+        .filter(|_| doc.flavour == Flavour::Html)
+    else {
+        return false;
+    };
+    let head_end = source.find("</head>").unwrap_or(0);
+    source[..head_end].contains("<meta name=\"generator\" content=\"mark-lint ")
+        && source[head_end..].contains("<table id=\"ledger\">")
+}
+
+/// What has the shape of a mark: a banner, a candidate, a star on a designation.
+fn is_mark_like(kind: &LineKind) -> bool {
+    matches!(
+        kind,
+        LineKind::Banner(_) | LineKind::Candidate(_) | LineKind::NonSecretStar { .. }
+    )
+}
+
+/// The runs (list items, option lines, cells of one table, short plain lines) that list
+/// two or more marks differing in level, term or form: training material, quiz options,
+/// a style guide's right and wrong forms. Their marks are examples, not marks. A run
+/// with one mark (a 版头 laid out in table cells), or one mark repeated, keeps it.
+fn enumerations(marks: &[(Line, String, LineKind, bool)]) -> std::collections::BTreeSet<usize> {
+    let mut first: std::collections::BTreeMap<usize, &str> = Default::default();
+    let mut differing = std::collections::BTreeSet::new();
+    for (line, _, kind, _) in marks {
+        let raw = match kind {
+            // A bare level word in a list or table is prose, not a candidate.
+            LineKind::Banner(m) | LineKind::Candidate(m)
+                if line.block != Block::Text && is_bare_level(m) =>
+            {
+                continue;
+            }
+            LineKind::Banner(m) | LineKind::Candidate(m) => m.raw.as_str(),
+            LineKind::NonSecretStar { raw, .. } => raw.as_str(),
+            _ => continue,
+        };
+        match first.get(&line.run) {
+            Some(seen) if *seen != raw => {
+                differing.insert(line.run);
+            }
+            Some(_) => {}
+            None => {
+                first.insert(line.run, raw);
+            }
+        }
+    }
+    differing
 }
 
 /// Marks in the parts readers do not see (ML006).
@@ -530,6 +680,7 @@ fn hidden_marks(regime: &Regime, doc: &Document, scan: &mut Scan) {
                     in_zone: false,
                     role: Role::Hidden,
                     block: Block::Text,
+                    run: 0,
                 };
                 scan.hidden.push(FoundMark {
                     pos: position(doc, &line, &mark.raw),
@@ -681,6 +832,8 @@ fn worth_parsing(regime: &Regime, s: &str) -> bool {
         || s.contains("公开")
         || s.contains("变更")
         || s.trim_start().starts_with("附件")
+        // A star-less candidate may stand in a run of examples beyond the first page.
+        || (s.len() <= SHORT_LINE_CHARS * 3 && s.contains('密'))
         || (s.len() < 64
             && s.trim_start()
                 .starts_with(|c: char| c.is_ascii_digit() || matches!(c, '一' | '二' | '〇' | '○')))

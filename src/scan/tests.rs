@@ -210,7 +210,8 @@ fn wenhao_in_every_bracket_ime_offers() {
 fn designations_by_shape_count_on_the_first_page_only() {
     let s = run(Flavour::Plain, "内部材料★3年\n\n通知\n", "a.txt");
     assert_eq!(s.non_secret.len(), 1);
-    let far = format!("{}内部材料★3年\n工作秘密★1年\n", "正文。\n".repeat(12));
+    // Apart (a blank line between): two lines side by side would be a list of examples.
+    let far = format!("{}内部材料★3年\n\n工作秘密★1年\n", "正文。\n".repeat(12));
     let s = run(Flavour::Plain, &far, "a.txt");
     let found: Vec<&str> = s
         .non_secret
