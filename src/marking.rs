@@ -736,7 +736,8 @@ fn strip_brackets(s: &str) -> &str {
 }
 
 static DURATION_LIKE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[0-9０-９〇○零一二三四五六七八九十百两壹贰貳叁參肆伍陆陸柒捌玖拾佰]+\s*(年|个月|個月|月|日|天)").unwrap()
+    // A decimal (`0.5年`) begins like a duration too: it is a bad term, not a 解密条件.
+    Regex::new(r"^[0-9０-９〇○零一二三四五六七八九十百两壹贰貳叁參肆伍陆陸柒捌玖拾佰]+(?:[.．][0-9０-９]+)?\s*(年|个月|個月|月|日|天)").unwrap()
 });
 static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*(?:[：:].*)?$").unwrap()

@@ -250,6 +250,8 @@ pub struct Line<'a> {
     /// Consecutive list items (or option lines), cells of one table, or short plain
     /// lines share a run: where a run lists different marks, they are examples.
     pub run: usize,
+    /// What kind of run (`None`: a line that belongs to no run).
+    run_kind: Option<RunKind>,
 }
 
 /// What kind of run a line continues.
@@ -273,14 +275,14 @@ struct Runs {
 impl Runs {
     /// The run of the next line. Blank lines continue lists and tables (loose lists)
     /// but end a run of plain lines; code, headings and long lines end every run.
-    fn next(&mut self, clean: Option<&str>, block: Block) -> usize {
+    fn next(&mut self, clean: Option<&str>, block: Block) -> (usize, Option<RunKind>) {
         let kind = match clean.map(str::trim) {
             None => None,
             Some("") => {
                 if self.last == Some(RunKind::Short) {
                     self.break_run();
                 }
-                return self.id;
+                return (self.id, self.last);
             }
             Some(text) => match block {
                 Block::ListItem => Some(RunKind::List),
@@ -295,7 +297,7 @@ impl Runs {
             self.break_run();
         }
         self.last = kind;
-        self.id
+        (self.id, kind)
     }
 
     fn break_run(&mut self) {
@@ -356,7 +358,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                     _ => false,
                 };
                 seq += 1;
-                let run = runs.next(clean.as_deref(), block);
+                let (run, run_kind) = runs.next(clean.as_deref(), block);
                 let line = Line {
                     part: index,
                     no: first_line + i as u32,
@@ -367,6 +369,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                     role,
                     block,
                     run,
+                    run_kind,
                 };
                 if !f(line) {
                     return;
@@ -489,6 +492,8 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     // Marks and candidates wait until every line is read: a run that lists different
     // ones is a set of examples.
     let mut marks: Vec<(Line, String, LineKind, bool)> = Vec::new();
+    // Runs of plain lines that judge forms (`正确：`, `错误写法`): a style guide.
+    let mut judged = std::collections::BTreeSet::new();
     visit_lines(regime, doc, |line| {
         let Some(clean) = &line.clean else {
             return true;
@@ -500,6 +505,14 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             *n += 1;
         }
         let first = line.role == Role::Body && std::mem::take(&mut first_body_line);
+        if line.run_kind == Some(RunKind::Short)
+            && regime
+                .example_words
+                .iter()
+                .any(|w| clean.contains(w.as_str()))
+        {
+            judged.insert(line.run);
+        }
         if let Some(rest) = clean.trim_start().strip_prefix("知悉范围")
             && scan.distribution.is_none()
         {
@@ -580,7 +593,8 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             record(&mut scan, doc, &line, &clean, info.kind, attachment);
         }
     }
-    let examples = enumerations(&marks);
+    let examples = enumerations(&marks, &judged);
+
     // The ledger mark-lint writes lists marks in its table: mentions, however few.
     let ledger = is_own_ledger(doc);
     for (line, clean, kind, attachment) in marks {
@@ -621,13 +635,19 @@ fn is_mark_like(kind: &LineKind) -> bool {
     )
 }
 
-/// The runs (list items, option lines, cells of one table, short plain lines) that list
-/// two or more marks differing in level, term or form: training material, quiz options,
-/// a style guide's right and wrong forms. Their marks are examples, not marks. A run
-/// with one mark (a 版头 laid out in table cells), or one mark repeated, keeps it.
-fn enumerations(marks: &[(Line, String, LineKind, bool)]) -> std::collections::BTreeSet<usize> {
-    let mut first: std::collections::BTreeMap<usize, &str> = Default::default();
-    let mut differing = std::collections::BTreeSet::new();
+/// The runs that list marks differing in level, term or form: training material, quiz
+/// options, a style guide's right and wrong forms. Their marks are examples, not marks.
+/// Two different marks suffice in list items, option lines and table cells, whose
+/// structure says they are items; plain lines need three, or two under a line that
+/// judges them (`错误：`) — a document's own mark with its change mark below it
+/// (定密规定第四十条) is two plain lines too. A run with one mark (a 版头 laid out in
+/// table cells), or one mark repeated, keeps it.
+fn enumerations(
+    marks: &[(Line, String, LineKind, bool)],
+    judged: &std::collections::BTreeSet<usize>,
+) -> std::collections::BTreeSet<usize> {
+    let mut distinct: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+    let mut kinds: std::collections::BTreeMap<usize, Option<RunKind>> = Default::default();
     for (line, _, kind, _) in marks {
         let raw = match kind {
             // A bare level word in a list or table is prose, not a candidate.
@@ -640,17 +660,25 @@ fn enumerations(marks: &[(Line, String, LineKind, bool)]) -> std::collections::B
             LineKind::NonSecretStar { raw, .. } => raw.as_str(),
             _ => continue,
         };
-        match first.get(&line.run) {
-            Some(seen) if *seen != raw => {
-                differing.insert(line.run);
-            }
-            Some(_) => {}
-            None => {
-                first.insert(line.run, raw);
-            }
+        kinds.insert(line.run, line.run_kind);
+        let seen = distinct.entry(line.run).or_default();
+        if !seen.contains(&raw) {
+            seen.push(raw);
         }
     }
-    differing
+    distinct
+        .into_iter()
+        .filter(|(run, seen)| {
+            let needed = match kinds.get(run).copied().flatten() {
+                Some(RunKind::List | RunKind::Cells) => 2,
+                Some(RunKind::Short) if judged.contains(run) => 2,
+                Some(RunKind::Short) => 3,
+                None => usize::MAX,
+            };
+            seen.len() >= needed
+        })
+        .map(|(run, _)| run)
+        .collect()
 }
 
 /// Marks in the parts readers do not see (ML006).
@@ -681,6 +709,7 @@ fn hidden_marks(regime: &Regime, doc: &Document, scan: &mut Scan) {
                     role: Role::Hidden,
                     block: Block::Text,
                     run: 0,
+                    run_kind: None,
                 };
                 scan.hidden.push(FoundMark {
                     pos: position(doc, &line, &mark.raw),

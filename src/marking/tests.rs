@@ -739,3 +739,14 @@ fn publication_declarations_are_a_family() {
         assert!(!show(line).starts_with("public"), "{line}: {}", show(line));
     }
 }
+
+#[test]
+fn decimal_terms_are_bad_terms() {
+    for line in ["秘密★0.5年", "机密★1.5年", "机密★2．5个月"] {
+        let got = show(line);
+        assert!(
+            got.starts_with("banner") && got.contains("bad-term"),
+            "{line}: {got}"
+        );
+    }
+}

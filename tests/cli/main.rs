@@ -68,5 +68,6 @@ mod office;
 mod precommit;
 mod redaction;
 mod shared_corpora;
+mod training;
 mod trees;
 mod workflow;

@@ -1,0 +1,303 @@
+//! Training material is not classified: marks listed side by side are examples. The
+//! precision class is generated — quiz options in every list style, tables of levels
+//! with sample marks, slide bullets, right/wrong style guides — in every text format, and
+//! must give zero findings in both modes. The counterpart class (a real 版头 laid out in a
+//! table, a single mark in a list on the first page, a document's mark with its change
+//! mark below it) must still be found.
+
+use super::*;
+
+/// Quiz options: each set holds marks that differ in form, level or term.
+const OPTION_SETS: [[&str; 4]; 4] = [
+    ["机密10年", "10年★机密", "机密★10年", "机密（10年）"],
+    ["绝密★30年", "绝密★40年", "绝密☆30年", "绝密★三十年"],
+    ["秘密★5年", "机密★5年", "绝密★5年", "工作秘密★5年"],
+    ["秘密★6个月", "秘密★半年", "秘密★0.5年", "秘密 6个月"],
+];
+
+/// List markers of every style seen in quiz banks, as (prefix of item i, Markdown?).
+fn markers() -> Vec<Box<dyn Fn(usize) -> String>> {
+    let letters = ["A", "B", "C", "D"];
+    let circled = ["①", "②", "③", "④"];
+    vec![
+        Box::new(|_| "- ".to_string()),
+        Box::new(|_| "* ".to_string()),
+        Box::new(|i| format!("{}. ", i + 1)),
+        Box::new(move |i| format!("{}. ", letters[i])),
+        Box::new(move |i| format!("{}．", letters[i])),
+        Box::new(move |i| format!("{}、", letters[i])),
+        Box::new(move |i| format!("（{}）", letters[i])),
+        Box::new(move |i| format!("({})", letters[i])),
+        Box::new(move |i| circled[i].to_string()),
+        Box::new(|_| String::new()),
+    ]
+}
+
+/// The generated training documents: (file name, bytes).
+fn training_documents() -> Vec<(String, String)> {
+    let mut docs = Vec::new();
+    for (s, set) in OPTION_SETS.iter().enumerate() {
+        for (m, marker) in markers().iter().enumerate() {
+            let options: Vec<String> = set
+                .iter()
+                .enumerate()
+                .map(|(i, o)| format!("{}{o}", marker(i)))
+                .collect();
+            // The quiz at the very top (first-page zone) and below a question.
+            let top = format!("{}\n\n答案：C\n", options.join("\n"));
+            let below = format!(
+                "保密知识测试\n\n1. 下列国家秘密标志中，书写正确的是（　）\n\n{}\n\n答案：C\n",
+                options.join("\n")
+            );
+            for ext in ["txt", "md"] {
+                docs.push((format!("quiz-{s}-{m}-top.{ext}"), top.clone()));
+                docs.push((format!("quiz-{s}-{m}-below.{ext}"), below.clone()));
+            }
+        }
+        // HTML: an ordered list, an unordered list, and an answer-sheet table.
+        let items: String = set.iter().map(|o| format!("<li>{o}</li>")).collect();
+        docs.push((
+            format!("quiz-{s}-ol.html"),
+            format!("<html><body><ol type=\"A\">{items}</ol></body></html>"),
+        ));
+        docs.push((format!("quiz-{s}-ul.html"), format!("<ul>{items}</ul>")));
+        let rows: String = set
+            .iter()
+            .enumerate()
+            .map(|(i, o)| format!("<tr><td>{}</td><td>{o}</td></tr>", ["A", "B", "C", "D"][i]))
+            .collect();
+        docs.push((
+            format!("answers-{s}.html"),
+            format!("<table><tr><th>选项</th><th>标志</th></tr>{rows}</table>"),
+        ));
+        // A single-column Markdown table of the options.
+        let md_rows: String = set.iter().map(|o| format!("| {o} |\n")).collect();
+        docs.push((
+            format!("answers-{s}.md"),
+            format!("| 选项 |\n|---|\n{md_rows}"),
+        ));
+    }
+    // A table of the levels with their maximum terms and one sample per level.
+    let levels = [("绝密", 30), ("机密", 20), ("秘密", 10)];
+    let md: String = levels
+        .iter()
+        .map(|(l, y)| format!("| {l} | {y}年 | {l}★{y}年 |\n"))
+        .collect();
+    docs.push((
+        "levels.md".into(),
+        format!("| 密级 | 最长保密期限 | 标注示例 |\n|---|---|---|\n{md}"),
+    ));
+    let cells: String = levels
+        .iter()
+        .map(|(l, y)| format!("<tr><td>{l}</td><td>{y}年</td><td>{l}★{y}年</td></tr>"))
+        .collect();
+    docs.push((
+        "levels.html".into(),
+        format!(
+            "<table><tr><th>密级</th><th>最长保密期限</th><th>标注示例</th></tr>{cells}</table>"
+        ),
+    ));
+    // Slides: the three forms as bullets, and a common-mistakes slide.
+    docs.push((
+        "slides.md".into(),
+        "# 国家秘密标志的三种形式\n\n- 绝密★30年\n- 机密★2030年12月31日\n- 秘密★解密条件：工程竣工后\n\n---\n\n# 常见错误\n\n- 机密☆10年（星号错误）\n- 机密★十年（数字错误）\n- 机密 ★ 10 年（多余空格）\n".into(),
+    ));
+    // Style guides in plain text: judged lines, and notes in brackets.
+    docs.push((
+        "style-judged.txt".into(),
+        "标志写法\n正确：\n机密★10年\n错误：\n机密10年\n机密*10年\n".into(),
+    ));
+    docs.push((
+        "style-notes.txt".into(),
+        "国家秘密标志常见错误\n\n机密☆10年（星号错误）\n\n机密★十年（数字错误）\n\n机密★10年（正确写法）\n".into(),
+    ));
+    docs.push((
+        "style-three.txt".into(),
+        "三种标志形式\n绝密★30年\n机密★2030年12月31日\n秘密★解密条件：工程竣工后\n".into(),
+    ));
+    // The three levels as a lecture note and an essay title.
+    docs.push((
+        "levels-list.md".into(),
+        "# 密级\n\n- 绝密\n- 机密\n- 秘密\n".into(),
+    ));
+    docs.push((
+        "essay.md".into(),
+        "# 秘密\n\n团结协作是我们攻坚克难的秘密武器。\n".into(),
+    ));
+    docs
+}
+
+fn write_all(dir: &Path, docs: &[(String, String)]) {
+    for (name, text) in docs {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+#[test]
+fn training_material_gives_no_finding_in_either_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = training_documents();
+    assert!(docs.len() > 100, "{} documents", docs.len());
+    write_all(dir.path(), &docs);
+    for system in ["classified", "unclassified"] {
+        let (code, stdout, stderr) = run_in(
+            dir.path(),
+            &concise(&["--system", system, "--fail-on", "info", "."]),
+        );
+        assert_eq!(
+            (code, stdout.as_str()),
+            (0, ""),
+            "--system {system}: training material gave findings\n{stderr}"
+        );
+    }
+    // Every document was read (none skipped): the summary counts them all.
+    let (_, json, _) = run_in(
+        dir.path(),
+        &["check", "--today", "2026-11-27", "--format", "json", "."],
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["summary"]["files"], docs.len());
+}
+
+/// The counterpart class: real marks stay marks.
+#[test]
+fn real_marks_beside_lists_and_tables_are_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<(String, String)> = vec![
+        // A 版头 laid out in table cells: one mark among 份号 and urgency.
+        (
+            "banner-table.html".into(),
+            "<table><tr><td>000001</td><td>机密★10年</td><td>特急</td></tr></table><p>关于城西水厂联络管工程的通知</p><p>2026年3月5日</p>".into(),
+        ),
+        (
+            "banner-table.md".into(),
+            "| 000001 |\n| 机密★10年 |\n| 特急 |\n\n关于城西水厂联络管工程的通知\n\n2026年3月5日\n".into(),
+        ),
+        // A single mark in a list on the first page.
+        (
+            "list-mark.md".into(),
+            "- 机密★10年\n\n关于城西水厂联络管工程的通知\n\n2026年3月5日\n".into(),
+        ),
+        (
+            "list-mark.html".into(),
+            "<ul><li>机密★10年</li><li>关于城西水厂联络管工程的通知</li></ul><p>2026年3月5日</p>".into(),
+        ),
+        // A mark repeated identically in a list (a header on every page, flattened).
+        (
+            "repeated.md".into(),
+            "- 秘密★5年\n- 秘密★5年\n- 秘密★5年\n\n会议纪要\n\n2026年3月5日\n".into(),
+        ),
+        // The document's mark and its change mark below it (定密规定第四十条).
+        (
+            "changed.txt".into(),
+            "机密★10年\n秘密★5年\n\n关于城西水厂联络管工程的通知\n\n2026年3月5日\n".into(),
+        ),
+        // A clean mark with a note that does not judge its form.
+        (
+            "noted.txt".into(),
+            "机密★5年（自印发之日起计算）\n\n通知\n\n2026年3月5日\n".into(),
+        ),
+    ];
+    write_all(dir.path(), &docs);
+    let (_, stdout, stderr) = run_in(dir.path(), &concise(&["--system", "unclassified", "."]));
+    for (name, _) in &docs {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}:")) && l.contains("ML301")),
+            "{name} lost its mark:\n{stdout}{stderr}"
+        );
+    }
+    // In archive mode the same marks are read: their terms run out by 2060 (the mark with
+    // a note after its term is malformed, as it was before).
+    let (_, stdout, _) = run_in(
+        dir.path(),
+        &["check", "--today", "2060-01-01", "--format", "concise", "."],
+    );
+    for (name, _) in &docs {
+        let code = if name == "noted.txt" {
+            "ML001"
+        } else {
+            "ML104"
+        };
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}:")) && l.contains(code)),
+            "{name}: no {code} in 2060:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn training_fixture_folder() {
+    snap!(
+        "training_archive",
+        run(&["check", "--today", "2026-11-27", "tests/fixtures/training"])
+    );
+    snap!(
+        "training_unclassified",
+        run(&[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--system",
+            "unclassified",
+            "tests/fixtures/training"
+        ])
+    );
+}
+
+/// mark-lint's own HTML ledger lists marks in its table: mentions, even with one row;
+/// a mark written elsewhere in such a page still counts.
+#[test]
+fn the_tools_own_ledger_is_not_a_marked_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    std::fs::write(docs.join("a.md"), "机密★10年\n\n通知\n\n2026年3月5日\n").unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    for (name, source) in [
+        ("one-row.html", "docs"),
+        ("ledger.html", "../tests/fixtures/ledger"),
+    ] {
+        let source = if source == "docs" {
+            docs.clone()
+        } else {
+            root().join("tests/fixtures/ledger")
+        };
+        let out = reports.join(name);
+        let (code, _, stderr) = run_in(
+            dir.path(),
+            &[
+                "inventory",
+                "--today",
+                "2026-11-27",
+                "--format",
+                "html",
+                "-o",
+                out.to_str().unwrap(),
+                source.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    for system in ["classified", "unclassified"] {
+        let (code, stdout, stderr) = run_in(dir.path(), &concise(&["--system", system, "reports"]));
+        assert_eq!((code, stdout.as_str()), (0, ""), "{system}: {stderr}");
+    }
+    // A mark pasted into the page outside the ledger table is a mark.
+    let page = std::fs::read_to_string(reports.join("one-row.html")).unwrap();
+    let planted = page.replacen("<main>", "<main><p>绝密★30年</p>", 1);
+    assert_ne!(planted, page);
+    std::fs::write(reports.join("one-row.html"), planted).unwrap();
+    let (_, stdout, _) = run_in(
+        dir.path(),
+        &concise(&["--system", "unclassified", "reports"]),
+    );
+    assert!(
+        stdout.contains("one-row.html") && stdout.contains("绝密★30年"),
+        "{stdout}"
+    );
+}
