@@ -1146,8 +1146,19 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         }
     }
     let rules: Vec<Rule> = ran.into_values().cloned().collect();
-    let (today, lang, fail_on, window) =
-        first.unwrap_or((EXAMPLE_TODAY, Lang::En, FailOn::Error, 90));
+    // No path at all (an empty index under --staged): the run's date, language and
+    // threshold still come from the flags and the config found here.
+    let (today, lang, fail_on, window) = match first {
+        Some(f) => f,
+        None => {
+            let file = match &explicit {
+                Some(f) => Some(f.clone()),
+                None => ConfigFile::discover(Path::new("."))?,
+            };
+            let s = settings(args, file.as_ref())?;
+            (s.today, s.lang, s.fail_on, s.window)
+        }
+    };
     let regime = loaded
         .values()
         .next()
@@ -1328,6 +1339,8 @@ pub struct ExampleFailure {
     pub origin: String,
     pub valid: bool,
     pub index: usize,
+    /// The line an invalid example expects its finding at.
+    pub line: u32,
     pub found: Vec<String>,
 }
 
@@ -1358,8 +1371,8 @@ pub fn lint_example(
         today: EXAMPLE_TODAY,
         expiring_within_days: 90,
         lang: Lang::En,
-        public_path: false,
-        classified_path: false,
+        public_path: ex.public,
+        classified_path: ex.classified,
         snippets: true,
     };
     let ext = Path::new(name)
@@ -1367,11 +1380,17 @@ pub fn lint_example(
         .and_then(|e| e.to_str())
         .unwrap_or("md");
     let doc = match ext {
-        // The body XML of a Word document: built into a real .docx and extracted.
-        "docx" => {
-            let bytes = extract::ooxml::docx_from_body(text);
+        // The body XML of a Word document is built into a real .docx; any other office
+        // or binary name takes the text as the file's bytes (what such a file holds
+        // when it is not what its name says). Both go through the extractors.
+        "docx" | "docm" | "odt" | "ofd" | "xlsx" | "pptx" | "doc" | "wps" | "et" | "xls"
+        | "ppt" | "rtf" => {
+            let bytes = match ext {
+                "docx" => extract::ooxml::docx_from_body(text),
+                _ => text.as_bytes().to_vec(),
+            };
             let limits = extract::Limits::new(1 << 30);
-            match extract::extract_bytes(bytes, "docx", &limits, 0) {
+            match extract::extract_bytes(bytes, ext, &limits, 0) {
                 Ok(Extracted::Doc(d)) => d,
                 Ok(Extracted::Skip) => return Vec::new(),
                 // A broken example shows as ML900, so its test fails loudly.
@@ -1454,16 +1473,24 @@ pub fn test_rule_examples(
             for (i, ex) in list.iter().enumerate() {
                 count += 1;
                 let diags = lint_example(registry, Some(&rule.code), ex);
+                let name = ex.name.as_deref().unwrap_or("example.md");
                 let hits = diags.iter().filter(|d| d.code == rule.code).count();
-                if (valid && hits > 0) || (!valid && hits == 0) {
+                // An invalid example must be found where it says (line 1 unless given),
+                // in its own file: a finding anywhere else does not count.
+                let at = ex.line.unwrap_or(1);
+                let placed = diags
+                    .iter()
+                    .any(|d| d.code == rule.code && d.path == name && d.line == at);
+                if (valid && hits > 0) || (!valid && !placed) {
                     failures.push(ExampleFailure {
                         code: rule.code.clone(),
                         origin: rule.origin.clone(),
                         valid,
                         index: i + 1,
+                        line: at,
                         found: diags
                             .iter()
-                            .map(|d| format!("{}:{} {}", d.line, d.code, d.message))
+                            .map(|d| format!("{}:{}:{} {}", d.path, d.line, d.code, d.message))
                             .collect(),
                     });
                 }
@@ -1496,9 +1523,9 @@ fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i
             if f.valid { "valid" } else { "invalid" },
             f.index,
             if f.valid {
-                "gave a finding of this rule"
+                "gave a finding of this rule".to_string()
             } else {
-                "gave no finding of this rule"
+                format!("gave no finding of this rule at line {}", f.line)
             }
         )?;
         for line in &f.found {

@@ -86,6 +86,15 @@ pub struct ExampleDoc {
     /// Other Markdown files in the same folder, for rules decided across files.
     #[serde(default)]
     pub also: Vec<String>,
+    /// The example lies under config `public-paths`.
+    #[serde(default)]
+    pub public: bool,
+    /// The example lies under config `classified-paths`.
+    #[serde(default)]
+    pub classified: bool,
+    /// Invalid examples: the line the finding must point at (default 1).
+    #[serde(default)]
+    pub line: Option<u32>,
 }
 
 impl RawExample {
@@ -99,6 +108,9 @@ impl RawExample {
                 publish: false,
                 authority: None,
                 also: Vec::new(),
+                public: false,
+                classified: false,
+                line: None,
             },
             RawExample::Doc(d) => d.clone(),
         }

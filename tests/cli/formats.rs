@@ -107,7 +107,7 @@ sys.exit(1 if errors else 0)
     {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("SKIPPED: SARIF schema validation needs python3 ({e})");
+            skip(&format!("SARIF schema validation needs python3 ({e})"));
             return None;
         }
     };
@@ -119,7 +119,7 @@ sys.exit(1 if errors else 0)
     match out.status.code() {
         Some(0) => Some(Ok(())),
         Some(77) => {
-            eprintln!("SKIPPED: SARIF schema validation needs the python3 module jsonschema");
+            skip("SARIF schema validation needs the python3 module jsonschema");
             None
         }
         _ => Some(Err(report)),
@@ -173,7 +173,7 @@ fn sarif_records_suppressions() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("b.json");
     // Baseline one file's findings; the suppress fixture hides others inline.
-    run_in(
+    run_expect(
         &root(),
         &[
             "check",
@@ -182,6 +182,7 @@ fn sarif_records_suppressions() {
             baseline.to_str().unwrap(),
             "tests/fixtures/suppress/range.md",
         ],
+        0,
     );
     let (code, stdout, stderr) = run_in(
         &root(),

@@ -136,7 +136,7 @@ fn chromium() -> Option<PathBuf> {
         })
     };
     if found.is_none() {
-        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium)");
+        skip("chromium is not installed (apt-get install chromium)");
     }
     found
 }

@@ -7,6 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../support/skip.rs"]
+mod support;
+use support::skip;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -29,6 +33,14 @@ fn run_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `run_in` that insists on the exit code (stderr shown when it differs).
+#[track_caller]
+fn run_expect(cwd: &Path, args: &[&str], code: i32) -> (String, String) {
+    let (got, stdout, stderr) = run_in(cwd, args);
+    assert_eq!(got, code, "{args:?}\n{stdout}{stderr}");
+    (stdout, stderr)
+}
+
 fn run(args: &[&str]) -> String {
     let (code, stdout, stderr) = run_in(&root(), args);
     format!("exit: {code}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}")
@@ -47,7 +59,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("law").is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: ../shared/ is not here (a fresh clone); .ci/run runs this test");
+        skip("../shared/ is not here (a fresh clone); .ci/run runs this test");
         None
     }
 }
@@ -65,6 +77,7 @@ mod errors;
 mod formats;
 mod inventory_html;
 mod office;
+mod paths;
 mod precommit;
 mod redaction;
 mod shared_corpora;

@@ -39,7 +39,7 @@ fn office_folders_concise() {
 #[test]
 fn office_marks_are_all_read() {
     for sub in ["docx", "odt", "xlsx", "pptx", "ofd", "pdf"] {
-        let (_, stdout, _) = run_in(
+        let (code, stdout, stderr) = run_in(
             &root(),
             &[
                 "check",
@@ -52,6 +52,8 @@ fn office_marks_are_all_read() {
                 &office(sub),
             ],
         );
+        // Every folder has expired marks (errors), and nothing goes wrong on the way.
+        assert_eq!((code, stderr.as_str()), (1, ""), "{sub}");
         snap!(format!("office_{sub}_2060"), stdout);
     }
 }
@@ -115,6 +117,8 @@ fn pdf_worker_crash_is_a_finding() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // The expired header is an error: exit 1, not a failure of the run.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
         stdout.contains("page1.pdf:1:1: ML900") && stdout.contains("the PDF reader"),
         "{stdout}"

@@ -122,7 +122,7 @@ impl Sandbox {
     /// `None` (and a SKIPPED message) when pre-commit or git is not installed.
     fn new(id: &str) -> Option<Sandbox> {
         let Some(pre_commit) = pre_commit() else {
-            eprintln!("SKIPPED: pre-commit is not installed (pip install pre-commit)");
+            skip("pre-commit is not installed (pip install pre-commit)");
             return None;
         };
         if !Command::new("git")
@@ -130,7 +130,7 @@ impl Sandbox {
             .output()
             .is_ok_and(|o| o.status.success())
         {
-            eprintln!("SKIPPED: git is not installed");
+            skip("git is not installed");
             return None;
         }
         let sandbox = Sandbox {

@@ -152,7 +152,8 @@ fn baseline_round_trip() {
     top.sort();
     assert_eq!(top, ["entries", "salt", "tool", "version"]);
     // Rewriting it gives the same file (the salt is kept).
-    check(&["--write-baseline", ".mark-lint-baseline.json"]);
+    let (code, _, err) = check(&["--write-baseline", ".mark-lint-baseline.json"]);
+    assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(d.join(".mark-lint-baseline.json")).unwrap(),
         text
@@ -203,9 +204,10 @@ fn baseline_paths_are_relative_to_the_baseline() {
     let dir = copy_fixture("docs");
     let d = dir.path();
     std::fs::create_dir(d.join("sub")).unwrap();
-    run_in(
+    run_expect(
         d,
         &["check", "--today", TODAY, "--write-baseline", "b.json", "."],
+        0,
     );
     // The same tree seen from a subfolder, through `..`, and one of its folders.
     let (code, out, err) = run_in(
@@ -315,7 +317,7 @@ fn git(dir: &Path, args: &[&str]) {
 #[test]
 fn staged_reads_the_index() {
     if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: git is not installed");
+        skip("git is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -554,7 +556,7 @@ fn progress_line_only_on_a_terminal() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_script {
-        eprintln!("SKIPPED: `script` (util-linux) is not installed");
+        skip("`script` (util-linux) is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -600,15 +602,17 @@ fn baseline_from_a_subset_keeps_the_rest() {
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         json["entries"].as_array().unwrap().len()
     };
-    run_in(
+    run_expect(
         d,
         &["check", "--today", TODAY, "--write-baseline", "b.json", "."],
+        0,
     );
     let all = count(d);
     let one = "rules/ML101-over-limit.md";
-    run_in(
+    run_expect(
         d,
         &["check", "--today", TODAY, "--write-baseline", "b.json", one],
+        0,
     );
     assert_eq!(count(d), all, "entries of unchecked files are kept");
     let (code, out, err) = run_in(d, &["check", "--today", TODAY, "--baseline", "b.json", one]);
@@ -631,7 +635,7 @@ fn baseline_from_a_subset_keeps_the_rest() {
         ],
     );
     assert!(err.contains(&format!("stale: ML101 {one}")), "{err}");
-    run_in(
+    run_expect(
         d,
         &[
             "check",
@@ -641,6 +645,43 @@ fn baseline_from_a_subset_keeps_the_rest() {
             "b.json",
             "rules/ML106-undated.txt",
         ],
+        0,
     );
     assert_eq!(count(d), all - 1);
+}
+
+/// `--staged` with nothing staged still honours `--today`, `--lang` and the config: no
+/// run falls back to a built-in date.
+#[test]
+fn staged_with_an_empty_index_uses_the_run_settings() {
+    if Command::new("git").arg("--version").output().is_err() {
+        skip("git is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let (code, stdout, stderr) = run_in(
+        d,
+        &[
+            "check",
+            "--staged",
+            "--today",
+            "2031-05-06",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["today"], "2031-05-06");
+    assert_eq!(report["summary"]["files"], 0);
+    std::fs::write(d.join(".mark-lint.yaml"), "lang: zh\ntoday: 2032-01-02\n").unwrap();
+    let (_, stdout, _) = run_in(d, &["check", "--staged"]);
+    assert!(stdout.contains("检查"), "the config's language: {stdout}");
+    let (_, stdout, _) = run_in(d, &["check", "--staged", "--format", "json"]);
+    assert!(
+        stdout.contains("\"today\": \"2032-01-02\""),
+        "the config's date: {stdout}"
+    );
 }
