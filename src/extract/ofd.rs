@@ -6,13 +6,14 @@
 //! XML order is drawing order, not reading order: text is rebuilt into lines from the
 //! coordinates of each `TextCode` (`../shared/LAW-NOTES.md` §7).
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::xml::{self, Ev};
-use super::zipped::Package;
+use super::zipped::{Package, gap};
 use super::{
-    Document, Embedded, ExtractError, Extracted, Flavour, Part, Property, Role, extract_bytes,
-    map_symbols, parse_iso_date,
+    Bound, Budget, Document, Embedded, ExtractError, Flavour, Gap, Part, Property, Role,
+    extract_nested, map_symbols, parse_iso_date,
 };
 
 /// A piece of text placed on a page, in millimetres from the top-left corner.
@@ -32,6 +33,8 @@ struct Run {
 struct PageContent {
     runs: Vec<Run>,
     templates: Vec<String>,
+    /// Image objects drawn: a page of images without text is a scan.
+    images: usize,
 }
 
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError> {
@@ -81,91 +84,231 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
     if doc_roots.is_empty() {
         return Err(ExtractError::Corrupt("OFD.xml names no DocRoot".into()));
     }
-    let mut parts = Vec::new();
-    let mut embedded = Vec::new();
+    let budget = pkg.budget();
+    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
+    let mut reader = Reader {
+        parts: Vec::new(),
+        gaps: Vec::new(),
+        seen: HashSet::new(),
+        text_chars: 0,
+        stopped: false,
+    };
     let mut page_no = 0usize;
-    let mut text_chars = 0usize;
     for doc_root in &doc_roots {
-        let doc_path = resolve(pkg, "", doc_root)
-            .ok_or_else(|| ExtractError::Corrupt(format!("missing part {doc_root}")))?;
-        let document = read_document(pkg, &doc_path)?;
+        if reader.stopped {
+            break;
+        }
+        let Some(doc_path) = resolve(pkg, "", doc_root) else {
+            reader.fail(
+                budget,
+                doc_root,
+                ExtractError::Corrupt(format!("missing part {doc_root}")),
+            );
+            continue;
+        };
+        // A document listed twice is read once.
+        if !reader.seen.insert(doc_path.clone()) {
+            continue;
+        }
+        let document = match read_document(pkg, &doc_path) {
+            Ok(d) => d,
+            Err(e) => {
+                reader.fail(budget, &doc_path, e);
+                continue;
+            }
+        };
         let base = parent(&doc_path);
         let mut template_parts = Vec::new();
         let mut seen_templates = Vec::new();
         for loc in &document.pages {
+            if reader.stopped {
+                break;
+            }
             let Some(path) = resolve(pkg, &base, loc) else {
-                return Err(ExtractError::Corrupt(format!("missing page {loc}")));
+                reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing page {loc}")),
+                );
+                continue;
             };
-            let content = read_content(pkg, &path)?;
+            // A page referenced again is the same page: read once.
+            if !reader.seen.insert(path.clone()) {
+                continue;
+            }
             page_no += 1;
-            text_chars += content.chars();
-            parts.push(lines_part(
-                format!("page {page_no}"),
-                Role::Body,
-                content.runs,
-            ));
+            let name = format!("page {page_no}");
+            let content = match read_content(pkg, &path) {
+                Ok(c) => c,
+                Err(e) => {
+                    reader.fail(budget, &name, e);
+                    continue;
+                }
+            };
+            if content.runs.is_empty() && content.images > 0 {
+                // A scanned page: whatever mark it carries cannot be seen.
+                reader.gaps.push(gap(&name, ExtractError::NoText));
+            }
             // Templates the page uses (or every template, when pages do not say).
-            for id in content.templates {
-                if !seen_templates.contains(&id) {
-                    seen_templates.push(id);
+            for id in &content.templates {
+                if !seen_templates.contains(id) {
+                    seen_templates.push(id.clone());
                 }
             }
+            reader.add(budget, lines_part(name, Role::Body, content.runs));
+        }
+        if document.pages_beyond {
+            reader.fail(
+                budget,
+                &doc_path,
+                Bound::Parts.exceeded(pkg.limits(), &doc_path),
+            );
         }
         for (id, loc) in &document.templates {
+            if reader.stopped {
+                break;
+            }
             if !seen_templates.is_empty() && !seen_templates.contains(id) {
                 continue;
             }
             let Some(path) = resolve(pkg, &base, loc) else {
+                reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing template page {loc}")),
+                );
                 continue;
             };
-            let content = read_content(pkg, &path)?;
-            text_chars += content.chars();
+            if !reader.seen.insert(path.clone()) {
+                continue;
+            }
             let name = path
                 .strip_suffix("/Content.xml")
                 .unwrap_or(&path)
                 .to_string();
-            template_parts.push(lines_part(name, Role::Margin, content.runs));
+            match read_content(pkg, &path) {
+                Ok(content) => template_parts.push(lines_part(name, Role::Margin, content.runs)),
+                Err(e) => reader.fail(budget, &name, e),
+            }
         }
-        parts.extend(template_parts);
+        for part in template_parts {
+            reader.add(budget, part);
+        }
         if let Some(loc) = &document.annotations
-            && let Some(path) = resolve(pkg, &base, loc)
+            && !reader.stopped
         {
-            for file in annotation_files(pkg, &path)? {
-                let content = read_content(pkg, &file)?;
-                text_chars += content.chars();
-                parts.push(lines_part(file, Role::Margin, content.runs));
+            match resolve(pkg, &base, loc) {
+                Some(path) => match annotation_files(pkg, &path) {
+                    Ok((files, missing)) => {
+                        for m in missing {
+                            reader.fail(
+                                budget,
+                                &m,
+                                ExtractError::Corrupt(format!("missing part {m}")),
+                            );
+                        }
+                        for file in files {
+                            if reader.stopped || !reader.seen.insert(file.clone()) {
+                                continue;
+                            }
+                            match read_content(pkg, &file) {
+                                Ok(content) => {
+                                    reader.add(budget, lines_part(file, Role::Margin, content.runs))
+                                }
+                                Err(e) => reader.fail(budget, &file, e),
+                            }
+                        }
+                    }
+                    Err(e) => reader.fail(budget, &path, e),
+                },
+                None => reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing part {loc}")),
+                ),
             }
         }
         if let Some(loc) = &document.attachments
-            && let Some(path) = resolve(pkg, &base, loc)
+            && !reader.stopped
         {
-            embedded.extend(attachments(pkg, &path, depth)?);
+            match resolve(pkg, &base, loc) {
+                Some(path) => match attachments(pkg, &path, depth, &mut reader) {
+                    Ok(found) => doc.embedded.extend(found),
+                    Err(e) => reader.fail(budget, &path, e),
+                },
+                None => reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing part {loc}")),
+                ),
+            }
         }
     }
+    let Reader {
+        parts,
+        mut gaps,
+        text_chars,
+        ..
+    } = reader;
     if page_no > 0 && text_chars == 0 {
         // Scanned pages (images only): whatever mark they carry cannot be seen.
-        return Err(ExtractError::NoText);
+        if gaps.iter().all(|g| g.error == ExtractError::NoText) && doc.embedded.is_empty() {
+            return Err(ExtractError::NoText);
+        }
+        gaps.retain(|g| g.error != ExtractError::NoText);
+        gaps.push(Gap {
+            part: None,
+            line: 1,
+            error: ExtractError::NoText,
+        });
     }
-    let mut doc = Document::with_parts(Flavour::Plain, parts);
+    doc.parts = parts;
+    doc.gaps = gaps;
     doc.props = props;
     doc.created = created;
     doc.extracted = true;
     doc.paged = true;
-    doc.embedded = embedded;
     Ok(doc)
 }
 
-impl PageContent {
-    /// Characters of text on the page.
-    fn chars(&self) -> usize {
-        self.runs.iter().map(|r| r.text.chars().count()).sum()
+/// What has been read of one OFD so far.
+struct Reader {
+    parts: Vec<Part>,
+    gaps: Vec<Gap>,
+    /// Parts read (documents, pages, templates, annotations): each once.
+    seen: HashSet<String>,
+    text_chars: usize,
+    /// A bound on the whole file was reached: nothing more is read.
+    stopped: bool,
+}
+
+impl Reader {
+    fn fail(&mut self, budget: &Budget, part: &str, e: ExtractError) {
+        self.gaps.push(gap(part, e));
+        if budget.spent().is_some() {
+            self.stopped = true;
+        }
+    }
+
+    fn add(&mut self, budget: &Budget, part: Part) {
+        let place = part.name.clone().unwrap_or_default();
+        match budget.charge_text(part.text.len(), &place) {
+            Ok(()) => {
+                self.text_chars += part.text.chars().filter(|c| !c.is_whitespace()).count();
+                self.parts.push(part);
+            }
+            Err(e) => self.fail(budget, &place, e),
+        }
     }
 }
 
 /// What `Document.xml` points at.
 #[derive(Default)]
 struct DocumentXml {
+    /// Page locations, each once, in order.
     pages: Vec<String>,
+    /// More distinct pages are listed than a file may have parts.
+    pages_beyond: bool,
     templates: Vec<(String, String)>,
     annotations: Option<String>,
     attachments: Option<String>,
@@ -173,14 +316,24 @@ struct DocumentXml {
 
 fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractError> {
     let bytes = pkg.require(path)?;
+    let max_pages = pkg.limits().max_parts;
     let mut out = DocumentXml::default();
+    // A page listed a million times is kept once: what is kept stays bounded.
+    let mut listed: HashSet<String> = HashSet::new();
     let mut text_of: Option<&'static str> = None;
     let mut value = String::new();
     xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
         Ev::Open(e) => match e.name {
             "Page" => {
-                if let Some(loc) = e.attr("BaseLoc") {
-                    out.pages.push(loc);
+                if let Some(loc) = e.attr("BaseLoc")
+                    && !listed.contains(&loc)
+                {
+                    if listed.len() >= max_pages {
+                        out.pages_beyond = true;
+                    } else {
+                        listed.insert(loc.clone());
+                        out.pages.push(loc);
+                    }
                 }
             }
             "TemplatePage" => {
@@ -260,10 +413,13 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
                 });
             }
             "Template" => {
-                if let Some(id) = e.attr("TemplateID") {
+                if let Some(id) = e.attr("TemplateID")
+                    && !out.templates.contains(&id)
+                {
                     out.templates.push(id);
                 }
             }
+            "ImageObject" => out.images += 1,
             _ => {}
         },
         Ev::Text(t) => {
@@ -357,10 +513,14 @@ fn lines_part(name: String, role: Role, mut runs: Vec<Run>) -> Part {
     part
 }
 
-/// `Annotations.xml` → the per-page annotation files.
-fn annotation_files(pkg: &mut Package, path: &str) -> Result<Vec<String>, ExtractError> {
+/// `Annotations.xml` → the per-page annotation files (and the locations that name no
+/// entry).
+fn annotation_files(
+    pkg: &mut Package,
+    path: &str,
+) -> Result<(Vec<String>, Vec<String>), ExtractError> {
     let bytes = pkg.require(path)?;
-    let mut locs = Vec::new();
+    let mut locs: Vec<String> = Vec::new();
     let mut in_loc = false;
     let mut value = String::new();
     xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
@@ -371,16 +531,33 @@ fn annotation_files(pkg: &mut Package, path: &str) -> Result<Vec<String>, Extrac
         Ev::Text(t) if in_loc => value.push_str(t),
         Ev::Close("FileLoc") => {
             in_loc = false;
-            locs.push(value.trim().to_string());
+            let v = value.trim().to_string();
+            if !locs.contains(&v) && locs.len() < 100_000 {
+                locs.push(v);
+            }
         }
         _ => {}
     })?;
     let base = parent(path);
-    Ok(locs.iter().filter_map(|l| resolve(pkg, &base, l)).collect())
+    let (mut found, mut missing) = (Vec::new(), Vec::new());
+    for l in locs {
+        match resolve(pkg, &base, &l) {
+            Some(p) => found.push(p),
+            None => missing.push(l),
+        }
+    }
+    Ok((found, missing))
 }
 
-/// `Attachments.xml` → each attached file, extracted as a document of its own.
-fn attachments(pkg: &mut Package, path: &str, depth: usize) -> Result<Vec<Embedded>, ExtractError> {
+/// `Attachments.xml` → each attached file, extracted as a document of its own against
+/// the budget of the whole file; an attachment listed twice, or carried twice, is
+/// read once.
+fn attachments(
+    pkg: &mut Package,
+    path: &str,
+    depth: usize,
+    reader: &mut Reader,
+) -> Result<Vec<Embedded>, ExtractError> {
     let bytes = pkg.require(path)?;
     let mut found: Vec<(Option<String>, String)> = Vec::new();
     let mut name: Option<String> = None;
@@ -400,36 +577,60 @@ fn attachments(pkg: &mut Package, path: &str, depth: usize) -> Result<Vec<Embedd
         Ev::Close(n) => {
             if n == "FileLoc" {
                 in_loc = false;
-                found.push((name.clone(), value.trim().to_string()));
+                let loc = value.trim().to_string();
+                if !found.iter().any(|(_, l)| *l == loc) && found.len() < 100_000 {
+                    found.push((name.clone(), loc));
+                }
             }
         }
     })?;
     let base = parent(path);
-    let limits = *pkg.limits();
+    let budget = pkg.budget();
     let mut out = Vec::new();
     for (name, loc) in found {
+        if reader.stopped {
+            break;
+        }
         let Some(entry) = resolve(pkg, &base, &loc) else {
+            reader.fail(
+                budget,
+                &loc,
+                ExtractError::Corrupt(format!("missing attachment {loc}")),
+            );
             continue;
         };
-        let shown = entry.clone();
-        let doc = if depth + 1 > limits.max_embedding {
-            Err(ExtractError::Corrupt("attachments nested too deep".into()))
-        } else {
-            let bytes = pkg.require(&entry)?;
-            let file_name = name.unwrap_or_else(|| loc.clone());
-            let ext = Path::new(&entry)
-                .extension()
-                .or_else(|| Path::new(&file_name).extension())
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_string();
-            match extract_bytes(bytes, &ext, &limits, depth + 1) {
-                Ok(Extracted::Doc(d)) => Ok(d),
-                Ok(Extracted::Skip) => continue,
-                Err(e) => Err(e),
+        if !reader.seen.insert(entry.clone()) {
+            continue;
+        }
+        // Too deep: not even inflated.
+        if let Err(e) = budget.check_depth(depth + 1, &entry) {
+            out.push(Embedded {
+                name: entry,
+                doc: Err(e),
+            });
+            continue;
+        }
+        let bytes = match pkg.read(&entry) {
+            Ok(Some(b)) => b,
+            Ok(None) => continue,
+            Err(e) => {
+                reader.fail(budget, &entry, e);
+                continue;
             }
         };
-        out.push(Embedded { name: shown, doc });
+        // The entry's own extension, or the attachment's name's, says what to try.
+        let file_name = name.unwrap_or_else(|| loc.clone());
+        let shown = if Path::new(&entry).extension().is_some() {
+            entry.clone()
+        } else {
+            format!("{entry}/{file_name}")
+        };
+        if let Some(doc) = extract_nested(bytes, &shown, budget, depth + 1) {
+            out.push(Embedded { name: entry, doc });
+        }
+        if budget.spent().is_some() {
+            reader.stopped = true;
+        }
     }
     Ok(out)
 }

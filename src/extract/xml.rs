@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::ExtractError;
+use super::{Bound, ExtractError};
 
 /// One step of the walk. Element and attribute names are local (prefix removed), so
 /// both OFD namespace URIs and every producer's prefixes read the same.
@@ -110,9 +110,7 @@ pub fn walk(
             Event::Start(e) => {
                 depth += 1;
                 if depth > max_depth {
-                    return Err(ExtractError::Corrupt(format!(
-                        "{part}: elements nested more than {max_depth} deep"
-                    )));
+                    return Err(Bound::XmlDepth.exceeded_with(&max_depth.to_string(), part));
                 }
                 let local = e.local_name();
                 let el = Element {
@@ -151,6 +149,12 @@ pub fn walk(
             Event::DocType(_) => {
                 return Err(ExtractError::Corrupt(format!(
                     "{part}: a DTD in a document part (entity declarations are refused)"
+                )));
+            }
+            // A part cut short: what followed was never read.
+            Event::Eof if depth > 0 => {
+                return Err(ExtractError::Corrupt(format!(
+                    "{part}: ends inside an element (cut short)"
                 )));
             }
             Event::Eof => break,
@@ -226,11 +230,16 @@ mod tests {
     #[test]
     fn depth_and_syntax_errors_are_errors_not_panics() {
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
-        assert!(matches!(
-            walk(deep.as_bytes(), "d.xml", 50, |_| {}),
-            Err(ExtractError::Corrupt(m)) if m.contains("nested")
-        ));
+        assert_eq!(
+            walk(deep.as_bytes(), "d.xml", 50, |_| {}).unwrap_err(),
+            ExtractError::Limit("XML nesting depth 50, at d.xml".into())
+        );
         assert!(walk(b"<a><b></a>", "x.xml", 50, |_| {}).is_err());
+        // Cut short: elements left open at the end.
+        assert!(matches!(
+            walk(b"<a><b>text", "x.xml", 50, |_| {}),
+            Err(ExtractError::Corrupt(m)) if m.contains("cut short")
+        ));
     }
 
     #[test]
