@@ -857,3 +857,178 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
     )
     .ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::zipped::testkit::{self, docx, para, zip_of};
+    use super::*;
+
+    const NAMES: &[&str] = &[
+        "txt", "md", "html", "", "dat", "docx", "odt", "ofd", "doc", "wps", "rtf", "zip", "jar",
+        "bin", "pdf", "png",
+    ];
+
+    #[test]
+    fn signatures() {
+        assert_eq!(signature(b"PK\x03\x04rest"), Signature::Zip);
+        assert_eq!(signature(b"PK\x05\x06"), Signature::Zip);
+        assert_eq!(
+            signature(&ole::tests::compound_file(&["WordDocument"])),
+            Signature::Ole
+        );
+        for at in [0, 1, 100, 1019] {
+            let mut b = vec![b'x'; at];
+            b.extend(b"%PDF-1.7\n");
+            assert_eq!(signature(&b), Signature::Pdf, "header at {at}");
+        }
+        let mut late = vec![b'x'; 1020];
+        late.extend(b"%PDF-1.7\n");
+        assert_eq!(signature(&late), Signature::None);
+        for rtf in [
+            &b"{\\rtf1\\ansi"[..],
+            b"\xEF\xBB\xBF{\\rtf1",
+            b"\r\n  {\\rtf1",
+        ] {
+            assert_eq!(signature(rtf), Signature::Rtf);
+        }
+        assert_eq!(signature("机密★10年\n".as_bytes()), Signature::None);
+        assert_eq!(signature(b""), Signature::None);
+    }
+
+    /// A Word document is read as one whatever its name; its mark is found.
+    #[test]
+    fn office_documents_by_content_whatever_the_name() {
+        let bytes = docx(&para("机密★10年"), &[], &[]);
+        for ext in NAMES {
+            let doc = testkit::doc(bytes.clone(), ext);
+            assert_eq!(
+                testkit::role_of(&doc, "机密★10年"),
+                Some(Role::Body),
+                ".{ext}"
+            );
+        }
+    }
+
+    /// An archive that is no document: a finding behind a name that claims a
+    /// document or text, skipped behind an archive's name or none.
+    #[test]
+    fn archives_that_are_no_documents() {
+        let zip = zip_of(&[
+            ("notes/a.txt", "机密★10年".as_bytes()),
+            ("b.png", b"\x89PNG"),
+        ]);
+        for ext in NAMES {
+            let got = testkit::extract(zip.clone(), ext);
+            if names_a_document(ext) {
+                assert!(
+                    matches!(&got, Err(ExtractError::Corrupt(m)) if m.contains("no document")),
+                    ".{ext}: {:?}",
+                    got.as_ref().err()
+                );
+            } else {
+                assert!(matches!(got, Ok(Extracted::Skip)), ".{ext}");
+            }
+        }
+        // A damaged zip: the same.
+        let cut = zip[..zip.len() / 2].to_vec();
+        assert!(matches!(
+            testkit::extract(cut.clone(), "txt"),
+            Err(ExtractError::Corrupt(_))
+        ));
+        assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
+    }
+
+    /// An OLE compound file is ML900 whatever its name: legacy, or encrypted.
+    #[test]
+    fn compound_files_whatever_the_name() {
+        for streams in [
+            &["WordDocument"][..],
+            &["Workbook"],
+            &["PowerPoint Document"],
+            &["Catalog"],
+        ] {
+            let bytes = ole::tests::compound_file(streams);
+            for ext in NAMES {
+                let got = testkit::extract(bytes.clone(), ext);
+                assert!(
+                    matches!(got, Err(ExtractError::Legacy(_))),
+                    "{streams:?} .{ext}: {:?}",
+                    got.err()
+                );
+            }
+        }
+        let enc = ole::tests::compound_file(&["EncryptionInfo", "EncryptedPackage"]);
+        for ext in NAMES {
+            assert_eq!(
+                testkit::extract(enc.clone(), ext).err(),
+                Some(ExtractError::Encrypted)
+            );
+        }
+    }
+
+    /// RTF is never read as plain text, where `\'bb\'fa` escapes hide a mark.
+    #[test]
+    fn rtf_is_unsupported_whatever_the_name() {
+        let rtf =
+            b"{\\rtf1\\ansi\\ansicpg936 {\\fonttbl} \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}";
+        for ext in NAMES {
+            let got = testkit::extract(rtf.to_vec(), ext);
+            assert!(
+                matches!(&got, Err(ExtractError::Unsupported(m)) if m.contains("rtf") || m.contains("RTF")),
+                ".{ext}: {:?}",
+                got.as_ref().err()
+            );
+        }
+    }
+
+    #[test]
+    fn every_bound_names_itself_and_its_value() {
+        let limits = Limits {
+            max_entries: 7,
+            max_entry_bytes: 3 << 20,
+            max_total_bytes: 5 << 20,
+            max_ratio: 9,
+            max_depth: 11,
+            max_embedding: 2,
+            max_parts: 13,
+            max_text_bytes: 17 << 10,
+            ..Limits::new(1 << 30)
+        };
+        let expected = [
+            "entries in one zip container 7",
+            "inflated size of one part 3 MiB",
+            "inflated size of one file 5 MiB",
+            "compression ratio 9:1",
+            "parts read from one file 13",
+            "text read from one file 17 KiB",
+            "XML nesting depth 11",
+            "documents nested in documents 2",
+        ];
+        for (bound, want) in Bound::ALL.iter().zip(expected) {
+            assert_eq!(
+                bound.exceeded(&limits, "word/x.xml"),
+                ExtractError::Limit(format!("{want}, at word/x.xml"))
+            );
+            let (phrase, detail) = bound.exceeded(&limits, "").phrase();
+            assert_eq!((phrase, detail.as_str()), ("limit", want));
+        }
+    }
+
+    #[test]
+    fn budget_is_shared_and_stays_spent() {
+        let limits = Limits {
+            max_parts: 2,
+            ..Limits::new(1 << 20)
+        };
+        let b = Budget::new(&limits);
+        assert!(b.charge_part("a").is_ok() && b.charge_part("b").is_ok());
+        assert!(b.charge_part("c").is_err());
+        assert_eq!(b.spent(), Some(Bound::Parts));
+        // Every later charge fails with the bound already reached.
+        assert!(matches!(
+            b.charge_text(1, "d"),
+            Err(ExtractError::Limit(m)) if m.starts_with("parts read from one file 2")
+        ));
+        assert!(b.first_visit(b"x") && !b.first_visit(b"x") && b.first_visit(b"y"));
+    }
+}

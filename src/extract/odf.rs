@@ -391,7 +391,89 @@ fn read_meta(bytes: &[u8], max_depth: usize, doc: &mut Document) -> Result<(), E
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{self, gaps, role_of, zip_of};
     use super::*;
+
+    const MIME: &[u8] = b"application/vnd.oasis.opendocument.text";
+
+    fn content(text: &str) -> String {
+        format!(
+            r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>{text}</text:p></office:text></office:body></office:document-content>"#
+        )
+    }
+
+    fn manifest(entries: &[(&str, &str, bool)]) -> String {
+        let mut s = String::from(r#"<manifest:manifest xmlns:manifest="m">"#);
+        for (path, media, enc) in entries {
+            s.push_str(&format!(
+                r#"<manifest:file-entry manifest:full-path="{path}" manifest:media-type="{media}">{}</manifest:file-entry>"#,
+                if *enc { "<manifest:encryption-data/>" } else { "" }
+            ));
+        }
+        s + "</manifest:manifest>"
+    }
+
+    /// Embedded objects named by the manifest are read; an unnamed content part is
+    /// hidden text; an embedded file is a document of its own.
+    #[test]
+    fn manifest_objects_and_unnamed_parts() {
+        let m = manifest(&[
+            ("/", "application/vnd.oasis.opendocument.text", false),
+            ("content.xml", "text/xml", false),
+            (
+                "Object 1/",
+                "application/vnd.oasis.opendocument.chart",
+                false,
+            ),
+            ("Object 1/content.xml", "text/xml", false),
+            ("Files/a.docx", "application/octet-stream", false),
+        ]);
+        let (body, chart, stray) = (content("正文"), content("秘密★5年"), content("绝密★30年"));
+        let inner = testkit::docx(&testkit::para("机密★1年"), &[], &[]);
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
+            ("content.xml", body.as_bytes()),
+            ("Object 1/content.xml", chart.as_bytes()),
+            ("Object 9/content.xml", stray.as_bytes()),
+            ("Files/a.docx", &inner),
+        ]);
+        let doc = testkit::doc(bytes, "odt");
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Note));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "机密★1年"), Some(Role::Body));
+        assert_eq!(doc.embedded.len(), 1);
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    #[test]
+    fn encrypted_content_is_encrypted() {
+        let m = manifest(&[("content.xml", "text/xml", true)]);
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
+            ("content.xml", b"\x9c\x01\xff binary"),
+        ]);
+        assert_eq!(
+            testkit::extract(bytes, "odt").err(),
+            Some(ExtractError::Encrypted)
+        );
+    }
+
+    /// A damaged body is a gap; the header in the styles is still read.
+    #[test]
+    fn damaged_content_is_a_gap_and_styles_are_read() {
+        let styles = r#"<office:document-styles xmlns:office="o" xmlns:text="t" xmlns:style="s"><office:master-styles><style:master-page><style:header><text:p>机密★10年</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#;
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("content.xml", b"<office:document-content><office:body>"),
+            ("styles.xml", styles.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "odt");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        let g = gaps(&doc);
+        assert!(g.len() == 1 && g[0].starts_with("content.xml"), "{g:?}");
+    }
 
     #[test]
     fn body_notes_comments_and_deletions_are_sorted_apart() {

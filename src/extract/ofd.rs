@@ -587,6 +587,7 @@ fn attachments(
     let base = parent(path);
     let budget = pkg.budget();
     let mut out = Vec::new();
+    let mut too_deep: Vec<String> = Vec::new();
     for (name, loc) in found {
         if reader.stopped {
             break;
@@ -602,12 +603,9 @@ fn attachments(
         if !reader.seen.insert(entry.clone()) {
             continue;
         }
-        // Too deep: not even inflated.
-        if let Err(e) = budget.check_depth(depth + 1, &entry) {
-            out.push(Embedded {
-                name: entry,
-                doc: Err(e),
-            });
+        // Too deep: not even inflated, and reported once for the whole list.
+        if budget.check_depth(depth + 1, &entry).is_err() {
+            too_deep.push(entry);
             continue;
         }
         let bytes = match pkg.read(&entry) {
@@ -631,6 +629,16 @@ fn attachments(
         if budget.spent().is_some() {
             reader.stopped = true;
         }
+    }
+    if let Some(first) = too_deep.first() {
+        let place = match too_deep.len() {
+            1 => first.clone(),
+            n => format!("{first} and {} more", n - 1),
+        };
+        out.push(Embedded {
+            name: first.clone(),
+            doc: Err(Bound::Embedding.exceeded(&budget.limits, &place)),
+        });
     }
     Ok(out)
 }
@@ -675,7 +683,148 @@ fn normalise_dots(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{
+        self, gaps, ofd, ofd_attachments, ofd_page, ofd_pages, role_of,
+    };
+    use super::super::{Extracted, Limits, extract_bytes};
     use super::*;
+    use std::time::{Duration, Instant};
+
+    fn page_entry(text: &str) -> (&'static str, Vec<u8>) {
+        (
+            "Doc_0/Pages/Page_0/Content.xml",
+            ofd_page(text).into_bytes(),
+        )
+    }
+
+    /// One page referenced a million times is one page, read once, quickly.
+    #[test]
+    fn a_page_referenced_a_million_times_is_read_once() {
+        let mut pages = String::from("<ofd:Pages>");
+        for i in 0..1_000_000 {
+            pages.push_str(&format!(
+                r#"<ofd:Page ID="{i}" BaseLoc="Pages/Page_0/Content.xml"/>"#
+            ));
+        }
+        pages.push_str("</ofd:Pages>");
+        let bytes = ofd(&pages, &[page_entry("机密★10年")]);
+        let start = Instant::now();
+        let doc = testkit::doc(bytes, "ofd");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(doc.parts.len(), 1);
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// More distinct pages than a file may have parts: a limit, and what was read is kept.
+    #[test]
+    fn too_many_pages_is_a_limit() {
+        let locs: Vec<String> = (0..30).map(|i| format!("Pages/P{i}.xml")).collect();
+        let refs: Vec<&str> = locs.iter().map(String::as_str).collect();
+        let mut more: Vec<(&str, Vec<u8>)> = Vec::new();
+        let names: Vec<String> = (0..30).map(|i| format!("Doc_0/Pages/P{i}.xml")).collect();
+        for n in &names {
+            more.push((n.as_str(), ofd_page("正文").into_bytes()));
+        }
+        let limits = Limits {
+            max_parts: 12,
+            ..Limits::new(1 << 30)
+        };
+        let Ok(Extracted::Doc(doc)) =
+            extract_bytes(ofd(&ofd_pages(&refs), &more), "ofd", &limits, 0)
+        else {
+            panic!()
+        };
+        let g = gaps(&doc);
+        assert!(
+            g.iter().any(|g| g.contains("parts read from one file 12")),
+            "{g:?}"
+        );
+        assert!(!doc.parts.is_empty());
+    }
+
+    /// A missing page is a gap; the other pages are read.
+    #[test]
+    fn missing_pages_are_gaps() {
+        let bytes = ofd(
+            &ofd_pages(&["Pages/Page_0/Content.xml", "Pages/Page_9/Content.xml"]),
+            &[page_entry("机密★10年")],
+        );
+        let doc = testkit::doc(bytes, "ofd");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        let g = gaps(&doc);
+        assert_eq!(g.len(), 1);
+        assert!(
+            g[0].contains("missing page Pages/Page_9/Content.xml"),
+            "{g:?}"
+        );
+    }
+
+    /// Attachments that carry each other: every copy is read once, each listing once,
+    /// and a chain deeper than the bound is a limit naming it.
+    #[test]
+    fn attachments_that_carry_each_other_are_bounded() {
+        let leaf = ofd(
+            &ofd_pages(&["Pages/Page_0/Content.xml"]),
+            &[page_entry("秘密★1年")],
+        );
+        // Each level lists its child under 40 names and 40 spellings: 1600 listings.
+        let level = |child: &Vec<u8>| {
+            let names: Vec<String> = (0..40).map(|i| format!("Doc_0/Attachs/c{i}.ofd")).collect();
+            let mut locs: Vec<String> = (0..40).map(|i| format!("c{i}.ofd")).collect();
+            locs.extend((0..40).map(|i| format!("./../Attachs/c{}.ofd", i % 3)));
+            let loc_refs: Vec<&str> = locs.iter().map(String::as_str).collect();
+            let mut more: Vec<(&str, Vec<u8>)> =
+                vec![("Doc_0/Attachs/Attachments.xml", ofd_attachments(&loc_refs))];
+            for n in &names {
+                more.push((n.as_str(), child.clone()));
+            }
+            more.push(page_entry("正文"));
+            ofd(
+                &format!(
+                    "{}<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>",
+                    ofd_pages(&["Pages/Page_0/Content.xml"])
+                ),
+                &more,
+            )
+        };
+        let mut file = leaf;
+        for _ in 0..5 {
+            file = level(&file);
+        }
+        let start = Instant::now();
+        let doc = testkit::doc(file, "ofd");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        // One carried document per level, down to the bound.
+        let mut depth = 0;
+        let mut d = &doc;
+        while let Some(e) = d.embedded.first() {
+            assert_eq!(d.embedded.len(), 1, "copies are read once");
+            match &e.doc {
+                Ok(inner) => d = inner,
+                Err(err) => {
+                    assert_eq!(
+                        *err,
+                        ExtractError::Limit(format!(
+                            "documents nested in documents 3, at {} and 39 more",
+                            e.name
+                        ))
+                    );
+                    break;
+                }
+            }
+            depth += 1;
+        }
+        assert_eq!(depth, 3);
+    }
 
     fn run(x: f64, y: f64, text: &str) -> Run {
         Run {

@@ -464,15 +464,17 @@ impl Walk<'_, '_> {
         if NO_TEXT_RELS.contains(&rel.kind.as_str()) {
             return self.follow(&name, hidden);
         }
+        // A part missing or unreadable is a gap; what its relationships name (the
+        // headers of a missing body) is still read.
         let bytes = match self.pkg.read(&name) {
             Ok(Some(b)) => b,
             Ok(None) => {
                 self.fail(&name, ExtractError::Corrupt(format!("missing part {name}")));
-                return Vec::new();
+                return self.follow(&name, hidden);
             }
             Err(e) => {
                 self.fail(&name, e);
-                return Vec::new();
+                return self.follow(&name, hidden);
             }
         };
         let sig = signature(&bytes);
@@ -678,7 +680,7 @@ impl Walk<'_, '_> {
         xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| {
             if let Ev::Open(e) = ev
                 && e.name == "sheet"
-                && let Some(id) = e.attr("id")
+                && let Some(id) = e.rel_id()
             {
                 let hidden = e.attr("state").is_some_and(|s| s != "visible");
                 let n = order.len();
@@ -695,9 +697,7 @@ impl Walk<'_, '_> {
         xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| {
             if let Ev::Open(e) = ev
                 && e.name == "sldId"
-                && let Some(id) = e
-                    .attr("id")
-                    .filter(|i| i.starts_with("rId") || !i.chars().all(|c| c.is_ascii_digit()))
+                && let Some(id) = e.rel_id()
             {
                 let n = order.len();
                 order.entry(id).or_insert((n, false));
@@ -1141,7 +1141,301 @@ pub fn docx_from_body(body: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{self, docx, gaps, para, rels, role_of, zip_of};
     use super::*;
+
+    fn hdr(text: &str) -> Vec<u8> {
+        format!("<w:hdr {}>{}</w:hdr>", testkit::W, para(text)).into_bytes()
+    }
+
+    /// The content types name a decoy main part; the relationships name the real one,
+    /// which Word shows: it is the body, and the decoy is hidden text.
+    #[test]
+    fn relationships_not_content_types_decide_the_main_part() {
+        let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/decoy.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+        let real = testkit::word_document(&para("机密★10年"));
+        let decoy = testkit::word_document(&para("正文"));
+        let bytes = zip_of(&[
+            ("[Content_Types].xml", types.as_bytes()),
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "word/document.xml")]).as_bytes(),
+            ),
+            ("word/document.xml", real.as_bytes()),
+            ("word/decoy.xml", decoy.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert_eq!(role_of(&doc, "正文"), Some(Role::Hidden));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// Headers, footers, notes, comments and the glossary are found through the main
+    /// part's relationships, whatever their names and content types.
+    #[test]
+    fn every_related_part_is_read_with_its_role() {
+        let w = testkit::W;
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("header", "odd/h.bin"),
+                ("footer", "../elsewhere/f.xml"),
+                ("footnotes", "notes.xml"),
+                ("comments", "c.xml"),
+                ("glossaryDocument", "glossary/document.xml"),
+                ("image", "media/missing.png"),
+            ],
+            &[
+                ("word/odd/h.bin", hdr("机密★10年")),
+                (
+                    "elsewhere/f.xml",
+                    format!("<w:ftr {w}>{}</w:ftr>", para("秘密★5年")).into_bytes(),
+                ),
+                (
+                    "word/notes.xml",
+                    format!(
+                        "<w:footnotes {w}><w:footnote>{}</w:footnote></w:footnotes>",
+                        para("绝密★30年")
+                    )
+                    .into_bytes(),
+                ),
+                (
+                    "word/c.xml",
+                    format!(
+                        "<w:comments {w}><w:comment>{}</w:comment></w:comments>",
+                        para("机密★1年")
+                    )
+                    .into_bytes(),
+                ),
+                (
+                    "word/glossary/document.xml",
+                    format!(
+                        "<w:glossaryDocument {w}><w:docParts>{}</w:docParts></w:glossaryDocument>",
+                        para("秘密★2年")
+                    )
+                    .into_bytes(),
+                ),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Note));
+        assert_eq!(role_of(&doc, "机密★1年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "秘密★2年"), Some(Role::Hidden));
+        // An image is never inflated, so a missing one is no gap.
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// A part named but missing or unreadable is a gap naming it; the rest is read.
+    #[test]
+    fn missing_and_damaged_parts_are_gaps() {
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("header", "header1.xml"),
+                ("header", "header2.xml"),
+                ("footer", "footer1.xml"),
+            ],
+            &[
+                ("word/header2.xml", b"<w:hdr><w:p>cut".to_vec()),
+                ("word/footer1.xml", hdr("机密★10年")),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        let g = gaps(&doc);
+        assert_eq!(g.len(), 2, "{g:?}");
+        assert!(
+            g[0].starts_with("word/header1.xml: Corrupt(\"missing part"),
+            "{g:?}"
+        );
+        assert!(g[1].starts_with("word/header2.xml: Corrupt"), "{g:?}");
+        // The main part itself missing: a gap, and the headers are still read.
+        let types =
+            r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#;
+        let bytes = zip_of(&[
+            ("[Content_Types].xml", types.as_bytes()),
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "word/document.xml")]).as_bytes(),
+            ),
+            (
+                "word/_rels/document.xml.rels",
+                rels(&[("header", "h.xml")]).as_bytes(),
+            ),
+            ("word/h.xml", &hdr("秘密★5年")),
+        ]);
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(gaps(&doc).len(), 1);
+    }
+
+    /// What no relationship reaches but holds text is read as hidden text.
+    #[test]
+    fn unreferenced_text_parts_are_hidden() {
+        let bytes = docx(
+            &para("正文"),
+            &[],
+            &[
+                ("word/header9.xml", hdr("机密★10年")),
+                ("word/media/x.png", b"\x89PNG\r\n".to_vec()),
+                (
+                    "customXml/item1.xml",
+                    b"<b:Sources xmlns:b='x'>\xE7\xA7\x98\xE5\xAF\x86</b:Sources>".to_vec(),
+                ),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Hidden));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// Embedded documents are read as documents of their own; legacy objects are
+    /// ML900; an equation object is nothing to read.
+    #[test]
+    fn embedded_packages_and_objects() {
+        let inner = docx(&para("绝密★20年"), &[], &[]);
+        let word97 = crate::extract::ole::tests::compound_file(&["WordDocument"]);
+        let equation = crate::extract::ole::tests::compound_file(&["Equation Native"]);
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("package", "embeddings/inner.docx"),
+                ("oleObject", "embeddings/oleObject1.bin"),
+                ("oleObject", "embeddings/oleObject2.bin"),
+            ],
+            &[
+                ("word/embeddings/inner.docx", inner),
+                ("word/embeddings/oleObject1.bin", word97),
+                ("word/embeddings/oleObject2.bin", equation),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(doc.embedded.len(), 2, "{:?}", gaps(&doc));
+        assert_eq!(doc.embedded[0].name, "word/embeddings/inner.docx");
+        assert_eq!(role_of(&doc, "绝密★20年"), Some(Role::Body));
+        assert!(matches!(doc.embedded[1].doc, Err(ExtractError::Legacy(_))));
+    }
+
+    /// Slides in the presentation's order; a hidden slide is hidden text; masters
+    /// give their own text, not their placeholders' prompts.
+    #[test]
+    fn slides_in_order_hidden_slides_and_masters() {
+        let p = r#"xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+        let slide = |text: &str, show: &str| {
+            format!(
+                r#"<p:sld {p}{show}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#
+            )
+        };
+        let master = format!(
+            r#"<p:sldMaster {p}><p:cSld><p:spTree><p:sp><p:nvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>单击此处编辑母版标题样式</a:t></a:r></a:p></p:txBody></p:sp><p:sp><p:txBody><a:p><a:r><a:t>秘密★5年</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sldMaster>"#
+        );
+        let pres = format!(
+            r#"<p:presentation {p}><p:sldIdLst><p:sldId id="257" r:id="rId1"/><p:sldId id="256" r:id="rId0"/><p:sldId id="258" r:id="rId2"/></p:sldIdLst></p:presentation>"#
+        );
+        let s_a = slide("机密★10年", "");
+        let s_b = slide("第二页", "");
+        let s_c = slide("绝密★30年", r#" show="0""#);
+        let bytes = zip_of(&[
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "ppt/presentation.xml")]).as_bytes(),
+            ),
+            ("ppt/presentation.xml", pres.as_bytes()),
+            (
+                "ppt/_rels/presentation.xml.rels",
+                rels(&[
+                    ("slide", "slides/slide1.xml"),
+                    ("slide", "slides/slide2.xml"),
+                    ("slide", "slides/slide3.xml"),
+                    ("slideMaster", "m.xml"),
+                ])
+                .as_bytes(),
+            ),
+            ("ppt/slides/slide1.xml", s_b.as_bytes()),
+            ("ppt/slides/slide2.xml", s_a.as_bytes()),
+            ("ppt/slides/slide3.xml", s_c.as_bytes()),
+            ("ppt/m.xml", master.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "pptx");
+        let body: Vec<&str> = doc
+            .parts
+            .iter()
+            .filter(|p| p.role == Role::Body)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(body, ["机密★10年\n", "第二页\n"]);
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "母版"), None);
+        assert!(doc.paged);
+    }
+
+    /// A hidden sheet is hidden text; sheets are found through the workbook.
+    #[test]
+    fn hidden_sheets() {
+        let x = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+        let book = format!(
+            r#"<workbook {x}><sheets><sheet name="a" sheetId="1" r:id="rId0"/><sheet name="b" sheetId="2" state="veryHidden" r:id="rId1"/></sheets></workbook>"#
+        );
+        let sheet = |t: &str| {
+            format!(
+                r#"<worksheet {x}><sheetData><row><c t="inlineStr"><is><t>{t}</t></is></c></row></sheetData></worksheet>"#
+            )
+        };
+        let (a, b) = (sheet("机密★10年"), sheet("绝密★30年"));
+        let bytes = zip_of(&[
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "xl/workbook.xml")]).as_bytes(),
+            ),
+            ("xl/workbook.xml", book.as_bytes()),
+            (
+                "xl/_rels/workbook.xml.rels",
+                rels(&[("worksheet", "s/a.xml"), ("worksheet", "s/b.xml")]).as_bytes(),
+            ),
+            ("xl/s/a.xml", a.as_bytes()),
+            ("xl/s/b.xml", b.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "xlsx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+    }
+
+    /// Without package relationships the content types are the way in.
+    #[test]
+    fn content_types_without_relationships() {
+        let bytes = docx_from_body(&para("机密★10年"));
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+    }
+
+    #[test]
+    fn relationship_targets() {
+        assert_eq!(
+            resolve("word/document.xml", "header1.xml"),
+            "word/header1.xml"
+        );
+        assert_eq!(
+            resolve("word/document.xml", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(
+            resolve("word/document.xml", "/word/media/a.png"),
+            "word/media/a.png"
+        );
+        assert_eq!(resolve("", "word/document.xml"), "word/document.xml");
+        assert_eq!(
+            rels_name("word/document.xml"),
+            "word/_rels/document.xml.rels"
+        );
+        assert_eq!(rels_name(""), "_rels/.rels");
+        assert_eq!(
+            percent_decode("word/a%20b.xml").as_deref(),
+            Some("word/a b.xml")
+        );
+    }
 
     fn word_text(xml: &str) -> (String, String) {
         let (v, h) = word_part(xml.as_bytes(), "word/document.xml", Role::Body, 64).unwrap();

@@ -40,6 +40,16 @@ impl Element<'_> {
     }
 }
 
+impl Element<'_> {
+    /// The relationship id of an element (`r:id`), as opposed to its own `id`.
+    pub fn rel_id(&self) -> Option<String> {
+        self.start.attributes().flatten().find_map(|a| {
+            (a.key.local_name().into_inner() == "id" && a.key.prefix().is_some())
+                .then(|| a.value.clone().into_owned())
+        })
+    }
+}
+
 /// The text of a part: decoded per BOM or declaration. Undecodable bytes are an error.
 pub fn decode<'a>(bytes: &'a [u8], part: &str) -> Result<Cow<'a, str>, ExtractError> {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {

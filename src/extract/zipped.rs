@@ -248,12 +248,15 @@ pub fn natural_key(name: &str) -> (String, u64, String) {
     }
 }
 
+/// Hostile and ordinary containers built at test time.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
+pub(crate) mod testkit {
+    use std::io::{Cursor, Write};
 
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use crate::extract::{Document, ExtractError, Extracted, Limits, Role, extract_bytes};
+
+    /// A zip of `entries`, deflated.
+    pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());
         {
             let mut w = zip::ZipWriter::new(&mut buf);
@@ -266,6 +269,356 @@ mod tests {
             w.finish().unwrap();
         }
         buf.into_inner()
+    }
+
+    pub const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+    /// A Word paragraph holding `text`.
+    pub fn para(text: &str) -> String {
+        format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+    }
+
+    /// `<Relationships>` with (type suffix, target) pairs.
+    pub fn rels(list: &[(&str, &str)]) -> String {
+        let mut s = String::from(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+        );
+        for (i, (kind, target)) in list.iter().enumerate() {
+            s.push_str(&format!(
+                r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
+            ));
+        }
+        s + "</Relationships>"
+    }
+
+    pub fn word_document(body: &str) -> String {
+        format!("<w:document {W}><w:body>{body}</w:body></w:document>")
+    }
+
+    /// A .docx: `word/document.xml` with `body`, the relationships of the main part,
+    /// and further entries.
+    pub fn docx(body: &str, main_rels: &[(&str, &str)], more: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let types = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+        let pkg_rels = rels(&[("officeDocument", "word/document.xml")]);
+        let doc = word_document(body);
+        let main_rels = rels(main_rels);
+        let mut entries: Vec<(&str, &[u8])> = vec![
+            ("[Content_Types].xml", types.as_bytes()),
+            ("_rels/.rels", pkg_rels.as_bytes()),
+            ("word/document.xml", doc.as_bytes()),
+            ("word/_rels/document.xml.rels", main_rels.as_bytes()),
+        ];
+        entries.extend(more.iter().map(|(n, d)| (*n, d.as_slice())));
+        zip_of(&entries)
+    }
+
+    pub fn extract(bytes: Vec<u8>, ext: &str) -> Result<Extracted, ExtractError> {
+        extract_bytes(bytes, ext, &Limits::new(256 << 20), 0)
+    }
+
+    pub fn doc(bytes: Vec<u8>, ext: &str) -> Document {
+        match extract(bytes, ext) {
+            Ok(Extracted::Doc(d)) => d,
+            Ok(Extracted::Skip) => panic!("skipped"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    const OFD_NS: &str = r#"xmlns:ofd="http://www.ofdspec.org/2016""#;
+
+    /// An OFD page `Content.xml` with one line of text.
+    pub fn ofd_page(text: &str) -> String {
+        format!(
+            r#"<ofd:Page {OFD_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="1" Boundary="28 37 150 6" Font="1" Size="5.6"><ofd:TextCode X="0" Y="5">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#
+        )
+    }
+
+    /// An OFD: `Doc_0/Document.xml` with `document_body` (pages, attachments …) and
+    /// further entries (paths from the package root).
+    pub fn ofd(document_body: &str, more: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let root = format!(
+            r#"<ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
+        );
+        let document = format!(
+            r#"<ofd:Document {OFD_NS}><ofd:CommonData><ofd:MaxUnitID>9</ofd:MaxUnitID></ofd:CommonData>{document_body}</ofd:Document>"#
+        );
+        let mut entries: Vec<(&str, &[u8])> = vec![
+            ("OFD.xml", root.as_bytes()),
+            ("Doc_0/Document.xml", document.as_bytes()),
+        ];
+        entries.extend(more.iter().map(|(n, d)| (*n, d.as_slice())));
+        zip_of(&entries)
+    }
+
+    /// `<ofd:Pages>` listing `locs`.
+    pub fn ofd_pages(locs: &[&str]) -> String {
+        let mut s = String::from("<ofd:Pages>");
+        for (i, l) in locs.iter().enumerate() {
+            s.push_str(&format!(r#"<ofd:Page ID="{}" BaseLoc="{l}"/>"#, i + 10));
+        }
+        s + "</ofd:Pages>"
+    }
+
+    /// An `Attachments.xml` listing `locs`.
+    pub fn ofd_attachments(locs: &[&str]) -> Vec<u8> {
+        let mut s = format!("<ofd:Attachments {OFD_NS}>");
+        for (i, l) in locs.iter().enumerate() {
+            s.push_str(&format!(
+                r#"<ofd:Attachment ID="{i}" Name="a{i}" Format="ofd"><ofd:FileLoc>{l}</ofd:FileLoc></ofd:Attachment>"#
+            ));
+        }
+        (s + "</ofd:Attachments>").into_bytes()
+    }
+
+    /// The role of the first part whose text holds `needle`, in the document or the
+    /// documents it carries.
+    pub fn role_of(doc: &Document, needle: &str) -> Option<Role> {
+        doc.parts
+            .iter()
+            .find(|p| p.text.contains(needle))
+            .map(|p| p.role)
+            .or_else(|| {
+                doc.embedded
+                    .iter()
+                    .filter_map(|e| e.doc.as_ref().ok())
+                    .find_map(|d| role_of(d, needle))
+            })
+    }
+
+    /// The gaps (and the errors of carried documents) of `doc`, as phrases.
+    pub fn gaps(doc: &Document) -> Vec<String> {
+        let mut out: Vec<String> = doc
+            .gaps
+            .iter()
+            .map(|g| format!("{}: {:?}", g.part.as_deref().unwrap_or("-"), g.error))
+            .collect();
+        for e in &doc.embedded {
+            match &e.doc {
+                Ok(d) => out.extend(gaps(d)),
+                Err(err) => out.push(format!("{}: {err:?}", e.name)),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::zip_of;
+    use super::*;
+
+    use super::testkit::{self as kit, docx, gaps, para};
+    use crate::extract::{Extracted, extract_bytes};
+    use std::time::{Duration, Instant};
+
+    fn within(limits: &Limits, bytes: Vec<u8>, ext: &str) -> Result<Document, ExtractError> {
+        let start = Instant::now();
+        let r = match extract_bytes(bytes, ext, limits, 0) {
+            Ok(Extracted::Doc(d)) => Ok(d),
+            Ok(Extracted::Skip) => panic!("skipped"),
+            Err(e) => Err(e),
+        };
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        r
+    }
+
+    fn limit_of(r: &Result<Document, ExtractError>) -> String {
+        match r {
+            Err(ExtractError::Limit(m)) => m.clone(),
+            Ok(d) => gaps(d).join("\n"),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    /// Bound: compression ratio (a part of spaces), with the default limits; a header
+    /// beside it is still read.
+    #[test]
+    fn ratio_bomb() {
+        let spaces = vec![b' '; 8 << 20];
+        let bytes = docx(
+            &para("正文"),
+            &[("header", "header1.xml"), ("footer", "footer1.xml")],
+            &[
+                ("word/header1.xml", spaces),
+                (
+                    "word/footer1.xml",
+                    format!("<w:ftr {}>{}</w:ftr>", kit::W, para("机密★10年")).into_bytes(),
+                ),
+            ],
+        );
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert!(
+            limit_of(&r).contains("compression ratio 500:1, at word/header1.xml"),
+            "{}",
+            limit_of(&r)
+        );
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Margin)
+        );
+    }
+
+    /// Bound: inflated size of one file, reached over several parts each within
+    /// the per-part bound and the ratio.
+    #[test]
+    fn total_inflated_bomb() {
+        let limits = Limits {
+            max_total_bytes: 3 << 20,
+            ..Limits::new(256 << 20)
+        };
+        // Compressible, but not beyond the ratio.
+        let mut chunk = Vec::with_capacity(1 << 20);
+        let mut x = 7u32;
+        while chunk.len() < (1 << 20) {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            chunk.extend(format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p>", x >> 20).bytes());
+        }
+        let names: Vec<String> = (0..6).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| {
+                (
+                    format!("word/{n}"),
+                    [b"<w:hdr>".as_slice(), &chunk, b"</w:hdr>"].concat(),
+                )
+            })
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let r = within(&limits, docx(&para("机密★10年"), &rels, &more), "docx");
+        let m = limit_of(&r);
+        assert!(m.contains("inflated size of one file 3 MiB"), "{m}");
+        // Reached once: nothing more is read, and it is said once.
+        assert_eq!(m.matches("inflated size").count(), 1, "{m}");
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Body)
+        );
+    }
+
+    /// Bound: entries in one container (default limits), known before the directory
+    /// is parsed.
+    #[test]
+    fn entry_count() {
+        let names: Vec<String> = (0..10_001).map(|i| format!("z/{i}")).collect();
+        let mut entries: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        entries.push(("[Content_Types].xml", b"<Types/>"));
+        let bytes = kit::zip_of(&entries);
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert_eq!(
+            limit_of(&r),
+            "entries in one zip container 10000 (this one has 10002)"
+        );
+    }
+
+    /// Bound: XML nesting depth (default limits), in a header: the body is read.
+    #[test]
+    fn deep_xml() {
+        let deep = format!(
+            "<w:hdr>{}{}</w:hdr>",
+            "<w:sdt>".repeat(100_000),
+            "</w:sdt>".repeat(100_000)
+        );
+        let bytes = docx(
+            &para("机密★10年"),
+            &[("header", "h.xml")],
+            &[("word/h.xml", deep.into_bytes())],
+        );
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert!(
+            limit_of(&r).contains("XML nesting depth 512, at word/h.xml"),
+            "{}",
+            limit_of(&r)
+        );
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Body)
+        );
+    }
+
+    /// Bound: parts read from one file.
+    #[test]
+    fn part_count() {
+        let limits = Limits {
+            max_parts: 20,
+            ..Limits::new(256 << 20)
+        };
+        let names: Vec<String> = (0..50).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let hdr = format!("<w:hdr {}>{}</w:hdr>", kit::W, para("页眉"));
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| (format!("word/{n}"), hdr.clone().into_bytes()))
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let r = within(&limits, docx(&para("机密★10年"), &rels, &more), "docx");
+        let m = limit_of(&r);
+        assert_eq!(m.matches("parts read from one file 20").count(), 1, "{m}");
+    }
+
+    /// Bound: text read from one file, also where a few bytes make much text
+    /// (`text:s text:c="1000"` in ODF).
+    #[test]
+    fn text_amplification() {
+        let limits = Limits::new(1 << 20);
+        let content = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>机密★10年</text:p><text:p>{}</text:p></office:text></office:body></office:document-content>"#,
+            r#"<text:s text:c="1000"/>"#.repeat(20_000)
+        );
+        let bytes = kit::zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", content.as_bytes()),
+        ]);
+        let r = within(&limits, bytes, "odt");
+        assert!(
+            limit_of(&r).contains("text read from one file 1 MiB"),
+            "{}",
+            limit_of(&r)
+        );
+    }
+
+    /// Many marked headers and footers: linear, not quadratic, to scan and check.
+    #[test]
+    fn many_marked_headers() {
+        let names: Vec<String> = (0..4000).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let hdr = format!("<w:hdr {}>{}</w:hdr>", kit::W, para("机密★10年"));
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| (format!("word/{n}"), hdr.clone().into_bytes()))
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let doc = within(
+            &Limits::new(256 << 20),
+            docx(&para("正文"), &rels, &more),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(doc.parts.len(), 4001);
+        let regime = crate::regime::Regime::builtin();
+        let start = Instant::now();
+        let scan = crate::scan::scan(&regime, &doc, "x.docx");
+        assert!(scan.is_marked());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
