@@ -61,6 +61,7 @@ macro_rules! snap {
 }
 
 mod check;
+mod containers;
 mod errors;
 mod formats;
 mod inventory_html;
