@@ -269,6 +269,7 @@ impl ExtractError {
     ];
 }
 
+#[derive(Debug)]
 pub enum Extracted {
     Doc(Document),
     /// Not a document (an image, an archive, a binary without a document extension).

@@ -22,6 +22,13 @@ struct Entry {
 }
 
 fn manifest(bytes: &[u8], max_depth: usize) -> Result<Vec<Entry>, ExtractError> {
+    let root = xml::root_name(bytes);
+    if root.as_deref() != Some("manifest") {
+        return Err(ExtractError::Corrupt(format!(
+            "META-INF/manifest.xml: root <{}>, not <manifest>",
+            root.unwrap_or_default()
+        )));
+    }
     let mut entries: Vec<Entry> = Vec::new();
     xml::walk(bytes, "META-INF/manifest.xml", max_depth, |ev| {
         if let Ev::Open(e) = ev {
@@ -60,12 +67,20 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         .into_iter()
         .map(String::from)
         .collect();
+    // The manifest says what the package holds: without it, a part gone missing
+    // could not be told from one never there.
     let entries = match pkg.read("META-INF/manifest.xml") {
         Ok(Some(b)) => manifest(&b, max_depth).unwrap_or_else(|e| {
             doc.gaps.push(gap("META-INF/manifest.xml", e));
             Vec::new()
         }),
-        Ok(None) => Vec::new(),
+        Ok(None) => {
+            doc.gaps.push(gap(
+                "META-INF/manifest.xml",
+                ExtractError::Corrupt("missing part META-INF/manifest.xml".into()),
+            ));
+            Vec::new()
+        }
         Err(e) => {
             doc.gaps.push(gap("META-INF/manifest.xml", e));
             Vec::new()
@@ -123,7 +138,16 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         seen.insert("meta.xml".into());
         match pkg.read("meta.xml") {
             Ok(Some(meta)) => {
-                if let Err(e) = read_meta(&meta, max_depth, &mut doc) {
+                let root = xml::root_name(&meta);
+                if !matches!(root.as_deref(), Some("document-meta" | "document")) {
+                    doc.gaps.push(gap(
+                        "meta.xml",
+                        ExtractError::Corrupt(format!(
+                            "meta.xml: root <{}>, not <document-meta>",
+                            root.unwrap_or_default()
+                        )),
+                    ));
+                } else if let Err(e) = read_meta(&meta, max_depth, &mut doc) {
                     doc.gaps.push(gap("meta.xml", e));
                 }
             }
@@ -133,6 +157,24 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         if budget.spent().is_some() {
             stopped = true;
             break;
+        }
+    }
+    // What the manifest names but the package lacks: a gap each (styles.xml holds
+    // the headers, meta.xml the declared level).
+    for e in &entries {
+        if !stopped
+            && !e.path.ends_with('/')
+            && !e.path.is_empty()
+            && !pkg.has(&e.path)
+            && !doc
+                .gaps
+                .iter()
+                .any(|g| g.part.as_deref() == Some(e.path.as_str()))
+        {
+            doc.gaps.push(gap(
+                &e.path,
+                ExtractError::Corrupt(format!("missing part {}", e.path)),
+            ));
         }
     }
     // Parts that hold no text, by their media type: not inflated.
@@ -228,6 +270,19 @@ fn read_text(
     let Some(bytes) = pkg.read(name)? else {
         return Ok(None);
     };
+    // A part swapped for another (settings where the styles should be) cannot pass.
+    let expected = if only_inside.is_some() {
+        "document-styles"
+    } else {
+        "document-content"
+    };
+    let root = xml::root_name(&bytes);
+    if root.as_deref() != Some(expected) && root.as_deref() != Some("document") {
+        return Err(ExtractError::Corrupt(format!(
+            "{name}: root <{}>, not <{expected}>",
+            root.unwrap_or_default()
+        )));
+    }
     let parts = text_parts(&bytes, name, role, only_inside, max_depth, budget)?;
     Ok(Some(parts))
 }
@@ -464,8 +519,13 @@ mod tests {
     #[test]
     fn damaged_content_is_a_gap_and_styles_are_read() {
         let styles = r#"<office:document-styles xmlns:office="o" xmlns:text="t" xmlns:style="s"><office:master-styles><style:master-page><style:header><text:p>机密★10年</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#;
+        let m = manifest(&[
+            ("content.xml", "text/xml", false),
+            ("styles.xml", "text/xml", false),
+        ]);
         let bytes = zip_of(&[
             ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
             ("content.xml", b"<office:document-content><office:body>"),
             ("styles.xml", styles.as_bytes()),
         ]);

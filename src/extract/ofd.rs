@@ -47,7 +47,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
         let mut field: Option<String> = None;
         let mut custom_name: Option<String> = None;
         let mut value = String::new();
-        xml::walk(&root, "OFD.xml", max_depth, |ev| match ev {
+        walk_rooted(&root, "OFD.xml", max_depth, &["OFD"], |ev| match ev {
             Ev::Open(e) => {
                 if matches!(e.name, "DocRoot" | "CreationDate" | "CustomData") {
                     field = Some(e.name.to_string());
@@ -117,6 +117,13 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
                 continue;
             }
         };
+        if document.pages.is_empty() {
+            reader.fail(
+                budget,
+                &doc_path,
+                ExtractError::Corrupt(format!("{doc_path}: no pages")),
+            );
+        }
         let base = parent(&doc_path);
         let mut template_parts = Vec::new();
         let mut seen_templates = Vec::new();
@@ -322,51 +329,57 @@ fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractEr
     let mut listed: HashSet<String> = HashSet::new();
     let mut text_of: Option<&'static str> = None;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "Page" => {
-                if let Some(loc) = e.attr("BaseLoc")
-                    && !listed.contains(&loc)
-                {
-                    if listed.len() >= max_pages {
-                        out.pages_beyond = true;
-                    } else {
-                        listed.insert(loc.clone());
-                        out.pages.push(loc);
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Document"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "Page" => {
+                    if let Some(loc) = e.attr("BaseLoc")
+                        && !listed.contains(&loc)
+                    {
+                        if listed.len() >= max_pages {
+                            out.pages_beyond = true;
+                        } else {
+                            listed.insert(loc.clone());
+                            out.pages.push(loc);
+                        }
                     }
                 }
-            }
-            "TemplatePage" => {
-                if let Some(loc) = e.attr("BaseLoc") {
-                    out.templates.push((e.attr("ID").unwrap_or_default(), loc));
+                "TemplatePage" => {
+                    if let Some(loc) = e.attr("BaseLoc") {
+                        out.templates.push((e.attr("ID").unwrap_or_default(), loc));
+                    }
+                }
+                "Annotations" => {
+                    text_of = Some("Annotations");
+                    value.clear();
+                }
+                "Attachments" => {
+                    text_of = Some("Attachments");
+                    value.clear();
+                }
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if text_of.is_some() {
+                    value.push_str(t);
                 }
             }
-            "Annotations" => {
-                text_of = Some("Annotations");
-                value.clear();
+            Ev::Close(n) => {
+                if text_of == Some(n) {
+                    let v = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+                    match n {
+                        "Annotations" => out.annotations = v,
+                        _ => out.attachments = v,
+                    }
+                    text_of = None;
+                }
             }
-            "Attachments" => {
-                text_of = Some("Attachments");
-                value.clear();
-            }
-            _ => {}
         },
-        Ev::Text(t) => {
-            if text_of.is_some() {
-                value.push_str(t);
-            }
-        }
-        Ev::Close(n) => {
-            if text_of == Some(n) {
-                let v = Some(value.trim().to_string()).filter(|v| !v.is_empty());
-                match n {
-                    "Annotations" => out.annotations = v,
-                    _ => out.attachments = v,
-                }
-                text_of = None;
-            }
-        }
-    })?;
+    )?;
     Ok(out)
 }
 
@@ -378,78 +391,84 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
     let mut object: Option<(f64, f64, f64)> = None;
     let mut code: Option<Run> = None;
     let mut deltas = 0.0f64;
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "TextObject" => {
-                let b = numbers(&e.attr("Boundary").unwrap_or_default());
-                let size = e
-                    .attr("Size")
-                    .and_then(|s| s.trim().parse::<f64>().ok())
-                    .filter(|s| s.is_finite() && *s > 0.0)
-                    .unwrap_or(3.5);
-                object = Some((
-                    b.first().copied().unwrap_or(0.0),
-                    b.get(1).copied().unwrap_or(0.0),
-                    size,
-                ));
-            }
-            "TextCode" => {
-                let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
-                let x = e
-                    .attr("X")
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0.0);
-                let y = e
-                    .attr("Y")
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(size);
-                deltas = delta_sum(&e.attr("DeltaX").unwrap_or_default());
-                code = Some(Run {
-                    x: ox + x,
-                    y: oy + y,
-                    size,
-                    width: 0.0,
-                    text: String::new(),
-                });
-            }
-            "Template" => {
-                if let Some(id) = e.attr("TemplateID")
-                    && !out.templates.contains(&id)
-                {
-                    out.templates.push(id);
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Page", "PageAnnot"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "TextObject" => {
+                    let b = numbers(&e.attr("Boundary").unwrap_or_default());
+                    let size = e
+                        .attr("Size")
+                        .and_then(|s| s.trim().parse::<f64>().ok())
+                        .filter(|s| s.is_finite() && *s > 0.0)
+                        .unwrap_or(3.5);
+                    object = Some((
+                        b.first().copied().unwrap_or(0.0),
+                        b.get(1).copied().unwrap_or(0.0),
+                        size,
+                    ));
                 }
-            }
-            "ImageObject" => out.images += 1,
-            _ => {}
-        },
-        Ev::Text(t) => {
-            if let Some(run) = code.as_mut() {
-                run.text.push_str(t);
-            }
-        }
-        Ev::Close(n) => match n {
-            "TextCode" => {
-                if let Some(mut run) = code.take() {
-                    let text: String = map_symbols(run.text.trim_matches(['\n', '\r']))
-                        .chars()
-                        .filter(|c| *c != '\n' && *c != '\r')
-                        .collect();
-                    let n = text.chars().count() as f64;
-                    run.width = if deltas > 0.0 {
-                        deltas + run.size
-                    } else {
-                        n * run.size
-                    };
-                    run.text = text;
-                    if !run.text.trim().is_empty() && run.x.is_finite() && run.y.is_finite() {
-                        out.runs.push(run);
+                "TextCode" => {
+                    let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
+                    let x = e
+                        .attr("X")
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0.0);
+                    let y = e
+                        .attr("Y")
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(size);
+                    deltas = delta_sum(&e.attr("DeltaX").unwrap_or_default());
+                    code = Some(Run {
+                        x: ox + x,
+                        y: oy + y,
+                        size,
+                        width: 0.0,
+                        text: String::new(),
+                    });
+                }
+                "Template" => {
+                    if let Some(id) = e.attr("TemplateID")
+                        && !out.templates.contains(&id)
+                    {
+                        out.templates.push(id);
                     }
                 }
+                "ImageObject" => out.images += 1,
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if let Some(run) = code.as_mut() {
+                    run.text.push_str(t);
+                }
             }
-            "TextObject" => object = None,
-            _ => {}
+            Ev::Close(n) => match n {
+                "TextCode" => {
+                    if let Some(mut run) = code.take() {
+                        let text: String = map_symbols(run.text.trim_matches(['\n', '\r']))
+                            .chars()
+                            .filter(|c| *c != '\n' && *c != '\r')
+                            .collect();
+                        let n = text.chars().count() as f64;
+                        run.width = if deltas > 0.0 {
+                            deltas + run.size
+                        } else {
+                            n * run.size
+                        };
+                        run.text = text;
+                        if !run.text.trim().is_empty() && run.x.is_finite() && run.y.is_finite() {
+                            out.runs.push(run);
+                        }
+                    }
+                }
+                "TextObject" => object = None,
+                _ => {}
+            },
         },
-    })?;
+    )?;
     Ok(out)
 }
 
@@ -523,21 +542,27 @@ fn annotation_files(
     let mut locs: Vec<String> = Vec::new();
     let mut in_loc = false;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) if e.name == "FileLoc" => {
-            in_loc = true;
-            value.clear();
-        }
-        Ev::Text(t) if in_loc => value.push_str(t),
-        Ev::Close("FileLoc") => {
-            in_loc = false;
-            let v = value.trim().to_string();
-            if !locs.contains(&v) && locs.len() < 100_000 {
-                locs.push(v);
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Annotations"],
+        |ev| match ev {
+            Ev::Open(e) if e.name == "FileLoc" => {
+                in_loc = true;
+                value.clear();
             }
-        }
-        _ => {}
-    })?;
+            Ev::Text(t) if in_loc => value.push_str(t),
+            Ev::Close("FileLoc") => {
+                in_loc = false;
+                let v = value.trim().to_string();
+                if !locs.contains(&v) && locs.len() < 100_000 {
+                    locs.push(v);
+                }
+            }
+            _ => {}
+        },
+    )?;
     let base = parent(path);
     let (mut found, mut missing) = (Vec::new(), Vec::new());
     for l in locs {
@@ -563,27 +588,33 @@ fn attachments(
     let mut name: Option<String> = None;
     let mut in_loc = false;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "Attachment" => name = e.attr("Name"),
-            "FileLoc" => {
-                in_loc = true;
-                value.clear();
-            }
-            _ => {}
-        },
-        Ev::Text(t) if in_loc => value.push_str(t),
-        Ev::Text(_) => {}
-        Ev::Close(n) => {
-            if n == "FileLoc" {
-                in_loc = false;
-                let loc = value.trim().to_string();
-                if !found.iter().any(|(_, l)| *l == loc) && found.len() < 100_000 {
-                    found.push((name.clone(), loc));
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Attachments"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "Attachment" => name = e.attr("Name"),
+                "FileLoc" => {
+                    in_loc = true;
+                    value.clear();
+                }
+                _ => {}
+            },
+            Ev::Text(t) if in_loc => value.push_str(t),
+            Ev::Text(_) => {}
+            Ev::Close(n) => {
+                if n == "FileLoc" {
+                    in_loc = false;
+                    let loc = value.trim().to_string();
+                    if !found.iter().any(|(_, l)| *l == loc) && found.len() < 100_000 {
+                        found.push((name.clone(), loc));
+                    }
                 }
             }
-        }
-    })?;
+        },
+    )?;
     let base = parent(path);
     let budget = pkg.budget();
     let mut out = Vec::new();
@@ -641,6 +672,36 @@ fn attachments(
         });
     }
     Ok(out)
+}
+
+/// `xml::walk`, where the root element must be one of `roots`: a part swapped for
+/// another (a resource list where the document should be) cannot pass for it.
+fn walk_rooted(
+    bytes: &[u8],
+    path: &str,
+    max_depth: usize,
+    roots: &[&str],
+    mut f: impl FnMut(Ev),
+) -> Result<(), ExtractError> {
+    let mut root: Option<String> = None;
+    xml::walk(bytes, path, max_depth, |ev| {
+        if root.is_none()
+            && let Ev::Open(e) = &ev
+        {
+            root = Some(e.name.to_string());
+        }
+        if root.as_deref().is_some_and(|r| roots.contains(&r)) {
+            f(ev);
+        }
+    })?;
+    match root {
+        Some(r) if roots.contains(&r.as_str()) => Ok(()),
+        r => Err(ExtractError::Corrupt(format!(
+            "{path}: root <{}>, not <{}>",
+            r.unwrap_or_default(),
+            roots.join("> or <")
+        ))),
+    }
 }
 
 fn parent(path: &str) -> String {

@@ -41,6 +41,22 @@ fn rels_name(part: &str) -> String {
     }
 }
 
+/// The part whose relationships `rels` holds (`word/_rels/document.xml.rels` →
+/// `word/document.xml`).
+fn source_of_rels(rels: &str) -> Option<String> {
+    let (dir, file) = match rels.rsplit_once("_rels/") {
+        Some((dir, file)) => (dir, file),
+        None => return None,
+    };
+    let name = file
+        .strip_suffix(".rels")
+        .or_else(|| file.strip_suffix(".RELS"))?;
+    if name.contains('/') {
+        return None;
+    }
+    Some(format!("{dir}{name}"))
+}
+
 /// `target` of a relationship of `source`, as a part name without the leading `/`.
 fn resolve(source: &str, target: &str) -> String {
     let target = target.replace('\\', "/");
@@ -93,6 +109,13 @@ fn parse_rels(
     source: &str,
     depth: usize,
 ) -> Result<Vec<Rel>, ExtractError> {
+    let root = xml::root_name(bytes);
+    if root.as_deref() != Some("Relationships") {
+        return Err(ExtractError::Corrupt(format!(
+            "{name}: root <{}>, not <Relationships>",
+            root.unwrap_or_default()
+        )));
+    }
     let mut rels = Vec::new();
     xml::walk(bytes, name, depth, |ev| {
         if let Ev::Open(e) = ev
@@ -270,9 +293,9 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         main.truncate(1);
         if start.is_empty() {
             // No relationships at all: every part the content types name.
-            main.extend(types.iter().filter(|(_, t)| !is_main(t)).map(|(n, _)| Rel {
+            main.extend(types.iter().filter(|(_, t)| !is_main(t)).map(|(n, t)| Rel {
                 id: String::new(),
-                kind: String::new(),
+                kind: kind_of_content_type(t),
                 target: n.clone(),
             }));
         }
@@ -299,8 +322,31 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         }
         let is_main = n == 0;
         n += 1;
-        for (next, next_hidden) in walk.visit(&rel, hidden, is_main) {
+        for (next, next_hidden) in walk.visit(&rel, hidden, is_main, false) {
             queue.push_back((next, next_hidden));
+        }
+    }
+    // Relationships of parts that are not there (a renamed or orphaned `.rels`):
+    // what they name is followed too, as hidden, so a target they name that is
+    // missing is a gap rather than nothing.
+    let orphans: Vec<String> = walk
+        .pkg
+        .names()
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with(".rels") && !walk.seen.contains(&n.to_lowercase()))
+        .cloned()
+        .collect();
+    for rels in orphans {
+        let Some(source) = source_of_rels(&rels) else {
+            continue;
+        };
+        let mut queue: VecDeque<(Rel, bool)> =
+            walk.follow_rels(&rels, &source, true).into_iter().collect();
+        while let Some((rel, hidden)) = queue.pop_front() {
+            if walk.stopped {
+                break;
+            }
+            queue.extend(walk.visit(&rel, hidden, false, false));
         }
     }
     // What no relationship reaches but holds text: read as hidden.
@@ -321,7 +367,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             kind: String::new(),
             target: name,
         };
-        walk.visit(&rel, true, false);
+        walk.visit(&rel, true, false, true);
     }
     let Walk {
         found,
@@ -389,6 +435,99 @@ fn root_of(bytes: &[u8]) -> Option<Root> {
     }
 }
 
+/// Images and other media by their signature: what a package carries that is no text.
+fn is_media(b: &[u8]) -> bool {
+    b.starts_with(b"\x89PNG")
+        || b.starts_with(b"\xFF\xD8\xFF")
+        || b.starts_with(b"GIF8")
+        || b.starts_with(b"BM")
+        || b.starts_with(b"II*\0")
+        || b.starts_with(b"MM\0*")
+        || b.starts_with(b"\xD7\xCD\xC6\x9A")
+        || b.starts_with(b"\x01\0\x09\0")
+        || b.get(40..44) == Some(b" EMF")
+        || b.starts_with(b"RIFF")
+        || b.is_empty()
+}
+
+/// Every text of an XML part, a line per element that holds some.
+fn all_text(bytes: &[u8], name: &str, max_depth: usize) -> Result<Part, ExtractError> {
+    let mut part = Part::new(Some(name.to_string()), Role::Hidden);
+    let mut line = String::new();
+    let mut no = 0u32;
+    xml::walk(bytes, name, max_depth, |ev| match ev {
+        Ev::Text(t) => line.push_str(&map_symbols(t)),
+        Ev::Close(_) | Ev::Open(_) => {
+            if !line.trim().is_empty() {
+                no += 1;
+                part.push_line(line.trim(), no);
+            }
+            line.clear();
+        }
+    })?;
+    Ok(part)
+}
+
+/// The roots of the parts `read_part` reads.
+const TEXT_ROOTS: &[&str] = &[
+    "document",
+    "glossaryDocument",
+    "footnotes",
+    "endnotes",
+    "hdr",
+    "ftr",
+    "comments",
+    "commentList",
+    "CommentList",
+    "cmLst",
+    "ThreadedComments",
+    "workbook",
+    "presentation",
+    "sst",
+    "worksheet",
+    "sld",
+    "notes",
+    "sldMaster",
+    "sldLayout",
+    "notesMaster",
+    "handoutMaster",
+    "chartSpace",
+    "userShapes",
+    "dataModel",
+    "wsDr",
+    "coreProperties",
+    "Properties",
+];
+
+/// Whether a part whose root is `root` can be what a relationship of `kind` names.
+fn root_fits(root: &str, expected: &str, kind: &str) -> bool {
+    match kind {
+        "officeDocument" => matches!(root, "document" | "workbook" | "presentation"),
+        // Any other part that holds text is read as what its root says it is.
+        _ => {
+            root == expected
+                || TEXT_ROOTS.contains(&root)
+                    && !matches!(
+                        root,
+                        "workbook" | "presentation" | "coreProperties" | "Properties"
+                    )
+        }
+    }
+}
+
+/// The relationship kind a content type stands for, where the content types are the
+/// way in (`…wordprocessingml.header+xml` → `header`).
+fn kind_of_content_type(ty: &str) -> String {
+    let t = ty.strip_suffix("+xml").unwrap_or(ty);
+    match t.rsplit(['.', '/']).next().unwrap_or("") {
+        "main" => "officeDocument".to_string(),
+        "sharedStrings" | "worksheet" | "header" | "footer" | "footnotes" | "endnotes"
+        | "comments" | "slide" | "notesSlide" | "chart" | "core-properties"
+        | "custom-properties" => t.rsplit(['.', '/']).next().unwrap_or("").to_string(),
+        _ => String::new(),
+    }
+}
+
 /// The root a part reached through a relationship of `kind` must have, for parts whose
 /// own root cannot be read (its reader then reports why).
 fn expected_root(kind: &str, family: Option<Family>) -> Option<&'static str> {
@@ -446,8 +585,9 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// Read the target of `rel` (once); the relationships to follow from it.
-    fn visit(&mut self, rel: &Rel, hidden: bool, is_main: bool) -> Vec<(Rel, bool)> {
+    /// Read the target of `rel` (once); the relationships to follow from it. `swept`:
+    /// no relationship names the part.
+    fn visit(&mut self, rel: &Rel, hidden: bool, is_main: bool, swept: bool) -> Vec<(Rel, bool)> {
         let mut name = rel.target.clone();
         if !self.pkg.has(&name)
             && let Some(decoded) = percent_decode(&name)
@@ -462,7 +602,7 @@ impl Walk<'_, '_> {
             return Vec::new();
         }
         if NO_TEXT_RELS.contains(&rel.kind.as_str()) {
-            return self.follow(&name, hidden);
+            return self.follow(&name, hidden, false);
         }
         // A part missing or unreadable is a gap; what its relationships name (the
         // headers of a missing body) is still read.
@@ -470,17 +610,18 @@ impl Walk<'_, '_> {
             Ok(Some(b)) => b,
             Ok(None) => {
                 self.fail(&name, ExtractError::Corrupt(format!("missing part {name}")));
-                return self.follow(&name, hidden);
+                return self.follow(&name, hidden, false);
             }
             Err(e) => {
                 self.fail(&name, e);
-                return self.follow(&name, hidden);
+                return self.follow(&name, hidden, false);
             }
         };
+        let uses_rels = memchr::memmem::find(&bytes, b"r:id=").is_some();
         let sig = signature(&bytes);
         if EMBEDDING_RELS.contains(&rel.kind.as_str()) || sig != Signature::None {
             self.embedded(&name, bytes, sig);
-            return self.follow(&name, hidden);
+            return self.follow(&name, hidden, uses_rels);
         }
         let root = match root_of(&bytes) {
             Some(r) => r,
@@ -489,9 +630,41 @@ impl Walk<'_, '_> {
                     name: n.to_string(),
                     hidden: false,
                 },
-                None => return self.follow(&name, hidden),
+                None if swept && !is_media(&bytes) => {
+                    // Nothing names it and nothing can read it: it may hide text.
+                    self.fail(
+                        &name,
+                        ExtractError::Corrupt(format!(
+                            "{name}: a part nothing refers to, of unknown content"
+                        )),
+                    );
+                    return Vec::new();
+                }
+                None => return self.follow(&name, hidden, uses_rels),
             },
         };
+        if swept && !TEXT_ROOTS.contains(&root.name.as_str()) {
+            // XML of no known kind that nothing refers to: its text, as hidden.
+            match all_text(&bytes, &name, self.pkg.limits().max_depth) {
+                Ok(p) => self.add(8, 0, vec![p]),
+                Err(e) => self.fail(&name, e),
+            }
+            return Vec::new();
+        }
+        // A part a relationship names as text (a header, the shared strings) whose
+        // root is no part that holds text: it cannot be read as what it claims.
+        if let Some(expected) = expected_root(&rel.kind, self.family)
+            && !root_fits(&root.name, expected, &rel.kind)
+        {
+            self.fail(
+                &name,
+                ExtractError::Corrupt(format!(
+                    "{name}: a {} part whose root is <{}>, not <{expected}>",
+                    rel.kind, root.name
+                )),
+            );
+            return self.follow(&name, hidden, uses_rels);
+        }
         if is_main {
             self.family = match root.name.as_str() {
                 "document" => Some(Family::Word),
@@ -507,11 +680,36 @@ impl Walk<'_, '_> {
             Ok(()) => {}
             Err(e) => self.fail(&name, e),
         }
-        self.follow(&name, hidden)
+        self.follow(&name, hidden, uses_rels)
     }
 
     /// The relationships of `name`, to visit next.
-    fn follow(&mut self, name: &str, hidden: bool) -> Vec<(Rel, bool)> {
+    /// The relationships in `rels` (of part `source`), to visit next.
+    fn follow_rels(&mut self, rels: &str, source: &str, hidden: bool) -> Vec<(Rel, bool)> {
+        if !self.seen.insert(rels.to_lowercase()) {
+            return Vec::new();
+        }
+        let max_depth = self.pkg.limits().max_depth;
+        let bytes = match self.pkg.read(rels) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Vec::new(),
+            Err(e) => {
+                self.fail(rels, e);
+                return Vec::new();
+            }
+        };
+        match parse_rels(&bytes, rels, source, max_depth) {
+            Ok(list) => list.into_iter().map(|r| (r, hidden)).collect(),
+            Err(e) => {
+                self.fail(rels, e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `uses_rels`: the part refers to relationships (`r:id`), so a missing
+    /// relationships part hides what it names.
+    fn follow(&mut self, name: &str, hidden: bool, uses_rels: bool) -> Vec<(Rel, bool)> {
         if self.stopped {
             return Vec::new();
         }
@@ -522,6 +720,10 @@ impl Walk<'_, '_> {
         let max_depth = self.pkg.limits().max_depth;
         let bytes = match self.pkg.read(&rels) {
             Ok(Some(b)) => b,
+            Ok(None) if uses_rels => {
+                self.fail(&rels, ExtractError::Corrupt(format!("missing part {rels}")));
+                return Vec::new();
+            }
             Ok(None) => return Vec::new(),
             Err(e) => {
                 self.fail(&rels, e);
@@ -616,7 +818,7 @@ impl Walk<'_, '_> {
                 )?;
                 self.add(6, 0, vec![p]);
             }
-            ("commentList", _) | ("CommentList", _) => {
+            ("commentList" | "CommentList" | "cmLst", _) => {
                 // PowerPoint comments.
                 let p = paragraphs(bytes, name, Role::Hidden, depth, "cm", &["text"], &[])?;
                 self.add(6, 0, vec![p]);
