@@ -3,7 +3,7 @@
 //! read, so a zip bomb costs a bounded amount of memory and time and becomes an ML900
 //! naming the bound instead of a crash.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use zip::ZipArchive;
@@ -19,8 +19,6 @@ pub struct Package<'a> {
     index: HashMap<String, usize>,
     /// Entry names as stored (normalised separators), in archive order.
     names: Vec<String>,
-    /// Entries read so far.
-    read: HashSet<usize>,
     /// Two entries with the same name: the zip reader sees only one of them.
     pub duplicate_names: bool,
 }
@@ -98,7 +96,6 @@ impl<'a> Package<'a> {
             budget,
             index,
             names,
-            read: HashSet::new(),
             duplicate_names,
         })
     }
@@ -117,14 +114,6 @@ impl<'a> Package<'a> {
         &self.names
     }
 
-    /// Entries not read yet, in archive order (directories left out).
-    pub fn unread(&self) -> Vec<String> {
-        (0..self.names.len())
-            .filter(|i| !self.read.contains(i) && !self.names[*i].ends_with('/'))
-            .map(|i| self.names[i].clone())
-            .collect()
-    }
-
     /// The inflated bytes of entry `name`; `None` when there is no such entry.
     pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ExtractError> {
         let Some(&i) = self.index.get(&normalise(name).to_lowercase()) else {
@@ -137,7 +126,6 @@ impl<'a> Package<'a> {
         let name = self.names[i].clone();
         let budget = self.budget;
         let limits = budget.limits;
-        self.read.insert(i);
         budget.charge_part(&name)?;
         let mut entry = self
             .zip
