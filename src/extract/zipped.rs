@@ -609,6 +609,35 @@ mod tests {
         );
     }
 
+    /// Two entries with one name: the zip reader sees one, so the other is a gap.
+    #[test]
+    fn duplicate_names_are_a_gap() {
+        let hdr = |t: &str| format!("<w:hdr {}>{}</w:hdr>", kit::W, para(t)).into_bytes();
+        let bytes = docx(
+            &para("机密★10年"),
+            &[("header", "h1.xml")],
+            &[
+                ("word/h1.xml", hdr("页眉")),
+                ("word/h2.xml", hdr("秘密★5年")),
+            ],
+        );
+        // Rename the second entry to the first's name, in its local and central headers.
+        let (from, to) = (b"word/h2.xml", b"word/h1.xml");
+        let mut dup = bytes.clone();
+        let mut at = 0;
+        while let Some(i) = memchr::memmem::find(&dup[at..], from) {
+            dup[at + i..at + i + from.len()].copy_from_slice(to);
+            at += i + 1;
+        }
+        let doc = within(&Limits::new(256 << 20), dup, "docx").unwrap();
+        let g = gaps(&doc);
+        assert!(
+            g.iter()
+                .any(|g| g.contains("two zip entries with the same name")),
+            "{g:?}"
+        );
+    }
+
     #[test]
     fn bomb_is_refused_by_ratio() {
         let zeros = vec![b' '; 8 << 20];
