@@ -61,6 +61,7 @@ macro_rules! snap {
 }
 
 mod check;
+#[cfg(unix)]
 mod containers;
 mod errors;
 mod formats;
