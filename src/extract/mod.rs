@@ -10,12 +10,15 @@ pub mod html;
 pub mod markdown;
 pub mod odf;
 pub mod ofd;
+pub mod ole;
 pub mod ooxml;
 pub mod pdf;
 pub mod text;
 pub mod xml;
 pub mod zipped;
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -289,6 +292,7 @@ impl ExtractError {
     ];
 }
 
+#[derive(Debug)]
 pub enum Extracted {
     Doc(Document),
     /// Not a document (an image, an archive, a binary without a document extension).
@@ -302,15 +306,21 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Entries in a zip container.
     pub max_entries: usize,
-    /// Inflated bytes of one entry, and of all entries read from one file.
+    /// Inflated bytes of one entry, and of all entries read from one file (nested
+    /// containers included).
     pub max_entry_bytes: u64,
     pub max_total_bytes: u64,
     /// Inflated / compressed, beyond which an entry is a zip bomb.
     pub max_ratio: u64,
     /// Element nesting in XML.
     pub max_depth: usize,
-    /// Nesting of documents inside documents (OFD attachments).
+    /// Nesting of documents inside documents (OFD attachments, embedded packages).
     pub max_embedding: usize,
+    /// Parts read from one file, nested containers included.
+    pub max_parts: usize,
+    /// Text produced from one file's containers: never more than a text file of the
+    /// largest size read.
+    pub max_text_bytes: u64,
 }
 
 impl Limits {
@@ -323,7 +333,208 @@ impl Limits {
             max_ratio: 500,
             max_depth: 512,
             max_embedding: 3,
+            max_parts: 10_000,
+            max_text_bytes: max_bytes.max(1024 * 1024),
         }
+    }
+}
+
+/// A bound on the work one file may cost. Each names itself and its value in the
+/// ML900 it causes, so a reader knows which bound was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    Entries,
+    PartBytes,
+    FileBytes,
+    Ratio,
+    Parts,
+    Text,
+    XmlDepth,
+    Embedding,
+}
+
+impl Bound {
+    pub const ALL: [Bound; 8] = [
+        Bound::Entries,
+        Bound::PartBytes,
+        Bound::FileBytes,
+        Bound::Ratio,
+        Bound::Parts,
+        Bound::Text,
+        Bound::XmlDepth,
+        Bound::Embedding,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Bound::Entries => "entries in one zip container",
+            Bound::PartBytes => "inflated size of one part",
+            Bound::FileBytes => "inflated size of one file",
+            Bound::Ratio => "compression ratio",
+            Bound::Parts => "parts read from one file",
+            Bound::Text => "text read from one file",
+            Bound::XmlDepth => "XML nesting depth",
+            Bound::Embedding => "documents nested in documents",
+        }
+    }
+
+    /// The value of this bound in `limits`: `128 MiB`, `500:1`.
+    pub fn value(self, limits: &Limits) -> String {
+        match self {
+            Bound::Entries => limits.max_entries.to_string(),
+            Bound::PartBytes => size(limits.max_entry_bytes),
+            Bound::FileBytes => size(limits.max_total_bytes),
+            Bound::Ratio => format!("{}:1", limits.max_ratio),
+            Bound::Parts => limits.max_parts.to_string(),
+            Bound::Text => size(limits.max_text_bytes),
+            Bound::XmlDepth => limits.max_depth.to_string(),
+            Bound::Embedding => limits.max_embedding.to_string(),
+        }
+    }
+
+    /// The bound and its value as set in `limits`: `inflated size of one part 128 MiB`.
+    pub fn describe(self, limits: &Limits) -> String {
+        format!("{} {}", self.label(), self.value(limits))
+    }
+
+    /// The ML900 reason for reaching this bound at `place` (a part, an attachment).
+    pub fn exceeded(self, limits: &Limits, place: &str) -> ExtractError {
+        self.exceeded_with(&self.value(limits), place)
+    }
+
+    /// The same, with the bound's value given (where no `Limits` is at hand).
+    pub fn exceeded_with(self, value: &str, place: &str) -> ExtractError {
+        let what = format!("{} {value}", self.label());
+        ExtractError::Limit(if place.is_empty() {
+            what
+        } else {
+            format!("{what}, at {place}")
+        })
+    }
+
+    /// Bounds on the whole file: once one is reached, nothing more of it is read.
+    pub fn is_file_wide(self) -> bool {
+        matches!(self, Bound::FileBytes | Bound::Parts | Bound::Text)
+    }
+}
+
+/// `128 MiB`, `512 KiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// What one top-level file may still cost, shared by every container and document
+/// nested in it: nesting and repetition add to one account instead of each starting
+/// a fresh one.
+pub struct Budget {
+    pub limits: Limits,
+    parts: Cell<usize>,
+    inflated: Cell<u64>,
+    text: Cell<u64>,
+    /// The file-wide bound reached, if any: every later charge fails with it.
+    spent: Cell<Option<Bound>>,
+    /// SHA-256 of every embedded document read: one carried twice is read once.
+    seen: RefCell<HashSet<[u8; 32]>>,
+}
+
+impl Budget {
+    pub fn new(limits: &Limits) -> Budget {
+        Budget {
+            limits: *limits,
+            parts: Cell::new(0),
+            inflated: Cell::new(0),
+            text: Cell::new(0),
+            spent: Cell::new(None),
+            seen: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The file-wide bound already reached, if any.
+    pub fn spent(&self) -> Option<Bound> {
+        self.spent.get()
+    }
+
+    fn fail(&self, bound: Bound, place: &str) -> ExtractError {
+        if bound.is_file_wide() {
+            self.spent.set(Some(bound));
+        }
+        bound.exceeded(&self.limits, place)
+    }
+
+    fn check_spent(&self, place: &str) -> Result<(), ExtractError> {
+        match self.spent.get() {
+            Some(b) => Err(b.exceeded(&self.limits, place)),
+            None => Ok(()),
+        }
+    }
+
+    /// One more part is read (`place` names it).
+    pub fn charge_part(&self, place: &str) -> Result<(), ExtractError> {
+        self.check_spent(place)?;
+        let n = self.parts.get() + 1;
+        if n > self.limits.max_parts {
+            return Err(self.fail(Bound::Parts, place));
+        }
+        self.parts.set(n);
+        Ok(())
+    }
+
+    /// `n` more inflated bytes.
+    pub fn charge_inflated(&self, n: u64, place: &str) -> Result<(), ExtractError> {
+        self.check_spent(place)?;
+        let total = self.inflated.get().saturating_add(n);
+        if total > self.limits.max_total_bytes {
+            return Err(self.fail(Bound::FileBytes, place));
+        }
+        self.inflated.set(total);
+        Ok(())
+    }
+
+    /// `n` more bytes of text produced.
+    pub fn charge_text(&self, n: usize, place: &str) -> Result<(), ExtractError> {
+        self.check_spent(place)?;
+        let total = self.text.get().saturating_add(n as u64);
+        if total > self.limits.max_text_bytes {
+            return Err(self.fail(Bound::Text, place));
+        }
+        self.text.set(total);
+        Ok(())
+    }
+
+    /// Text that may still be produced.
+    pub fn text_left(&self) -> u64 {
+        self.limits.max_text_bytes.saturating_sub(self.text.get())
+    }
+
+    /// The text of `parts`, charged; on failure the parts must be dropped.
+    pub fn charge_parts_text(&self, parts: &[Part]) -> Result<(), ExtractError> {
+        let n: usize = parts.iter().map(|p| p.text.len()).sum();
+        let place = parts
+            .first()
+            .and_then(|p| p.name.as_deref())
+            .unwrap_or_default();
+        self.charge_text(n, place)
+    }
+
+    /// Whether `bytes` (an embedded document) is seen for the first time in this file.
+    pub fn first_visit(&self, bytes: &[u8]) -> bool {
+        use sha2::{Digest, Sha256};
+        let digest: [u8; 32] = Sha256::digest(bytes).into();
+        self.seen.borrow_mut().insert(digest)
+    }
+
+    /// A document carried at nesting `depth` (1: inside the top-level file) may be read.
+    pub fn check_depth(&self, depth: usize, place: &str) -> Result<(), ExtractError> {
+        if depth > self.limits.max_embedding {
+            return Err(Bound::Embedding.exceeded(&self.limits, place));
+        }
+        Ok(())
     }
 }
 
@@ -415,38 +626,10 @@ pub fn extract_bytes(
 ) -> Result<Extracted, ExtractError> {
     let ext = ext.to_ascii_lowercase();
     let ext = ext.as_str();
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        let office = ZIP_DOCS.contains(&ext);
-        return match zipped::extract(&bytes, limits, depth) {
-            Ok(Some(doc)) => Ok(Extracted::Doc(doc)),
-            // Other archives (.zip, .jar, .epub…) are not documents.
-            Ok(None) | Err(_) if !office => Ok(Extracted::Skip),
-            Ok(None) => Err(ExtractError::Corrupt(format!(
-                "a zip archive, but not a .{ext} document"
-            ))),
-            Err(e) => Err(e),
-        };
-    }
-    if bytes.starts_with(b"%PDF-") || ext == "pdf" {
-        return pdf::extract(bytes).map(Extracted::Doc);
-    }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        if LEGACY.contains(&ext) {
-            return Err(ExtractError::Legacy(format!(".{ext}")));
-        }
-        return Ok(Extracted::Skip);
-    }
-    if ZIP_DOCS.contains(&ext) {
-        return Err(ExtractError::Corrupt(format!(
-            "not a .{ext} file (no zip container)"
-        )));
-    }
-    if LEGACY.contains(&ext) {
-        return Err(ExtractError::Legacy(format!(".{ext}")));
-    }
-    if OTHER_DOCS.contains(&ext) {
-        return Err(ExtractError::Unsupported(format!(".{ext}")));
-    }
+    let bytes = match container(bytes, ext, &Budget::new(limits), depth) {
+        Sniffed::Read(result) => return result,
+        Sniffed::Text(bytes) => bytes,
+    };
     let flavour = flavour_of(ext);
     let decoded = match text::decode(bytes, flavour == Some(Flavour::Html)) {
         Some(d) => d,
@@ -474,6 +657,178 @@ pub fn extract_bytes(
     };
     doc.encoding = decoded.encoding;
     Ok(Extracted::Doc(doc))
+}
+
+/// What the first bytes of a file say it is, whatever its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    Zip,
+    /// An OLE compound file: legacy Office, WPS, an encrypted OOXML package, Outlook.
+    Ole,
+    Pdf,
+    Rtf,
+    None,
+}
+
+/// The container signature of `bytes`. PDF readers accept the `%PDF-` header anywhere in
+/// the first 1024 bytes, so this does too.
+pub fn signature(bytes: &[u8]) -> Signature {
+    const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(b"PK\x05\x06")
+        || bytes.starts_with(b"PK\x07\x08")
+    {
+        return Signature::Zip;
+    }
+    if bytes.starts_with(&OLE) {
+        return Signature::Ole;
+    }
+    if memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some() {
+        return Signature::Pdf;
+    }
+    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = &start[start
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(start.len())..];
+    if start.starts_with(b"{\\rtf") {
+        return Signature::Rtf;
+    }
+    Signature::None
+}
+
+/// The outcome of sniffing: read as a container (or refused), or text to decode.
+enum Sniffed {
+    Read(Result<Extracted, ExtractError>),
+    Text(Vec<u8>),
+}
+
+/// Whether a file named `.ext` claims to be a document or text (so that an archive
+/// or binary behind that name is a finding, not something to skip).
+fn names_a_document(ext: &str) -> bool {
+    ZIP_DOCS.contains(&ext)
+        || LEGACY.contains(&ext)
+        || OTHER_DOCS.contains(&ext)
+        || flavour_of(ext).is_some()
+}
+
+/// `named .txt`, to tell the reader when content and name disagree.
+fn named(ext: &str) -> String {
+    if ext.is_empty() {
+        "without an extension".to_string()
+    } else {
+        format!("named .{ext}")
+    }
+}
+
+/// Read `bytes` as the container its content says it is, whatever its name; what is
+/// not a container is left for the text reader. `budget` is shared with the file this
+/// one is carried in.
+fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffed {
+    match signature(&bytes) {
+        Signature::Zip => return Sniffed::Read(zip_container(&bytes, ext, budget, depth)),
+        Signature::Ole => return Sniffed::Read(Err(ole::refusal(&bytes, ext))),
+        Signature::Rtf => {
+            // Not read yet; never as plain text, where `\'bb\'fa` escapes hide marks.
+            let what = if ext == "rtf" {
+                ".rtf".to_string()
+            } else {
+                format!("RTF, {}", named(ext))
+            };
+            return Sniffed::Read(Err(ExtractError::Unsupported(what)));
+        }
+        Signature::Pdf if flavour_of(ext).is_some() => {
+            // A text that quotes a PDF header is still text: only what a PDF reader
+            // can open is read as a PDF.
+            return match pdf::extract(bytes.clone()) {
+                Err(ExtractError::Corrupt(_) | ExtractError::Unsupported(_)) => {
+                    Sniffed::Text(bytes)
+                }
+                r => Sniffed::Read(r.map(Extracted::Doc)),
+            };
+        }
+        Signature::Pdf => return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc)),
+        Signature::None => {}
+    }
+    if ext == "pdf" {
+        return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc));
+    }
+    if ZIP_DOCS.contains(&ext) {
+        return Sniffed::Read(Err(ExtractError::Corrupt(format!(
+            "not a .{ext} file (no zip container)"
+        ))));
+    }
+    if LEGACY.contains(&ext) {
+        return Sniffed::Read(Err(ExtractError::Legacy(format!(".{ext}"))));
+    }
+    if OTHER_DOCS.contains(&ext) {
+        return Sniffed::Read(Err(ExtractError::Unsupported(format!(".{ext}"))));
+    }
+    Sniffed::Text(bytes)
+}
+
+/// A zip file: an office document by its content (`[Content_Types].xml`, `mimetype`,
+/// `OFD.xml`), whatever its name; another archive is skipped unless its name says it
+/// is a document or text.
+fn zip_container(
+    bytes: &[u8],
+    ext: &str,
+    budget: &Budget,
+    depth: usize,
+) -> Result<Extracted, ExtractError> {
+    let claims = names_a_document(ext);
+    let mut pkg = match zipped::Package::open(bytes, budget) {
+        Ok(p) => p,
+        Err(e) if claims => return Err(e),
+        // A damaged or oversized archive named as one (or not named at all).
+        Err(_) => return Ok(Extracted::Skip),
+    };
+    match zipped::extract(&mut pkg, depth)? {
+        Some(doc) => Ok(Extracted::Doc(doc)),
+        None if claims => Err(ExtractError::Corrupt(format!(
+            "a zip archive that is no document, {}",
+            named(ext)
+        ))),
+        // Other archives (.zip, .jar, .epub…) are not documents.
+        None => Ok(Extracted::Skip),
+    }
+}
+
+/// A document carried inside another (an OFD attachment, an embedded package) at
+/// nesting `depth` (1: inside the top-level file), read against the budget of the
+/// top-level file. `None`: nothing to lint (not a document, or one already read in
+/// this file).
+pub fn extract_nested(
+    bytes: Vec<u8>,
+    name: &str,
+    budget: &Budget,
+    depth: usize,
+) -> Option<Result<Document, ExtractError>> {
+    if let Err(e) = budget.check_depth(depth, name) {
+        return Some(Err(e));
+    }
+    if !budget.first_visit(&bytes) {
+        return None;
+    }
+    let ext = extension(Path::new(name));
+    let extracted = match container(bytes, &ext, budget, depth) {
+        Sniffed::Read(r) => r,
+        Sniffed::Text(bytes) => {
+            let r = extract_bytes(bytes, &ext, &budget.limits, depth);
+            // Containers charge their text as they read it; a text file all at once.
+            if let Ok(Extracted::Doc(d)) = &r
+                && let Err(e) = budget.charge_parts_text(&d.parts)
+            {
+                return Some(Err(e));
+            }
+            r
+        }
+    };
+    match extracted {
+        Ok(Extracted::Doc(doc)) => Some(Ok(doc)),
+        Ok(Extracted::Skip) => None,
+        Err(e) => Some(Err(e)),
+    }
 }
 
 /// An OS error without the "(os error 13)" suffix, which means nothing to a reader.
@@ -526,4 +881,179 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
         d.get(..2).unwrap_or(d).parse().ok()?,
     )
     .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zipped::testkit::{self, docx, para, zip_of};
+    use super::*;
+
+    const NAMES: &[&str] = &[
+        "txt", "md", "html", "", "dat", "docx", "odt", "ofd", "doc", "wps", "rtf", "zip", "jar",
+        "bin", "pdf", "png",
+    ];
+
+    #[test]
+    fn signatures() {
+        assert_eq!(signature(b"PK\x03\x04rest"), Signature::Zip);
+        assert_eq!(signature(b"PK\x05\x06"), Signature::Zip);
+        assert_eq!(
+            signature(&ole::tests::compound_file(&["WordDocument"])),
+            Signature::Ole
+        );
+        for at in [0, 1, 100, 1019] {
+            let mut b = vec![b'x'; at];
+            b.extend(b"%PDF-1.7\n");
+            assert_eq!(signature(&b), Signature::Pdf, "header at {at}");
+        }
+        let mut late = vec![b'x'; 1020];
+        late.extend(b"%PDF-1.7\n");
+        assert_eq!(signature(&late), Signature::None);
+        for rtf in [
+            &b"{\\rtf1\\ansi"[..],
+            b"\xEF\xBB\xBF{\\rtf1",
+            b"\r\n  {\\rtf1",
+        ] {
+            assert_eq!(signature(rtf), Signature::Rtf);
+        }
+        assert_eq!(signature("机密★10年\n".as_bytes()), Signature::None);
+        assert_eq!(signature(b""), Signature::None);
+    }
+
+    /// A Word document is read as one whatever its name; its mark is found.
+    #[test]
+    fn office_documents_by_content_whatever_the_name() {
+        let bytes = docx(&para("机密★10年"), &[], &[]);
+        for ext in NAMES {
+            let doc = testkit::doc(bytes.clone(), ext);
+            assert_eq!(
+                testkit::role_of(&doc, "机密★10年"),
+                Some(Role::Body),
+                ".{ext}"
+            );
+        }
+    }
+
+    /// An archive that is no document: a finding behind a name that claims a
+    /// document or text, skipped behind an archive's name or none.
+    #[test]
+    fn archives_that_are_no_documents() {
+        let zip = zip_of(&[
+            ("notes/a.txt", "机密★10年".as_bytes()),
+            ("b.png", b"\x89PNG"),
+        ]);
+        for ext in NAMES {
+            let got = testkit::extract(zip.clone(), ext);
+            if names_a_document(ext) {
+                assert!(
+                    matches!(&got, Err(ExtractError::Corrupt(m)) if m.contains("no document")),
+                    ".{ext}: {:?}",
+                    got.as_ref().err()
+                );
+            } else {
+                assert!(matches!(got, Ok(Extracted::Skip)), ".{ext}");
+            }
+        }
+        // A damaged zip: the same.
+        let cut = zip[..zip.len() / 2].to_vec();
+        assert!(matches!(
+            testkit::extract(cut.clone(), "txt"),
+            Err(ExtractError::Corrupt(_))
+        ));
+        assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
+    }
+
+    /// An OLE compound file is ML900 whatever its name: legacy, or encrypted.
+    #[test]
+    fn compound_files_whatever_the_name() {
+        for streams in [
+            &["WordDocument"][..],
+            &["Workbook"],
+            &["PowerPoint Document"],
+            &["Catalog"],
+        ] {
+            let bytes = ole::tests::compound_file(streams);
+            for ext in NAMES {
+                let got = testkit::extract(bytes.clone(), ext);
+                assert!(
+                    matches!(got, Err(ExtractError::Legacy(_))),
+                    "{streams:?} .{ext}: {:?}",
+                    got.err()
+                );
+            }
+        }
+        let enc = ole::tests::compound_file(&["EncryptionInfo", "EncryptedPackage"]);
+        for ext in NAMES {
+            assert_eq!(
+                testkit::extract(enc.clone(), ext).err(),
+                Some(ExtractError::Encrypted)
+            );
+        }
+    }
+
+    /// RTF is never read as plain text, where `\'bb\'fa` escapes hide a mark.
+    #[test]
+    fn rtf_is_unsupported_whatever_the_name() {
+        let rtf =
+            b"{\\rtf1\\ansi\\ansicpg936 {\\fonttbl} \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}";
+        for ext in NAMES {
+            let got = testkit::extract(rtf.to_vec(), ext);
+            assert!(
+                matches!(&got, Err(ExtractError::Unsupported(m)) if m.contains("rtf") || m.contains("RTF")),
+                ".{ext}: {:?}",
+                got.as_ref().err()
+            );
+        }
+    }
+
+    #[test]
+    fn every_bound_names_itself_and_its_value() {
+        let limits = Limits {
+            max_entries: 7,
+            max_entry_bytes: 3 << 20,
+            max_total_bytes: 5 << 20,
+            max_ratio: 9,
+            max_depth: 11,
+            max_embedding: 2,
+            max_parts: 13,
+            max_text_bytes: 17 << 10,
+            ..Limits::new(1 << 30)
+        };
+        let expected = [
+            "entries in one zip container 7",
+            "inflated size of one part 3 MiB",
+            "inflated size of one file 5 MiB",
+            "compression ratio 9:1",
+            "parts read from one file 13",
+            "text read from one file 17 KiB",
+            "XML nesting depth 11",
+            "documents nested in documents 2",
+        ];
+        for (bound, want) in Bound::ALL.iter().zip(expected) {
+            assert_eq!(
+                bound.exceeded(&limits, "word/x.xml"),
+                ExtractError::Limit(format!("{want}, at word/x.xml"))
+            );
+            let (phrase, detail) = bound.exceeded(&limits, "").phrase();
+            assert_eq!((phrase, detail.as_str()), ("limit", want));
+        }
+    }
+
+    #[test]
+    fn budget_is_shared_and_stays_spent() {
+        let limits = Limits {
+            max_parts: 2,
+            ..Limits::new(1 << 20)
+        };
+        let b = Budget::new(&limits);
+        assert!(b.charge_part("a").is_ok() && b.charge_part("b").is_ok());
+        assert!(b.charge_part("c").is_err());
+        assert_eq!(b.spent(), Some(Bound::Parts));
+        // Every later charge fails with the bound already reached.
+        assert!(matches!(
+            b.charge_text(1, "d"),
+            Err(ExtractError::Limit(m)) if m.starts_with("parts read from one file 2")
+        ));
+        assert!(b.first_visit(b"x") && !b.first_visit(b"x") && b.first_visit(b"y"));
+    }
 }

@@ -1,12 +1,56 @@
 //! OpenDocument (.odt/.ott, and the text of .ods/.odp): `content.xml` for the body,
 //! the master pages of `styles.xml` for headers and footers, `meta.xml` for properties.
-//! Tracked deletions and annotations (comments) are `Hidden`, notes are `Note`.
+//! Tracked deletions and annotations (comments) are `Hidden`, notes are `Note`. The
+//! manifest names the rest: embedded objects (charts, formulas, documents in frames)
+//! are read as notes, embedded files as documents of their own; entries the manifest
+//! does not name but that hold text are read as hidden.
+
+use std::collections::HashSet;
 
 use super::xml::{self, Ev};
-use super::zipped::Package;
-use super::{Document, ExtractError, Flavour, Part, Property, Role, map_symbols, parse_iso_date};
+use super::zipped::{Package, gap};
+use super::{
+    Budget, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
+    extract_nested, map_symbols, ole, parse_iso_date, signature,
+};
 
-pub fn extract(pkg: &mut Package) -> Result<Option<Document>, ExtractError> {
+/// One `manifest:file-entry`.
+struct Entry {
+    path: String,
+    media: String,
+    encrypted: bool,
+}
+
+fn manifest(bytes: &[u8], max_depth: usize) -> Result<Vec<Entry>, ExtractError> {
+    let root = xml::root_name(bytes);
+    if root.as_deref() != Some("manifest") {
+        return Err(ExtractError::Corrupt(format!(
+            "META-INF/manifest.xml: root <{}>, not <manifest>",
+            root.unwrap_or_default()
+        )));
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    xml::walk(bytes, "META-INF/manifest.xml", max_depth, |ev| {
+        if let Ev::Open(e) = ev {
+            match e.name {
+                "file-entry" => entries.push(Entry {
+                    path: e.attr("full-path").unwrap_or_default(),
+                    media: e.attr("media-type").unwrap_or_default(),
+                    encrypted: false,
+                }),
+                "encryption-data" => {
+                    if let Some(last) = entries.last_mut() {
+                        last.encrypted = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })?;
+    Ok(entries)
+}
+
+pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
     if let Some(mime) = pkg.read("mimetype")? {
         let mime = String::from_utf8_lossy(&mime);
         if !mime
@@ -16,23 +60,231 @@ pub fn extract(pkg: &mut Package) -> Result<Option<Document>, ExtractError> {
             return Ok(None);
         }
     }
-    let depth = pkg.limits().max_depth;
-    let content = pkg.require("content.xml")?;
-    let mut parts = text_parts(&content, "content.xml", Role::Body, None, depth)?;
-    if let Some(styles) = pkg.read("styles.xml")? {
-        parts.extend(text_parts(
-            &styles,
+    let budget = pkg.budget();
+    let max_depth = pkg.limits().max_depth;
+    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
+    let mut seen: HashSet<String> = ["mimetype", "meta-inf/manifest.xml"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    // The manifest says what the package holds: without it, a part gone missing
+    // could not be told from one never there.
+    let entries = match pkg.read("META-INF/manifest.xml") {
+        Ok(Some(b)) => manifest(&b, max_depth).unwrap_or_else(|e| {
+            doc.gaps.push(gap("META-INF/manifest.xml", e));
+            Vec::new()
+        }),
+        Ok(None) => {
+            doc.gaps.push(gap(
+                "META-INF/manifest.xml",
+                ExtractError::Corrupt("missing part META-INF/manifest.xml".into()),
+            ));
+            Vec::new()
+        }
+        Err(e) => {
+            doc.gaps.push(gap("META-INF/manifest.xml", e));
+            Vec::new()
+        }
+    };
+    let encrypted = |p: &str| entries.iter().any(|e| e.path == p && e.encrypted);
+    if encrypted("content.xml") {
+        return Err(ExtractError::Encrypted);
+    }
+    let mut stopped = false;
+    // The document itself, then each embedded object (a folder with its own content).
+    let mut folders = vec![String::new()];
+    folders.extend(
+        entries
+            .iter()
+            .filter(|e| e.path.ends_with('/') && e.path != "/")
+            .filter(|e| e.media.starts_with("application/vnd.oasis.opendocument"))
+            .map(|e| e.path.clone()),
+    );
+    for folder in &folders {
+        let top = folder.is_empty();
+        let content = format!("{folder}content.xml");
+        seen.insert(content.to_lowercase());
+        let role = if top { Role::Body } else { Role::Note };
+        match read_text(pkg, budget, &content, role, None, encrypted(&content)) {
+            Ok(Some(parts)) => doc.parts.extend(parts),
+            Ok(None) => doc.gaps.push(gap(
+                &content,
+                ExtractError::Corrupt(format!("missing part {content}")),
+            )),
+            Err(e) => {
+                doc.gaps.push(gap(&content, e));
+                if budget.spent().is_some() {
+                    stopped = true;
+                    break;
+                }
+            }
+        }
+        if !top {
+            continue;
+        }
+        seen.insert("styles.xml".into());
+        match read_text(
+            pkg,
+            budget,
             "styles.xml",
             Role::Margin,
             Some("master-styles"),
-            depth,
-        )?);
+            encrypted("styles.xml"),
+        ) {
+            Ok(Some(parts)) => doc.parts.extend(parts),
+            Ok(None) => {}
+            Err(e) => doc.gaps.push(gap("styles.xml", e)),
+        }
+        seen.insert("meta.xml".into());
+        match pkg.read("meta.xml") {
+            Ok(Some(meta)) => {
+                let root = xml::root_name(&meta);
+                if !matches!(root.as_deref(), Some("document-meta" | "document")) {
+                    doc.gaps.push(gap(
+                        "meta.xml",
+                        ExtractError::Corrupt(format!(
+                            "meta.xml: root <{}>, not <document-meta>",
+                            root.unwrap_or_default()
+                        )),
+                    ));
+                } else if let Err(e) = read_meta(&meta, max_depth, &mut doc) {
+                    doc.gaps.push(gap("meta.xml", e));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => doc.gaps.push(gap("meta.xml", e)),
+        }
+        if budget.spent().is_some() {
+            stopped = true;
+            break;
+        }
     }
-    let mut doc = Document::with_parts(Flavour::Plain, parts);
-    if let Some(meta) = pkg.read("meta.xml")? {
-        read_meta(&meta, depth, &mut doc)?;
+    // What the manifest names but the package lacks: a gap each (styles.xml holds
+    // the headers, meta.xml the declared level).
+    for e in &entries {
+        if !stopped
+            && !e.path.ends_with('/')
+            && !e.path.is_empty()
+            && !pkg.has(&e.path)
+            && !doc
+                .gaps
+                .iter()
+                .any(|g| g.part.as_deref() == Some(e.path.as_str()))
+        {
+            doc.gaps.push(gap(
+                &e.path,
+                ExtractError::Corrupt(format!("missing part {}", e.path)),
+            ));
+        }
+    }
+    // Parts that hold no text, by their media type: not inflated.
+    for e in &entries {
+        let m = e.media.as_str();
+        let inert = m.starts_with("image/")
+            || m.contains("gdimetafile")
+            || m == "application/rdf+xml"
+            || m.ends_with("/") && e.path.ends_with('/')
+            || e.path.ends_with('/')
+            || matches!(
+                e.path.rsplit('/').next().unwrap_or(""),
+                "settings.xml" | "styles.xml" | "meta.xml" | "manifest.rdf"
+            );
+        if inert {
+            seen.insert(e.path.to_lowercase());
+        }
+    }
+    // Everything else: embedded files, and entries nobody names that hold text.
+    let rest: Vec<String> = pkg
+        .names()
+        .iter()
+        .filter(|n| !n.ends_with('/') && !seen.contains(&n.to_lowercase()))
+        .cloned()
+        .collect();
+    for name in rest {
+        if stopped {
+            break;
+        }
+        let listed = entries.iter().any(|e| e.path.eq_ignore_ascii_case(&name));
+        let bytes = match pkg.read(&name) {
+            Ok(Some(b)) => b,
+            Ok(None) => continue,
+            Err(e) => {
+                doc.gaps.push(gap(&name, e));
+                stopped = budget.spent().is_some();
+                continue;
+            }
+        };
+        let sig = signature(&bytes);
+        if sig != Signature::None {
+            if sig == Signature::Ole && ole::kind(&bytes) == ole::Kind::Equation {
+                continue;
+            }
+            if let Some(inner) = extract_nested(bytes, &name, budget, depth + 1) {
+                doc.embedded.push(Embedded {
+                    name: name.clone(),
+                    doc: inner,
+                });
+            }
+        } else if !listed || name.to_lowercase().ends_with("content.xml") {
+            // Unnamed by the manifest, or the content of an object of an unknown type:
+            // read only what an ODF reader would treat as document content.
+            if is_document_content(&bytes) {
+                match text_parts(&bytes, &name, Role::Hidden, None, max_depth, budget) {
+                    Ok(parts) => doc
+                        .parts
+                        .extend(parts.into_iter().filter(|p| !p.is_blank())),
+                    Err(e) => doc.gaps.push(gap(&name, e)),
+                }
+            }
+        }
+        stopped = budget.spent().is_some();
     }
     Ok(Some(doc))
+}
+
+/// Whether an entry is an ODF content or styles part (the roots that hold text).
+fn is_document_content(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    [
+        &b"document-content"[..],
+        b"document-styles",
+        b"office:document",
+    ]
+    .iter()
+    .any(|r| memchr::memmem::find(head, r).is_some())
+}
+
+/// The text parts of entry `name`: `None` when there is no such entry.
+fn read_text(
+    pkg: &mut Package,
+    budget: &Budget,
+    name: &str,
+    role: Role,
+    only_inside: Option<&str>,
+    encrypted: bool,
+) -> Result<Option<Vec<Part>>, ExtractError> {
+    if encrypted {
+        return Err(ExtractError::Encrypted);
+    }
+    let max_depth = pkg.limits().max_depth;
+    let Some(bytes) = pkg.read(name)? else {
+        return Ok(None);
+    };
+    // A part swapped for another (settings where the styles should be) cannot pass.
+    let expected = if only_inside.is_some() {
+        "document-styles"
+    } else {
+        "document-content"
+    };
+    let root = xml::root_name(&bytes);
+    if root.as_deref() != Some(expected) && root.as_deref() != Some("document") {
+        return Err(ExtractError::Corrupt(format!(
+            "{name}: root <{}>, not <{expected}>",
+            root.unwrap_or_default()
+        )));
+    }
+    let parts = text_parts(&bytes, name, role, only_inside, max_depth, budget)?;
+    Ok(Some(parts))
 }
 
 /// Lines of one part, split by where a reader meets them. With `only_inside`, text
@@ -43,7 +295,12 @@ fn text_parts(
     role: Role,
     only_inside: Option<&str>,
     max_depth: usize,
+    budget: &Budget,
 ) -> Result<Vec<Part>, ExtractError> {
+    // `text:s text:c="1000"` makes 1000 characters of 23 bytes: the text is counted as
+    // it grows, not after, so that no part can make more than the budget allows.
+    let allowed = budget.text_left();
+    let mut produced = 0u64;
     let mut main = Part::new(Some(name.to_string()), role);
     let mut notes = Part::new(Some(name.to_string()), Role::Note);
     let mut hidden = Part::new(Some(name.to_string()), Role::Hidden);
@@ -82,8 +339,12 @@ fn text_parts(
                 }
                 "s" => {
                     let n: usize = e.attr("c").and_then(|c| c.parse().ok()).unwrap_or(1);
-                    if let Some((_, _, s)) = stack.last_mut() {
-                        s.extend(std::iter::repeat_n(' ', n.min(1000)));
+                    let n = n.min(1000);
+                    produced += n as u64;
+                    if produced <= allowed
+                        && let Some((_, _, s)) = stack.last_mut()
+                    {
+                        s.extend(std::iter::repeat_n(' ', n));
                     }
                 }
                 "tab" => {
@@ -128,11 +389,19 @@ fn text_parts(
                 && inside
                 && let Some((_, _, s)) = stack.last_mut()
             {
-                s.push_str(&map_symbols(t));
+                produced += t.len() as u64;
+                if produced <= allowed {
+                    s.push_str(&map_symbols(t));
+                }
             }
         }
     })?;
-    Ok([main, notes, hidden]
+    if produced > allowed {
+        budget.charge_text(produced as usize, name)?;
+    }
+    let parts = [main, notes, hidden];
+    budget.charge_parts_text(&parts)?;
+    Ok(parts
         .into_iter()
         .filter(|p| p.role == role || !p.is_blank())
         .collect())
@@ -177,7 +446,94 @@ fn read_meta(bytes: &[u8], max_depth: usize, doc: &mut Document) -> Result<(), E
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{self, gaps, role_of, zip_of};
     use super::*;
+
+    const MIME: &[u8] = b"application/vnd.oasis.opendocument.text";
+
+    fn content(text: &str) -> String {
+        format!(
+            r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>{text}</text:p></office:text></office:body></office:document-content>"#
+        )
+    }
+
+    fn manifest(entries: &[(&str, &str, bool)]) -> String {
+        let mut s = String::from(r#"<manifest:manifest xmlns:manifest="m">"#);
+        for (path, media, enc) in entries {
+            s.push_str(&format!(
+                r#"<manifest:file-entry manifest:full-path="{path}" manifest:media-type="{media}">{}</manifest:file-entry>"#,
+                if *enc { "<manifest:encryption-data/>" } else { "" }
+            ));
+        }
+        s + "</manifest:manifest>"
+    }
+
+    /// Embedded objects named by the manifest are read; an unnamed content part is
+    /// hidden text; an embedded file is a document of its own.
+    #[test]
+    fn manifest_objects_and_unnamed_parts() {
+        let m = manifest(&[
+            ("/", "application/vnd.oasis.opendocument.text", false),
+            ("content.xml", "text/xml", false),
+            (
+                "Object 1/",
+                "application/vnd.oasis.opendocument.chart",
+                false,
+            ),
+            ("Object 1/content.xml", "text/xml", false),
+            ("Files/a.docx", "application/octet-stream", false),
+        ]);
+        let (body, chart, stray) = (content("正文"), content("秘密★5年"), content("绝密★30年"));
+        let inner = testkit::docx(&testkit::para("机密★1年"), &[], &[]);
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
+            ("content.xml", body.as_bytes()),
+            ("Object 1/content.xml", chart.as_bytes()),
+            ("Object 9/content.xml", stray.as_bytes()),
+            ("Files/a.docx", &inner),
+        ]);
+        let doc = testkit::doc(bytes, "odt");
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Note));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "机密★1年"), Some(Role::Body));
+        assert_eq!(doc.embedded.len(), 1);
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    #[test]
+    fn encrypted_content_is_encrypted() {
+        let m = manifest(&[("content.xml", "text/xml", true)]);
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
+            ("content.xml", b"\x9c\x01\xff binary"),
+        ]);
+        assert_eq!(
+            testkit::extract(bytes, "odt").err(),
+            Some(ExtractError::Encrypted)
+        );
+    }
+
+    /// A damaged body is a gap; the header in the styles is still read.
+    #[test]
+    fn damaged_content_is_a_gap_and_styles_are_read() {
+        let styles = r#"<office:document-styles xmlns:office="o" xmlns:text="t" xmlns:style="s"><office:master-styles><style:master-page><style:header><text:p>机密★10年</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#;
+        let m = manifest(&[
+            ("content.xml", "text/xml", false),
+            ("styles.xml", "text/xml", false),
+        ]);
+        let bytes = zip_of(&[
+            ("mimetype", MIME),
+            ("META-INF/manifest.xml", m.as_bytes()),
+            ("content.xml", b"<office:document-content><office:body>"),
+            ("styles.xml", styles.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "odt");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        let g = gaps(&doc);
+        assert!(g.len() == 1 && g[0].starts_with("content.xml"), "{g:?}");
+    }
 
     #[test]
     fn body_notes_comments_and_deletions_are_sorted_apart() {
@@ -186,7 +542,9 @@ mod tests {
 <text:p>机密<text:s text:c="0"/>★10年<office:annotation><text:p>绝密★5年</text:p></office:annotation></text:p>
 <text:p>正文<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>注释</text:p></text:note-body></text:note></text:p>
 </office:text></office:body></office:document-content>"#;
-        let parts = text_parts(xml.as_bytes(), "content.xml", Role::Body, None, 64).unwrap();
+        let budget = Budget::new(&super::super::Limits::new(1 << 20));
+        let parts =
+            text_parts(xml.as_bytes(), "content.xml", Role::Body, None, 64, &budget).unwrap();
         let by = |r: Role| parts.iter().find(|p| p.role == r).map(|p| p.text.clone());
         assert_eq!(by(Role::Body).as_deref(), Some("机密★10年\n正文\n"));
         assert_eq!(by(Role::Note).as_deref(), Some("注释\n"));
@@ -202,6 +560,7 @@ mod tests {
             Role::Margin,
             Some("master-styles"),
             64,
+            &Budget::new(&super::super::Limits::new(1 << 20)),
         )
         .unwrap();
         assert_eq!(parts[0].text, "机密★10年\n");

@@ -6,13 +6,14 @@
 //! XML order is drawing order, not reading order: text is rebuilt into lines from the
 //! coordinates of each `TextCode` (`../shared/LAW-NOTES.md` §7).
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::xml::{self, Ev};
-use super::zipped::Package;
+use super::zipped::{Package, gap};
 use super::{
-    Document, Embedded, ExtractError, Extracted, Flavour, Part, Property, Role, extract_bytes,
-    map_symbols, parse_iso_date,
+    Bound, Budget, Document, Embedded, ExtractError, Flavour, Gap, Part, Property, Role,
+    extract_nested, map_symbols, parse_iso_date,
 };
 
 /// A piece of text placed on a page, in millimetres from the top-left corner.
@@ -32,6 +33,8 @@ struct Run {
 struct PageContent {
     runs: Vec<Run>,
     templates: Vec<String>,
+    /// Image objects drawn: a page of images without text is a scan.
+    images: usize,
 }
 
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError> {
@@ -44,7 +47,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
         let mut field: Option<String> = None;
         let mut custom_name: Option<String> = None;
         let mut value = String::new();
-        xml::walk(&root, "OFD.xml", max_depth, |ev| match ev {
+        walk_rooted(&root, "OFD.xml", max_depth, &["OFD"], |ev| match ev {
             Ev::Open(e) => {
                 if matches!(e.name, "DocRoot" | "CreationDate" | "CustomData") {
                     field = Some(e.name.to_string());
@@ -81,91 +84,238 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
     if doc_roots.is_empty() {
         return Err(ExtractError::Corrupt("OFD.xml names no DocRoot".into()));
     }
-    let mut parts = Vec::new();
-    let mut embedded = Vec::new();
+    let budget = pkg.budget();
+    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
+    let mut reader = Reader {
+        parts: Vec::new(),
+        gaps: Vec::new(),
+        seen: HashSet::new(),
+        text_chars: 0,
+        stopped: false,
+    };
     let mut page_no = 0usize;
-    let mut text_chars = 0usize;
     for doc_root in &doc_roots {
-        let doc_path = resolve(pkg, "", doc_root)
-            .ok_or_else(|| ExtractError::Corrupt(format!("missing part {doc_root}")))?;
-        let document = read_document(pkg, &doc_path)?;
+        if reader.stopped {
+            break;
+        }
+        let Some(doc_path) = resolve(pkg, "", doc_root) else {
+            reader.fail(
+                budget,
+                doc_root,
+                ExtractError::Corrupt(format!("missing part {doc_root}")),
+            );
+            continue;
+        };
+        // A document listed twice is read once.
+        if !reader.seen.insert(doc_path.clone()) {
+            continue;
+        }
+        let document = match read_document(pkg, &doc_path) {
+            Ok(d) => d,
+            Err(e) => {
+                reader.fail(budget, &doc_path, e);
+                continue;
+            }
+        };
+        if document.pages.is_empty() {
+            reader.fail(
+                budget,
+                &doc_path,
+                ExtractError::Corrupt(format!("{doc_path}: no pages")),
+            );
+        }
         let base = parent(&doc_path);
         let mut template_parts = Vec::new();
         let mut seen_templates = Vec::new();
         for loc in &document.pages {
+            if reader.stopped {
+                break;
+            }
             let Some(path) = resolve(pkg, &base, loc) else {
-                return Err(ExtractError::Corrupt(format!("missing page {loc}")));
+                reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing page {loc}")),
+                );
+                continue;
             };
-            let content = read_content(pkg, &path)?;
+            // A page referenced again is the same page: read once.
+            if !reader.seen.insert(path.clone()) {
+                continue;
+            }
             page_no += 1;
-            text_chars += content.chars();
-            parts.push(lines_part(
-                format!("page {page_no}"),
-                Role::Body,
-                content.runs,
-            ));
+            let name = format!("page {page_no}");
+            let content = match read_content(pkg, &path) {
+                Ok(c) => c,
+                Err(e) => {
+                    reader.fail(budget, &name, e);
+                    continue;
+                }
+            };
+            if content.runs.is_empty() && content.images > 0 {
+                // A scanned page: whatever mark it carries cannot be seen.
+                reader.gaps.push(gap(&name, ExtractError::NoText));
+            }
             // Templates the page uses (or every template, when pages do not say).
-            for id in content.templates {
-                if !seen_templates.contains(&id) {
-                    seen_templates.push(id);
+            for id in &content.templates {
+                if !seen_templates.contains(id) {
+                    seen_templates.push(id.clone());
                 }
             }
+            reader.add(budget, lines_part(name, Role::Body, content.runs));
+        }
+        if document.pages_beyond {
+            reader.fail(
+                budget,
+                &doc_path,
+                Bound::Parts.exceeded(pkg.limits(), &doc_path),
+            );
         }
         for (id, loc) in &document.templates {
+            if reader.stopped {
+                break;
+            }
             if !seen_templates.is_empty() && !seen_templates.contains(id) {
                 continue;
             }
             let Some(path) = resolve(pkg, &base, loc) else {
+                reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing template page {loc}")),
+                );
                 continue;
             };
-            let content = read_content(pkg, &path)?;
-            text_chars += content.chars();
+            if !reader.seen.insert(path.clone()) {
+                continue;
+            }
             let name = path
                 .strip_suffix("/Content.xml")
                 .unwrap_or(&path)
                 .to_string();
-            template_parts.push(lines_part(name, Role::Margin, content.runs));
+            match read_content(pkg, &path) {
+                Ok(content) => template_parts.push(lines_part(name, Role::Margin, content.runs)),
+                Err(e) => reader.fail(budget, &name, e),
+            }
         }
-        parts.extend(template_parts);
+        for part in template_parts {
+            reader.add(budget, part);
+        }
         if let Some(loc) = &document.annotations
-            && let Some(path) = resolve(pkg, &base, loc)
+            && !reader.stopped
         {
-            for file in annotation_files(pkg, &path)? {
-                let content = read_content(pkg, &file)?;
-                text_chars += content.chars();
-                parts.push(lines_part(file, Role::Margin, content.runs));
+            match resolve(pkg, &base, loc) {
+                Some(path) => match annotation_files(pkg, &path) {
+                    Ok((files, missing)) => {
+                        for m in missing {
+                            reader.fail(
+                                budget,
+                                &m,
+                                ExtractError::Corrupt(format!("missing part {m}")),
+                            );
+                        }
+                        for file in files {
+                            if reader.stopped || !reader.seen.insert(file.clone()) {
+                                continue;
+                            }
+                            match read_content(pkg, &file) {
+                                Ok(content) => {
+                                    reader.add(budget, lines_part(file, Role::Margin, content.runs))
+                                }
+                                Err(e) => reader.fail(budget, &file, e),
+                            }
+                        }
+                    }
+                    Err(e) => reader.fail(budget, &path, e),
+                },
+                None => reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing part {loc}")),
+                ),
             }
         }
         if let Some(loc) = &document.attachments
-            && let Some(path) = resolve(pkg, &base, loc)
+            && !reader.stopped
         {
-            embedded.extend(attachments(pkg, &path, depth)?);
+            match resolve(pkg, &base, loc) {
+                Some(path) => match attachments(pkg, &path, depth, &mut reader) {
+                    Ok(found) => doc.embedded.extend(found),
+                    Err(e) => reader.fail(budget, &path, e),
+                },
+                None => reader.fail(
+                    budget,
+                    loc,
+                    ExtractError::Corrupt(format!("missing part {loc}")),
+                ),
+            }
         }
     }
+    let Reader {
+        parts,
+        mut gaps,
+        text_chars,
+        ..
+    } = reader;
     if page_no > 0 && text_chars == 0 {
         // Scanned pages (images only): whatever mark they carry cannot be seen.
-        return Err(ExtractError::NoText);
+        if gaps.iter().all(|g| g.error == ExtractError::NoText) && doc.embedded.is_empty() {
+            return Err(ExtractError::NoText);
+        }
+        gaps.retain(|g| g.error != ExtractError::NoText);
+        gaps.push(Gap {
+            part: None,
+            line: 1,
+            error: ExtractError::NoText,
+        });
     }
-    let mut doc = Document::with_parts(Flavour::Plain, parts);
+    doc.parts = parts;
+    doc.gaps = gaps;
     doc.props = props;
     doc.created = created;
     doc.extracted = true;
     doc.paged = true;
-    doc.embedded = embedded;
     Ok(doc)
 }
 
-impl PageContent {
-    /// Characters of text on the page.
-    fn chars(&self) -> usize {
-        self.runs.iter().map(|r| r.text.chars().count()).sum()
+/// What has been read of one OFD so far.
+struct Reader {
+    parts: Vec<Part>,
+    gaps: Vec<Gap>,
+    /// Parts read (documents, pages, templates, annotations): each once.
+    seen: HashSet<String>,
+    text_chars: usize,
+    /// A bound on the whole file was reached: nothing more is read.
+    stopped: bool,
+}
+
+impl Reader {
+    fn fail(&mut self, budget: &Budget, part: &str, e: ExtractError) {
+        self.gaps.push(gap(part, e));
+        if budget.spent().is_some() {
+            self.stopped = true;
+        }
+    }
+
+    fn add(&mut self, budget: &Budget, part: Part) {
+        let place = part.name.clone().unwrap_or_default();
+        match budget.charge_text(part.text.len(), &place) {
+            Ok(()) => {
+                self.text_chars += part.text.chars().filter(|c| !c.is_whitespace()).count();
+                self.parts.push(part);
+            }
+            Err(e) => self.fail(budget, &place, e),
+        }
     }
 }
 
 /// What `Document.xml` points at.
 #[derive(Default)]
 struct DocumentXml {
+    /// Page locations, each once, in order.
     pages: Vec<String>,
+    /// More distinct pages are listed than a file may have parts.
+    pages_beyond: bool,
     templates: Vec<(String, String)>,
     annotations: Option<String>,
     attachments: Option<String>,
@@ -173,47 +323,63 @@ struct DocumentXml {
 
 fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractError> {
     let bytes = pkg.require(path)?;
+    let max_pages = pkg.limits().max_parts;
     let mut out = DocumentXml::default();
+    // A page listed a million times is kept once: what is kept stays bounded.
+    let mut listed: HashSet<String> = HashSet::new();
     let mut text_of: Option<&'static str> = None;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "Page" => {
-                if let Some(loc) = e.attr("BaseLoc") {
-                    out.pages.push(loc);
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Document"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "Page" => {
+                    if let Some(loc) = e.attr("BaseLoc")
+                        && !listed.contains(&loc)
+                    {
+                        if listed.len() >= max_pages {
+                            out.pages_beyond = true;
+                        } else {
+                            listed.insert(loc.clone());
+                            out.pages.push(loc);
+                        }
+                    }
+                }
+                "TemplatePage" => {
+                    if let Some(loc) = e.attr("BaseLoc") {
+                        out.templates.push((e.attr("ID").unwrap_or_default(), loc));
+                    }
+                }
+                "Annotations" => {
+                    text_of = Some("Annotations");
+                    value.clear();
+                }
+                "Attachments" => {
+                    text_of = Some("Attachments");
+                    value.clear();
+                }
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if text_of.is_some() {
+                    value.push_str(t);
                 }
             }
-            "TemplatePage" => {
-                if let Some(loc) = e.attr("BaseLoc") {
-                    out.templates.push((e.attr("ID").unwrap_or_default(), loc));
+            Ev::Close(n) => {
+                if text_of == Some(n) {
+                    let v = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+                    match n {
+                        "Annotations" => out.annotations = v,
+                        _ => out.attachments = v,
+                    }
+                    text_of = None;
                 }
             }
-            "Annotations" => {
-                text_of = Some("Annotations");
-                value.clear();
-            }
-            "Attachments" => {
-                text_of = Some("Attachments");
-                value.clear();
-            }
-            _ => {}
         },
-        Ev::Text(t) => {
-            if text_of.is_some() {
-                value.push_str(t);
-            }
-        }
-        Ev::Close(n) => {
-            if text_of == Some(n) {
-                let v = Some(value.trim().to_string()).filter(|v| !v.is_empty());
-                match n {
-                    "Annotations" => out.annotations = v,
-                    _ => out.attachments = v,
-                }
-                text_of = None;
-            }
-        }
-    })?;
+    )?;
     Ok(out)
 }
 
@@ -225,75 +391,84 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
     let mut object: Option<(f64, f64, f64)> = None;
     let mut code: Option<Run> = None;
     let mut deltas = 0.0f64;
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "TextObject" => {
-                let b = numbers(&e.attr("Boundary").unwrap_or_default());
-                let size = e
-                    .attr("Size")
-                    .and_then(|s| s.trim().parse::<f64>().ok())
-                    .filter(|s| s.is_finite() && *s > 0.0)
-                    .unwrap_or(3.5);
-                object = Some((
-                    b.first().copied().unwrap_or(0.0),
-                    b.get(1).copied().unwrap_or(0.0),
-                    size,
-                ));
-            }
-            "TextCode" => {
-                let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
-                let x = e
-                    .attr("X")
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0.0);
-                let y = e
-                    .attr("Y")
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(size);
-                deltas = delta_sum(&e.attr("DeltaX").unwrap_or_default());
-                code = Some(Run {
-                    x: ox + x,
-                    y: oy + y,
-                    size,
-                    width: 0.0,
-                    text: String::new(),
-                });
-            }
-            "Template" => {
-                if let Some(id) = e.attr("TemplateID") {
-                    out.templates.push(id);
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Page", "PageAnnot"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "TextObject" => {
+                    let b = numbers(&e.attr("Boundary").unwrap_or_default());
+                    let size = e
+                        .attr("Size")
+                        .and_then(|s| s.trim().parse::<f64>().ok())
+                        .filter(|s| s.is_finite() && *s > 0.0)
+                        .unwrap_or(3.5);
+                    object = Some((
+                        b.first().copied().unwrap_or(0.0),
+                        b.get(1).copied().unwrap_or(0.0),
+                        size,
+                    ));
                 }
-            }
-            _ => {}
-        },
-        Ev::Text(t) => {
-            if let Some(run) = code.as_mut() {
-                run.text.push_str(t);
-            }
-        }
-        Ev::Close(n) => match n {
-            "TextCode" => {
-                if let Some(mut run) = code.take() {
-                    let text: String = map_symbols(run.text.trim_matches(['\n', '\r']))
-                        .chars()
-                        .filter(|c| *c != '\n' && *c != '\r')
-                        .collect();
-                    let n = text.chars().count() as f64;
-                    run.width = if deltas > 0.0 {
-                        deltas + run.size
-                    } else {
-                        n * run.size
-                    };
-                    run.text = text;
-                    if !run.text.trim().is_empty() && run.x.is_finite() && run.y.is_finite() {
-                        out.runs.push(run);
+                "TextCode" => {
+                    let (ox, oy, size) = object.unwrap_or((0.0, 0.0, 3.5));
+                    let x = e
+                        .attr("X")
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0.0);
+                    let y = e
+                        .attr("Y")
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(size);
+                    deltas = delta_sum(&e.attr("DeltaX").unwrap_or_default());
+                    code = Some(Run {
+                        x: ox + x,
+                        y: oy + y,
+                        size,
+                        width: 0.0,
+                        text: String::new(),
+                    });
+                }
+                "Template" => {
+                    if let Some(id) = e.attr("TemplateID")
+                        && !out.templates.contains(&id)
+                    {
+                        out.templates.push(id);
                     }
                 }
+                "ImageObject" => out.images += 1,
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if let Some(run) = code.as_mut() {
+                    run.text.push_str(t);
+                }
             }
-            "TextObject" => object = None,
-            _ => {}
+            Ev::Close(n) => match n {
+                "TextCode" => {
+                    if let Some(mut run) = code.take() {
+                        let text: String = map_symbols(run.text.trim_matches(['\n', '\r']))
+                            .chars()
+                            .filter(|c| *c != '\n' && *c != '\r')
+                            .collect();
+                        let n = text.chars().count() as f64;
+                        run.width = if deltas > 0.0 {
+                            deltas + run.size
+                        } else {
+                            n * run.size
+                        };
+                        run.text = text;
+                        if !run.text.trim().is_empty() && run.x.is_finite() && run.y.is_finite() {
+                            out.runs.push(run);
+                        }
+                    }
+                }
+                "TextObject" => object = None,
+                _ => {}
+            },
         },
-    })?;
+    )?;
     Ok(out)
 }
 
@@ -357,81 +532,176 @@ fn lines_part(name: String, role: Role, mut runs: Vec<Run>) -> Part {
     part
 }
 
-/// `Annotations.xml` → the per-page annotation files.
-fn annotation_files(pkg: &mut Package, path: &str) -> Result<Vec<String>, ExtractError> {
+/// `Annotations.xml` → the per-page annotation files (and the locations that name no
+/// entry).
+fn annotation_files(
+    pkg: &mut Package,
+    path: &str,
+) -> Result<(Vec<String>, Vec<String>), ExtractError> {
     let bytes = pkg.require(path)?;
-    let mut locs = Vec::new();
+    let mut locs: Vec<String> = Vec::new();
     let mut in_loc = false;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) if e.name == "FileLoc" => {
-            in_loc = true;
-            value.clear();
-        }
-        Ev::Text(t) if in_loc => value.push_str(t),
-        Ev::Close("FileLoc") => {
-            in_loc = false;
-            locs.push(value.trim().to_string());
-        }
-        _ => {}
-    })?;
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Annotations"],
+        |ev| match ev {
+            Ev::Open(e) if e.name == "FileLoc" => {
+                in_loc = true;
+                value.clear();
+            }
+            Ev::Text(t) if in_loc => value.push_str(t),
+            Ev::Close("FileLoc") => {
+                in_loc = false;
+                let v = value.trim().to_string();
+                if !locs.contains(&v) && locs.len() < 100_000 {
+                    locs.push(v);
+                }
+            }
+            _ => {}
+        },
+    )?;
     let base = parent(path);
-    Ok(locs.iter().filter_map(|l| resolve(pkg, &base, l)).collect())
+    let (mut found, mut missing) = (Vec::new(), Vec::new());
+    for l in locs {
+        match resolve(pkg, &base, &l) {
+            Some(p) => found.push(p),
+            None => missing.push(l),
+        }
+    }
+    Ok((found, missing))
 }
 
-/// `Attachments.xml` → each attached file, extracted as a document of its own.
-fn attachments(pkg: &mut Package, path: &str, depth: usize) -> Result<Vec<Embedded>, ExtractError> {
+/// `Attachments.xml` → each attached file, extracted as a document of its own against
+/// the budget of the whole file; an attachment listed twice, or carried twice, is
+/// read once.
+fn attachments(
+    pkg: &mut Package,
+    path: &str,
+    depth: usize,
+    reader: &mut Reader,
+) -> Result<Vec<Embedded>, ExtractError> {
     let bytes = pkg.require(path)?;
     let mut found: Vec<(Option<String>, String)> = Vec::new();
     let mut name: Option<String> = None;
     let mut in_loc = false;
     let mut value = String::new();
-    xml::walk(&bytes, path, pkg.limits().max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "Attachment" => name = e.attr("Name"),
-            "FileLoc" => {
-                in_loc = true;
-                value.clear();
+    walk_rooted(
+        &bytes,
+        path,
+        pkg.limits().max_depth,
+        &["Attachments"],
+        |ev| match ev {
+            Ev::Open(e) => match e.name {
+                "Attachment" => name = e.attr("Name"),
+                "FileLoc" => {
+                    in_loc = true;
+                    value.clear();
+                }
+                _ => {}
+            },
+            Ev::Text(t) if in_loc => value.push_str(t),
+            Ev::Text(_) => {}
+            Ev::Close(n) => {
+                if n == "FileLoc" {
+                    in_loc = false;
+                    let loc = value.trim().to_string();
+                    if !found.iter().any(|(_, l)| *l == loc) && found.len() < 100_000 {
+                        found.push((name.clone(), loc));
+                    }
+                }
             }
-            _ => {}
         },
-        Ev::Text(t) if in_loc => value.push_str(t),
-        Ev::Text(_) => {}
-        Ev::Close(n) => {
-            if n == "FileLoc" {
-                in_loc = false;
-                found.push((name.clone(), value.trim().to_string()));
-            }
-        }
-    })?;
+    )?;
     let base = parent(path);
-    let limits = *pkg.limits();
+    let budget = pkg.budget();
     let mut out = Vec::new();
+    let mut too_deep: Vec<String> = Vec::new();
     for (name, loc) in found {
+        if reader.stopped {
+            break;
+        }
         let Some(entry) = resolve(pkg, &base, &loc) else {
+            reader.fail(
+                budget,
+                &loc,
+                ExtractError::Corrupt(format!("missing attachment {loc}")),
+            );
             continue;
         };
-        let shown = entry.clone();
-        let doc = if depth + 1 > limits.max_embedding {
-            Err(ExtractError::Corrupt("attachments nested too deep".into()))
-        } else {
-            let bytes = pkg.require(&entry)?;
-            let file_name = name.unwrap_or_else(|| loc.clone());
-            let ext = Path::new(&entry)
-                .extension()
-                .or_else(|| Path::new(&file_name).extension())
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_string();
-            match extract_bytes(bytes, &ext, &limits, depth + 1) {
-                Ok(Extracted::Doc(d)) => Ok(d),
-                Ok(Extracted::Skip) => continue,
-                Err(e) => Err(e),
+        if !reader.seen.insert(entry.clone()) {
+            continue;
+        }
+        // Too deep: not even inflated, and reported once for the whole list.
+        if budget.check_depth(depth + 1, &entry).is_err() {
+            too_deep.push(entry);
+            continue;
+        }
+        let bytes = match pkg.read(&entry) {
+            Ok(Some(b)) => b,
+            Ok(None) => continue,
+            Err(e) => {
+                reader.fail(budget, &entry, e);
+                continue;
             }
         };
-        out.push(Embedded { name: shown, doc });
+        // The entry's own extension, or the attachment's name's, says what to try.
+        let file_name = name.unwrap_or_else(|| loc.clone());
+        let shown = if Path::new(&entry).extension().is_some() {
+            entry.clone()
+        } else {
+            format!("{entry}/{file_name}")
+        };
+        if let Some(doc) = extract_nested(bytes, &shown, budget, depth + 1) {
+            out.push(Embedded { name: entry, doc });
+        }
+        if budget.spent().is_some() {
+            reader.stopped = true;
+        }
+    }
+    if let Some(first) = too_deep.first() {
+        let place = match too_deep.len() {
+            1 => first.clone(),
+            n => format!("{first} and {} more", n - 1),
+        };
+        out.push(Embedded {
+            name: first.clone(),
+            doc: Err(Bound::Embedding.exceeded(&budget.limits, &place)),
+        });
     }
     Ok(out)
+}
+
+/// `xml::walk`, where the root element must be one of `roots`: a part swapped for
+/// another (a resource list where the document should be) cannot pass for it.
+fn walk_rooted(
+    bytes: &[u8],
+    path: &str,
+    max_depth: usize,
+    roots: &[&str],
+    mut f: impl FnMut(Ev),
+) -> Result<(), ExtractError> {
+    let mut root: Option<String> = None;
+    xml::walk(bytes, path, max_depth, |ev| {
+        if root.is_none()
+            && let Ev::Open(e) = &ev
+        {
+            root = Some(e.name.to_string());
+        }
+        if root.as_deref().is_some_and(|r| roots.contains(&r)) {
+            f(ev);
+        }
+    })?;
+    match root {
+        Some(r) if roots.contains(&r.as_str()) => Ok(()),
+        r => Err(ExtractError::Corrupt(format!(
+            "{path}: root <{}>, not <{}>",
+            r.unwrap_or_default(),
+            roots.join("> or <")
+        ))),
+    }
 }
 
 fn parent(path: &str) -> String {
@@ -474,7 +744,148 @@ fn normalise_dots(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{
+        self, gaps, ofd, ofd_attachments, ofd_page, ofd_pages, role_of,
+    };
+    use super::super::{Extracted, Limits, extract_bytes};
     use super::*;
+    use std::time::{Duration, Instant};
+
+    fn page_entry(text: &str) -> (&'static str, Vec<u8>) {
+        (
+            "Doc_0/Pages/Page_0/Content.xml",
+            ofd_page(text).into_bytes(),
+        )
+    }
+
+    /// One page referenced a million times is one page, read once, quickly.
+    #[test]
+    fn a_page_referenced_a_million_times_is_read_once() {
+        let mut pages = String::from("<ofd:Pages>");
+        for i in 0..1_000_000 {
+            pages.push_str(&format!(
+                r#"<ofd:Page ID="{i}" BaseLoc="Pages/Page_0/Content.xml"/>"#
+            ));
+        }
+        pages.push_str("</ofd:Pages>");
+        let bytes = ofd(&pages, &[page_entry("机密★10年")]);
+        let start = Instant::now();
+        let doc = testkit::doc(bytes, "ofd");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(doc.parts.len(), 1);
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// More distinct pages than a file may have parts: a limit, and what was read is kept.
+    #[test]
+    fn too_many_pages_is_a_limit() {
+        let locs: Vec<String> = (0..30).map(|i| format!("Pages/P{i}.xml")).collect();
+        let refs: Vec<&str> = locs.iter().map(String::as_str).collect();
+        let mut more: Vec<(&str, Vec<u8>)> = Vec::new();
+        let names: Vec<String> = (0..30).map(|i| format!("Doc_0/Pages/P{i}.xml")).collect();
+        for n in &names {
+            more.push((n.as_str(), ofd_page("正文").into_bytes()));
+        }
+        let limits = Limits {
+            max_parts: 12,
+            ..Limits::new(1 << 30)
+        };
+        let Ok(Extracted::Doc(doc)) =
+            extract_bytes(ofd(&ofd_pages(&refs), &more), "ofd", &limits, 0)
+        else {
+            panic!()
+        };
+        let g = gaps(&doc);
+        assert!(
+            g.iter().any(|g| g.contains("parts read from one file 12")),
+            "{g:?}"
+        );
+        assert!(!doc.parts.is_empty());
+    }
+
+    /// A missing page is a gap; the other pages are read.
+    #[test]
+    fn missing_pages_are_gaps() {
+        let bytes = ofd(
+            &ofd_pages(&["Pages/Page_0/Content.xml", "Pages/Page_9/Content.xml"]),
+            &[page_entry("机密★10年")],
+        );
+        let doc = testkit::doc(bytes, "ofd");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        let g = gaps(&doc);
+        assert_eq!(g.len(), 1);
+        assert!(
+            g[0].contains("missing page Pages/Page_9/Content.xml"),
+            "{g:?}"
+        );
+    }
+
+    /// Attachments that carry each other: every copy is read once, each listing once,
+    /// and a chain deeper than the bound is a limit naming it.
+    #[test]
+    fn attachments_that_carry_each_other_are_bounded() {
+        let leaf = ofd(
+            &ofd_pages(&["Pages/Page_0/Content.xml"]),
+            &[page_entry("秘密★1年")],
+        );
+        // Each level lists its child under 40 names and 40 spellings: 1600 listings.
+        let level = |child: &Vec<u8>| {
+            let names: Vec<String> = (0..40).map(|i| format!("Doc_0/Attachs/c{i}.ofd")).collect();
+            let mut locs: Vec<String> = (0..40).map(|i| format!("c{i}.ofd")).collect();
+            locs.extend((0..40).map(|i| format!("./../Attachs/c{}.ofd", i % 3)));
+            let loc_refs: Vec<&str> = locs.iter().map(String::as_str).collect();
+            let mut more: Vec<(&str, Vec<u8>)> =
+                vec![("Doc_0/Attachs/Attachments.xml", ofd_attachments(&loc_refs))];
+            for n in &names {
+                more.push((n.as_str(), child.clone()));
+            }
+            more.push(page_entry("正文"));
+            ofd(
+                &format!(
+                    "{}<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>",
+                    ofd_pages(&["Pages/Page_0/Content.xml"])
+                ),
+                &more,
+            )
+        };
+        let mut file = leaf;
+        for _ in 0..5 {
+            file = level(&file);
+        }
+        let start = Instant::now();
+        let doc = testkit::doc(file, "ofd");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        // One carried document per level, down to the bound.
+        let mut depth = 0;
+        let mut d = &doc;
+        while let Some(e) = d.embedded.first() {
+            assert_eq!(d.embedded.len(), 1, "copies are read once");
+            match &e.doc {
+                Ok(inner) => d = inner,
+                Err(err) => {
+                    assert_eq!(
+                        *err,
+                        ExtractError::Limit(format!(
+                            "documents nested in documents 3, at {} and 39 more",
+                            e.name
+                        ))
+                    );
+                    break;
+                }
+            }
+            depth += 1;
+        }
+        assert_eq!(depth, 3);
+    }
 
     fn run(x: f64, y: f64, text: &str) -> Run {
         Run {

@@ -1,105 +1,959 @@
 //! Office Open XML: .docx/.docm/.dotx (WordprocessingML), .xlsx (SpreadsheetML) and
-//! .pptx (PresentationML). Parts are found through `[Content_Types].xml`, so templates
-//! and macro-enabled files read the same as documents.
+//! .pptx (PresentationML). Parts are found the way Office finds them: through the
+//! package relationships (`_rels/.rels` → main part → its `_rels` → headers, footers,
+//! notes, comments, glossary, charts, diagrams, embedded documents …), whatever
+//! `[Content_Types].xml` claims; what each part is comes from its root element. A
+//! part that no relationship reaches but that holds text is read as hidden, and a part
+//! named but missing or unreadable is a gap (ML900) while the rest is read.
 //!
 //! Word text is rebuilt paragraph by paragraph (runs joined, so a mark split over runs
 //! is whole again); table cells and text boxes are paragraphs of their own. What a
-//! reader does not see — tracked deletions, hidden (`w:vanish`) runs, comments — goes
-//! to `Hidden` parts for ML006.
+//! reader does not see — tracked deletions, hidden (`w:vanish`) runs, comments,
+//! hidden slides and sheets, unreferenced parts — goes to `Hidden` parts for ML006.
+
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::xml::{self, Ev};
-use super::zipped::{Package, natural_key};
-use super::{Document, ExtractError, Flavour, Part, Property, Role, map_symbols, parse_iso_date};
+use super::zipped::{Package, gap, natural_key};
+use super::{
+    Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature, extract_nested,
+    map_symbols, ole, parse_iso_date, signature,
+};
 
-/// `[Content_Types].xml`: part name → content type.
-struct ContentTypes {
-    parts: Vec<(String, String)>,
+/// One relationship of a part.
+#[derive(Debug, Clone)]
+struct Rel {
+    id: String,
+    /// The last segment of the relationship type URI (`header`, `officeDocument`), so
+    /// transitional and strict OOXML read the same.
+    kind: String,
+    /// The target part, resolved against the source part (`word/header1.xml`).
+    target: String,
 }
 
-impl ContentTypes {
-    fn read(pkg: &mut Package) -> Result<ContentTypes, ExtractError> {
-        let bytes = pkg.require("[Content_Types].xml")?;
-        let mut parts = Vec::new();
-        xml::walk(
-            &bytes,
-            "[Content_Types].xml",
-            pkg.limits().max_depth,
-            |ev| {
-                if let Ev::Open(e) = ev
-                    && e.name == "Override"
-                    && let (Some(name), Some(ty)) = (e.attr("PartName"), e.attr("ContentType"))
-                {
-                    parts.push((name.trim_start_matches('/').to_string(), ty));
-                }
-            },
-        )?;
-        Ok(ContentTypes { parts })
-    }
-
-    /// Parts whose content type ends with `suffix`, in natural name order.
-    fn find(&self, pred: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut found: Vec<String> = self
-            .parts
-            .iter()
-            .filter(|(_, t)| pred(t))
-            .map(|(n, _)| n.clone())
-            .collect();
-        found.sort_by_key(|n| natural_key(n));
-        found
+/// The relationships part of `part` (`word/_rels/document.xml.rels`); the package's own
+/// for `""`.
+fn rels_name(part: &str) -> String {
+    match part.rfind('/') {
+        Some(i) => format!("{}/_rels/{}.rels", &part[..i], &part[i + 1..]),
+        None if part.is_empty() => "_rels/.rels".to_string(),
+        None => format!("_rels/{part}.rels"),
     }
 }
 
-pub fn extract(pkg: &mut Package) -> Result<Option<Document>, ExtractError> {
-    let ct = ContentTypes::read(pkg)?;
-    let main = |kind: &str| {
-        let kind = kind.to_string();
-        move |t: &str| t.contains(&kind) && t.ends_with("main+xml")
+/// The part whose relationships `rels` holds (`word/_rels/document.xml.rels` →
+/// `word/document.xml`).
+fn source_of_rels(rels: &str) -> Option<String> {
+    let (dir, file) = match rels.rsplit_once("_rels/") {
+        Some((dir, file)) => (dir, file),
+        None => return None,
     };
-    let mut doc = if let Some(body) = ct.find(main("word")).first() {
-        word(pkg, &ct, body)?
-    } else if !ct.find(main("sheet")).is_empty() {
-        sheet(pkg, &ct)?
-    } else if !ct.find(main("presentation")).is_empty() || !ct.find(main("slideshow")).is_empty() {
-        slides(pkg, &ct)?
-    } else {
+    let name = file
+        .strip_suffix(".rels")
+        .or_else(|| file.strip_suffix(".RELS"))?;
+    if name.contains('/') {
+        return None;
+    }
+    Some(format!("{dir}{name}"))
+}
+
+/// `target` of a relationship of `source`, as a part name without the leading `/`.
+fn resolve(source: &str, target: &str) -> String {
+    let target = target.replace('\\', "/");
+    let joined = match target.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None => match source.rfind('/') {
+            Some(i) => format!("{}/{target}", &source[..i]),
+            None => target,
+        },
+    };
+    let mut out: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+/// `%20` and the like in a part name.
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(h) = s.get(i + 1..i + 3)
+            && let Ok(v) = u8::from_str_radix(h, 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_rels(
+    bytes: &[u8],
+    name: &str,
+    source: &str,
+    depth: usize,
+) -> Result<Vec<Rel>, ExtractError> {
+    let root = xml::root_name(bytes);
+    if root.as_deref() != Some("Relationships") {
+        return Err(ExtractError::Corrupt(format!(
+            "{name}: root <{}>, not <Relationships>",
+            root.unwrap_or_default()
+        )));
+    }
+    let mut rels = Vec::new();
+    xml::walk(bytes, name, depth, |ev| {
+        if let Ev::Open(e) = ev
+            && e.name == "Relationship"
+            && let Some(target) = e.attr("Target")
+            && !e
+                .attr("TargetMode")
+                .is_some_and(|m| m.eq_ignore_ascii_case("external"))
+        {
+            let ty = e.attr("Type").unwrap_or_default();
+            rels.push(Rel {
+                id: e.attr("Id").unwrap_or_default(),
+                kind: ty.rsplit('/').next().unwrap_or_default().to_string(),
+                target: resolve(source, &target),
+            });
+        }
+    })?;
+    Ok(rels)
+}
+
+/// `[Content_Types].xml` overrides: part name → content type (only where the package
+/// has no relationships to follow).
+fn content_types(pkg: &mut Package) -> Result<Vec<(String, String)>, ExtractError> {
+    let Some(bytes) = pkg.read("[Content_Types].xml")? else {
+        return Ok(Vec::new());
+    };
+    let mut parts = Vec::new();
+    xml::walk(
+        &bytes,
+        "[Content_Types].xml",
+        pkg.limits().max_depth,
+        |ev| {
+            if let Ev::Open(e) = ev
+                && e.name == "Override"
+                && let (Some(name), Some(ty)) = (e.attr("PartName"), e.attr("ContentType"))
+            {
+                parts.push((name.trim_start_matches('/').to_string(), ty));
+            }
+        },
+    )?;
+    Ok(parts)
+}
+
+/// Relationship kinds whose targets hold no text and are never inflated.
+const NO_TEXT_RELS: &[&str] = &[
+    "image",
+    "font",
+    "fontTable",
+    "styles",
+    "stylesWithEffects",
+    "settings",
+    "webSettings",
+    "theme",
+    "themeOverride",
+    "numbering",
+    "thumbnail",
+    "extended-properties",
+    "vbaProject",
+    "printerSettings",
+    "audio",
+    "video",
+    "media",
+    "customXml",
+    "customXmlProps",
+    "diagramLayout",
+    "diagramQuickStyle",
+    "diagramColors",
+    "diagramDrawing",
+    "chartStyle",
+    "chartColorStyle",
+    "presProps",
+    "viewProps",
+    "tableStyles",
+    "calcChain",
+    "commentAuthors",
+    "people",
+    "commentsExtended",
+    "commentsIds",
+    "commentsExtensible",
+    "activeXControlBinary",
+    "keyMapCustomizations",
+    "attachedToolbars",
+    "wordVbaData",
+    "digital-signature",
+    "origin",
+];
+
+/// Relationship kinds whose target is a file of its own (read as an embedded document).
+const EMBEDDING_RELS: &[&str] = &["package", "oleObject", "aFChunk", "subDocument"];
+
+/// The family of the package, from its main part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Word,
+    Sheet,
+    Slides,
+}
+
+/// A part found, with where it sorts among the others of its role.
+struct Found {
+    rank: u8,
+    order: usize,
+    part: Part,
+}
+
+/// The walk over the relationship graph of one package.
+struct Walk<'p, 'a> {
+    pkg: &'p mut Package<'a>,
+    depth: usize,
+    family: Option<Family>,
+    /// Lower-case names of the parts reached (read or deliberately not).
+    seen: HashSet<String>,
+    found: Vec<Found>,
+    doc: Document,
+    /// Sheet and slide order from the main part: relationship id → (position, hidden).
+    order: HashMap<String, (usize, bool)>,
+    /// A file-wide bound was reached: nothing more is read.
+    stopped: bool,
+}
+
+pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
+    let max_depth = pkg.limits().max_depth;
+    let mut walk = Walk {
+        pkg,
+        depth,
+        family: None,
+        seen: HashSet::new(),
+        found: Vec::new(),
+        doc: Document::with_parts(Flavour::Plain, Vec::new()),
+        order: HashMap::new(),
+        stopped: false,
+    };
+    walk.seen.insert("[content_types].xml".into());
+    // Where the package starts: its relationships, or (without them) the parts the
+    // content types name.
+    let mut start: Vec<Rel> = match walk.pkg.read("_rels/.rels") {
+        Ok(Some(bytes)) => match parse_rels(&bytes, "_rels/.rels", "", max_depth) {
+            Ok(r) => r,
+            Err(e) => {
+                walk.doc.gaps.push(gap("_rels/.rels", e));
+                Vec::new()
+            }
+        },
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            walk.doc.gaps.push(gap("_rels/.rels", e));
+            Vec::new()
+        }
+    };
+    walk.seen.insert("_rels/.rels".into());
+    let has_main = start.iter().any(|r| r.kind == "officeDocument");
+    if !has_main {
+        let types = match content_types(walk.pkg) {
+            Ok(t) => t,
+            Err(e) => {
+                walk.doc.gaps.push(gap("[Content_Types].xml", e));
+                Vec::new()
+            }
+        };
+        let is_main = |t: &str| {
+            t.ends_with("main+xml")
+                && ["word", "sheet", "presentation", "slideshow"]
+                    .iter()
+                    .any(|k| t.contains(k))
+        };
+        let mut main: Vec<Rel> = types
+            .iter()
+            .filter(|(_, t)| is_main(t))
+            .map(|(n, _)| Rel {
+                id: String::new(),
+                kind: "officeDocument".into(),
+                target: n.clone(),
+            })
+            .collect();
+        main.truncate(1);
+        if start.is_empty() {
+            // No relationships at all: every part the content types name.
+            main.extend(types.iter().filter(|(_, t)| !is_main(t)).map(|(n, t)| Rel {
+                id: String::new(),
+                kind: kind_of_content_type(t),
+                target: n.clone(),
+            }));
+        }
+        main.append(&mut start);
+        start = main;
+    }
+    let Some(main) = start.iter().find(|r| r.kind == "officeDocument").cloned() else {
+        // An OPC package that is not an office document (.nupkg, .xps, .3mf …).
         return Ok(None);
     };
-    properties(pkg, &ct, &mut doc)?;
+    walk.family = family_by_name(&main.target);
+    let mut queue: VecDeque<(Rel, bool)> = VecDeque::new();
+    queue.push_back((main.clone(), false));
+    queue.extend(
+        start
+            .into_iter()
+            .filter(|r| r.target != main.target)
+            .map(|r| (r, false)),
+    );
+    let mut n = 0usize;
+    while let Some((rel, hidden)) = queue.pop_front() {
+        if walk.stopped {
+            break;
+        }
+        let is_main = n == 0;
+        n += 1;
+        for (next, next_hidden) in walk.visit(&rel, hidden, is_main, false) {
+            queue.push_back((next, next_hidden));
+        }
+    }
+    // Relationships of parts that are not there (a renamed or orphaned `.rels`):
+    // what they name is followed too, as hidden, so a target they name that is
+    // missing is a gap rather than nothing.
+    let orphans: Vec<String> = walk
+        .pkg
+        .names()
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with(".rels") && !walk.seen.contains(&n.to_lowercase()))
+        .cloned()
+        .collect();
+    for rels in orphans {
+        let Some(source) = source_of_rels(&rels) else {
+            continue;
+        };
+        let mut queue: VecDeque<(Rel, bool)> =
+            walk.follow_rels(&rels, &source, true).into_iter().collect();
+        while let Some((rel, hidden)) = queue.pop_front() {
+            if walk.stopped {
+                break;
+            }
+            queue.extend(walk.visit(&rel, hidden, false, false));
+        }
+    }
+    // What no relationship reaches but holds text: read as hidden.
+    let unread: Vec<String> = walk
+        .pkg
+        .names()
+        .iter()
+        .filter(|n| !n.ends_with('/') && !walk.seen.contains(&n.to_lowercase()))
+        .filter(|n| !n.to_lowercase().ends_with(".rels"))
+        .cloned()
+        .collect();
+    for name in unread {
+        if walk.stopped {
+            break;
+        }
+        let rel = Rel {
+            id: String::new(),
+            kind: String::new(),
+            target: name,
+        };
+        walk.visit(&rel, true, false, true);
+    }
+    let Walk {
+        found,
+        mut doc,
+        family,
+        ..
+    } = walk;
+    let mut found = found;
+    found.sort_by(|a, b| {
+        (a.rank, a.order).cmp(&(b.rank, b.order)).then_with(|| {
+            natural_key(a.part.name.as_deref().unwrap_or(""))
+                .cmp(&natural_key(b.part.name.as_deref().unwrap_or("")))
+        })
+    });
+    doc.parts = found.into_iter().map(|f| f.part).collect();
+    doc.paged = family == Some(Family::Slides);
     Ok(Some(doc))
 }
 
-fn ends(suffix: &'static str) -> impl Fn(&str) -> bool {
-    move |t: &str| t.ends_with(suffix)
+/// The family a main part's path suggests, until its root element says.
+fn family_by_name(name: &str) -> Option<Family> {
+    let n = name.to_lowercase();
+    if n.starts_with("word/") {
+        Some(Family::Word)
+    } else if n.starts_with("xl/") {
+        Some(Family::Sheet)
+    } else if n.starts_with("ppt/") {
+        Some(Family::Slides)
+    } else {
+        None
+    }
 }
 
-fn word(pkg: &mut Package, ct: &ContentTypes, body: &str) -> Result<Document, ExtractError> {
-    let mut parts = Vec::new();
-    let depth = pkg.limits().max_depth;
-    let mut read = |pkg: &mut Package, name: &str, role: Role| -> Result<(), ExtractError> {
-        let bytes = pkg.require(name)?;
-        let (visible, hidden) = word_part(&bytes, name, role, depth)?;
-        parts.push(visible);
-        if !hidden.is_blank() {
-            parts.push(hidden);
-        }
-        Ok(())
+/// The local name and attributes that matter of the first element of an XML part.
+struct Root {
+    name: String,
+    /// `show="0"` on a slide: hidden in the slide show.
+    hidden: bool,
+}
+
+fn root_of(bytes: &[u8]) -> Option<Root> {
+    use quick_xml::events::Event;
+    // Only the head is needed; a cut in the middle of a character is tolerated.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = match xml::decode(head, "") {
+        Ok(t) => t,
+        Err(_) => xml::decode(bytes, "").ok()?,
     };
-    read(pkg, body, Role::Body)?;
-    for (suffix, role) in [
-        ("wordprocessingml.footnotes+xml", Role::Note),
-        ("wordprocessingml.endnotes+xml", Role::Note),
-        ("wordprocessingml.header+xml", Role::Margin),
-        ("wordprocessingml.footer+xml", Role::Margin),
-        ("wordprocessingml.comments+xml", Role::Hidden),
-    ] {
-        for name in ct.find(ends(suffix)) {
-            read(pkg, &name, role)?;
+    let mut reader = quick_xml::Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let show = e.attributes().flatten().find_map(|a| {
+                    (a.key.local_name().into_inner() == "show").then(|| a.value.into_owned())
+                });
+                return Some(Root {
+                    name: e.local_name().into_inner().to_string(),
+                    hidden: matches!(show.as_deref(), Some("0" | "false")),
+                });
+            }
+            // Declarations, comments, a DTD (refused later, by the reader of the part).
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
         }
     }
-    Ok(Document::with_parts(Flavour::Plain, parts))
 }
 
-/// Where the characters of a `w:t`-like element go.
+/// Images and other media by their signature: what a package carries that is no text.
+fn is_media(b: &[u8]) -> bool {
+    b.starts_with(b"\x89PNG")
+        || b.starts_with(b"\xFF\xD8\xFF")
+        || b.starts_with(b"GIF8")
+        || b.starts_with(b"BM")
+        || b.starts_with(b"II*\0")
+        || b.starts_with(b"MM\0*")
+        || b.starts_with(b"\xD7\xCD\xC6\x9A")
+        || b.starts_with(b"\x01\0\x09\0")
+        || b.get(40..44) == Some(b" EMF")
+        || b.starts_with(b"RIFF")
+        || b.is_empty()
+}
+
+/// Every text of an XML part, a line per element that holds some.
+fn all_text(bytes: &[u8], name: &str, max_depth: usize) -> Result<Part, ExtractError> {
+    let mut part = Part::new(Some(name.to_string()), Role::Hidden);
+    let mut line = String::new();
+    let mut no = 0u32;
+    xml::walk(bytes, name, max_depth, |ev| match ev {
+        Ev::Text(t) => line.push_str(&map_symbols(t)),
+        Ev::Close(_) | Ev::Open(_) => {
+            if !line.trim().is_empty() {
+                no += 1;
+                part.push_line(line.trim(), no);
+            }
+            line.clear();
+        }
+    })?;
+    Ok(part)
+}
+
+/// The roots of the parts `read_part` reads.
+const TEXT_ROOTS: &[&str] = &[
+    "document",
+    "glossaryDocument",
+    "footnotes",
+    "endnotes",
+    "hdr",
+    "ftr",
+    "comments",
+    "commentList",
+    "CommentList",
+    "cmLst",
+    "ThreadedComments",
+    "workbook",
+    "presentation",
+    "sst",
+    "worksheet",
+    "sld",
+    "notes",
+    "sldMaster",
+    "sldLayout",
+    "notesMaster",
+    "handoutMaster",
+    "chartSpace",
+    "userShapes",
+    "dataModel",
+    "wsDr",
+    "coreProperties",
+    "Properties",
+];
+
+/// Whether a part whose root is `root` can be what a relationship of `kind` names.
+fn root_fits(root: &str, expected: &str, kind: &str) -> bool {
+    match kind {
+        "officeDocument" => matches!(root, "document" | "workbook" | "presentation"),
+        // Any other part that holds text is read as what its root says it is.
+        _ => {
+            root == expected
+                || TEXT_ROOTS.contains(&root)
+                    && !matches!(
+                        root,
+                        "workbook" | "presentation" | "coreProperties" | "Properties"
+                    )
+        }
+    }
+}
+
+/// The relationship kind a content type stands for, where the content types are the
+/// way in (`…wordprocessingml.header+xml` → `header`).
+fn kind_of_content_type(ty: &str) -> String {
+    let t = ty.strip_suffix("+xml").unwrap_or(ty);
+    match t.rsplit(['.', '/']).next().unwrap_or("") {
+        "main" => "officeDocument".to_string(),
+        "sharedStrings" | "worksheet" | "header" | "footer" | "footnotes" | "endnotes"
+        | "comments" | "slide" | "notesSlide" | "chart" | "core-properties"
+        | "custom-properties" => t.rsplit(['.', '/']).next().unwrap_or("").to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The root a part reached through a relationship of `kind` must have, for parts whose
+/// own root cannot be read (its reader then reports why).
+fn expected_root(kind: &str, family: Option<Family>) -> Option<&'static str> {
+    Some(match kind {
+        "officeDocument" => match family? {
+            Family::Word => "document",
+            Family::Sheet => "workbook",
+            Family::Slides => "presentation",
+        },
+        "header" => "hdr",
+        "footer" => "ftr",
+        "footnotes" => "footnotes",
+        "endnotes" => "endnotes",
+        "comments" => "comments",
+        "glossaryDocument" => "glossaryDocument",
+        "sharedStrings" => "sst",
+        "worksheet" => "worksheet",
+        "slide" => "sld",
+        "notesSlide" => "notes",
+        "slideMaster" => "sldMaster",
+        "slideLayout" => "sldLayout",
+        "notesMaster" => "notesMaster",
+        "handoutMaster" => "handoutMaster",
+        "chart" => "chartSpace",
+        "diagramData" => "dataModel",
+        "drawing" => "wsDr",
+        "core-properties" => "coreProperties",
+        "custom-properties" => "Properties",
+        _ => return None,
+    })
+}
+
+impl Walk<'_, '_> {
+    fn add(&mut self, rank: u8, order: usize, parts: Vec<Part>) {
+        if let Err(e) = self.pkg.budget().charge_parts_text(&parts) {
+            let place = parts
+                .first()
+                .and_then(|p| p.name.clone())
+                .unwrap_or_default();
+            self.doc.gaps.push(gap(&place, e));
+            self.stopped = true;
+            return;
+        }
+        for part in parts {
+            if part.role != Role::Hidden || !part.is_blank() {
+                self.found.push(Found { rank, order, part });
+            }
+        }
+    }
+
+    fn fail(&mut self, part: &str, e: ExtractError) {
+        self.doc.gaps.push(gap(part, e));
+        if self.pkg.budget().spent().is_some() {
+            self.stopped = true;
+        }
+    }
+
+    /// Read the target of `rel` (once); the relationships to follow from it. `swept`:
+    /// no relationship names the part.
+    fn visit(&mut self, rel: &Rel, hidden: bool, is_main: bool, swept: bool) -> Vec<(Rel, bool)> {
+        let mut name = rel.target.clone();
+        if !self.pkg.has(&name)
+            && let Some(decoded) = percent_decode(&name)
+            && self.pkg.has(&decoded)
+        {
+            name = decoded;
+        }
+        if let Some(stored) = self.pkg.stored_name(&name) {
+            name = stored.to_string();
+        }
+        if !self.seen.insert(name.to_lowercase()) {
+            return Vec::new();
+        }
+        if NO_TEXT_RELS.contains(&rel.kind.as_str()) {
+            return self.follow(&name, hidden, false);
+        }
+        // A part missing or unreadable is a gap; what its relationships name (the
+        // headers of a missing body) is still read.
+        let bytes = match self.pkg.read(&name) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                self.fail(&name, ExtractError::Corrupt(format!("missing part {name}")));
+                return self.follow(&name, hidden, false);
+            }
+            Err(e) => {
+                self.fail(&name, e);
+                return self.follow(&name, hidden, false);
+            }
+        };
+        let uses_rels = memchr::memmem::find(&bytes, b"r:id=").is_some();
+        let sig = signature(&bytes);
+        if EMBEDDING_RELS.contains(&rel.kind.as_str()) || sig != Signature::None {
+            self.embedded(&name, bytes, sig);
+            return self.follow(&name, hidden, uses_rels);
+        }
+        let root = match root_of(&bytes) {
+            Some(r) => r,
+            None => match expected_root(&rel.kind, self.family) {
+                Some(n) => Root {
+                    name: n.to_string(),
+                    hidden: false,
+                },
+                None if swept && !is_media(&bytes) => {
+                    // Nothing names it and nothing can read it: it may hide text.
+                    self.fail(
+                        &name,
+                        ExtractError::Corrupt(format!(
+                            "{name}: a part nothing refers to, of unknown content"
+                        )),
+                    );
+                    return Vec::new();
+                }
+                None => return self.follow(&name, hidden, uses_rels),
+            },
+        };
+        if swept && !TEXT_ROOTS.contains(&root.name.as_str()) {
+            // XML of no known kind that nothing refers to: its text, as hidden.
+            match all_text(&bytes, &name, self.pkg.limits().max_depth) {
+                Ok(p) => self.add(8, 0, vec![p]),
+                Err(e) => self.fail(&name, e),
+            }
+            return Vec::new();
+        }
+        // A part a relationship names as text (a header, the shared strings) whose
+        // root is no part that holds text: it cannot be read as what it claims.
+        if let Some(expected) = expected_root(&rel.kind, self.family)
+            && !root_fits(&root.name, expected, &rel.kind)
+        {
+            self.fail(
+                &name,
+                ExtractError::Corrupt(format!(
+                    "{name}: a {} part whose root is <{}>, not <{expected}>",
+                    rel.kind, root.name
+                )),
+            );
+            return self.follow(&name, hidden, uses_rels);
+        }
+        if is_main {
+            self.family = match root.name.as_str() {
+                "document" => Some(Family::Word),
+                "workbook" => Some(Family::Sheet),
+                "presentation" => Some(Family::Slides),
+                _ => self.family,
+            };
+        }
+        let result = self.read_part(&name, &bytes, &root, rel, hidden, is_main);
+        let hidden =
+            hidden || root.hidden || matches!(root.name.as_str(), "comments" | "glossaryDocument");
+        match result {
+            Ok(()) => {}
+            Err(e) => self.fail(&name, e),
+        }
+        self.follow(&name, hidden, uses_rels)
+    }
+
+    /// The relationships of `name`, to visit next.
+    /// The relationships in `rels` (of part `source`), to visit next.
+    fn follow_rels(&mut self, rels: &str, source: &str, hidden: bool) -> Vec<(Rel, bool)> {
+        if !self.seen.insert(rels.to_lowercase()) {
+            return Vec::new();
+        }
+        let max_depth = self.pkg.limits().max_depth;
+        let bytes = match self.pkg.read(rels) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Vec::new(),
+            Err(e) => {
+                self.fail(rels, e);
+                return Vec::new();
+            }
+        };
+        match parse_rels(&bytes, rels, source, max_depth) {
+            Ok(list) => list.into_iter().map(|r| (r, hidden)).collect(),
+            Err(e) => {
+                self.fail(rels, e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `uses_rels`: the part refers to relationships (`r:id`), so a missing
+    /// relationships part hides what it names.
+    fn follow(&mut self, name: &str, hidden: bool, uses_rels: bool) -> Vec<(Rel, bool)> {
+        if self.stopped {
+            return Vec::new();
+        }
+        let rels = rels_name(name);
+        if !self.seen.insert(rels.to_lowercase()) {
+            return Vec::new();
+        }
+        let max_depth = self.pkg.limits().max_depth;
+        let bytes = match self.pkg.read(&rels) {
+            Ok(Some(b)) => b,
+            Ok(None) if uses_rels => {
+                self.fail(&rels, ExtractError::Corrupt(format!("missing part {rels}")));
+                return Vec::new();
+            }
+            Ok(None) => return Vec::new(),
+            Err(e) => {
+                self.fail(&rels, e);
+                return Vec::new();
+            }
+        };
+        let mut list = match parse_rels(&bytes, &rels, name, max_depth) {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(&rels, e);
+                return Vec::new();
+            }
+        };
+        // Sheets and slides in the order (and visibility) the main part gives them.
+        list.sort_by_key(|r| self.order.get(&r.id).map_or(usize::MAX, |o| o.0));
+        list.into_iter()
+            .map(|r| {
+                let h = hidden || self.order.get(&r.id).is_some_and(|o| o.1);
+                (r, h)
+            })
+            .collect()
+    }
+
+    fn embedded(&mut self, name: &str, bytes: Vec<u8>, sig: Signature) {
+        // An equation object holds no text a mark could be in; any other OLE object
+        // (a Word 97 document, a wrapped file) is reported.
+        if sig == Signature::Ole && ole::kind(&bytes) == ole::Kind::Equation {
+            return;
+        }
+        let budget = self.pkg.budget();
+        if let Some(doc) = extract_nested(bytes, name, budget, self.depth + 1) {
+            self.doc.embedded.push(Embedded {
+                name: name.to_string(),
+                doc,
+            });
+        }
+        if budget.spent().is_some() {
+            self.stopped = true;
+        }
+    }
+
+    fn read_part(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        root: &Root,
+        rel: &Rel,
+        hidden: bool,
+        is_main: bool,
+    ) -> Result<(), ExtractError> {
+        let depth = self.pkg.limits().max_depth;
+        let role = |r: Role| {
+            if hidden || root.hidden {
+                Role::Hidden
+            } else {
+                r
+            }
+        };
+        match (root.name.as_str(), rel.kind.as_str()) {
+            ("document", _) => {
+                let r = if is_main { Role::Body } else { Role::Hidden };
+                let (v, h) = word_part(bytes, name, role(r), depth)?;
+                self.add(0, 0, vec![v, h]);
+            }
+            ("glossaryDocument", _) => {
+                let (v, h) = word_part(bytes, name, Role::Hidden, depth)?;
+                self.add(7, 0, vec![v, h]);
+            }
+            ("footnotes", _) | ("endnotes", _) => {
+                let rank = if root.name == "footnotes" { 2 } else { 3 };
+                let (v, h) = word_part(bytes, name, role(Role::Note), depth)?;
+                self.add(rank, 0, vec![v, h]);
+            }
+            ("hdr", _) | ("ftr", _) => {
+                let rank = if root.name == "hdr" { 4 } else { 5 };
+                let (v, h) = word_part(bytes, name, role(Role::Margin), depth)?;
+                self.add(rank, 0, vec![v, h]);
+            }
+            ("comments", _) if self.family == Some(Family::Word) => {
+                let (v, h) = word_part(bytes, name, Role::Hidden, depth)?;
+                self.add(6, 0, vec![v, h]);
+            }
+            ("comments", _) => {
+                let p = paragraphs(
+                    bytes,
+                    name,
+                    Role::Hidden,
+                    depth,
+                    "comment",
+                    &["t"],
+                    &["rPh"],
+                )?;
+                self.add(6, 0, vec![p]);
+            }
+            ("commentList" | "CommentList" | "cmLst", _) => {
+                // PowerPoint comments.
+                let p = paragraphs(bytes, name, Role::Hidden, depth, "cm", &["text"], &[])?;
+                self.add(6, 0, vec![p]);
+            }
+            ("ThreadedComments", _) => {
+                let p = paragraphs(
+                    bytes,
+                    name,
+                    Role::Hidden,
+                    depth,
+                    "threadedComment",
+                    &["text"],
+                    &[],
+                )?;
+                self.add(6, 0, vec![p]);
+            }
+            ("workbook", _) => self.sheet_order(bytes, name)?,
+            ("presentation", _) => self.slide_order(bytes, name)?,
+            ("sst", _) => {
+                let p = paragraphs(bytes, name, role(Role::Body), depth, "si", &["t"], &["rPh"])?;
+                self.add(0, 0, vec![p]);
+            }
+            ("worksheet", _) => {
+                let order = self.order.get(&rel.id).map_or(usize::MAX, |o| o.0);
+                let parts = worksheet(bytes, name, hidden || root.hidden, depth)?;
+                self.add(1, order, parts);
+            }
+            ("sld", _) => {
+                let order = self.order.get(&rel.id).map_or(usize::MAX, |o| o.0);
+                let p = shape_text(bytes, name, role(Role::Body), depth, false)?;
+                self.add(0, order, vec![p]);
+            }
+            ("notes", _) => {
+                let p = shape_text(bytes, name, role(Role::Note), depth, false)?;
+                self.add(2, 0, vec![p]);
+            }
+            ("sldMaster" | "sldLayout" | "notesMaster" | "handoutMaster", _) => {
+                // Drawn on every slide that uses it; placeholders are prompts, not text.
+                let p = shape_text(bytes, name, role(Role::Margin), depth, true)?;
+                self.add(4, 0, vec![p]);
+            }
+            ("chartSpace" | "userShapes", _) => {
+                let p = paragraphs(bytes, name, role(Role::Note), depth, "p", &["t"], &[])?;
+                let cache = paragraphs(bytes, name, role(Role::Note), depth, "pt", &["v"], &[])?;
+                self.add(3, 0, vec![p, cache]);
+            }
+            ("dataModel" | "wsDr", _) => {
+                let p = paragraphs(bytes, name, role(Role::Note), depth, "p", &["t"], &[])?;
+                self.add(3, 0, vec![p]);
+            }
+            ("coreProperties", _) => self.core_properties(bytes, name)?,
+            ("Properties", "custom-properties") => self.custom_properties(bytes, name)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `xl/workbook.xml`: the order of the sheets and which are hidden.
+    fn sheet_order(&mut self, bytes: &[u8], name: &str) -> Result<(), ExtractError> {
+        let mut order = HashMap::new();
+        xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| {
+            if let Ev::Open(e) = ev
+                && e.name == "sheet"
+                && let Some(id) = e.rel_id()
+            {
+                let hidden = e.attr("state").is_some_and(|s| s != "visible");
+                let n = order.len();
+                order.entry(id).or_insert((n, hidden));
+            }
+        })?;
+        self.order.extend(order);
+        Ok(())
+    }
+
+    /// `ppt/presentation.xml`: the order of the slides.
+    fn slide_order(&mut self, bytes: &[u8], name: &str) -> Result<(), ExtractError> {
+        let mut order = HashMap::new();
+        xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| {
+            if let Ev::Open(e) = ev
+                && e.name == "sldId"
+                && let Some(id) = e.rel_id()
+            {
+                let n = order.len();
+                order.entry(id).or_insert((n, false));
+            }
+        })?;
+        self.order.extend(order);
+        Ok(())
+    }
+
+    /// `docProps/core.xml`: the creation date.
+    fn core_properties(&mut self, bytes: &[u8], name: &str) -> Result<(), ExtractError> {
+        let mut in_created = false;
+        let mut created = String::new();
+        xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| match ev {
+            Ev::Open(e) => in_created = e.name == "created",
+            Ev::Close(_) => in_created = false,
+            Ev::Text(t) if in_created => created.push_str(t),
+            Ev::Text(_) => {}
+        })?;
+        self.doc.created = self.doc.created.or(parse_iso_date(&created));
+        Ok(())
+    }
+
+    /// `docProps/custom.xml`: 密级, 保密期限 …
+    fn custom_properties(&mut self, bytes: &[u8], name: &str) -> Result<(), ExtractError> {
+        let mut current: Option<(String, String)> = None;
+        let mut found = Vec::new();
+        xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| match ev {
+            Ev::Open(e) if e.name == "property" => {
+                current = e.attr("name").map(|n| (n, String::new()));
+            }
+            Ev::Text(t) => {
+                if let Some((_, v)) = current.as_mut() {
+                    v.push_str(t);
+                }
+            }
+            Ev::Close("property") => {
+                if let Some((k, v)) = current.take() {
+                    found.push((k, v));
+                }
+            }
+            _ => {}
+        })?;
+        self.doc
+            .props
+            .extend(found.into_iter().map(|(key, value)| Property {
+                key,
+                value: value.trim().to_string(),
+                part: name.to_string(),
+            }));
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Chars {
     None,
@@ -246,62 +1100,129 @@ fn sym_char(font: &str, code: &str) -> Option<char> {
     }
 }
 
-fn sheet(pkg: &mut Package, ct: &ContentTypes) -> Result<Document, ExtractError> {
-    let depth = pkg.limits().max_depth;
+/// One worksheet: inline strings in cells, and the page header and footer. A hidden
+/// sheet is all `Hidden`.
+fn worksheet(
+    bytes: &[u8],
+    name: &str,
+    hidden: bool,
+    depth: usize,
+) -> Result<Vec<Part>, ExtractError> {
+    let role = |r: Role| if hidden { Role::Hidden } else { r };
     let mut parts = Vec::new();
-    for name in ct.find(ends("spreadsheetml.sharedStrings+xml")) {
-        let bytes = pkg.require(&name)?;
-        parts.push(paragraphs(
-            &bytes,
-            &name,
-            Role::Body,
-            depth,
-            "si",
-            &["t"],
-            &["rPh"],
-        )?);
+    let cells = paragraphs(bytes, name, role(Role::Body), depth, "is", &["t"], &["rPh"])?;
+    if !cells.is_blank() {
+        parts.push(cells);
     }
-    for name in ct.find(ends("spreadsheetml.worksheet+xml")) {
-        let bytes = pkg.require(&name)?;
-        // Inline strings in cells.
-        let cells = paragraphs(&bytes, &name, Role::Body, depth, "is", &["t"], &["rPh"])?;
-        if !cells.is_blank() {
-            parts.push(cells);
+    let mut margin = Part::new(Some(name.to_string()), role(Role::Margin));
+    let mut current: Option<String> = None;
+    let mut no = 0u32;
+    xml::walk(bytes, name, depth, |ev| match ev {
+        Ev::Open(e) => {
+            if matches!(
+                e.name,
+                "oddHeader"
+                    | "oddFooter"
+                    | "evenHeader"
+                    | "evenFooter"
+                    | "firstHeader"
+                    | "firstFooter"
+            ) {
+                current = Some(String::new());
+            }
         }
-        let mut margin = Part::new(Some(name.clone()), Role::Margin);
-        let mut current: Option<String> = None;
-        let mut no = 0u32;
-        xml::walk(&bytes, &name, depth, |ev| match ev {
-            Ev::Open(e) => {
-                if matches!(
-                    e.name,
-                    "oddHeader"
-                        | "oddFooter"
-                        | "evenHeader"
-                        | "evenFooter"
-                        | "firstHeader"
-                        | "firstFooter"
-                ) {
-                    current = Some(String::new());
-                }
+        Ev::Text(t) => {
+            if let Some(c) = current.as_mut() {
+                c.push_str(t);
             }
-            Ev::Text(t) => {
-                if let Some(c) = current.as_mut() {
-                    c.push_str(t);
-                }
-            }
-            Ev::Close(_) => {
-                if let Some(c) = current.take() {
-                    no += 1;
-                    margin.push_line(&header_footer_text(&c), no);
-                }
-            }
-        })?;
-        if !margin.is_blank() {
-            parts.push(margin);
         }
+        Ev::Close(_) => {
+            if let Some(c) = current.take() {
+                no += 1;
+                margin.push_line(&header_footer_text(&c), no);
+            }
+        }
+    })?;
+    if !margin.is_blank() {
+        parts.push(margin);
     }
-    Ok(Document::with_parts(Flavour::Plain, parts))
+    Ok(parts)
+}
+
+/// The text of the shapes of a slide, notes page or master: one line per `a:p`. With
+/// `skip_placeholders`, shapes that are placeholders (`p:ph`) are left out: on a
+/// master or layout their text is a prompt, and on a notes page the slide image.
+fn shape_text(
+    bytes: &[u8],
+    name: &str,
+    role: Role,
+    max_depth: usize,
+    skip_placeholders: bool,
+) -> Result<Part, ExtractError> {
+    let mut part = Part::new(Some(name.to_string()), role);
+    // Open shapes: (placeholder, paragraphs read inside).
+    let mut shapes: Vec<(bool, Vec<(u32, String)>)> = Vec::new();
+    let mut para: Option<(u32, String)> = None;
+    let mut no = 0u32;
+    let mut in_text = false;
+    xml::walk(bytes, name, max_depth, |ev| match ev {
+        Ev::Open(e) => match e.name {
+            "sp" | "graphicFrame" | "cxnSp" => shapes.push((false, Vec::new())),
+            "ph" => {
+                if let Some(s) = shapes.last_mut() {
+                    s.0 = true;
+                }
+            }
+            "p" => {
+                no += 1;
+                para = Some((no, String::new()));
+            }
+            "t" => in_text = true,
+            "br" => {
+                if let Some((_, s)) = para.as_mut() {
+                    s.push('\n');
+                }
+            }
+            "tab" => {
+                if let Some((_, s)) = para.as_mut() {
+                    s.push('\t');
+                }
+            }
+            _ => {}
+        },
+        Ev::Close(n) => match n {
+            "t" => in_text = false,
+            "p" => {
+                if let Some(p) = para.take() {
+                    match shapes.last_mut() {
+                        Some(s) => s.1.push(p),
+                        None => part.push_line(&p.1, p.0),
+                    }
+                }
+            }
+            "sp" | "graphicFrame" | "cxnSp" => {
+                if let Some((placeholder, paras)) = shapes.pop()
+                    && !(skip_placeholders && placeholder)
+                {
+                    match shapes.last_mut() {
+                        Some(outer) => outer.1.extend(paras),
+                        None => {
+                            for (no, s) in paras {
+                                part.push_line(&s, no);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        },
+        Ev::Text(t) => {
+            if in_text && let Some((_, s)) = para.as_mut() {
+                s.push_str(&map_symbols(t));
+            }
+        }
+    })?;
+    Ok(part)
 }
 
 /// A sheet header/footer without its formatting codes: `&L`/`&C`/`&R` start sections
@@ -339,23 +1260,6 @@ pub fn header_footer_text(s: &str) -> String {
         }
     }
     out.trim_end_matches('\n').to_string()
-}
-
-fn slides(pkg: &mut Package, ct: &ContentTypes) -> Result<Document, ExtractError> {
-    let depth = pkg.limits().max_depth;
-    let mut parts = Vec::new();
-    for (suffix, role) in [
-        ("presentationml.slide+xml", Role::Body),
-        ("presentationml.notesSlide+xml", Role::Note),
-    ] {
-        for name in ct.find(ends(suffix)) {
-            let bytes = pkg.require(&name)?;
-            parts.push(paragraphs(&bytes, &name, role, depth, "p", &["t"], &[])?);
-        }
-    }
-    let mut doc = Document::with_parts(Flavour::Plain, parts);
-    doc.paged = true;
-    Ok(doc)
 }
 
 /// A part as lines: one per `para` element, text from `text` elements, `a:br`/`a:tab`
@@ -414,68 +1318,6 @@ fn paragraphs(
     Ok(part)
 }
 
-/// `docProps/core.xml` (creation date) and `docProps/custom.xml` (密级, 保密期限 …).
-fn properties(
-    pkg: &mut Package,
-    ct: &ContentTypes,
-    doc: &mut Document,
-) -> Result<(), ExtractError> {
-    let depth = pkg.limits().max_depth;
-    let mut core = ct.find(ends("core-properties+xml"));
-    if core.is_empty() && pkg.has("docProps/core.xml") {
-        core.push("docProps/core.xml".to_string());
-    }
-    for name in core {
-        let Some(bytes) = pkg.read(&name)? else {
-            continue;
-        };
-        let mut in_created = false;
-        let mut created = String::new();
-        xml::walk(&bytes, &name, depth, |ev| match ev {
-            Ev::Open(e) => in_created = e.name == "created",
-            Ev::Close(_) => in_created = false,
-            Ev::Text(t) if in_created => created.push_str(t),
-            Ev::Text(_) => {}
-        })?;
-        doc.created = doc.created.or(parse_iso_date(&created));
-    }
-    let mut custom = ct.find(ends("custom-properties+xml"));
-    if custom.is_empty() && pkg.has("docProps/custom.xml") {
-        custom.push("docProps/custom.xml".to_string());
-    }
-    for name in custom {
-        let Some(bytes) = pkg.read(&name)? else {
-            continue;
-        };
-        let mut current: Option<(String, String)> = None;
-        let mut found = Vec::new();
-        xml::walk(&bytes, &name, depth, |ev| match ev {
-            Ev::Open(e) if e.name == "property" => {
-                current = e.attr("name").map(|n| (n, String::new()));
-            }
-            Ev::Text(t) => {
-                if let Some((_, v)) = current.as_mut() {
-                    v.push_str(t);
-                }
-            }
-            Ev::Close("property") => {
-                if let Some((k, v)) = current.take() {
-                    found.push((k, v));
-                }
-            }
-            _ => {}
-        })?;
-        doc.props
-            .extend(found.into_iter().map(|(key, value)| Property {
-                key,
-                value: value.trim().to_string(),
-                part: name.clone(),
-            }));
-    }
-    Ok(())
-}
-
-/// A minimal .docx whose `w:body` holds `body` (prefix `w:`): how rule examples
 /// about Word documents are written.
 pub fn docx_from_body(body: &str) -> Vec<u8> {
     use std::io::Write;
@@ -501,7 +1343,301 @@ pub fn docx_from_body(body: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::zipped::testkit::{self, docx, gaps, para, rels, role_of, zip_of};
     use super::*;
+
+    fn hdr(text: &str) -> Vec<u8> {
+        format!("<w:hdr {}>{}</w:hdr>", testkit::W, para(text)).into_bytes()
+    }
+
+    /// The content types name a decoy main part; the relationships name the real one,
+    /// which Word shows: it is the body, and the decoy is hidden text.
+    #[test]
+    fn relationships_not_content_types_decide_the_main_part() {
+        let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/decoy.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+        let real = testkit::word_document(&para("机密★10年"));
+        let decoy = testkit::word_document(&para("正文"));
+        let bytes = zip_of(&[
+            ("[Content_Types].xml", types.as_bytes()),
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "word/document.xml")]).as_bytes(),
+            ),
+            ("word/document.xml", real.as_bytes()),
+            ("word/decoy.xml", decoy.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert_eq!(role_of(&doc, "正文"), Some(Role::Hidden));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// Headers, footers, notes, comments and the glossary are found through the main
+    /// part's relationships, whatever their names and content types.
+    #[test]
+    fn every_related_part_is_read_with_its_role() {
+        let w = testkit::W;
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("header", "odd/h.bin"),
+                ("footer", "../elsewhere/f.xml"),
+                ("footnotes", "notes.xml"),
+                ("comments", "c.xml"),
+                ("glossaryDocument", "glossary/document.xml"),
+                ("image", "media/missing.png"),
+            ],
+            &[
+                ("word/odd/h.bin", hdr("机密★10年")),
+                (
+                    "elsewhere/f.xml",
+                    format!("<w:ftr {w}>{}</w:ftr>", para("秘密★5年")).into_bytes(),
+                ),
+                (
+                    "word/notes.xml",
+                    format!(
+                        "<w:footnotes {w}><w:footnote>{}</w:footnote></w:footnotes>",
+                        para("绝密★30年")
+                    )
+                    .into_bytes(),
+                ),
+                (
+                    "word/c.xml",
+                    format!(
+                        "<w:comments {w}><w:comment>{}</w:comment></w:comments>",
+                        para("机密★1年")
+                    )
+                    .into_bytes(),
+                ),
+                (
+                    "word/glossary/document.xml",
+                    format!(
+                        "<w:glossaryDocument {w}><w:docParts>{}</w:docParts></w:glossaryDocument>",
+                        para("秘密★2年")
+                    )
+                    .into_bytes(),
+                ),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Note));
+        assert_eq!(role_of(&doc, "机密★1年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "秘密★2年"), Some(Role::Hidden));
+        // An image is never inflated, so a missing one is no gap.
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// A part named but missing or unreadable is a gap naming it; the rest is read.
+    #[test]
+    fn missing_and_damaged_parts_are_gaps() {
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("header", "header1.xml"),
+                ("header", "header2.xml"),
+                ("footer", "footer1.xml"),
+            ],
+            &[
+                ("word/header2.xml", b"<w:hdr><w:p>cut".to_vec()),
+                ("word/footer1.xml", hdr("机密★10年")),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Margin));
+        let g = gaps(&doc);
+        assert_eq!(g.len(), 2, "{g:?}");
+        assert!(
+            g[0].starts_with("word/header1.xml: Corrupt(\"missing part"),
+            "{g:?}"
+        );
+        assert!(g[1].starts_with("word/header2.xml: Corrupt"), "{g:?}");
+        // The main part itself missing: a gap, and the headers are still read.
+        let types =
+            r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#;
+        let bytes = zip_of(&[
+            ("[Content_Types].xml", types.as_bytes()),
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "word/document.xml")]).as_bytes(),
+            ),
+            (
+                "word/_rels/document.xml.rels",
+                rels(&[("header", "h.xml")]).as_bytes(),
+            ),
+            ("word/h.xml", &hdr("秘密★5年")),
+        ]);
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(gaps(&doc).len(), 1);
+    }
+
+    /// What no relationship reaches but holds text is read as hidden text.
+    #[test]
+    fn unreferenced_text_parts_are_hidden() {
+        let bytes = docx(
+            &para("正文"),
+            &[],
+            &[
+                ("word/header9.xml", hdr("机密★10年")),
+                ("word/media/x.png", b"\x89PNG\r\n".to_vec()),
+                (
+                    "customXml/item1.xml",
+                    b"<b:Sources xmlns:b='x'>\xE7\xA7\x98\xE5\xAF\x86</b:Sources>".to_vec(),
+                ),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Hidden));
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+
+    /// Embedded documents are read as documents of their own; legacy objects are
+    /// ML900; an equation object is nothing to read.
+    #[test]
+    fn embedded_packages_and_objects() {
+        let inner = docx(&para("绝密★20年"), &[], &[]);
+        let word97 = crate::extract::ole::tests::compound_file(&["WordDocument"]);
+        let equation = crate::extract::ole::tests::compound_file(&["Equation Native"]);
+        let bytes = docx(
+            &para("正文"),
+            &[
+                ("package", "embeddings/inner.docx"),
+                ("oleObject", "embeddings/oleObject1.bin"),
+                ("oleObject", "embeddings/oleObject2.bin"),
+            ],
+            &[
+                ("word/embeddings/inner.docx", inner),
+                ("word/embeddings/oleObject1.bin", word97),
+                ("word/embeddings/oleObject2.bin", equation),
+            ],
+        );
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(doc.embedded.len(), 2, "{:?}", gaps(&doc));
+        assert_eq!(doc.embedded[0].name, "word/embeddings/inner.docx");
+        assert_eq!(role_of(&doc, "绝密★20年"), Some(Role::Body));
+        assert!(matches!(doc.embedded[1].doc, Err(ExtractError::Legacy(_))));
+    }
+
+    /// Slides in the presentation's order; a hidden slide is hidden text; masters
+    /// give their own text, not their placeholders' prompts.
+    #[test]
+    fn slides_in_order_hidden_slides_and_masters() {
+        let p = r#"xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+        let slide = |text: &str, show: &str| {
+            format!(
+                r#"<p:sld {p}{show}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#
+            )
+        };
+        let master = format!(
+            r#"<p:sldMaster {p}><p:cSld><p:spTree><p:sp><p:nvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>单击此处编辑母版标题样式</a:t></a:r></a:p></p:txBody></p:sp><p:sp><p:txBody><a:p><a:r><a:t>秘密★5年</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sldMaster>"#
+        );
+        let pres = format!(
+            r#"<p:presentation {p}><p:sldIdLst><p:sldId id="257" r:id="rId1"/><p:sldId id="256" r:id="rId0"/><p:sldId id="258" r:id="rId2"/></p:sldIdLst></p:presentation>"#
+        );
+        let s_a = slide("机密★10年", "");
+        let s_b = slide("第二页", "");
+        let s_c = slide("绝密★30年", r#" show="0""#);
+        let bytes = zip_of(&[
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "ppt/presentation.xml")]).as_bytes(),
+            ),
+            ("ppt/presentation.xml", pres.as_bytes()),
+            (
+                "ppt/_rels/presentation.xml.rels",
+                rels(&[
+                    ("slide", "slides/slide1.xml"),
+                    ("slide", "slides/slide2.xml"),
+                    ("slide", "slides/slide3.xml"),
+                    ("slideMaster", "m.xml"),
+                ])
+                .as_bytes(),
+            ),
+            ("ppt/slides/slide1.xml", s_b.as_bytes()),
+            ("ppt/slides/slide2.xml", s_a.as_bytes()),
+            ("ppt/slides/slide3.xml", s_c.as_bytes()),
+            ("ppt/m.xml", master.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "pptx");
+        let body: Vec<&str> = doc
+            .parts
+            .iter()
+            .filter(|p| p.role == Role::Body)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(body, ["机密★10年\n", "第二页\n"]);
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+        assert_eq!(role_of(&doc, "秘密★5年"), Some(Role::Margin));
+        assert_eq!(role_of(&doc, "母版"), None);
+        assert!(doc.paged);
+    }
+
+    /// A hidden sheet is hidden text; sheets are found through the workbook.
+    #[test]
+    fn hidden_sheets() {
+        let x = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+        let book = format!(
+            r#"<workbook {x}><sheets><sheet name="a" sheetId="1" r:id="rId0"/><sheet name="b" sheetId="2" state="veryHidden" r:id="rId1"/></sheets></workbook>"#
+        );
+        let sheet = |t: &str| {
+            format!(
+                r#"<worksheet {x}><sheetData><row><c t="inlineStr"><is><t>{t}</t></is></c></row></sheetData></worksheet>"#
+            )
+        };
+        let (a, b) = (sheet("机密★10年"), sheet("绝密★30年"));
+        let bytes = zip_of(&[
+            (
+                "_rels/.rels",
+                rels(&[("officeDocument", "xl/workbook.xml")]).as_bytes(),
+            ),
+            ("xl/workbook.xml", book.as_bytes()),
+            (
+                "xl/_rels/workbook.xml.rels",
+                rels(&[("worksheet", "s/a.xml"), ("worksheet", "s/b.xml")]).as_bytes(),
+            ),
+            ("xl/s/a.xml", a.as_bytes()),
+            ("xl/s/b.xml", b.as_bytes()),
+        ]);
+        let doc = testkit::doc(bytes, "xlsx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+        assert_eq!(role_of(&doc, "绝密★30年"), Some(Role::Hidden));
+    }
+
+    /// Without package relationships the content types are the way in.
+    #[test]
+    fn content_types_without_relationships() {
+        let bytes = docx_from_body(&para("机密★10年"));
+        let doc = testkit::doc(bytes, "docx");
+        assert_eq!(role_of(&doc, "机密★10年"), Some(Role::Body));
+    }
+
+    #[test]
+    fn relationship_targets() {
+        assert_eq!(
+            resolve("word/document.xml", "header1.xml"),
+            "word/header1.xml"
+        );
+        assert_eq!(
+            resolve("word/document.xml", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(
+            resolve("word/document.xml", "/word/media/a.png"),
+            "word/media/a.png"
+        );
+        assert_eq!(resolve("", "word/document.xml"), "word/document.xml");
+        assert_eq!(
+            rels_name("word/document.xml"),
+            "word/_rels/document.xml.rels"
+        );
+        assert_eq!(rels_name(""), "_rels/.rels");
+        assert_eq!(
+            percent_decode("word/a%20b.xml").as_deref(),
+            Some("word/a b.xml")
+        );
+    }
 
     fn word_text(xml: &str) -> (String, String) {
         let (v, h) = word_part(xml.as_bytes(), "word/document.xml", Role::Body, 64).unwrap();

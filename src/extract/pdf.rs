@@ -33,6 +33,164 @@ pub struct Page {
 pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 pub const MEMORY_LIMIT: u64 = 2 << 30;
 
+/// Run-wide bounds on the PDF workers, whatever `--jobs`: their address-space limits
+/// together stay within one memory budget (so at most `memory / worker_memory` run at
+/// once), and their time together within one time budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdfBudget {
+    /// Address space of one worker.
+    pub worker_memory: u64,
+    /// Address space of all workers running at once.
+    pub memory: u64,
+    /// Time of one PDF.
+    pub per_pdf: Duration,
+    /// Time of all the PDF workers of a run together.
+    pub total: Duration,
+}
+
+/// `MARK_LINT_PDF_MEMORY_BUDGET` (MiB) and `MARK_LINT_PDF_TIME_BUDGET` (seconds) set
+/// the run-wide budgets (tests make them small).
+pub const MEMORY_BUDGET_ENV: &str = "MARK_LINT_PDF_MEMORY_BUDGET";
+pub const TIME_BUDGET_ENV: &str = "MARK_LINT_PDF_TIME_BUDGET";
+/// The address-space limit the parent gives one worker (bytes).
+const WORKER_MEMORY_ENV: &str = "MARK_LINT_PDF_WORKER_MEMORY";
+
+impl Default for PdfBudget {
+    fn default() -> Self {
+        PdfBudget {
+            worker_memory: MEMORY_LIMIT,
+            memory: 2 * MEMORY_LIMIT,
+            per_pdf: TIME_LIMIT,
+            total: Duration::from_secs(1800),
+        }
+    }
+}
+
+impl PdfBudget {
+    /// The defaults, with what the environment sets.
+    pub fn from_env() -> PdfBudget {
+        let num = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let mut b = PdfBudget::default();
+        if let Some(mib) = num(MEMORY_BUDGET_ENV) {
+            b.memory = mib.saturating_mul(1 << 20);
+        }
+        if let Some(secs) = num(TIME_BUDGET_ENV) {
+            b.total = Duration::from_secs(secs);
+        }
+        b
+    }
+
+    /// Workers that may run at once, and the address space each gets: a budget below
+    /// one worker's limit runs one worker within the budget.
+    pub fn slots(&self) -> (usize, u64) {
+        let per = self.worker_memory.min(self.memory).max(64 << 20);
+        ((self.memory / per).max(1) as usize, per)
+    }
+}
+
+/// The shared state of the PDF workers of a run: free slots and time spent.
+pub struct Pool {
+    budget: PdfBudget,
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+    spent: std::sync::Mutex<Duration>,
+}
+
+/// A slot held while a worker runs.
+pub struct Slot<'a>(&'a Pool);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
+    }
+}
+
+impl Pool {
+    pub fn new(budget: PdfBudget) -> Pool {
+        Pool {
+            budget,
+            free: std::sync::Mutex::new(budget.slots().0),
+            freed: std::sync::Condvar::new(),
+            spent: std::sync::Mutex::new(Duration::ZERO),
+        }
+    }
+
+    pub fn budget(&self) -> PdfBudget {
+        self.budget
+    }
+
+    /// Wait for a free slot.
+    pub fn acquire(&self) -> Slot<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Slot(self)
+    }
+
+    /// Time the run's workers may still take.
+    pub fn time_left(&self) -> Duration {
+        let spent = *self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        self.budget.total.saturating_sub(spent)
+    }
+
+    pub fn charge(&self, took: Duration) {
+        *self.spent.lock().unwrap_or_else(|e| e.into_inner()) += took;
+    }
+
+    /// The ML900 of a PDF not read because the run's time budget ran out.
+    pub fn time_budget_spent(&self) -> ExtractError {
+        ExtractError::Limit(format!(
+            "PDF time budget of the run {} s",
+            self.budget.total.as_secs()
+        ))
+    }
+
+    /// Run `work` (a worker) in a slot, within the time left: `work` gets the time it
+    /// may take and the address space it may use, and says whether it ran out of time.
+    pub fn run<T>(
+        &self,
+        work: impl FnOnce(Duration, u64) -> Result<T, ExtractError>,
+    ) -> Result<T, ExtractError> {
+        let _slot = self.acquire();
+        let left = self.time_left();
+        if left.is_zero() {
+            return Err(self.time_budget_spent());
+        }
+        let allowed = self.budget.per_pdf.min(left);
+        let start = Instant::now();
+        let r = work(allowed, self.budget.slots().1);
+        self.charge(start.elapsed());
+        match r {
+            Err(ExtractError::Limit(m)) if m == TIMED_OUT && allowed < self.budget.per_pdf => {
+                Err(self.time_budget_spent())
+            }
+            Err(ExtractError::Limit(m)) if m == TIMED_OUT => Err(ExtractError::Limit(format!(
+                "PDF reading time {} s",
+                self.budget.per_pdf.as_secs()
+            ))),
+            r => r,
+        }
+    }
+}
+
+/// What `run_worker` says when the worker ran out of the time it was given.
+const TIMED_OUT: &str = "timed out";
+
+static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+
+/// The run's pool of PDF workers (budgets from the environment).
+pub fn pool() -> &'static Pool {
+    POOL.get_or_init(|| Pool::new(PdfBudget::from_env()))
+}
+
 /// The environment variable naming the worker binary (tests point it at the built
 /// `mark-lint`; by default it is the running executable).
 pub const WORKER_ENV: &str = "MARK_LINT_PDF_WORKER";
@@ -61,7 +219,7 @@ pub fn extract(bytes: Vec<u8>) -> Result<Document, ExtractError> {
             ".pdf (this build has no PDF reader: cargo feature `pdf`)".into(),
         ));
     }
-    let reply = run_worker(bytes)?;
+    let reply = pool().run(|time, memory| run_worker(bytes, time, memory))?;
     to_document(reply)
 }
 
@@ -100,8 +258,9 @@ pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
     Ok(doc)
 }
 
-/// Run the worker on `bytes` (sent on its stdin) within the time and memory bounds.
-fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
+/// Run the worker on `bytes` (sent on its stdin) within `time` and `memory` bytes of
+/// address space.
+fn run_worker(input: Vec<u8>, time: Duration, memory: u64) -> Result<Reply, ExtractError> {
     let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => p.into(),
@@ -110,9 +269,10 @@ fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
     };
     let mut child = Command::new(exe)
         .arg(WORKER_COMMAND)
+        .env(WORKER_MEMORY_ENV, memory.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
             ExtractError::Crashed(format!(
@@ -131,19 +291,25 @@ fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
         let _ = stdout.read_to_end(&mut out);
         out
     });
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn(move || {
+        // Only the start matters: whether the worker ran out of memory.
+        let mut out = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut out);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        out
+    });
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > TIME_LIMIT => {
+            Ok(None) if start.elapsed() > time => {
                 let _ = child.kill();
                 let _ = child.wait();
                 let _ = writer.join();
                 let _ = reader.join();
-                return Err(ExtractError::Crashed(format!(
-                    "the PDF reader took longer than {} s",
-                    TIME_LIMIT.as_secs()
-                )));
+                let _ = errors.join();
+                return Err(ExtractError::Limit(TIMED_OUT.into()));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             Err(e) => return Err(ExtractError::Crashed(super::io_message(&e))),
@@ -151,7 +317,15 @@ fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
     };
     let _ = writer.join();
     let out = reader.join().unwrap_or_default();
+    let err = errors.join().unwrap_or_default();
     if !status.success() {
+        // Rust reports an allocation refused by the address-space limit this way.
+        if memchr::memmem::find(&err, b"memory allocation of").is_some() {
+            return Err(ExtractError::Limit(format!(
+                "PDF reader memory {} MiB",
+                memory >> 20
+            )));
+        }
         return Err(ExtractError::Crashed(format!(
             "the PDF reader stopped ({status})"
         )));
@@ -162,7 +336,11 @@ fn run_worker(input: Vec<u8>) -> Result<Reply, ExtractError> {
 
 /// The worker: read a PDF from stdin, write a `Reply` as JSON to stdout.
 pub fn worker_main() -> i32 {
-    limit_memory(MEMORY_LIMIT);
+    let memory = std::env::var(WORKER_MEMORY_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MEMORY_LIMIT);
+    limit_memory(memory);
     let mut bytes = Vec::new();
     if std::io::stdin().read_to_end(&mut bytes).is_err() {
         return 3;
@@ -288,6 +466,82 @@ mod tests {
         let doc = to_document(reply(vec![page("机密★1年\n", 0), page("", 0)])).unwrap();
         assert_eq!(doc.parts[0].name.as_deref(), Some("page 1"));
         assert!(doc.paged && doc.extracted);
+    }
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// However many threads ask, no more workers run at once than the memory budget
+    /// allows.
+    #[test]
+    fn workers_at_once_stay_within_the_memory_budget() {
+        for (memory, worker, most) in [
+            (2 << 30, 2 << 30, 1),
+            (4 << 30, 2 << 30, 2),
+            (1 << 30, 2 << 30, 1),
+        ] {
+            let pool = Pool::new(PdfBudget {
+                memory,
+                worker_memory: worker,
+                ..PdfBudget::default()
+            });
+            assert_eq!(pool.budget().slots().0, most);
+            assert!(pool.budget().slots().1 * most as u64 <= memory);
+            let (now, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            std::thread::scope(|s| {
+                for _ in 0..8 {
+                    s.spawn(|| {
+                        pool.run(|_, _| {
+                            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                            peak.fetch_max(n, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(5));
+                            now.fetch_sub(1, Ordering::SeqCst);
+                            Ok(())
+                        })
+                        .unwrap();
+                    });
+                }
+            });
+            assert_eq!(peak.load(Ordering::SeqCst), most);
+        }
+    }
+
+    /// The time budget is shared: once spent, a PDF is not read, and the ML900 names
+    /// the budget; a worker given less than its own bound because of the budget,
+    /// and timed out, names the budget too.
+    #[test]
+    fn time_budget_of_the_run() {
+        let pool = Pool::new(PdfBudget {
+            total: Duration::from_secs(40),
+            ..PdfBudget::default()
+        });
+        let given = pool.run(|t, _| Ok(t)).unwrap();
+        assert_eq!(given, TIME_LIMIT);
+        pool.charge(Duration::from_secs(25));
+        let given = pool.run(|t, _| Ok(t)).unwrap();
+        assert!(given <= Duration::from_secs(15));
+        let err = pool.run(|_, _| Err::<(), _>(ExtractError::Limit(TIMED_OUT.into())));
+        assert_eq!(
+            err.unwrap_err(),
+            ExtractError::Limit("PDF time budget of the run 40 s".into())
+        );
+        pool.charge(Duration::from_secs(60));
+        let mut ran = false;
+        let err = pool.run(|_, _| {
+            ran = true;
+            Ok(())
+        });
+        assert!(!ran);
+        assert_eq!(
+            err.unwrap_err(),
+            ExtractError::Limit("PDF time budget of the run 40 s".into())
+        );
+        // Its own bound, with budget to spare: the per-PDF bound is named.
+        let pool = Pool::new(PdfBudget::default());
+        let err = pool.run(|_, _| Err::<(), _>(ExtractError::Limit(TIMED_OUT.into())));
+        assert_eq!(
+            err.unwrap_err(),
+            ExtractError::Limit("PDF reading time 30 s".into())
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::ExtractError;
+use super::{Bound, ExtractError};
 
 /// One step of the walk. Element and attribute names are local (prefix removed), so
 /// both OFD namespace URIs and every producer's prefixes read the same.
@@ -36,6 +36,16 @@ impl Element<'_> {
                     .map(Cow::into_owned)
                     .unwrap_or_else(|_| a.value.into_owned()),
             )
+        })
+    }
+}
+
+impl Element<'_> {
+    /// The relationship id of an element (`r:id`), as opposed to its own `id`.
+    pub fn rel_id(&self) -> Option<String> {
+        self.start.attributes().flatten().find_map(|a| {
+            (a.key.local_name().into_inner() == "id" && a.key.prefix().is_some())
+                .then(|| a.value.clone().into_owned())
         })
     }
 }
@@ -98,6 +108,7 @@ pub fn walk(
     let mut reader = Reader::from_str(&text);
     reader.config_mut().expand_empty_elements = true;
     let mut depth = 0usize;
+    let mut rooted = false;
     let mut scratch = String::new();
     loop {
         let event = reader.read_event().map_err(|e| {
@@ -108,10 +119,17 @@ pub fn walk(
         })?;
         match event {
             Event::Start(e) => {
+                rooted = true;
                 depth += 1;
                 if depth > max_depth {
+                    return Err(Bound::XmlDepth.exceeded_with(&max_depth.to_string(), part));
+                }
+                // A parser that accepts `<<w:p>` would drop the element silently.
+                if !is_name(e.name().into_inner()) {
                     return Err(ExtractError::Corrupt(format!(
-                        "{part}: elements nested more than {max_depth} deep"
+                        "{part}: XML error at byte {}: `{}` is no element name",
+                        reader.buffer_position(),
+                        e.name().into_inner().chars().take(40).collect::<String>()
                     )));
                 }
                 let local = e.local_name();
@@ -153,11 +171,50 @@ pub fn walk(
                     "{part}: a DTD in a document part (entity declarations are refused)"
                 )));
             }
+            // A part cut short: what followed was never read.
+            Event::Eof if depth > 0 => {
+                return Err(ExtractError::Corrupt(format!(
+                    "{part}: ends inside an element (cut short)"
+                )));
+            }
+            // No element at all: an empty or truncated part, not an empty document.
+            Event::Eof if !rooted => {
+                return Err(ExtractError::Corrupt(format!("{part}: no XML element")));
+            }
             Event::Eof => break,
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The local name of the root element of a part (`None` when it has none or the
+/// head of the part is not XML). Only the head is parsed.
+pub fn root_name(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = match decode(head, "") {
+        Ok(t) => t,
+        Err(_) => decode(bytes, "").ok()?,
+    };
+    let mut reader = Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                return Some(e.local_name().into_inner().to_string());
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Whether `s` is an XML name (a letter, `_` or `:` first; then also digits, `-`, `.`).
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.' | '\u{B7}'))
 }
 
 /// Element names currently open, for formats that decide by ancestry.
@@ -226,11 +283,24 @@ mod tests {
     #[test]
     fn depth_and_syntax_errors_are_errors_not_panics() {
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
-        assert!(matches!(
-            walk(deep.as_bytes(), "d.xml", 50, |_| {}),
-            Err(ExtractError::Corrupt(m)) if m.contains("nested")
-        ));
+        assert_eq!(
+            walk(deep.as_bytes(), "d.xml", 50, |_| {}).unwrap_err(),
+            ExtractError::Limit("XML nesting depth 50, at d.xml".into())
+        );
         assert!(walk(b"<a><b></a>", "x.xml", 50, |_| {}).is_err());
+        // Not an element name: never skipped in silence.
+        for bad in [&b"<a><<b/></a>"[..], b"<a><1b/></a>", b"<a><-b></-b></a>"] {
+            assert!(
+                walk(bad, "x.xml", 50, |_| {}).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Cut short: elements left open at the end.
+        assert!(matches!(
+            walk(b"<a><b>text", "x.xml", 50, |_| {}),
+            Err(ExtractError::Corrupt(m)) if m.contains("cut short")
+        ));
     }
 
     #[test]

@@ -1,58 +1,113 @@
-//! Zip containers (OOXML, ODF, OFD) read with hard limits: entry count, inflated size
-//! per entry and per file, and compression ratio, so a zip bomb costs a bounded amount
-//! of memory and time and becomes ML900 instead of a crash.
+//! Zip containers (OOXML, ODF, OFD) read within the budget of the file they belong
+//! to: entry count, inflated size per part and per file, compression ratio and parts
+//! read, so a zip bomb costs a bounded amount of memory and time and becomes an ML900
+//! naming the bound instead of a crash.
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use zip::ZipArchive;
 
-use super::{Document, ExtractError, Limits, odf, ofd, ooxml};
+use super::{Bound, Budget, Document, ExtractError, Gap, Limits, odf, ofd, ooxml};
 
 /// An opened container.
 pub struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
-    limits: Limits,
-    /// Lower-case, `/`-separated name without a leading `/` → entry index.
+    budget: &'a Budget,
+    /// Lower-case, `/`-separated name without a leading `/` → entry index (the first
+    /// of entries that differ only in case).
     index: HashMap<String, usize>,
     /// Entry names as stored (normalised separators), in archive order.
     names: Vec<String>,
-    inflated: u64,
+    /// Two entries with the same name: the zip reader sees only one of them.
+    pub duplicate_names: bool,
 }
 
 fn normalise(name: &str) -> String {
     name.replace('\\', "/").trim_start_matches('/').to_string()
 }
 
+fn le16(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 2)
+        .map_or(0, |s| u64::from(u16::from_le_bytes([s[0], s[1]])))
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// The largest entry count any end-of-central-directory record in the tail of `bytes`
+/// declares (zip64 included): known before the directory itself is parsed, whose
+/// cost grows with it.
+fn declared_entries(bytes: &[u8]) -> u64 {
+    let tail_start = bytes.len().saturating_sub(65_557);
+    let tail = &bytes[tail_start..];
+    let mut most = 0;
+    for at in memchr::memmem::rfind_iter(tail, b"PK\x05\x06") {
+        let at = tail_start + at;
+        let mut n = le16(bytes, at + 10).max(le16(bytes, at + 8));
+        // A zip64 locator just before the record points at the zip64 record.
+        if at >= 20 && bytes[at - 20..].starts_with(b"PK\x06\x07") {
+            let off = le64(bytes, at - 20 + 8) as usize;
+            if bytes
+                .get(off..)
+                .is_some_and(|r| r.starts_with(b"PK\x06\x06"))
+            {
+                n = n.max(le64(bytes, off + 32)).max(le64(bytes, off + 24));
+            }
+        }
+        most = most.max(n);
+    }
+    most
+}
+
+/// The entry-count bound, with the count found.
+fn too_many(limits: &Limits, found: u64) -> ExtractError {
+    ExtractError::Limit(format!(
+        "{} (this one has {found})",
+        Bound::Entries.describe(limits)
+    ))
+}
+
 impl<'a> Package<'a> {
-    pub fn open(bytes: &'a [u8], limits: &Limits) -> Result<Package<'a>, ExtractError> {
+    pub fn open(bytes: &'a [u8], budget: &'a Budget) -> Result<Package<'a>, ExtractError> {
+        let limits = &budget.limits;
+        let declared = declared_entries(bytes);
+        if declared > limits.max_entries as u64 {
+            return Err(too_many(limits, declared));
+        }
         let zip = ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| ExtractError::Corrupt(format!("broken zip container: {e}")))?;
         if zip.len() > limits.max_entries {
-            return Err(ExtractError::Corrupt(format!(
-                "zip container with {} entries (limit {})",
-                zip.len(),
-                limits.max_entries
-            )));
+            return Err(too_many(limits, zip.len() as u64));
         }
         let mut index = HashMap::with_capacity(zip.len());
         let mut names = Vec::with_capacity(zip.len());
         for (i, name) in zip.file_names_raw().enumerate() {
             let name = normalise(&String::from_utf8_lossy(name));
-            index.insert(name.to_lowercase(), i);
+            index.entry(name.to_lowercase()).or_insert(i);
             names.push(name);
         }
+        let duplicate_names = zip.has_duplicate_names();
         Ok(Package {
             zip,
-            limits: *limits,
+            budget,
             index,
             names,
-            inflated: 0,
+            duplicate_names,
         })
     }
 
     pub fn has(&self, name: &str) -> bool {
         self.index.contains_key(&normalise(name).to_lowercase())
+    }
+
+    /// The entry name as stored for `name` (matched without case).
+    pub fn stored_name(&self, name: &str) -> Option<&str> {
+        let i = *self.index.get(&normalise(name).to_lowercase())?;
+        Some(&self.names[i])
     }
 
     pub fn names(&self) -> &[String] {
@@ -64,14 +119,25 @@ impl<'a> Package<'a> {
         let Some(&i) = self.index.get(&normalise(name).to_lowercase()) else {
             return Ok(None);
         };
-        let limits = self.limits;
-        let already = self.inflated;
+        self.read_index(i).map(Some)
+    }
+
+    fn read_index(&mut self, i: usize) -> Result<Vec<u8>, ExtractError> {
+        let name = self.names[i].clone();
+        let budget = self.budget;
+        let limits = budget.limits;
+        budget.charge_part(&name)?;
         let mut entry = self
             .zip
             .by_index(i)
             .map_err(|e| ExtractError::Corrupt(format!("{name}: {e}")))?;
         if entry.encrypted() {
             return Err(ExtractError::Encrypted);
+        }
+        // What the headers declare is refused before inflating anything; what they
+        // understate is caught while inflating.
+        if entry.size() > limits.max_entry_bytes {
+            return Err(Bound::PartBytes.exceeded(&limits, &name));
         }
         let compressed = entry.compressed_size().max(1);
         let mut out = Vec::with_capacity(entry.size().min(1 << 20) as usize);
@@ -85,21 +151,15 @@ impl<'a> Package<'a> {
             }
             out.extend_from_slice(&chunk[..n]);
             let len = out.len() as u64;
-            if len > limits.max_entry_bytes || already + len > limits.max_total_bytes {
-                return Err(ExtractError::Corrupt(format!(
-                    "zip bomb: {name} inflates beyond {} MB",
-                    limits.max_entry_bytes.min(limits.max_total_bytes) >> 20
-                )));
+            if len > limits.max_entry_bytes {
+                return Err(Bound::PartBytes.exceeded(&limits, &name));
             }
+            budget.charge_inflated(n as u64, &name)?;
             if len > (1 << 20) && len / compressed > limits.max_ratio {
-                return Err(ExtractError::Corrupt(format!(
-                    "zip bomb: {name} inflates more than {}:1",
-                    limits.max_ratio
-                )));
+                return Err(Bound::Ratio.exceeded(&limits, &name));
             }
         }
-        self.inflated += out.len() as u64;
-        Ok(Some(out))
+        Ok(out)
     }
 
     /// Like `read`, but a missing entry is an error: the container names it.
@@ -109,28 +169,47 @@ impl<'a> Package<'a> {
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.budget.limits
+    }
+
+    pub fn budget(&self) -> &'a Budget {
+        self.budget
+    }
+}
+
+/// A part that could not be read, as a gap of the document (ML900 at that part).
+pub fn gap(part: &str, error: ExtractError) -> Gap {
+    Gap {
+        part: Some(part.to_string()),
+        line: 1,
+        error,
     }
 }
 
 /// Read a zip container as a document; `Ok(None)` when it is not a document format
 /// (a plain archive). `depth` counts enclosing documents.
-pub fn extract(
-    bytes: &[u8],
-    limits: &Limits,
-    depth: usize,
-) -> Result<Option<Document>, ExtractError> {
-    let mut pkg = Package::open(bytes, limits)?;
-    if pkg.has("[Content_Types].xml") {
-        return ooxml::extract(&mut pkg);
+pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
+    let mut doc = if pkg.has("[Content_Types].xml") || pkg.has("_rels/.rels") {
+        ooxml::extract(pkg, depth)?
+    } else if pkg.has("OFD.xml") {
+        Some(ofd::extract(pkg, depth)?)
+    } else if pkg.has("mimetype") || pkg.has("content.xml") {
+        odf::extract(pkg, depth)?
+    } else {
+        None
+    };
+    if let Some(doc) = doc.as_mut()
+        && pkg.duplicate_names
+    {
+        doc.gaps.push(Gap {
+            part: None,
+            line: 1,
+            error: ExtractError::Corrupt(
+                "two zip entries with the same name: only one of them was read".into(),
+            ),
+        });
     }
-    if pkg.has("OFD.xml") {
-        return ofd::extract(&mut pkg, depth).map(Some);
-    }
-    if pkg.has("mimetype") || pkg.has("content.xml") {
-        return odf::extract(&mut pkg);
-    }
-    Ok(None)
+    Ok(doc)
 }
 
 /// Natural order for numbered parts: `slide2.xml` before `slide10.xml`.
@@ -157,12 +236,15 @@ pub fn natural_key(name: &str) -> (String, u64, String) {
     }
 }
 
+/// Hostile and ordinary containers built at test time.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
+pub(crate) mod testkit {
+    use std::io::{Cursor, Write};
 
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use crate::extract::{Document, ExtractError, Extracted, Limits, Role, extract_bytes};
+
+    /// A zip of `entries`, deflated.
+    pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());
         {
             let mut w = zip::ZipWriter::new(&mut buf);
@@ -177,19 +259,403 @@ mod tests {
         buf.into_inner()
     }
 
+    pub const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+    /// A Word paragraph holding `text`.
+    pub fn para(text: &str) -> String {
+        format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+    }
+
+    /// `<Relationships>` with (type suffix, target) pairs.
+    pub fn rels(list: &[(&str, &str)]) -> String {
+        let mut s = String::from(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+        );
+        for (i, (kind, target)) in list.iter().enumerate() {
+            s.push_str(&format!(
+                r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
+            ));
+        }
+        s + "</Relationships>"
+    }
+
+    pub fn word_document(body: &str) -> String {
+        format!("<w:document {W}><w:body>{body}</w:body></w:document>")
+    }
+
+    /// A .docx: `word/document.xml` with `body`, the relationships of the main part,
+    /// and further entries.
+    pub fn docx(body: &str, main_rels: &[(&str, &str)], more: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let types = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+        let pkg_rels = rels(&[("officeDocument", "word/document.xml")]);
+        let doc = word_document(body);
+        let main_rels = rels(main_rels);
+        let mut entries: Vec<(&str, &[u8])> = vec![
+            ("[Content_Types].xml", types.as_bytes()),
+            ("_rels/.rels", pkg_rels.as_bytes()),
+            ("word/document.xml", doc.as_bytes()),
+            ("word/_rels/document.xml.rels", main_rels.as_bytes()),
+        ];
+        entries.extend(more.iter().map(|(n, d)| (*n, d.as_slice())));
+        zip_of(&entries)
+    }
+
+    pub fn extract(bytes: Vec<u8>, ext: &str) -> Result<Extracted, ExtractError> {
+        extract_bytes(bytes, ext, &Limits::new(256 << 20), 0)
+    }
+
+    pub fn doc(bytes: Vec<u8>, ext: &str) -> Document {
+        match extract(bytes, ext) {
+            Ok(Extracted::Doc(d)) => d,
+            Ok(Extracted::Skip) => panic!("skipped"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    const OFD_NS: &str = r#"xmlns:ofd="http://www.ofdspec.org/2016""#;
+
+    /// An OFD page `Content.xml` with one line of text.
+    pub fn ofd_page(text: &str) -> String {
+        format!(
+            r#"<ofd:Page {OFD_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="1" Boundary="28 37 150 6" Font="1" Size="5.6"><ofd:TextCode X="0" Y="5">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#
+        )
+    }
+
+    /// An OFD: `Doc_0/Document.xml` with `document_body` (pages, attachments …) and
+    /// further entries (paths from the package root).
+    pub fn ofd(document_body: &str, more: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let root = format!(
+            r#"<ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
+        );
+        let document = format!(
+            r#"<ofd:Document {OFD_NS}><ofd:CommonData><ofd:MaxUnitID>9</ofd:MaxUnitID></ofd:CommonData>{document_body}</ofd:Document>"#
+        );
+        let mut entries: Vec<(&str, &[u8])> = vec![
+            ("OFD.xml", root.as_bytes()),
+            ("Doc_0/Document.xml", document.as_bytes()),
+        ];
+        entries.extend(more.iter().map(|(n, d)| (*n, d.as_slice())));
+        zip_of(&entries)
+    }
+
+    /// `<ofd:Pages>` listing `locs`.
+    pub fn ofd_pages(locs: &[&str]) -> String {
+        let mut s = String::from("<ofd:Pages>");
+        for (i, l) in locs.iter().enumerate() {
+            s.push_str(&format!(r#"<ofd:Page ID="{}" BaseLoc="{l}"/>"#, i + 10));
+        }
+        s + "</ofd:Pages>"
+    }
+
+    /// An `Attachments.xml` listing `locs`.
+    pub fn ofd_attachments(locs: &[&str]) -> Vec<u8> {
+        let mut s = format!("<ofd:Attachments {OFD_NS}>");
+        for (i, l) in locs.iter().enumerate() {
+            s.push_str(&format!(
+                r#"<ofd:Attachment ID="{i}" Name="a{i}" Format="ofd"><ofd:FileLoc>{l}</ofd:FileLoc></ofd:Attachment>"#
+            ));
+        }
+        (s + "</ofd:Attachments>").into_bytes()
+    }
+
+    /// The role of the first part whose text holds `needle`, in the document or the
+    /// documents it carries.
+    pub fn role_of(doc: &Document, needle: &str) -> Option<Role> {
+        doc.parts
+            .iter()
+            .find(|p| p.text.contains(needle))
+            .map(|p| p.role)
+            .or_else(|| {
+                doc.embedded
+                    .iter()
+                    .filter_map(|e| e.doc.as_ref().ok())
+                    .find_map(|d| role_of(d, needle))
+            })
+    }
+
+    /// The gaps (and the errors of carried documents) of `doc`, as phrases.
+    pub fn gaps(doc: &Document) -> Vec<String> {
+        let mut out: Vec<String> = doc
+            .gaps
+            .iter()
+            .map(|g| format!("{}: {:?}", g.part.as_deref().unwrap_or("-"), g.error))
+            .collect();
+        for e in &doc.embedded {
+            match &e.doc {
+                Ok(d) => out.extend(gaps(d)),
+                Err(err) => out.push(format!("{}: {err:?}", e.name)),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::zip_of;
+    use super::*;
+
+    use super::testkit::{self as kit, docx, gaps, para};
+    use crate::extract::{Extracted, extract_bytes};
+    use std::time::{Duration, Instant};
+
+    fn within(limits: &Limits, bytes: Vec<u8>, ext: &str) -> Result<Document, ExtractError> {
+        let start = Instant::now();
+        let r = match extract_bytes(bytes, ext, limits, 0) {
+            Ok(Extracted::Doc(d)) => Ok(d),
+            Ok(Extracted::Skip) => panic!("skipped"),
+            Err(e) => Err(e),
+        };
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        r
+    }
+
+    fn limit_of(r: &Result<Document, ExtractError>) -> String {
+        match r {
+            Err(ExtractError::Limit(m)) => m.clone(),
+            Ok(d) => gaps(d).join("\n"),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    /// Bound: compression ratio (a part of spaces), with the default limits; a header
+    /// beside it is still read.
+    #[test]
+    fn ratio_bomb() {
+        let spaces = vec![b' '; 8 << 20];
+        let bytes = docx(
+            &para("正文"),
+            &[("header", "header1.xml"), ("footer", "footer1.xml")],
+            &[
+                ("word/header1.xml", spaces),
+                (
+                    "word/footer1.xml",
+                    format!("<w:ftr {}>{}</w:ftr>", kit::W, para("机密★10年")).into_bytes(),
+                ),
+            ],
+        );
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert!(
+            limit_of(&r).contains("compression ratio 500:1, at word/header1.xml"),
+            "{}",
+            limit_of(&r)
+        );
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Margin)
+        );
+    }
+
+    /// Bound: inflated size of one file, reached over several parts each within
+    /// the per-part bound and the ratio.
+    #[test]
+    fn total_inflated_bomb() {
+        let limits = Limits {
+            max_total_bytes: 3 << 20,
+            ..Limits::new(256 << 20)
+        };
+        // Compressible, but not beyond the ratio.
+        let mut chunk = Vec::with_capacity(1 << 20);
+        let mut x = 7u32;
+        while chunk.len() < (1 << 20) {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            chunk.extend(format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p>", x >> 20).bytes());
+        }
+        let names: Vec<String> = (0..6).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| {
+                (
+                    format!("word/{n}"),
+                    [b"<w:hdr>".as_slice(), &chunk, b"</w:hdr>"].concat(),
+                )
+            })
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let r = within(&limits, docx(&para("机密★10年"), &rels, &more), "docx");
+        let m = limit_of(&r);
+        assert!(m.contains("inflated size of one file 3 MiB"), "{m}");
+        // Reached once: nothing more is read, and it is said once.
+        assert_eq!(m.matches("inflated size").count(), 1, "{m}");
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Body)
+        );
+    }
+
+    /// Bound: entries in one container (default limits), known before the directory
+    /// is parsed.
+    #[test]
+    fn entry_count() {
+        let names: Vec<String> = (0..10_001).map(|i| format!("z/{i}")).collect();
+        let mut entries: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        entries.push(("[Content_Types].xml", b"<Types/>"));
+        let bytes = kit::zip_of(&entries);
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert_eq!(
+            limit_of(&r),
+            "entries in one zip container 10000 (this one has 10002)"
+        );
+    }
+
+    /// Bound: XML nesting depth (default limits), in a header: the body is read.
+    #[test]
+    fn deep_xml() {
+        let deep = format!(
+            "<w:hdr>{}{}</w:hdr>",
+            "<w:sdt>".repeat(100_000),
+            "</w:sdt>".repeat(100_000)
+        );
+        let bytes = docx(
+            &para("机密★10年"),
+            &[("header", "h.xml")],
+            &[("word/h.xml", deep.into_bytes())],
+        );
+        let r = within(&Limits::new(256 << 20), bytes, "docx");
+        assert!(
+            limit_of(&r).contains("XML nesting depth 512, at word/h.xml"),
+            "{}",
+            limit_of(&r)
+        );
+        assert_eq!(
+            kit::role_of(r.as_ref().unwrap(), "机密★10年"),
+            Some(crate::extract::Role::Body)
+        );
+    }
+
+    /// Bound: parts read from one file.
+    #[test]
+    fn part_count() {
+        let limits = Limits {
+            max_parts: 20,
+            ..Limits::new(256 << 20)
+        };
+        let names: Vec<String> = (0..50).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let hdr = format!("<w:hdr {}>{}</w:hdr>", kit::W, para("页眉"));
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| (format!("word/{n}"), hdr.clone().into_bytes()))
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let r = within(&limits, docx(&para("机密★10年"), &rels, &more), "docx");
+        let m = limit_of(&r);
+        assert_eq!(m.matches("parts read from one file 20").count(), 1, "{m}");
+    }
+
+    /// Bound: text read from one file, also where a few bytes make much text
+    /// (`text:s text:c="1000"` in ODF).
+    #[test]
+    fn text_amplification() {
+        let limits = Limits::new(1 << 20);
+        let content = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>机密★10年</text:p><text:p>{}</text:p></office:text></office:body></office:document-content>"#,
+            r#"<text:s text:c="1000"/>"#.repeat(20_000)
+        );
+        let bytes = kit::zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", content.as_bytes()),
+        ]);
+        let r = within(&limits, bytes, "odt");
+        assert!(
+            limit_of(&r).contains("text read from one file 1 MiB"),
+            "{}",
+            limit_of(&r)
+        );
+    }
+
+    /// Many marked headers and footers: linear, not quadratic, to scan and check.
+    #[test]
+    fn many_marked_headers() {
+        let names: Vec<String> = (0..4000).map(|i| format!("h{i}.xml")).collect();
+        let rels: Vec<(&str, &str)> = names.iter().map(|n| ("header", n.as_str())).collect();
+        let hdr = format!("<w:hdr {}>{}</w:hdr>", kit::W, para("机密★10年"));
+        let entries: Vec<(String, Vec<u8>)> = names
+            .iter()
+            .map(|n| (format!("word/{n}"), hdr.clone().into_bytes()))
+            .collect();
+        let more: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let doc = within(
+            &Limits::new(256 << 20),
+            docx(&para("正文"), &rels, &more),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(doc.parts.len(), 4001);
+        let regime = crate::regime::Regime::builtin();
+        let start = Instant::now();
+        let scan = crate::scan::scan(&regime, &doc, "x.docx");
+        assert!(scan.is_marked());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    /// Two entries with one name: the zip reader sees one, so the other is a gap.
+    #[test]
+    fn duplicate_names_are_a_gap() {
+        let hdr = |t: &str| format!("<w:hdr {}>{}</w:hdr>", kit::W, para(t)).into_bytes();
+        let bytes = docx(
+            &para("机密★10年"),
+            &[("header", "h1.xml")],
+            &[
+                ("word/h1.xml", hdr("页眉")),
+                ("word/h2.xml", hdr("秘密★5年")),
+            ],
+        );
+        // Rename the second entry to the first's name, in its local and central headers.
+        let (from, to) = (b"word/h2.xml", b"word/h1.xml");
+        let mut dup = bytes.clone();
+        let mut at = 0;
+        while let Some(i) = memchr::memmem::find(&dup[at..], from) {
+            dup[at + i..at + i + from.len()].copy_from_slice(to);
+            at += i + 1;
+        }
+        let doc = within(&Limits::new(256 << 20), dup, "docx").unwrap();
+        let g = gaps(&doc);
+        assert!(
+            g.iter()
+                .any(|g| g.contains("two zip entries with the same name")),
+            "{g:?}"
+        );
+    }
+
     #[test]
     fn bomb_is_refused_by_ratio() {
         let zeros = vec![b' '; 8 << 20];
         let bytes = zip_of(&[("word/document.xml", &zeros)]);
-        let mut pkg = Package::open(&bytes, &Limits::new(1 << 30)).unwrap();
+        let budget = Budget::new(&Limits::new(1 << 30));
+        let mut pkg = Package::open(&bytes, &budget).unwrap();
         let err = pkg.read("word/document.xml").unwrap_err();
-        assert!(matches!(err, ExtractError::Corrupt(m) if m.contains("zip bomb")));
+        assert_eq!(
+            err,
+            ExtractError::Limit("compression ratio 500:1, at word/document.xml".into())
+        );
     }
 
     #[test]
     fn lookups_ignore_case_and_leading_slash() {
         let bytes = zip_of(&[("Word/Document.xml", b"<a/>")]);
-        let mut pkg = Package::open(&bytes, &Limits::new(1 << 30)).unwrap();
+        let budget = Budget::new(&Limits::new(1 << 30));
+        let mut pkg = Package::open(&bytes, &budget).unwrap();
         assert_eq!(
             pkg.read("/word/document.xml").unwrap().as_deref(),
             Some(&b"<a/>"[..])
@@ -207,8 +673,8 @@ mod tests {
             ..Limits::new(1 << 30)
         };
         assert!(matches!(
-            Package::open(&bytes, &limits),
-            Err(ExtractError::Corrupt(_))
+            Package::open(&bytes, &Budget::new(&limits)),
+            Err(ExtractError::Limit(m)) if m == "entries in one zip container 20 (this one has 30)"
         ));
     }
 

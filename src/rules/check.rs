@@ -540,6 +540,37 @@ struct Source<'a> {
     pos: Option<&'a Position>,
 }
 
+/// The first source with a value, and the first whose value differs from it.
+struct FirstTwo<T> {
+    first: Option<(usize, T)>,
+    other: Option<usize>,
+}
+
+impl<T> Default for FirstTwo<T> {
+    fn default() -> Self {
+        FirstTwo {
+            first: None,
+            other: None,
+        }
+    }
+}
+
+impl<T: PartialEq> FirstTwo<T> {
+    fn see(&mut self, i: usize, v: T) {
+        match &self.first {
+            None => self.first = Some((i, v)),
+            Some((_, f)) if self.other.is_none() && *f != v => self.other = Some(i),
+            _ => {}
+        }
+    }
+
+    /// The first source seen whose value differs from `v`.
+    fn first_differing(&self, v: &T) -> Option<usize> {
+        let (i, f) = self.first.as_ref()?;
+        if f != v { Some(*i) } else { self.other }
+    }
+}
+
 fn source_name(name: &str, lang: Lang) -> &'static str {
     match (name, lang) {
         ("banner", Lang::Zh) => "首页标志",
@@ -623,14 +654,30 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
     }
     let lang = out.ctx.lang;
     let fallback = sources.iter().find_map(|s| s.pos);
+    let terms: Vec<Option<String>> = sources
+        .iter()
+        .map(|s| s.term.as_ref().map(term_text))
+        .collect();
+    // Each source is compared with the first earlier one that disagrees, once. That
+    // one is found without looking back over every earlier source (a document with
+    // thousands of marked headers is linear, not quadratic): it is the first source
+    // with any value, or the first whose value differs from that first one's.
+    let mut levels = FirstTwo::default();
+    let mut term_firsts = FirstTwo::default();
     for (i, a) in sources.iter().enumerate() {
-        // Compare each source with the first earlier one that disagrees, once.
-        let Some(b) = sources[..i].iter().find(|b| {
-            let level_differs = matches!((a.level, b.level), (Some(x), Some(y)) if x != y);
-            let term_differs =
-                matches!((&a.term, &b.term), (Some(x), Some(y)) if term_text(x) != term_text(y));
-            level_differs || term_differs
-        }) else {
+        let earlier = [
+            a.level.and_then(|l| levels.first_differing(&l)),
+            terms[i]
+                .as_ref()
+                .and_then(|t| term_firsts.first_differing(t)),
+        ];
+        if let Some(l) = a.level {
+            levels.see(i, l);
+        }
+        if let Some(t) = &terms[i] {
+            term_firsts.see(i, t.clone());
+        }
+        let Some(b) = earlier.into_iter().flatten().min().map(|j| &sources[j]) else {
             continue;
         };
         let named = |s: &Source| match (s.name, s.pos.and_then(|p| p.part.as_deref())) {
@@ -1208,4 +1255,42 @@ fn pattern(out: &mut Out, doc: &Document, file_name: &str, regex: &regex::Regex,
         }
         true
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FirstTwo;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The first earlier source that disagrees, found in one pass, is the one a
+        /// look back over every earlier source finds.
+        #[test]
+        fn first_disagreeing_source_without_looking_back(
+            values in prop::collection::vec(
+                (prop::option::of(0u8..3), prop::option::of(0u8..3)), 0..40),
+        ) {
+            let (mut levels, mut terms) = (FirstTwo::default(), FirstTwo::default());
+            for (i, (l, t)) in values.iter().enumerate() {
+                let naive = values[..i].iter().position(|(bl, bt)| {
+                    matches!((l, bl), (Some(x), Some(y)) if x != y)
+                        || matches!((t, bt), (Some(x), Some(y)) if x != y)
+                });
+                let fast = [
+                    l.and_then(|l| levels.first_differing(&l)),
+                    t.and_then(|t| terms.first_differing(&t)),
+                ]
+                .into_iter()
+                .flatten()
+                .min();
+                prop_assert_eq!(naive, fast);
+                if let Some(l) = l {
+                    levels.see(i, *l);
+                }
+                if let Some(t) = t {
+                    terms.see(i, *t);
+                }
+            }
+        }
+    }
 }

@@ -73,6 +73,8 @@ macro_rules! snap {
 }
 
 mod check;
+#[cfg(unix)]
+mod containers;
 mod errors;
 mod formats;
 mod inventory_html;

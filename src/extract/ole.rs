@@ -1,0 +1,223 @@
+//! OLE compound files (CFB): legacy Office and WPS documents, Outlook messages,
+//! password-protected OOXML packages, objects embedded in documents. None is read yet:
+//! this only tells which one a file is, from its directory's stream names, so that
+//! the ML900 says what it is. It reads a bounded number of sectors and never panics.
+
+use super::{ExtractError, LEGACY};
+
+/// What an OLE compound file holds, by its streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `EncryptedPackage`: a password-protected .docx/.xlsx/.pptx.
+    Encrypted,
+    Word,
+    Excel,
+    PowerPoint,
+    Outlook,
+    /// `Ole10Native` / `Package`: any file wrapped as an object.
+    Package,
+    /// `Equation Native`: an equation editor object.
+    Equation,
+    Other,
+}
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Encrypted => "an encrypted Office package",
+            Kind::Word => "a Word 97-2003 or WPS document (.doc/.wps)",
+            Kind::Excel => "an Excel 97-2003 or WPS workbook (.xls/.et)",
+            Kind::PowerPoint => "a PowerPoint 97-2003 or WPS presentation (.ppt/.dps)",
+            Kind::Outlook => "an Outlook message (.msg)",
+            Kind::Package => "a file wrapped as an OLE object",
+            Kind::Equation => "an equation object",
+            Kind::Other => "an OLE compound file",
+        }
+    }
+}
+
+/// The kind of the compound file `bytes`.
+pub fn kind(bytes: &[u8]) -> Kind {
+    let names = stream_names(bytes);
+    let has = |n: &str| names.iter().any(|s| s.eq_ignore_ascii_case(n));
+    if has("EncryptedPackage") {
+        Kind::Encrypted
+    } else if has("WordDocument") {
+        Kind::Word
+    } else if has("Workbook") || has("Book") {
+        Kind::Excel
+    } else if has("PowerPoint Document") {
+        Kind::PowerPoint
+    } else if names.iter().any(|s| s.starts_with("__substg1.0_")) {
+        Kind::Outlook
+    } else if has("\u{1}Ole10Native") || has("Package") {
+        Kind::Package
+    } else if has("Equation Native") {
+        Kind::Equation
+    } else {
+        Kind::Other
+    }
+}
+
+/// The ML900 reason for a compound file named `.ext`: whatever the name, it is not
+/// read (an encrypted package says so; a legacy name keeps its own name).
+pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
+    match kind(bytes) {
+        Kind::Encrypted => ExtractError::Encrypted,
+        _ if LEGACY.contains(&ext) => ExtractError::Legacy(format!(".{ext}")),
+        k => ExtractError::Legacy(format!("{}, {}", k.describe(), super::named(ext))),
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Sector numbers at and above this are markers (end of chain, free, FAT, DIFAT).
+const MAX_SECTOR: u32 = 0xFFFF_FFFA;
+
+/// The names in the directory of a compound file (empty when it cannot be parsed).
+pub fn stream_names(bytes: &[u8]) -> Vec<String> {
+    let Some(shift) = u16_at(bytes, 0x1E) else {
+        return Vec::new();
+    };
+    if shift != 9 && shift != 12 {
+        return Vec::new();
+    }
+    let size = 1usize << shift;
+    // Every loop below is bounded by the number of sectors the file can hold.
+    let sectors = bytes.len() / size + 1;
+    let sector = |n: u32| -> Option<&[u8]> {
+        let start = (n as usize).checked_add(1)?.checked_mul(size)?;
+        bytes.get(start..start.checked_add(size)?)
+    };
+    let mut fat_sectors: Vec<u32> = (0..109)
+        .filter_map(|i| u32_at(bytes, 0x4C + 4 * i))
+        .filter(|s| *s < MAX_SECTOR)
+        .collect();
+    let mut difat = u32_at(bytes, 0x44).unwrap_or(u32::MAX);
+    let mut steps = 0;
+    while difat < MAX_SECTOR && steps < sectors {
+        let Some(s) = sector(difat) else { break };
+        let per = size / 4 - 1;
+        fat_sectors.extend(
+            (0..per)
+                .filter_map(|i| u32_at(s, 4 * i))
+                .filter(|s| *s < MAX_SECTOR),
+        );
+        difat = u32_at(s, size - 4).unwrap_or(u32::MAX);
+        steps += 1;
+    }
+    let per_fat = size / 4;
+    let next = |n: u32| -> Option<u32> {
+        let fat = *fat_sectors.get(n as usize / per_fat)?;
+        u32_at(sector(fat)?, 4 * (n as usize % per_fat))
+    };
+    let mut names = Vec::new();
+    let mut dir = u32_at(bytes, 0x30).unwrap_or(u32::MAX);
+    let mut steps = 0;
+    while dir < MAX_SECTOR && steps < sectors {
+        let Some(s) = sector(dir) else { break };
+        for entry in s.chunks_exact(128) {
+            let len = u16_at(entry, 64).unwrap_or(0) as usize;
+            let kind = entry[66];
+            if !(2..=64).contains(&len) || !matches!(kind, 1 | 2 | 5) {
+                continue;
+            }
+            let units: Vec<u16> = entry[..len - 2]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            names.push(String::from_utf16_lossy(&units));
+        }
+        dir = next(dir).unwrap_or(u32::MAX);
+        steps += 1;
+    }
+    names
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A minimal compound file (512-byte sectors): header, one FAT sector, one
+    /// directory sector holding `names` (at most 4).
+    pub fn compound_file(names: &[&str]) -> Vec<u8> {
+        let mut b = vec![0u8; 512 * 3];
+        b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        b[0x1A] = 0x3E;
+        b[0x1C..0x1E].copy_from_slice(&0xFFFEu16.to_le_bytes());
+        b[0x1E..0x20].copy_from_slice(&9u16.to_le_bytes());
+        b[0x2C..0x30].copy_from_slice(&1u32.to_le_bytes());
+        // Directory at sector 1, FAT at sector 0.
+        b[0x30..0x34].copy_from_slice(&1u32.to_le_bytes());
+        b[0x44..0x48].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+        for i in 0..109 {
+            b[0x4C + 4 * i..0x50 + 4 * i].copy_from_slice(&u32::MAX.to_le_bytes());
+        }
+        b[0x4C..0x50].copy_from_slice(&0u32.to_le_bytes());
+        let fat = 512;
+        for i in 0..128 {
+            b[fat + 4 * i..fat + 4 * i + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        }
+        b[fat..fat + 4].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
+        b[fat + 4..fat + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+        let dir = 1024;
+        let all: Vec<&str> = std::iter::once("Root Entry")
+            .chain(names.iter().copied())
+            .collect();
+        for (i, name) in all.iter().take(4).enumerate() {
+            let e = dir + 128 * i;
+            let units: Vec<u16> = name.encode_utf16().collect();
+            for (j, u) in units.iter().enumerate() {
+                b[e + 2 * j..e + 2 * j + 2].copy_from_slice(&u.to_le_bytes());
+            }
+            b[e + 64..e + 66].copy_from_slice(&((units.len() as u16 + 1) * 2).to_le_bytes());
+            b[e + 66] = if i == 0 { 5 } else { 2 };
+        }
+        b
+    }
+
+    #[test]
+    fn kinds_by_stream_names() {
+        let k = |names: &[&str]| kind(&compound_file(names));
+        assert_eq!(k(&["WordDocument", "1Table"]), Kind::Word);
+        assert_eq!(k(&["Workbook"]), Kind::Excel);
+        assert_eq!(k(&["PowerPoint Document"]), Kind::PowerPoint);
+        assert_eq!(k(&["EncryptionInfo", "EncryptedPackage"]), Kind::Encrypted);
+        assert_eq!(k(&["__substg1.0_0037001F"]), Kind::Outlook);
+        assert_eq!(k(&["\u{1}Ole10Native"]), Kind::Package);
+        assert_eq!(k(&["\u{1}CompObj", "Equation Native"]), Kind::Equation);
+        assert_eq!(k(&["Catalog"]), Kind::Other);
+    }
+
+    #[test]
+    fn refusal_names_the_content_and_the_name() {
+        let doc = compound_file(&["WordDocument"]);
+        assert_eq!(refusal(&doc, "doc"), ExtractError::Legacy(".doc".into()));
+        assert_eq!(
+            refusal(&doc, "txt"),
+            ExtractError::Legacy("a Word 97-2003 or WPS document (.doc/.wps), named .txt".into())
+        );
+        let enc = compound_file(&["EncryptedPackage"]);
+        assert_eq!(refusal(&enc, "docx"), ExtractError::Encrypted);
+    }
+
+    #[test]
+    fn damaged_directories_end_without_panic() {
+        let mut b = compound_file(&["WordDocument"]);
+        // A FAT that loops the directory onto itself, then a header cut short.
+        b[512 + 4..512 + 8].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(kind(&b), Kind::Word);
+        for cut in [0, 8, 0x30, 511, 600, 1100] {
+            let _ = kind(&b[..cut.min(b.len())]);
+        }
+        let mut odd = b.clone();
+        odd[0x1E] = 30;
+        assert_eq!(kind(&odd), Kind::Other);
+    }
+}
