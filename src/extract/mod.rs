@@ -727,6 +727,11 @@ fn named(ext: &str) -> String {
 fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffed {
     match signature(&bytes) {
         Signature::Zip => return Sniffed::Read(zip_container(&bytes, ext, budget, depth)),
+        // A compound file that holds no document stream (a `Thumbs.db` thumbnail cache,
+        // an installer) is no document unless its name says it is one.
+        Signature::Ole if ole::kind(&bytes) == ole::Kind::Other && !names_a_document(ext) => {
+            return Sniffed::Read(Ok(Extracted::Skip));
+        }
         Signature::Ole => return Sniffed::Read(Err(ole::refusal(&bytes, ext))),
         Signature::Rtf => {
             // Not read yet; never as plain text, where `\'bb\'fa` escapes hide marks.
@@ -963,17 +968,19 @@ mod tests {
         assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
     }
 
-    /// An OLE compound file is ML900 whatever its name: legacy, or encrypted.
+    /// An OLE compound file that holds a document is ML900 whatever its name: legacy,
+    /// or encrypted. One that holds no document stream (a thumbnail cache) is ML900 only
+    /// behind a document or text name.
     #[test]
     fn compound_files_whatever_the_name() {
         for streams in [
             &["WordDocument"][..],
             &["Workbook"],
             &["PowerPoint Document"],
-            &["Catalog"],
+            &["__substg1.0_0037001F"],
         ] {
             let bytes = ole::tests::compound_file(streams);
-            for ext in NAMES {
+            for ext in NAMES.iter().chain(&["db", "bin", ""]) {
                 let got = testkit::extract(bytes.clone(), ext);
                 assert!(
                     matches!(got, Err(ExtractError::Legacy(_))),
@@ -981,6 +988,22 @@ mod tests {
                     got.err()
                 );
             }
+        }
+        let cache = ole::tests::compound_file(&["Catalog", "1"]);
+        for ext in NAMES.iter().filter(|e| names_a_document(e)) {
+            assert!(
+                matches!(
+                    testkit::extract(cache.clone(), ext),
+                    Err(ExtractError::Legacy(_))
+                ),
+                ".{ext}"
+            );
+        }
+        for ext in ["db", "msi", ""] {
+            assert!(
+                matches!(testkit::extract(cache.clone(), ext), Ok(Extracted::Skip)),
+                ".{ext}"
+            );
         }
         let enc = ole::tests::compound_file(&["EncryptionInfo", "EncryptedPackage"]);
         for ext in NAMES {
