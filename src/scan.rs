@@ -270,6 +270,9 @@ enum RunKind {
 struct Runs {
     id: usize,
     last: Option<RunKind>,
+    /// The run of each group of cells in the current part: the cells of one column of a
+    /// sheet share a run though a row's other cells come between them.
+    cells: std::collections::HashMap<u32, usize>,
 }
 
 impl Runs {
@@ -286,7 +289,15 @@ impl Runs {
             }
             Some(text) => match block {
                 Block::ListItem => Some(RunKind::List),
-                Block::TableCell => Some(RunKind::Cells),
+                Block::TableCell(group) => {
+                    self.last = Some(RunKind::Cells);
+                    let next = &mut self.id;
+                    let run = *self.cells.entry(group).or_insert_with(|| {
+                        *next += 1;
+                        *next
+                    });
+                    return (run, Some(RunKind::Cells));
+                }
                 Block::Heading => None,
                 Block::Text if is_option_line(text) => Some(RunKind::List),
                 Block::Text if text.chars().count() <= SHORT_LINE_CHARS => Some(RunKind::Short),
@@ -303,6 +314,12 @@ impl Runs {
     fn break_run(&mut self) {
         self.id += 1;
         self.last = None;
+    }
+
+    /// A new part: no run continues into it.
+    fn new_part(&mut self) {
+        self.break_run();
+        self.cells.clear();
     }
 }
 
@@ -333,7 +350,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
     let mut runs = Runs::default();
     for role in [Role::Margin, Role::Body, Role::Note] {
         for (index, part) in doc.parts.iter().enumerate().filter(|(_, p)| p.role == role) {
-            runs.break_run();
+            runs.new_part();
             let (text, first_line) = match (start, index) {
                 (Some((byte, line)), 0) => (&part.text[byte..], line),
                 _ => (part.text.as_str(), 1),

@@ -69,10 +69,22 @@ struct Nesting {
     list_items: u32,
     headings: u32,
     cells: u32,
+    /// The open tables, innermost last, and how many have been opened.
+    tables: Vec<u32>,
+    tables_seen: u32,
 }
 
 impl Nesting {
     fn enter(&mut self, name: &str, closing: bool) {
+        if name == "table" {
+            if closing {
+                self.tables.pop();
+            } else {
+                self.tables_seen += 1;
+                self.tables.push(self.tables_seen);
+            }
+            return;
+        }
         let counter = match name {
             "li" | "dd" | "dt" => &mut self.list_items,
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => &mut self.headings,
@@ -89,7 +101,7 @@ impl Nesting {
     /// The innermost kind wins where they nest: a cell of a table inside a list item.
     fn block(&self) -> Block {
         if self.cells > 0 {
-            Block::TableCell
+            Block::TableCell(self.tables.last().copied().unwrap_or(0))
         } else if self.list_items > 0 {
             Block::ListItem
         } else if self.headings > 0 {
@@ -339,9 +351,9 @@ mod tests {
                 ("绝密", Block::ListItem),
                 ("机密", Block::ListItem),
                 ("正文", Block::Text),
-                ("机密", Block::TableCell),
-                ("20年", Block::TableCell),
-                ("x", Block::TableCell),
+                ("机密", Block::TableCell(1)),
+                ("20年", Block::TableCell(1)),
+                ("x", Block::TableCell(2)),
             ]
         );
         assert_eq!(r.blocks.len(), r.line_map.len());

@@ -55,6 +55,8 @@ pub struct LineCleaner {
     in_comment: bool,
     /// The block kind of the line last cleaned.
     block: Block,
+    /// Tables met so far: consecutive table rows are one table.
+    tables: u32,
 }
 
 impl LineCleaner {
@@ -72,7 +74,7 @@ impl LineCleaner {
 
     /// The visible text of `line`, or `None` when the line is code or a comment.
     pub fn clean<'a>(&mut self, line: &'a str) -> Option<Cow<'a, str>> {
-        self.block = Block::Text;
+        let previous = std::mem::take(&mut self.block);
         let blank = line.trim().is_empty();
         let indent = line.len() - line.trim_start_matches(' ').len();
         let t = line.trim_start_matches(' ');
@@ -133,8 +135,17 @@ impl LineCleaner {
         if s.contains('<') {
             s = Cow::Owned(strip_tags(&s));
         }
+        let was_table = matches!(previous, Block::TableCell(_));
         let (text, block) = strip_block_syntax(s);
-        self.block = block;
+        self.block = match block {
+            Block::TableCell(_) => {
+                if !was_table {
+                    self.tables += 1;
+                }
+                Block::TableCell(self.tables)
+            }
+            other => other,
+        };
         Some(text)
     }
 }
@@ -217,7 +228,7 @@ fn strip_block_syntax(s: Cow<'_, str>) -> (Cow<'_, str>, Block) {
     }
     // A table row: one non-empty cell stands alone; several cells are a sentence.
     if t.starts_with('|') {
-        block = Block::TableCell;
+        block = Block::TableCell(0);
         let cells: Vec<&str> = t
             .trim_matches('|')
             .split('|')

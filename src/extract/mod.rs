@@ -55,7 +55,9 @@ pub enum Block {
     Text,
     ListItem,
     Heading,
-    TableCell,
+    /// A cell of a table: the number names the group its cells are compared in (one
+    /// table of a text document, one column of a spreadsheet), unique within the part.
+    TableCell(u32),
 }
 
 /// One part of a document.
@@ -107,6 +109,16 @@ impl Part {
             .get(n as usize - 1)
             .copied()
             .unwrap_or(Block::Text)
+    }
+
+    /// Append one text line in `block` (see `push_line`).
+    pub fn push_line_in(&mut self, s: &str, line: u32, block: Block) {
+        let before = self.line_map.len();
+        self.push_line(s, line);
+        if block != Block::Text {
+            self.blocks.resize(before, Block::Text);
+            self.blocks.resize(self.line_map.len(), block);
+        }
     }
 
     pub fn is_blank(&self) -> bool {

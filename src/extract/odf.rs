@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use super::xml::{self, Ev};
 use super::zipped::{Package, gap};
 use super::{
-    Budget, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
+    Block, Budget, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
     extract_nested, map_symbols, ole, parse_iso_date, signature,
 };
 
@@ -309,9 +309,10 @@ fn text_parts(
     let mut depth = 0usize;
     let mut inside = only_inside.is_none();
     let mut inside_depth = 0usize;
-    let mut stack: Vec<(u32, Role, String)> = Vec::new();
+    let mut stack: Vec<(u32, Role, String, Block)> = Vec::new();
     let mut no = 0u32;
     let mut skip = 0usize;
+    let mut structure = OdfStructure::default();
     xml::walk(bytes, name, max_depth, |ev| match ev {
         Ev::Open(e) => {
             depth += 1;
@@ -335,25 +336,27 @@ fn text_parts(
                 "note-citation" | "annotation-end" => skip = 1,
                 "p" | "h" => {
                     no += 1;
-                    stack.push((no, sink, String::new()));
+                    let block = structure.block(e.name == "h");
+                    stack.push((no, sink, String::new(), block));
                 }
+                _ if structure.open(e.name, e.attr("number-columns-repeated").as_deref()) => {}
                 "s" => {
                     let n: usize = e.attr("c").and_then(|c| c.parse().ok()).unwrap_or(1);
                     let n = n.min(1000);
                     produced += n as u64;
                     if produced <= allowed
-                        && let Some((_, _, s)) = stack.last_mut()
+                        && let Some((_, _, s, _)) = stack.last_mut()
                     {
                         s.extend(std::iter::repeat_n(' ', n));
                     }
                 }
                 "tab" => {
-                    if let Some((_, _, s)) = stack.last_mut() {
+                    if let Some((_, _, s, _)) = stack.last_mut() {
                         s.push('\t');
                     }
                 }
                 "line-break" => {
-                    if let Some((_, _, s)) = stack.last_mut() {
+                    if let Some((_, _, s, _)) = stack.last_mut() {
                         s.push('\n');
                     }
                 }
@@ -368,14 +371,15 @@ fn text_parts(
             }
             if inside
                 && (n == "p" || n == "h")
-                && let Some((no, sink, s)) = stack.pop()
+                && let Some((no, sink, s, block)) = stack.pop()
             {
                 match sink {
                     Role::Hidden => hidden.push_line(&s, no),
                     Role::Note => notes.push_line(&s, no),
-                    _ => main.push_line(&s, no),
+                    _ => main.push_line_in(&s, no, block),
                 }
             }
+            structure.close(n);
             if sinks.last().is_some_and(|(d, _)| *d == depth) {
                 sinks.pop();
             }
@@ -387,7 +391,7 @@ fn text_parts(
         Ev::Text(t) => {
             if skip == 0
                 && inside
-                && let Some((_, _, s)) = stack.last_mut()
+                && let Some((_, _, s, _)) = stack.last_mut()
             {
                 produced += t.len() as u64;
                 if produced <= allowed {
@@ -405,6 +409,76 @@ fn text_parts(
         .into_iter()
         .filter(|p| p.role == role || !p.is_blank())
         .collect())
+}
+
+/// Lists, headings and tables around a paragraph. In a text document the cells of
+/// one table are compared together; in a spreadsheet, the cells of one column.
+#[derive(Default)]
+struct OdfStructure {
+    spreadsheet: bool,
+    list_items: u32,
+    /// Open tables (innermost last), and how many have been opened.
+    tables: Vec<u32>,
+    tables_seen: u32,
+    /// Open cells, and the column of the cell that opened last.
+    cells: u32,
+    column: u32,
+}
+
+impl OdfStructure {
+    /// Track an opening element; `true` when it was one of the structure's.
+    fn open(&mut self, name: &str, repeated: Option<&str>) -> bool {
+        match name {
+            "spreadsheet" => self.spreadsheet = true,
+            "list-item" | "list-header" => self.list_items += 1,
+            "table" => {
+                self.tables_seen += 1;
+                self.tables.push(self.tables_seen);
+            }
+            "table-row" => self.column = 0,
+            "table-cell" | "covered-table-cell" => {
+                self.cells += 1;
+                self.column += 1;
+                // A repeated empty cell stands for several columns.
+                let more: u32 = repeated.and_then(|r| r.parse().ok()).unwrap_or(1);
+                self.column = self.column.saturating_add(more.saturating_sub(1));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn close(&mut self, name: &str) {
+        match name {
+            "list-item" | "list-header" => self.list_items = self.list_items.saturating_sub(1),
+            "table" => {
+                self.tables.pop();
+            }
+            "table-cell" | "covered-table-cell" => self.cells = self.cells.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    fn block(&self, heading: bool) -> Block {
+        if self.cells > 0 {
+            let table = self.tables.last().copied().unwrap_or(0);
+            let group = if self.spreadsheet {
+                // One group per column of each table.
+                table
+                    .saturating_mul(1 << 14)
+                    .saturating_add(self.column.min((1 << 14) - 1))
+            } else {
+                table
+            };
+            Block::TableCell(group)
+        } else if self.list_items > 0 {
+            Block::ListItem
+        } else if heading {
+            Block::Heading
+        } else {
+            Block::Text
+        }
+    }
 }
 
 /// `meta.xml`: `meta:creation-date` and `meta:user-defined meta:name="密级"`.

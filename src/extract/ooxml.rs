@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use super::xml::{self, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
-    Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature, extract_nested,
-    map_symbols, ole, parse_iso_date, signature,
+    Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
+    extract_nested, map_symbols, ole, parse_iso_date, signature,
 };
 
 /// One relationship of a part.
@@ -970,6 +970,80 @@ struct Para {
     original: String,
     /// Only the deleted and hidden pieces.
     pieces: String,
+    /// A list item (numbered or bulleted), a heading, a table cell.
+    block: Block,
+}
+
+/// Where a paragraph stands, from its properties (`w:numPr`, `w:pStyle`) and the
+/// tables around it.
+#[derive(Default)]
+struct Structure {
+    /// Open tables (innermost last) and how many have been opened in the part.
+    tables: Vec<u32>,
+    tables_seen: u32,
+    /// Open table cells.
+    cells: u32,
+    /// Inside the `w:pPr` of the current paragraph.
+    in_ppr: bool,
+}
+
+impl Structure {
+    fn open(&mut self, name: &str) {
+        match name {
+            "tbl" => {
+                self.tables_seen += 1;
+                self.tables.push(self.tables_seen);
+            }
+            "tc" => self.cells += 1,
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        match name {
+            "tbl" => {
+                self.tables.pop();
+            }
+            "tc" => self.cells = self.cells.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// The block of a paragraph that opens here.
+    fn block(&self) -> Block {
+        if self.cells > 0 {
+            Block::TableCell(self.tables.last().copied().unwrap_or(0))
+        } else {
+            Block::Text
+        }
+    }
+}
+
+/// What a paragraph property says of its block: a numbering (`w:numPr`) or a list
+/// style makes a list item, a heading style a heading. Style ids are the English
+/// names (`Heading1`, `ListParagraph`) or, in Chinese Word, the digits of the heading
+/// level (`1`…`9`).
+fn block_of_property(name: &str, value: Option<&str>, current: Block) -> Block {
+    if matches!(current, Block::TableCell(_)) {
+        return current;
+    }
+    match (name, value) {
+        ("numPr", _) => Block::ListItem,
+        ("pStyle", Some(v)) => {
+            let v = v.to_ascii_lowercase();
+            if v.starts_with("list") {
+                Block::ListItem
+            } else if v.starts_with("heading")
+                || v == "title"
+                || (v.len() == 1 && v.as_bytes()[0].is_ascii_digit())
+            {
+                Block::Heading
+            } else {
+                current
+            }
+        }
+        _ => current,
+    }
 }
 
 /// One WordprocessingML part: the visible text (role `role`) and what is hidden.
@@ -988,6 +1062,7 @@ fn word_part(
     let mut in_rpr = false;
     let mut run_hidden = false;
     let mut chars = Chars::None;
+    let mut structure = Structure::default();
 
     let push = |stack: &mut Vec<Para>, s: &str, deleted: bool, run_hidden: bool, ins: bool| {
         let Some(p) = stack.last_mut() else { return };
@@ -1006,16 +1081,29 @@ fn word_part(
         Ev::Open(e) => {
             if skip > 0 {
                 skip += 1;
+                if structure.in_ppr
+                    && skip == 2
+                    && let Some(p) = stack.last_mut()
+                {
+                    let value = e.attr("val");
+                    p.block = block_of_property(e.name, value.as_deref(), p.block);
+                }
                 return;
             }
+            structure.open(e.name);
             match e.name {
+                "pPr" => {
+                    skip = 1;
+                    structure.in_ppr = true;
+                }
                 // Properties, field codes and the fallback copy of a text box.
-                "pPr" | "sectPr" | "tblPr" | "trPr" | "tcPr" | "instrText" | "delInstrText"
+                "sectPr" | "tblPr" | "trPr" | "tcPr" | "instrText" | "delInstrText"
                 | "Fallback" | "rPrChange" | "pPrChange" | "fldData" => skip = 1,
                 "p" => {
                     para_no += 1;
                     stack.push(Para {
                         no: para_no,
+                        block: structure.block(),
                         ..Para::default()
                     });
                 }
@@ -1044,12 +1132,16 @@ fn word_part(
         Ev::Close(n) => {
             if skip > 0 {
                 skip -= 1;
+                if skip == 0 {
+                    structure.in_ppr = false;
+                }
                 return;
             }
+            structure.close(n);
             match n {
                 "p" => {
                     if let Some(p) = stack.pop() {
-                        visible.push_line(&p.visible, p.no);
+                        visible.push_line_in(&p.visible, p.no, p.block);
                         let seen = p.visible.trim();
                         if p.original.trim() != seen && !p.original.trim().is_empty() {
                             hidden.push_line(&p.original, p.no);
@@ -1160,64 +1252,91 @@ fn shape_text(
     skip_placeholders: bool,
 ) -> Result<Part, ExtractError> {
     let mut part = Part::new(Some(name.to_string()), role);
-    // Open shapes: (placeholder, paragraphs read inside).
-    let mut shapes: Vec<(bool, Vec<(u32, String)>)> = Vec::new();
-    let mut para: Option<(u32, String)> = None;
+    // Open shapes: (placeholder, bulleted by default, paragraphs read inside).
+    type Paragraph = (u32, String, Block);
+    let mut shapes: Vec<(bool, bool, Vec<Paragraph>)> = Vec::new();
+    let mut para: Option<(u32, String, Block)> = None;
     let mut no = 0u32;
     let mut in_text = false;
+    let mut structure = Structure::default();
     xml::walk(bytes, name, max_depth, |ev| match ev {
-        Ev::Open(e) => match e.name {
-            "sp" | "graphicFrame" | "cxnSp" => shapes.push((false, Vec::new())),
-            "ph" => {
-                if let Some(s) = shapes.last_mut() {
-                    s.0 = true;
-                }
-            }
-            "p" => {
-                no += 1;
-                para = Some((no, String::new()));
-            }
-            "t" => in_text = true,
-            "br" => {
-                if let Some((_, s)) = para.as_mut() {
-                    s.push('\n');
-                }
-            }
-            "tab" => {
-                if let Some((_, s)) = para.as_mut() {
-                    s.push('\t');
-                }
-            }
-            _ => {}
-        },
-        Ev::Close(n) => match n {
-            "t" => in_text = false,
-            "p" => {
-                if let Some(p) = para.take() {
-                    match shapes.last_mut() {
-                        Some(s) => s.1.push(p),
-                        None => part.push_line(&p.1, p.0),
+        Ev::Open(e) => {
+            structure.open(e.name);
+            match e.name {
+                "sp" | "graphicFrame" | "cxnSp" => shapes.push((false, false, Vec::new())),
+                "ph" => {
+                    if let Some(s) = shapes.last_mut() {
+                        s.0 = true;
+                        // A body (or content) placeholder shows its paragraphs as
+                        // bullets unless a paragraph says `a:buNone`.
+                        let kind = e.attr("type");
+                        s.1 = matches!(kind.as_deref(), None | Some("body" | "obj"));
                     }
                 }
+                "p" => {
+                    no += 1;
+                    let block = match structure.block() {
+                        Block::TableCell(t) => Block::TableCell(t),
+                        _ if shapes.last().is_some_and(|s| s.1) => Block::ListItem,
+                        _ => Block::Text,
+                    };
+                    para = Some((no, String::new(), block));
+                }
+                "buChar" | "buAutoNum" | "buBlip" => {
+                    if let Some(p) = para.as_mut().filter(|p| p.2 == Block::Text) {
+                        p.2 = Block::ListItem;
+                    }
+                }
+                "buNone" => {
+                    if let Some(p) = para.as_mut().filter(|p| p.2 == Block::ListItem) {
+                        p.2 = Block::Text;
+                    }
+                }
+                "t" => in_text = true,
+                "br" => {
+                    if let Some((_, s, _)) = para.as_mut() {
+                        s.push('\n');
+                    }
+                }
+                "tab" => {
+                    if let Some((_, s, _)) = para.as_mut() {
+                        s.push('\t');
+                    }
+                }
+                _ => {}
             }
-            "sp" | "graphicFrame" | "cxnSp" => {
-                if let Some((placeholder, paras)) = shapes.pop()
-                    && !(skip_placeholders && placeholder)
-                {
-                    match shapes.last_mut() {
-                        Some(outer) => outer.1.extend(paras),
-                        None => {
-                            for (no, s) in paras {
-                                part.push_line(&s, no);
+        }
+        Ev::Close(n) => {
+            structure.close(n);
+            match n {
+                "t" => in_text = false,
+                "p" => {
+                    if let Some(p) = para.take() {
+                        match shapes.last_mut() {
+                            Some(s) => s.2.push(p),
+                            None => part.push_line_in(&p.1, p.0, p.2),
+                        }
+                    }
+                }
+                "sp" | "graphicFrame" | "cxnSp" => {
+                    if let Some((placeholder, _, paras)) = shapes.pop()
+                        && !(skip_placeholders && placeholder)
+                    {
+                        match shapes.last_mut() {
+                            Some(outer) => outer.2.extend(paras),
+                            None => {
+                                for (no, s, block) in paras {
+                                    part.push_line_in(&s, no, block);
+                                }
                             }
                         }
                     }
                 }
+                _ => {}
             }
-            _ => {}
-        },
+        }
         Ev::Text(t) => {
-            if in_text && let Some((_, s)) = para.as_mut() {
+            if in_text && let Some((_, s, _)) = para.as_mut() {
                 s.push_str(&map_symbols(t));
             }
         }

@@ -301,3 +301,271 @@ fn the_tools_own_ledger_is_not_a_marked_document() {
         "{stdout}"
     );
 }
+
+// ---- Office formats: the same classes in Word, Writer, PowerPoint and Calc files ----
+
+const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+
+fn w_para(text: &str, numbered: bool) -> String {
+    let ppr = if numbered {
+        r#"<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>"#
+    } else {
+        ""
+    };
+    format!("<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+fn w_table(rows: &[Vec<&str>]) -> String {
+    let rows: String = rows
+        .iter()
+        .map(|r| {
+            let cells: String = r
+                .iter()
+                .map(|c| format!("<w:tc><w:tcPr/>{}</w:tc>", w_para(c, false)))
+                .collect();
+            format!("<w:tr>{cells}</w:tr>")
+        })
+        .collect();
+    format!("<w:tbl><w:tblPr/>{rows}</w:tbl>")
+}
+
+fn docx(body: &str) -> Vec<u8> {
+    let _ = W_NS;
+    mark_lint::extract::ooxml::docx_from_body(body)
+}
+
+fn odf(mimetype: &str, body: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body>{body}</office:body></office:document-content>"#
+    );
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#
+    );
+    zip_of(&[
+        ("mimetype", mimetype.as_bytes()),
+        ("META-INF/manifest.xml", manifest.as_bytes()),
+        ("content.xml", content.as_bytes()),
+    ])
+}
+
+fn odt(text: &str) -> Vec<u8> {
+    odf(
+        "application/vnd.oasis.opendocument.text",
+        &format!("<office:text>{text}</office:text>"),
+    )
+}
+
+fn ods(rows: &[Vec<&str>]) -> Vec<u8> {
+    let rows: String = rows
+        .iter()
+        .map(|r| {
+            let cells: String = r
+                .iter()
+                .map(|c| format!("<table:table-cell><text:p>{c}</text:p></table:table-cell>"))
+                .collect();
+            format!("<table:table-row>{cells}</table:table-row>")
+        })
+        .collect();
+    odf(
+        "application/vnd.oasis.opendocument.spreadsheet",
+        &format!(
+            "<office:spreadsheet><table:table table:name=\"题库\">{rows}</table:table></office:spreadsheet>"
+        ),
+    )
+}
+
+/// A presentation of one slide per entry: (title, bullets in the body placeholder).
+fn pptx(slides: &[(&str, Vec<&str>)]) -> Vec<u8> {
+    const P: &str = r#"xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let shape = |ph: &str, paras: &[&str]| {
+        let paras: String = paras
+            .iter()
+            .map(|t| format!("<a:p><a:r><a:t>{t}</a:t></a:r></a:p>"))
+            .collect();
+        format!(
+            r#"<p:sp><p:nvSpPr><p:cNvPr id="2" name="x"/><p:cNvSpPr/><p:nvPr><p:ph {ph}/></p:nvPr></p:nvSpPr><p:txBody><a:bodyPr/>{paras}</p:txBody></p:sp>"#
+        )
+    };
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut ids = String::new();
+    let mut pres_rels = String::new();
+    for (i, (title, bullets)) in slides.iter().enumerate() {
+        let n = i + 1;
+        let slide = format!(
+            r#"<p:sld {P}><p:cSld><p:spTree>{}{}</p:spTree></p:cSld></p:sld>"#,
+            shape(r#"type="title""#, &[title]),
+            shape(r#"idx="1""#, bullets)
+        );
+        entries.push((format!("ppt/slides/slide{n}.xml"), slide.into_bytes()));
+        ids.push_str(&format!(r#"<p:sldId id="{}" r:id="rId{n}"/>"#, 255 + n));
+        pres_rels.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="{REL}/slide" Target="slides/slide{n}.xml"/>"#
+        ));
+    }
+    let pres = format!(r#"<p:presentation {P}><p:sldIdLst>{ids}</p:sldIdLst></p:presentation>"#);
+    let rels = |body: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}</Relationships>"#
+        )
+    };
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>"#;
+    entries.push(("[Content_Types].xml".into(), types.as_bytes().to_vec()));
+    entries.push((
+        "_rels/.rels".into(),
+        rels(&format!(
+            r#"<Relationship Id="rId1" Type="{REL}/officeDocument" Target="ppt/presentation.xml"/>"#
+        ))
+        .into_bytes(),
+    ));
+    entries.push(("ppt/presentation.xml".into(), pres.into_bytes()));
+    entries.push((
+        "ppt/_rels/presentation.xml.rels".into(),
+        rels(&pres_rels).into_bytes(),
+    ));
+    let refs: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    zip_of(&refs)
+}
+
+fn write_bytes(dir: &Path, docs: &[(String, Vec<u8>)]) {
+    for (name, bytes) in docs {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn training_material_in_office_formats_gives_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (s, set) in OPTION_SETS.iter().enumerate() {
+        let question = w_para("下列国家秘密标志中，书写规范的是（　）", false);
+        let numbered: String = set.iter().map(|o| w_para(o, true)).collect();
+        docs.push((
+            format!("quiz-{s}-list.docx"),
+            docx(&format!("{question}{numbered}")),
+        ));
+        let mut rows = vec![vec!["选项", "标志"]];
+        for (i, o) in set.iter().enumerate() {
+            rows.push(vec![["A", "B", "C", "D"][i], o]);
+        }
+        docs.push((format!("quiz-{s}-sheet.docx"), docx(&w_table(&rows))));
+        let items: String = set
+            .iter()
+            .map(|o| format!("<text:list-item><text:p>{o}</text:p></text:list-item>"))
+            .collect();
+        docs.push((
+            format!("quiz-{s}.odt"),
+            odt(&format!(
+                "<text:p>单选题</text:p><text:list>{items}</text:list>"
+            )),
+        ));
+        docs.push((format!("quiz-{s}.ods"), ods(&rows)));
+        docs.push((
+            format!("quiz-{s}.pptx"),
+            pptx(&[("保密知识测试", set.to_vec())]),
+        ));
+    }
+    let levels = vec![
+        vec!["密级", "最长保密期限", "标注示例"],
+        vec!["绝密", "30年", "绝密★30年"],
+        vec!["机密", "20年", "机密★20年"],
+        vec!["秘密", "10年", "秘密★10年"],
+    ];
+    docs.push(("levels.docx".into(), docx(&w_table(&levels))));
+    docs.push(("levels.ods".into(), ods(&levels)));
+    docs.push((
+        "slides.pptx".into(),
+        pptx(&[
+            ("国家秘密标志", vec!["绝密", "机密", "秘密"]),
+            (
+                "三种形式",
+                vec![
+                    "绝密★30年",
+                    "机密★2030年12月31日",
+                    "秘密★解密条件：工程竣工后",
+                ],
+            ),
+            ("常见错误", vec!["机密☆10年", "机密★十年", "机密 ★ 10 年"]),
+        ]),
+    ));
+    docs.push((
+        "heading.odt".into(),
+        odt("<text:h>秘密</text:h><text:p>团结协作是我们攻坚克难的秘密武器。</text:p>"),
+    ));
+    write_bytes(dir.path(), &docs);
+    for system in ["classified", "unclassified"] {
+        let (code, stdout, stderr) = run_in(
+            dir.path(),
+            &concise(&["--system", system, "--fail-on", "info", "."]),
+        );
+        assert_eq!(
+            (code, stdout.as_str()),
+            (0, ""),
+            "--system {system}: training material gave findings\n{stderr}"
+        );
+    }
+    let (_, json, _) = run_in(
+        dir.path(),
+        &["check", "--today", "2026-11-27", "--format", "json", "."],
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        report["summary"]["files"],
+        docs.len(),
+        "every file was read"
+    );
+}
+
+#[test]
+fn real_marks_in_office_tables_and_lists_are_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let title = w_para("关于城西水厂联络管工程的通知", false);
+    let date = w_para("2026年3月5日", false);
+    let docs: Vec<(String, Vec<u8>)> = vec![
+        (
+            "banner-table.docx".into(),
+            docx(&format!(
+                "{}{title}{date}",
+                w_table(&[vec!["000001", "机密★10年", "特急"]])
+            )),
+        ),
+        (
+            "list-mark.docx".into(),
+            docx(&format!("{}{title}{date}", w_para("机密★10年", true))),
+        ),
+        (
+            "list-mark.odt".into(),
+            odt(
+                "<text:list><text:list-item><text:p>机密★10年</text:p></text:list-item></text:list><text:p>关于城西水厂联络管工程的通知</text:p><text:p>2026年3月5日</text:p>",
+            ),
+        ),
+        // A workbook marked in its first cell, listing other documents' marks in a
+        // column of its own: the first cell is still the workbook's mark.
+        (
+            "ledger.ods".into(),
+            ods(&[
+                vec!["机密★10年", "", ""],
+                vec!["文件", "密级", "标志"],
+                vec!["a.docx", "机密", "机密★5年"],
+                vec!["b.docx", "秘密", "秘密★1年"],
+            ]),
+        ),
+        (
+            "deck.pptx".into(),
+            pptx(&[("机密★10年", vec!["关于城西水厂联络管工程的汇报"])]),
+        ),
+    ];
+    write_bytes(dir.path(), &docs);
+    let (_, stdout, stderr) = run_in(dir.path(), &concise(&["--system", "unclassified", "."]));
+    for (name, _) in &docs {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{name}:"))
+                && l.contains("ML301")
+                && l.contains("机密★10年")),
+            "{name} lost its mark:\n{stdout}{stderr}"
+        );
+    }
+}
