@@ -1407,7 +1407,11 @@ fn example_context(ex: &rules::schema::ExampleDoc, lang: Lang) -> Vec<String> {
     let zh = lang == Lang::Zh;
     let mut lines = Vec::new();
     if let Some(name) = &ex.name {
-        lines.push(name.clone());
+        lines.push(if zh {
+            format!("文件名“{name}”")
+        } else {
+            name.clone()
+        });
     }
     if ex.system == Some(SystemKind::Unclassified) {
         lines.push(if zh {
@@ -1469,6 +1473,16 @@ pub fn lint_example(
     rule: Option<&str>,
     ex: &rules::schema::ExampleDoc,
 ) -> Vec<Diagnostic> {
+    lint_example_in(registry, rule, ex, Lang::En)
+}
+
+/// `lint_example` with messages in `lang` (the tests read every message in both).
+pub fn lint_example_in(
+    registry: &Registry,
+    rule: Option<&str>,
+    ex: &rules::schema::ExampleDoc,
+    lang: Lang,
+) -> Vec<Diagnostic> {
     let name = ex.name.as_deref().unwrap_or("example.md");
     let text = ex.text.as_str();
     let system = ex.system.unwrap_or(SystemKind::Classified);
@@ -1488,7 +1502,7 @@ pub fn lint_example(
         regime: &regime,
         today: EXAMPLE_TODAY,
         expiring_within_days: 90,
-        lang: Lang::En,
+        lang,
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,
