@@ -42,7 +42,9 @@ struct DiagnosticJson<'a> {
     column: u32,
     part: Option<&'a str>,
     message: &'a str,
-    /// `null` for a rule about the tool itself, which cites none.
+    /// The instrument (`国家秘密定密管理规定`) and the provision in it
+    /// (`第四十三条第二款`): `null` for a rule about the tool itself, which cites none.
+    law: Option<&'a str>,
     article: Option<&'a str>,
     mark: Option<MarkJson<'a>>,
     fix: Option<&'a str>,
@@ -90,6 +92,7 @@ pub fn emit(
                 column: d.column,
                 part: d.part.as_deref(),
                 message: &d.message,
+                law: Some(d.law.as_str()).filter(|_| !d.article.is_empty()),
                 article: Some(d.article.as_str()).filter(|a| !a.is_empty()),
                 mark: d.mark.as_ref().map(|m| MarkJson {
                     level: &m.level,
@@ -130,7 +133,9 @@ mod tests {
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["diagnostics"][0]["article"], "第二十四条");
+        assert_eq!(v["diagnostics"][0]["law"], "保密法");
         assert!(v["diagnostics"][1]["article"].is_null(), "{v}");
+        assert!(v["diagnostics"][1]["law"].is_null(), "{v}");
         // Keys and severities stay English in every language.
         assert_eq!(v["diagnostics"][0]["severity"], "error");
     }

@@ -240,9 +240,10 @@ fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
         Some(a) => format!("{}：{}", a.cite(), a.text),
         None => super::no_article(opts.lang).to_string(),
     };
-    let help = match &r.help {
-        Some(h) => format!("{}\n\n{article}", h.pick(opts.lang)),
-        None => article.clone(),
+    let help = match (&r.help, a) {
+        (Some(h), Some(_)) => format!("{}\n\n{article}", h.pick(opts.lang)),
+        (Some(h), None) => h.pick(opts.lang).to_string(),
+        (None, _) => article.clone(),
     };
     Descriptor {
         id: &r.code,

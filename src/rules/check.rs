@@ -867,7 +867,7 @@ fn start_source(source: DateSource, lang: Lang) -> &'static str {
         (DateSource::PrintDate, Lang::Zh) => "印发日期",
         (DateSource::PrintDate, Lang::En) => "印发日期, the printing date",
         (DateSource::Created, Lang::Zh) => "文档创建日期，未找到成文日期",
-        (DateSource::Created, Lang::En) => "the file's creation date (no 成文日期 found)",
+        (DateSource::Created, Lang::En) => "the file's creation date, no 成文日期 found",
     }
 }
 
