@@ -450,3 +450,38 @@ fn only_rules_about_the_tool_cite_no_article() {
         );
     }
 }
+
+/// README's rule table says what the rule files say: code, name, Chinese summary and the
+/// provision cited, one row per rule, in order.
+#[test]
+fn readme_rule_table_matches_the_rules() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let rows: Vec<Vec<String>> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| code | name | 摘要 | 依据 |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    let rules = Registry::builtin().rules;
+    assert_eq!(rows.len(), rules.len(), "{rows:#?}");
+    for (row, rule) in rows.iter().zip(&rules) {
+        let cited = rule.article.as_ref().map_or("—".to_string(), |a| a.cite());
+        assert_eq!(
+            row[..4],
+            [
+                rule.code.clone(),
+                rule.name.clone(),
+                rule.summary.zh.clone(),
+                cited
+            ],
+            "README row for {}",
+            rule.code
+        );
+    }
+}
