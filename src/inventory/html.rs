@@ -381,7 +381,7 @@ fn timeline(
         "<title id=\"timeline-title\">{}</title>",
         say(
             lang,
-            "每项标志从起算日到届满日的保密期限",
+            "每项标志从起算日期到届满日的保密期限",
             "Each mark's term, from its start to its last day"
         )
     )?;
@@ -685,7 +685,7 @@ const COLUMNS: [(&str, &str, &str, &str); 9] = [
     ("status", "number", "状态", "status"),
     ("level", "number", "密级", "level"),
     ("mark", "text", "标志", "mark"),
-    ("start", "date", "起算日", "start"),
+    ("start", "date", "起算日期", "start"),
     ("last_day", "date", "届满日", "last day"),
     ("days_left", "number", "剩余天数", "days left"),
     ("copy_number", "text", "份号", "copy"),
