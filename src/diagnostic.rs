@@ -58,7 +58,8 @@ pub struct Diagnostic {
     pub part: Option<String>,
     pub message: String,
     pub help: Option<String>,
-    /// `第二十条`, and the instrument it belongs to.
+    /// `第二十条第二款`, the instrument it belongs to and its text; all empty for a
+    /// rule about the tool itself, which cites none.
     pub article: String,
     pub law: String,
     pub article_text: String,

@@ -23,7 +23,7 @@ pub fn config_text(system: SystemKind) -> String {
 # lang: zh                  # zh | en；默认取 LANG
 # today: 2026-11-27         # 固定检查日期（通常不设，取当天）
 # expiring-within-days: 90  # 保密期限将满的提醒天数（ML105）
-# fail-on: error            # error | warning | info | never：达到该级别时退出码为 1
+# fail-on: error            # error | warning | info | never：达到该严重程度时退出码为 1
 # term-start: 成文日期       # 或 印发日期：保密期限从哪个日期起算
 # authority: 设区的市级      # 本机关的定密权限（启用 ML205 提示）
 
@@ -32,14 +32,14 @@ pub fn config_text(system: SystemKind) -> String {
 # public-paths: ["公开/**"]       # 此处文件不得有国家秘密标志（ML005）
 # publish-paths: ["site/**"]      # 发布前保密审查（ML303）
 
-# keywords:                       # 密点、项目代号（ML304）
+# keywords:                       # 涉密关键词：密点、项目代号（ML304）
 #   - {{ pattern: "天河工程", level: 机密 }}
 #   - {{ pattern: "TH-\\d{{3}}", regex: true }}
 
 # rules: ["my-rules/*.yaml"]      # 自定义规则文件（`mark-lint test-rules FILE` 检验其示例）
 # select: []                      # 只运行这些规则
 # ignore: ["ML106"]               # 不运行这些规则
-# severity: {{ ML002: error }}      # 调整级别（error | warning | info | off）
+# severity: {{ ML002: error }}      # 调整严重程度（error | warning | info | off）
 # exclude: ["build/**"]           # 另外也遵循 .gitignore 与 .marklintignore
 # max-file-size-mb: 256
 "#

@@ -756,8 +756,20 @@ fn top_secret_copies(
                 &c.mark,
                 &[
                     ("raw", c.mark.raw.clone()),
-                    ("others", others.join(", ")),
-                    ("copy", c.copy.clone().unwrap_or_else(|| "—".to_string())),
+                    (
+                        "others",
+                        others.join(match ctx.lang {
+                            Lang::Zh => "、",
+                            Lang::En => ", ",
+                        }),
+                    ),
+                    (
+                        "copy",
+                        c.copy.clone().unwrap_or_else(|| match ctx.lang {
+                            Lang::Zh => "无".to_string(),
+                            Lang::En => "none".to_string(),
+                        }),
+                    ),
                 ],
             ));
         }
@@ -827,15 +839,21 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         let (fixes, changed) = apply_fixes(&run, !args.diff, out)?;
         if args.diff {
             if !args.quiet {
-                report::note(&format!(
-                    "{fixes} fix(es) available in {changed} file(s); run with --fix to apply"
-                ));
+                report::note(&match run.lang {
+                    Lang::Zh => format!("可自动修复{fixes}处（{changed}个文件），加 --fix 执行"),
+                    Lang::En => format!(
+                        "{fixes} fix(es) available in {changed} file(s); run with --fix to apply"
+                    ),
+                });
             }
             return Ok(if fixes > 0 { EXIT_FINDINGS } else { EXIT_CLEAN });
         }
         if fixes > 0 {
             if !args.quiet {
-                report::note(&format!("fixed {fixes} mark(s) in {changed} file(s)"));
+                report::note(&match run.lang {
+                    Lang::Zh => format!("已自动修复{fixes}处标志（{changed}个文件）"),
+                    Lang::En => format!("fixed {fixes} mark(s) in {changed} file(s)"),
+                });
             }
             // Check the fixed files again: what the fix changed may change other findings.
             run = lint(&args, &paths, &preloaded)?;
@@ -1267,7 +1285,8 @@ fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Wri
                 serde_json::json!({
                     "code": r.code, "name": r.name, "severity": r.severity.as_str(),
                     "enabled": r.enabled, "summary": r.summary.pick(lang),
-                    "law": r.article.law, "article": r.article.number,
+                    "law": r.article.as_ref().map(|a| &a.law),
+                    "article": r.article.as_ref().map(|a| &a.number),
                 })
             })
             .collect();
@@ -1275,16 +1294,38 @@ fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Wri
         writeln!(out)?;
         return Ok(());
     }
+    use unicode_width::UnicodeWidthStr;
+    let cited = |r: &Rule| match (&r.article, lang) {
+        (Some(a), _) => a.cite(),
+        (None, Lang::Zh) => "无".to_string(),
+        (None, Lang::En) => "none".to_string(),
+    };
+    let pad = |s: &str, width: usize| format!("{s}{}", " ".repeat(width.saturating_sub(s.width())));
+    let widest = |f: &dyn Fn(&Rule) -> String| {
+        registry
+            .rules
+            .iter()
+            .map(|r| f(r).width())
+            .max()
+            .unwrap_or(0)
+    };
+    let name_w = widest(&|r: &Rule| r.name.clone());
+    let sev_w = widest(&|r: &Rule| report::severity_label(r.severity, lang).to_string());
+    let cite_w = widest(&|r: &Rule| cited(r));
     for r in &registry.rules {
+        let off = match (r.enabled, lang) {
+            (true, _) => "",
+            (false, Lang::Zh) => "（默认关闭）",
+            (false, Lang::En) => " (off by default)",
+        };
         writeln!(
             out,
-            "{:<6} {:<20} {:<8} {:<10} {}{}",
+            "{:<6} {} {} {} {}{off}",
             r.code,
-            r.name,
-            r.severity.as_str(),
-            r.article.number,
+            pad(&r.name, name_w),
+            pad(report::severity_label(r.severity, lang), sev_w),
+            pad(&cited(r), cite_w),
             r.summary.pick(lang),
-            if r.enabled { "" } else { " (off by default)" }
         )?;
     }
     Ok(())
@@ -1292,27 +1333,42 @@ fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Wri
 
 fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
     let zh = lang == Lang::Zh;
+    let off = match (rule.enabled, lang) {
+        (true, _) => "",
+        (false, Lang::Zh) => "（默认关闭）",
+        (false, Lang::En) => " (off by default)",
+    };
     writeln!(
         out,
-        "{} {} [{}]",
+        "{} {} [{}]{off}",
         rule.code,
         rule.name,
-        rule.severity.as_str()
+        report::severity_label(rule.severity, lang)
     )?;
     writeln!(out, "{}", rule.summary.pick(lang))?;
     writeln!(out)?;
     writeln!(out, "{}", if zh { "依据" } else { "Article" })?;
-    for a in std::iter::once(&rule.article).chain(&rule.see_also) {
-        writeln!(out, "  {} {}：{}", a.law, a.number, a.text.trim())?;
+    match &rule.article {
+        Some(a) => writeln!(out, "  {}：{}", a.cite(), a.text.trim())?,
+        None => writeln!(out, "  {}", report::no_article(lang))?,
+    }
+    if !rule.see_also.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", if zh { "相关规定" } else { "See also" })?;
+        for a in &rule.see_also {
+            writeln!(out, "  {}：{}", a.cite(), a.text.trim())?;
+        }
     }
     if let Some(help) = &rule.help {
         writeln!(out)?;
         writeln!(out, "{}", if zh { "说明" } else { "Help" })?;
         writeln!(out, "  {}", help.pick(lang))?;
     }
+    // The examples are what the rule does not report and what it reports; each with
+    // the setting it runs under, or the same text can stand under both headings.
     for (title_zh, title_en, list) in [
-        ("正确示例", "Valid examples", &rule.valid),
-        ("错误示例", "Invalid examples", &rule.invalid),
+        ("不报告的示例", "Not reported", &rule.valid),
+        ("应报告的示例", "Reported", &rule.invalid),
     ] {
         if list.is_empty() {
             continue;
@@ -1320,16 +1376,82 @@ fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", if zh { title_zh } else { title_en })?;
         for ex in list {
-            if let Some(name) = &ex.name {
-                writeln!(out, "  # {name}")?;
+            for line in example_context(ex, lang) {
+                writeln!(out, "  # {line}")?;
             }
             for line in ex.text.trim_end().lines() {
                 writeln!(out, "  | {line}")?;
+            }
+            for other in &ex.also {
+                writeln!(
+                    out,
+                    "  # {}",
+                    if zh {
+                        "同一文件夹中的另一文件："
+                    } else {
+                        "another file in the same folder:"
+                    }
+                )?;
+                for line in other.trim_end().lines() {
+                    writeln!(out, "  | {line}")?;
+                }
             }
             writeln!(out)?;
         }
     }
     Ok(())
+}
+
+/// The file name and settings an example runs under, one line each.
+fn example_context(ex: &rules::schema::ExampleDoc, lang: Lang) -> Vec<String> {
+    let zh = lang == Lang::Zh;
+    let mut lines = Vec::new();
+    if let Some(name) = &ex.name {
+        lines.push(if zh {
+            format!("文件名“{name}”")
+        } else {
+            name.clone()
+        });
+    }
+    if ex.system == Some(SystemKind::Unclassified) {
+        lines.push(if zh {
+            "非涉密系统（配置项 system: unclassified）".to_string()
+        } else {
+            "on an unclassified system (system: unclassified)".to_string()
+        });
+    }
+    for (set, key) in [
+        (ex.public, "public-paths"),
+        (ex.classified, "classified-paths"),
+        (ex.publish, "publish-paths"),
+    ] {
+        if set {
+            lines.push(if zh {
+                format!("位于配置项 {key} 指定的文件夹中")
+            } else {
+                format!("in a folder listed in {key}")
+            });
+        }
+    }
+    if let Some(authority) = &ex.authority {
+        lines.push(if zh {
+            format!("配置项 authority: {authority}")
+        } else {
+            format!("authority: {authority}")
+        });
+    }
+    for k in &ex.keywords {
+        let level = k.level.as_deref().map(|l| match lang {
+            Lang::Zh => format!("（{l}级）"),
+            Lang::En => format!(" ({l})"),
+        });
+        lines.push(if zh {
+            format!("涉密关键词“{}”{}", k.pattern, level.unwrap_or_default())
+        } else {
+            format!("keyword `{}`{}", k.pattern, level.unwrap_or_default())
+        });
+    }
+    lines
 }
 
 /// A rule example that did not behave.
@@ -1351,6 +1473,16 @@ pub fn lint_example(
     rule: Option<&str>,
     ex: &rules::schema::ExampleDoc,
 ) -> Vec<Diagnostic> {
+    lint_example_in(registry, rule, ex, Lang::En)
+}
+
+/// `lint_example` with messages in `lang` (the tests read every message in both).
+pub fn lint_example_in(
+    registry: &Registry,
+    rule: Option<&str>,
+    ex: &rules::schema::ExampleDoc,
+    lang: Lang,
+) -> Vec<Diagnostic> {
     let name = ex.name.as_deref().unwrap_or("example.md");
     let text = ex.text.as_str();
     let system = ex.system.unwrap_or(SystemKind::Classified);
@@ -1370,7 +1502,7 @@ pub fn lint_example(
         regime: &regime,
         today: EXAMPLE_TODAY,
         expiring_within_days: 90,
-        lang: Lang::En,
+        lang,
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,

@@ -26,6 +26,8 @@ struct RawRegime {
     example_words: Vec<String>,
     urgency: Vec<String>,
     indefinite: Vec<String>,
+    #[serde(default)]
+    unlawful_indefinite: Vec<String>,
     level_labels: Vec<String>,
     term_labels: Vec<String>,
     copy_number: String,
@@ -134,6 +136,9 @@ pub struct Regime {
     pub example_words: Vec<String>,
     pub urgency: Vec<String>,
     pub indefinite: Vec<String>,
+    /// Indefinite words no rule provides for (`永久`): read as indefinite terms, and
+    /// malformed marks (ML001), where the lawful word (`长期`) is a term to confirm.
+    pub unlawful_indefinite: Vec<String>,
     pub level_labels: Vec<String>,
     pub term_labels: Vec<String>,
     pub copy_number_len: usize,
@@ -312,6 +317,7 @@ impl Regime {
             example_words: raw.example_words,
             urgency: raw.urgency,
             indefinite: raw.indefinite,
+            unlawful_indefinite: raw.unlawful_indefinite,
             level_labels: raw.level_labels,
             term_labels: raw.term_labels,
             copy_number_len,

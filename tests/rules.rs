@@ -1,8 +1,10 @@
 #![allow(clippy::print_stderr)]
 //! Every built-in rule: the file list matches `rules/`, each rule's `valid` examples give
 //! no finding of it and each `invalid` example gives it, and every quoted article is
-//! verbatim from the law (checked when `../shared/` is present).
+//! verbatim from the law in force, whole and fully numbered (checked when `../shared/`
+//! is present).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use mark_lint::rules::{BUILTIN, Registry};
@@ -84,56 +86,402 @@ fn every_rule_example_behaves() {
     }
 }
 
-#[test]
-fn articles_are_quoted_verbatim() {
-    let law = root().join("../shared/law/baomifa-2024.clean.txt");
-    let notes = root().join("../shared/LAW-NOTES.md");
-    let (Ok(law), Ok(notes)) = (
-        std::fs::read_to_string(&law),
-        std::fs::read_to_string(&notes),
-    ) else {
-        skip("../shared/law is not here (a fresh clone); .ci/run runs this test");
-        return;
+/// The texts every quotation is checked against: (`law` as rule files name it, the
+/// articles of that instrument, each a list of its paragraphs).
+struct Sources {
+    instruments: Vec<(&'static str, BTreeMap<String, Vec<String>>)>,
+    /// The 2024 law as published, one article per line (the structured copy must agree
+    /// with it).
+    law_clean: String,
+    /// LAW-NOTES, for GB/T 9704, whose text is not public law.
+    notes: String,
+}
+
+const BAOMIFA: &str = "中华人民共和国保守国家秘密法";
+
+fn sources() -> Option<Sources> {
+    let shared = root().join("../shared");
+    let read = |p: &str| std::fs::read_to_string(shared.join(p)).ok();
+    let law_clean = read("law/baomifa-2024.clean.txt")?;
+    let notes = read("LAW-NOTES.md")?;
+    let instruments = vec![
+        // Paragraph layout of the same law (the clean copy runs a whole article on
+        // one line, so its 款 cannot be told apart).
+        (
+            BAOMIFA,
+            articles(&read("corpora/laws/行政法/保守国家秘密法(2024-02-27).md")?),
+        ),
+        (
+            "中华人民共和国保守国家秘密法实施条例",
+            articles(&read(
+                "corpora/laws/行政法规/保守国家秘密法实施条例(2024-07-10).md",
+            )?),
+        ),
+        (
+            "国家秘密定密管理规定",
+            articles(&read("law/dingmi-guiding-2025.md")?),
+        ),
+        (
+            "党政机关公文处理工作条例",
+            articles(&read("law/gongwen-tiaoli-2012-excerpt.md")?),
+        ),
+    ];
+    Some(Sources {
+        instruments,
+        law_clean,
+        notes,
+    })
+}
+
+/// Articles of a Markdown law text: `第十九条 …` starts one, each further non-empty
+/// line is a paragraph (a 款, or an item `（一）…` of the 款 before it).
+fn articles(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with("<!--") {
+            continue;
+        }
+        if let Some((number, rest)) = article_header(line) {
+            out.insert(number.clone(), vec![rest.to_string()]);
+            current = Some(number);
+        } else if line.starts_with('第') && line.contains('章') && line.chars().count() < 20 {
+            current = None;
+        } else if let Some(n) = &current {
+            out.get_mut(n).unwrap().push(line.to_string());
+        }
+    }
+    out
+}
+
+/// `第十九条 text` → (`第十九条`, `text`).
+fn article_header(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix('第')?;
+    let digits: String = rest.chars().take_while(|c| NUMERALS.contains(*c)).collect();
+    let after = rest[digits.len()..].strip_prefix('条')?;
+    (!digits.is_empty()).then(|| (format!("第{digits}条"), after.trim_start()))
+}
+
+const NUMERALS: &str = "零一二三四五六七八九十百";
+
+fn numeral(s: &str) -> usize {
+    let (mut n, mut digit) = (0, 0);
+    for c in s.chars() {
+        match c {
+            '十' => (n, digit) = (n + digit.max(1) * 10, 0),
+            '百' => (n, digit) = (n + digit.max(1) * 100, 0),
+            _ => digit = "零一二三四五六七八九".chars().position(|d| d == c).unwrap(),
+        }
+    }
+    n + digit
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `第二十九条第一款第二项` → (`第二十九条`, 款 [1], 项 [2]); `、` joins several.
+fn parse_number(number: &str) -> Option<(String, Vec<usize>, Vec<usize>)> {
+    let re = regex::Regex::new(
+        r"^(第[零一二三四五六七八九十百]+条)((?:、?第[一二三四五六七八九十]+款)*)((?:、?第[一二三四五六七八九十]+项)*)$",
+    )
+    .unwrap();
+    let c = re.captures(number)?;
+    let list = |s: &str, unit: char| -> Vec<usize> {
+        s.split(['、', unit])
+            .filter_map(|p| p.strip_prefix('第'))
+            .map(numeral)
+            .collect()
     };
-    let notes: String = notes
-        .lines()
-        .map(|l| l.trim_start_matches("> "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    for rule in &Registry::builtin().rules {
-        for a in std::iter::once(&rule.article).chain(&rule.see_also) {
-            let text = a.text.trim();
-            if a.law == "中华人民共和国保守国家秘密法" {
-                // The article runs from its line to the next article (items follow on
-                // lines of their own).
-                let start = law
-                    .find(&format!("\n{} ", a.number))
-                    .unwrap_or_else(|| panic!("{}: no {} in the law", rule.code, a.number));
-                let mut lines = law[start + 1..].lines();
-                let mut article = lines.next().unwrap_or("").to_string();
-                for l in lines {
-                    let header = l.starts_with('第')
-                        && l.chars().take(8).collect::<String>().contains("条 ");
-                    if header || l.starts_with("第") && l.contains("章 ") {
-                        break;
-                    }
-                    article.push_str(l);
-                }
-                assert!(
-                    article.contains(text),
-                    "{} {}: not verbatim: {text}",
-                    rule.code,
-                    a.number
-                );
-            } else {
-                assert!(
-                    notes.contains(text),
-                    "{} {} {}: not in LAW-NOTES: {text}",
-                    rule.code,
-                    a.law,
-                    a.number
-                );
+    Some((c[1].to_string(), list(&c[2], '款'), list(&c[3], '项')))
+}
+
+/// What is wrong with one quotation, if anything.
+fn quotation_problems(src: &Sources, law: &str, number: &str, text: &str) -> Vec<String> {
+    let text = text.trim();
+    let mut problems = Vec::new();
+    if !(text.ends_with('。') || text.ends_with("……")) {
+        problems.push("does not end at a sentence end (。) or with ……".to_string());
+    }
+    if law.starts_with("GB/T") {
+        // `> 7.2.2 密级和保密期限　如需标注…`: the clause of that number.
+        let clause = src
+            .notes
+            .lines()
+            .find(|l| l.starts_with(&format!("> {number} ")));
+        match clause {
+            Some(c) if squeeze(c).contains(&squeeze(text)) => {}
+            _ => problems.push(format!("not in LAW-NOTES under clause {number}")),
+        }
+        return problems;
+    }
+    let Some((_, articles)) = src.instruments.iter().find(|(name, _)| *name == law) else {
+        problems.push(format!("no full text of {law} to check against"));
+        return problems;
+    };
+    let Some((article, kuan, xiang)) = parse_number(number) else {
+        problems.push(format!(
+            "number {number} does not name 条 (and 款/项) like 第四十三条第二款"
+        ));
+        return problems;
+    };
+    let Some(paragraphs) = articles.get(&article) else {
+        problems.push(format!("{law} has no {article}"));
+        return problems;
+    };
+    if law == BAOMIFA && !squeeze(&src.law_clean).contains(&squeeze(&paragraphs.concat())) {
+        problems.push(format!("{article}: the two copies of the law disagree"));
+    }
+    // The article as one string; each character knows its 款 and item.
+    let item = regex::Regex::new(r"^（([一二三四五六七八九十]+)）").unwrap();
+    let mut flat: Vec<char> = Vec::new();
+    let mut owner: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut starts = Vec::new();
+    let mut paragraphs_seen = 0;
+    for p in paragraphs {
+        let p = squeeze(p);
+        let it = item.captures(&p).map(|c| numeral(&c[1]));
+        if it.is_none() {
+            paragraphs_seen += 1;
+        }
+        starts.push(flat.len());
+        for c in p.chars() {
+            flat.push(c);
+            owner.push((paragraphs_seen, it));
+        }
+    }
+    let count = paragraphs_seen;
+    // Each part between `……` in order, inside this article.
+    let (mut from, mut first) = (0, None);
+    let (mut touched_kuan, mut touched_items) = (BTreeSet::new(), BTreeSet::new());
+    for part in text.split("……").map(squeeze).filter(|p| !p.is_empty()) {
+        let needle: Vec<char> = part.chars().collect();
+        let Some(at) = (from..=flat.len().saturating_sub(needle.len()))
+            .find(|&i| flat[i..].starts_with(&needle))
+        else {
+            problems.push(format!("not verbatim in {law}{article}: {part}"));
+            return problems;
+        };
+        if law == BAOMIFA && !squeeze(&src.law_clean).contains(&part) {
+            problems.push(format!("not in baomifa-2024.clean.txt: {part}"));
+        }
+        first.get_or_insert(at);
+        for &(k, it) in &owner[at..at + needle.len()] {
+            touched_kuan.insert(k);
+            if let Some(it) = it {
+                touched_items.insert((k, it));
             }
         }
+        from = at + needle.len();
+    }
+    let first = first.unwrap_or(0);
+    let at_sentence_start = starts.contains(&first) || flat[first - 1] == '。';
+    if !text.starts_with("……") && !at_sentence_start {
+        problems.push("starts mid-sentence without ……".to_string());
+    }
+    // The number names the 款 the quotation is from (unless the article has one, or
+    // the quotation spans them all) and the items it quotes.
+    let (want_kuan, want_xiang): (Vec<usize>, Vec<usize>) = if touched_items.is_empty() {
+        let all = touched_kuan.len() == count;
+        let kuan = if count == 1 || all {
+            Vec::new()
+        } else {
+            touched_kuan.iter().copied().collect()
+        };
+        (kuan, Vec::new())
+    } else {
+        let kuan: BTreeSet<usize> = touched_items.iter().map(|(k, _)| *k).collect();
+        let kuan = if count == 1 {
+            Vec::new()
+        } else {
+            kuan.into_iter().collect()
+        };
+        (kuan, touched_items.iter().map(|(_, i)| *i).collect())
+    };
+    if kuan != want_kuan || xiang != want_xiang {
+        let names = |v: &[usize], unit: &str| {
+            v.iter()
+                .map(|n| format!("第{n}{unit}"))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        problems.push(format!(
+            "number {number}: the quotation is from {article}{}{}",
+            names(&want_kuan, "款"),
+            names(&want_xiang, "项")
+        ));
+    }
+    problems
+}
+
+/// Every quotation in the rule files (article and see-also) is verbatim from the law in
+/// force, whole sentences or visibly an excerpt, and its number names 条, 款 and 项.
+#[test]
+fn quotations_are_verbatim_whole_and_numbered() {
+    let Some(src) = sources() else {
+        skip("../shared/law or the law corpus is not here (a fresh clone); .ci/run runs this test");
+        return;
+    };
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for rule in &Registry::builtin().rules {
+        for a in rule.article.iter().chain(&rule.see_also) {
+            count += 1;
+            for p in quotation_problems(&src, &a.law, &a.number, &a.text) {
+                problems.push(format!("{} {}{}: {p}", rule.code, a.law, a.number));
+            }
+        }
+    }
+    assert!(count >= 60, "only {count} quotations");
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The checker itself: the truncations and bare numbers the review found are caught.
+#[test]
+fn the_quotation_check_catches_what_the_review_found() {
+    let Some(src) = sources() else {
+        skip("../shared/law or the law corpus is not here (a fresh clone); .ci/run runs this test");
+        return;
+    };
+    let bad = [
+        // An item without its chapeau, a bare 条, ending in ；.
+        (
+            BAOMIFA,
+            "第三十一条",
+            "（三）使用非涉密信息系统、非涉密信息设备存储或者处理国家秘密；",
+        ),
+        // No subject, no full stop.
+        (
+            "国家秘密定密管理规定",
+            "第三十八条",
+            "应当在保密期限届满前作出决定",
+        ),
+        // A 款 of a three-款 article cited as the whole article.
+        (
+            BAOMIFA,
+            "第二十二条",
+            "不属于国家秘密的，不得作出国家秘密标志。",
+        ),
+        // The wrong 款.
+        (
+            "国家秘密定密管理规定",
+            "第四十三条第一款",
+            "国家另有规定的，从其规定。",
+        ),
+        // Not the article's text.
+        (
+            BAOMIFA,
+            "第二十条第二款",
+            "国家秘密的保密期限，绝密级不超过三十年。",
+        ),
+        // An item of the first of two 款 without its 款.
+        (
+            "国家秘密定密管理规定",
+            "第二十九条第二项",
+            "下列事项不得确定为国家秘密：……（二）属于工作秘密、商业秘密、个人隐私的；……",
+        ),
+        // Starts mid-sentence without ……
+        (
+            "中华人民共和国保守国家秘密法实施条例",
+            "第十九条第二款",
+            "自标明的制发日起计算。",
+        ),
+        // A bare article number with no instrument text behind it.
+        (
+            "党政机关公文处理工作条例",
+            "第九条",
+            "（一）份号。公文印制份数的顺序号。涉密公文应当标注份号。",
+        ),
+        (
+            "GB/T 9704-2012 党政机关公文格式",
+            "7.2.1",
+            "如需标注份号，一般用6位3号阿拉伯数字",
+        ),
+    ];
+    for (law, number, text) in bad {
+        assert!(
+            !quotation_problems(&src, law, number, text).is_empty(),
+            "not caught: {law}{number}: {text}"
+        );
+    }
+    let good = [
+        (
+            BAOMIFA,
+            "第三十一条第三项",
+            "任何组织和个人不得有下列行为：……（三）使用非涉密信息系统、非涉密信息设备存储或者处理国家秘密；……",
+        ),
+        (
+            "国家秘密定密管理规定",
+            "第二十九条第一款第二项",
+            "下列事项不得确定为国家秘密：……（二）属于工作秘密、商业秘密、个人隐私的；……",
+        ),
+        (
+            "国家秘密定密管理规定",
+            "第四十条",
+            "国家秘密变更按照国家秘密确定程序进行并作出书面记录。国家秘密变更后，应当及时在原国家秘密标志附近重新作出国家秘密标志。",
+        ),
+        (
+            "党政机关公文处理工作条例",
+            "第九条第一项",
+            "（一）份号。公文印制份数的顺序号。涉密公文应当标注份号。",
+        ),
+    ];
+    for (law, number, text) in good {
+        assert_eq!(
+            quotation_problems(&src, law, number, text),
+            Vec::<String>::new(),
+            "{law}{number}"
+        );
+    }
+}
+
+/// A rule about the tool itself cites no article; every other built-in rule does.
+#[test]
+fn only_rules_about_the_tool_cite_no_article() {
+    for rule in &Registry::builtin().rules {
+        let about_tool = mark_lint::rules::Kind::ABOUT_THE_TOOL.contains(&rule.kind_name.as_str());
+        if rule.code == "ML901" {
+            assert!(rule.article.is_none(), "ML901 cites {:?}", rule.article);
+        }
+        assert!(
+            about_tool || rule.article.is_some(),
+            "{} cites no article",
+            rule.code
+        );
+    }
+}
+
+/// README's rule table says what the rule files say: code, name, Chinese summary and the
+/// provision cited, one row per rule, in order.
+#[test]
+fn readme_rule_table_matches_the_rules() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let rows: Vec<Vec<String>> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| code | name | 摘要 | 依据 |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    let rules = Registry::builtin().rules;
+    assert_eq!(rows.len(), rules.len(), "{rows:#?}");
+    for (row, rule) in rows.iter().zip(&rules) {
+        let cited = rule.article.as_ref().map_or("—".to_string(), |a| a.cite());
+        assert_eq!(
+            row[..4],
+            [
+                rule.code.clone(),
+                rule.name.clone(),
+                rule.summary.zh.clone(),
+                cited
+            ],
+            "README row for {}",
+            rule.code
+        );
     }
 }

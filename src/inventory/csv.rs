@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Ledger, source_key};
+use super::{Ledger, source_key, source_label};
 use crate::diagnostic::Lang;
 
 const COLUMNS_EN: [&str; 15] = [
@@ -33,8 +33,8 @@ const COLUMNS_ZH: [&str; 15] = [
     "标志",
     "保密期限",
     "附件",
-    "起算日",
-    "起算日来源",
+    "起算日期",
+    "起算日期来源",
     "届满日",
     "剩余天数",
     "状态",
@@ -42,6 +42,17 @@ const COLUMNS_ZH: [&str; 15] = [
     "知悉范围",
     "检查日期",
 ];
+
+/// Chinese CSV is read by people in WPS or Excel: its values are words, not keys
+/// (dates stay ISO, which spreadsheets read as dates). English keeps the keys.
+fn yes_no(b: bool, lang: Lang) -> &'static str {
+    match (b, lang) {
+        (true, Lang::Zh) => "是",
+        (false, Lang::Zh) => "否",
+        (true, Lang::En) => "yes",
+        (false, Lang::En) => "no",
+    }
+}
 
 fn cell(s: &str) -> String {
     // A number the tool computed (`-2005` days) stays a number.
@@ -78,15 +89,22 @@ pub fn emit(
             r.level.clone(),
             r.raw.clone(),
             r.term.clone(),
-            (if r.attachment { "yes" } else { "no" }).to_string(),
+            yes_no(r.attachment, lang).to_string(),
             r.start.map(|d| d.to_string()).unwrap_or_default(),
             r.start_source
-                .map(source_key)
+                .map(|s| match lang {
+                    Lang::Zh => source_label(s, lang),
+                    Lang::En => source_key(s),
+                })
                 .unwrap_or_default()
                 .to_string(),
             r.last_day.map(|d| d.to_string()).unwrap_or_default(),
             r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-            r.status.as_str().to_string(),
+            match lang {
+                Lang::Zh => r.status.label(lang),
+                Lang::En => r.status.as_str(),
+            }
+            .to_string(),
             r.copy_number.clone().unwrap_or_default(),
             r.distribution.clone().unwrap_or_default(),
             today.to_string(),

@@ -15,6 +15,7 @@ use super::table::{attachment_note, ending, place};
 use super::{Ledger, Row, Status, decisions, source_label};
 use crate::diagnostic::Lang;
 use crate::regime::Regime;
+use crate::rules::check::date_text;
 use crate::term::days_between;
 
 pub fn emit(
@@ -89,9 +90,10 @@ fn render(
     match lang {
         Lang::Zh => writeln!(
             out,
-            "<p>由 mark-lint {} 生成，按 {today} 计算。本页不引用任何网络资源，可离线存档。</p>\n\
+            "<p>由 mark-lint {} 生成，按{}计算。本页不引用任何网络资源，可离线存档。</p>\n\
              <p>台账列出涉密文件的位置，本身应按有关规定管理。</p>",
-            env!("CARGO_PKG_VERSION")
+            env!("CARGO_PKG_VERSION"),
+            date_text(today, lang)
         )?,
         Lang::En => writeln!(
             out,
@@ -121,8 +123,9 @@ fn header(
     match lang {
         Lang::Zh => writeln!(
             out,
-            "<p class=\"sub\">检查日期 <time datetime=\"{today}\">{today}</time> · \
-             检查了 {documents} 个文件，{rows} 项带国家秘密标志 · 提醒期 {expiring_within_days} 天</p>"
+            "<p class=\"sub\">检查日期<time datetime=\"{today}\">{}</time> · \
+             检查文件{documents}个，带国家秘密标志{rows}项 · 提醒期{expiring_within_days}天</p>",
+            date_text(today, lang)
         )?,
         Lang::En => writeln!(
             out,
@@ -140,7 +143,7 @@ fn header(
         match lang {
             Lang::Zh => writeln!(
                 out,
-                "<strong>台账可能不完整：</strong>以下 {} 个文件无法检查，其中的标志未计入。",
+                "<strong>台账可能不完整：</strong>以下{}个文件无法检查，其中的标志未计入。",
                 ledger.unreadable.len()
             )?,
             Lang::En => writeln!(
@@ -178,10 +181,10 @@ fn levels(ledger: &Ledger) -> Vec<(u8, String)> {
 
 fn status_note(status: Status, expiring_within_days: i64, lang: Lang) -> String {
     match (status, lang) {
-        (Status::Expired, Lang::Zh) => "期限已过，应作解密标志".into(),
-        (Status::Expiring, Lang::Zh) => format!("{expiring_within_days} 天内届满"),
-        (Status::Undated, Lang::Zh) => "未标定密日期，无法计算届满日".into(),
-        (Status::Indefinite, Lang::Zh) => "长期、永久：须有依据".into(),
+        (Status::Expired, Lang::Zh) => "保密期限已满，应作解密标志".into(),
+        (Status::Expiring, Lang::Zh) => format!("{expiring_within_days}天内届满"),
+        (Status::Undated, Lang::Zh) => "未找到起算日期，无法计算届满日".into(),
+        (Status::Indefinite, Lang::Zh) => "长期：须有保密事项范围的依据".into(),
         (Status::Conditional, Lang::Zh) => "解密条件成就时解密".into(),
         (Status::Valid, Lang::Zh) => "在保密期限内".into(),
         (Status::Declassified, Lang::Zh) => "已作解密标志".into(),
@@ -378,7 +381,7 @@ fn timeline(
         "<title id=\"timeline-title\">{}</title>",
         say(
             lang,
-            "每项标志从起算日到届满日的保密期限",
+            "每项标志从起算日期到届满日的保密期限",
             "Each mark's term, from its start to its last day"
         )
     )?;
@@ -421,7 +424,11 @@ fn timeline(
          <title>{}</title></rect>",
         (wx1 - wx0).max(1.0),
         match lang {
-            Lang::Zh => format!("提醒期：{today} 至 {window_end}（{expiring_within_days} 天）"),
+            Lang::Zh => format!(
+                "提醒期：{}至{}（{expiring_within_days}天）",
+                date_text(today, lang),
+                date_text(window_end, lang)
+            ),
             Lang::En =>
                 format!("Expiring window: {today} to {window_end} ({expiring_within_days} days)"),
         }
@@ -432,7 +439,7 @@ fn timeline(
         wx0 + 4.0,
         bottom + 18.0,
         match lang {
-            Lang::Zh => format!("提醒期 {expiring_within_days} 天"),
+            Lang::Zh => format!("提醒期{expiring_within_days}天"),
             Lang::En => format!("expiring window: {expiring_within_days} days"),
         }
     )?;
@@ -533,7 +540,7 @@ fn lane(
         mid + 4.0,
         esc(&clip_end(&r.raw, 16))
     )?;
-    let tooltip = format!("{}\n{}\n{}", place(r), r.raw, ending(r, lang));
+    let tooltip = format!("{}\n{}\n{}", place(r, lang), r.raw, ending(r, lang));
     match r.last_day {
         Some(last) => {
             let start = r.start.unwrap_or(today).min(last);
@@ -622,7 +629,7 @@ fn decisions_due(out: &mut String, ledger: &Ledger, today: Date, lang: Lang) -> 
     match lang {
         Lang::Zh => writeln!(
             out,
-            "<h2>{} 年度保密审核：需要决定的事项</h2>",
+            "<h2>{}年度国家秘密审核：需要决定的事项</h2>",
             today.year()
         )?,
         Lang::En => writeln!(
@@ -663,7 +670,7 @@ fn decisions_due(out: &mut String, ledger: &Ledger, today: Date, lang: Lang) -> 
                  <strong>{}</strong>{}{when}</li>",
                 r.status.as_str(),
                 r.status.label(lang),
-                esc(&place(r)),
+                esc(&place(r, lang)),
                 esc(&r.raw),
                 attachment_note(r, lang),
             )?;
@@ -678,7 +685,7 @@ const COLUMNS: [(&str, &str, &str, &str); 9] = [
     ("status", "number", "状态", "status"),
     ("level", "number", "密级", "level"),
     ("mark", "text", "标志", "mark"),
-    ("start", "date", "起算日", "start"),
+    ("start", "date", "起算日期", "start"),
     ("last_day", "date", "届满日", "last day"),
     ("days_left", "number", "剩余天数", "days left"),
     ("copy_number", "text", "份号", "copy"),
@@ -744,7 +751,7 @@ fn table(out: &mut String, ledger: &Ledger, lang: Lang) -> fmt::Result {
         match lang {
             Lang::Zh => writeln!(
                 out,
-                "<p class=\"none\">检查了 {} 个文件，没有带国家秘密标志的文件。</p>",
+                "<p class=\"none\">共检查文件{}个，没有带国家秘密标志的文件。</p>",
                 ledger.documents
             )?,
             Lang::En => writeln!(
@@ -827,7 +834,7 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
         esc(&r.path),
         r.line,
         // Long paths break after a separator, not inside a name.
-        esc(&place(r)).replace('/', "/<wbr>")
+        esc(&place(r, lang)).replace('/', "/<wbr>")
     )?;
     writeln!(out, "</tr>")
 }

@@ -27,7 +27,7 @@ pub enum Status {
     Expiring,
     /// A duration with no classification date: the end cannot be computed.
     Undated,
-    /// `长期`, `永久`: allowed only where another rule provides.
+    /// `长期` (or `永久`): allowed only where another rule provides.
     Indefinite,
     /// A 解密条件 (`启用前`, `工程竣工验收后`): ends when the condition is met.
     Conditional,
@@ -65,7 +65,7 @@ impl Status {
             (Status::Expiring, Lang::Zh) => "即将届满",
             (Status::Undated, Lang::Zh) => "未标日期",
             (Status::Indefinite, Lang::Zh) => "长期",
-            (Status::Conditional, Lang::Zh) => "条件解密",
+            (Status::Conditional, Lang::Zh) => "附解密条件",
             (Status::Valid, Lang::Zh) => "有效",
             (Status::Declassified, Lang::Zh) => "已解密",
             (s, Lang::En) => s.as_str(),
@@ -92,11 +92,11 @@ pub fn source_key(s: DateSource) -> &'static str {
 
 pub fn source_label(s: DateSource, lang: Lang) -> &'static str {
     match (s, lang) {
-        (DateSource::FrontMatter, Lang::Zh) => "定密日期（front matter）",
+        (DateSource::FrontMatter, Lang::Zh) => "定密日期（文件头元数据）",
         (DateSource::Property, Lang::Zh) => "定密日期（文档属性）",
         (DateSource::IssueDate, Lang::Zh) => "成文日期",
         (DateSource::PrintDate, Lang::Zh) => "印发日期",
-        (DateSource::Created, Lang::Zh) => "文件创建日期",
+        (DateSource::Created, Lang::Zh) => "文档创建日期",
         (DateSource::FrontMatter, Lang::En) => "定密日期 (front matter)",
         (DateSource::Property, Lang::En) => "定密日期 (property)",
         (DateSource::IssueDate, Lang::En) => "成文日期 (issue date)",
@@ -295,14 +295,16 @@ impl Decision {
     pub fn title(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Decision::MarkDeclassified, Lang::Zh) => {
-                "已届满：自行解密，应作解密标志（第二十四条；定密规定第四十四条）"
+                "已届满：依法自行解密，应在原标志附近作出解密标志（保密法第二十四条第二款；定密规定第四十四条第二款）"
             }
             (Decision::ExtendOrLapse, Lang::Zh) => {
-                "即将届满（本年内或提醒期内）：届满前决定是否延长，延长的应作变更标志（第二十四条；定密规定第三十八条、第四十条）"
+                "即将届满：本年内或者提醒期内届满，由原定密机关、单位在届满前决定是否延长；延长的，在原标志附近重新作出国家秘密标志（保密法第二十四条第二款；定密规定第三十八条、第四十条第二款）"
             }
-            (Decision::DateIt, Lang::Zh) => "未标定密日期：补记，才能计算届满日",
+            (Decision::DateIt, Lang::Zh) => {
+                "未找到起算日期：补充登记成文日期或者书面通知日期后，才能计算届满日"
+            }
             (Decision::Confirm, Lang::Zh) => {
-                "长期或条件解密：核对保密事项范围的依据，或解密条件是否已经成就"
+                "保密期限为长期或者附解密条件：由定密责任人核对保密事项范围的依据，或者解密条件是否已经成就"
             }
             (Decision::MarkDeclassified, Lang::En) => {
                 "Expired: declassified by law; place a 解密 mark (Art. 24; 定密规定 Art. 44)"

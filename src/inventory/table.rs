@@ -7,12 +7,19 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Ledger, Row, Status, decisions, source_label};
 use crate::diagnostic::Lang;
+use crate::rules::check::date_text;
 
-/// `path:line (part)`.
-pub(super) fn place(r: &Row) -> String {
-    match &r.part {
-        Some(p) => format!("{}:{} ({p})", r.path, r.line),
-        None => format!("{}:{}", r.path, r.line),
+/// `path:line (part)`; in Chinese `path:line（第2页）`.
+pub(super) fn place(r: &Row, lang: Lang) -> String {
+    match (&r.part, lang) {
+        (Some(p), Lang::Zh) => format!(
+            "{}:{}（{}）",
+            r.path,
+            r.line,
+            crate::report::part_label(p, lang)
+        ),
+        (Some(p), Lang::En) => format!("{}:{} ({p})", r.path, r.line),
+        (None, _) => format!("{}:{}", r.path, r.line),
     }
 }
 
@@ -34,7 +41,7 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
         r.days_left
             .map_or_else(|| "—".to_string(), |d| d.to_string()),
         r.copy_number.clone().unwrap_or_else(|| "—".to_string()),
-        place(r),
+        place(r, lang),
     ]
 }
 
@@ -47,15 +54,19 @@ pub(super) fn attachment_note(r: &Row, lang: Lang) -> &'static str {
     }
 }
 
-/// When the row ends, said for the review: `2021-06-01 届满（已过 2000 天）`.
+/// When the row ends, said for the review: `2021年6月1日届满（已届满2005天）`.
 pub(super) fn ending(r: &Row, lang: Lang) -> String {
     match (r.last_day, r.days_left) {
         (Some(d), Some(n)) if n < 0 => match lang {
-            Lang::Zh => format!("{d} 届满（已过 {} 天）", -n),
+            Lang::Zh => format!("{}届满（已届满{}天）", date_text(d, lang), -n),
             Lang::En => format!("ended {d} ({} days ago)", -n),
         },
+        (Some(d), Some(0)) => match lang {
+            Lang::Zh => format!("今日届满（{}）", date_text(d, lang)),
+            Lang::En => format!("ends today ({d})"),
+        },
         (Some(d), Some(n)) => match lang {
-            Lang::Zh => format!("{d} 届满（还有 {n} 天）"),
+            Lang::Zh => format!("{}届满（还有{n}天）", date_text(d, lang)),
             Lang::En => format!("ends {d} (in {n} days)"),
         },
         _ => r.status.label(lang).to_string(),
@@ -72,7 +83,7 @@ pub fn emit(w: &mut dyn Write, ledger: &Ledger, lang: Lang) -> std::io::Result<(
             "状态",
             "密级",
             "标志",
-            "起算日",
+            "起算日期",
             "届满日",
             "剩余天数",
             "份号",
@@ -123,11 +134,14 @@ pub fn summary(ledger: &Ledger, lang: Lang) -> String {
     let counts: Vec<String> = Status::ALL
         .into_iter()
         .filter(|s| ledger.count(*s) > 0)
-        .map(|s| format!("{} {}", ledger.count(s), s.label(lang)))
+        .map(|s| match lang {
+            Lang::Zh => format!("{}{}项", s.label(lang), ledger.count(s)),
+            Lang::En => format!("{} {}", ledger.count(s), s.label(lang)),
+        })
         .collect();
     let mut line = match lang {
         Lang::Zh => format!(
-            "共 {} 项（检查了 {} 个文件）：{}。",
+            "共{}项（检查文件{}个）：{}。",
             ledger.rows.len(),
             ledger.documents,
             counts.join("，")
@@ -142,7 +156,7 @@ pub fn summary(ledger: &Ledger, lang: Lang) -> String {
     if ledger.rows.is_empty() {
         line = match lang {
             Lang::Zh => format!(
-                "检查了 {} 个文件，没有带国家秘密标志的文件。",
+                "共检查文件{}个，没有带国家秘密标志的文件。",
                 ledger.documents
             ),
             Lang::En => format!("{} file(s) checked: nothing is marked.", ledger.documents),
@@ -152,7 +166,7 @@ pub fn summary(ledger: &Ledger, lang: Lang) -> String {
         line.push('\n');
         line.push_str(&match lang {
             Lang::Zh => format!(
-                "另有 {} 个文件无法检查，台账可能不完整：{}",
+                "另有{}个文件无法检查，台账可能不完整：{}",
                 ledger.unreadable.len(),
                 ledger.unreadable.join("、")
             ),
@@ -175,7 +189,12 @@ pub fn review(
 ) -> std::io::Result<()> {
     let groups = decisions(ledger, today);
     match lang {
-        Lang::Zh => writeln!(w, "{} 年度保密审核（{today}）", today.year())?,
+        Lang::Zh => writeln!(
+            w,
+            "{}年度国家秘密审核（检查日期：{}）",
+            today.year(),
+            date_text(today, lang)
+        )?,
         Lang::En => writeln!(w, "Annual secrecy review {} ({today})", today.year())?,
     }
     if groups.is_empty() {
@@ -187,9 +206,13 @@ pub fn review(
     }
     for (decision, rows) in groups {
         writeln!(w)?;
-        writeln!(w, "{} [{}]", decision.title(lang), rows.len())?;
+        // `已届满（1项）：…`; English keeps `… [1]`.
+        match (lang, decision.title(lang).split_once('：')) {
+            (Lang::Zh, Some((head, rest))) => writeln!(w, "{head}（{}项）：{rest}", rows.len())?,
+            _ => writeln!(w, "{} [{}]", decision.title(lang), rows.len())?,
+        }
         for r in rows {
-            writeln!(w, "  {}  {}  {}", place(r), r.raw, ending(r, lang))?;
+            writeln!(w, "  {}  {}  {}", place(r, lang), r.raw, ending(r, lang))?;
         }
     }
     writeln!(w)?;

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Batch, ReportOptions, split_embedded};
+use super::{Batch, ReportOptions, part_label, split_embedded};
 use crate::diagnostic::{Lang, Severity};
 
 pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
@@ -17,13 +17,25 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
         let (file, inner) = split_embedded(&d.path, batch.files);
         // The annotation sits on the file in the repository; where inside it is said
         // in words (an embedded document, a zip part or a page).
-        let place: Vec<&str> = inner.into_iter().chain(d.part.as_deref()).collect();
-        let (m, law, article) = (&d.message, &d.law, &d.article);
+        let place: Vec<String> = inner
+            .into_iter()
+            .chain(d.part.as_deref())
+            .map(|p| part_label(p, opts.lang))
+            .collect();
+        let m = &d.message;
+        // A rule about the tool itself cites no article.
+        let cited = (!d.article.is_empty())
+            .then(|| crate::rules::compile::cite(&d.law, &d.article))
+            .map(|c| match opts.lang {
+                Lang::Zh => format!("【{c}】"),
+                Lang::En => format!(" [{c}]"),
+            })
+            .unwrap_or_default();
         let message = match (opts.lang, place.is_empty()) {
-            (Lang::Zh, true) => format!("{m}【{law}{article}】"),
-            (Lang::Zh, false) => format!("{m}（{}）【{law}{article}】", place.join("、")),
-            (Lang::En, true) => format!("{m} [{law}{article}]"),
-            (Lang::En, false) => format!("{m} ({}) [{law}{article}]", place.join(", ")),
+            (Lang::Zh, true) => format!("{m}{cited}"),
+            (Lang::Zh, false) => format!("{m}（{}）{cited}", place.join("、")),
+            (Lang::En, true) => format!("{m}{cited}"),
+            (Lang::En, false) => format!("{m} ({}){cited}", place.join(", ")),
         };
         writeln!(
             w,
@@ -89,8 +101,23 @@ mod tests {
         );
         let zh = render(Lang::Zh);
         assert!(
-            zh.ends_with("expired（Doc_0/Attachs/y.ofd、page 1）【保密法第二十四条】\n"),
+            zh.ends_with("expired（Doc_0/Attachs/y.ofd、第1页）【保密法第二十四条】\n"),
             "{zh}"
         );
+    }
+
+    #[test]
+    fn a_rule_about_the_tool_cites_nothing() {
+        let files = vec!["a.md".to_string()];
+        let mut d = diag("a.md");
+        (d.law, d.article, d.article_text) = Default::default();
+        let diags = [d];
+        let batch = batch(&diags, &[], &files, &[]);
+        for lang in [Lang::En, Lang::Zh] {
+            let mut out = Vec::new();
+            emit(&mut out, &batch, &opts(Format::Github, lang, true)).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.ends_with("::mark `秘密★1年`: expired\n"), "{out}");
+        }
     }
 }

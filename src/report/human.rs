@@ -6,7 +6,7 @@ use std::io::Write;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Batch, ReportOptions, Summary};
+use super::{Batch, ReportOptions, Summary, basis, part_label, severity_label};
 use crate::diagnostic::{Diagnostic, Lang, Severity};
 
 /// ANSI styles, or nothing when colour is off.
@@ -48,14 +48,24 @@ pub fn emit(
     let zh = opts.lang == Lang::Zh;
     let p = Paint(opts.color);
     for d in diags {
+        let label = severity_label(d.severity, opts.lang);
         writeln!(
             w,
-            "{}: {}",
-            p.severity(d.severity, &format!("{}[{}]", d.severity.as_str(), d.code)),
+            "{}{}{}",
+            p.severity(d.severity, &format!("{label}[{}]", d.code)),
+            if zh { "：" } else { ": " },
             p.bold(&d.message)
         )?;
         let arrow = p.dim("-->");
         match &d.part {
+            Some(part) if zh => writeln!(
+                w,
+                "  {arrow} {}:{}:{}（{}）",
+                d.path,
+                d.line,
+                d.column,
+                part_label(part, opts.lang)
+            )?,
             Some(part) => writeln!(w, "  {arrow} {}:{}:{} ({part})", d.path, d.line, d.column)?,
             None => writeln!(w, "  {arrow} {}:{}:{}", d.path, d.line, d.column)?,
         }
@@ -91,22 +101,20 @@ pub fn emit(
             .as_ref()
             .filter(|_| opts.snippets || !d.fix_quotes_text)
         {
-            writeln!(
-                w,
-                "{lead} = {} `{fix}`",
-                if zh { "建议改为：" } else { "fix:" }
-            )?;
+            if zh {
+                writeln!(w, "{lead} = 建议改为：“{fix}”")?;
+            } else {
+                writeln!(w, "{lead} = fix: `{fix}`")?;
+            }
         }
         if let Some(help) = &d.help {
-            writeln!(w, "{lead} = {} {help}", if zh { "说明：" } else { "help:" })?;
+            writeln!(w, "{lead} = {}{help}", if zh { "说明：" } else { "help: " })?;
         }
         writeln!(
             w,
-            "{lead} = {} {}{}：{}",
-            if zh { "依据：" } else { "article:" },
-            d.law,
-            d.article,
-            d.article_text
+            "{lead} = {}{}",
+            if zh { "依据：" } else { "article: " },
+            basis(d, opts.lang)
         )?;
         writeln!(w)?;
     }
@@ -135,7 +143,8 @@ pub fn emit_statistics(
         .max()
         .unwrap_or(1);
     for ((code, name, sev), n) in rows {
-        writeln!(w, "{n:>wide$}  {code}  {name:<34} [{}]", sev.as_str())?;
+        let sev = severity_label(sev, opts.lang);
+        writeln!(w, "{n:>wide$}  {code}  {name:<34} [{sev}]")?;
     }
     if !opts.quiet {
         writeln!(w, "{}", summary_line(batch.summary, opts.lang))?;
@@ -149,7 +158,7 @@ pub fn summary_line(s: &Summary, lang: Lang) -> String {
     if s.inline_suppressed + s.baselined > 0 {
         let (a, b) = (s.inline_suppressed, s.baselined);
         let note = match lang {
-            Lang::Zh => format!("（另有 {a} 个被行内指令抑制，{b} 个在基线中）"),
+            Lang::Zh => format!("（另有{a}个被忽略注释忽略，{b}个在基线中）"),
             Lang::En => format!(" ({a} suppressed inline, {b} in the baseline)"),
         };
         match line.pop() {
@@ -171,11 +180,11 @@ fn counts_line(s: &Summary, lang: Lang) -> String {
     let found = s.errors + s.warnings + s.infos;
     match (lang, found) {
         (Lang::Zh, 0) => format!(
-            "检查了 {} 个文件（{} 个带国家秘密标志），未发现问题。",
+            "共检查文件{}个（带国家秘密标志的{}个），未发现问题。",
             s.files, s.marked
         ),
         (Lang::Zh, _) => format!(
-            "检查了 {} 个文件（{} 个带国家秘密标志）：{} 个错误，{} 个警告，{} 个提示。",
+            "共检查文件{}个（带国家秘密标志的{}个）：错误{}个，警告{}个，提示{}个。",
             s.files, s.marked, s.errors, s.warnings, s.infos
         ),
         (Lang::En, 0) => format!(
@@ -204,14 +213,15 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// `path:line:col: CODE [severity] message`, one line per finding.
-pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+/// `path:line:col: CODE [severity] message`, one line per finding. The severity stays
+/// the English key in every language, like JSON's: editors and scripts match on it.
+pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic], lang: Lang) -> std::io::Result<()> {
     for d in diags {
-        let part = d
-            .part
-            .as_ref()
-            .map(|p| format!(" ({p})"))
-            .unwrap_or_default();
+        let part = match (&d.part, lang) {
+            (Some(p), Lang::Zh) => format!("（{}）", part_label(p, lang)),
+            (Some(p), Lang::En) => format!(" ({p})"),
+            (None, _) => String::new(),
+        };
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}{part}",
@@ -224,4 +234,85 @@ pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+    use crate::report::test_support::{diag, opts};
+
+    fn render(diags: &[Diagnostic], lang: Lang) -> String {
+        let mut out = Vec::new();
+        let summary = Summary {
+            files: 3,
+            marked: 2,
+            errors: 1,
+            inline_suppressed: 1,
+            ..Summary::default()
+        };
+        emit(&mut out, diags, &summary, &opts(Format::Human, lang, false)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn chinese_output_has_chinese_labels() {
+        let mut d = diag("a.pdf");
+        d.part = Some("page 2".into());
+        d.fix = Some("秘密★1年".into());
+        d.help = Some("说明文字。".into());
+        d.article_text = "国家秘密的保密期限已满的，自行解密。".into();
+        let zh = render(&[d.clone()], Lang::Zh);
+        assert!(zh.starts_with("错误[ML104]：mark"), "{zh}");
+        assert!(zh.contains("a.pdf:2:1（第2页）\n"), "{zh}");
+        assert!(zh.contains("= 建议改为：“秘密★1年”\n"), "{zh}");
+        assert!(zh.contains("= 说明：说明文字。\n"), "{zh}");
+        assert!(
+            zh.contains("= 依据：保密法第二十四条：国家秘密的保密期限已满的，自行解密。\n"),
+            "{zh}"
+        );
+        assert!(
+            zh.ends_with("共检查文件3个（带国家秘密标志的2个）：错误1个，警告0个，提示0个（另有1个被忽略注释忽略，0个在基线中）。\n"),
+            "{zh}"
+        );
+        assert!(
+            !zh.contains("： "),
+            "no space after a full-width colon: {zh}"
+        );
+        let en = render(&[d], Lang::En);
+        assert!(en.starts_with("error[ML104]: mark"), "{en}");
+        assert!(en.contains("a.pdf:2:1 (page 2)\n"), "{en}");
+        assert!(en.contains("= fix: `秘密★1年`\n"), "{en}");
+        assert!(en.contains("= article: 保密法第二十四条："), "{en}");
+    }
+
+    #[test]
+    fn a_rule_about_the_tool_says_it_cites_nothing() {
+        let mut d = diag("a.md");
+        (d.law, d.article, d.article_text) = Default::default();
+        let zh = render(&[d.clone()], Lang::Zh);
+        assert!(
+            zh.contains("= 依据：无（本规则针对本工具自身，不是法律规定）\n"),
+            "{zh}"
+        );
+        let en = render(&[d], Lang::En);
+        assert!(
+            en.contains(
+                "= article: none (a rule about the tool itself, not a legal requirement)\n"
+            ),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn concise_keeps_the_severity_key_and_names_pages_in_chinese() {
+        let mut d = diag("a.pdf");
+        d.part = Some("page 2".into());
+        let mut out = Vec::new();
+        emit_concise(&mut out, &[d], Lang::Zh).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a.pdf:2:1: ML104 [error] mark `秘密★1年`: expired（第2页）\n"
+        );
+    }
 }

@@ -42,7 +42,10 @@ struct DiagnosticJson<'a> {
     column: u32,
     part: Option<&'a str>,
     message: &'a str,
-    article: &'a str,
+    /// The instrument (`国家秘密定密管理规定`) and the provision in it
+    /// (`第四十三条第二款`): `null` for a rule about the tool itself, which cites none.
+    law: Option<&'a str>,
+    article: Option<&'a str>,
     mark: Option<MarkJson<'a>>,
     fix: Option<&'a str>,
     /// On the last finding of a rule in a file whose findings were capped: how many
@@ -89,7 +92,8 @@ pub fn emit(
                 column: d.column,
                 part: d.part.as_deref(),
                 message: &d.message,
-                article: &d.article,
+                law: Some(d.law.as_str()).filter(|_| !d.article.is_empty()),
+                article: Some(d.article.as_str()).filter(|a| !a.is_empty()),
                 mark: d.mark.as_ref().map(|m| MarkJson {
                     level: &m.level,
                     term: &m.term,
@@ -105,4 +109,34 @@ pub fn emit(
     };
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+    use crate::diagnostic::Lang;
+    use crate::report::test_support::{diag, opts};
+
+    #[test]
+    fn article_is_null_for_a_rule_about_the_tool() {
+        let mut tool = diag("a.md");
+        (tool.law, tool.article, tool.article_text) = Default::default();
+        let diags = [diag("a.md"), tool];
+        let mut out = Vec::new();
+        emit(
+            &mut out,
+            &diags,
+            &Summary::default(),
+            &opts(Format::Json, Lang::Zh, true),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["diagnostics"][0]["article"], "第二十四条");
+        assert_eq!(v["diagnostics"][0]["law"], "保密法");
+        assert!(v["diagnostics"][1]["article"].is_null(), "{v}");
+        assert!(v["diagnostics"][1]["law"].is_null(), "{v}");
+        // Keys and severities stay English in every language.
+        assert_eq!(v["diagnostics"][0]["severity"], "error");
+    }
 }

@@ -42,9 +42,13 @@ pub fn emit(w: &mut dyn Write, batch: &Batch) -> std::io::Result<()> {
             if let Some(part) = &d.part {
                 text.push_str(&format!(" ({part})"));
             }
-            text.push_str(&format!("\n{}{}", d.law, d.article));
-            if !d.article_text.is_empty() {
-                text.push_str(&format!("：{}", d.article_text));
+            // A rule about the tool itself cites no article.
+            if !d.article.is_empty() {
+                let cited = crate::rules::compile::cite(&d.law, &d.article);
+                text.push_str(&format!("\n{cited}"));
+                if !d.article_text.is_empty() {
+                    text.push_str(&format!("：{}", d.article_text));
+                }
             }
             writeln!(
                 w,
@@ -165,5 +169,22 @@ mod tests {
         assert!(xml.contains(
             "x.ofd!/Doc_0/Attachs/y.ofd:2:1: error: mark `秘密★1年` &lt;expired&gt; &amp; \"gone\"\n保密法第二十四条</failure>"
         ));
+    }
+
+    #[test]
+    fn a_rule_about_the_tool_cites_nothing() {
+        let files = vec!["a.md".to_string()];
+        let mut d = diag("a.md", "ML901");
+        (d.law, d.article, d.article_text) = Default::default();
+        let diags = [d];
+        let mut out = Vec::new();
+        emit(&mut out, &test_support::batch(&diags, &[], &files, &[])).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(
+            xml.contains(
+                "a.md:2:1: error: mark `秘密★1年` &lt;expired&gt; &amp; \"gone\"</failure>"
+            ),
+            "{xml}"
+        );
     }
 }

@@ -74,8 +74,11 @@ fn is_true(b: &bool) -> bool {
 
 #[derive(Serialize)]
 struct DescriptorProperties<'a> {
-    law: &'a str,
-    article: &'a str,
+    /// Left out for a rule about the tool itself, which cites no article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    law: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article: Option<&'a str>,
     tags: [&'a str; 2],
 }
 
@@ -232,11 +235,15 @@ fn level(s: Severity) -> &'static str {
 }
 
 fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
-    let a = &r.article;
-    let article = format!("{}{}：{}", a.law, a.number, a.text);
-    let help = match &r.help {
-        Some(h) => format!("{}\n\n{article}", h.pick(opts.lang)),
-        None => article.clone(),
+    let a = r.article.as_ref();
+    let article = match a {
+        Some(a) => format!("{}：{}", a.cite(), a.text),
+        None => super::no_article(opts.lang).to_string(),
+    };
+    let help = match (&r.help, a) {
+        (Some(h), Some(_)) => format!("{}\n\n{article}", h.pick(opts.lang)),
+        (Some(h), None) => h.pick(opts.lang).to_string(),
+        (None, _) => article.clone(),
     };
     Descriptor {
         id: &r.code,
@@ -249,8 +256,8 @@ fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
             enabled: r.enabled,
         },
         properties: DescriptorProperties {
-            law: &a.law,
-            article: &a.number,
+            law: a.map(|a| a.law.as_str()),
+            article: a.map(|a| a.number.as_str()),
             tags: ["state-secret-marking", &r.kind_name],
         },
     }
@@ -432,15 +439,32 @@ mod tests {
             (Some("ML104"), Some("term-expired"))
         );
         assert_eq!(d["defaultConfiguration"]["level"], "error");
-        assert_eq!(d["properties"]["article"], "第二十四条");
+        assert_eq!(d["properties"]["article"], "第二十四条第二款");
+        assert_eq!(d["properties"]["law"], "中华人民共和国保守国家秘密法");
         let full = d["fullDescription"]["text"].as_str().unwrap();
-        assert!(
-            full.starts_with("中华人民共和国保守国家秘密法第二十四条："),
-            "{full}"
-        );
+        assert!(full.starts_with("保密法第二十四条第二款："), "{full}");
         assert!(d["help"]["text"].as_str().unwrap().ends_with(full));
         assert_eq!(run["results"][0]["ruleIndex"], 1);
         assert_eq!(run["columnKind"], "unicodeCodePoints");
+    }
+
+    #[test]
+    fn a_rule_about_the_tool_has_no_article_properties() {
+        let (_, src) = crate::rules::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "bad-suppression")
+            .unwrap();
+        let rules =
+            vec![crate::rules::compile::compile(src, "b", Some("bad-suppression")).unwrap()];
+        let v = render(&batch(&[], &[], &[], &rules), true);
+        let d = &v["runs"][0]["tool"]["driver"]["rules"][0];
+        assert_eq!(d["id"], "ML901");
+        assert!(d["properties"].get("article").is_none(), "{d}");
+        assert!(d["properties"].get("law").is_none(), "{d}");
+        assert_eq!(
+            d["fullDescription"]["text"],
+            crate::report::no_article(crate::diagnostic::Lang::En)
+        );
     }
 
     #[test]

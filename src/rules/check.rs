@@ -114,9 +114,21 @@ pub fn omitted_finding(
         part: last.and_then(|d| d.part.clone()),
         message,
         help: None,
-        article: rule.article.number.clone(),
-        law: rule.article.law.clone(),
-        article_text: rule.article.text.clone(),
+        article: rule
+            .article
+            .as_ref()
+            .map(|a| a.number.clone())
+            .unwrap_or_default(),
+        law: rule
+            .article
+            .as_ref()
+            .map(|a| a.law.clone())
+            .unwrap_or_default(),
+        article_text: rule
+            .article
+            .as_ref()
+            .map(|a| a.text.clone())
+            .unwrap_or_default(),
         mark: None,
         fix: None,
         fix_quotes_text: false,
@@ -174,9 +186,24 @@ impl Out<'_> {
             part: pos.and_then(|p| p.part.clone()),
             message: render(template.pick(lang), vars),
             help: self.rule.help.as_ref().map(|h| render(h.pick(lang), vars)),
-            article: self.rule.article.number.clone(),
-            law: self.rule.article.law.clone(),
-            article_text: self.rule.article.text.clone(),
+            article: self
+                .rule
+                .article
+                .as_ref()
+                .map(|a| a.number.clone())
+                .unwrap_or_default(),
+            law: self
+                .rule
+                .article
+                .as_ref()
+                .map(|a| a.law.clone())
+                .unwrap_or_default(),
+            article_text: self
+                .rule
+                .article
+                .as_ref()
+                .map(|a| a.text.clone())
+                .unwrap_or_default(),
             mark: mark.map(|m| MarkInfo {
                 level: regime.levels[m.level].name.clone(),
                 term: if self.ctx.snippets {
@@ -465,6 +492,15 @@ fn max_text(regime: &Regime, level: usize) -> String {
     format!("{}年", regime.levels[level].max_years)
 }
 
+/// A date in a sentence: `2027年1月15日` in Chinese, ISO in English (tables, CSV and
+/// JSON keep ISO in every language).
+pub fn date_text(date: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.to_string(),
+    }
+}
+
 /// Every mark whose term deserves a look: banners with a star, and candidates.
 fn term_marks(scan: &Scan) -> impl Iterator<Item = &FoundMark> {
     scan.banners
@@ -472,6 +508,12 @@ fn term_marks(scan: &Scan) -> impl Iterator<Item = &FoundMark> {
         .chain(scan.candidates.iter())
         .chain(scan.changes.iter())
 }
+
+/// The ML001 phrase for an indefinite word no rule provides for (`永久`).
+pub const INDEFINITE_WORD: &str = "indefinite-word";
+/// The ML001 phrase for a bare level with neither star nor term (`机密`): both are
+/// missing, not only the star.
+pub const NO_TERM: &str = "no-term";
 
 fn malformed_mark(out: &mut Out, scan: &Scan) {
     let lang = out.ctx.lang;
@@ -482,20 +524,30 @@ fn malformed_mark(out: &mut Out, scan: &Scan) {
         .chain(&scan.changes)
     {
         let m = &found.mark;
-        if m.problems.is_empty() {
+        // `永久`, `无限期`: indefinite words no rule provides for (where the 保密事项范围
+        // provides an indefinite term, the word is 长期).
+        let unlawful_word = matches!(&m.term, Term::Indefinite(w)
+            if out.ctx.regime.unlawful_indefinite.contains(w));
+        if m.problems.is_empty() && !unlawful_word {
             continue;
         }
         let sep = match lang {
             Lang::Zh => "；",
             Lang::En => "; ",
         };
+        let no_term = m.term == Term::None
+            && !m.legacy_bare
+            && m.problems.contains(&crate::marking::Problem::MissingStar);
         let problem = m
             .problems
             .iter()
-            .map(|p| out.phrase(p.key()).pick(lang).to_string())
+            .map(|p| p.key())
+            .chain(unlawful_word.then_some(INDEFINITE_WORD))
+            .chain(no_term.then_some(NO_TERM))
+            .map(|key| out.render_phrase(key, &[("term", m.term_text())]))
             .collect::<Vec<_>>()
             .join(sep);
-        let severity = if m.problems.iter().all(|p| p.is_minor()) {
+        let severity = if !unlawful_word && m.problems.iter().all(|p| p.is_minor()) {
             out.rule.severity.min(Severity::Warning)
         } else {
             out.rule.severity
@@ -575,9 +627,9 @@ fn source_name(name: &str, lang: Lang) -> &'static str {
     match (name, lang) {
         ("banner", Lang::Zh) => "首页标志",
         ("banner", Lang::En) => "banner mark",
-        ("label", Lang::Zh) => "首页密级标签",
+        ("label", Lang::Zh) => "首页密级字样",
         ("label", Lang::En) => "first-page label",
-        ("front-matter", Lang::Zh) => "文档元数据",
+        ("front-matter", Lang::Zh) => "文件头元数据",
         ("front-matter", Lang::En) => "front matter",
         ("properties", Lang::Zh) => "文档属性",
         ("properties", Lang::En) => "document properties",
@@ -680,8 +732,21 @@ fn conflicting_marks(out: &mut Out, scan: &Scan) {
         let Some(b) = earlier.into_iter().flatten().min().map(|j| &sources[j]) else {
             continue;
         };
-        let named = |s: &Source| match (s.name, s.pos.and_then(|p| p.part.as_deref())) {
-            ("banner", Some(part)) => format!("{} ({part})", source_name(s.name, lang)),
+        let named = |s: &Source| match (s.name, s.pos.and_then(|p| p.part.as_deref()), lang) {
+            // A mark in another part: a header or footer (页眉, 页脚) or a template page.
+            ("banner", Some(part), Lang::Zh) => {
+                let what = if part.contains("header") {
+                    "页眉"
+                } else if part.contains("footer") {
+                    "页脚"
+                } else {
+                    "首页标志"
+                };
+                format!("{what}（{}）", crate::report::part_label(part, Lang::Zh))
+            }
+            ("banner", Some(part), Lang::En) => {
+                format!("{} ({part})", source_name(s.name, lang))
+            }
             _ => source_name(s.name, lang).to_string(),
         };
         let vars = [
@@ -705,14 +770,19 @@ fn non_secret_star(out: &mut Out, scan: &Scan) {
 }
 
 fn public_but_marked(out: &mut Out, scan: &Scan) {
+    // Where the document is declared public, and the words that declare it.
     let declaration = scan
         .public
         .first()
-        .map(|(_, d)| d.clone())
-        .or_else(|| scan.front.public.as_ref().map(|(_, d)| d.clone()))
-        .or_else(|| scan.props.public.as_ref().map(|(_, d)| d.clone()))
-        .or_else(|| out.ctx.public_path.then(|| "public-paths".to_string()));
-    let Some(declaration) = declaration else {
+        .map(|(_, d)| ("note", d.clone()))
+        .or_else(|| (scan.front.public.as_ref()).map(|(_, d)| ("front-matter", d.clone())))
+        .or_else(|| (scan.props.public.as_ref()).map(|(_, d)| ("properties", d.clone())))
+        .or_else(|| {
+            out.ctx
+                .public_path
+                .then(|| ("public-path", "public-paths".to_string()))
+        });
+    let Some((key, declaration)) = declaration else {
         return;
     };
     let (raw, pos, mark) = if let Some(m) = scan.mark_in_force() {
@@ -730,7 +800,12 @@ fn public_but_marked(out: &mut Out, scan: &Scan) {
     } else {
         return;
     };
-    let vars = [("raw", raw), ("declaration", declaration)];
+    let declared = out.render_phrase(key, &[("declaration", declaration.clone())]);
+    let vars = [
+        ("raw", raw),
+        ("declaration", declaration),
+        ("declared", declared),
+    ];
     out.finding(pos, &vars, mark, None);
 }
 
@@ -767,8 +842,8 @@ fn term_exceeds_limit(out: &mut Out, scan: &Scan) {
                     let vars = [
                         ("raw", m.raw.clone()),
                         ("date", term_text(&m.term)),
-                        ("start", start.to_string()),
-                        ("limit_day", limit.to_string()),
+                        ("start", date_text(start, out.ctx.lang)),
+                        ("limit_day", date_text(limit, out.ctx.lang)),
                         ("level", regime.levels[m.level].name.clone()),
                         ("max", max_text(regime, m.level)),
                     ];
@@ -804,10 +879,15 @@ fn missing_term(out: &mut Out, scan: &Scan) {
     }
 }
 
+/// ML103: `长期`, lawful only where the 保密事项范围 provides it. The words no rule
+/// provides for (`永久`) are malformed marks (ML001).
 fn indefinite_term(out: &mut Out, scan: &Scan) {
+    let unlawful = &out.ctx.regime.unlawful_indefinite;
     for found in term_marks(scan) {
         let m = &found.mark;
-        if let Term::Indefinite(w) = &m.term {
+        if let Term::Indefinite(w) = &m.term
+            && !unlawful.contains(w)
+        {
             let vars = [("raw", m.raw.clone()), ("term", w.clone())];
             out.finding(Some(&found.pos), &vars, Some(m), None);
         }
@@ -825,16 +905,16 @@ fn expiry_marks(scan: &Scan) -> Vec<&FoundMark> {
 
 fn start_source(source: DateSource, lang: Lang) -> &'static str {
     match (source, lang) {
-        (DateSource::FrontMatter, Lang::Zh) => "定密日期",
+        (DateSource::FrontMatter, Lang::Zh) => "文件头元数据中的定密日期",
         (DateSource::FrontMatter, Lang::En) => "front matter 定密日期",
         (DateSource::IssueDate, Lang::Zh) => "成文日期",
         (DateSource::IssueDate, Lang::En) => "成文日期, the issue date",
-        (DateSource::Property, Lang::Zh) => "文档属性定密日期",
+        (DateSource::Property, Lang::Zh) => "文档属性中的定密日期",
         (DateSource::Property, Lang::En) => "document property 定密日期",
         (DateSource::PrintDate, Lang::Zh) => "印发日期",
         (DateSource::PrintDate, Lang::En) => "印发日期, the printing date",
-        (DateSource::Created, Lang::Zh) => "文档创建日期（无成文日期）",
-        (DateSource::Created, Lang::En) => "the file's creation date (no 成文日期 found)",
+        (DateSource::Created, Lang::Zh) => "文档创建日期，未找到成文日期",
+        (DateSource::Created, Lang::En) => "the file's creation date, no 成文日期 found",
     }
 }
 
@@ -877,9 +957,9 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
                         vec![
                             ("raw", m.raw.clone()),
                             ("term", term_shown.clone()),
-                            ("start", start.to_string()),
+                            ("start", date_text(start, ctx.lang)),
                             ("start_source", start_source(source, ctx.lang).to_string()),
-                            ("last_day", last.to_string()),
+                            ("last_day", date_text(last, ctx.lang)),
                         ],
                     )
                 };
@@ -896,16 +976,32 @@ fn expiry(out: &mut Out, scan: &Scan, kind: &Kind) {
                 let vars = [
                     ("raw", m.raw.clone()),
                     ("term", term_shown.clone()),
-                    ("last_day", last.to_string()),
+                    ("last_day", date_text(last, ctx.lang)),
                     ("days", days.to_string()),
                 ];
-                out.finding(Some(&found.pos), &vars, Some(m), None);
+                // The last day itself: "ends today", not "0 days left".
+                let text = if days == 0 {
+                    out.phrase("today").clone()
+                } else {
+                    out.rule.message.clone()
+                };
+                out.emit(
+                    Some(&found.pos),
+                    &text,
+                    &vars,
+                    out.rule.severity,
+                    Some(m),
+                    None,
+                );
             }
             _ => {}
         }
     }
 }
 
+/// ML107: a zero term is no term (the rule's severity); a month count of a year or more
+/// is lawful (terms are counted in days, months or years) and only a suggestion of
+/// writing, at most `info`.
 fn term_unit(out: &mut Out, scan: &Scan) {
     let regime = out.ctx.regime;
     for found in term_marks(scan) {
@@ -936,14 +1032,23 @@ fn term_unit(out: &mut Out, scan: &Scan) {
                 term_text(&Term::Duration(f))
             )
         });
-        let problem = out.phrase(key).pick(out.ctx.lang).to_string();
+        let fixed_term = fixed
+            .map(|f| term_text(&Term::Duration(f)))
+            .unwrap_or_default();
+        let problem = out.render_phrase(key, &[("fixed_term", fixed_term.clone())]);
         let vars = [
             ("raw", m.raw.clone()),
             ("term", m.term_text()),
             ("problem", problem),
             ("fix", fix.clone().unwrap_or_default()),
+            ("fixed_term", fixed_term),
         ];
-        out.finding(Some(&found.pos), &vars, Some(m), fix);
+        let severity = match key {
+            "zero-term" => out.rule.severity,
+            _ => out.rule.severity.min(Severity::Info),
+        };
+        let message = out.rule.message.clone();
+        out.emit(Some(&found.pos), &message, &vars, severity, Some(m), fix);
     }
 }
 
@@ -955,15 +1060,10 @@ fn missing_mark(out: &mut Out, scan: &Scan) {
     if has_banner || scan.declassified.is_some() {
         return;
     }
-    let regime = out.ctx.regime;
-    let level = |i: usize| regime.levels[i].name.clone();
     let trigger: Option<(&str, String, Option<&Position>)> = if let Some(p) = scan.portions.first()
     {
-        Some((
-            "portion",
-            format!("{}（{}）", p.raw, level(p.level)),
-            Some(&p.pos),
-        ))
+        // A portion mark names its level itself (`（机密）`).
+        Some(("portion", p.raw.clone(), Some(&p.pos)))
     } else if let Some(b) = scan
         .banners
         .iter()
@@ -1016,16 +1116,35 @@ fn mark_below_content(out: &mut Out, scan: &Scan) {
         hits.iter()
             .filter_map(|h| h.keyword.level.map(|l| (h.text.clone(), l, &h.pos))),
     );
-    if let Some((raw, level, pos)) = inside
+    // What the inner thing is: a portion or attachment mark shows its level itself, a
+    // keyword does not.
+    let portions = scan.portions.len();
+    let attachments = scan.banners.iter().filter(|b| b.attachment).count();
+    if let Some((i, (raw, level, pos))) = inside
         .iter()
-        .filter(|(_, l, _)| rank(*l) > rank(banner.mark.level))
-        .max_by_key(|(_, l, _)| rank(*l))
+        .enumerate()
+        .filter(|(_, (_, l, _))| rank(*l) > rank(banner.mark.level))
+        .max_by_key(|(_, (_, l, _))| rank(*l))
     {
+        let what = if i < portions {
+            "portion"
+        } else if i < portions + attachments {
+            "attachment"
+        } else {
+            "keyword"
+        };
+        let inner_vars = [
+            ("inner", raw.clone()),
+            ("inner_level", regime.levels[*level].name.clone()),
+            ("line", pos.line.to_string()),
+        ];
+        let content = out.render_phrase(what, &inner_vars);
         let vars = [
             ("raw", banner.mark.raw.clone()),
             ("inner", raw.clone()),
             ("inner_level", regime.levels[*level].name.clone()),
             ("line", pos.line.to_string()),
+            ("content", content),
         ];
         out.finding(Some(&banner.pos), &vars, Some(&banner.mark), None);
         return;
@@ -1194,7 +1313,9 @@ fn missing_copy_number(out: &mut Out, scan: &Scan) {
 fn unclassified_system(out: &mut Out, scan: &Scan) {
     let lang = out.ctx.lang;
     let at = |pos: &Position| match (&pos.part, lang) {
-        (Some(part), Lang::Zh) => format!("{part} 第{}行", pos.line),
+        (Some(part), Lang::Zh) => {
+            format!("{}第{}行", crate::report::part_label(part, lang), pos.line)
+        }
         (Some(part), Lang::En) => format!("{part} line {}", pos.line),
         (None, Lang::Zh) => format!("第{}行", pos.line),
         (None, Lang::En) => format!("line {}", pos.line),

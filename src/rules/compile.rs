@@ -76,16 +76,33 @@ pub enum Kind {
     },
 }
 
+/// ML001's phrases: one per problem of form, the indefinite word no rule provides for,
+/// and a bare level's missing term.
+const MALFORMED_PHRASES: [&str; crate::marking::Problem::KEYS.len() + 2] = {
+    let mut keys = [""; crate::marking::Problem::KEYS.len() + 2];
+    let mut i = 0;
+    while i < crate::marking::Problem::KEYS.len() {
+        keys[i] = crate::marking::Problem::KEYS[i];
+        i += 1;
+    }
+    keys[i] = super::check::INDEFINITE_WORD;
+    keys[i + 1] = super::check::NO_TERM;
+    keys
+};
+
 impl Kind {
     /// The kinds, the phrases each needs, and the placeholders its texts may use.
     fn spec(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
         const MARK: &[&str] = &["raw"];
         Some(match name {
-            "malformed-mark" => (&crate::marking::Problem::KEYS, &["raw", "problem", "fix"]),
+            "malformed-mark" => (&MALFORMED_PHRASES, &["raw", "problem", "fix", "term"]),
             "misplaced-mark" => (&[], &["raw", "zone"]),
             "conflicting-marks" => (&[], &["raw", "source", "other_raw", "other_source"]),
             "non-secret-star" => (&[], &["raw", "designation"]),
-            "public-but-marked" => (&[], &["raw", "declaration"]),
+            "public-but-marked" => (
+                &["note", "front-matter", "properties", "public-path"],
+                &["raw", "declaration", "declared"],
+            ),
             "term-exceeds-limit" => (
                 &["date-beyond"],
                 &["raw", "level", "term", "max", "date", "start", "limit_day"],
@@ -96,11 +113,11 @@ impl Kind {
                 &["date-passed"],
                 &["raw", "term", "start", "start_source", "last_day", "date"],
             ),
-            "term-expiring" => (&[], &["raw", "term", "last_day", "days"]),
+            "term-expiring" => (&["today"], &["raw", "term", "last_day", "days"]),
             "undated-mark" => (&[], MARK),
             "term-unit" => (
                 &["months-over-12", "years-as-months", "zero-term"],
-                &["raw", "term", "problem", "fix"],
+                &["raw", "term", "problem", "fix", "fixed_term"],
             ),
             "hidden-mark" => (&[], MARK),
             "missing-mark" => (
@@ -116,7 +133,10 @@ impl Kind {
                 ],
                 &["raw", "reason"],
             ),
-            "mark-below-content" => (&["term-shorter"], &["raw", "inner", "inner_level", "line"]),
+            "mark-below-content" => (
+                &["term-shorter", "portion", "attachment", "keyword"],
+                &["raw", "inner", "inner_level", "line", "content"],
+            ),
             "missing-copy-number" => (&[], MARK),
             "sensitive-keyword" => (&["no-level"], &["raw", "level"]),
             "publish-review" => (&[], MARK),
@@ -130,6 +150,10 @@ impl Kind {
             _ => return None,
         })
     }
+
+    /// Kinds about the tool itself (what it could not read, its own directives): no
+    /// law imposes them, so their rules may quote no article.
+    pub const ABOUT_THE_TOOL: [&'static str; 2] = ["unreadable-file", "bad-suppression"];
 
     pub const NAMES: [&'static str; 25] = [
         "malformed-mark",
@@ -167,6 +191,33 @@ pub struct Article {
     pub text: String,
 }
 
+/// The short names the rule texts use for the instruments they quote (the 简称 the
+/// instruments themselves define, or their customary short titles).
+const SHORT_NAMES: [(&str, &str); 5] = [
+    ("中华人民共和国保守国家秘密法", "保密法"),
+    ("中华人民共和国保守国家秘密法实施条例", "实施条例"),
+    ("国家秘密定密管理规定", "定密规定"),
+    ("党政机关公文处理工作条例", "公文处理工作条例"),
+    ("GB/T 9704-2012 党政机关公文格式", "GB/T 9704-2012 "),
+];
+
+impl Article {
+    /// The instrument and provision as a reader cites them: `定密规定第四十三条第二款`,
+    /// `GB/T 9704-2012 7.2.1`. An instrument without a short name keeps its title.
+    pub fn cite(&self) -> String {
+        cite(&self.law, &self.number)
+    }
+}
+
+/// `law` (a full title) and `number` as a reader cites them.
+pub fn cite(law: &str, number: &str) -> String {
+    let short = SHORT_NAMES
+        .iter()
+        .find(|(full, _)| *full == law)
+        .map_or(law, |(_, short)| short);
+    format!("{short}{number}")
+}
+
 impl From<&RawArticle> for Article {
     fn from(a: &RawArticle) -> Article {
         Article {
@@ -188,7 +239,8 @@ pub struct Rule {
     pub enabled: bool,
     pub suppressible: bool,
     pub summary: Text,
-    pub article: Article,
+    /// The provision that imposes the rule; `None` for a rule about the tool itself.
+    pub article: Option<Article>,
     pub see_also: Vec<Article>,
     pub message: Text,
     pub help: Option<Text>,
@@ -312,7 +364,20 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             ));
         }
     }
-    for (key, a) in std::iter::once(("article", &raw.article))
+    if raw.article.is_none() && !Kind::ABOUT_THE_TOOL.contains(&raw.kind.as_str()) {
+        errors.push(err(
+            "article",
+            format!(
+                "missing: a rule must quote the provision it enforces (only \
+                 rules about the tool itself, kinds {}, may leave it out)",
+                Kind::ABOUT_THE_TOOL.join(" and ")
+            ),
+        ));
+    }
+    for (key, a) in raw
+        .article
+        .iter()
+        .map(|a| ("article", a))
         .chain(raw.see_also.iter().map(|a| ("see-also", a)))
     {
         if a.law.trim().is_empty() || a.number.trim().is_empty() || a.text.trim().is_empty() {
@@ -431,7 +496,7 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             enabled: raw.enabled.unwrap_or(true),
             suppressible: raw.suppressible.unwrap_or(true),
             summary: raw.summary.clone(),
-            article: (&raw.article).into(),
+            article: raw.article.as_ref().map(Article::from),
             see_also: raw.see_also.iter().map(Article::from).collect(),
             message: raw.message.clone(),
             help: raw.help.clone(),
@@ -547,6 +612,45 @@ mod tests {
         let e = compile(&format!("{GOOD}colour: red\n"), "my.yaml", None).unwrap_err();
         assert!(e[0].message.contains("unknown field `colour`"), "{e:?}");
         assert_eq!(e[0].line, 10);
+    }
+
+    #[test]
+    fn only_a_rule_about_the_tool_may_cite_no_article() {
+        let bare = GOOD.replace("article: {law: 法, number: 第一条, text: 文}\n", "");
+        let e = compile(&bare, "my.yaml", None).unwrap_err();
+        assert!(
+            e[0].to_string()
+                .contains("key `article`: missing: a rule must quote the provision"),
+            "{e:?}"
+        );
+        let tool = "code: X-2\nname: my-suppression\nkind: bad-suppression\nseverity: warning\nsummary: {zh: 注释, en: comment}\nmessage: {zh: \"{raw}{problem}\", en: \"{raw} {problem}\"}\nphrases: {malformed: {zh: 甲, en: a}, no-code: {zh: 乙, en: b}, unknown-code: {zh: 丙, en: c}, unsuppressible: {zh: 丁, en: d}, unused: {zh: 戊, en: e}, unmatched-enable: {zh: 己, en: f}}\nexamples: {valid: [\"无\"], invalid: [\"<!-- mark-lint-disable -->\"]}\n";
+        let rule = compile(tool, "my.yaml", None).unwrap();
+        assert!(rule.article.is_none());
+    }
+
+    #[test]
+    fn citations_use_the_short_names() {
+        let a = |law: &str, number: &str| Article {
+            law: law.into(),
+            number: number.into(),
+            text: String::new(),
+        };
+        assert_eq!(
+            a("国家秘密定密管理规定", "第四十三条第二款").cite(),
+            "定密规定第四十三条第二款"
+        );
+        assert_eq!(
+            a("党政机关公文处理工作条例", "第九条第一项").cite(),
+            "公文处理工作条例第九条第一项"
+        );
+        assert_eq!(
+            a("GB/T 9704-2012 党政机关公文格式", "7.2.1").cite(),
+            "GB/T 9704-2012 7.2.1"
+        );
+        assert_eq!(
+            a("本单位保密管理办法", "第三条").cite(),
+            "本单位保密管理办法第三条"
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub struct RawRule {
     #[serde(default)]
     pub suppressible: Option<bool>,
     pub summary: Text,
-    pub article: RawArticle,
+    /// Left out only by a rule about the tool itself, which no law imposes.
+    #[serde(default)]
+    pub article: Option<RawArticle>,
     #[serde(default)]
     pub see_also: Vec<RawArticle>,
     pub message: Text,

@@ -194,6 +194,31 @@ fn rules_and_explain() {
     );
 }
 
+/// A rule about the tool itself cites no article, and every listing says so.
+#[test]
+fn tool_rules_cite_no_article() {
+    let (code, json, _) = run_in(&root(), &["rules", "--format", "json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for row in rows.as_array().unwrap() {
+        let tool = ["ML900", "ML901"].contains(&row["code"].as_str().unwrap());
+        assert_eq!(row["article"].is_null(), tool, "{row}");
+        assert_eq!(row["law"].is_null(), tool, "{row}");
+    }
+    let (_, zh, _) = run_in(&root(), &["explain", "ML901", "--lang", "zh"]);
+    assert!(
+        zh.contains("依据\n  无（本规则针对本工具自身，不是法律规定）\n"),
+        "{zh}"
+    );
+    let (_, en, _) = run_in(&root(), &["explain", "ML900", "--lang", "en"]);
+    assert!(
+        en.contains(
+            "Article\n  none (a rule about the tool itself, not a legal requirement)\n\nSee also\n"
+        ),
+        "{en}"
+    );
+}
+
 #[test]
 fn test_rules_command_passes() {
     let (code, stdout, _) = run_in(&root(), &["test-rules"]);

@@ -178,7 +178,7 @@ fn baseline_round_trip() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "new.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+        "new.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年 (unless provided otherwise, 保密法 Art. 20 ¶2): the 定密责任人 checks the basis; without one, the term is changed through the change procedure\n"
     );
 
     // A fixed problem leaves a stale entry, listed on stderr.
@@ -248,6 +248,25 @@ fn fix_round_trip_keeps_encodings() {
     // --diff shows the change and touches nothing.
     let (code, diff, err) = run_in(d, &["check", "--today", TODAY, "--diff", "."]);
     snap!("fix_diff", outcome(code, &diff, &err));
+    // The note says the same in Chinese, with no English but the option.
+    let (zh_code, zh_diff, zh_err) = run_in(
+        d,
+        &["check", "--today", TODAY, "--lang", "zh", "--diff", "."],
+    );
+    assert_eq!((zh_code, zh_diff.as_str()), (code, diff.as_str()));
+    let counts = err
+        .trim_end()
+        .strip_prefix("mark-lint: ")
+        .and_then(|n| n.split_once(" fix(es) available in "))
+        .and_then(|(fixes, rest)| Some((fixes, rest.split_once(" file(s)")?.0)))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        zh_err,
+        format!(
+            "mark-lint: 可自动修复{}处（{}个文件），加 --fix 执行\n",
+            counts.0, counts.1
+        )
+    );
     let expected = root().join("tests/fixtures/fix/expected");
     let input = root().join("tests/fixtures/fix/input");
     for f in std::fs::read_dir(&input).unwrap() {
@@ -348,7 +367,7 @@ fn staged_reads_the_index() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         out,
-        "docs/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+        "docs/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年 (unless provided otherwise, 保密法 Art. 20 ¶2): the 定密责任人 checks the basis; without one, the term is changed through the change procedure\n"
     );
     // Paths are shown from the current folder.
     let (_, out, _) = run_in(
@@ -399,7 +418,7 @@ fn stdin_with_a_file_name() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "notes/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年; set a term within 20年\n"
+        "notes/a.md:1:1: ML101 [error] mark `机密★30年`: term 30年 exceeds the 机密 maximum of 20年 (unless provided otherwise, 保密法 Art. 20 ¶2): the 定密责任人 checks the basis; without one, the term is changed through the change procedure\n"
     );
 }
 
