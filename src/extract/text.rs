@@ -1,59 +1,282 @@
-//! Decoding bytes to text: BOM, strict UTF-8, BOM-less UTF-16, then GB18030/GBK and
-//! other legacy encodings guessed by `chardetng` with the `.cn` hint
-//! (`../shared/FORMATS-crates.md` §2). Returns `None` for binary data.
+//! Decoding bytes to text: BOM, UTF-8, BOM-less UTF-16, then GB18030/GBK and other
+//! legacy encodings guessed by `chardetng` with the `.cn` hint. A file that is mostly
+//! UTF-8 stays UTF-8 whatever a few bad bytes say: lines that are not UTF-8 are decoded
+//! on their own (GB18030, or the legacy guess) or replaced, and what could hide text is
+//! reported as a gap — never a silent switch of the whole file to another encoding.
+//! Also the one definition of a line break (LF, CRLF, CR, NEL, U+2028, U+2029) that
+//! every reader and `--fix` share. Returns `None` only for binary data.
 
-use encoding_rs::{Encoding, GBK, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
+
+use super::{ExtractError, Gap};
 
 pub struct Decoded {
+    /// The text, line breaks as in the file.
     pub text: String,
     pub encoding: &'static str,
+    /// What may hide text: bytes no encoding read, control characters amid text.
+    pub gaps: Vec<Gap>,
+    /// The text encodes back to exactly the bytes read: one encoding throughout and
+    /// nothing replaced (`--fix` rewrites only such files).
+    pub exact: bool,
 }
 
-/// How much of a file the legacy-encoding detector reads: detection is the costly step.
-const DETECT_PREFIX: usize = 16 * 1024;
+/// How much of a file the legacy-encoding detector and the binary sniffing read:
+/// detection is the costly step, and the start of a file tells what it is.
+const DETECT_PREFIX: usize = 64 * 1024;
 
-/// Decode `bytes`; `None` when they are not text in any encoding we know.
-pub fn decode(bytes: Vec<u8>, html: bool) -> Option<Decoded> {
-    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
-        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return Some(Decoded {
-            text: text.into_owned(),
-            encoding: enc.name(),
-        });
+/// At most this many gaps per document; the last one covers the rest.
+const MAX_GAPS: usize = 16;
+
+/// Decode `bytes`; `None` when they are not text in any encoding we know. The bytes
+/// are consumed: a valid UTF-8 file becomes its text without a copy, any other is
+/// decoded into one buffer and the bytes are freed on return.
+pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
+    match Encoding::for_bom(&bytes) {
+        Some((enc, bom_len)) if enc == UTF_8 => {
+            // In place: no second copy of a large file.
+            bytes.drain(..bom_len);
+            return Some(decode_utf8_family(bytes, Primary::Utf8));
+        }
+        Some((enc, bom_len)) => {
+            let (text, exact) = decode_utf16(&bytes[bom_len..], enc == UTF_16LE);
+            return Some(finish(text, enc.name(), exact, true));
+        }
+        None => {}
+    }
+    if binary_signature(&bytes) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(DETECT_PREFIX)];
+    if memchr::memchr(0, head).is_some() {
+        if let Some(enc) = utf16_without_bom(&bytes) {
+            let (text, exact) = decode_utf16(&bytes, enc == UTF_16LE);
+            return Some(finish(text, enc.name(), exact, true));
+        }
+        if looks_binary(head) {
+            return None;
+        }
     }
     // Validation is most of the work on a corpus of UTF-8 text: do it with SIMD.
-    let valid_utf8 = simdutf8::basic::from_utf8(&bytes).is_ok();
-    let bytes = match valid_utf8 {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
         // SAFETY: `simdutf8` has just validated these bytes as UTF-8.
-        true => Ok(unsafe { String::from_utf8_unchecked(bytes) }),
-        false => Err(bytes),
-    };
-    let bytes = match bytes {
-        Ok(text) => {
-            if memchr::memchr(0, text.as_bytes()).is_some() {
-                return utf16_without_bom(text.as_bytes());
-            }
-            return Some(Decoded {
-                text,
-                encoding: UTF_8.name(),
-            });
-        }
-        Err(bytes) => bytes,
-    };
-    let bytes = &bytes[..];
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return utf16_without_bom(bytes);
+        let text = unsafe { String::from_utf8_unchecked(bytes) };
+        return Some(finish(text, UTF_8.name(), true, false));
     }
-    let enc = html
-        .then(|| meta_charset(bytes))
-        .flatten()
-        .unwrap_or_else(|| guess_legacy(bytes));
-    let (text, _, _) = enc.decode(bytes);
-    Some(Decoded {
-        text: text.into_owned(),
-        encoding: enc.name(),
-    })
+    if looks_binary(head) {
+        return None;
+    }
+    let evidence = utf8_evidence(&bytes);
+    let primary = if evidence.is_utf8() {
+        Primary::Utf8
+    } else {
+        let declared = html.then(|| meta_charset(&bytes)).flatten();
+        match declared {
+            Some(enc) if enc == UTF_8 => Primary::Utf8,
+            Some(enc) if enc != UTF_16LE && enc != UTF_16BE => Primary::Legacy(enc),
+            _ => Primary::Legacy(guess_legacy(&bytes)),
+        }
+    };
+    Some(decode_utf8_family(bytes, primary))
+}
+
+/// What a file is as a whole: UTF-8 with some lines in another encoding, or a legacy
+/// encoding with some lines in UTF-8.
+#[derive(Clone, Copy)]
+enum Primary {
+    Utf8,
+    Legacy(&'static Encoding),
+}
+
+/// How much of some bytes is UTF-8 beyond ASCII, and how much is not UTF-8.
+#[derive(Default)]
+struct Evidence {
+    /// Bytes in valid two-byte sequences: Latin, Greek, Cyrillic… but also frequent
+    /// by chance in GBK and Big5 text.
+    two: usize,
+    /// Bytes in valid three- and four-byte sequences: CJK in UTF-8, rare by chance.
+    more: usize,
+    invalid: usize,
+}
+
+impl Evidence {
+    /// UTF-8 however many lines are not: more CJK UTF-8 than bad bytes, or far more
+    /// UTF-8 of any kind.
+    fn is_utf8(&self) -> bool {
+        self.more >= self.invalid || self.two + self.more >= 4 * self.invalid
+    }
+}
+
+fn utf8_evidence(bytes: &[u8]) -> Evidence {
+    let mut e = Evidence::default();
+    for chunk in bytes.utf8_chunks() {
+        // Counted by lead byte: a valid sequence is as long as its lead says.
+        for b in chunk.valid().bytes() {
+            match b {
+                0xC0..=0xDF => e.two += 2,
+                0xE0..=0xEF => e.more += 3,
+                0xF0.. => e.more += 4,
+                _ => {}
+            }
+        }
+        e.invalid += chunk.invalid().len();
+    }
+    e
+}
+
+/// Decode a byte-oriented file line by line (LF is one byte in every encoding read
+/// here, and never part of a multi-byte character). Each line is UTF-8 when it is;
+/// otherwise it is decoded in the other encoding (GB18030 in a UTF-8 file, the legacy
+/// encoding in a legacy one) or as UTF-8 with replacement, whichever replaces less.
+fn decode_utf8_family(bytes: Vec<u8>, primary: Primary) -> Decoded {
+    if let Primary::Utf8 = primary
+        && simdutf8::basic::from_utf8(&bytes).is_ok()
+    {
+        // SAFETY: validated just above.
+        let text = unsafe { String::from_utf8_unchecked(bytes) };
+        return finish(text, UTF_8.name(), true, false);
+    }
+    let other = match primary {
+        Primary::Utf8 => GB18030,
+        Primary::Legacy(enc) => enc,
+    };
+    // CJK text grows by half from two-byte encodings to UTF-8; capacity that is never
+    // written is never touched, so a generous reserve costs address space only.
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2 + 16);
+    let mut exact = true;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if let Ok(s) = std::str::from_utf8(line) {
+            let three_byte = line.iter().any(|b| *b >= 0xE0);
+            let legacy_line = match primary {
+                _ if line.is_ascii() => false,
+                Primary::Utf8 => false,
+                // Two-byte sequences occur by chance in legacy text; CJK in UTF-8
+                // (three bytes) does not.
+                Primary::Legacy(_) => !three_byte,
+            };
+            if !legacy_line {
+                exact &= line.is_ascii() || matches!(primary, Primary::Utf8);
+                out.push_str(s);
+                continue;
+            }
+            let at = out.len();
+            if decode_into(other, line, &mut out) == 0 {
+                continue;
+            }
+            out.truncate(at);
+            out.push_str(s);
+            exact = false;
+            continue;
+        }
+        let Evidence { more, invalid, .. } = utf8_evidence(line);
+        let pieces = line
+            .utf8_chunks()
+            .filter(|c| !c.invalid().is_empty())
+            .count();
+        // In a UTF-8 file, a line is GB18030 only where that is clean, and not when
+        // its bad bytes stand alone among ASCII: that is Latin-1 (`crème`), whose
+        // letters GB18030 would swallow into CJK characters two bytes at a time.
+        let other_line = match primary {
+            Primary::Utf8 => invalid >= 2 && more <= invalid && lone_high_bytes(line) * 4 < invalid,
+            Primary::Legacy(_) => more <= invalid,
+        };
+        if other_line {
+            let at = out.len();
+            let replaced = decode_into(other, line, &mut out);
+            if replaced == 0 {
+                exact &= !matches!(primary, Primary::Utf8);
+                continue;
+            }
+            // The legacy encoding of the file, with its bad bytes replaced, unless
+            // UTF-8 replaces less.
+            if matches!(primary, Primary::Legacy(_)) && replaced <= pieces {
+                exact = false;
+                continue;
+            }
+            out.truncate(at);
+        }
+        exact = false;
+        for chunk in line.utf8_chunks() {
+            out.push_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                out.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    drop(bytes);
+    let name = match primary {
+        Primary::Utf8 => UTF_8.name(),
+        Primary::Legacy(enc) => enc.name(),
+    };
+    finish(out, name, exact, false)
+}
+
+/// Bytes above ASCII with ASCII (or nothing) on both sides.
+fn lone_high_bytes(line: &[u8]) -> usize {
+    let high = |i: usize| line.get(i).is_some_and(|b| !b.is_ascii());
+    (0..line.len())
+        .filter(|&i| high(i) && !high(i + 1) && (i == 0 || !high(i - 1)))
+        .count()
+}
+
+/// Decode `src` with `enc` onto `out` through a small buffer: encoding_rs touches
+/// every page of the spare capacity it is given, so decoding straight into a large
+/// string would make all of its reserve resident. Returns how many malformed
+/// sequences were replaced.
+fn decode_into(enc: &'static Encoding, mut src: &[u8], out: &mut String) -> usize {
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut buf = [0u8; 8192];
+    let mut replaced = 0;
+    loop {
+        let (result, read, written) =
+            decoder.decode_to_utf8_without_replacement(src, &mut buf, true);
+        // encoding_rs writes whole characters only: this never fails.
+        out.push_str(simdutf8::basic::from_utf8(&buf[..written]).unwrap_or_default());
+        src = &src[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return replaced,
+            encoding_rs::DecoderResult::OutputFull => {}
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                replaced += 1;
+                out.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+}
+
+/// UTF-16: lone surrogates become U+FFFD (gaps), and an odd last byte — a file cut
+/// short — too. Returns the text and whether it was exact.
+fn decode_utf16(bytes: &[u8], le: bool) -> (String, bool) {
+    let units = bytes.chunks_exact(2).map(|p| {
+        let pair = [p[0], p[1]];
+        if le {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    let mut exact = bytes.len().is_multiple_of(2);
+    for c in char::decode_utf16(units) {
+        out.push(c.unwrap_or_else(|_| {
+            exact = false;
+            char::REPLACEMENT_CHARACTER
+        }));
+    }
+    if !bytes.len().is_multiple_of(2) {
+        out.push(char::REPLACEMENT_CHARACTER);
+    }
+    (out, exact)
+}
+
+fn finish(text: String, encoding: &'static str, exact: bool, strict: bool) -> Decoded {
+    let gaps = gaps_in(&text, encoding, strict);
+    Decoded {
+        text,
+        encoding,
+        gaps,
+        exact,
+    }
 }
 
 fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
@@ -62,37 +285,106 @@ fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     det.feed(prefix, prefix.len() == bytes.len());
     let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
     // GBK's decoder is the GB18030 decoder: it reads 4-byte sequences too.
-    if guess == encoding_rs::GB18030 {
-        GBK
-    } else {
-        guess
-    }
+    if guess == GB18030 { GBK } else { guess }
 }
 
-/// UTF-16 without a BOM: decode as LE and BE and keep the one that reads as text.
-fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
-    if !bytes.len().is_multiple_of(2) {
-        return None;
-    }
-    let score = |enc: &'static Encoding| -> Option<(usize, String)> {
-        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
-        if had_errors {
-            return None;
+/// Formats whose first bytes say they are not text (zip, PDF and OLE are read as
+/// documents before this). Only signatures no text file starts with.
+fn binary_signature(bytes: &[u8]) -> bool {
+    const SIGNATURES: &[&[u8]] = &[
+        b"\x89PNG\r\n\x1a\n",
+        b"\xFF\xD8\xFF",        // JPEG
+        b"\x7FELF",             // ELF executables and libraries
+        b"\x1F\x8B\x08",        // gzip
+        b"\xFD7zXZ\x00",        // xz
+        b"7z\xBC\xAF\x27\x1C",  // 7-Zip
+        b"\x28\xB5\x2F\xFD",    // zstd
+        b"Rar!\x1A\x07",        // RAR
+        b"\xCA\xFE\xBA\xBE",    // Mach-O universal, Java class
+        b"\xCF\xFA\xED\xFE",    // Mach-O 64-bit
+        b"\xCE\xFA\xED\xFE",    // Mach-O 32-bit
+        b"\x00asm",             // WebAssembly
+        b"SQLite format 3\x00", // SQLite
+        b"wOFF",                // web fonts
+        b"wOF2",
+        b"\x00\x01\x00\x00\x00", // TrueType
+        b"GIF87a",
+        b"GIF89a",
+        b"II*\x00", // TIFF
+        b"MM\x00*",
+        b"\x00\x00\x01\x00", // ICO
+        b"OggS\x00",
+        b"fLaC",
+        b"ID3",
+    ];
+    SIGNATURES.iter().any(|s| bytes.starts_with(s))
+}
+
+/// A control byte that is not layout (tab, line feed, vertical tab, form feed,
+/// carriage return) nor ESC (terminal colours in logs): binary data, or damage.
+/// Written without branches so that the scan over a whole file vectorises.
+fn is_control(b: u8) -> bool {
+    (b < 0x09) | ((b > 0x0d) & (b < 0x20) & (b != 0x1b)) | (b == 0x7f)
+}
+
+fn has_control(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(256)
+        .any(|c| c.iter().fold(false, |any, b| any | is_control(*b)))
+}
+
+/// Binary rather than text with some damage: control bytes are more than 1 in 8 of
+/// the start, or more than a few and more than 1 in 32. Long runs of NUL are not
+/// counted: text padded with zeros (an editor that crashed, a preallocated file) is
+/// still text.
+fn looks_binary(head: &[u8]) -> bool {
+    const PADDING: usize = 32;
+    let (mut controls, mut counted, mut nul_run) = (0usize, 0usize, 0usize);
+    let flush = |run: &mut usize, controls: &mut usize, counted: &mut usize| {
+        if *run < PADDING {
+            *controls += *run;
+            *counted += *run;
         }
-        let total = text.chars().count().max(1);
-        let plausible = text.chars().filter(|c| plausible_char(*c)).count();
-        (plausible * 10 >= total * 9).then(|| (plausible, text.into_owned()))
+        *run = 0;
     };
-    let best = match (score(UTF_16LE), score(UTF_16BE)) {
-        (Some(le), Some(be)) if be.0 > le.0 => Some((UTF_16BE, be.1)),
-        (Some(le), _) => Some((UTF_16LE, le.1)),
-        (None, Some(be)) => Some((UTF_16BE, be.1)),
-        (None, None) => None,
+    for &b in head {
+        if b == 0 {
+            nul_run += 1;
+            continue;
+        }
+        flush(&mut nul_run, &mut controls, &mut counted);
+        counted += 1;
+        controls += usize::from(is_control(b));
+    }
+    flush(&mut nul_run, &mut controls, &mut counted);
+    controls * 8 > counted || (controls > 8 && controls * 32 > counted)
+}
+
+/// UTF-16 without a BOM: the encoding whose reading of the start is text (nine in ten
+/// characters plausible) and more plausible than the bytes read as bytes.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(DETECT_PREFIX) & !1];
+    // A lone surrogate or a cut last unit says nothing either way.
+    let score = |text: &str| {
+        let known = || text.chars().filter(|c| *c != char::REPLACEMENT_CHARACTER);
+        let total = known().count().max(1);
+        known().filter(|c| plausible_char(*c)).count() as f64 / total as f64
     };
-    best.map(|(enc, text)| Decoded {
-        text,
-        encoding: enc.name(),
-    })
+    let (le, be) = (
+        score(&decode_utf16(head, true).0),
+        score(&decode_utf16(head, false).0),
+    );
+    let (enc, best) = if be > le {
+        (UTF_16BE, be)
+    } else {
+        (UTF_16LE, le)
+    };
+    let as_bytes = score(&String::from_utf8_lossy(head)).max({
+        let mut gb = String::new();
+        decode_into(GB18030, head, &mut gb);
+        score(&gb)
+    });
+    (best >= 0.9 && best > as_bytes).then_some(enc)
 }
 
 fn plausible_char(c: char) -> bool {
@@ -123,56 +415,238 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     Encoding::for_label(&rest[..end])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = "000001\n秘密★5年\n云岭市人民政府办公室关于加强涉密文件管理工作的通知\n各县（市、区）人民政府：\n";
-
-    fn utf16(s: &str, be: bool) -> Vec<u8> {
-        s.encode_utf16()
-            .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
-            .collect()
-    }
-
-    #[test]
-    fn every_encoding_round_trips() {
-        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
-        bom8.extend_from_slice(SAMPLE.as_bytes());
-        let mut le_bom = vec![0xFF, 0xFE];
-        le_bom.extend(utf16(SAMPLE, false));
-        let mut be_bom = vec![0xFE, 0xFF];
-        be_bom.extend(utf16(SAMPLE, true));
-        let (gbk, _, _) = GBK.encode(SAMPLE);
-        let (gb18030, _, _) = encoding_rs::GB18030.encode(SAMPLE);
-        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-            ("utf8", SAMPLE.as_bytes().to_vec(), "UTF-8"),
-            ("utf8 bom", bom8, "UTF-8"),
-            ("utf16le bom", le_bom, "UTF-16LE"),
-            ("utf16be bom", be_bom, "UTF-16BE"),
-            ("utf16le", utf16(SAMPLE, false), "UTF-16LE"),
-            ("utf16be", utf16(SAMPLE, true), "UTF-16BE"),
-            ("gbk", gbk.into_owned(), "GBK"),
-            ("gb18030", gb18030.into_owned(), "GBK"),
-        ];
-        for (name, bytes, enc) in cases {
-            let d = decode(bytes, false).unwrap_or_else(|| panic!("{name}: not decoded"));
-            assert_eq!(d.text, SAMPLE, "{name}");
-            assert_eq!(d.encoding, enc, "{name}");
-        }
-    }
-
-    #[test]
-    fn html_meta_charset_wins() {
-        let page = "<html><head><meta charset=\"gbk\"></head><body><p>机密★5年</p></body></html>";
-        let (bytes, _, _) = GBK.encode(page);
-        let d = decode(bytes.into_owned(), true).unwrap();
-        assert_eq!(d.text, page);
-    }
-
-    #[test]
-    fn binary_is_not_text() {
-        let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01";
-        assert!(decode(png.to_vec(), false).is_none());
+/// A character that says text may be missing: U+FFFD (bytes that did not decode, here
+/// or in an earlier conversion) or a control character amid text.
+fn suspect(c: char) -> Option<Suspect> {
+    match c {
+        char::REPLACEMENT_CHARACTER => Some(Suspect::Undecodable),
+        c if c.is_ascii() && is_control(c as u8) => Some(Suspect::Control),
+        _ => None,
     }
 }
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Suspect {
+    Undecodable,
+    Control,
+}
+
+/// One line's worth of suspect characters that could hide text.
+struct Found {
+    first: u32,
+    last: u32,
+    undecodable: usize,
+    control: usize,
+}
+
+/// Where suspect characters could hide text: every run of two or more, and a single
+/// one unless it is a letter among Latin letters (`café` with a Latin-1 `é` inside
+/// UTF-8: it cannot hold a CJK mark) or the cut last character of the file. With
+/// `strict` (UTF-16, where a bad unit is a whole character) a single one next to Latin
+/// letters counts too. Runs on one line, and on consecutive lines, make one gap.
+fn gaps_in(text: &str, encoding: &str, strict: bool) -> Vec<Gap> {
+    if memchr::memmem::find(text.as_bytes(), "\u{FFFD}".as_bytes()).is_none()
+        && !has_control(text.as_bytes())
+    {
+        return Vec::new();
+    }
+    let end = text.trim_end().len();
+    let mut found: Vec<Found> = Vec::new();
+    let mut no = 0u32;
+    let mut offset = 0usize;
+    for (line, term) in split_lines(text) {
+        no += 1;
+        let start = offset;
+        offset += line.len() + term.len();
+        let bytes = line.as_bytes();
+        if !has_control(bytes) && memchr::memmem::find(bytes, "\u{FFFD}".as_bytes()).is_none() {
+            continue;
+        }
+        let mut counts = [0usize; 2];
+        let mut flag = |run: &[Suspect]| {
+            for s in run {
+                counts[usize::from(*s == Suspect::Control)] += 1;
+            }
+        };
+        let mut before: Option<char> = None;
+        let mut run: Vec<Suspect> = Vec::new();
+        let mut run_end = 0;
+        for (i, c) in line.char_indices() {
+            if let Some(s) = suspect(c) {
+                run.push(s);
+                run_end = i + c.len_utf8();
+                continue;
+            }
+            if !run.is_empty() {
+                if !harmless(&run, before, Some(c), strict, start + run_end >= end) {
+                    flag(&run);
+                }
+                run.clear();
+            }
+            before = Some(c);
+        }
+        if !run.is_empty() && !harmless(&run, before, None, strict, start + run_end >= end) {
+            flag(&run);
+        }
+        if counts != [0, 0] {
+            match found.last_mut() {
+                Some(f) if f.last + 1 == no => {
+                    f.last = no;
+                    f.undecodable += counts[0];
+                    f.control += counts[1];
+                }
+                _ => found.push(Found {
+                    first: no,
+                    last: no,
+                    undecodable: counts[0],
+                    control: counts[1],
+                }),
+            }
+        }
+    }
+    if found.len() > MAX_GAPS {
+        let rest = found.split_off(MAX_GAPS - 1);
+        let last = rest.last().map_or(0, |f| f.last);
+        found.push(Found {
+            first: rest[0].first,
+            last,
+            undecodable: rest.iter().map(|f| f.undecodable).sum(),
+            control: rest.iter().map(|f| f.control).sum(),
+        });
+    }
+    found
+        .into_iter()
+        .map(|f| Gap {
+            part: None,
+            line: f.first,
+            error: ExtractError::Undecodable(describe(&f, encoding)),
+        })
+        .collect()
+}
+
+/// A single suspect character that cannot hide a mark (see `gaps_in`).
+fn harmless(
+    run: &[Suspect],
+    before: Option<char>,
+    after: Option<char>,
+    strict: bool,
+    at_end: bool,
+) -> bool {
+    if run.len() != 1 {
+        return false;
+    }
+    if at_end {
+        return true;
+    }
+    let latin = |c: char| c.is_alphabetic() && (c as u32) < 0x250;
+    let neutral = |c: char| c.is_whitespace() || c.is_ascii_punctuation();
+    let calm = |c: Option<char>| c.is_none_or(|c| latin(c) || neutral(c));
+    !strict
+        && calm(before)
+        && calm(after)
+        && (before.is_some_and(latin) || after.is_some_and(latin))
+}
+
+fn describe(f: &Found, encoding: &str) -> String {
+    let mut what = Vec::new();
+    if f.undecodable > 0 {
+        let s = if f.undecodable == 1 { "" } else { "s" };
+        what.push(format!(
+            "{} character{s} not decodable as {encoding}",
+            f.undecodable
+        ));
+    }
+    if f.control > 0 {
+        let s = if f.control == 1 { "" } else { "s" };
+        what.push(format!("{} control character{s}", f.control));
+    }
+    let mut detail = what.join(", ");
+    if f.last > f.first {
+        detail.push_str(&format!(", lines {}–{}", f.first, f.last));
+    }
+    detail
+}
+
+/// The line break that starts at byte `i` of `s`: its length, or 0. CRLF is one break;
+/// a CR alone (classic Mac OS), NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are breaks.
+fn break_at(s: &[u8], i: usize) -> usize {
+    match s[i] {
+        b'\n' => 1,
+        b'\r' if s.get(i + 1) == Some(&b'\n') => 2,
+        b'\r' => 1,
+        0xC2 if s.get(i + 1) == Some(&0x85) => 2,
+        0xE2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xA8 | 0xA9)) => 3,
+        _ => 0,
+    }
+}
+
+/// The next line break at or after `from`: (start, length).
+fn next_break(s: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut at = from;
+    while let Some(i) = s[at..]
+        .iter()
+        .position(|b| matches!(b, b'\n' | b'\r' | 0xC2 | 0xE2))
+    {
+        let len = break_at(s, at + i);
+        if len > 0 {
+            return Some((at + i, len));
+        }
+        at += i + 1;
+    }
+    None
+}
+
+/// The lines of `s` with their terminators (`""` for a last line without one). A text
+/// ending in a break has no empty line after it, as with `str::lines`.
+pub fn split_lines(s: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, term) = match next_break(rest.as_bytes(), 0) {
+            Some((at, len)) => (&rest[..at], &rest[at..at + len]),
+            None => (rest, ""),
+        };
+        rest = &rest[line.len() + term.len()..];
+        Some((line, term))
+    })
+}
+
+/// Whether `s` has a break other than LF and CRLF (the two every reader splits on).
+fn has_other_breaks(s: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', s).any(|i| s.get(i + 1) != Some(&b'\n'))
+        || ["\u{2028}", "\u{2029}", "\u{85}"]
+            .iter()
+            .any(|b| memchr::memmem::find(s, b.as_bytes()).is_some())
+}
+
+/// Every line break as LF (CRLF stays: readers take it as one), in place: readers
+/// split on LF alone and count lines as `--fix` does.
+pub fn normalise_breaks(text: String) -> String {
+    if !has_other_breaks(text.as_bytes()) {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    let (mut read, mut write) = (0, 0);
+    while let Some((at, len)) = next_break(&bytes, read) {
+        bytes.copy_within(read..at, write);
+        write += at - read;
+        if len == 2 && bytes[at] == b'\r' {
+            bytes[write..write + 2].copy_from_slice(b"\r\n");
+            write += 2;
+        } else {
+            bytes[write] = b'\n';
+            write += 1;
+        }
+        read = at + len;
+    }
+    let tail = bytes.len() - read;
+    bytes.copy_within(read.., write);
+    bytes.truncate(write + tail);
+    // Only whole UTF-8 sequences were replaced, each by a line feed.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;
