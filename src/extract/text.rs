@@ -48,17 +48,21 @@ pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
         return None;
     }
     let head = &bytes[..bytes.len().min(DETECT_PREFIX)];
-    if memchr::memchr(0, head).is_some() {
-        if let Some(enc) = utf16_without_bom(&bytes) {
-            let (text, exact) = decode_utf16(&bytes, enc == UTF_16LE);
-            return Some(finish(text, enc.name(), exact, true));
-        }
-        if looks_binary(head) {
-            return None;
-        }
-    }
     // Validation is most of the work on a corpus of UTF-8 text: do it with SIMD.
-    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+    let valid = simdutf8::basic::from_utf8(&bytes).is_ok();
+    let nul = memchr::memchr(0, head).is_some();
+    // UTF-16 without a BOM has NULs when it holds ASCII, none when it is all CJK (and
+    // then it is not UTF-8 either).
+    if (nul || !valid)
+        && let Some(enc) = utf16_without_bom(&bytes)
+    {
+        let (text, exact) = decode_utf16(&bytes, enc == UTF_16LE);
+        return Some(finish(text, enc.name(), exact, true));
+    }
+    if nul && looks_binary(head) {
+        return None;
+    }
+    if valid {
         // SAFETY: `simdutf8` has just validated these bytes as UTF-8.
         let text = unsafe { String::from_utf8_unchecked(bytes) };
         return Some(finish(text, UTF_8.name(), true, false));
@@ -144,64 +148,12 @@ fn decode_utf8_family(bytes: Vec<u8>, primary: Primary) -> Decoded {
     // written is never touched, so a generous reserve costs address space only.
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2 + 16);
     let mut exact = true;
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        if let Ok(s) = std::str::from_utf8(line) {
-            let three_byte = line.iter().any(|b| *b >= 0xE0);
-            let legacy_line = match primary {
-                _ if line.is_ascii() => false,
-                Primary::Utf8 => false,
-                // Two-byte sequences occur by chance in legacy text; CJK in UTF-8
-                // (three bytes) does not.
-                Primary::Legacy(_) => !three_byte,
-            };
-            if !legacy_line {
-                exact &= line.is_ascii() || matches!(primary, Primary::Utf8);
-                out.push_str(s);
-                continue;
-            }
-            let at = out.len();
-            if decode_into(other, line, &mut out) == 0 {
-                continue;
-            }
-            out.truncate(at);
-            out.push_str(s);
-            exact = false;
-            continue;
-        }
-        let Evidence { more, invalid, .. } = utf8_evidence(line);
-        let pieces = line
-            .utf8_chunks()
-            .filter(|c| !c.invalid().is_empty())
-            .count();
-        // In a UTF-8 file, a line is GB18030 only where that is clean, and not when
-        // its bad bytes stand alone among ASCII: that is Latin-1 (`crème`), whose
-        // letters GB18030 would swallow into CJK characters two bytes at a time.
-        let other_line = match primary {
-            Primary::Utf8 => invalid >= 2 && more <= invalid && lone_high_bytes(line) * 4 < invalid,
-            Primary::Legacy(_) => more <= invalid,
-        };
-        if other_line {
-            let at = out.len();
-            let replaced = decode_into(other, line, &mut out);
-            if replaced == 0 {
-                exact &= !matches!(primary, Primary::Utf8);
-                continue;
-            }
-            // The legacy encoding of the file, with its bad bytes replaced, unless
-            // UTF-8 replaces less.
-            if matches!(primary, Primary::Legacy(_)) && replaced <= pieces {
-                exact = false;
-                continue;
-            }
-            out.truncate(at);
-        }
-        exact = false;
-        for chunk in line.utf8_chunks() {
-            out.push_str(chunk.valid());
-            if !chunk.invalid().is_empty() {
-                out.push(char::REPLACEMENT_CHARACTER);
-            }
-        }
+    let utf8 = matches!(primary, Primary::Utf8);
+    for (line, brk) in byte_lines(&bytes, utf8) {
+        decode_line(line, primary, other, &mut out, &mut exact);
+        // The break as found (ASCII, or UTF-8 in a UTF-8 file): never read as part of
+        // a character in another encoding.
+        out.push_str(std::str::from_utf8(brk).unwrap_or("\n"));
     }
     drop(bytes);
     let name = match primary {
@@ -209,6 +161,100 @@ fn decode_utf8_family(bytes: Vec<u8>, primary: Primary) -> Decoded {
         Primary::Legacy(enc) => enc.name(),
     };
     finish(out, name, exact, false)
+}
+
+/// Decode one line (without its break) onto `out`: UTF-8 when it is; otherwise in
+/// `other` (GB18030 in a UTF-8 file, the legacy encoding in a legacy one) or as UTF-8
+/// with replacement, whichever reads it; `exact` is cleared when the line is not in
+/// the file's encoding or had bytes replaced.
+fn decode_line(
+    line: &[u8],
+    primary: Primary,
+    other: &'static Encoding,
+    out: &mut String,
+    exact: &mut bool,
+) {
+    let utf8 = matches!(primary, Primary::Utf8);
+    if let Ok(s) = std::str::from_utf8(line) {
+        // Two-byte sequences occur by chance in legacy text; CJK in UTF-8 (three
+        // bytes) does not.
+        if utf8 || line.is_ascii() || line.iter().any(|b| *b >= 0xE0) {
+            *exact &= utf8 || line.is_ascii();
+            out.push_str(s);
+            return;
+        }
+        let at = out.len();
+        if decode_into(other, line, out) > 0 {
+            out.truncate(at);
+            out.push_str(s);
+            *exact = false;
+        }
+        return;
+    }
+    let Evidence { more, invalid, .. } = utf8_evidence(line);
+    let pieces = line
+        .utf8_chunks()
+        .filter(|c| !c.invalid().is_empty())
+        .count();
+    // In a UTF-8 file, a line is GB18030 only where that is clean; not when its bad
+    // bytes are one cut character, nor when they stand alone among ASCII: that is
+    // Latin-1 (`crème`), whose letters GB18030 would swallow two bytes at a time.
+    let other_line = match utf8 {
+        true => pieces >= 2 && more <= invalid && lone_high_bytes(line) * 4 < invalid,
+        false => more <= invalid,
+    };
+    if other_line {
+        let at = out.len();
+        let mut replaced = decode_into(other, line, out);
+        // Private-use characters are not text read right: GB18030 gives them for bytes
+        // that are no character in GBK (user-defined areas), as it does for garbage.
+        if utf8 && out[at..].chars().any(private_use) {
+            replaced += 1;
+        }
+        if replaced == 0 {
+            *exact &= !utf8;
+            return;
+        }
+        // The legacy encoding of the file, its bad bytes replaced, unless UTF-8
+        // replaces less.
+        if !utf8 && replaced <= pieces {
+            *exact = false;
+            return;
+        }
+        out.truncate(at);
+    }
+    *exact = false;
+    for chunk in line.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+}
+
+/// The lines of a byte-oriented file: (line, its break). In a UTF-8 file every break
+/// counts (NEL, U+2028, U+2029 too: a line read in another encoding must not swallow
+/// one); in a legacy one only CR and LF, the same bytes in every encoding read here
+/// and never inside a character.
+fn byte_lines(bytes: &[u8], utf8: bool) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let found = match utf8 {
+            true => next_break(rest, 0),
+            false => memchr::memchr2(b'\n', b'\r', rest).map(|i| (i, break_at(rest, i))),
+        };
+        let (at, len) = found.unwrap_or((rest.len(), 0));
+        let (line, brk) = (&rest[..at], &rest[at..at + len]);
+        rest = &rest[at + len..];
+        Some((line, brk))
+    })
+}
+
+fn private_use(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..)
 }
 
 /// Bytes above ASCII with ASCII (or nothing) on both sides.
@@ -282,7 +328,9 @@ fn finish(text: String, encoding: &'static str, exact: bool, strict: bool) -> De
 fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let prefix = &bytes[..bytes.len().min(DETECT_PREFIX)];
-    det.feed(prefix, prefix.len() == bytes.len());
+    // Never "the end": a file cut inside its last character must not count against
+    // the encoding it is in (a GBK file cut short was guessed windows-1251).
+    det.feed(prefix, false);
     let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
     // GBK's decoder is the GB18030 decoder: it reads 4-byte sequences too.
     if guess == GB18030 { GBK } else { guess }
@@ -333,7 +381,7 @@ fn has_control(bytes: &[u8]) -> bool {
         .any(|c| c.iter().fold(false, |any, b| any | is_control(*b)))
 }
 
-/// Binary rather than text with some damage: control bytes are more than 1 in 8 of
+/// Binary rather than text with some damage: control bytes are more than 1 in 4 of
 /// the start, or more than a few and more than 1 in 32. Long runs of NUL are not
 /// counted: text padded with zeros (an editor that crashed, a preallocated file) is
 /// still text.
@@ -357,39 +405,53 @@ fn looks_binary(head: &[u8]) -> bool {
         controls += usize::from(is_control(b));
     }
     flush(&mut nul_run, &mut controls, &mut counted);
-    controls * 8 > counted || (controls > 8 && controls * 32 > counted)
+    controls * 4 > counted || (controls > 8 && controls * 32 > counted)
 }
 
-/// UTF-16 without a BOM: the encoding whose reading of the start is text (nine in ten
-/// characters plausible) and more plausible than the bytes read as bytes.
+/// UTF-16 without a BOM: the byte order whose reading of the start is text (nine in
+/// ten characters plausible) while the bytes read as bytes are clearly less so (NULs
+/// between ASCII letters, or junk) — two ASCII letters read as one unit are a CJK
+/// ideograph, so English with a stray NUL would read as plausible UTF-16 too. With no
+/// NUL at all (UTF-16 of CJK only), most of it must be CJK.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(DETECT_PREFIX) & !1];
     // A lone surrogate or a cut last unit says nothing either way.
-    let score = |text: &str| {
-        let known = || text.chars().filter(|c| *c != char::REPLACEMENT_CHARACTER);
-        let total = known().count().max(1);
-        known().filter(|c| plausible_char(*c)).count() as f64 / total as f64
+    let known = |text: &str| {
+        text.chars()
+            .filter(|c| *c != char::REPLACEMENT_CHARACTER)
+            .collect::<Vec<char>>()
     };
-    let (le, be) = (
-        score(&decode_utf16(head, true).0),
-        score(&decode_utf16(head, false).0),
-    );
-    let (enc, best) = if be > le {
-        (UTF_16BE, be)
-    } else {
-        (UTF_16LE, le)
+    let share = |chars: &[char], f: fn(char) -> bool| {
+        chars.iter().filter(|c| f(**c)).count() as f64 / chars.len().max(1) as f64
     };
-    let as_bytes = score(&String::from_utf8_lossy(head)).max({
+    let as_bytes = {
         let mut gb = String::new();
         decode_into(GB18030, head, &mut gb);
-        score(&gb)
-    });
-    (best >= 0.9 && best > as_bytes).then_some(enc)
+        let lossy = known(&String::from_utf8_lossy(head));
+        share(&lossy, plausible_char).max(share(&known(&gb), plausible_char))
+    };
+    let nul = memchr::memchr(0, head).is_some();
+    [UTF_16LE, UTF_16BE]
+        .into_iter()
+        .filter_map(|enc| {
+            let chars = known(&decode_utf16(head, enc == UTF_16LE).0);
+            let score = share(&chars, plausible_char);
+            let shaped = nul || share(&chars, cjk) >= 0.5;
+            (shaped && score >= 0.9 && score >= as_bytes + 0.1).then_some((enc, score))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(enc, _)| enc)
+}
+
+fn cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
 
 fn plausible_char(c: char) -> bool {
     matches!(c,
-        '\t' | '\n' | '\r' | ' '..='~'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' '..='~' | '\u{85}' | '\u{feff}'
+        | '\u{370}'..='\u{4ff}'     // Greek, Cyrillic
+        | '\u{3040}'..='\u{30ff}'   // kana
         | '\u{3000}'..='\u{303f}'   // CJK punctuation
         | '\u{4e00}'..='\u{9fff}'   // CJK unified ideographs
         | '\u{3400}'..='\u{4dbf}'
@@ -441,7 +503,7 @@ struct Found {
 
 /// Where suspect characters could hide text: every run of two or more, and a single
 /// one unless it is a letter among Latin letters (`café` with a Latin-1 `é` inside
-/// UTF-8: it cannot hold a CJK mark) or the cut last character of the file. With
+/// UTF-8: it cannot hold a CJK mark) or the cut last character of the file (U+FFFD). With
 /// `strict` (UTF-16, where a bad unit is a whole character) a single one next to Latin
 /// letters counts too. Runs on one line, and on consecutive lines, make one gap.
 fn gaps_in(text: &str, encoding: &str, strict: bool) -> Vec<Gap> {
@@ -535,7 +597,8 @@ fn harmless(
     if run.len() != 1 {
         return false;
     }
-    if at_end {
+    // A file cut inside its last character (a control character there is no cut).
+    if at_end && run[0] == Suspect::Undecodable {
         return true;
     }
     let latin = |c: char| c.is_alphabetic() && (c as u32) < 0x250;

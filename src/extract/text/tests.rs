@@ -286,6 +286,14 @@ fn nul_and_control_bytes_in_text_are_read() {
     // Tab, form feed, ESC colours: text, no gap.
     let d = decode(b"a\tb\x0cc\x1b[1mbold\x1b[0m\n".to_vec(), false).unwrap();
     assert!(d.gaps.is_empty());
+    // English with a stray NUL is not UTF-16 (two ASCII letters make a CJK unit).
+    let d = decode(
+        b"hello world, this is text\n\x00more text here\n".to_vec(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(d.encoding, "UTF-8");
+    assert!(d.text.starts_with("hello world"));
     // Mostly junk is binary, however short.
     assert!(decode(b"\x00\x01\x02\xff\xfe\x00garbage\x00".to_vec(), false).is_none());
 }
