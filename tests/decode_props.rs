@@ -303,6 +303,48 @@ proptest! {
     }
 }
 
+/// A GB2312 character (level-1 hanzi and the punctuation row) from two indices.
+fn gb2312(lead: u8, trail: u8) -> char {
+    let (lead, trail) = if lead.is_multiple_of(8) {
+        (0xA1, 0xA1 + trail % 94)
+    } else {
+        (0xB0 + lead % 40, 0xA1 + trail % 94)
+    };
+    let pair = [lead, trail];
+    let (s, _, bad) = encoding_rs::GBK.decode(&pair);
+    if bad {
+        '中'
+    } else {
+        s.chars().next().unwrap_or('中')
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Clean GBK text of any characters, in lines of any length, is read exactly:
+    /// the UTF-8 sequences its bytes make by chance (`散会。` holds `E1 A1 A3`) never
+    /// turn a line into UTF-8 with replacement.
+    #[test]
+    fn clean_gbk_reads_exactly(
+        lines in prop::collection::vec(prop::collection::vec((any::<u8>(), any::<u8>()), 1..12), 1..12),
+        ascii in prop::collection::vec(prop::sample::select(vec!["", " ", "2026", "Re:", "（一）"]), 1..12),
+    ) {
+        let mut text = String::new();
+        for (i, l) in lines.iter().enumerate() {
+            text.push_str(ascii[i % ascii.len()]);
+            text.extend(l.iter().map(|(a, b)| gb2312(*a, *b)));
+            text.push('\n');
+        }
+        let bytes = encoding_rs::GBK.encode(&text).0.into_owned();
+        // A GBK text that is valid UTF-8 as a whole (`隆` is `C2 A1`, `¡`) is UTF-8.
+        prop_assume!(std::str::from_utf8(&bytes).is_err());
+        let doc = extract(bytes, "txt");
+        prop_assert_eq!(&doc.parts[0].text, &text);
+        prop_assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+    }
+}
+
 /// Office and PDF text comes through `Part::push_line`: a soft break inside a
 /// paragraph (U+2028, CR, NEL) is a line break there too.
 #[test]

@@ -95,35 +95,67 @@ enum Primary {
 /// How much of some bytes is UTF-8 beyond ASCII, and how much is not UTF-8.
 #[derive(Default)]
 struct Evidence {
-    /// Bytes in valid two-byte sequences: Latin, Greek, Cyrillic… but also frequent
-    /// by chance in GBK and Big5 text.
+    /// Bytes of other valid sequences: Latin, Greek, Cyrillic, and what GBK and Big5
+    /// text makes by chance (two-byte sequences often; three-byte ones into the scripts
+    /// and private-use areas a Chinese text does not hold: `∴　` is `E0 A1 A1`).
     two: usize,
-    /// Bytes in valid three- and four-byte sequences: CJK in UTF-8, rare by chance.
+    /// Bytes of runs of valid sequences that are Chinese text (CJK, its punctuation,
+    /// stars and shapes, full-width forms): what UTF-8 Chinese is made of, rare by
+    /// chance.
     more: usize,
     invalid: usize,
 }
 
 impl Evidence {
-    /// UTF-8 however many lines are not: more CJK UTF-8 than bad bytes, or far more
-    /// UTF-8 of any kind.
+    /// UTF-8 however many lines are not: more Chinese UTF-8 than bad bytes (two
+    /// characters at least: one can be chance), or far more UTF-8 of any kind (eight
+    /// accented letters at least: GBK symbols make a few by chance).
     fn is_utf8(&self) -> bool {
-        self.more >= self.invalid || self.two + self.more >= 4 * self.invalid
+        let any = self.two + self.more;
+        (self.more >= self.invalid && self.more >= 6) || (any >= 4 * self.invalid && any >= 16)
     }
 }
 
 fn utf8_evidence(bytes: &[u8]) -> Evidence {
     let mut e = Evidence::default();
     for chunk in bytes.utf8_chunks() {
-        // Counted by lead byte: a valid sequence is as long as its lead says.
-        for b in chunk.valid().bytes() {
-            match b {
-                0xC0..=0xDF => e.two += 2,
-                0xE0..=0xEF => e.more += 3,
-                0xF0.. => e.more += 4,
-                _ => {}
+        let valid = chunk.valid();
+        e.invalid += chunk.invalid().len();
+        if valid.is_ascii() {
+            continue;
+        }
+        // Chinese characters count in runs of two or more (ASCII letters, digits and
+        // spaces between them aside: `机密★10年` is one run): one alone between bad
+        // bytes is what a GBK text makes by chance (`°　` is `A1 E3 A1 A1`, and
+        // `E3 A1 A1` is valid UTF-8).
+        let mut run = (0usize, 0usize);
+        let end_run = |run: &mut (usize, usize), e: &mut Evidence| {
+            match run.0 {
+                0 => {}
+                1 => e.two += run.1,
+                _ => e.more += run.1,
+            }
+            *run = (0, 0);
+        };
+        for c in valid.chars() {
+            match c {
+                ' ' | '0'..='9' | 'a'..='z' | 'A'..='Z' => {}
+                '\0'..='\u{7f}' => end_run(&mut run, &mut e),
+                // Not the rare extension blocks (A, and beyond the BMP): GBK's
+                // punctuation row makes them by chance (`○　` holds `F0 A1 A1 A1`).
+                '\u{2000}'..='\u{206f}'
+                | '\u{2460}'..='\u{257f}'
+                | '\u{25a0}'..='\u{27bf}'
+                | '\u{3000}'..='\u{33ff}'
+                | '\u{4e00}'..='\u{9fff}'
+                | '\u{ff00}'..='\u{ffef}' => run = (run.0 + 1, run.1 + c.len_utf8()),
+                _ => {
+                    end_run(&mut run, &mut e);
+                    e.two += c.len_utf8();
+                }
             }
         }
-        e.invalid += chunk.invalid().len();
+        end_run(&mut run, &mut e);
     }
     e
 }
@@ -175,10 +207,13 @@ fn decode_line(
     exact: &mut bool,
 ) {
     let utf8 = matches!(primary, Primary::Utf8);
+    let e = utf8_evidence(line);
+    // UTF-8 beyond doubt: its CJK outweighs twice over what is not UTF-8 and the
+    // other sequences, which GBK and Big5 text make by chance.
+    // (At least two such characters: one can be chance, `五、` in GBK holds `E5 A1 A2`.)
+    let utf8_heavy = e.more >= 2 * (e.invalid + e.two) && e.more >= 6;
     if let Ok(s) = std::str::from_utf8(line) {
-        // Two-byte sequences occur by chance in legacy text; CJK in UTF-8 (three
-        // bytes) does not.
-        if utf8 || line.is_ascii() || line.iter().any(|b| *b >= 0xE0) {
+        if utf8 || line.is_ascii() || utf8_heavy {
             *exact &= utf8 || line.is_ascii();
             out.push_str(s);
             return;
@@ -191,17 +226,19 @@ fn decode_line(
         }
         return;
     }
-    let Evidence { more, invalid, .. } = utf8_evidence(line);
     let pieces = line
         .utf8_chunks()
         .filter(|c| !c.invalid().is_empty())
         .count();
-    // In a UTF-8 file, a line is GB18030 only where that is clean; not when its bad
-    // bytes are one cut character, nor when they stand alone among ASCII: that is
-    // Latin-1 (`crème`), whose letters GB18030 would swallow two bytes at a time.
+    // Each line keeps the file's encoding unless it clearly is the other. In a UTF-8
+    // file, a line is GB18030 only where that is clean, where it has no run of Chinese
+    // UTF-8 (damage amid UTF-8 CJK may well read as GB18030 too), and not when its bad
+    // bytes are one cut character or stand alone among ASCII: that is Latin-1
+    // (`crème`), whose letters GB18030 would swallow two bytes at a time. In a legacy file, only a line that is UTF-8 beyond doubt is not
+    // in the legacy encoding.
     let other_line = match utf8 {
-        true => pieces >= 2 && more <= invalid && lone_high_bytes(line) * 4 < invalid,
-        false => more <= invalid,
+        true => e.more == 0 && pieces >= 2 && lone_high_bytes(line) * 4 < e.invalid,
+        false => !utf8_heavy,
     };
     if other_line {
         let at = out.len();
@@ -408,43 +445,50 @@ fn looks_binary(head: &[u8]) -> bool {
     controls * 4 > counted || (controls > 8 && controls * 32 > counted)
 }
 
-/// UTF-16 without a BOM: the byte order whose reading of the start is text (nine in
-/// ten characters plausible) while the bytes read as bytes are clearly less so (NULs
-/// between ASCII letters, or junk) — two ASCII letters read as one unit are a CJK
-/// ideograph, so English with a stray NUL would read as plausible UTF-16 too. With no
-/// NUL at all (UTF-16 of CJK only), most of it must be CJK.
+/// UTF-16 without a BOM: a byte order in which the start has the shape of UTF-16
+/// text and reads as text (nine in ten characters plausible). The shape, because any
+/// two ASCII letters read as one unit are a CJK ideograph — plausibility alone would
+/// take English with a stray NUL for UTF-16:
+/// - ASCII in UTF-16: NULs in one in eight units or more, all at the high byte (the
+///   low byte of `一` U+4E00 and its like aside);
+/// - CJK in UTF-16: nearly every high byte is one Chinese text uses (ASCII, general
+///   punctuation, symbols, CJK, full-width forms) while the low bytes are anything.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(DETECT_PREFIX) & !1];
-    // A lone surrogate or a cut last unit says nothing either way.
-    let known = |text: &str| {
-        text.chars()
-            .filter(|c| *c != char::REPLACEMENT_CHARACTER)
-            .collect::<Vec<char>>()
-    };
-    let share = |chars: &[char], f: fn(char) -> bool| {
-        chars.iter().filter(|c| f(**c)).count() as f64 / chars.len().max(1) as f64
-    };
-    let as_bytes = {
-        let mut gb = String::new();
-        decode_into(GB18030, head, &mut gb);
-        let lossy = known(&String::from_utf8_lossy(head));
-        share(&lossy, plausible_char).max(share(&known(&gb), plausible_char))
-    };
-    let nul = memchr::memchr(0, head).is_some();
-    [UTF_16LE, UTF_16BE]
+    let chinese_high = |b: u8| matches!(b, 0x00 | 0x20..=0x27 | 0x30 | 0x34..=0x9F | 0xFE | 0xFF);
+    [(UTF_16LE, 1), (UTF_16BE, 0)]
         .into_iter()
-        .filter_map(|enc| {
-            let chars = known(&decode_utf16(head, enc == UTF_16LE).0);
-            let score = share(&chars, plausible_char);
-            let shaped = nul || share(&chars, cjk) >= 0.5;
-            (shaped && score >= 0.9 && score >= as_bytes + 0.1).then_some((enc, score))
+        .find(|&(enc, high)| {
+            let low = 1 - high;
+            // Surrogates (lone ones are damage) say nothing either way.
+            let pairs = || {
+                head.chunks_exact(2)
+                    .filter(move |p| !(0xD8..=0xDF).contains(&p[high]))
+            };
+            let units = pairs().count().max(1);
+            let share = |n: usize| n as f64 / units as f64;
+            // NULs at the high byte (ASCII), and at the low byte but for an ideograph
+            // U+4E00…U+9F00 (`一`).
+            let at_high = pairs().filter(|p| p[high] == 0).count();
+            let at_low = pairs()
+                .filter(|p| p[low] == 0 && !(0x4E..=0x9F).contains(&p[high]))
+                .count();
+            let high_like = |i: usize| share(pairs().filter(|p| chinese_high(p[i])).count());
+            let ascii = share(at_high) >= 0.125 && at_low <= (at_high / 8).max(1);
+            // (Eight units at least: fewer are as likely two-byte junk.)
+            let cjk = units >= 8 && high_like(high) >= 0.85 && high_like(low) <= 0.7;
+            if !(ascii || cjk) {
+                return false;
+            }
+            // A lone surrogate or a cut last unit says nothing either way.
+            let text = decode_utf16(head, enc == UTF_16LE).0;
+            let known = text.chars().filter(|c| *c != char::REPLACEMENT_CHARACTER);
+            let (all, plausible) = known.fold((0usize, 0usize), |(a, p), c| {
+                (a + 1, p + usize::from(plausible_char(c)))
+            });
+            plausible as f64 >= 0.9 * all.max(1) as f64
         })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(enc, _)| enc)
-}
-
-fn cjk(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
 
 fn plausible_char(c: char) -> bool {

@@ -67,5 +67,6 @@ mod inventory_html;
 mod office;
 mod precommit;
 mod shared_corpora;
+mod text_reading;
 mod trees;
 mod workflow;
