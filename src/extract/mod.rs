@@ -440,7 +440,7 @@ pub fn extract_bytes(
         None => return Ok(Extracted::Skip),
     };
     // Once, here: every reader after this splits on LF (and strips a CR before it).
-    let source = text::normalise_breaks(decoded.text);
+    let (source, gaps, encoding) = decoded.into_lf_text();
     let flavour = flavour.unwrap_or(Flavour::Plain);
     let mut doc = match flavour {
         Flavour::Html => {
@@ -458,8 +458,8 @@ pub fn extract_bytes(
         }
         _ => Document::plain(flavour, source),
     };
-    doc.encoding = decoded.encoding;
-    doc.gaps.extend(decoded.gaps);
+    doc.encoding = encoding;
+    doc.gaps.extend(gaps);
     Ok(Extracted::Doc(doc))
 }
 

@@ -374,3 +374,67 @@ fn normalising_breaks_keeps_lines_and_text() {
     let same = normalise_breaks(plain);
     assert_eq!(same.as_ptr(), ptr);
 }
+
+/// The one-pass evidence counts what a reading through `utf8_chunks` counts.
+#[test]
+fn evidence_matches_a_reading_by_chunks() {
+    fn by_chunks(bytes: &[u8]) -> (usize, usize, usize) {
+        // (two, more, invalid)
+        let mut n = [0usize; 3];
+        let end = |run: &mut (usize, usize), n: &mut [usize; 3]| {
+            match run.0 {
+                0 => {}
+                1 => n[0] += run.1,
+                _ => n[1] += run.1,
+            }
+            *run = (0, 0);
+        };
+        for chunk in bytes.utf8_chunks() {
+            n[2] += chunk.invalid().len();
+            let mut run = (0, 0);
+            for c in chunk.valid().chars() {
+                match c {
+                    ' ' | '0'..='9' | 'a'..='z' | 'A'..='Z' => {}
+                    '\0'..='\u{7f}' => end(&mut run, &mut n),
+                    c if chinese(c as u32) => run = (run.0 + 1, run.1 + c.len_utf8()),
+                    c => {
+                        end(&mut run, &mut n);
+                        n[0] += c.len_utf8();
+                    }
+                }
+            }
+            end(&mut run, &mut n);
+        }
+        (n[0], n[1], n[2])
+    }
+    let mut x = 0x9E3779B9u32;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    let pieces: Vec<Vec<u8>> = vec![
+        "机密★10年".into(),
+        "，。“”".into(),
+        "é ü".into(),
+        "𠮷".into(),
+        gbk("散会。°　○　五、"),
+        vec![0xED, 0xA0, 0x80],
+        vec![0xF4, 0x90, 0x80, 0x80],
+        vec![0xE0, 0x80, 0x80],
+        vec![0xC0, 0xAF],
+        b"ab, 12".to_vec(),
+    ];
+    for _ in 0..5000 {
+        let mut bytes = Vec::new();
+        for _ in 0..next() % 12 {
+            match next() % 3 {
+                0 => bytes.push(next() as u8),
+                _ => bytes.extend_from_slice(&pieces[next() as usize % pieces.len()]),
+            }
+        }
+        let e = utf8_evidence(&bytes);
+        assert_eq!((e.two, e.more, e.invalid), by_chunks(&bytes), "{bytes:x?}");
+    }
+}
