@@ -48,7 +48,8 @@ fn form_of(bytes: &[u8], html: bool) -> Result<(String, Form), String> {
             decoded.encoding
         ));
     }
-    let encoding = Encoding::for_label(decoded.encoding.as_bytes()).ok_or("not a text file")?;
+    let encoding = Encoding::for_label(decoded.encoding.as_bytes())
+        .ok_or_else(|| format!("its {} text is not rewritten", decoded.encoding))?;
     let bom: &'static [u8] = match Encoding::for_bom(bytes) {
         Some((e, _)) if e == encoding_rs::UTF_8 => b"\xEF\xBB\xBF",
         Some((e, _)) if e == encoding_rs::UTF_16LE => b"\xFF\xFE",

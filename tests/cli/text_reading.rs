@@ -165,3 +165,23 @@ fn every_line_break_in_every_reader() {
     let lines: Vec<&str> = stdout.lines().map(|l| &l[..l.find(' ').unwrap()]).collect();
     assert_eq!(lines, ["gb.txt:3:1:", "le.txt:3:1:"], "{stdout}");
 }
+
+/// Inline suppressions count lines as the findings do: with CR-only or U+2028 breaks
+/// the directive hides the mark on the next line, not another.
+#[test]
+fn suppressions_count_every_break() {
+    for br in ["\r", "\u{2028}", "\u{85}"] {
+        let text = [
+            "标题",
+            "<!-- mark-lint-disable-next-line ML001 -- 草稿，待定密责任人确定 -->",
+            "机密☆１０年",
+            "正文",
+            "秘密☆５年",
+        ]
+        .join(br);
+        let dir = tree(&[("a.md", text.into_bytes())]);
+        let (_, stdout, stderr) = run_in(dir.path(), &concise(&["--select", "ML001", "."]));
+        let lines: Vec<&str> = stdout.lines().map(|l| &l[..l.find(' ').unwrap()]).collect();
+        assert_eq!(lines, ["a.md:5:1:"], "{br:?}: {stdout}{stderr}");
+    }
+}

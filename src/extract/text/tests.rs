@@ -438,3 +438,48 @@ fn evidence_matches_a_reading_by_chunks() {
         assert_eq!((e.two, e.more, e.invalid), by_chunks(&bytes), "{bytes:x?}");
     }
 }
+
+#[test]
+fn utf32_is_text() {
+    let text = format!("{MARK}\n正文 text\n");
+    for le in [true, false] {
+        let units: Vec<u8> = text
+            .chars()
+            .flat_map(|c| {
+                if le {
+                    (c as u32).to_le_bytes()
+                } else {
+                    (c as u32).to_be_bytes()
+                }
+            })
+            .collect();
+        let bom: &[u8] = if le {
+            b"\xFF\xFE\x00\x00"
+        } else {
+            b"\x00\x00\xFE\xFF"
+        };
+        for bytes in [[bom, &units].concat(), units.clone()] {
+            let d = decode(bytes, false).unwrap_or_else(|| panic!("le {le}: binary"));
+            assert_eq!(d.text, text, "le {le}");
+            assert!(d.gaps.is_empty());
+        }
+        // A unit that is no character, and a cut last unit.
+        let mut bad = units.clone();
+        bad.splice(4..4, if le { [0, 0xD8, 0, 0] } else { [0, 0, 0xD8, 0] });
+        bad.push(0x41);
+        let d = decode(bad, false).unwrap();
+        assert!(d.text.contains("正文"));
+        assert_eq!(lines_of(&d.gaps), [1]);
+    }
+    // UTF-16 ASCII is not UTF-32 (every fourth byte is zero there too).
+    let d = decode(utf16("plain ASCII text, long enough\n", false), false).unwrap();
+    assert_eq!(d.encoding, "UTF-16LE");
+}
+
+#[test]
+fn text_starting_like_a_media_file_is_text() {
+    for start in ["GIF89a", "ID3", "fLaC", "wOFF"] {
+        let d = decode(format!("{start} 说明\n{MARK}\n").into_bytes(), false).unwrap();
+        assert!(d.text.contains(MARK), "{start}");
+    }
+}
