@@ -339,10 +339,10 @@ fn gb2312(lead: u8, trail: u8) -> char {
     };
     let pair = [lead, trail];
     let (s, _, bad) = encoding_rs::GBK.decode(&pair);
-    if bad {
-        '中'
-    } else {
-        s.chars().next().unwrap_or('中')
+    match s.chars().next() {
+        // Cells GB2312 leaves empty decode to private use: no character.
+        Some(c) if !bad && !('\u{E000}'..='\u{F8FF}').contains(&c) => c,
+        _ => '中',
     }
 }
 
@@ -350,8 +350,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Clean GBK text of any characters, in lines of any length, is read exactly:
-    /// the UTF-8 sequences its bytes make by chance (`散会。` holds `E1 A1 A3`) never
-    /// turn a line into UTF-8 with replacement.
+    /// the UTF-8 sequences its bytes make by chance (`散会。` holds `E1 A1 A3`) do not
+    /// turn a line into UTF-8 with replacement (in a text mostly of symbols they may,
+    /// with a gap).
     #[test]
     fn clean_gbk_reads_exactly(
         lines in prop::collection::vec(prop::collection::vec((any::<u8>(), any::<u8>()), 1..12), 1..12),
@@ -367,6 +368,13 @@ proptest! {
         // A GBK text that is valid UTF-8 as a whole (`隆` is `C2 A1`, `¡`) is UTF-8.
         prop_assume!(std::str::from_utf8(&bytes).is_err());
         let doc = extract(bytes, "txt");
+        // GBK symbols can be valid UTF-8 CJK by chance (`″　′埂` holds `E5 A1 A1` and
+        // `E4 B9 A1`): a text mostly of symbols may be misread, but then with a gap.
+        let hanzi = text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count();
+        if hanzi * 2 < text.chars().count() && doc.parts[0].text != text {
+            prop_assert!(!doc.gaps.is_empty(), "{:?}", doc.parts[0].text);
+            return Ok(());
+        }
         prop_assert_eq!(&doc.parts[0].text, &text);
         prop_assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
     }

@@ -46,7 +46,7 @@ pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
     if let Some((le, bom)) = utf32(&bytes) {
         let (text, exact) = decode_utf32(&bytes[bom..], le);
         let name = if le { "UTF-32LE" } else { "UTF-32BE" };
-        return Some(finish(text, name, exact, true));
+        return Some(finish(text, name, exact, Reading::Units));
     }
     match Encoding::for_bom(&bytes) {
         Some((enc, bom_len)) if enc == UTF_8 => {
@@ -56,7 +56,7 @@ pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
         }
         Some((enc, bom_len)) => {
             let (text, exact) = decode_utf16(&bytes[bom_len..], enc == UTF_16LE);
-            return Some(finish(text, enc.name(), exact, true));
+            return Some(finish(text, enc.name(), exact, Reading::Units));
         }
         None => {}
     }
@@ -73,7 +73,7 @@ pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
         && let Some(enc) = utf16_without_bom(&bytes)
     {
         let (text, exact) = decode_utf16(&bytes, enc == UTF_16LE);
-        return Some(finish(text, enc.name(), exact, true));
+        return Some(finish(text, enc.name(), exact, Reading::Units));
     }
     if nul && looks_binary(head) {
         return None;
@@ -81,7 +81,7 @@ pub fn decode(mut bytes: Vec<u8>, html: bool) -> Option<Decoded> {
     if valid {
         // SAFETY: `simdutf8` has just validated these bytes as UTF-8.
         let text = unsafe { String::from_utf8_unchecked(bytes) };
-        return Some(finish(text, UTF_8.name(), true, false));
+        return Some(finish(text, UTF_8.name(), true, Reading::Utf8));
     }
     if looks_binary(head) {
         return None;
@@ -115,9 +115,8 @@ struct Evidence {
     /// text makes by chance (two-byte sequences often; three-byte ones into the scripts
     /// and private-use areas a Chinese text does not hold: `∴　` is `E0 A1 A1`).
     two: usize,
-    /// Bytes of runs of valid sequences that are Chinese text (CJK, its punctuation,
-    /// stars and shapes, full-width forms): what UTF-8 Chinese is made of, rare by
-    /// chance.
+    /// Bytes of valid sequences that are Chinese text (CJK, its punctuation, stars
+    /// and shapes, full-width forms): what UTF-8 Chinese is made of, rarer by chance.
     more: usize,
     invalid: usize,
 }
@@ -125,7 +124,9 @@ struct Evidence {
 impl Evidence {
     /// UTF-8 however many lines are not: more Chinese UTF-8 than bad bytes (two
     /// characters at least: one can be chance), or far more UTF-8 of any kind (eight
-    /// accented letters at least: GBK symbols make a few by chance).
+    /// accented letters at least: GBK symbols make a few by chance). A tiny text of
+    /// GBK symbols can pass for UTF-8 (`″　′埂` holds `E5 A1 A1` and `E4 B9 A1`): it is
+    /// then read with gaps, not silently.
     fn is_utf8(&self) -> bool {
         let any = self.two + self.more;
         (self.more >= self.invalid && self.more >= 6) || (any >= 4 * self.invalid && any >= 16)
@@ -161,32 +162,16 @@ fn chinese(c: u32) -> bool {
 /// `utf8_chunks` cost as much as decoding it).
 fn utf8_evidence(bytes: &[u8]) -> Evidence {
     let mut e = Evidence::default();
-    // Chinese characters count in runs of two or more (ASCII letters, digits and spaces
-    // between them aside: `机密★10年` is one run): one alone between bad bytes is what
-    // a GBK text makes by chance (`°　` is `A1 E3 A1 A1`, and `E3 A1 A1` is valid).
-    let (mut run, mut run_bytes) = (0usize, 0usize);
-    let end_run = |run: &mut usize, run_bytes: &mut usize, e: &mut Evidence| {
-        match *run {
-            0 => {}
-            1 => e.two += *run_bytes,
-            _ => e.more += *run_bytes,
-        }
-        (*run, *run_bytes) = (0, 0);
-    };
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii() {
-            if !(b == b' ' || b.is_ascii_alphanumeric()) {
-                end_run(&mut run, &mut run_bytes, &mut e);
-            }
             i += 1;
             continue;
         }
         let len = utf8_sequence(&bytes[i..]);
         if len == 0 {
             e.invalid += 1;
-            end_run(&mut run, &mut run_bytes, &mut e);
             i += 1;
             continue;
         }
@@ -196,14 +181,12 @@ fn utf8_evidence(bytes: &[u8]) -> Evidence {
                 (c << 6) | u32::from(t & 0x3F)
             });
         if chinese(c) {
-            (run, run_bytes) = (run + 1, run_bytes + len);
+            e.more += len;
         } else {
-            end_run(&mut run, &mut run_bytes, &mut e);
             e.two += len;
         }
         i += len;
     }
-    end_run(&mut run, &mut run_bytes, &mut e);
     e
 }
 
@@ -217,7 +200,7 @@ fn decode_utf8_family(bytes: Vec<u8>, primary: Primary, chinese_utf8: usize) -> 
     {
         // SAFETY: validated just above.
         let text = unsafe { String::from_utf8_unchecked(bytes) };
-        return finish(text, UTF_8.name(), true, false);
+        return finish(text, UTF_8.name(), true, Reading::Utf8);
     }
     let other = match primary {
         Primary::Utf8 => GB18030,
@@ -233,7 +216,7 @@ fn decode_utf8_family(bytes: Vec<u8>, primary: Primary, chinese_utf8: usize) -> 
     {
         if decode_into(enc, &bytes, &mut out) == 0 {
             drop(bytes);
-            return finish(out, enc.name(), true, false);
+            return finish(out, enc.name(), true, Reading::Legacy);
         }
         out.clear();
     }
@@ -246,11 +229,10 @@ fn decode_utf8_family(bytes: Vec<u8>, primary: Primary, chinese_utf8: usize) -> 
         out.push_str(std::str::from_utf8(brk).unwrap_or("\n"));
     }
     drop(bytes);
-    let name = match primary {
-        Primary::Utf8 => UTF_8.name(),
-        Primary::Legacy(enc) => enc.name(),
-    };
-    finish(out, name, exact, false)
+    match primary {
+        Primary::Utf8 => finish(out, UTF_8.name(), exact, Reading::Utf8),
+        Primary::Legacy(enc) => finish(out, enc.name(), exact, Reading::Legacy),
+    }
 }
 
 /// Decode one line (without its break) onto `out`: UTF-8 when it is; otherwise in
@@ -266,10 +248,11 @@ fn decode_line(
 ) {
     let utf8 = matches!(primary, Primary::Utf8);
     let e = utf8_evidence(line);
-    // UTF-8 beyond doubt: its CJK outweighs twice over what is not UTF-8 and the
-    // other sequences, which GBK and Big5 text make by chance.
-    // (At least two such characters: one can be chance, `五、` in GBK holds `E5 A1 A2`.)
-    let utf8_heavy = e.more >= 2 * (e.invalid + e.two) && e.more >= 6;
+    // UTF-8 beyond doubt: its CJK outweighs three times over what is not UTF-8 and
+    // the other sequences, which GBK and Big5 text make by chance, and is three
+    // characters at least (`五、` in GBK holds `E5 A1 A2`; `″　′埂`, `E5 A1 A1` and
+    // `E4 B9 A1`).
+    let utf8_heavy = e.more >= 3 * (e.invalid + e.two) && e.more >= 9;
     if let Ok(s) = std::str::from_utf8(line) {
         if utf8 || line.is_ascii() || utf8_heavy {
             *exact &= utf8 || line.is_ascii();
@@ -352,6 +335,15 @@ fn private_use(c: char) -> bool {
     matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..)
 }
 
+/// Whether UTF-8 `s` holds a private-use character (U+E000–U+F8FF: `EE`, or `EF`
+/// then `80`–`A3`; planes 15 and 16: `F3 B0`… and `F4`).
+fn has_private_use(s: &[u8]) -> bool {
+    let then = |lead: u8, lo: u8, hi: u8| {
+        memchr::memchr_iter(lead, s).any(|i| s.get(i + 1).is_some_and(|b| (lo..=hi).contains(b)))
+    };
+    memchr::memchr2(0xEE, 0xF4, s).is_some() || then(0xEF, 0x80, 0xA3) || then(0xF3, 0xB0, 0xBF)
+}
+
 /// Bytes above ASCII with ASCII (or nothing) on both sides.
 fn lone_high_bytes(line: &[u8]) -> usize {
     let high = |i: usize| line.get(i).is_some_and(|b| !b.is_ascii());
@@ -391,8 +383,8 @@ fn decode_into(enc: &'static Encoding, mut src: &[u8], out: &mut String) -> usiz
 }
 
 /// UTF-32 by its BOM: (little-endian, BOM length); or without one by its shape: in
-/// every four bytes the top one of a code point is zero, and nine in ten characters
-/// are plausible. (UTF-16 of ASCII has the zeros too, but reads as no characters.)
+/// every four bytes the top one of a code point is zero, and it reads as characters,
+/// plausible ones. (UTF-16 of ASCII has the zeros too, but reads as no characters.)
 fn utf32(bytes: &[u8]) -> Option<(bool, usize)> {
     if bytes.starts_with(b"\xFF\xFE\x00\x00") {
         return Some((true, 4));
@@ -408,11 +400,13 @@ fn utf32(bytes: &[u8]) -> Option<(bool, usize)> {
         if !head.chunks_exact(4).all(|u| u[top] == 0) {
             return None;
         }
-        // A unit that is no character (damage) says nothing either way.
+        // Most units are characters (some may be damage: UTF-16 of ASCII reads as
+        // none), and nine in ten of those plausible.
         let text = decode_utf32(head, le).0;
         let known = || text.chars().filter(|c| *c != char::REPLACEMENT_CHARACTER);
+        let (units, chars) = (head.len() / 4, known().count());
         let plausible = known().filter(|c| plausible_char(*c)).count();
-        (plausible * 10 >= known().count() * 9).then_some((le, 0))
+        (chars * 2 > units && plausible * 10 >= chars * 9).then_some((le, 0))
     })
 }
 
@@ -448,11 +442,26 @@ fn decode_utf16(bytes: &[u8], le: bool) -> (String, bool) {
     (out, replaced == 0)
 }
 
+/// How a text was read, which decides what in it is suspect.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// UTF-8 (with lines in GB18030): a lone bad byte among Latin letters is Latin-1.
+    Utf8,
+    /// A legacy encoding, guessed: private-use characters are bytes that are no
+    /// character in it (GBK's user-defined areas), as garbage is.
+    Legacy,
+    /// UTF-16 or UTF-32: a bad unit is a whole character, wherever it is.
+    Units,
+}
+
 /// The decoded text with its gaps, looked for in one pass over it with the breaks.
-fn finish(text: String, encoding: &'static str, exact: bool, strict: bool) -> Decoded {
+fn finish(text: String, encoding: &'static str, exact: bool, reading: Reading) -> Decoded {
     let (unicode_breaks, fffd) = rare_chars(text.as_bytes());
-    let gaps = match fffd || has_control(text.as_bytes()) {
-        true => gaps_in(&text, encoding, strict),
+    let bytes = text.as_bytes();
+    let suspects =
+        fffd || has_control(bytes) || (reading == Reading::Legacy && has_private_use(bytes));
+    let gaps = match suspects {
+        true => gaps_in(&text, encoding, reading),
         false => Vec::new(),
     };
     Decoded {
@@ -622,10 +631,11 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// A character that says text may be missing: U+FFFD (bytes that did not decode, here
 /// or in an earlier conversion) or a control character amid text.
-fn suspect(c: char) -> Option<Suspect> {
+fn suspect(c: char, reading: Reading) -> Option<Suspect> {
     match c {
         char::REPLACEMENT_CHARACTER => Some(Suspect::Undecodable),
         c if c.is_ascii() && is_control(c as u8) => Some(Suspect::Control),
+        c if reading == Reading::Legacy && private_use(c) => Some(Suspect::Undecodable),
         _ => None,
     }
 }
@@ -644,12 +654,15 @@ struct Found {
     control: usize,
 }
 
-/// Where suspect characters could hide text: every run of two or more, and a single
+/// Where suspect characters (U+FFFD, control characters, and private-use ones read
+/// from a legacy encoding) could hide text: every run of two or more, and a single
 /// one unless it is a letter among Latin letters (`café` with a Latin-1 `é` inside
-/// UTF-8: it cannot hold a CJK mark) or the cut last character of the file (U+FFFD). With
-/// `strict` (UTF-16, where a bad unit is a whole character) a single one next to Latin
-/// letters counts too. Runs on one line, and on consecutive lines, make one gap.
-fn gaps_in(text: &str, encoding: &str, strict: bool) -> Vec<Gap> {
+/// UTF-8: it cannot hold a CJK mark) or the cut last character of the file (U+FFFD).
+/// Read as UTF-16 or UTF-32, where a bad unit is a whole character, a single one next
+/// to Latin letters counts too. Runs on one line, and on consecutive lines, make one
+/// gap.
+fn gaps_in(text: &str, encoding: &str, reading: Reading) -> Vec<Gap> {
+    let strict = reading == Reading::Units;
     let end = text.trim_end().len();
     let mut found: Vec<Found> = Vec::new();
     let mut no = 0u32;
@@ -659,7 +672,8 @@ fn gaps_in(text: &str, encoding: &str, strict: bool) -> Vec<Gap> {
         let start = offset;
         offset += line.len() + term.len();
         let bytes = line.as_bytes();
-        if !has_control(bytes) && !rare_chars(bytes).1 {
+        let pua = reading == Reading::Legacy && has_private_use(bytes);
+        if !(has_control(bytes) || rare_chars(bytes).1 || pua) {
             continue;
         }
         let mut counts = [0usize; 2];
@@ -672,7 +686,7 @@ fn gaps_in(text: &str, encoding: &str, strict: bool) -> Vec<Gap> {
         let mut run: Vec<Suspect> = Vec::new();
         let mut run_end = 0;
         for (i, c) in line.char_indices() {
-            if let Some(s) = suspect(c) {
+            if let Some(s) = suspect(c, reading) {
                 run.push(s);
                 run_end = i + c.len_utf8();
                 continue;

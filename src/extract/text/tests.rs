@@ -381,29 +381,11 @@ fn evidence_matches_a_reading_by_chunks() {
     fn by_chunks(bytes: &[u8]) -> (usize, usize, usize) {
         // (two, more, invalid)
         let mut n = [0usize; 3];
-        let end = |run: &mut (usize, usize), n: &mut [usize; 3]| {
-            match run.0 {
-                0 => {}
-                1 => n[0] += run.1,
-                _ => n[1] += run.1,
-            }
-            *run = (0, 0);
-        };
         for chunk in bytes.utf8_chunks() {
             n[2] += chunk.invalid().len();
-            let mut run = (0, 0);
-            for c in chunk.valid().chars() {
-                match c {
-                    ' ' | '0'..='9' | 'a'..='z' | 'A'..='Z' => {}
-                    '\0'..='\u{7f}' => end(&mut run, &mut n),
-                    c if chinese(c as u32) => run = (run.0 + 1, run.1 + c.len_utf8()),
-                    c => {
-                        end(&mut run, &mut n);
-                        n[0] += c.len_utf8();
-                    }
-                }
+            for c in chunk.valid().chars().filter(|c| !c.is_ascii()) {
+                n[usize::from(chinese(c as u32))] += c.len_utf8();
             }
-            end(&mut run, &mut n);
         }
         (n[0], n[1], n[2])
     }
@@ -472,8 +454,13 @@ fn utf32_is_text() {
         assert_eq!(lines_of(&d.gaps), [1]);
     }
     // UTF-16 ASCII is not UTF-32 (every fourth byte is zero there too).
-    let d = decode(utf16("plain ASCII text, long enough\n", false), false).unwrap();
-    assert_eq!(d.encoding, "UTF-16LE");
+    for text in [
+        "plain ASCII text, long enough\n",
+        "plain ASCII text, long enough!",
+    ] {
+        let d = decode(utf16(text, false), false).unwrap();
+        assert_eq!(d.encoding, "UTF-16LE");
+    }
 }
 
 #[test]
