@@ -334,6 +334,8 @@ struct Settings {
     limits: extract::Limits,
     /// `--no-snippets` unset.
     snippets: bool,
+    /// `--fix` or `--diff`: note which file each text file was when it was read.
+    fixing: bool,
 }
 
 fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
@@ -475,6 +477,7 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         inventory: args.inventory,
         rule_dirs,
         snippets: !args.no_snippets,
+        fixing: args.fix || args.diff,
         limits: extract::Limits::new(
             raw.max_file_size_mb
                 .unwrap_or(256)
@@ -513,6 +516,8 @@ struct FileResult {
     path: String,
     /// A text file (`--fix` may rewrite it).
     text_file: bool,
+    /// The file as it was read (with `--fix`/`--diff`; `None` if it changed meanwhile).
+    stamp: Option<fix::Stamp>,
     /// Its inline suppressions, if it has any.
     directives: Option<suppress::Directives>,
     found: Found,
@@ -542,10 +547,19 @@ struct TopCopy {
 fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileResult {
     let shown = display_path(path);
     let ctx = s.context(Some(path));
+    // Taken before and after the read: `--fix` rewrites only a file that was the same
+    // throughout, and is still that file when it is rewritten.
+    let stamp_now = || {
+        (s.fixing && preloaded.is_none())
+            .then(|| fix::Stamp::of_path(path).ok())
+            .flatten()
+    };
+    let before = stamp_now();
     let extracted = match preloaded {
         Some(bytes) => extract::extract_read(path, bytes.clone(), &s.limits),
         None => extract::extract(path, &s.limits),
     };
+    let stamp = before.filter(|b| stamp_now() == Some(*b));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -559,6 +573,7 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
                 path: shown,
                 // HTML is never rewritten: its marks may be entity-encoded or split by tags.
                 text_file: source.is_some() && doc.flavour != Flavour::Html,
+                stamp,
                 directives,
                 found,
                 marked,
@@ -568,6 +583,7 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
         Ok(Extracted::Skip) => FileResult {
             path: shown,
             text_file: false,
+            stamp: None,
             directives: None,
             found: Found::default(),
             marked: false,
@@ -576,6 +592,7 @@ fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileRes
         Err(e) => FileResult {
             path: shown.clone(),
             text_file: false,
+            stamp: None,
             directives: None,
             found: Found {
                 diags: s
@@ -795,8 +812,8 @@ struct Run {
     today: Date,
     lang: Lang,
     fail_on: FailOn,
-    /// Text files on disk that `--fix` may rewrite: shown path → path.
-    fixable_files: BTreeMap<String, PathBuf>,
+    /// Text files on disk that `--fix` may rewrite: shown path → path, as read.
+    fixable_files: BTreeMap<String, (PathBuf, Option<fix::Stamp>)>,
     regime: Regime,
 }
 
@@ -836,7 +853,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     let mut run = lint(&args, &paths, &preloaded)?;
     if args.fix || args.diff {
-        let (fixes, changed) = apply_fixes(&run, !args.diff, out)?;
+        // A rewrite stays inside what was named: a link out of it is not followed.
+        let roots: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let (fixes, changed) = apply_fixes(&run, &roots, !args.diff, out)?;
         if args.diff {
             if !args.quiet {
                 report::note(&match run.lang {
@@ -955,7 +977,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
 }
 
 /// Apply (or, for `--diff`, print) the unambiguous repairs: (fixes, files changed).
-fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, usize)> {
+fn apply_fixes(
+    run: &Run,
+    roots: &[PathBuf],
+    write: bool,
+    out: &mut dyn Write,
+) -> Result<(usize, usize)> {
     let mut edits: BTreeMap<&str, Vec<fix::Edit>> = BTreeMap::new();
     for d in &run.diags {
         if let (Some(fixed), Some(mark), None) = (&d.fix, &d.mark, &d.part)
@@ -972,7 +999,13 @@ fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, us
     let (mut fixes, mut changed) = (0, 0);
     for (shown, mut list) in edits {
         list.dedup();
-        match fix::fix_file(&run.fixable_files[shown], &list, write) {
+        let (path, stamp) = &run.fixable_files[shown];
+        let target = fix::Target {
+            path,
+            stamp: *stamp,
+            roots,
+        };
+        match fix::fix_file(&target, &list, write) {
             Ok(done) if !done.applied.is_empty() => {
                 fixes += done.applied.len();
                 changed += 1;
@@ -1136,7 +1169,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
                 checked.push(r.path.clone());
             }
             if r.text_file && !preloaded.contains_key(p) {
-                fixable_files.insert(r.path.clone(), p.clone());
+                fixable_files.insert(r.path.clone(), (p.clone(), r.stamp));
             }
             if let Some(d) = r.directives {
                 directives.insert(r.path, d);

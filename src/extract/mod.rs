@@ -85,11 +85,19 @@ impl Part {
         }
     }
 
-    /// Append one text line reported as `line`. Newlines inside `s` become further
-    /// lines with the same number.
+    /// Append one text line reported as `line`. Line breaks inside `s` (LF, CRLF, CR,
+    /// NEL, U+2028, U+2029: a soft break in a paragraph) become further lines with the
+    /// same number, so that every reader splits the text on LF alone.
     pub fn push_line(&mut self, s: &str, line: u32) {
-        for l in s.split('\n') {
+        let mut pushed = false;
+        for (l, _) in text::split_lines(s) {
             self.text.push_str(l);
+            self.text.push('\n');
+            self.line_map.push(line);
+            pushed = true;
+        }
+        // An empty paragraph, or one ending in a break, is still a line.
+        if !pushed || s.ends_with(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
             self.text.push('\n');
             self.line_map.push(line);
         }
@@ -649,10 +657,12 @@ pub fn extract_bytes(
         None if flavour.is_some() => return Err(ExtractError::Binary),
         None => return Ok(Extracted::Skip),
     };
+    // Once, here: every reader after this splits on LF (and strips a CR before it).
+    let (source, gaps, encoding) = decoded.into_lf_text();
     let flavour = flavour.unwrap_or(Flavour::Plain);
     let mut doc = match flavour {
         Flavour::Html => {
-            let rendered = html::render(&decoded.text);
+            let rendered = html::render(&source);
             let mut doc = Document::with_parts(
                 flavour,
                 vec![Part {
@@ -662,12 +672,13 @@ pub fn extract_bytes(
                     ..Part::new(None, Role::Body)
                 }],
             );
-            doc.source = Some(decoded.text);
+            doc.source = Some(source);
             doc
         }
-        _ => Document::plain(flavour, decoded.text),
+        _ => Document::plain(flavour, source),
     };
-    doc.encoding = decoded.encoding;
+    doc.encoding = encoding;
+    doc.gaps.extend(gaps);
     Ok(Extracted::Doc(doc))
 }
 

@@ -100,6 +100,7 @@ mod paths;
 mod precommit;
 mod redaction;
 mod shared_corpora;
+mod text_reading;
 mod training;
 mod trees;
 mod workflow;

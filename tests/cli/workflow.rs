@@ -704,3 +704,127 @@ fn staged_with_an_empty_index_uses_the_run_settings() {
         "the config's date: {stdout}"
     );
 }
+
+/// `--fix` on every line break (CR alone, NEL, U+2028, U+2029, mixed with LF and CRLF)
+/// in UTF-8, GB18030 and UTF-16: the mark on the line the lint reported is fixed, each
+/// break is written back as it was, every other byte is unchanged.
+#[test]
+fn fix_keeps_every_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let breaks = [
+        ("cr", ["\r"; 4]),
+        ("nel", ["\u{85}"; 4]),
+        ("ls", ["\u{2028}"; 4]),
+        ("ps", ["\u{2029}"; 4]),
+        ("mixed", ["\r", "\u{2028}", "\r\n", "\u{85}"]),
+        ("cr-crlf", ["\r", "\r\n", "\r", "\n"]),
+    ];
+    let text = |brs: &[&str; 4], mark: &str| {
+        format!(
+            "关于加强保密工作的通知{}正文{}{mark}{}2026年3月5日{}",
+            brs[0], brs[1], brs[2], brs[3]
+        )
+    };
+    type Encode = fn(&str) -> Vec<u8>;
+    let encodings: [(&str, Encode); 3] = [
+        ("utf8", |s| s.as_bytes().to_vec()),
+        ("gb18030", |s| encoding_rs::GB18030.encode(s).0.into_owned()),
+        ("utf16le", |s| {
+            let mut v = vec![0xFF, 0xFE];
+            v.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+            v
+        }),
+    ];
+    let mut expected = Vec::new();
+    for (name, brs) in &breaks {
+        for (enc, encode) in &encodings {
+            let file = format!("{name}-{enc}.txt");
+            std::fs::write(d.join(&file), encode(&text(brs, "机密☆１０年"))).unwrap();
+            expected.push((file, encode(&text(brs, "机密★10年"))));
+        }
+    }
+    let (code, out, err) = run_in(d, &["check", "--today", TODAY, "--diff", "."]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("18 fix(es) available in 18 file(s)"), "{err}");
+    // The diff shows the lines as lines.
+    assert!(out.contains("-机密☆１０年\n+机密★10年\n"), "{out}");
+    let (_, _, err) = run_in(d, &concise(&["--fix", "."]));
+    assert!(err.contains("fixed 18 mark(s) in 18 file(s)"), "{err}");
+    for (file, want) in expected {
+        assert_eq!(std::fs::read(d.join(&file)).unwrap(), want, "{file}");
+    }
+    let (_, out, _) = run_in(d, &concise(&["--select", "ML001", "."]));
+    assert_eq!(out, "", "all fixed");
+}
+
+/// What `--fix` refuses, each with a one-line note naming the file and why, leaving
+/// the file as it was: read-only files, links out of the checked folder, files that
+/// are not in one encoding. What it rewrites keeps its owner, group and mode.
+#[cfg(unix)]
+#[test]
+fn fix_refuses_what_it_cannot_keep() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    let before = "机密☆１０年\n\n正文\n";
+    let after = "机密★10年\n\n正文\n";
+    std::fs::write(tree.join("read-only.md"), before).unwrap();
+    std::fs::set_permissions(
+        tree.join("read-only.md"),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    let outside = dir.path().join("outside.md");
+    std::fs::write(&outside, before).unwrap();
+    std::os::unix::fs::symlink(&outside, tree.join("link-out.md")).unwrap();
+    let mut mixed = before.as_bytes().to_vec();
+    mixed.extend_from_slice(&encoding_rs::GBK.encode("关于保密工作的通知\n").0);
+    std::fs::write(tree.join("mixed.md"), &mixed).unwrap();
+    let owned = tree.join("owned.md");
+    std::fs::write(&owned, before).unwrap();
+    std::fs::set_permissions(&owned, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // SAFETY: no arguments.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&owned, Some(4321), Some(8765)).unwrap();
+    } else {
+        eprintln!("SKIPPED owner change: not root");
+    }
+    let (_, _, err) = run_in(&tree, &concise(&["--fix", "."]));
+    let notes: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        notes,
+        [
+            "mark-lint: link-out.md: not fixed: it is a symlink to a file outside the checked folders",
+            "mark-lint: mixed.md: not fixed: it is not UTF-8 throughout (some bytes were decoded otherwise, or not at all)",
+            "mark-lint: read-only.md: not fixed: it is read-only",
+            "mark-lint: fixed 1 mark(s) in 1 file(s)",
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(tree.join("read-only.md")).unwrap(),
+        before
+    );
+    assert_eq!(std::fs::read(tree.join("mixed.md")).unwrap(), mixed);
+    assert_eq!(std::fs::read_to_string(&owned).unwrap(), after);
+    let meta = std::fs::metadata(&owned).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o640);
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (4321, 8765));
+    }
+    // No temporary file left behind.
+    assert_eq!(std::fs::read_dir(&tree).unwrap().count(), 4);
+    // Named on the command line, the link is what the user asked for: fixed.
+    let (_, _, err) = run_in(&tree, &concise(&["--fix", "link-out.md"]));
+    assert!(err.contains("fixed 1 mark(s)"), "{err}");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), after);
+    assert!(
+        std::fs::symlink_metadata(tree.join("link-out.md"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
