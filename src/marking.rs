@@ -678,7 +678,16 @@ fn finish_mark(
     };
     if !mark.problems.is_empty() && mark.problems.iter().all(|p| p.is_fixable()) {
         let fixed = mark.canonical(regime);
-        if fixed != mark.raw {
+        // Offered only when it reads back as a clean mark of the same level and term:
+        // a term that is itself a star (`绝密★（★`) makes a rating, not a mark.
+        let clean = |text: &str| match parse_clean(regime, text, ParseOptions::new()) {
+            Some(LineInfo {
+                kind: LineKind::Banner(m),
+                ..
+            }) => m.problems.is_empty() && m.level == mark.level && m.term == mark.term,
+            _ => false,
+        };
+        if fixed != mark.raw && clean(&fixed) {
             mark.fix = Some(fixed);
         }
     }

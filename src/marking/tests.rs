@@ -750,3 +750,12 @@ fn decimal_terms_are_bad_terms() {
         );
     }
 }
+
+/// A fix is offered only when it reads back as a clean mark (found by the property test:
+/// the canonical form of `绝密★（★` is a star rating).
+#[test]
+fn fixes_read_back_as_clean_marks() {
+    for line in ["绝密★（★", "绝密★（★）", "机密☆（★"] {
+        assert!(!show(line).contains("fix="), "{line}: {}", show(line));
+    }
+}
