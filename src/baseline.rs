@@ -54,8 +54,9 @@ fn file_of(path: &str) -> &str {
 impl Baseline {
     /// Read `file`. Errors name the file, line and problem.
     pub fn load(file: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("{}: cannot read the baseline", file.display()))?;
+        let text =
+            crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
+                .map_err(|why| anyhow!("{}: cannot read the baseline: {why}", file.display()))?;
         let wire: Wire = serde_json::from_str(&text).map_err(|e| {
             anyhow!(
                 "{}:{}:{}: not a mark-lint baseline: {e}",
@@ -87,9 +88,10 @@ impl Baseline {
     /// rewrite changes only what changed, and its entries for files this run did not
     /// check), or a new one.
     pub fn for_writing(file: &Path) -> Result<Baseline> {
-        let old = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
+        let old =
+            crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
         let mut remaining = BTreeMap::new();
         let salt = match old {
             Some(w) => {

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod fix;
 pub mod git;
 pub mod init;
+pub mod input;
 pub mod inventory;
 pub mod marking;
 pub mod progress;
@@ -192,7 +193,7 @@ fn load_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
         None => ConfigFile::discover(Path::new("."))?,
     };
     let rule_files = match &file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     let registry = Registry::load(&rule_files).map_err(rule_errors)?;
@@ -206,47 +207,6 @@ fn rule_errors(errors: Vec<rules::RuleError>) -> anyhow::Error {
         errors.len(),
         lines.join("\n")
     )
-}
-
-/// Config `rules:` entries: files, folders (every .yaml/.yml below) or globs.
-fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in file.raw.rules.iter().flatten() {
-        let path = file.dir.join(entry);
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&path)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path())
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else if entry.contains(['*', '?', '[']) {
-            let glob = globset::Glob::new(entry)
-                .map_err(|e| file.key_error("rules", format!("bad glob `{entry}`: {}", e.kind())))?
-                .compile_matcher();
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&file.dir)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .filter(|e| {
-                    e.path()
-                        .strip_prefix(&file.dir)
-                        .is_ok_and(|rel| glob.is_match(rel))
-                })
-                .map(|e| e.into_path())
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else if path.is_file() {
-            out.push(path);
-        } else {
-            return Err(file.key_error("rules", format!("no rule file or folder `{entry}`")));
-        }
-    }
-    Ok(out)
 }
 
 /// Config `keywords`: literal strings, or regular expressions with `regex: true`.
@@ -340,12 +300,14 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         None => anyhow!("{msg}"),
     };
     let rule_files = match file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     let registry = Registry::load(&rule_files).map_err(rule_errors)?;
     let regime = match (&raw.regime, file) {
-        (Some(p), Some(f)) => Regime::load(&f.dir.join(p)).map_err(|e| f.key_error("regime", e))?,
+        (Some(p), Some(f)) => {
+            Regime::load(&f.resolve("regime", p)?).map_err(|e| f.key_error("regime", e))?
+        }
         _ => Regime::builtin(),
     };
     let today = match (&args.today, &raw.today) {
@@ -700,7 +662,7 @@ fn nested_config(
         found = config::CONFIG_NAMES
             .iter()
             .map(|n| d.join(n))
-            .find(|p| p.is_file());
+            .find(|p| std::fs::symlink_metadata(p).is_ok());
         if found.is_some() {
             break;
         }
@@ -1034,7 +996,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut work: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
     let mut dir_configs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
         std::collections::HashMap::new();
-    let ignores = walk::IgnoreCache::default();
+    let ignores = walk::Ignores::default();
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
         let s = settings(args, file)?;
@@ -1045,13 +1007,15 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             ignores: &ignores,
         };
         for root in roots {
-            if preloaded.contains_key(root) {
-                if walk::keep_file(root, &opts) {
+            let (found, errors) = if preloaded.contains_key(root) {
+                let kept = walk::keep_file(root, &opts);
+                if kept {
                     work.entry(key.clone()).or_default().push(root.clone());
                 }
-                continue;
-            }
-            let (found, errors) = walk::walk(root, &opts);
+                (Vec::new(), ignores.take_problems())
+            } else {
+                walk::walk(root, &opts)
+            };
             for f in found {
                 let nested = match &explicit {
                     Some(_) => None,
@@ -1064,8 +1028,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             for e in errors {
                 if let Some(rule) = &s.unreadable {
                     let ctx = s.context(None);
-                    let err = extract::ExtractError::Io(e.message.clone());
-                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &err));
+                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &e.error));
                 }
             }
         }
@@ -1076,7 +1039,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     for (key, mut files) in work {
         if !loaded.contains_key(&key) {
             let file = match &key {
-                Some(p) => Some(ConfigFile::load(p)?),
+                Some(p) => Some(ConfigFile::load_found(p)?),
                 None => None,
             };
             let s = settings(args, file.as_ref())?;
@@ -1472,7 +1435,7 @@ fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i
         None => ConfigFile::discover(Path::new("."))?,
     };
     let mut rule_files = match &file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     rule_files.extend(args.files.iter().cloned());

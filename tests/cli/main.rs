@@ -60,6 +60,7 @@ macro_rules! snap {
     };
 }
 
+mod bounds;
 mod check;
 mod errors;
 mod formats;
