@@ -5,6 +5,7 @@
 //! below `report` prints.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -496,12 +497,36 @@ struct TopCopy {
     mark: marking::Mark,
 }
 
-fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileResult {
+fn check_file(
+    s: &Settings,
+    path: &Path,
+    preloaded: &Preloaded,
+    budget: &budget::Budget,
+) -> FileResult {
     let shown = display_path(path);
     let ctx = s.context(Some(path));
-    let extracted = match preloaded {
-        Some(bytes) => extract::extract_read(path, bytes.clone(), &s.limits),
-        None => extract::extract(path, &s.limits),
+    // Held until the document is dropped, at the end of this function.
+    let _permit;
+    let extracted = match preloaded.read(path, &s.limits, budget) {
+        Some((permit, bytes)) => {
+            _permit = permit;
+            bytes.and_then(|b| extract::extract_read(path, b, &s.limits))
+        }
+        None => match extract::open(path, &s.limits) {
+            Ok(opened) => {
+                let per_byte = if opened.is_container() {
+                    budget::CONTAINER_COST
+                } else {
+                    budget::TEXT_COST
+                };
+                _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
+                opened.extract(&s.limits)
+            }
+            Err(e) => {
+                _permit = None;
+                Err(e)
+            }
+        },
     };
     match extracted {
         Ok(Extracted::Doc(doc)) => {
@@ -743,33 +768,109 @@ struct Run {
     regime: Regime,
 }
 
-/// Bytes already read for some inputs (staged blobs, stdin), by path.
-type Preloaded = std::collections::HashMap<PathBuf, Vec<u8>>;
+/// Inputs whose bytes do not come from a file on disk: stdin and staged blobs, by the
+/// path shown for them. Both are read when their file is checked, within its size
+/// limit and the run's memory budget: never all at once, never past the limit.
+#[derive(Default)]
+struct Preloaded {
+    /// The path shown for stdin, and its bytes once read (they are read once).
+    stdin: Option<(PathBuf, std::sync::Mutex<bool>)>,
+    staged: Option<git::Staged>,
+}
+
+impl Preloaded {
+    fn new() -> Preloaded {
+        Preloaded::default()
+    }
+
+    fn contains_key(&self, path: &Path) -> bool {
+        self.stdin.as_ref().is_some_and(|(p, _)| p == path)
+            || self.staged.as_ref().is_some_and(|s| s.get(path).is_some())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.stdin.is_none() && self.staged.as_ref().is_none_or(|s| s.files.is_empty())
+    }
+
+    /// The bytes of `path` if it is not on disk (`None`: it is), read at most `limit`,
+    /// with the share of the budget they hold.
+    fn read<'b>(
+        &self,
+        path: &Path,
+        limits: &extract::Limits,
+        budget: &'b budget::Budget,
+    ) -> Option<PreloadedBytes<'b>> {
+        if let Some((p, read)) = &self.stdin
+            && p == path
+        {
+            let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
+            if *read {
+                return Some((
+                    None,
+                    Err(extract::ExtractError::Io("stdin was read already".into())),
+                ));
+            }
+            *read = true;
+            let bytes = read_stdin(limits.max_bytes);
+            let permit = bytes
+                .as_ref()
+                .ok()
+                .map(|b| budget.take(b.len() as u64 * budget::TEXT_COST));
+            return Some((permit, bytes));
+        }
+        let staged = self.staged.as_ref()?;
+        let file = staged.get(path)?;
+        let cost = file.size.unwrap_or(0).min(limits.max_bytes) * budget::TEXT_COST;
+        let permit = budget.take(cost);
+        Some((Some(permit), staged.read(file, limits.max_bytes)))
+    }
+}
+
+/// The bytes of a preloaded input, and the share of the budget they hold.
+type PreloadedBytes<'b> = (
+    Option<budget::Permit<'b>>,
+    Result<Vec<u8>, extract::ExtractError>,
+);
+
+/// Stdin, at most `limit` bytes: a longer input is refused without reading the rest.
+fn read_stdin(limit: u64) -> Result<Vec<u8>, extract::ExtractError> {
+    let stdin = std::io::stdin().lock();
+    match input::read_to_limit(stdin, 0, limit) {
+        Ok(bytes) => Ok(bytes),
+        Err(input::ReadError::TooLarge { limit, .. }) => {
+            Err(extract::ExtractError::Limit(format!(
+                "stdin is longer than the file size limit of {}",
+                input::bytes(limit)
+            )))
+        }
+        Err(e) => Err(extract::ExtractError::Io(format!("stdin: {e}"))),
+    }
+}
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let mut preloaded = Preloaded::new();
     let paths = if args.staged {
         let staged = git::staged()?;
-        let paths: Vec<PathBuf> = staged.iter().map(|f| f.path.clone()).collect();
-        preloaded.extend(staged.into_iter().map(|f| (f.path, f.bytes)));
+        let paths = staged.paths();
+        preloaded.staged = Some(staged);
         paths
     } else if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         let mut paths = args.paths.clone();
         for p in paths.iter_mut().filter(|p| p.as_os_str() == "-") {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-                .context("cannot read stdin")?;
+            if preloaded.stdin.is_some() {
+                bail!("`-` (stdin) is named more than once");
+            }
             *p = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("-"));
-            preloaded.insert(p.clone(), bytes);
+            preloaded.stdin = Some((p.clone(), std::sync::Mutex::new(false)));
         }
         paths
     };
-    for p in paths.iter().filter(|p| !preloaded.contains_key(*p)) {
+    for p in paths.iter().filter(|p| !preloaded.contains_key(p)) {
         if std::fs::symlink_metadata(p).is_err() {
             bail!("{}: no such file or folder", p.display());
         }
@@ -974,6 +1075,8 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             None => groups.push((key, vec![p.clone()])),
         }
     }
+    // However many workers run, the documents in memory at once stay within this.
+    let budget = budget::Budget::new(budget::RUN_BUDGET);
     let pool = match args.jobs {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -1056,7 +1159,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             files
                 .par_iter()
                 .map(|p| {
-                    let r = check_file(s, p, preloaded.get(p));
+                    let r = check_file(s, p, preloaded, &budget);
                     progress.tick();
                     r
                 })

@@ -186,7 +186,10 @@ fn stdin_is_bounded_by_the_file_size_limit() {
         let (code, out) = run_stdin(vec![b'a'; size]);
         assert_eq!(code, 0, "{out}");
         assert!(
-            out.starts_with("in.md:1:1: ML900 [warning] file could not be inspected: file exceeds the size limit"),
+            out.starts_with(
+                "in.md:1:1: ML900 [warning] file could not be inspected: a reading limit \
+                 was reached (stdin is longer than the file size limit of 1 MiB)"
+            ),
             "{out}"
         );
     }
@@ -249,4 +252,85 @@ fn discovered_configs_name_rule_files_only_inside_their_folder() {
     std::fs::write(repo.join("inner/.mark-lint.yaml"), "rules: [\"rules\"]\n").unwrap();
     let (code, _, err) = run_in(&repo, &concise(&[]));
     assert_ne!(code, 2, "{err}");
+}
+
+/// Special files are never read and never skipped silently: ML900 whether met in the
+/// walk or named, and the run never blocks on a FIFO nobody writes to.
+#[cfg(unix)]
+#[test]
+fn special_files_are_reported_never_read() {
+    let dir = tree(&[("a.md", "秘密★5年\n\n2026年3月5日\n".as_bytes())]);
+    let d = dir.path();
+    mkfifo(&d.join("pipe.md"));
+    mkfifo(&d.join("pipe-no-extension"));
+    std::fs::create_dir(d.join("sub")).unwrap();
+    mkfifo(&d.join("sub/deeper.txt"));
+    for (name, target) in [
+        ("zero.txt", "/dev/zero"),
+        ("rand.md", "/dev/urandom"),
+        ("null.md", "/dev/null"),
+    ] {
+        std::os::unix::fs::symlink(target, d.join(name)).unwrap();
+    }
+    let socket = std::os::unix::net::UnixListener::bind(d.join("sock.md")).unwrap();
+    let (code, out, err) = timed(d, &concise(&["--lang", "en"]), 10);
+    assert_eq!(code, 0, "{err}");
+    let reported: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("ML900"))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "null.md",
+            "pipe-no-extension",
+            "pipe.md",
+            "rand.md",
+            "sock.md",
+            "sub/deeper.txt",
+            "zero.txt"
+        ],
+        "{out}"
+    );
+    assert!(out.contains("pipe.md:1:1: ML900 [warning] file could not be inspected: read error (not a regular file: a FIFO (named pipe))"), "{out}");
+    assert!(out.contains("zero.txt:1:1: ML900 [warning] file could not be inspected: read error (not a regular file: a character device)"), "{out}");
+    assert!(out.contains("sock.md:1:1: ML900 [warning] file could not be inspected: read error (not a regular file: a socket)"), "{out}");
+    // Named on the command line, and under `system: unclassified` (an error).
+    for name in ["pipe.md", "pipe-no-extension", "zero.txt", "sock.md"] {
+        let (code, out, _) = timed(d, &concise(&["--system", "unclassified", name]), 10);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(
+            out.starts_with(&format!("{name}:1:1: ML900 [error]")),
+            "{out}"
+        );
+    }
+    drop(socket);
+}
+
+/// A FIFO swapped in for a file after the walk: the reader opens it without waiting for
+/// a writer and reports it.
+#[cfg(unix)]
+#[test]
+fn a_fifo_swapped_in_is_not_waited_for() {
+    let dir = tree(&[]);
+    let p = dir.path().join("swapped.md");
+    mkfifo(&p);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = p.clone();
+    std::thread::spawn(move || {
+        let limits = mark_lint::extract::Limits::new(1 << 20);
+        // The walk saw a regular file; `extract` opens whatever is there now.
+        let r = mark_lint::extract::extract(&path, &limits).map(|_| ());
+        tx.send(r).unwrap();
+    });
+    let r = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("extract returned without blocking");
+    assert_eq!(
+        r,
+        Err(mark_lint::extract::ExtractError::Io(
+            "not a regular file: a FIFO (named pipe)".into()
+        ))
+    );
 }
