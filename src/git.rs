@@ -247,6 +247,11 @@ impl Staged {
         })
     }
 
+    /// The repository's top folder (canonical).
+    pub fn top(&self) -> &Path {
+        &self.top
+    }
+
     /// The file staged at `path` (as shown).
     pub fn get(&self, path: &Path) -> Option<&StagedFile> {
         self.files

@@ -16,6 +16,7 @@ pub mod init;
 pub mod input;
 pub mod inventory;
 pub mod marking;
+pub mod output;
 pub mod progress;
 pub mod regime;
 pub mod report;
@@ -138,10 +139,9 @@ fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i
     let mut stdout_lock;
     let w: &mut dyn Write = match &args.output {
         Some(p) => {
-            file = std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("{}: cannot write the ledger", p.display()))?,
-            );
+            let inputs = output::Inputs::of(&run.inputs);
+            let target = output::check(p, "the ledger", &output::tree_roots(&paths), &inputs)?;
+            file = std::io::BufWriter::new(target.create("the ledger", &inputs)?);
             &mut file
         }
         None => {
@@ -766,6 +766,8 @@ struct Run {
     /// Text files on disk that `--fix` may rewrite: shown path → path.
     fixable_files: BTreeMap<String, PathBuf>,
     regime: Regime,
+    /// Every file checked or looked at, as walked: no report may overwrite one.
+    inputs: Vec<PathBuf>,
 }
 
 /// Inputs whose bytes do not come from a file on disk: stdin and staged blobs, by the
@@ -879,6 +881,20 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
     }
     let mut run = lint(&args, &paths, &preloaded)?;
+    // Every place to write is checked before anything is written, fixes included.
+    let mut roots = output::tree_roots(&paths);
+    roots.extend(preloaded.staged.as_ref().map(|s| s.top().to_path_buf()));
+    let inputs = output::Inputs::of(&run.inputs);
+    let reports = args
+        .output
+        .iter()
+        .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
+        .collect::<Result<Vec<_>>>()?;
+    let baseline_target = args
+        .write_baseline
+        .as_ref()
+        .map(|f| output::check(f, "the baseline", &roots, &inputs))
+        .transpose()?;
     if args.fix || args.diff {
         let (fixes, changed) = apply_fixes(&run, !args.diff, out)?;
         if args.diff {
@@ -897,7 +913,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             run = lint(&args, &paths, &preloaded)?;
         }
     }
-    if let Some(file) = &args.write_baseline {
+    if let Some(target) = &baseline_target {
+        let file = &target.path;
         let baseline = baseline::Baseline::for_writing(file)?;
         let all: Vec<&Diagnostic> = run
             .diags
@@ -913,7 +930,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         if !args.quiet {
             report::note(&format!(
                 "wrote {n} finding(s) to the baseline {}",
-                file.display()
+                report::escape(&target.named.display().to_string())
             ));
         }
         return Ok(EXIT_CLEAN);
@@ -976,14 +993,11 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let format = args.format.unwrap_or(Format::Human);
     let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
     report::emit(out, &batch, &opts(format, color, args.statistics))?;
-    for o in &args.output {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&o.file)
-                .with_context(|| format!("{}: cannot write the report", o.file.display()))?,
-        );
-        report::emit(&mut file, &batch, &opts(o.format, false, false))
+    for (format, target) in &reports {
+        let mut file = std::io::BufWriter::new(target.create("the report", &inputs)?);
+        report::emit(&mut file, &batch, &opts(*format, false, false))
             .and_then(|_| file.flush())
-            .with_context(|| format!("{}: cannot write the report", o.file.display()))?;
+            .with_context(|| format!("{}: cannot write the report", target.named.display()))?;
     }
     let failed = run
         .fail_on
@@ -1092,6 +1106,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut checked: Vec<String> = Vec::new();
     let mut fixable_files = BTreeMap::new();
     let mut rows = Vec::new();
+    let mut inputs = Vec::new();
     let mut first: Option<(Date, Lang, FailOn, i64)> = None;
     // Walk each group with its config; then every file goes to the nearest config
     // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
@@ -1155,6 +1170,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         let s = &loaded[&key];
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
+        inputs.extend(files.iter().cloned());
         let run_all = || {
             files
                 .par_iter()
@@ -1227,6 +1243,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         fail_on,
         fixable_files,
         regime,
+        inputs,
     })
 }
 

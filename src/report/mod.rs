@@ -48,6 +48,41 @@ pub fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "mark-lint: {msg}");
 }
 
+/// Characters that must not reach a terminal, a CI log or a dashboard as they are,
+/// written as escapes: controls (C0, DEL, C1: a newline would start a new line that CI
+/// reads as a command, ESC moves the cursor or colours the terminal), the line and
+/// paragraph separators, and the bidirectional controls (they reorder what is shown).
+/// Everything else, CJK included, is kept. Applied to every name and every piece of
+/// document text in human-facing output.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && needs_escape(c) => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}'
+                | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// Whether human output is coloured: `--color always|never`, or for `auto` when stdout
 /// is a terminal, `NO_COLOR` is unset (https://no-color.org) and `TERM` is not `dumb`.
 pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
@@ -200,6 +235,25 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_the_rest_kept() {
+        assert!(matches!(
+            escape("秘密★5年 a/b.md"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(escape("a\nb\r\tc"), "a\\nb\\r\\tc");
+        assert_eq!(escape("x\u{1b}[2J\u{7}\u{7f}"), "x\\x1B[2J\\x07\\x7F");
+        assert_eq!(escape("\u{85}\u{9b}"), "\\u{85}\\u{9B}");
+        assert_eq!(escape("\u{2028}\u{2029}"), "\\u{2028}\\u{2029}");
+        assert_eq!(escape("a\u{202E}txt.exe"), "a\\u{202E}txt.exe");
+        assert_eq!(
+            escape("\u{2066}\u{2069}\u{200F}\u{61C}"),
+            "\\u{2066}\\u{2069}\\u{200F}\\u{61C}"
+        );
+        // Not controls: kept (a star look-alike or a zero-width space is for the rules).
+        assert_eq!(escape("\u{200B}⭐ \\x41"), "\u{200B}⭐ \\x41");
+    }
 
     #[test]
     fn embedded_paths_split_at_the_checked_container() {

@@ -66,6 +66,7 @@ mod errors;
 mod formats;
 mod inventory_html;
 mod office;
+mod outputs;
 mod precommit;
 mod shared_corpora;
 mod trees;
