@@ -56,11 +56,16 @@ impl Baseline {
     pub fn load(file: &Path) -> Result<Baseline> {
         let text =
             crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
-                .map_err(|why| anyhow!("{}: cannot read the baseline: {why}", file.display()))?;
+                .map_err(|why| {
+                anyhow!(
+                    "{}: cannot read the baseline: {why}",
+                    crate::report::path_text(file)
+                )
+            })?;
         let wire: Wire = serde_json::from_str(&text).map_err(|e| {
             anyhow!(
                 "{}:{}:{}: not a mark-lint baseline: {e}",
-                file.display(),
+                crate::report::path_text(file),
                 e.line(),
                 e.column()
             )
@@ -68,7 +73,7 @@ impl Baseline {
         if wire.version != VERSION {
             return Err(anyhow!(
                 "{}: baseline version {} (this mark-lint reads version {VERSION})",
-                file.display(),
+                crate::report::path_text(file),
                 wire.version
             ));
         }
@@ -173,8 +178,12 @@ impl Baseline {
         };
         let mut text = serde_json::to_string_pretty(&wire)?;
         text.push('\n');
-        crate::fix::write_atomically(file, text.as_bytes())
-            .with_context(|| format!("{}: cannot write the baseline", file.display()))?;
+        crate::fix::write_atomically(file, text.as_bytes()).with_context(|| {
+            format!(
+                "{}: cannot write the baseline",
+                crate::report::path_text(file)
+            )
+        })?;
         Ok(wire.entries.len())
     }
 }
@@ -184,8 +193,12 @@ fn base_dir(file: &Path) -> Result<PathBuf> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::canonicalize(&dir)
-        .with_context(|| format!("{}: no such folder for the baseline", dir.display()))
+    std::fs::canonicalize(&dir).with_context(|| {
+        format!(
+            "{}: no such folder for the baseline",
+            crate::report::path_text(&dir)
+        )
+    })
 }
 
 fn new_salt() -> String {

@@ -113,7 +113,12 @@ impl ConfigFile {
     fn read(path: &Path, explicit: bool) -> Result<ConfigFile> {
         let source =
             crate::input::read_text(path, crate::input::CONFIG_MAX, crate::input::Syntax::Yaml)
-                .map_err(|why| anyhow!("{}: cannot read config: {why}", path.display()))?;
+                .map_err(|why| {
+                    anyhow!(
+                        "{}: cannot read config: {why}",
+                        crate::report::path_text(path)
+                    )
+                })?;
         let raw: RawConfig = if source.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -125,7 +130,7 @@ impl ConfigFile {
                 let msg = msg
                     .find(" at line ")
                     .map_or(msg.clone(), |i| msg[..i].to_string());
-                anyhow!("{}{loc}: {msg}", path.display())
+                anyhow!("{}{loc}: {msg}", crate::report::path_text(path))
             })?
         };
         let dir = path
@@ -245,7 +250,7 @@ impl ConfigFile {
             .unwrap_or((1, 1));
         anyhow!(
             "{}:{line}:{col}: key `{key}`: {message}",
-            self.path.display()
+            crate::report::path_text(&self.path)
         )
     }
 

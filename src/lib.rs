@@ -114,7 +114,7 @@ fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i
     };
     for p in &paths {
         if std::fs::symlink_metadata(p).is_err() {
-            bail!("{}: no such file or folder", p.display());
+            bail!("{}: no such file or folder", report::path_text(p));
         }
     }
     let run = lint(&check, &paths, &Preloaded::new())?;
@@ -530,9 +530,9 @@ fn check_file(
     };
     match extracted {
         Ok(Extracted::Doc(doc)) => {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let name = readable_name(path.file_name());
             let mut found = Found::default();
-            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut found);
+            let marked = lint_tree(s, &ctx, &shown, &name, &doc, &mut found);
             let source = doc.text_source();
             let directives = source
                 .map(|t| suppress::parse(t, doc.flavour))
@@ -744,9 +744,32 @@ fn top_secret_copies(
     }
 }
 
+/// The path of a finding: as named, losslessly (a byte that is not UTF-8 is `\xB9`).
 fn display_path(p: &Path) -> String {
-    let s = p.display().to_string();
+    let s = report::name_text(p.as_os_str());
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// A file name as a reader sees it, for the marks it carries (`【机密】报告.txt`): UTF-8,
+/// else GB18030 (names written on Chinese Windows, unpacked from zip files or copied
+/// from FAT volumes), else with replacement characters.
+fn readable_name(name: Option<&std::ffi::OsStr>) -> String {
+    let Some(name) = name else {
+        return String::new();
+    };
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(s) = encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(name.as_bytes())
+        {
+            return s.into_owned();
+        }
+    }
+    name.to_string_lossy().into_owned()
 }
 
 /// What one pass over the inputs found.
@@ -874,7 +897,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     for p in paths.iter().filter(|p| !preloaded.contains_key(p)) {
         if std::fs::symlink_metadata(p).is_err() {
-            bail!("{}: no such file or folder", p.display());
+            bail!("{}: no such file or folder", report::path_text(p));
         }
     }
     if (args.fix || args.diff) && !preloaded.is_empty() {
@@ -930,7 +953,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         if !args.quiet {
             report::note(&format!(
                 "wrote {n} finding(s) to the baseline {}",
-                report::escape(&target.named.display().to_string())
+                report::path_text(&target.named)
             ));
         }
         return Ok(EXIT_CLEAN);
@@ -956,11 +979,15 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 "{} stale baseline entr{} in {} (fixed, or the file is gone); rewrite it with --write-baseline {}:",
                 stale.len(),
                 if stale.len() == 1 { "y" } else { "ies" },
-                file.display(),
-                file.display()
+                report::path_text(file),
+                report::path_text(file)
             );
             for e in &stale {
-                msg.push_str(&format!("\n  stale: {} {}", e.code, e.path));
+                msg.push_str(&format!(
+                    "\n  stale: {} {}",
+                    e.code,
+                    report::escape(&e.path)
+                ));
             }
             report::note(&msg);
         }
@@ -997,7 +1024,12 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         let mut file = std::io::BufWriter::new(target.create("the report", &inputs)?);
         report::emit(&mut file, &batch, &opts(*format, false, false))
             .and_then(|_| file.flush())
-            .with_context(|| format!("{}: cannot write the report", target.named.display()))?;
+            .with_context(|| {
+                format!(
+                    "{}: cannot write the report",
+                    report::path_text(&target.named)
+                )
+            })?;
     }
     let failed = run
         .fail_on
@@ -1033,7 +1065,11 @@ fn apply_fixes(run: &Run, write: bool, out: &mut dyn Write) -> Result<(usize, us
                 }
             }
             Ok(_) => {}
-            Err(why) => report::note(&format!("{shown}: not fixed: {why}")),
+            Err(why) => report::note(&format!(
+                "{}: not fixed: {}",
+                report::escape(shown),
+                report::escape(&why.to_string())
+            )),
         }
     }
     Ok((fixes, changed))

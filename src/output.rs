@@ -79,7 +79,12 @@ pub fn tree_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// the checked tree (in the file's name or any folder below the tree's root), anything
 /// but a regular file, and a file of `inputs`.
 pub fn check(named: &Path, what: &str, roots: &[PathBuf], inputs: &Inputs) -> Result<Target> {
-    let refuse = |why: String| anyhow!("{}: cannot write {what}: {why}", named.display());
+    let refuse = |why: String| {
+        anyhow!(
+            "{}: cannot write {what}: {why}",
+            crate::report::path_text(named)
+        )
+    };
     let cwd = std::env::current_dir()?;
     let abs = crate::config::normalize(&cwd.join(named));
     let root = roots
@@ -102,8 +107,8 @@ pub fn check(named: &Path, what: &str, roots: &[PathBuf], inputs: &Inputs) -> Re
                 return Err(refuse(format!(
                     "{} is a symbolic link inside the checked folder {}; name the file \
                      it should write, or a place outside the checked folders",
-                    crate::report::escape(&part.display().to_string()),
-                    crate::report::escape(&root.display().to_string())
+                    crate::report::path_text(part),
+                    crate::report::path_text(root)
                 )));
             }
         }
@@ -133,7 +138,12 @@ impl Target {
     /// a FIFO, and writes nothing before the file is known to be a regular one that is
     /// not an input.
     pub fn create(&self, what: &str, inputs: &Inputs) -> Result<File> {
-        let refuse = |why: String| anyhow!("{}: cannot write {what}: {why}", self.named.display());
+        let refuse = |why: String| {
+            anyhow!(
+                "{}: cannot write {what}: {why}",
+                crate::report::path_text(&self.named)
+            )
+        };
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true);
         #[cfg(unix)]

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Batch, ReportOptions, Summary};
+use super::{Batch, ReportOptions, Summary, escape};
 use crate::diagnostic::{Diagnostic, Lang, Severity};
 
 /// ANSI styles, or nothing when colour is off.
@@ -52,24 +52,29 @@ pub fn emit(
             w,
             "{}: {}",
             p.severity(d.severity, &format!("{}[{}]", d.severity.as_str(), d.code)),
-            p.bold(&d.message)
+            p.bold(&escape(&d.message))
         )?;
         let arrow = p.dim("-->");
+        let path = escape(&d.path);
         match &d.part {
-            Some(part) => writeln!(w, "  {arrow} {}:{}:{} ({part})", d.path, d.line, d.column)?,
-            None => writeln!(w, "  {arrow} {}:{}:{}", d.path, d.line, d.column)?,
+            Some(part) => writeln!(
+                w,
+                "  {arrow} {path}:{}:{} ({})",
+                d.line,
+                d.column,
+                escape(part)
+            )?,
+            None => writeln!(w, "  {arrow} {path}:{}:{}", d.line, d.column)?,
         }
         if let (true, Some(s)) = (opts.snippets, &d.snippet) {
             let gutter = d.line.to_string();
             let pad = " ".repeat(gutter.len());
-            let text = s.text.replace('\t', "    ");
-            let before: String = s
-                .text
-                .chars()
-                .take(s.col)
-                .collect::<String>()
-                .replace('\t', "    ");
-            let marked: String = s.text.chars().skip(s.col).take(s.width).collect();
+            // Tabs as spaces, then controls escaped: the carets are measured on what is
+            // printed.
+            let shown = |t: String| escape(&t.replace('\t', "    ")).into_owned();
+            let text = shown(s.text.clone());
+            let before = shown(s.text.chars().take(s.col).collect());
+            let marked = shown(s.text.chars().skip(s.col).take(s.width).collect());
             let carets = "^".repeat(marked.width().max(1));
             let bar = p.dim("|");
             writeln!(w, "{pad} {bar}")?;
@@ -89,11 +94,13 @@ pub fn emit(
         if let Some(fix) = &d.fix {
             writeln!(
                 w,
-                "{lead} = {} `{fix}`",
-                if zh { "建议改为：" } else { "fix:" }
+                "{lead} = {} `{}`",
+                if zh { "建议改为：" } else { "fix:" },
+                escape(fix)
             )?;
         }
         if let Some(help) = &d.help {
+            let help = escape(help);
             writeln!(w, "{lead} = {} {help}", if zh { "说明：" } else { "help:" })?;
         }
         writeln!(
@@ -206,17 +213,17 @@ pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<
         let part = d
             .part
             .as_ref()
-            .map(|p| format!(" ({p})"))
+            .map(|p| format!(" ({})", escape(p)))
             .unwrap_or_default();
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}{part}",
-            d.path,
+            escape(&d.path),
             d.line,
             d.column,
             d.code,
             d.severity.as_str(),
-            d.message
+            escape(&d.message)
         )?;
     }
     Ok(())

@@ -44,8 +44,47 @@ impl Summary {
 /// A one-line note on stderr (`mark-lint: …`): fixes applied, baselines written,
 /// stale baseline entries. Never on stdout, where the report goes.
 pub fn note(msg: &str) {
+    // Callers escape the names they put in; this keeps anything else from the terminal.
+    let msg = escape_keeping(msg, &['\n']);
     // Not `eprintln!`, which panics when stderr is closed (`2>&-`).
     let _ = writeln!(std::io::stderr(), "mark-lint: {msg}");
+}
+
+/// A name as text, losslessly: UTF-8 as it is; a part of the path that is not UTF-8
+/// has its bytes beyond ASCII (and `\`) as `\xB9`. (A name
+/// is bytes on Unix; `Path::display` would turn a GBK name into replacement characters
+/// and lose which file it was.)
+pub fn name_text(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        // Each part of the path on its own: one that is not UTF-8 is in another
+        // encoding as a whole, so none of its bytes is read as UTF-8 by chance.
+        let parts: Vec<String> = name
+            .as_bytes()
+            .split(|b| *b == b'/')
+            .map(|part| match std::str::from_utf8(part) {
+                Ok(s) => s.to_string(),
+                Err(_) => part
+                    .iter()
+                    .map(|b| match b {
+                        0x20..=0x7e if *b != b'\\' => (*b as char).to_string(),
+                        _ => format!("\\x{b:02X}"),
+                    })
+                    .collect(),
+            })
+            .collect();
+        parts.join("/")
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// A path in a message for people (errors, notes): lossless and escaped.
+pub fn path_text(p: &std::path::Path) -> String {
+    escape(&name_text(p.as_os_str())).into_owned()
 }
 
 /// Characters that must not reach a terminal, a CI log or a dashboard as they are,
@@ -55,12 +94,20 @@ pub fn note(msg: &str) {
 /// Everything else, CJK included, is kept. Applied to every name and every piece of
 /// document text in human-facing output.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    escape_keeping(s, &[])
+}
+
+/// `escape`, except the characters in `keep` (line breaks a format encodes itself, or
+/// that separate the lines of a message made of several).
+pub fn escape_keeping<'s>(s: &'s str, keep: &[char]) -> std::borrow::Cow<'s, str> {
+    let needs = |c: char| needs_escape(c) && !keep.contains(&c);
+    if !s.chars().any(needs) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
+            c if !needs(c) => out.push(c),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -251,8 +298,29 @@ mod tests {
             escape("\u{2066}\u{2069}\u{200F}\u{61C}"),
             "\\u{2066}\\u{2069}\\u{200F}\\u{61C}"
         );
+        assert_eq!(escape_keeping("a\nb\u{1b}", &['\n']), "a\nb\\x1B");
         // Not controls: kept (a star look-alike or a zero-width space is for the rules).
         assert_eq!(escape("\u{200B}⭐ \\x41"), "\u{200B}⭐ \\x41");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_are_lossless() {
+        use std::os::unix::ffi::OsStrExt;
+        let gbk = std::ffi::OsStr::from_bytes(b"\xa1\xbe\xbb\xfa\xc3\xdc\xa1\xbf.txt");
+        assert_eq!(
+            name_text(gbk),
+            "\\xA1\\xBE\\xBB\\xFA\\xC3\\xDC\\xA1\\xBF.txt"
+        );
+        let mixed = std::ffi::OsStr::from_bytes("报告\u{1b}".as_bytes());
+        assert_eq!(name_text(mixed), "报告\u{1b}");
+        assert_eq!(name_text(std::ffi::OsStr::from_bytes(b"a\xffb")), "a\\xFFb");
+        assert_eq!(
+            name_text(std::ffi::OsStr::from_bytes(
+                &["报告/".as_bytes(), b"\\\xb1\xa8.md"].concat()
+            )),
+            "报告/\\x5C\\xB1\\xA8.md"
+        );
     }
 
     #[test]

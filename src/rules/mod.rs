@@ -122,7 +122,7 @@ impl Registry {
         }
         for path in extra {
             let path = path.as_ref();
-            let shown = path.display().to_string();
+            let shown = crate::report::path_text(path);
             let origin = shown
                 .strip_prefix("./")
                 .map(str::to_string)

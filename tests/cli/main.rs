@@ -65,6 +65,7 @@ mod check;
 mod errors;
 mod formats;
 mod inventory_html;
+mod names;
 mod office;
 mod outputs;
 mod precommit;
