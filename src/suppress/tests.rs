@@ -163,17 +163,16 @@ fn unused_only_for_rules_that_ran() {
     assert!(apply(&d, Vec::new(), resolve).bad.is_empty());
 }
 
-/// The first directive written that covers a finding's line for its code hides it: the
-/// rule `apply` implements by a sweep, spelled out by brute force.
-fn apply_by_brute_force(
-    dirs: &Directives,
-    diags: &[Diagnostic],
-    known: &[&str],
-) -> (
+/// Shown (code, line), hidden (code, line, reason), problems (line, key).
+type Outcome = (
     Vec<(String, u32)>,
     Vec<(String, u32, Option<String>)>,
     Vec<(u32, &'static str)>,
-) {
+);
+
+/// The first directive written that covers a finding's line for its code hides it: the
+/// rule `apply` implements by a sweep, spelled out by brute force.
+fn apply_by_brute_force(dirs: &Directives, diags: &[Diagnostic], known: &[&str]) -> Outcome {
     let mut used = vec![false; dirs.entries.len()];
     let mut shown = Vec::new();
     let mut hidden = Vec::new();
