@@ -125,7 +125,7 @@ impl Baseline {
 
     fn entry(&self, d: &Diagnostic) -> Entry {
         Entry {
-            code: d.code.clone(),
+            code: d.code.to_string(),
             path: normalise(&d.path, &self.cwd, &self.base),
             hash: hash_hex(&[&self.salt, &d.code, &d.content_key()])[..32].to_string(),
         }

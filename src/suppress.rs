@@ -389,11 +389,8 @@ pub fn apply(
     }
     let mut findings: BTreeMap<&str, Vec<(u32, usize)>> = BTreeMap::new();
     for (i, d) in diags.iter().enumerate() {
-        if d.part.is_none() && directives.contains_key(d.code.as_str()) {
-            findings
-                .entry(d.code.as_str())
-                .or_default()
-                .push((d.line, i));
+        if d.part.is_none() && directives.contains_key(&*d.code) {
+            findings.entry(&*d.code).or_default().push((d.line, i));
         }
     }
     let mut hit: Vec<Option<usize>> = vec![None; diags.len()];

@@ -151,7 +151,7 @@ mod tests {
         ];
         let batch = test_support::batch(&diags, &[], &files, &[]);
         let cases = group(&batch);
-        let codes = |f: &str| cases[f].iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+        let codes = |f: &str| cases[f].iter().map(|d| &*d.code).collect::<Vec<_>>();
         assert_eq!(
             cases.keys().copied().collect::<Vec<_>>(),
             ["a.md", "b.md", "unreadable.docx", "x.ofd"]

@@ -267,7 +267,7 @@ pub(crate) mod test_support {
             help: None,
             article: "第二十四条".into(),
             law: "保密法".into(),
-            article_text: String::new(),
+            article_text: "".into(),
             mark: Some(MarkInfo {
                 level: "秘密".into(),
                 term: "1年".into(),

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use super::compile::{Kind, Rule, Scope};
 use super::schema::Text;
-use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet};
+use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet, shared};
 use crate::extract::{Document, ExtractError, Gap, Role};
 use crate::marking::{Duration, Mark, Term, term_text};
 use crate::regime::Regime;
@@ -88,18 +88,26 @@ impl Out<'_> {
         let lang = self.ctx.lang;
         let regime = self.ctx.regime;
         self.diags.push(Diagnostic {
-            code: self.rule.code.clone(),
-            name: self.rule.name.clone(),
+            code: shared(&self.rule.code),
+            name: shared(&self.rule.name),
             severity,
             path: self.path.to_string(),
             line: pos.map_or(1, |p| p.line),
             column: pos.map_or(1, |p| p.column),
             part: pos.and_then(|p| p.part.clone()),
             message: render(template.pick(lang), vars),
-            help: self.rule.help.as_ref().map(|h| render(h.pick(lang), vars)),
-            article: self.rule.article.number.clone(),
-            law: self.rule.article.law.clone(),
-            article_text: self.rule.article.text.clone(),
+            help: self.rule.help.as_ref().map(|h| {
+                let template = h.pick(lang);
+                let text = render(template, vars);
+                if text == template {
+                    shared(template)
+                } else {
+                    text.into()
+                }
+            }),
+            article: shared(&self.rule.article.number),
+            law: shared(&self.rule.article.law),
+            article_text: shared(&self.rule.article.text),
             mark: mark.map(|m| MarkInfo {
                 level: regime.levels[m.level].name.clone(),
                 term: m.term_text(),

@@ -95,7 +95,7 @@ fn crlf_and_no_directive_fast_path() {
 fn diag(code: &str, line: u32) -> Diagnostic {
     Diagnostic {
         code: code.into(),
-        name: String::new(),
+        name: "".into(),
         severity: crate::diagnostic::Severity::Error,
         path: "a.md".into(),
         line,
@@ -103,9 +103,9 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         part: None,
         message: String::new(),
         help: None,
-        article: String::new(),
-        law: String::new(),
-        article_text: String::new(),
+        article: "".into(),
+        law: "".into(),
+        article_text: "".into(),
         mark: None,
         fix: None,
         snippet: None,
@@ -135,7 +135,7 @@ fn apply_hides_reports_unused_unknown_and_unsuppressible() {
     let suppress::Applied { shown, hidden, bad } =
         apply(&d, vec![diag("ML002", 2), diag("ML106", 2)], resolve);
     assert_eq!(shown.len(), 1);
-    assert_eq!(shown[0].code, "ML106");
+    assert_eq!(&*shown[0].code, "ML106");
     assert_eq!(hidden.len(), 1);
     assert_eq!(hidden[0].1.as_deref(), Some("ok"));
     let got: Vec<(Problem, Option<&str>)> =
@@ -179,16 +179,16 @@ fn apply_by_brute_force(dirs: &Directives, diags: &[Diagnostic], known: &[&str])
     for d in diags {
         let hit = dirs.entries.iter().position(|e| {
             known.contains(&e.code.as_str())
-                && e.code == d.code
+                && *e.code == *d.code
                 && d.part.is_none()
                 && (e.from..=e.to).contains(&d.line)
         });
         match hit {
             Some(i) => {
                 used[i] = true;
-                hidden.push((d.code.clone(), d.line, dirs.entries[i].reason.clone()));
+                hidden.push((d.code.to_string(), d.line, dirs.entries[i].reason.clone()));
             }
-            None => shown.push((d.code.clone(), d.line)),
+            None => shown.push((d.code.to_string(), d.line)),
         }
     }
     let mut bad: Vec<(u32, &str)> = dirs
@@ -250,11 +250,11 @@ proptest::proptest! {
         let applied = apply(&dirs, diags.clone(), resolve);
         let (shown, hidden, bad) = apply_by_brute_force(&dirs, &diags, &known);
         let got_shown: Vec<(String, u32)> =
-            applied.shown.iter().map(|d| (d.code.clone(), d.line)).collect();
+            applied.shown.iter().map(|d| (d.code.to_string(), d.line)).collect();
         let got_hidden: Vec<(String, u32, Option<String>)> = applied
             .hidden
             .iter()
-            .map(|(d, why)| (d.code.clone(), d.line, why.clone()))
+            .map(|(d, why)| (d.code.to_string(), d.line, why.clone()))
             .collect();
         let mut got_bad: Vec<(u32, &str)> =
             applied.bad.iter().map(|b| (b.at.line, b.problem.key())).collect();
