@@ -31,6 +31,9 @@ struct State {
     /// The next ticket to hand out, and the ticket now served.
     next: u64,
     serving: u64,
+    /// Workers waiting: without any, nobody is woken (a wake is a system call per
+    /// file, thousands on a large tree).
+    waiting: usize,
 }
 
 /// A share of the budget, given back when dropped.
@@ -47,6 +50,7 @@ impl Budget {
                 available: total,
                 next: 0,
                 serving: 0,
+                waiting: 0,
             }),
             changed: Condvar::new(),
         }
@@ -65,13 +69,18 @@ impl Budget {
         let ticket = s.next;
         s.next += 1;
         while s.serving != ticket || s.available < amount {
+            s.waiting += 1;
             s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting -= 1;
         }
         s.available -= amount;
         s.serving += 1;
+        let wake = s.waiting > 0;
         drop(s);
         // The next in line may fit in what is left.
-        self.changed.notify_all();
+        if wake {
+            self.changed.notify_all();
+        }
         Permit {
             budget: self,
             amount,
@@ -86,8 +95,13 @@ impl Budget {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        self.budget.lock().available += self.amount;
-        self.budget.changed.notify_all();
+        let mut s = self.budget.lock();
+        s.available += self.amount;
+        let wake = s.waiting > 0;
+        drop(s);
+        if wake {
+            self.budget.changed.notify_all();
+        }
     }
 }
 

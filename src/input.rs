@@ -103,6 +103,13 @@ pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
     if !before.is_file() {
         return Err(ReadError::NotRegular(kind_of(before.file_type())));
     }
+    open_checked(path)
+}
+
+/// `open_regular` for a path already known to be a regular file (the walk saw it):
+/// no look at the path before opening, only the check on the handle, which catches
+/// what was swapped in since.
+pub fn open_checked(path: &Path) -> Result<(File, Metadata), ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -76,14 +76,20 @@ fn absolute(path: &Path) -> Option<PathBuf> {
     Some(crate::config::normalize(&cwd.join(path)))
 }
 
-/// Every file under `root` (or `root` itself), sorted, with walk problems. Special
-/// files are included: reading them reports them.
+/// Every regular file under `root` (or `root` itself), sorted, with walk problems.
+/// Special files (FIFOs, sockets, devices, also through symlinks) are problems: they
+/// are never opened, and never left out silently.
 pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    if std::fs::metadata(root).is_ok_and(|m| !m.is_dir()) {
+    if let Ok(meta) = std::fs::metadata(root)
+        && !meta.is_dir()
+    {
         if keep_file(root, opts) {
-            files.push(root.to_path_buf());
+            match special(root, meta.file_type()) {
+                None => files.push(root.to_path_buf()),
+                Some(e) => errors.push(e),
+            }
         }
         errors.extend(opts.ignores.take_problems());
         return (files, errors);
@@ -93,6 +99,9 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     let ignores = opts.ignores.clone();
     let walk_root = root.to_path_buf();
     let abs_root = absolute(root);
+    // The folder of the previous entry (as walked, absolute) and its rules: entries
+    // come folder by folder, so most need no lookup at all.
+    let last: Mutex<Option<(PathBuf, PathBuf, Arc<DirRules>)>> = Mutex::new(None);
     let mut b = WalkBuilder::new(root);
     b.standard_filters(false).hidden(false).follow_links(true);
     b.filter_entry(move |e| {
@@ -111,20 +120,43 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
         if in_rule_dirs(e.path(), &skip) {
             return false;
         }
-        let abs = match (&abs_root, e.path().strip_prefix(&walk_root)) {
-            (Some(a), Ok(rel)) => a.join(rel),
-            _ => return true,
+        let (Some(abs_root), Some(parent)) = (&abs_root, e.path().parent()) else {
+            return true;
         };
-        !ignores.ignores_walked(&abs, is_dir)
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let known = last
+            .as_ref()
+            .is_some_and(|(p, _, _)| p.as_os_str() == parent.as_os_str());
+        if !known {
+            let Ok(rel) = parent.strip_prefix(&walk_root) else {
+                return true;
+            };
+            // (`join("")` would add a separator.)
+            let abs_parent = if rel.as_os_str().is_empty() {
+                abs_root.clone()
+            } else {
+                abs_root.join(rel)
+            };
+            let rules = ignores.rules(&abs_parent);
+            *last = Some((parent.to_path_buf(), abs_parent, rules));
+        }
+        let Some((_, abs_parent, rules)) = last.as_ref() else {
+            return true;
+        };
+        !(rules.any && matched(rules, &abs_parent.join(e.file_name()), is_dir))
     });
     for entry in b.build() {
         match entry {
             Ok(e) => {
-                if e.file_type().is_some_and(|t| !t.is_dir()) {
-                    let name = e.file_name().to_str().unwrap_or("");
-                    if !is_own_file(name) {
-                        files.push(e.into_path());
-                    }
+                let Some(t) = e.file_type().filter(|t| !t.is_dir()) else {
+                    continue;
+                };
+                if is_own_file(e.file_name().to_str().unwrap_or("")) {
+                    continue;
+                }
+                match special(e.path(), t) {
+                    None => files.push(e.into_path()),
+                    Some(err) => errors.push(err),
                 }
             }
             Err(err) => errors.push(walk_error(root, err)),
@@ -134,6 +166,14 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     // Byte order is enough for determinism and much cheaper than `Path` ordering.
     files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     (files, errors)
+}
+
+/// A file that is not a regular one (the type as seen through symlinks): ML900.
+fn special(path: &Path, t: std::fs::FileType) -> Option<WalkError> {
+    (!t.is_file()).then(|| WalkError {
+        path: path.to_path_buf(),
+        error: ExtractError::Io(input::ReadError::NotRegular(input::kind_of(t)).to_string()),
+    })
 }
 
 /// The ignore files of the folders on the current path, read once each and dropped
@@ -165,6 +205,8 @@ struct DirRules {
     broken: bool,
     /// Patterns in force here and above.
     patterns: usize,
+    /// Any ignore file here or above: without one, nothing needs matching.
+    any: bool,
     parent: Option<Arc<DirRules>>,
 }
 
@@ -179,14 +221,9 @@ impl Ignores {
         std::mem::take(&mut self.lock().problems)
     }
 
-    /// Whether a walked entry (absolute path) is left out by the ignore files of the
-    /// folders above it. Its folders were walked, so they are not ignored themselves.
-    fn ignores_walked(&self, abs: &Path, is_dir: bool) -> bool {
-        let Some(parent) = abs.parent() else {
-            return false;
-        };
-        let rules = self.lock().rules_for(parent);
-        matched(&rules, abs, is_dir)
+    /// The rules in force in a folder (absolute) that is walked.
+    fn rules(&self, dir: &Path) -> Arc<DirRules> {
+        self.lock().rules_for(dir)
     }
 
     /// Whether a file named explicitly is left out: by the ignore files above it, or
@@ -214,15 +251,11 @@ impl Ignores {
 impl IgnoreState {
     /// The rules of `dir` (absolute), loading the folders missing from the stack.
     fn rules_for(&mut self, dir: &Path) -> Arc<DirRules> {
-        while self
-            .stack
-            .last()
-            .is_some_and(|top| !dir.starts_with(&top.dir))
-        {
+        while self.stack.last().is_some_and(|top| !within(dir, &top.dir)) {
             self.stack.pop();
         }
         if let Some(top) = self.stack.last()
-            && top.dir == dir
+            && top.dir.as_os_str() == dir.as_os_str()
         {
             return top.clone();
         }
@@ -246,6 +279,7 @@ impl IgnoreState {
         let mut rules = DirRules {
             broken: parent.as_ref().is_some_and(|p| p.broken),
             patterns: parent.as_ref().map_or(0, |p| p.patterns),
+            any: parent.as_ref().is_some_and(|p| p.any),
             custom: None,
             git: None,
             exclude: None,
@@ -276,6 +310,7 @@ impl IgnoreState {
                 }
             }
         }
+        rules.any |= loaded.iter().any(Option::is_some);
         let mut loaded = loaded.into_iter();
         rules.custom = loaded.next().flatten();
         rules.git = loaded.next().flatten();
@@ -361,6 +396,20 @@ impl IgnoreState {
             }
         }
     }
+}
+
+/// `dir` is `top` or below it. Both are lexically normal, so comparing bytes is
+/// enough (and much cheaper than comparing components, for every walked entry).
+fn within(dir: &Path, top: &Path) -> bool {
+    let (d, t) = (
+        dir.as_os_str().as_encoded_bytes(),
+        top.as_os_str().as_encoded_bytes(),
+    );
+    d.starts_with(t)
+        && (d.len() == t.len()
+            || t.last()
+                .is_some_and(|c| std::path::is_separator(*c as char))
+            || std::path::is_separator(d[t.len()] as char))
 }
 
 fn pattern_error(e: &ignore::Error) -> String {
@@ -621,13 +670,21 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn special_files_are_walked_for_the_reader_to_report() {
+    fn special_files_are_problems_never_files() {
         let dir = tree(&[("a.md", "")]);
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.md")).unwrap();
         let c = std::ffi::CString::new(dir.path().join("fifo.md").to_str().unwrap()).unwrap();
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        assert_eq!(walked(dir.path()).0, ["a.md", "fifo.md", "zero.md"]);
+        let (files, errors) = walked(dir.path());
+        assert_eq!(files, ["a.md"]);
+        assert_eq!(
+            errors,
+            [
+                "fifo.md: not a regular file: a FIFO (named pipe)",
+                "zero.md: not a regular file: a character device"
+            ]
+        );
         // Named explicitly, too.
         let ignores = Ignores::default();
         let opts = WalkOptions {
@@ -635,8 +692,9 @@ mod tests {
             skip: &[],
             ignores: &ignores,
         };
-        let fifo = dir.path().join("fifo.md");
-        assert_eq!(walk(&fifo, &opts).0, [fifo]);
+        let (files, errors) = walk(&dir.path().join("fifo.md"), &opts);
+        assert!(files.is_empty());
+        assert_eq!(errors.len(), 1);
     }
 
     /// Memory: the ignore files of folders the walk has left are dropped.
@@ -661,6 +719,10 @@ mod tests {
         };
         let (found, _) = walk(dir.path(), &opts);
         assert_eq!(found.len(), 50);
+        assert!(within(Path::new("/a/b"), Path::new("/a")));
+        assert!(within(Path::new("/a"), Path::new("/a")));
+        assert!(within(Path::new("/a"), Path::new("/")));
+        assert!(!within(Path::new("/ab"), Path::new("/a")));
         let depth = dir.path().components().count() + 1;
         assert!(
             ignores.lock().stack.len() <= depth,

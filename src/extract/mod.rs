@@ -356,11 +356,12 @@ pub struct Opened {
     ext: String,
 }
 
-/// Open one file for `Opened::extract`. Never blocks and never opens a device: a
-/// special file (FIFO, socket, device, also through a symlink or swapped in since the
-/// walk) is an error (ML900), found before opening or on the handle after it.
+/// Open one file for `Opened::extract`, a file the walk found regular (special files
+/// are reported by the walk). Never blocks: a special file swapped in since (a FIFO, a
+/// symlink to a device) is opened non-blocking and found on the handle: an error
+/// (ML900), never read.
 pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
-    let (file, meta) = crate::input::open_regular(path).map_err(|e| match e {
+    let (file, meta) = crate::input::open_checked(path).map_err(|e| match e {
         crate::input::ReadError::Io(e) => ExtractError::Io(io_message(&e)),
         other => ExtractError::Io(other.to_string()),
     })?;

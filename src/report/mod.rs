@@ -55,6 +55,9 @@ pub fn note(msg: &str) {
 /// is bytes on Unix; `Path::display` would turn a GBK name into replacement characters
 /// and lose which file it was.)
 pub fn name_text(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
