@@ -1222,7 +1222,10 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         let s = &loaded[&key];
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
-        inputs.extend(files.iter().cloned());
+        // Kept only when something will be written (and must not overwrite an input).
+        if !args.output.is_empty() || args.write_baseline.is_some() || args.inventory {
+            inputs.extend(files.iter().cloned());
+        }
         let run_all = || {
             files
                 .par_iter()
@@ -1246,7 +1249,8 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             if r.document {
                 checked.push(r.path.clone());
             }
-            if r.text_file && !preloaded.contains_key(p) {
+            // Only `--fix` and `--diff` need them: a large tree would keep every path twice.
+            if (args.fix || args.diff) && r.text_file && !preloaded.contains_key(p) {
                 fixable_files.insert(r.path.clone(), p.clone());
             }
             if let Some(d) = r.directives {
