@@ -424,4 +424,42 @@ mod tests {
         assert_eq!(bytes(5 * 1024 * 1024 + 1), "5.0 MiB");
         assert_eq!(bytes(64 * 1024), "64 KiB");
     }
+
+    proptest::proptest! {
+        /// Nesting of any mix of block sequences, block mappings, flow sequences and
+        /// flow mappings: refused exactly when deeper than the bound, and what is
+        /// accepted is YAML the real parser reads.
+        #[test]
+        fn yaml_nesting_is_exact(
+            block in proptest::collection::vec(proptest::bool::ANY, 0..80),
+            flow in proptest::collection::vec(proptest::bool::ANY, 0..80),
+        ) {
+            let mut text = String::new();
+            for (i, seq) in block.iter().enumerate() {
+                let indent = " ".repeat(2 * i);
+                text.push_str(&if *seq { format!("{indent}-") } else { format!("{indent}k{i}:") });
+                if i + 1 < block.len() {
+                    text.push('\n');
+                }
+            }
+            if !block.is_empty() {
+                text.push(' ');
+            }
+            for seq in &flow {
+                text.push_str(if *seq { "[" } else { "{a: " });
+            }
+            text.push('1');
+            for seq in flow.iter().rev() {
+                text.push(if *seq { ']' } else { '}' });
+            }
+            text.push('\n');
+            let depth = block.len() + flow.len();
+            let checked = check_nesting(&text, Syntax::Yaml);
+            proptest::prop_assert_eq!(checked.is_err(), depth > MAX_NESTING, "{}", text);
+            if depth <= MAX_NESTING {
+                let parsed = serde_yaml::from_str::<serde_yaml::Value>(&text);
+                proptest::prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed, text);
+            }
+        }
+    }
 }

@@ -338,4 +338,109 @@ mod tests {
         assert_eq!(split_embedded("a!/b.md", &files), ("a!/b.md", None));
         assert_eq!(split_embedded("q.ofd!/r", &files), ("q.ofd!/r", None));
     }
+
+    /// What no human-facing format may let through from a name or a document.
+    fn forbidden(c: char) -> bool {
+        (c.is_control() && c != '\n') || needs_escape(c) && c != '\n'
+    }
+
+    /// Text with a good share of what must be escaped: controls, separators and bidi
+    /// controls mixed with CJK, stars and anything else.
+    fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let c = prop_oneof![
+            (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap()),
+            (0x7fu32..0xa0).prop_map(|c| char::from_u32(c).unwrap()),
+            proptest::sample::select(vec![
+                '\u{2028}', '\u{2029}', '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202E}',
+                '\u{2066}', '\u{2069}', '\u{200B}', '★', '机', '密', ':', '\\',
+            ]),
+            any::<char>(),
+        ];
+        proptest::collection::vec(c, 0..24).prop_map(String::from_iter)
+    }
+
+    proptest::proptest! {
+        /// Any path, part, message, fix, help and snippet text (every Unicode scalar,
+        /// controls included): each human-facing format keeps one finding per line
+        /// (per command, per block) and lets no control, separator or bidi control out.
+        #[test]
+        fn human_formats_escape_whatever_the_text(
+            texts in proptest::collection::vec(
+                (hostile_text(), hostile_text(), hostile_text(), hostile_text()),
+                1..6,
+            )
+        ) {
+            use test_support::{batch, diag, opts};
+            let diags: Vec<Diagnostic> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, (path, message, part, line))| {
+                    let mut d = diag(&format!("{i}{path}"));
+                    d.message = message.clone();
+                    d.part = (!part.is_empty()).then(|| part.clone());
+                    d.fix = Some(line.clone());
+                    d.help = Some(message.as_str().into());
+                    d.snippet = Some(crate::diagnostic::Snippet {
+                        text: line.clone(),
+                        col: 0,
+                        width: line.chars().count(),
+                    });
+                    d
+                })
+                .collect();
+            let mut files: Vec<String> = diags.iter().map(|d| d.path.clone()).collect();
+            files.sort();
+            let batch = batch(&diags, &[], &files, &[]);
+            for format in [Format::Human, Format::Concise, Format::Github, Format::Junit] {
+                let mut out = Vec::new();
+                emit(&mut out, &batch, &opts(format, Lang::En, true)).unwrap();
+                let out = String::from_utf8(out).unwrap();
+                if let Some(c) = out.chars().find(|c| forbidden(*c)) {
+                    proptest::prop_assert!(false, "{format:?}: U+{:04X} in {out:?}", c as u32);
+                }
+                let n = diags.len();
+                match format {
+                    Format::Concise => proptest::prop_assert_eq!(out.lines().count(), n),
+                    Format::Github => {
+                        proptest::prop_assert_eq!(out.lines().count(), n);
+                        proptest::prop_assert!(out.lines().all(|l| l.starts_with("::error ")));
+                    }
+                    Format::Human => proptest::prop_assert_eq!(
+                        out.lines().filter(|l| l.starts_with("error[ML104]: ")).count(),
+                        n
+                    ),
+                    _ => {}
+                }
+            }
+        }
+
+        /// Names are lossless: a part that is not UTF-8 reads back to its bytes.
+        #[cfg(unix)]
+        #[test]
+        fn names_read_back(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            use std::os::unix::ffi::OsStrExt;
+            let text = name_text(std::ffi::OsStr::from_bytes(&bytes));
+            let mut back: Vec<Vec<u8>> = Vec::new();
+            for (part, original) in text.split('/').zip(bytes.split(|c| *c == b'/')) {
+                if std::str::from_utf8(original).is_ok() {
+                    back.push(part.as_bytes().to_vec());
+                    continue;
+                }
+                let (b, mut i, mut out) = (part.as_bytes(), 0, Vec::new());
+                while i < b.len() {
+                    if b[i] == b'\\' {
+                        out.push(u8::from_str_radix(&part[i + 2..i + 4], 16).unwrap());
+                        i += 4;
+                    } else {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                }
+                back.push(out);
+            }
+            let back = back.join(&b'/');
+            proptest::prop_assert_eq!(back, bytes);
+        }
+    }
 }
