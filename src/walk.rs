@@ -654,6 +654,22 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_special_exclude_file_is_reported_not_read() {
+        let dir = tree(&[(".gitignore", "b.log\n"), ("a.md", ""), ("b.log", "")]);
+        std::fs::create_dir_all(dir.path().join(".git/info")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(".git/info/exclude")).unwrap();
+        let (files, errors) = walked(dir.path());
+        // The folder's ignore files are not applied: b.log is checked too.
+        assert_eq!(files, ["a.md", "b.log"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("exclude: not a regular file"),
+            "{errors:?}"
+        );
+    }
+
     #[test]
     fn bad_lines_are_reported_and_the_rest_applies() {
         let dir = tree(&[("a.md", ""), ("b.log", ""), ("c.tmp", "")]);
