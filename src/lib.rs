@@ -800,7 +800,8 @@ struct Run {
     /// Text files on disk that `--fix` may rewrite: shown path → path.
     fixable_files: BTreeMap<String, PathBuf>,
     regime: Regime,
-    /// Every file checked or looked at, as walked: no report may overwrite one.
+    /// Every file checked or looked at, as walked, when something is to be written
+    /// (no report, ledger or baseline may overwrite one); empty otherwise.
     inputs: Vec<PathBuf>,
 }
 
@@ -809,7 +810,7 @@ struct Run {
 /// limit and the run's memory budget: never all at once, never past the limit.
 #[derive(Default)]
 struct Preloaded {
-    /// The path shown for stdin, and its bytes once read (they are read once).
+    /// The path shown for stdin, and whether it was read (it can be, once).
     stdin: Option<(PathBuf, std::sync::Mutex<bool>)>,
     staged: Option<git::Staged>,
 }
