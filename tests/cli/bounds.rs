@@ -1,19 +1,10 @@
 //! Every input that steers a run (configs, rule files, regimes, baselines, ignore files,
 //! stdin) is bounded before it is read: a hostile one is a one-line error (exit 2) or an
 //! ML900 finding, fast, never an abort, a hang or a run that reads the whole machine.
+use super::errors::temp_tree as tree;
 use super::*;
 
 use std::time::{Duration, Instant};
-
-pub(crate) fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-    dir
-}
 
 /// Run in `dir`; the outcome, after checking it took less than `secs` and did not crash.
 pub(crate) fn timed(dir: &Path, args: &[&str], secs: u64) -> (i32, String, String) {

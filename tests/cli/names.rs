@@ -3,7 +3,8 @@
 //! mark-lint as it is in a human-facing format (human, concise, github, junit, the
 //! ledger table and review, notes and errors on stderr). Names that are not UTF-8 are
 //! printed losslessly, and a mark in a GBK-encoded name is read.
-use super::bounds::{timed, tree};
+use super::bounds::timed;
+use super::errors::temp_tree as tree;
 use super::*;
 
 /// Characters a name or a line may carry that must never reach the output as they are.
@@ -189,6 +190,18 @@ fn names_in_other_encodings() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("ML201"));
 }
 
+/// Run git in `dir` without the user's configuration; it must succeed.
+fn git_in(dir: &Path, args: &[&std::ffi::OsStr]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
 /// `--staged` with names git writes as raw bytes: every file is checked, none fails the run.
 #[cfg(unix)]
 #[test]
@@ -200,16 +213,7 @@ fn staged_names_in_other_encodings() {
     }
     let dir = tree(&[("ok.md", "机密★30年\n\n正文。\n\n2026年3月5日\n".as_bytes())]);
     let d = dir.path();
-    let git = |args: &[&std::ffi::OsStr]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    };
+    let git = |args: &[&std::ffi::OsStr]| git_in(d, args);
     git(&["init".as_ref(), "-q".as_ref()]);
     let gbk = std::ffi::OsStr::from_bytes(b"\xa1\xbe\xbb\xfa\xc3\xdc\xa1\xbf\xb1\xa8\xb8\xe6.txt");
     std::fs::write(d.join(gbk), "关于某事的通知\n\n正文。\n").unwrap();
@@ -246,14 +250,8 @@ fn staged_blobs_over_the_limit() {
     let d = dir.path();
     std::fs::write(d.join("big.md"), "秘密★1年\n".repeat(200_000)).unwrap();
     for args in [&["init", "-q"][..], &["add", "."]] {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        git_in(d, &args);
     }
     let (code, out, err) = timed(d, &concise(&["--staged"]), 20);
     assert_eq!(code, 1, "{err}");

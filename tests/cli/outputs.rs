@@ -1,7 +1,8 @@
 //! Reports, ledgers and baselines are written only where the user meant: never through
 //! a symbolic link planted in the checked tree, never to a device or FIFO, never over a
 //! file that was checked. Each refusal is one line, exit 2, before anything is written.
-use super::bounds::{mkfifo, timed, tree};
+use super::bounds::{mkfifo, timed};
+use super::errors::temp_tree as tree;
 use super::*;
 
 const DOC: &str = "机密☆10年\n\n正文。\n\n2026年3月5日\n";
