@@ -54,12 +54,18 @@ fn file_of(path: &str) -> &str {
 impl Baseline {
     /// Read `file`. Errors name the file, line and problem.
     pub fn load(file: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("{}: cannot read the baseline", file.display()))?;
+        let text =
+            crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
+                .map_err(|why| {
+                anyhow!(
+                    "{}: cannot read the baseline: {why}",
+                    crate::report::path_text(file)
+                )
+            })?;
         let wire: Wire = serde_json::from_str(&text).map_err(|e| {
             anyhow!(
                 "{}:{}:{}: not a mark-lint baseline: {e}",
-                file.display(),
+                crate::report::path_text(file),
                 e.line(),
                 e.column()
             )
@@ -67,7 +73,7 @@ impl Baseline {
         if wire.version != VERSION {
             return Err(anyhow!(
                 "{}: baseline version {} (this mark-lint reads version {VERSION})",
-                file.display(),
+                crate::report::path_text(file),
                 wire.version
             ));
         }
@@ -87,9 +93,10 @@ impl Baseline {
     /// rewrite changes only what changed, and its entries for files this run did not
     /// check), or a new one.
     pub fn for_writing(file: &Path) -> Result<Baseline> {
-        let old = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
+        let old =
+            crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
         let mut remaining = BTreeMap::new();
         let salt = match old {
             Some(w) => {
@@ -118,7 +125,7 @@ impl Baseline {
 
     fn entry(&self, d: &Diagnostic) -> Entry {
         Entry {
-            code: d.code.clone(),
+            code: d.code.to_string(),
             path: normalise(&d.path, &self.cwd, &self.base),
             hash: hash_hex(&[&self.salt, &d.code, &d.content_key()])[..32].to_string(),
         }
@@ -171,8 +178,12 @@ impl Baseline {
         };
         let mut text = serde_json::to_string_pretty(&wire)?;
         text.push('\n');
-        crate::fix::write_atomically(file, text.as_bytes())
-            .with_context(|| format!("{}: cannot write the baseline", file.display()))?;
+        crate::fix::write_atomically(file, text.as_bytes()).with_context(|| {
+            format!(
+                "{}: cannot write the baseline",
+                crate::report::path_text(file)
+            )
+        })?;
         Ok(wire.entries.len())
     }
 }
@@ -182,8 +193,12 @@ fn base_dir(file: &Path) -> Result<PathBuf> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::canonicalize(&dir)
-        .with_context(|| format!("{}: no such folder for the baseline", dir.display()))
+    std::fs::canonicalize(&dir).with_context(|| {
+        format!(
+            "{}: no such folder for the baseline",
+            crate::report::path_text(&dir)
+        )
+    })
 }
 
 fn new_salt() -> String {

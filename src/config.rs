@@ -93,17 +93,32 @@ pub struct ConfigFile {
     pub dir: PathBuf,
     pub raw: RawConfig,
     pub source: String,
+    /// Named by the user (`--config`), not found in the tree: only then may it name
+    /// rule files and a regime outside its own folder.
+    pub explicit: bool,
 }
 
 impl ConfigFile {
+    /// The config the user named (`--config`).
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            anyhow!(
-                "{}: cannot read config: {}",
-                path.display(),
-                crate::extract::io_message(&e)
-            )
-        })?;
+        ConfigFile::read(path, true)
+    }
+
+    /// A config found in the tree (discovery, or nested in a walked folder): whoever
+    /// wrote the tree wrote it.
+    pub fn load_found(path: &Path) -> Result<ConfigFile> {
+        ConfigFile::read(path, false)
+    }
+
+    fn read(path: &Path, explicit: bool) -> Result<ConfigFile> {
+        let source =
+            crate::input::read_text(path, crate::input::CONFIG_MAX, crate::input::Syntax::Yaml)
+                .map_err(|why| {
+                    anyhow!(
+                        "{}: cannot read config: {why}",
+                        crate::report::path_text(path)
+                    )
+                })?;
         let raw: RawConfig = if source.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -115,7 +130,7 @@ impl ConfigFile {
                 let msg = msg
                     .find(" at line ")
                     .map_or(msg.clone(), |i| msg[..i].to_string());
-                anyhow!("{}{loc}: {msg}", path.display())
+                anyhow!("{}{loc}: {msg}", crate::report::path_text(path))
             })?
         };
         let dir = path
@@ -128,7 +143,96 @@ impl ConfigFile {
             dir,
             raw,
             source,
+            explicit,
         })
+    }
+
+    /// A path this config names under `key` (`rules`, `regime`), relative to its
+    /// folder. A config found in the tree may name only what lies inside its own folder,
+    /// symbolic links resolved: a tree must not make the tool read (and quote in its
+    /// errors) any file on the machine. `--config` lifts this: the user chose the file.
+    pub fn resolve(&self, key: &str, entry: &str) -> Result<PathBuf> {
+        let path = self.dir.join(entry);
+        if self.explicit {
+            return Ok(path);
+        }
+        let outside = || {
+            self.key_error(
+                key,
+                format!(
+                    "`{entry}` is outside the folder of this config; a config found in the \
+                     tree may only name files inside its folder (name the config with \
+                     --config to allow it)"
+                ),
+            )
+        };
+        let cwd = std::env::current_dir()?;
+        if !normalize(&cwd.join(&path)).starts_with(normalize(&cwd.join(&self.dir))) {
+            return Err(outside());
+        }
+        if let (Ok(real), Ok(dir)) = (
+            std::fs::canonicalize(&path),
+            std::fs::canonicalize(&self.dir),
+        ) && !real.starts_with(dir)
+        {
+            return Err(outside());
+        }
+        Ok(path)
+    }
+
+    /// Whether `file` (found below a folder this config named) is inside the config's
+    /// folder once symbolic links are resolved, when that matters (see `resolve`).
+    pub fn may_read(&self, file: &Path) -> bool {
+        self.explicit
+            || match (
+                std::fs::canonicalize(file),
+                std::fs::canonicalize(&self.dir),
+            ) {
+                (Ok(real), Ok(dir)) => real.starts_with(dir),
+                _ => false,
+            }
+    }
+
+    /// Config `rules:` entries: files, folders (every .yaml/.yml below) or globs
+    /// (relative to the config's folder), in a stable order.
+    pub fn rule_files(&self) -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        let yaml_files = |root: &Path, keep: &dyn Fn(&Path) -> bool| -> Vec<PathBuf> {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .filter(|p| keep(p) && self.may_read(p))
+                .collect();
+            found.sort();
+            found
+        };
+        for entry in self.raw.rules.iter().flatten() {
+            if entry.contains(['*', '?', '[']) && !self.dir.join(entry).exists() {
+                let glob = Glob::new(entry)
+                    .map_err(|e| {
+                        self.key_error("rules", format!("bad glob `{entry}`: {}", e.kind()))
+                    })?
+                    .compile_matcher();
+                out.extend(yaml_files(&self.dir, &|p| {
+                    p.strip_prefix(&self.dir)
+                        .is_ok_and(|rel| glob.is_match(rel))
+                }));
+                continue;
+            }
+            let path = self.resolve("rules", entry)?;
+            if path.is_dir() {
+                out.extend(yaml_files(&path, &|p| {
+                    p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                }));
+            } else if path.is_file() {
+                out.push(path);
+            } else {
+                return Err(self.key_error("rules", format!("no rule file or folder `{entry}`")));
+            }
+        }
+        Ok(out)
     }
 
     /// An error about `key`, pointing at the line where it is written.
@@ -146,7 +250,7 @@ impl ConfigFile {
             .unwrap_or((1, 1));
         anyhow!(
             "{}:{line}:{col}: key `{key}`: {message}",
-            self.path.display()
+            crate::report::path_text(&self.path)
         )
     }
 
@@ -165,10 +269,12 @@ impl ConfigFile {
         while let Some(d) = dir {
             for name in CONFIG_NAMES {
                 let candidate = d.join(name);
-                if candidate.is_file() {
+                // Whatever it is: a config that exists but cannot be read is an error,
+                // never a run without it.
+                if std::fs::symlink_metadata(&candidate).is_ok() {
                     // Keep the path relative when the user's path was relative.
                     let shown = relative_to_cwd(&candidate);
-                    return ConfigFile::load(&shown).map(Some);
+                    return ConfigFile::load_found(&shown).map(Some);
                 }
             }
             dir = d.parent();
@@ -177,7 +283,8 @@ impl ConfigFile {
     }
 }
 
-fn relative_to_cwd(p: &Path) -> PathBuf {
+/// `p` relative to the current folder when it is below it (as the user would write it).
+pub fn relative_to_cwd(p: &Path) -> PathBuf {
     match std::env::current_dir() {
         Ok(cwd) => match p.strip_prefix(&cwd) {
             Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),

@@ -5,6 +5,7 @@
 //! below `report` prints.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -12,9 +13,11 @@ pub mod extract;
 pub mod fix;
 pub mod git;
 pub mod init;
+pub mod input;
 pub mod inventory;
 pub mod marking;
 pub mod normalize;
+pub mod output;
 pub mod progress;
 pub mod regime;
 pub mod report;
@@ -112,7 +115,7 @@ fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i
     };
     for p in &paths {
         if std::fs::symlink_metadata(p).is_err() {
-            bail!("{}: no such file or folder", p.display());
+            bail!("{}: no such file or folder", report::path_text(p));
         }
     }
     let run = lint(&check, &paths, &Preloaded::new())?;
@@ -122,7 +125,7 @@ fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i
         .filter(|d| {
             run.rules
                 .iter()
-                .any(|r| r.code == d.code && matches!(r.kind, rules::Kind::UnreadableFile))
+                .any(|r| *r.code == *d.code && matches!(r.kind, rules::Kind::UnreadableFile))
         })
         .map(|d| d.path.clone())
         .collect();
@@ -137,10 +140,9 @@ fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Result<i
     let mut stdout_lock;
     let w: &mut dyn Write = match &args.output {
         Some(p) => {
-            file = std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("{}: cannot write the ledger", p.display()))?,
-            );
+            let inputs = output::Inputs::of(&run.inputs);
+            let target = output::check(p, "the ledger", &output::tree_roots(&paths), &inputs)?;
+            file = std::io::BufWriter::new(target.create("the ledger", &inputs)?);
             &mut file
         }
         None => {
@@ -193,7 +195,7 @@ fn load_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
         None => ConfigFile::discover(Path::new("."))?,
     };
     let rule_files = match &file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     let registry = Registry::load(&rule_files).map_err(rule_errors)?;
@@ -207,47 +209,6 @@ fn rule_errors(errors: Vec<rules::RuleError>) -> anyhow::Error {
         errors.len(),
         lines.join("\n")
     )
-}
-
-/// Config `rules:` entries: files, folders (every .yaml/.yml below) or globs.
-fn expand_rule_paths(file: &ConfigFile) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in file.raw.rules.iter().flatten() {
-        let path = file.dir.join(entry);
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&path)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path())
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else if entry.contains(['*', '?', '[']) {
-            let glob = globset::Glob::new(entry)
-                .map_err(|e| file.key_error("rules", format!("bad glob `{entry}`: {}", e.kind())))?
-                .compile_matcher();
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&file.dir)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .filter(|e| {
-                    e.path()
-                        .strip_prefix(&file.dir)
-                        .is_ok_and(|rel| glob.is_match(rel))
-                })
-                .map(|e| e.into_path())
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else if path.is_file() {
-            out.push(path);
-        } else {
-            return Err(file.key_error("rules", format!("no rule file or folder `{entry}`")));
-        }
-    }
-    Ok(out)
 }
 
 /// Config `keywords`: literal strings, or regular expressions with `regex: true`.
@@ -345,12 +306,14 @@ fn settings(args: &CheckArgs, file: Option<&ConfigFile>) -> Result<Settings> {
         None => anyhow!("{msg}"),
     };
     let rule_files = match file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     let registry = Registry::load(&rule_files).map_err(rule_errors)?;
     let regime = match (&raw.regime, file) {
-        (Some(p), Some(f)) => Regime::load(&f.dir.join(p)).map_err(|e| f.key_error("regime", e))?,
+        (Some(p), Some(f)) => {
+            Regime::load(&f.resolve("regime", p)?).map_err(|e| f.key_error("regime", e))?
+        }
         _ => Regime::builtin(),
     };
     let today = match (&args.today, &raw.today) {
@@ -535,6 +498,14 @@ struct Found {
     rows: Vec<inventory::Row>,
 }
 
+impl Found {
+    fn shrink_to_fit(&mut self) {
+        self.diags.shrink_to_fit();
+        self.top_secret.shrink_to_fit();
+        self.rows.shrink_to_fit();
+    }
+}
+
 /// A document marked at the top level: one fact for ML302 (top-secret-copy).
 struct TopCopy {
     path: String,
@@ -544,27 +515,54 @@ struct TopCopy {
     mark: marking::Mark,
 }
 
-fn check_file(s: &Settings, path: &Path, preloaded: Option<&Vec<u8>>) -> FileResult {
+fn check_file(
+    s: &Settings,
+    path: &Path,
+    preloaded: &Preloaded,
+    budget: &budget::Budget,
+) -> FileResult {
     let shown = display_path(path);
     let ctx = s.context(Some(path));
     // Taken before and after the read: `--fix` rewrites only a file that was the same
     // throughout, and is still that file when it is rewritten.
     let stamp_now = || {
-        (s.fixing && preloaded.is_none())
+        (s.fixing && !preloaded.contains_key(path))
             .then(|| fix::Stamp::of_path(path).ok())
             .flatten()
     };
     let before = stamp_now();
-    let extracted = match preloaded {
-        Some(bytes) => extract::extract_read(path, bytes.clone(), &s.limits),
-        None => extract::extract(path, &s.limits),
+    // Held until the document is dropped, at the end of this function.
+    let _permit;
+    let extracted = match preloaded.read(path, &s.limits, budget) {
+        Some((permit, bytes)) => {
+            _permit = permit;
+            bytes.and_then(|b| extract::extract_read(path, b, &s.limits))
+        }
+        None => match extract::open(path, &s.limits) {
+            Ok(opened) => {
+                let per_byte = if opened.is_container() {
+                    budget::CONTAINER_COST
+                } else {
+                    budget::TEXT_COST
+                };
+                _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
+                opened.extract(&s.limits)
+            }
+            Err(e) => {
+                _permit = None;
+                Err(e)
+            }
+        },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let name = readable_name(path.file_name());
             let mut found = Found::default();
-            let marked = lint_tree(s, &ctx, &shown, name, &doc, &mut found);
+            let marked = lint_tree(s, &ctx, &shown, &name, &doc, &mut found);
+            // Kept until the whole group is done: no spare capacity (a vector of one
+            // finding would hold room for four, 1.1 KB wasted a file on a large tree).
+            found.shrink_to_fit();
             let source = doc.text_source();
             let directives = source
                 .map(|t| suppress::parse(t, doc.flavour))
@@ -724,7 +722,7 @@ fn nested_config(
         found = config::CONFIG_NAMES
             .iter()
             .map(|n| d.join(n))
-            .find(|p| p.is_file());
+            .find(|p| std::fs::symlink_metadata(p).is_ok());
         if found.is_some() {
             break;
         }
@@ -793,9 +791,32 @@ fn top_secret_copies(
     }
 }
 
+/// The path of a finding: as named, losslessly (a byte that is not UTF-8 is `\xB9`).
 fn display_path(p: &Path) -> String {
-    let s = p.display().to_string();
+    let s = report::name_text(p.as_os_str());
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// A file name as a reader sees it, for the marks it carries (`【机密】报告.txt`): UTF-8,
+/// else GB18030 (names written on Chinese Windows, unpacked from zip files or copied
+/// from FAT volumes), else with replacement characters.
+fn readable_name(name: Option<&std::ffi::OsStr>) -> String {
+    let Some(name) = name else {
+        return String::new();
+    };
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(s) = encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(name.as_bytes())
+        {
+            return s.into_owned();
+        }
+    }
+    name.to_string_lossy().into_owned()
 }
 
 /// What one pass over the inputs found.
@@ -815,43 +836,141 @@ struct Run {
     /// Text files on disk that `--fix` may rewrite: shown path → path, as read.
     fixable_files: BTreeMap<String, (PathBuf, Option<fix::Stamp>)>,
     regime: Regime,
+    /// Every file checked or looked at, as walked, when something is to be written
+    /// (no report, ledger or baseline may overwrite one); empty otherwise.
+    inputs: Vec<PathBuf>,
 }
 
-/// Bytes already read for some inputs (staged blobs, stdin), by path.
-type Preloaded = std::collections::HashMap<PathBuf, Vec<u8>>;
+/// Inputs whose bytes do not come from a file on disk: stdin and staged blobs, by the
+/// path shown for them. Both are read when their file is checked, within its size
+/// limit and the run's memory budget: never all at once, never past the limit.
+#[derive(Default)]
+struct Preloaded {
+    /// The path shown for stdin, and whether it was read (it can be, once).
+    stdin: Option<(PathBuf, std::sync::Mutex<bool>)>,
+    staged: Option<git::Staged>,
+}
+
+impl Preloaded {
+    fn new() -> Preloaded {
+        Preloaded::default()
+    }
+
+    fn contains_key(&self, path: &Path) -> bool {
+        self.stdin.as_ref().is_some_and(|(p, _)| p == path)
+            || self.staged.as_ref().is_some_and(|s| s.get(path).is_some())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.stdin.is_none() && self.staged.as_ref().is_none_or(|s| s.files.is_empty())
+    }
+
+    /// The bytes of `path` if it is not on disk (`None`: it is), read at most `limit`,
+    /// with the share of the budget they hold.
+    fn read<'b>(
+        &self,
+        path: &Path,
+        limits: &extract::Limits,
+        budget: &'b budget::Budget,
+    ) -> Option<PreloadedBytes<'b>> {
+        if let Some((p, read)) = &self.stdin
+            && p == path
+        {
+            let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
+            if *read {
+                return Some((
+                    None,
+                    Err(extract::ExtractError::Io("stdin was read already".into())),
+                ));
+            }
+            *read = true;
+            let bytes = read_stdin(limits.max_bytes);
+            let permit = bytes
+                .as_ref()
+                .ok()
+                .map(|b| budget.take(b.len() as u64 * budget::TEXT_COST));
+            return Some((permit, bytes));
+        }
+        let staged = self.staged.as_ref()?;
+        let file = staged.get(path)?;
+        let cost = file.size.unwrap_or(0).min(limits.max_bytes) * budget::TEXT_COST;
+        let permit = budget.take(cost);
+        Some((Some(permit), staged.read(file, limits.max_bytes)))
+    }
+}
+
+/// The bytes of a preloaded input, and the share of the budget they hold.
+type PreloadedBytes<'b> = (
+    Option<budget::Permit<'b>>,
+    Result<Vec<u8>, extract::ExtractError>,
+);
+
+/// Stdin, at most `limit` bytes: a longer input is refused without reading the rest.
+fn read_stdin(limit: u64) -> Result<Vec<u8>, extract::ExtractError> {
+    let stdin = std::io::stdin().lock();
+    match input::read_to_limit(stdin, 0, limit) {
+        Ok(bytes) => Ok(bytes),
+        Err(input::ReadError::TooLarge { limit, .. }) => {
+            Err(extract::ExtractError::Limit(format!(
+                "stdin is longer than the file size limit of {}",
+                input::bytes(limit)
+            )))
+        }
+        Err(e) => Err(extract::ExtractError::Io(format!("stdin: {e}"))),
+    }
+}
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let mut preloaded = Preloaded::new();
     let paths = if args.staged {
         let staged = git::staged()?;
-        let paths: Vec<PathBuf> = staged.iter().map(|f| f.path.clone()).collect();
-        preloaded.extend(staged.into_iter().map(|f| (f.path, f.bytes)));
+        let paths = staged.paths();
+        preloaded.staged = Some(staged);
         paths
     } else if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         let mut paths = args.paths.clone();
         for p in paths.iter_mut().filter(|p| p.as_os_str() == "-") {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-                .context("cannot read stdin")?;
+            if preloaded.stdin.is_some() {
+                bail!("`-` (stdin) is named more than once");
+            }
             *p = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("-"));
-            preloaded.insert(p.clone(), bytes);
+            preloaded.stdin = Some((p.clone(), std::sync::Mutex::new(false)));
         }
         paths
     };
-    for p in paths.iter().filter(|p| !preloaded.contains_key(*p)) {
+    for p in paths.iter().filter(|p| !preloaded.contains_key(p)) {
         if std::fs::symlink_metadata(p).is_err() {
-            bail!("{}: no such file or folder", p.display());
+            bail!("{}: no such file or folder", report::path_text(p));
         }
     }
     if (args.fix || args.diff) && !preloaded.is_empty() {
         bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
     }
     let mut run = lint(&args, &paths, &preloaded)?;
+    // Every place to write is checked before anything is written, fixes included.
+    let mut roots = output::tree_roots(&paths);
+    roots.extend(preloaded.staged.as_ref().map(|s| s.top().to_path_buf()));
+    // Stat'ing every input costs a system call a file: only when something is written.
+    let inputs = if args.output.is_empty() && args.write_baseline.is_none() {
+        output::Inputs::default()
+    } else {
+        output::Inputs::of(&run.inputs)
+    };
+    let reports = args
+        .output
+        .iter()
+        .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
+        .collect::<Result<Vec<_>>>()?;
+    let baseline_target = args
+        .write_baseline
+        .as_ref()
+        .map(|f| output::check(f, "the baseline", &roots, &inputs))
+        .transpose()?;
     if args.fix || args.diff {
         // A rewrite stays inside what was named: a link out of it is not followed.
         let roots: Vec<PathBuf> = paths
@@ -881,7 +1000,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             run = lint(&args, &paths, &preloaded)?;
         }
     }
-    if let Some(file) = &args.write_baseline {
+    if let Some(target) = &baseline_target {
+        let file = &target.path;
         let baseline = baseline::Baseline::for_writing(file)?;
         let all: Vec<&Diagnostic> = run
             .diags
@@ -897,7 +1017,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         if !args.quiet {
             report::note(&format!(
                 "wrote {n} finding(s) to the baseline {}",
-                file.display()
+                report::path_text(&target.named)
             ));
         }
         return Ok(EXIT_CLEAN);
@@ -923,11 +1043,15 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 "{} stale baseline entr{} in {} (fixed, or the file is gone); rewrite it with --write-baseline {}:",
                 stale.len(),
                 if stale.len() == 1 { "y" } else { "ies" },
-                file.display(),
-                file.display()
+                report::path_text(file),
+                report::path_text(file)
             );
             for e in &stale {
-                msg.push_str(&format!("\n  stale: {} {}", e.code, e.path));
+                msg.push_str(&format!(
+                    "\n  stale: {} {}",
+                    e.code,
+                    report::escape(&e.path)
+                ));
             }
             report::note(&msg);
         }
@@ -960,14 +1084,16 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let format = args.format.unwrap_or(Format::Human);
     let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
     report::emit(out, &batch, &opts(format, color, args.statistics))?;
-    for o in &args.output {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&o.file)
-                .with_context(|| format!("{}: cannot write the report", o.file.display()))?,
-        );
-        report::emit(&mut file, &batch, &opts(o.format, false, false))
+    for (format, target) in &reports {
+        let mut file = std::io::BufWriter::new(target.create("the report", &inputs)?);
+        report::emit(&mut file, &batch, &opts(*format, false, false))
             .and_then(|_| file.flush())
-            .with_context(|| format!("{}: cannot write the report", o.file.display()))?;
+            .with_context(|| {
+                format!(
+                    "{}: cannot write the report",
+                    report::path_text(&target.named)
+                )
+            })?;
     }
     let failed = run
         .fail_on
@@ -1014,7 +1140,11 @@ fn apply_fixes(
                 }
             }
             Ok(_) => {}
-            Err(why) => report::note(&format!("{shown}: not fixed: {why}")),
+            Err(why) => report::note(&format!(
+                "{}: not fixed: {}",
+                report::escape(shown),
+                report::escape(&why.to_string())
+            )),
         }
     }
     Ok((fixes, changed))
@@ -1070,6 +1200,8 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             None => groups.push((key, vec![p.clone()])),
         }
     }
+    // However many workers run, the documents in memory at once stay within this.
+    let budget = budget::Budget::new(budget::RUN_BUDGET);
     let pool = match args.jobs {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -1085,6 +1217,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut checked: Vec<String> = Vec::new();
     let mut fixable_files = BTreeMap::new();
     let mut rows = Vec::new();
+    let mut inputs = Vec::new();
     let mut first: Option<(Date, Lang, FailOn, i64)> = None;
     // Walk each group with its config; then every file goes to the nearest config
     // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
@@ -1092,7 +1225,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     let mut work: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
     let mut dir_configs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
         std::collections::HashMap::new();
-    let ignores = walk::IgnoreCache::default();
+    let ignores = walk::Ignores::default();
     for (key, roots) in &groups {
         let file = configs.get(key).and_then(|f| f.as_ref());
         let s = settings(args, file)?;
@@ -1103,13 +1236,15 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             ignores: &ignores,
         };
         for root in roots {
-            if preloaded.contains_key(root) {
-                if walk::keep_file(root, &opts) {
+            let (found, errors) = if preloaded.contains_key(root) {
+                let kept = walk::keep_file(root, &opts);
+                if kept {
                     work.entry(key.clone()).or_default().push(root.clone());
                 }
-                continue;
-            }
-            let (found, errors) = walk::walk(root, &opts);
+                (Vec::new(), ignores.take_problems())
+            } else {
+                walk::walk(root, &opts)
+            };
             for f in found {
                 let nested = match &explicit {
                     Some(_) => None,
@@ -1122,8 +1257,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             for e in errors {
                 if let Some(rule) = &s.unreadable {
                     let ctx = s.context(None);
-                    let err = extract::ExtractError::Io(e.message.clone());
-                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &err));
+                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &e.error));
                 }
             }
         }
@@ -1134,7 +1268,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
     for (key, mut files) in work {
         if !loaded.contains_key(&key) {
             let file = match &key {
-                Some(p) => Some(ConfigFile::load(p)?),
+                Some(p) => Some(ConfigFile::load_found(p)?),
                 None => None,
             };
             let s = settings(args, file.as_ref())?;
@@ -1147,11 +1281,15 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         let s = &loaded[&key];
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
+        // Kept only when something will be written (and must not overwrite an input).
+        if !args.output.is_empty() || args.write_baseline.is_some() || args.inventory {
+            inputs.extend(files.iter().cloned());
+        }
         let run_all = || {
             files
                 .par_iter()
                 .map(|p| {
-                    let r = check_file(s, p, preloaded.get(p));
+                    let r = check_file(s, p, preloaded, &budget);
                     progress.tick();
                     r
                 })
@@ -1161,14 +1299,17 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
             Some(pool) => pool.install(run_all),
             None => run_all(),
         };
-        let mut group = Vec::new();
+        // Sized once: growing by doubling would copy every finding and leave up to
+        // half of the vector unused.
+        let mut group = Vec::with_capacity(results.iter().map(|r| r.found.diags.len()).sum());
         let mut copies = Vec::new();
         let mut directives = BTreeMap::new();
         for (r, p) in results.into_iter().zip(&files) {
             if r.document {
                 checked.push(r.path.clone());
             }
-            if r.text_file && !preloaded.contains_key(p) {
+            // Only `--fix` and `--diff` need them: a large tree would keep every path twice.
+            if (args.fix || args.diff) && r.text_file && !preloaded.contains_key(p) {
                 fixable_files.insert(r.path.clone(), (p.clone(), r.stamp));
             }
             if let Some(d) = r.directives {
@@ -1182,7 +1323,11 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         }
         top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
         let (shown, hidden) = apply_directives(s, group, &directives);
-        diags.extend(shown);
+        if diags.is_empty() {
+            diags = shown;
+        } else {
+            diags.extend(shown);
+        }
         suppressed.extend(hidden);
     }
     progress.finish();
@@ -1230,6 +1375,7 @@ fn lint(args: &CheckArgs, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Ru
         fail_on,
         fixable_files,
         regime,
+        inputs,
     })
 }
 
@@ -1639,13 +1785,13 @@ pub fn test_rule_examples(
                 count += 1;
                 let diags = lint_example(registry, Some(&rule.code), ex);
                 let name = ex.name.as_deref().unwrap_or("example.md");
-                let hits = diags.iter().filter(|d| d.code == rule.code).count();
+                let hits = diags.iter().filter(|d| *d.code == *rule.code).count();
                 // An invalid example must be found where it says (line 1 unless given),
                 // in its own file: a finding anywhere else does not count.
                 let at = ex.line.unwrap_or(1);
                 let placed = diags
                     .iter()
-                    .any(|d| d.code == rule.code && d.path == name && d.line == at);
+                    .any(|d| *d.code == *rule.code && d.path == name && d.line == at);
                 if (valid && hits > 0) || (!valid && !placed) {
                     failures.push(ExampleFailure {
                         code: rule.code.clone(),
@@ -1671,7 +1817,7 @@ fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i
         None => ConfigFile::discover(Path::new("."))?,
     };
     let mut rule_files = match &file {
-        Some(f) => expand_rule_paths(f)?,
+        Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
     rule_files.extend(args.files.iter().cloned());

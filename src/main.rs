@@ -29,7 +29,12 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            let causes: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            // Names and document text in a message must not end the line or reach the
+            // terminal as controls (the lines of a multi-line message are kept).
+            let causes: Vec<String> = e
+                .chain()
+                .map(|c| mark_lint::report::escape_keeping(&c.to_string(), &['\n']).into_owned())
+                .collect();
             // Not `eprintln!`: it panics when stderr is closed, and the exit code must stay 2.
             let _ = writeln!(std::io::stderr(), "mark-lint: error: {}", causes.join(": "));
             ExitCode::from(mark_lint::EXIT_FAILURE as u8)

@@ -206,8 +206,12 @@ impl Regime {
     }
 
     pub fn load(path: &Path) -> Result<Regime> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read regime file {}", path.display()))?;
+        let text = crate::input::read_text(
+            path,
+            crate::input::RULE_FILE_MAX,
+            crate::input::Syntax::Yaml,
+        )
+        .map_err(|why| anyhow::anyhow!("cannot read regime file {}: {why}", path.display()))?;
         Regime::parse(&text, &path.display().to_string())
     }
 

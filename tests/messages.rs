@@ -256,12 +256,12 @@ fn findings(registry: &Registry, lang: Lang) -> BTreeMap<String, Vec<Diagnostic>
     for rule in &registry.rules {
         for ex in rule.invalid.iter().chain(&rule.valid) {
             for d in mark_lint::lint_example_in(registry, Some(&rule.code), ex, lang) {
-                by_code.entry(d.code.clone()).or_default().push(d);
+                by_code.entry(d.code.to_string()).or_default().push(d);
             }
         }
     }
     for d in unreadable_findings(registry, lang) {
-        by_code.entry(d.code.clone()).or_default().push(d);
+        by_code.entry(d.code.to_string()).or_default().push(d);
     }
     let regime = Regime::builtin();
     for (what, doc, printed) in constructed() {
@@ -281,7 +281,7 @@ fn findings(registry: &Registry, lang: Lang) -> BTreeMap<String, Vec<Diagnostic>
         let (diags, _) = mark_lint::lint_document(&registry.rules, &ctx, what, what, &doc);
         assert!(!diags.is_empty(), "{what}: no finding");
         for d in diags {
-            by_code.entry(d.code.clone()).or_default().push(d);
+            by_code.entry(d.code.to_string()).or_default().push(d);
         }
     }
     by_code

@@ -593,47 +593,88 @@ pub fn extract_read(
 ) -> Result<Extracted, ExtractError> {
     let len = bytes.len() as u64;
     if len > limits.max_bytes {
-        return Err(ExtractError::TooLarge {
-            size_mb: len.div_ceil(1024 * 1024),
-            limit_mb: limits.max_bytes / (1024 * 1024),
-        });
+        return Err(too_large(len, limits));
     }
     extract_bytes(bytes, &extension(path), limits, 0)
 }
 
 /// Read and decode one file.
 pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
-    let ext = extension(path);
-    let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
-    // One open: the size comes from the handle, not a second path lookup.
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
+    open(path, limits)?.extract(limits)
+}
+
+/// A document file opened for reading: a regular file within the size limit.
+pub struct Opened {
+    file: std::fs::File,
+    len: u64,
+    ext: String,
+}
+
+/// Open one file for `Opened::extract`, a file the walk found regular (special files
+/// are reported by the walk). Never blocks: a special file swapped in since (a FIFO, a
+/// symlink to a device) is opened non-blocking and found on the handle: an error
+/// (ML900), never read.
+pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
+    let (file, meta) = crate::input::open_checked(path).map_err(|e| match e {
+        crate::input::ReadError::Io(e) => ExtractError::Io(io_message(&e)),
+        other => ExtractError::Io(other.to_string()),
+    })?;
+    let len = meta.len();
     if len > limits.max_bytes {
-        return Err(ExtractError::TooLarge {
-            size_mb: len.div_ceil(1024 * 1024),
-            limit_mb: limits.max_bytes / (1024 * 1024),
-        });
+        return Err(too_large(len, limits));
     }
-    // The size is known: read exactly that much — one `read` for most files, without
-    // the size probe (`statx` + `lseek`) and end-of-file read of `File::read_to_end`
-    // (`take` answers the final read itself). A file that changes meanwhile is read as
-    // it was when opened.
-    let mut bytes = Vec::with_capacity(len as usize);
-    (&mut file).take(len).read_to_end(&mut bytes).map_err(io)?;
-    // Pipes and special files report no size: read them to their end.
-    if len == 0 {
-        (&mut file)
-            .take(limits.max_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > limits.max_bytes {
-            return Err(ExtractError::TooLarge {
-                size_mb: (bytes.len() as u64).div_ceil(1024 * 1024),
-                limit_mb: limits.max_bytes / (1024 * 1024),
-            });
+    Ok(Opened {
+        file,
+        len,
+        ext: extension(path),
+    })
+}
+
+fn too_large(len: u64, limits: &Limits) -> ExtractError {
+    ExtractError::TooLarge {
+        size_mb: len.div_ceil(1024 * 1024),
+        limit_mb: limits.max_bytes / (1024 * 1024),
+    }
+}
+
+impl Opened {
+    /// The size the file had when opened.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the name says an office document or OFD (a zip container: its parts
+    /// inflate to more than the file's size).
+    pub fn is_container(&self) -> bool {
+        ZIP_DOCS.contains(&self.ext.as_str())
+    }
+
+    /// Read and decode the file.
+    pub fn extract(self, limits: &Limits) -> Result<Extracted, ExtractError> {
+        let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
+        let Opened { mut file, len, ext } = self;
+        // The size is known: read exactly that much — one `read` for most files, without
+        // the size probe (`statx` + `lseek`) and end-of-file read of `File::read_to_end`
+        // (`take` answers the final read itself). A file that changes meanwhile is read as
+        // it was when opened.
+        let mut bytes = Vec::with_capacity(len as usize);
+        (&mut file).take(len).read_to_end(&mut bytes).map_err(io)?;
+        // Files that report no size (`/proc`): read them to their end, bounded.
+        if len == 0 {
+            (&mut file)
+                .take(limits.max_bytes + 1)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if bytes.len() as u64 > limits.max_bytes {
+                return Err(too_large(bytes.len() as u64, limits));
+            }
         }
+        extract_bytes(bytes, &ext, limits, 0)
     }
-    extract_bytes(bytes, &ext, limits, 0)
 }
 
 /// Extract a document from its bytes; `ext` is the lower-case extension of its name.

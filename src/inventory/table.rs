@@ -7,19 +7,20 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Ledger, Row, Status, decisions, source_label};
 use crate::diagnostic::Lang;
+use crate::report::escape;
 use crate::rules::check::date_text;
 
-/// `path:line (part)`; in Chinese `path:line（第2页）`.
+/// `path:line (part)`; in Chinese `path:line（第2页）`. Names reach people escaped.
 pub(super) fn place(r: &Row, lang: Lang) -> String {
+    let path = escape(&r.path);
     match (&r.part, lang) {
         (Some(p), Lang::Zh) => format!(
-            "{}:{}（{}）",
-            r.path,
+            "{path}:{}（{}）",
             r.line,
-            crate::report::part_label(p, lang)
+            escape(&crate::report::part_label(p, lang))
         ),
-        (Some(p), Lang::En) => format!("{}:{} ({p})", r.path, r.line),
-        (None, _) => format!("{}:{}", r.path, r.line),
+        (Some(p), Lang::En) => format!("{path}:{} ({})", r.line, escape(p)),
+        (None, _) => format!("{path}:{}", r.line),
     }
 }
 
@@ -35,12 +36,14 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
     vec![
         r.status.label(lang).to_string(),
         r.level.clone(),
-        format!("{}{}", r.raw, attachment_note(r, lang)),
+        format!("{}{}", escape(&r.raw), attachment_note(r, lang)),
         start,
         date(r.last_day),
         r.days_left
             .map_or_else(|| "—".to_string(), |d| d.to_string()),
-        r.copy_number.clone().unwrap_or_else(|| "—".to_string()),
+        r.copy_number
+            .as_deref()
+            .map_or_else(|| "—".to_string(), |c| escape(c).into_owned()),
         place(r, lang),
     ]
 }
@@ -129,6 +132,14 @@ pub fn emit(w: &mut dyn Write, ledger: &Ledger, lang: Lang) -> std::io::Result<(
     writeln!(w, "{}", summary(ledger, lang))
 }
 
+fn unreadable(ledger: &Ledger) -> Vec<String> {
+    ledger
+        .unreadable
+        .iter()
+        .map(|p| escape(p).into_owned())
+        .collect()
+}
+
 /// `12 marked items in 10 documents: 2 expired, …`.
 pub fn summary(ledger: &Ledger, lang: Lang) -> String {
     let counts: Vec<String> = Status::ALL
@@ -168,12 +179,12 @@ pub fn summary(ledger: &Ledger, lang: Lang) -> String {
             Lang::Zh => format!(
                 "另有{}个文件无法检查，台账可能不完整：{}",
                 ledger.unreadable.len(),
-                ledger.unreadable.join("、")
+                unreadable(ledger).join("、")
             ),
             Lang::En => format!(
                 "{} file(s) could not be inspected, so the ledger may be incomplete: {}",
                 ledger.unreadable.len(),
-                ledger.unreadable.join(", ")
+                unreadable(ledger).join(", ")
             ),
         });
     }
@@ -212,7 +223,13 @@ pub fn review(
             _ => writeln!(w, "{} [{}]", decision.title(lang), rows.len())?,
         }
         for r in rows {
-            writeln!(w, "  {}  {}  {}", place(r, lang), r.raw, ending(r, lang))?;
+            writeln!(
+                w,
+                "  {}  {}  {}",
+                place(r, lang),
+                escape(&r.raw),
+                ending(r, lang)
+            )?;
         }
     }
     writeln!(w)?;

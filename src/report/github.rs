@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Batch, ReportOptions, part_label, split_embedded};
+use super::{Batch, ReportOptions, escape_keeping, part_label, split_embedded};
 use crate::diagnostic::{Lang, Severity};
 
 pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
@@ -37,14 +37,16 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
             (Lang::En, true) => format!("{m}{cited}"),
             (Lang::En, false) => format!("{m} ({}){cited}", place.join(", ")),
         };
+        // Line breaks are encoded by `data`; other controls are escaped, as in every
+        // human-facing format.
         writeln!(
             w,
             "::{command} file={},line={},col={},title={}::{}",
-            property(file),
+            property(&escape_keeping(file, &['\r', '\n'])),
             d.line,
             d.column,
             property(&format!("{} {}", d.code, d.name)),
-            data(&message)
+            data(&escape_keeping(&message, &['\r', '\n']))
         )?;
     }
     Ok(())

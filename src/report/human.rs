@@ -6,7 +6,7 @@ use std::io::Write;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Batch, ReportOptions, Summary, basis, part_label, severity_label};
+use super::{Batch, ReportOptions, Summary, basis, escape, part_label, severity_label};
 use crate::diagnostic::{Diagnostic, Lang, Severity};
 
 /// ANSI styles, or nothing when colour is off.
@@ -54,32 +54,36 @@ pub fn emit(
             "{}{}{}",
             p.severity(d.severity, &format!("{label}[{}]", d.code)),
             if zh { "：" } else { ": " },
-            p.bold(&d.message)
+            p.bold(&escape(&d.message))
         )?;
         let arrow = p.dim("-->");
+        let path = escape(&d.path);
         match &d.part {
             Some(part) if zh => writeln!(
                 w,
-                "  {arrow} {}:{}:{}（{}）",
-                d.path,
+                "  {arrow} {path}:{}:{}（{}）",
                 d.line,
                 d.column,
-                part_label(part, opts.lang)
+                escape(&part_label(part, opts.lang))
             )?,
-            Some(part) => writeln!(w, "  {arrow} {}:{}:{} ({part})", d.path, d.line, d.column)?,
-            None => writeln!(w, "  {arrow} {}:{}:{}", d.path, d.line, d.column)?,
+            Some(part) => writeln!(
+                w,
+                "  {arrow} {path}:{}:{} ({})",
+                d.line,
+                d.column,
+                escape(part)
+            )?,
+            None => writeln!(w, "  {arrow} {path}:{}:{}", d.line, d.column)?,
         }
         if let (true, Some(s)) = (opts.snippets, &d.snippet) {
             let gutter = d.line.to_string();
             let pad = " ".repeat(gutter.len());
-            let text = s.text.replace('\t', "    ");
-            let before: String = s
-                .text
-                .chars()
-                .take(s.col)
-                .collect::<String>()
-                .replace('\t', "    ");
-            let marked: String = s.text.chars().skip(s.col).take(s.width).collect();
+            // Tabs as spaces, then controls escaped: the carets are measured on what is
+            // printed.
+            let shown = |t: String| escape(&t.replace('\t', "    ")).into_owned();
+            let text = shown(s.text.clone());
+            let before = shown(s.text.chars().take(s.col).collect());
+            let marked = shown(s.text.chars().skip(s.col).take(s.width).collect());
             let carets = "^".repeat(marked.width().max(1));
             let bar = p.dim("|");
             writeln!(w, "{pad} {bar}")?;
@@ -101,6 +105,7 @@ pub fn emit(
             .as_ref()
             .filter(|_| opts.snippets || !d.fix_quotes_text)
         {
+            let fix = escape(fix);
             if zh {
                 writeln!(w, "{lead} = 建议改为：“{fix}”")?;
             } else {
@@ -108,6 +113,7 @@ pub fn emit(
             }
         }
         if let Some(help) = &d.help {
+            let help = escape(help);
             writeln!(w, "{lead} = {}{help}", if zh { "说明：" } else { "help: " })?;
         }
         writeln!(
@@ -218,19 +224,19 @@ fn plural(n: usize, word: &str) -> String {
 pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic], lang: Lang) -> std::io::Result<()> {
     for d in diags {
         let part = match (&d.part, lang) {
-            (Some(p), Lang::Zh) => format!("（{}）", part_label(p, lang)),
-            (Some(p), Lang::En) => format!(" ({p})"),
+            (Some(p), Lang::Zh) => format!("（{}）", escape(&part_label(p, lang))),
+            (Some(p), Lang::En) => format!(" ({})", escape(p)),
             (None, _) => String::new(),
         };
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}{part}",
-            d.path,
+            escape(&d.path),
             d.line,
             d.column,
             d.code,
             d.severity.as_str(),
-            d.message
+            escape(&d.message)
         )?;
     }
     Ok(())

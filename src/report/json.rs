@@ -92,8 +92,8 @@ pub fn emit(
                 column: d.column,
                 part: d.part.as_deref(),
                 message: &d.message,
-                law: Some(d.law.as_str()).filter(|_| !d.article.is_empty()),
-                article: Some(d.article.as_str()).filter(|a| !a.is_empty()),
+                law: Some(&*d.law).filter(|_| !d.article.is_empty()),
+                article: Some(&*d.article).filter(|a| !a.is_empty()),
                 mark: d.mark.as_ref().map(|m| MarkJson {
                     level: &m.level,
                     term: &m.term,

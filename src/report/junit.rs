@@ -23,24 +23,24 @@ pub fn emit(w: &mut dyn Write, batch: &Batch) -> std::io::Result<()> {
         r#"  <testsuite name="mark-lint" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#
     )?;
     for (file, found) in &cases {
-        let name = escape(file, true);
+        let name = escape(&shown(file), true);
         if found.is_empty() {
             writeln!(w, r#"    <testcase classname="mark-lint" name="{name}"/>"#)?;
             continue;
         }
         writeln!(w, r#"    <testcase classname="mark-lint" name="{name}">"#)?;
         for d in found {
-            let message = format!("{} {}: {}", d.code, d.name, d.message);
+            let message = format!("{} {}: {}", d.code, d.name, shown(&d.message));
             let mut text = format!(
                 "{}:{}:{}: {}: {}",
-                d.path,
+                shown(&d.path),
                 d.line,
                 d.column,
                 d.severity.as_str(),
-                d.message
+                shown(&d.message)
             );
             if let Some(part) = &d.part {
-                text.push_str(&format!(" ({part})"));
+                text.push_str(&format!(" ({})", shown(part)));
             }
             // A rule about the tool itself cites no article.
             if !d.article.is_empty() {
@@ -62,6 +62,12 @@ pub fn emit(w: &mut dyn Write, batch: &Batch) -> std::io::Result<()> {
     }
     writeln!(w, "  </testsuite>")?;
     writeln!(w, "</testsuites>")
+}
+
+/// A name or message as dashboards show it: controls escaped, as in every
+/// human-facing format (XML would drop them or carry them as they are).
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    super::escape(s)
 }
 
 /// Test case name → its findings: every checked file (passing when it has none), and
@@ -149,7 +155,7 @@ mod tests {
         ];
         let batch = test_support::batch(&diags, &[], &files, &[]);
         let cases = group(&batch);
-        let codes = |f: &str| cases[f].iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+        let codes = |f: &str| cases[f].iter().map(|d| &*d.code).collect::<Vec<_>>();
         assert_eq!(
             cases.keys().copied().collect::<Vec<_>>(),
             ["a.md", "b.md", "unreadable.docx", "x.ofd"]

@@ -195,7 +195,7 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
         .into_iter()
         .map(|(d, suppression)| SarifResult {
             rule_id: &d.code,
-            rule_index: index.get(d.code.as_str()).copied(),
+            rule_index: index.get(&*d.code).copied(),
             level: level(d.severity),
             message: Message::borrowed(&d.message),
             locations: [location(d, batch.files, opts.snippets)],

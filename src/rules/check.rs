@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use super::compile::{Kind, Rule, Scope};
 use super::schema::Text;
-use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet};
+use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet, shared};
 use crate::extract::{Document, ExtractError, Gap, Role};
 use crate::marking::{Duration, Mark, Term, term_text};
 use crate::regime::Regime;
@@ -105,8 +105,8 @@ pub fn omitted_finding(
         ),
     };
     Diagnostic {
-        code: rule.code.clone(),
-        name: rule.name.clone(),
+        code: shared(&rule.code),
+        name: shared(&rule.name),
         severity: rule.severity,
         path: path.to_string(),
         line: last.map_or(1, |d| d.line),
@@ -114,21 +114,9 @@ pub fn omitted_finding(
         part: last.and_then(|d| d.part.clone()),
         message,
         help: None,
-        article: rule
-            .article
-            .as_ref()
-            .map(|a| a.number.clone())
-            .unwrap_or_default(),
-        law: rule
-            .article
-            .as_ref()
-            .map(|a| a.law.clone())
-            .unwrap_or_default(),
-        article_text: rule
-            .article
-            .as_ref()
-            .map(|a| a.text.clone())
-            .unwrap_or_default(),
+        article: shared(rule.article.as_ref().map_or("", |a| a.number.as_str())),
+        law: shared(rule.article.as_ref().map_or("", |a| a.law.as_str())),
+        article_text: shared(rule.article.as_ref().map_or("", |a| a.text.as_str())),
         mark: None,
         fix: None,
         fix_quotes_text: false,
@@ -140,7 +128,7 @@ pub fn omitted_finding(
 /// Cap the findings of one file made outside the rule loop (ML900 gaps, ML901): at
 /// most `MAX_FINDINGS_PER_RULE` per rule, then one finding with the count. Keeps order.
 pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, path: &str) {
-    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut seen: std::collections::BTreeMap<crate::diagnostic::Shared, usize> = Default::default();
     diags.retain(|d| {
         let n = seen.entry(d.code.clone()).or_default();
         *n += 1;
@@ -148,7 +136,7 @@ pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, pat
     });
     for (code, n) in seen {
         if n > MAX_FINDINGS_PER_RULE
-            && let Some(rule) = rules.iter().find(|r| r.code == code)
+            && let Some(rule) = rules.iter().find(|r| *r.code == *code)
         {
             let last = diags.iter().rev().find(|d| d.code == code).cloned();
             let omitted = n - MAX_FINDINGS_PER_RULE;
@@ -177,33 +165,26 @@ impl Out<'_> {
         let vars = self.shown(vars);
         let vars = vars.as_ref();
         self.diags.push(Diagnostic {
-            code: self.rule.code.clone(),
-            name: self.rule.name.clone(),
+            code: shared(&self.rule.code),
+            name: shared(&self.rule.name),
             severity,
             path: self.path.to_string(),
             line: pos.map_or(1, |p| p.line),
             column: pos.map_or(1, |p| p.column),
             part: pos.and_then(|p| p.part.clone()),
             message: render(template.pick(lang), vars),
-            help: self.rule.help.as_ref().map(|h| render(h.pick(lang), vars)),
-            article: self
-                .rule
-                .article
-                .as_ref()
-                .map(|a| a.number.clone())
-                .unwrap_or_default(),
-            law: self
-                .rule
-                .article
-                .as_ref()
-                .map(|a| a.law.clone())
-                .unwrap_or_default(),
-            article_text: self
-                .rule
-                .article
-                .as_ref()
-                .map(|a| a.text.clone())
-                .unwrap_or_default(),
+            help: self.rule.help.as_ref().map(|h| {
+                let template = h.pick(lang);
+                let text = render(template, vars);
+                if text == template {
+                    shared(template)
+                } else {
+                    text.into()
+                }
+            }),
+            article: shared(self.rule.article.as_ref().map_or("", |a| a.number.as_str())),
+            law: shared(self.rule.article.as_ref().map_or("", |a| a.law.as_str())),
+            article_text: shared(self.rule.article.as_ref().map_or("", |a| a.text.as_str())),
             mark: mark.map(|m| MarkInfo {
                 level: regime.levels[m.level].name.clone(),
                 term: if self.ctx.snippets {
@@ -328,7 +309,7 @@ pub fn check_document(
         }
         if out.omitted > 0 {
             let omitted = out.omitted;
-            let last = diags.iter().rev().find(|d| d.code == rule.code).cloned();
+            let last = diags.iter().rev().find(|d| *d.code == *rule.code).cloned();
             diags.push(omitted_finding(
                 rule,
                 ctx.lang,

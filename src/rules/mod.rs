@@ -122,23 +122,25 @@ impl Registry {
         }
         for path in extra {
             let path = path.as_ref();
-            let shown = path.display().to_string();
+            let shown = crate::report::path_text(path);
             let origin = shown
                 .strip_prefix("./")
                 .map(str::to_string)
                 .unwrap_or(shown);
-            let src = match std::fs::read_to_string(path) {
+            let read = crate::input::read_text(
+                path,
+                crate::input::RULE_FILE_MAX,
+                crate::input::Syntax::Yaml,
+            );
+            let src = match read {
                 Ok(s) => s,
-                Err(e) => {
+                Err(why) => {
                     errors.push(RuleError {
                         file: origin,
                         line: 1,
                         column: 1,
                         key: String::new(),
-                        message: format!(
-                            "cannot read rule file: {}",
-                            crate::extract::io_message(&e)
-                        ),
+                        message: format!("cannot read rule file: {why}"),
                     });
                     continue;
                 }
@@ -156,7 +158,12 @@ impl Registry {
                     ("name", &r.name, &other.name),
                 ] {
                     if a == b {
-                        let src = std::fs::read_to_string(&r.origin).unwrap_or_default();
+                        let src = crate::input::read_limited(
+                            Path::new(&r.origin),
+                            crate::input::RULE_FILE_MAX,
+                        )
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default();
                         let line = src
                             .lines()
                             .position(|l| l.starts_with(&format!("{what}:")))

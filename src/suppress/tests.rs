@@ -95,7 +95,7 @@ fn crlf_and_no_directive_fast_path() {
 fn diag(code: &str, line: u32) -> Diagnostic {
     Diagnostic {
         code: code.into(),
-        name: String::new(),
+        name: "".into(),
         severity: crate::diagnostic::Severity::Error,
         path: "a.md".into(),
         line,
@@ -103,9 +103,9 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         part: None,
         message: String::new(),
         help: None,
-        article: String::new(),
-        law: String::new(),
-        article_text: String::new(),
+        article: "".into(),
+        law: "".into(),
+        article_text: "".into(),
         mark: None,
         fix: None,
         fix_quotes_text: false,
@@ -137,7 +137,7 @@ fn apply_hides_reports_unused_unknown_and_unsuppressible() {
     let suppress::Applied { shown, hidden, bad } =
         apply(&d, vec![diag("ML002", 2), diag("ML106", 2)], resolve);
     assert_eq!(shown.len(), 1);
-    assert_eq!(shown[0].code, "ML106");
+    assert_eq!(&*shown[0].code, "ML106");
     assert_eq!(hidden.len(), 1);
     assert_eq!(hidden[0].1.as_deref(), Some("ok"));
     let got: Vec<(Problem, Option<&str>)> =
@@ -163,4 +163,154 @@ fn unused_only_for_rules_that_ran() {
         })
     };
     assert!(apply(&d, Vec::new(), resolve).bad.is_empty());
+}
+
+/// Shown (code, line), hidden (code, line, reason), problems (line, key).
+type Outcome = (
+    Vec<(String, u32)>,
+    Vec<(String, u32, Option<String>)>,
+    Vec<(u32, &'static str)>,
+);
+
+/// The first directive written that covers a finding's line for its code hides it: the
+/// rule `apply` implements by a sweep, spelled out by brute force.
+fn apply_by_brute_force(dirs: &Directives, diags: &[Diagnostic], known: &[&str]) -> Outcome {
+    let mut used = vec![false; dirs.entries.len()];
+    let mut shown = Vec::new();
+    let mut hidden = Vec::new();
+    for d in diags {
+        let hit = dirs.entries.iter().position(|e| {
+            known.contains(&e.code.as_str())
+                && *e.code == *d.code
+                && d.part.is_none()
+                && (e.from..=e.to).contains(&d.line)
+        });
+        match hit {
+            Some(i) => {
+                used[i] = true;
+                hidden.push((d.code.to_string(), d.line, dirs.entries[i].reason.clone()));
+            }
+            None => shown.push((d.code.to_string(), d.line)),
+        }
+    }
+    let mut bad: Vec<(u32, &str)> = dirs
+        .bad
+        .iter()
+        .map(|b| (b.at.line, b.problem.key()))
+        .collect();
+    for (e, used) in dirs.entries.iter().zip(used) {
+        if !known.contains(&e.code.as_str()) {
+            bad.push((e.at.line, Problem::UnknownCode.key()));
+        } else if !used {
+            bad.push((e.at.line, Problem::Unused.key()));
+        }
+    }
+    bad.sort();
+    (shown, hidden, bad)
+}
+
+proptest::proptest! {
+    /// Any mix of directives (nested, overlapping, unmatched, unknown codes) and
+    /// findings: the sweep hides exactly what the brute force hides, with the same
+    /// reason, and reports the same problems.
+    #[test]
+    fn apply_agrees_with_brute_force(
+        lines in proptest::collection::vec((0u8..8, 0u8..3, proptest::bool::ANY), 1..60),
+        found in proptest::collection::vec((0u8..3, 1u32..70, proptest::bool::ANY), 0..60),
+    ) {
+        let codes = ["ML001", "ML002", "X9"];
+        let known = ["ML001", "ML002"];
+        let text: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (verb, code, reason))| {
+                let code = codes[*code as usize];
+                let reason = if *reason { format!(" -- r{i}") } else { String::new() };
+                match verb {
+                    0 => format!("<!-- mark-lint-disable-next-line {code}{reason} -->\n"),
+                    1 => format!("<!-- mark-lint-disable {code}{reason} -->\n"),
+                    2 => format!("<!-- mark-lint-enable {code} -->\n"),
+                    3 => format!("<!-- mark-lint-disable {code}, ML002{reason} -->\n"),
+                    _ => "机密★1年\n".to_string(),
+                }
+            })
+            .collect();
+        let dirs = md(&text);
+        let diags: Vec<Diagnostic> = found
+            .iter()
+            .map(|(code, line, in_part)| {
+                let mut d = diag(codes[*code as usize], *line);
+                if *in_part {
+                    d.part = Some("word/header1.xml".into());
+                }
+                d
+            })
+            .collect();
+        let resolve = |c: &str| {
+            known.contains(&c).then(|| RuleInfo { code: c.into(), suppressible: true, ran: true })
+        };
+        let applied = apply(&dirs, diags.clone(), resolve);
+        let (shown, hidden, bad) = apply_by_brute_force(&dirs, &diags, &known);
+        let got_shown: Vec<(String, u32)> =
+            applied.shown.iter().map(|d| (d.code.to_string(), d.line)).collect();
+        let got_hidden: Vec<(String, u32, Option<String>)> = applied
+            .hidden
+            .iter()
+            .map(|(d, why)| (d.code.to_string(), d.line, why.clone()))
+            .collect();
+        let mut got_bad: Vec<(u32, &str)> =
+            applied.bad.iter().map(|b| (b.at.line, b.problem.key())).collect();
+        got_bad.sort();
+        proptest::prop_assert_eq!(got_shown, shown);
+        proptest::prop_assert_eq!(got_hidden, hidden);
+        proptest::prop_assert_eq!(got_bad, bad);
+    }
+}
+
+/// 100,000 directives of every shape that was quadratic (enables searching the open
+/// ranges, findings searching the directives) parse and apply in linear time.
+#[test]
+fn many_directives_are_linear() {
+    let n = 50_000;
+    let mut shapes: Vec<String> = Vec::new();
+    // Unmatched enables after many opens, and enables in reverse order.
+    shapes.push(
+        (0..n)
+            .map(|_| "<!-- mark-lint-disable ML001 -->\n".to_string())
+            .chain((0..n).map(|_| "<!-- mark-lint-enable ML002 -->\n".to_string()))
+            .collect(),
+    );
+    shapes.push(
+        (0..n)
+            .map(|i| format!("<!-- mark-lint-disable X{i} -->\n"))
+            .chain(
+                (0..n)
+                    .rev()
+                    .map(|i| format!("<!-- mark-lint-enable X{i} -->\n")),
+            )
+            .collect(),
+    );
+    // One directive per line, each hiding the finding on the next.
+    shapes.push(
+        (0..n)
+            .map(|_| "<!-- mark-lint-disable-next-line ML001 -->\n机密★1年\n".to_string())
+            .collect(),
+    );
+    for text in shapes {
+        let started = std::time::Instant::now();
+        let dirs = md(&text);
+        let lines = text.lines().count() as u32;
+        let diags: Vec<Diagnostic> = (1..=lines).map(|l| diag("ML001", l)).collect();
+        let resolve = |c: &str| {
+            Some(RuleInfo {
+                code: c.into(),
+                suppressible: true,
+                ran: true,
+            })
+        };
+        let applied = apply(&dirs, diags, resolve);
+        assert!(applied.shown.len() + applied.hidden.len() == lines as usize);
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Bad input: one-line causes, the right exit code, never a panic.
 use super::*;
 
-fn temp_tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+pub(crate) fn temp_tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in files {
         let p = dir.path().join(name);

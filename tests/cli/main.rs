@@ -89,13 +89,16 @@ macro_rules! snap {
     };
 }
 
+mod bounds;
 mod check;
 #[cfg(unix)]
 mod containers;
 mod errors;
 mod formats;
 mod inventory_html;
+mod names;
 mod office;
+mod outputs;
 mod paths;
 mod precommit;
 mod redaction;
