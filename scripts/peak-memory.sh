@@ -4,10 +4,11 @@
 # (check and inventory), four 60 MB GBK texts with --jobs 1 and 4, 40 staged 5 MB
 # blobs, and a hostile tree (an ignore file that is a symlink to /dev/zero, one of
 # 5 MB, a FIFO, a symlink to a device, control characters in names, 100,000 inline
-# directives). See BENCHMARKS.md, "Peak memory".
+# directives), and the hostile corpus of tests/cli/hostile.rs (written by that test with
+# MARK_LINT_HOSTILE_DIR set). See BENCHMARKS.md, "Peak memory".
 #
 # Usage: scripts/peak-memory.sh [BINARY...]   (default: target/release/mark-lint)
-# Needs: python3, git, GNU time (/usr/bin/time). Runs in a temporary folder, ~1 GB.
+# Needs: python3, git, cargo, GNU time (/usr/bin/time). Runs in a temporary folder, ~1 GB.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,10 @@ ln -s /dev/urandom hostile/sub/.marklintignore
 ln -s /dev/zero hostile/zero.txt
 mkfifo hostile/pipe.md
 (cd staged && git init -q && git add . )
+# The test's corpus: every class of issue 11 in one tree.
+(cd "$REPO_ROOT" && MARK_LINT_HOSTILE_DIR="$WORK/corpus" \
+    cargo test -q --test cli the_hostile_corpus_in_one_run >/dev/null 2>&1) ||
+    echo "warning: could not write the hostile test corpus" >&2
 
 peak() {
     local dir="$1"; shift
@@ -77,4 +82,8 @@ for bin in "${BINS[@]}"; do
     peak . "$bin" "${T[@]}" --jobs 4 large; echo "4 x 60 MB GBK text, --jobs 4"
     peak staged "$bin" "${T[@]}" --staged; echo "--staged, 40 x 5 MB blobs"
     peak . timeout 120 "$bin" "${T[@]}" hostile; echo "hostile tree (timeout 120 s)"
+    if [[ -d corpus ]]; then
+        peak corpus timeout 120 "$bin" "${T[@]}" --system unclassified .
+        echo "hostile test corpus (tests/cli/hostile.rs)"
+    fi
 done

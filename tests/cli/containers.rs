@@ -143,7 +143,7 @@ fn compound_file(stream: &str) -> Vec<u8> {
 }
 
 /// The hostile corpus: (file name, bytes, what its line must say).
-fn corpus() -> Vec<(String, Vec<u8>, &'static str)> {
+pub(super) fn corpus() -> Vec<(String, Vec<u8>, &'static str)> {
     let mut files: Vec<(String, Vec<u8>, &'static str)> = Vec::new();
     let mut add = |name: &str, bytes: Vec<u8>, expect: &'static str| {
         files.push((name.to_string(), bytes, expect));
@@ -419,21 +419,4 @@ fn pdf_workers_at_once_within_the_memory_budget() {
         !dir.path().join("lock.overlap").exists(),
         "two workers ran at once"
     );
-}
-
-/// Writes the hostile corpus to `$MARK_LINT_HOSTILE_DIR` (for measuring a run of it:
-/// `cargo test --test cli write_hostile_corpus -- --ignored`).
-#[test]
-#[ignore]
-fn write_hostile_corpus() {
-    let Some(dir) = std::env::var_os("MARK_LINT_HOSTILE_DIR") else {
-        eprintln!("SKIPPED: set MARK_LINT_HOSTILE_DIR");
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(".mark-lint.yaml"), "max-file-size-mb: 4\n").unwrap();
-    for (name, bytes, _) in corpus() {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
 }

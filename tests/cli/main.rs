@@ -95,6 +95,8 @@ mod check;
 mod containers;
 mod errors;
 mod formats;
+#[cfg(unix)]
+mod hostile;
 mod inventory_html;
 mod names;
 mod office;
