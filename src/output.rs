@@ -123,13 +123,40 @@ pub fn check(named: &Path, what: &str, roots: &[PathBuf], inputs: &Inputs) -> Re
             "not a regular file ({}); reports are written to regular files only",
             crate::input::kind_of(meta.file_type())
         ))),
-        Ok(meta) if inputs.contains(&meta) => Err(refuse(
+        Ok(meta) if inputs.contains(&meta) && !is_own_report(&target.path) => Err(refuse(
             "it is one of the files checked; write it outside the checked files, or \
              exclude it"
                 .into(),
         )),
         _ => Ok(target),
     }
+}
+
+/// Whether `path` holds a report, ledger or baseline mark-lint wrote (JSON, SARIF,
+/// JUnit, the HTML ledger, the CSV ledger, a baseline): rewriting it is what running the
+/// same command again means, so it is not refused as a checked document. Decided from
+/// the first few KiB, by the marks each format carries.
+fn is_own_report(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if std::io::Read::read_to_end(&mut std::io::Read::take(file, 4096), &mut head).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start_matches('\u{feff}');
+    let tool_name = |t: &str| {
+        ["\"tool\": \"mark-lint\"", "\"name\": \"mark-lint\""]
+            .iter()
+            .any(|m| t.contains(m))
+    };
+    let csv_header = |columns: &[&str]| text.starts_with(&columns.join(","));
+    (text.starts_with('{') && tool_name(text))
+        || text.contains("<testsuites name=\"mark-lint\"")
+        || text.contains("<meta name=\"generator\" content=\"mark-lint ")
+        || csv_header(&crate::inventory::csv::COLUMNS_EN)
+        || csv_header(&crate::inventory::csv::COLUMNS_ZH)
 }
 
 impl Target {
@@ -164,7 +191,7 @@ impl Target {
                 crate::input::kind_of(meta.file_type())
             )));
         }
-        if inputs.contains(&meta) {
+        if inputs.contains(&meta) && !is_own_report(&self.path) {
             bail!(refuse("it is one of the files checked".into()));
         }
         file.set_len(0)

@@ -7,7 +7,7 @@ use std::io::Write;
 use super::{Ledger, source_key, source_label};
 use crate::diagnostic::Lang;
 
-const COLUMNS_EN: [&str; 15] = [
+pub(crate) const COLUMNS_EN: [&str; 15] = [
     "path",
     "part",
     "line",
@@ -25,7 +25,7 @@ const COLUMNS_EN: [&str; 15] = [
     "today",
 ];
 
-const COLUMNS_ZH: [&str; 15] = [
+pub(crate) const COLUMNS_ZH: [&str; 15] = [
     "路径",
     "部件",
     "行",

@@ -147,3 +147,91 @@ fn what_the_user_names_is_written() {
         }
     }
 }
+
+/// Running the same command again rewrites its own report, ledger or baseline left in
+/// the checked folder: what mark-lint wrote is recognised by its content and is not a
+/// document to protect. A document named as the target is still refused.
+#[test]
+fn a_second_run_rewrites_its_own_reports() {
+    let dir = tree(&[("a.md", DOC.as_bytes())]);
+    let d = dir.path();
+    let runs: [&[&str]; 4] = [
+        &[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--output",
+            "json=r.json",
+            "--output",
+            "sarif=r.sarif",
+            "--output",
+            "junit=r.xml",
+            ".",
+        ],
+        &[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--write-baseline",
+            "b.json",
+            ".",
+        ],
+        &[
+            "inventory",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "csv",
+            "-o",
+            "l.csv",
+            ".",
+        ],
+        &[
+            "inventory",
+            "--today",
+            "2026-11-27",
+            "--format",
+            "html",
+            "-o",
+            "l.html",
+            ".",
+        ],
+    ];
+    for args in runs {
+        for round in 0..2 {
+            let (code, _, err) = run_in(d, args);
+            assert!(code != 2, "round {round} of {args:?}: {err}");
+        }
+    }
+    for lang in ["zh", "en"] {
+        let args = [
+            "inventory",
+            "--today",
+            "2026-11-27",
+            "--lang",
+            lang,
+            "--format",
+            "csv",
+            "-o",
+            "l.csv",
+            ".",
+        ];
+        let (code, _, err) = run_in(d, &args);
+        assert_eq!(code, 0, "{lang}: {err}");
+    }
+    let before = std::fs::read(d.join("a.md")).unwrap();
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "check",
+            "--today",
+            "2026-11-27",
+            "--output",
+            "json=a.md",
+            ".",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("one of the files checked"), "{err}");
+    assert_eq!(std::fs::read(d.join("a.md")).unwrap(), before);
+}
