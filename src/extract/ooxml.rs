@@ -219,6 +219,8 @@ struct Found {
     rank: u8,
     order: usize,
     part: Part,
+    /// The workbook's shared strings (their lines take their cells' columns).
+    shared_strings: bool,
 }
 
 /// The walk over the relationship graph of one package.
@@ -234,6 +236,11 @@ struct Walk<'p, 'a> {
     order: HashMap<String, (usize, bool)>,
     /// A file-wide bound was reached: nothing more is read.
     stopped: bool,
+    /// The column group of each shared string, from the first cell that shows it (the
+    /// cells of one column are compared together, as a table's).
+    string_columns: HashMap<usize, u32>,
+    /// Worksheets read so far: each gets its own column groups.
+    sheets: u32,
 }
 
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
@@ -247,6 +254,8 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         doc: Document::with_parts(Flavour::Plain, Vec::new()),
         order: HashMap::new(),
         stopped: false,
+        string_columns: HashMap::new(),
+        sheets: 0,
     };
     walk.seen.insert("[content_types].xml".into());
     // Where the package starts: its relationships, or (without them) the parts the
@@ -373,9 +382,25 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         found,
         mut doc,
         family,
+        string_columns,
         ..
     } = walk;
     let mut found = found;
+    // Shared strings are read once for the whole workbook: each line takes the column
+    // of the first cell that shows it.
+    if !string_columns.is_empty() {
+        for f in found.iter_mut().filter(|f| f.shared_strings) {
+            let lines = f.part.line_map.len().max(f.part.text.lines().count());
+            f.part.blocks = (0..lines)
+                .map(|i| {
+                    let index = f.part.source_line(i as u32 + 1) as usize - 1;
+                    string_columns
+                        .get(&index)
+                        .map_or(Block::Text, |c| Block::TableCell(*c))
+                })
+                .collect();
+        }
+    }
     found.sort_by(|a, b| {
         (a.rank, a.order).cmp(&(b.rank, b.order)).then_with(|| {
             natural_key(a.part.name.as_deref().unwrap_or(""))
@@ -573,7 +598,12 @@ impl Walk<'_, '_> {
         }
         for part in parts {
             if part.role != Role::Hidden || !part.is_blank() {
-                self.found.push(Found { rank, order, part });
+                self.found.push(Found {
+                    rank,
+                    order,
+                    part,
+                    shared_strings: false,
+                });
             }
         }
     }
@@ -839,11 +869,20 @@ impl Walk<'_, '_> {
             ("presentation", _) => self.slide_order(bytes, name)?,
             ("sst", _) => {
                 let p = paragraphs(bytes, name, role(Role::Body), depth, "si", &["t"], &["rPh"])?;
+                let before = self.found.len();
                 self.add(0, 0, vec![p]);
+                for f in &mut self.found[before..] {
+                    f.shared_strings = true;
+                }
             }
             ("worksheet", _) => {
                 let order = self.order.get(&rel.id).map_or(usize::MAX, |o| o.0);
-                let parts = worksheet(bytes, name, hidden || root.hidden, depth)?;
+                self.sheets += 1;
+                let (parts, shared) =
+                    worksheet(bytes, name, hidden || root.hidden, depth, self.sheets)?;
+                for (index, column) in shared {
+                    self.string_columns.entry(index).or_insert(column);
+                }
                 self.add(1, order, parts);
             }
             ("sld", _) => {
@@ -1194,15 +1233,20 @@ fn sym_char(font: &str, code: &str) -> Option<char> {
 
 /// One worksheet: inline strings in cells, and the page header and footer. A hidden
 /// sheet is all `Hidden`.
+/// A worksheet: its inline strings (as lines, each in its column's group), its headers
+/// and footers (margins), and for each shared string it shows, the column group of the
+/// first cell that shows it. `sheet` numbers the sheet, so that its columns are groups
+/// of their own.
 fn worksheet(
     bytes: &[u8],
     name: &str,
     hidden: bool,
     depth: usize,
-) -> Result<Vec<Part>, ExtractError> {
+    sheet: u32,
+) -> Result<(Vec<Part>, Vec<(usize, u32)>), ExtractError> {
     let role = |r: Role| if hidden { Role::Hidden } else { r };
     let mut parts = Vec::new();
-    let cells = paragraphs(bytes, name, role(Role::Body), depth, "is", &["t"], &["rPh"])?;
+    let (cells, shared) = sheet_cells(bytes, name, role(Role::Body), depth, sheet)?;
     if !cells.is_blank() {
         parts.push(cells);
     }
@@ -1238,7 +1282,103 @@ fn worksheet(
     if !margin.is_blank() {
         parts.push(margin);
     }
-    Ok(parts)
+    Ok((parts, shared))
+}
+
+/// The column number of a cell reference (`B3` → 2), if it has one.
+fn column_of(reference: &str) -> Option<u32> {
+    let letters = reference.bytes().take_while(u8::is_ascii_alphabetic);
+    let mut n = 0u32;
+    let mut any = false;
+    for b in letters {
+        n = n
+            .checked_mul(26)?
+            .checked_add(u32::from(b.to_ascii_uppercase() - b'A' + 1))?;
+        any = true;
+    }
+    any.then_some(n)
+}
+
+/// The cells of a sheet: inline strings as lines in their column's group, and the
+/// shared strings the cells show, with their column groups.
+fn sheet_cells(
+    bytes: &[u8],
+    name: &str,
+    role: Role,
+    max_depth: usize,
+    sheet: u32,
+) -> Result<(Part, Vec<(usize, u32)>), ExtractError> {
+    let mut part = Part::new(Some(name.to_string()), role);
+    let mut shared = Vec::new();
+    let group = |column: u32| {
+        sheet
+            .saturating_mul(1 << 14)
+            .saturating_add(column.min((1 << 14) - 1))
+    };
+    // The current cell: its column, whether it shows a shared string, its value.
+    let mut column = 0u32;
+    let mut shared_cell = false;
+    let mut value: Option<String> = None;
+    let mut inline: Option<String> = None;
+    let mut in_text = false;
+    let mut skip = 0usize;
+    let mut no = 0u32;
+    xml::walk(bytes, name, max_depth, |ev| match ev {
+        Ev::Open(e) => {
+            if skip > 0 || e.name == "rPh" {
+                skip += 1;
+                return;
+            }
+            match e.name {
+                "row" => column = 0,
+                "c" => {
+                    column = e
+                        .attr("r")
+                        .as_deref()
+                        .and_then(column_of)
+                        .unwrap_or(column + 1);
+                    shared_cell = e.attr("t").as_deref() == Some("s");
+                }
+                "v" => value = Some(String::new()),
+                "is" => inline = Some(String::new()),
+                "t" if inline.is_some() => in_text = true,
+                _ => {}
+            }
+        }
+        Ev::Close(n) => {
+            if skip > 0 {
+                skip -= 1;
+                return;
+            }
+            match n {
+                "v" => {
+                    let text = value.take();
+                    if shared_cell && let Some(index) = text.and_then(|v| v.trim().parse().ok()) {
+                        shared.push((index, group(column)));
+                    }
+                }
+                "t" => in_text = false,
+                "is" => {
+                    if let Some(text) = inline.take() {
+                        no += 1;
+                        part.push_line_in(&text, no, Block::TableCell(group(column)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ev::Text(t) => {
+            if skip > 0 {
+                return;
+            }
+            if in_text && let Some(s) = inline.as_mut() {
+                s.push_str(&map_symbols(t));
+            } else if let Some(v) = value.as_mut() {
+                v.push_str(t);
+            }
+        }
+    })?;
+    Ok((part, shared))
 }
 
 /// The text of the shapes of a slide, notes page or master: one line per `a:p`. With

@@ -430,6 +430,68 @@ fn pptx(slides: &[(&str, Vec<&str>)]) -> Vec<u8> {
     zip_of(&refs)
 }
 
+/// A workbook of one sheet whose rows are `rows`, every cell a shared string (as
+/// Excel and WPS write them).
+fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    const S: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
+    let mut strings: Vec<&str> = Vec::new();
+    let mut sheet_rows = String::new();
+    for (r, row) in rows.iter().enumerate() {
+        let mut cells = String::new();
+        for (c, text) in row.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let index = match strings.iter().position(|s| s == text) {
+                Some(i) => i,
+                None => {
+                    strings.push(text);
+                    strings.len() - 1
+                }
+            };
+            let col = (b'A' + c as u8) as char;
+            cells.push_str(&format!(
+                r#"<c r="{col}{}" t="s"><v>{index}</v></c>"#,
+                r + 1
+            ));
+        }
+        sheet_rows.push_str(&format!(r#"<row r="{}">{cells}</row>"#, r + 1));
+    }
+    let sst: String = strings
+        .iter()
+        .map(|s| format!("<si><t>{s}</t></si>"))
+        .collect();
+    let sst = format!(
+        r#"<sst {S} count="{0}" uniqueCount="{0}">{sst}</sst>"#,
+        strings.len()
+    );
+    let sheet = format!("<worksheet {S}><sheetData>{sheet_rows}</sheetData></worksheet>");
+    let workbook = format!(
+        r#"<workbook {S} xmlns:r="{REL}"><sheets><sheet name="题库" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let rels = |body: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}</Relationships>"#
+        )
+    };
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+    let pkg_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>"#
+    ));
+    let wb_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#
+    ));
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", pkg_rels.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ("xl/sharedStrings.xml", sst.as_bytes()),
+    ])
+}
+
 fn write_bytes(dir: &Path, docs: &[(String, Vec<u8>)]) {
     for (name, bytes) in docs {
         std::fs::write(dir.join(name), bytes).unwrap();
@@ -463,6 +525,7 @@ fn training_material_in_office_formats_gives_no_finding() {
             )),
         ));
         docs.push((format!("quiz-{s}.ods"), ods(&rows)));
+        docs.push((format!("quiz-{s}.xlsx"), xlsx(&rows)));
         docs.push((
             format!("quiz-{s}.pptx"),
             pptx(&[("保密知识测试", set.to_vec())]),
@@ -476,6 +539,7 @@ fn training_material_in_office_formats_gives_no_finding() {
     ];
     docs.push(("levels.docx".into(), docx(&w_table(&levels))));
     docs.push(("levels.ods".into(), ods(&levels)));
+    docs.push(("levels.xlsx".into(), xlsx(&levels)));
     docs.push((
         "slides.pptx".into(),
         pptx(&[
@@ -554,6 +618,15 @@ fn real_marks_in_office_tables_and_lists_are_still_found() {
             ]),
         ),
         (
+            "ledger.xlsx".into(),
+            xlsx(&[
+                vec!["机密★10年", "", ""],
+                vec!["文件", "密级", "标志"],
+                vec!["a.docx", "机密", "机密★5年"],
+                vec!["b.docx", "秘密", "秘密★1年"],
+            ]),
+        ),
+        (
             "deck.pptx".into(),
             pptx(&[("机密★10年", vec!["关于城西水厂联络管工程的汇报"])]),
         ),
@@ -566,6 +639,15 @@ fn real_marks_in_office_tables_and_lists_are_still_found() {
                 && l.contains("ML301")
                 && l.contains("机密★10年")),
             "{name} lost its mark:\n{stdout}{stderr}"
+        );
+    }
+    // The workbooks' column of other documents' marks is a list: mentions.
+    for name in ["ledger.ods", "ledger.xlsx"] {
+        assert!(
+            !stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}:")) && l.contains("机密★5年")),
+            "{name}: the ledger column is not a list:\n{stdout}"
         );
     }
 }
