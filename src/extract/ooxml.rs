@@ -1243,7 +1243,7 @@ fn worksheet(
     hidden: bool,
     depth: usize,
     sheet: u32,
-) -> Result<(Vec<Part>, Vec<(usize, u32)>), ExtractError> {
+) -> Result<(Vec<Part>, StringColumns), ExtractError> {
     let role = |r: Role| if hidden { Role::Hidden } else { r };
     let mut parts = Vec::new();
     let (cells, shared) = sheet_cells(bytes, name, role(Role::Body), depth, sheet)?;
@@ -1285,6 +1285,9 @@ fn worksheet(
     Ok((parts, shared))
 }
 
+/// (shared string index, column group) for each cell that shows a shared string.
+type StringColumns = Vec<(usize, u32)>;
+
 /// The column number of a cell reference (`B3` → 2), if it has one.
 fn column_of(reference: &str) -> Option<u32> {
     let letters = reference.bytes().take_while(u8::is_ascii_alphabetic);
@@ -1307,7 +1310,7 @@ fn sheet_cells(
     role: Role,
     max_depth: usize,
     sheet: u32,
-) -> Result<(Part, Vec<(usize, u32)>), ExtractError> {
+) -> Result<(Part, StringColumns), ExtractError> {
     let mut part = Part::new(Some(name.to_string()), role);
     let mut shared = Vec::new();
     let group = |column: u32| {
