@@ -536,15 +536,26 @@ proptest! {
     // Each case starts a worker process: fewer cases.
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
+    /// Truncated PDFs, and PDFs after junk a reader accepts: the mark is read or the
+    /// file is ML900 — never a document that reads as nothing. (Flipped bytes may turn
+    /// the mark's own glyph codes into other text, which no reader can tell: those
+    /// cases only must not bring the run down.)
     #[test]
     fn pdfs_survive_mutation(
-        which in prop::sample::select(vec!["pdf/page1.pdf", "pdf/two-pages.pdf", "pdf/owner-only-encrypted.pdf"]),
-        flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+        which in prop::sample::select(vec![
+            ("pdf/page1.pdf", "秘密★5"),
+            ("pdf/two-pages.pdf", "机密★10"),
+            ("pdf/owner-only-encrypted.pdf", "秘密★5"),
+        ]),
+        flip in any::<bool>(),
+        flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..16),
         cut in 0.2f64..=1.0,
         junk in 0usize..1000,
     ) {
         use_built_worker();
-        let mut bytes = fixture(which);
+        let (rel, mark) = which;
+        let flips = if flip { flips } else { Vec::new() };
+        let mut bytes = fixture(rel);
         let len = bytes.len();
         for (at, v) in &flips {
             bytes[at % len] ^= v | 1;
@@ -552,7 +563,15 @@ proptest! {
         bytes.truncate(((len as f64 * cut) as usize).max(1));
         // Junk before the header, as PDF readers accept up to 1024 bytes of it.
         bytes.splice(0..0, std::iter::repeat_n(b'#', junk));
-        let _ = exercise(bytes, "pdf");
+        let result = exercise(bytes, "pdf");
+        if flips.is_empty() {
+            let read = match &result {
+                Err(_) => true,
+                Ok(Extracted::Doc(d)) => read_anywhere(d, mark) || any_unreadable(d),
+                Ok(Extracted::Skip) => false,
+            };
+            prop_assert!(read, "{rel} cut at {cut} after {junk} bytes: {:?}", result.map(|_| ()));
+        }
     }
 }
 
@@ -570,7 +589,16 @@ fn unmutated_fixtures_read() {
             result.err()
         );
     }
-    assert!(exercise(fixture("pdf/page1.pdf"), "pdf").is_ok());
+    for (rel, mark) in [
+        ("pdf/page1.pdf", "秘密★5"),
+        ("pdf/two-pages.pdf", "机密★10"),
+    ] {
+        let result = exercise(fixture(rel), "pdf");
+        assert!(
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, mark) && !any_unreadable(d)),
+            "{rel}"
+        );
+    }
 }
 
 /// A PDF behind a text name, after junk, is read as a PDF; a text that only quotes a
@@ -600,3 +628,114 @@ fn pdf_headers_behind_text_names() {
         );
     }
 }
+
+/// Blocks around a planted line in HTML: (open, close, whether its text is the
+/// document's own). Code, preformatted text, scripts, styles and comments are not.
+const HTML_WRAPS: &[(&str, &str, bool)] = &[
+    ("<p>", "</p>", true),
+    ("<div class=\"x\">", "</div>", true),
+    ("<li>", "</li>", true),
+    ("<td>", "</td>", true),
+    ("<h1>", "</h1>", true),
+    ("<p><strong>", "</strong></p>", true),
+    ("<p><span style=\"color:red\">", "</span></p>", true),
+    ("<blockquote>", "</blockquote>", true),
+    ("<pre>", "</pre>", false),
+    ("<p><code>", "</code></p>", false),
+    ("<script>var s='", "';</script>", false),
+    ("<style>/*", "*/</style>", false),
+    ("<!--", "-->", false),
+];
+
+/// Text beside the planted block: markup, entities, comments, line breaks.
+const HTML_NOISE: &[&str] = &[
+    "<p>正文段落。</p>",
+    "<br>",
+    "<!-- 注释 -->",
+    "&nbsp;&amp;&lt;&#9733;",
+    "<img src=\"a.png\" alt=\"图\">",
+    "<table><tr><td>表格</td></tr></table>",
+    "\n",
+    "\r\n",
+    "<p>\n跨行\n文字</p>",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// HTML pages from a grammar: the planted line is read exactly when it is the page's
+    /// own text, never when it is code, a script, a style or a comment.
+    #[test]
+    fn html_pages_from_a_grammar(
+        before in prop::collection::vec(0..HTML_NOISE.len(), 0..6),
+        wrap in 0..HTML_WRAPS.len(),
+        after in prop::collection::vec(0..HTML_NOISE.len(), 0..6),
+        entity_star in any::<bool>(),
+    ) {
+        let (open, close, own) = HTML_WRAPS[wrap];
+        let planted = if entity_star { PLANTED.replace('★', "&#9733;") } else { PLANTED.to_string() };
+        let mut page = String::from("<html><head><title>t</title></head><body>");
+        page.extend(before.iter().map(|i| HTML_NOISE[*i]));
+        page.push_str(&format!("{open}{planted}{close}"));
+        page.extend(after.iter().map(|i| HTML_NOISE[*i]));
+        page.push_str("</body></html>");
+        let result = exercise(page.clone().into_bytes(), "html");
+        let doc = match &result {
+            Ok(Extracted::Doc(d)) => d,
+            other => return Err(TestCaseError::fail(format!("{page}: {other:?}"))),
+        };
+        prop_assert_eq!(read_anywhere(doc, PLANTED), own, "{}", page);
+    }
+
+    /// Markdown from a grammar: the planted line is read unless it is code (fenced,
+    /// indented, inline) or a comment; block syntax and emphasis around it go.
+    #[test]
+    fn markdown_from_a_grammar(
+        before in prop::collection::vec(0..MD_NOISE.len(), 0..6),
+        wrap in 0..MD_WRAPS.len(),
+    ) {
+        let (open, close, own) = MD_WRAPS[wrap];
+        let mut text: String = before.iter().map(|i| MD_NOISE[*i]).collect();
+        text.push_str(&format!("\n\n{open}{PLANTED}{close}\n\n正文。\n"));
+        let result = exercise(text.clone().into_bytes(), "md");
+        let doc = match &result {
+            Ok(Extracted::Doc(d)) => d,
+            other => return Err(TestCaseError::fail(format!("{text}: {other:?}"))),
+        };
+        // What the scanner reads: the lines as the Markdown cleaner leaves them.
+        let regime = Regime::builtin();
+        let mut seen = false;
+        mark_lint::scan::visit_lines(&regime, doc, |line| {
+            seen |= line.clean.as_deref().is_some_and(|c| c.contains(PLANTED));
+            true
+        });
+        prop_assert_eq!(seen, own, "{}", text);
+    }
+}
+
+const MD_WRAPS: &[(&str, &str, bool)] = &[
+    ("", "", true),
+    ("# ", "", true),
+    ("- ", "", true),
+    ("1. ", "", true),
+    ("> ", "", true),
+    ("**", "**", true),
+    ("| ", " |", true),
+    ("```\n", "\n```", false),
+    ("~~~~\n", "\n~~~~", false),
+    ("    ", "", false),
+    ("`", "`", false),
+    ("<!-- ", " -->", false),
+];
+
+const MD_NOISE: &[&str] = &[
+    "正文第一段。\n",
+    "\n",
+    "# 标题\n",
+    "- 列表项\n",
+    "| 表 | 格 |\n",
+    "<!-- 注释 -->\n",
+    "`代码` 与文字\n",
+    "```\n代码块\n```\n",
+    "\r\n",
+];

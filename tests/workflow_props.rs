@@ -74,23 +74,41 @@ proptest! {
         } else {
             text.clone().into_bytes()
         };
-        let edit = Edit { line, raw: raw.into(), fix: "秘密★5年".into() };
-        if let Ok((out, fixed)) = fix_bytes(&bytes, false, &[edit]) {
-            // Only `raw` → fix, once, on the named line; everything else as it was.
+        // The line the mark stands on, alone: a fix named there must be applied.
+        let mark_line = before.split('\n').count() as u32 + 1;
+        for at in [line, mark_line] {
+            let edit = Edit { line: at, raw: raw.into(), fix: "秘密★5年".into() };
+            let result = fix_bytes(&bytes, false, &[edit]);
+            prop_assert!(result.is_ok(), "{:?}", result.err());
+            let (out, fixed) = result.unwrap();
             let lines_before: Vec<&str> = fixed.before.split('\n').collect();
             let lines_after: Vec<&str> = fixed.after.split('\n').collect();
             prop_assert_eq!(lines_before.len(), lines_after.len());
+            // Applied exactly when the named line holds the mark once.
+            let expected = lines_before
+                .get(at as usize - 1)
+                .is_some_and(|l| l.matches(raw).count() == 1);
+            prop_assert_eq!(!fixed.applied.is_empty(), expected, "line {}", at);
+            if at == mark_line {
+                prop_assert!(expected, "the mark's own line");
+            }
+            // Only `raw` → fix, once, on the named line; everything else as it was.
             for (i, (a, b)) in lines_before.iter().zip(&lines_after).enumerate() {
                 if a != b {
-                    prop_assert_eq!(i as u32 + 1, line);
-                    prop_assert_eq!(a.replacen(raw, "", 1).len() + raw.len(), a.len());
-                    prop_assert_eq!(b.len() + raw.len(), a.len() + "秘密★5年".len());
+                    prop_assert_eq!(i as u32 + 1, at);
+                    prop_assert_eq!(*b, a.replacen(raw, "秘密★5年", 1));
                 }
             }
             if fixed.applied.is_empty() {
-                prop_assert_eq!(out, bytes);
+                prop_assert_eq!(out, bytes.clone());
             } else if utf16 {
                 prop_assert!(out.starts_with(&[0xFF, 0xFE]));
+            } else {
+                // Byte for byte: the named line with the mark replaced, nothing else.
+                let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+                let named = &mut lines[at as usize - 1];
+                *named = named.replacen(raw, "秘密★5年", 1);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), lines.join("\n"));
             }
         }
     }
