@@ -1015,10 +1015,11 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .collect();
         let n = baseline.write(file, &all, &run.files)?;
         if !args.quiet {
-            report::note(&format!(
-                "wrote {n} finding(s) to the baseline {}",
-                report::path_text(&target.named)
-            ));
+            let named = report::path_text(&target.named);
+            report::note(&match run.lang {
+                Lang::Zh => format!("已将{n}项问题写入基线 {named}"),
+                Lang::En => format!("wrote {n} finding(s) to the baseline {named}"),
+            });
         }
         return Ok(EXIT_CLEAN);
     }
@@ -1039,16 +1040,25 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
         run.diags = shown;
         let stale = baseline.stale(&run.files);
         if !stale.is_empty() && !args.quiet {
-            let mut msg = format!(
-                "{} stale baseline entr{} in {} (fixed, or the file is gone); rewrite it with --write-baseline {}:",
-                stale.len(),
-                if stale.len() == 1 { "y" } else { "ies" },
-                report::path_text(file),
-                report::path_text(file)
-            );
+            let name = report::path_text(file);
+            let mut msg = match run.lang {
+                Lang::Zh => format!(
+                    "基线 {name} 中有{}项已失效（问题已改正，或者文件已不在）；可用 --write-baseline {name} 重写：",
+                    stale.len()
+                ),
+                Lang::En => format!(
+                    "{} stale baseline entr{} in {name} (fixed, or the file is gone); rewrite it with --write-baseline {name}:",
+                    stale.len(),
+                    if stale.len() == 1 { "y" } else { "ies" },
+                ),
+            };
+            let label = match run.lang {
+                Lang::Zh => "已失效",
+                Lang::En => "stale",
+            };
             for e in &stale {
                 msg.push_str(&format!(
-                    "\n  stale: {} {}",
+                    "\n  {label}: {} {}",
                     e.code,
                     report::escape(&e.path)
                 ));
@@ -1140,11 +1150,14 @@ fn apply_fixes(
                 }
             }
             Ok(_) => {}
-            Err(why) => report::note(&format!(
-                "{}: not fixed: {}",
-                report::escape(shown),
-                report::escape(&why.to_string())
-            )),
+            Err(why) => {
+                let why = why.to_string();
+                let (shown, why) = (report::escape(shown), report::escape(&why));
+                report::note(&match run.lang {
+                    Lang::Zh => format!("{shown}：未修复（技术信息：{why}）"),
+                    Lang::En => format!("{shown}: not fixed: {why}"),
+                })
+            }
         }
     }
     Ok((fixes, changed))

@@ -828,3 +828,28 @@ fn fix_refuses_what_it_cannot_keep() {
             .is_symlink()
     );
 }
+
+/// The notes about baselines and fixes speak the run's language.
+#[test]
+fn baseline_and_fix_notes_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.md"), "秘密★15年\n\n通知\n\n2026年3月5日\n").unwrap();
+    let zh = ["--today", TODAY, "--lang", "zh"];
+    let (_, err) = run_expect(
+        d,
+        &[&["check"][..], &zh, &["--write-baseline", "b.json", "."]].concat(),
+        0,
+    );
+    assert!(err.contains("已将1项问题写入基线 b.json"), "{err}");
+    std::fs::write(d.join("a.md"), "秘密★5年\n\n通知\n\n2026年3月5日\n").unwrap();
+    let (_, err) = run_expect(
+        d,
+        &[&["check"][..], &zh, &["--baseline", "b.json", "."]].concat(),
+        0,
+    );
+    assert!(
+        err.contains("基线 b.json 中有1项已失效") && err.contains("已失效: ML101 a.md"),
+        "{err}"
+    );
+}
