@@ -110,17 +110,32 @@ impl Normalized {
     }
 }
 
+/// The common characters of Chinese text (ASCII, CJK punctuation, ideographs,
+/// full-width forms): never ignorable nor folded, decided without a table.
+fn common(c: char) -> bool {
+    c.is_ascii()
+        || matches!(
+            c,
+            '\u{3000}'..='\u{3037}'
+                | '\u{303B}'..='\u{303F}'
+                | '\u{4E00}'..='\u{9FFF}'
+                | '\u{FF01}'..='\u{FF5E}'
+        )
+}
+
 /// Normalise `line`; `None` when nothing changes (the common case, decided without
 /// allocating).
 pub fn normalize(line: &str) -> Option<Normalized> {
+    // The common characters of Chinese text (ASCII, CJK punctuation, ideographs,
+    // full-width forms) are never ignorable nor folded: decided without a table.
     let needs = line
         .char_indices()
-        .position(|(_, c)| !c.is_ascii() && (is_ignorable(c) || fold(c).is_some()))?;
+        .position(|(_, c)| !common(c) && (is_ignorable(c) || fold(c).is_some()))?;
     let mut text = String::with_capacity(line.len());
     let mut map = Vec::with_capacity(line.len() + 1);
     let mut changed = Vec::new();
     for (i, (at, c)) in line.char_indices().enumerate() {
-        if i < needs || c.is_ascii() {
+        if i < needs || common(c) {
             push(&mut text, &mut map, c, at, c);
         } else if is_ignorable(c) {
             changed.push(at);
@@ -194,6 +209,16 @@ mod tests {
             None,
             "full-width brackets are canonical in Chinese"
         );
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_tables() {
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| common(*c))
+        {
+            assert!(!is_ignorable(c) && fold(c).is_none(), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]
