@@ -525,6 +525,15 @@ fn training_material_in_office_formats_gives_no_finding() {
             )),
         ));
         docs.push((format!("quiz-{s}.ods"), ods(&rows)));
+        docs.push((
+            format!("quiz-{s}.odp"),
+            odf(
+                "application/vnd.oasis.opendocument.presentation",
+                &format!(
+                    "<office:presentation><draw:page xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\"><draw:frame><draw:text-box><text:p>保密知识测试</text:p><text:list>{items}</text:list></draw:text-box></draw:frame></draw:page></office:presentation>"
+                ),
+            ),
+        ));
         docs.push((format!("quiz-{s}.xlsx"), xlsx(&rows)));
         docs.push((
             format!("quiz-{s}.pptx"),
