@@ -257,7 +257,7 @@ pub fn for_system(rule: &Rule, system: SystemKind) -> Option<Rule> {
             | Kind::UnreadableFile
             | Kind::SensitiveKeyword
             | Kind::BadSuppression
-            | Kind::Pattern { .. },
+            | Kind::Pattern,
         ) => true,
         (SystemKind::Unclassified, _) => false,
     };
@@ -770,16 +770,16 @@ fn top_secret_copies(
                 &c.pos,
                 &c.mark,
                 &[
-                    ("raw", c.mark.raw.clone()),
+                    (rules::kinds::Var::Raw, c.mark.raw.clone()),
                     (
-                        "others",
+                        rules::kinds::Var::Others,
                         others.join(match ctx.lang {
                             Lang::Zh => "、",
                             Lang::En => ", ",
                         }),
                     ),
                     (
-                        "copy",
+                        rules::kinds::Var::Copy,
                         c.copy.clone().unwrap_or_else(|| match ctx.lang {
                             Lang::Zh => "无".to_string(),
                             Lang::En => "none".to_string(),

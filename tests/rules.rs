@@ -439,7 +439,7 @@ fn the_quotation_check_catches_what_the_review_found() {
 #[test]
 fn only_rules_about_the_tool_cite_no_article() {
     for rule in &Registry::builtin().rules {
-        let about_tool = mark_lint::rules::Kind::ABOUT_THE_TOOL.contains(&rule.kind_name.as_str());
+        let about_tool = rule.kind.spec().about_the_tool;
         if rule.code == "ML901" {
             assert!(rule.article.is_none(), "ML901 cites {:?}", rule.article);
         }

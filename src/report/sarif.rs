@@ -258,7 +258,7 @@ fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
         properties: DescriptorProperties {
             law: a.map(|a| a.law.as_str()),
             article: a.map(|a| a.number.as_str()),
-            tags: ["state-secret-marking", &r.kind_name],
+            tags: ["state-secret-marking", r.kind.spec().name],
         },
     }
 }

@@ -10,7 +10,6 @@ use super::schema::{
     ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text,
 };
 use crate::diagnostic::Severity;
-use crate::extract::ExtractError;
 
 /// One problem in one rule file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,148 +39,15 @@ pub enum Scope {
     FileName,
 }
 
-/// The closed set of rule kinds (each is a function in `check.rs`).
+pub use super::kinds::KindId as Kind;
+use super::kinds::{KindSpec, ParamsKind};
+
+/// The parameters a rule file gives its kind (`params:`), checked.
 #[derive(Debug, Clone)]
-pub enum Kind {
-    MalformedMark {
-        max_line_chars: usize,
-    },
-    MisplacedMark,
-    ConflictingMarks,
-    NonSecretStar,
-    PublicButMarked,
-    TermExceedsLimit,
-    MissingTerm,
-    IndefiniteTerm,
-    TermExpired,
-    TermExpiring,
-    UndatedMark,
-    TermUnit,
-    HiddenMark,
-    MissingMark,
-    MarkBelowContent,
-    MissingCopyNumber,
-    SensitiveKeyword,
-    PublishReview,
-    MissingDistribution,
-    AuthorityHint,
-    TopSecretCopy,
-    UnclassifiedSystem,
-    UnreadableFile,
-    /// ML901: decided by `suppress::apply`, not over a scan.
-    BadSuppression,
-    Pattern {
-        regex: Regex,
-        scope: Scope,
-    },
-}
-
-/// ML001's phrases: one per problem of form, the indefinite word no rule provides for,
-/// and a bare level's missing term.
-const MALFORMED_PHRASES: [&str; crate::marking::Problem::KEYS.len() + 2] = {
-    let mut keys = [""; crate::marking::Problem::KEYS.len() + 2];
-    let mut i = 0;
-    while i < crate::marking::Problem::KEYS.len() {
-        keys[i] = crate::marking::Problem::KEYS[i];
-        i += 1;
-    }
-    keys[i] = super::check::INDEFINITE_WORD;
-    keys[i + 1] = super::check::NO_TERM;
-    keys
-};
-
-impl Kind {
-    /// The kinds, the phrases each needs, and the placeholders its texts may use.
-    fn spec(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
-        const MARK: &[&str] = &["raw"];
-        Some(match name {
-            "malformed-mark" => (&MALFORMED_PHRASES, &["raw", "problem", "fix", "term"]),
-            "misplaced-mark" => (&[], &["raw", "zone"]),
-            "conflicting-marks" => (&[], &["raw", "source", "other_raw", "other_source"]),
-            "non-secret-star" => (&[], &["raw", "designation"]),
-            "public-but-marked" => (
-                &["note", "front-matter", "properties", "public-path"],
-                &["raw", "declaration", "declared"],
-            ),
-            "term-exceeds-limit" => (
-                &["date-beyond"],
-                &["raw", "level", "term", "max", "date", "start", "limit_day"],
-            ),
-            "missing-term" => (&[], &["raw", "level", "max"]),
-            "indefinite-term" => (&[], &["raw", "term"]),
-            "term-expired" => (
-                &["date-passed"],
-                &["raw", "term", "start", "start_source", "last_day", "date"],
-            ),
-            "term-expiring" => (&["today"], &["raw", "term", "last_day", "days"]),
-            "undated-mark" => (&[], MARK),
-            "term-unit" => (
-                &["months-over-12", "years-as-months", "zero-term"],
-                &["raw", "term", "problem", "fix", "fixed_term"],
-            ),
-            "hidden-mark" => (&[], MARK),
-            "missing-mark" => (
-                &[
-                    "portion",
-                    "attachment",
-                    "label",
-                    "front-matter",
-                    "properties",
-                    "file-name",
-                    "classified-path",
-                    "keyword",
-                ],
-                &["raw", "reason"],
-            ),
-            "mark-below-content" => (
-                &["term-shorter", "portion", "attachment", "keyword"],
-                &["raw", "inner", "inner_level", "line", "content"],
-            ),
-            "missing-copy-number" => (&[], MARK),
-            "sensitive-keyword" => (&["no-level"], &["raw", "level"]),
-            "publish-review" => (&[], MARK),
-            "missing-distribution" => (&[], MARK),
-            "authority-hint" => (&[], &["raw", "authority", "level"]),
-            "top-secret-copy" => (&[], &["raw", "others", "copy"]),
-            "classified-on-unclassified-system" => (&[], &["raw", "place"]),
-            "unreadable-file" => (&ExtractError::PHRASES, &["reason", "detail"]),
-            "bad-suppression" => (&crate::suppress::Problem::KEYS, &["raw", "code", "problem"]),
-            "pattern" => (&[], &["match"]),
-            _ => return None,
-        })
-    }
-
-    /// Kinds about the tool itself (what it could not read, its own directives): no
-    /// law imposes them, so their rules may quote no article.
-    pub const ABOUT_THE_TOOL: [&'static str; 2] = ["unreadable-file", "bad-suppression"];
-
-    pub const NAMES: [&'static str; 25] = [
-        "malformed-mark",
-        "misplaced-mark",
-        "conflicting-marks",
-        "non-secret-star",
-        "public-but-marked",
-        "term-exceeds-limit",
-        "missing-term",
-        "indefinite-term",
-        "term-expired",
-        "term-expiring",
-        "undated-mark",
-        "term-unit",
-        "hidden-mark",
-        "missing-mark",
-        "mark-below-content",
-        "missing-copy-number",
-        "sensitive-keyword",
-        "publish-review",
-        "missing-distribution",
-        "authority-hint",
-        "top-secret-copy",
-        "classified-on-unclassified-system",
-        "unreadable-file",
-        "bad-suppression",
-        "pattern",
-    ];
+pub enum Params {
+    None,
+    MalformedMark { max_line_chars: usize },
+    Pattern { regex: Regex, scope: Scope },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,7 +100,7 @@ pub struct Rule {
     pub code: String,
     pub name: String,
     pub kind: Kind,
-    pub kind_name: String,
+    pub params: Params,
     pub severity: Severity,
     pub enabled: bool,
     pub suppressible: bool,
@@ -321,17 +187,21 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             format!("`{}` must equal the file name `{stem}`", raw.name),
         ));
     }
-    let Some((phrases_needed, placeholders)) = Kind::spec(&raw.kind) else {
+    let Some(spec) = super::kinds::by_name(&raw.kind) else {
+        let names: Vec<&str> = super::kinds::KINDS.iter().map(|k| k.name).collect();
         errors.push(err(
             "kind",
             format!(
                 "unknown kind `{}`; expected one of: {}",
                 raw.kind,
-                Kind::NAMES.join(", ")
+                names.join(", ")
             ),
         ));
         return Err(errors);
     };
+    let phrases_needed = spec.phrases;
+    let placeholders: Vec<&str> = spec.vars.iter().map(|v| v.name()).collect();
+    let placeholders = placeholders.as_slice();
     for (key, text) in [("message", Some(&raw.message)), ("help", raw.help.as_ref())] {
         if let Some(text) = text {
             check_placeholders(text, placeholders, key, &err, &mut errors);
@@ -364,13 +234,18 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             ));
         }
     }
-    if raw.article.is_none() && !Kind::ABOUT_THE_TOOL.contains(&raw.kind.as_str()) {
+    if raw.article.is_none() && !spec.about_the_tool {
+        let tool: Vec<&str> = super::kinds::KINDS
+            .iter()
+            .filter(|k| k.about_the_tool)
+            .map(|k| k.name)
+            .collect();
         errors.push(err(
             "article",
             format!(
                 "missing: a rule must quote the provision it enforces (only \
                  rules about the tool itself, kinds {}, may leave it out)",
-                Kind::ABOUT_THE_TOOL.join(" and ")
+                tool.join(" and ")
             ),
         ));
     }
@@ -387,111 +262,19 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             ));
         }
     }
-    let params = raw.params.clone().unwrap_or(serde_yaml::Value::Null);
-    let params = match params {
-        serde_yaml::Value::Null => serde_yaml::Value::Mapping(Default::default()),
-        v => v,
-    };
-    let kind = match raw.kind.as_str() {
-        "malformed-mark" => match serde_yaml::from_value::<MalformedParams>(params) {
-            Ok(p) => Some(Kind::MalformedMark {
-                max_line_chars: p.max_line_chars.unwrap_or(24),
-            }),
-            Err(e) => {
-                errors.push(err("params", e.to_string()));
-                None
-            }
-        },
-        "pattern" => {
-            match serde_yaml::from_value::<PatternParams>(params) {
-                Ok(p) => {
-                    let scope = match p.scope.as_deref().unwrap_or("body") {
-                        "first-page" => Some(Scope::FirstPage),
-                        "body" => Some(Scope::Body),
-                        "file-name" => Some(Scope::FileName),
-                        other => {
-                            errors.push(err(
-                            "scope",
-                            format!("unknown scope `{other}`; expected first-page, body or file-name"),
-                        ));
-                            None
-                        }
-                    };
-                    let regex = match Regex::new(&p.pattern) {
-                        Ok(r) => Some(r),
-                        Err(e) => {
-                            let first = e
-                                .to_string()
-                                .lines()
-                                .last()
-                                .unwrap_or("")
-                                .trim()
-                                .to_string();
-                            errors.push(err(
-                                "pattern",
-                                format!("bad regex `{}`: {first}", p.pattern),
-                            ));
-                            None
-                        }
-                    };
-                    match (regex, scope) {
-                        (Some(regex), Some(scope)) => Some(Kind::Pattern { regex, scope }),
-                        _ => None,
-                    }
-                }
-                Err(e) => {
-                    errors.push(err("params", e.to_string()));
-                    None
-                }
-            }
-        }
-        other => match serde_yaml::from_value::<NoParams>(params) {
-            Ok(_) => Some(match other {
-                "misplaced-mark" => Kind::MisplacedMark,
-                "conflicting-marks" => Kind::ConflictingMarks,
-                "non-secret-star" => Kind::NonSecretStar,
-                "public-but-marked" => Kind::PublicButMarked,
-                "term-exceeds-limit" => Kind::TermExceedsLimit,
-                "missing-term" => Kind::MissingTerm,
-                "indefinite-term" => Kind::IndefiniteTerm,
-                "term-expired" => Kind::TermExpired,
-                "term-expiring" => Kind::TermExpiring,
-                "undated-mark" => Kind::UndatedMark,
-                "term-unit" => Kind::TermUnit,
-                "hidden-mark" => Kind::HiddenMark,
-                "missing-mark" => Kind::MissingMark,
-                "mark-below-content" => Kind::MarkBelowContent,
-                "missing-copy-number" => Kind::MissingCopyNumber,
-                "sensitive-keyword" => Kind::SensitiveKeyword,
-                "publish-review" => Kind::PublishReview,
-                "missing-distribution" => Kind::MissingDistribution,
-                "authority-hint" => Kind::AuthorityHint,
-                "top-secret-copy" => Kind::TopSecretCopy,
-                "classified-on-unclassified-system" => Kind::UnclassifiedSystem,
-                "bad-suppression" => Kind::BadSuppression,
-                _ => Kind::UnreadableFile,
-            }),
-            Err(e) => {
-                errors.push(err(
-                    "params",
-                    format!("kind `{other}` takes no params: {e}"),
-                ));
-                None
-            }
-        },
-    };
-    if raw.kind != "unreadable-file" && raw.examples.invalid.is_empty() {
+    let params = compile_params(spec, raw.params.clone(), &err, &mut errors);
+    if raw.examples.invalid.is_empty() {
         errors.push(err(
             "examples",
             "at least one `invalid` example is required".to_string(),
         ));
     }
-    match kind {
-        Some(kind) if errors.is_empty() => Ok(Rule {
+    match params {
+        Some(params) if errors.is_empty() => Ok(Rule {
             code: raw.code.clone(),
             name: raw.name.clone(),
-            kind,
-            kind_name: raw.kind.clone(),
+            kind: spec.id,
+            params,
             severity: raw.severity,
             enabled: raw.enabled.unwrap_or(true),
             suppressible: raw.suppressible.unwrap_or(true),
@@ -507,6 +290,88 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
         }),
         _ => Err(errors),
     }
+}
+
+/// The `params:` of a rule file, as its kind takes them.
+fn compile_params(
+    spec: &KindSpec,
+    params: Option<serde_yaml::Value>,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) -> Option<Params> {
+    let params = match params.unwrap_or(serde_yaml::Value::Null) {
+        serde_yaml::Value::Null => serde_yaml::Value::Mapping(Default::default()),
+        v => v,
+    };
+    match spec.params {
+        ParamsKind::Malformed => match serde_yaml::from_value::<MalformedParams>(params) {
+            Ok(p) => Some(Params::MalformedMark {
+                max_line_chars: p.max_line_chars.unwrap_or(24),
+            }),
+            Err(e) => {
+                errors.push(err("params", e.to_string()));
+                None
+            }
+        },
+        ParamsKind::Pattern => match serde_yaml::from_value::<PatternParams>(params) {
+            Ok(p) => pattern_params(&p, err, errors),
+            Err(e) => {
+                errors.push(err("params", e.to_string()));
+                None
+            }
+        },
+        ParamsKind::None => match serde_yaml::from_value::<NoParams>(params) {
+            Ok(_) => Some(Params::None),
+            Err(e) => {
+                errors.push(err(
+                    "params",
+                    format!("kind `{}` takes no params: {e}", spec.name),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// A pattern rule's regex and scope.
+fn pattern_params(
+    p: &PatternParams,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) -> Option<Params> {
+    let scope = match p.scope.as_deref().unwrap_or("body") {
+        "first-page" => Some(Scope::FirstPage),
+        "body" => Some(Scope::Body),
+        "file-name" => Some(Scope::FileName),
+        other => {
+            errors.push(err(
+                "scope",
+                format!("unknown scope `{other}`; expected first-page, body or file-name"),
+            ));
+            None
+        }
+    };
+    let regex = match Regex::new(&p.pattern) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            errors.push(err(
+                "pattern",
+                format!("bad regex `{}`: {first}", p.pattern),
+            ));
+            None
+        }
+    };
+    Some(Params::Pattern {
+        regex: regex?,
+        scope: scope?,
+    })
 }
 
 fn check_placeholders(
@@ -565,9 +430,10 @@ mod tests {
     #[test]
     fn a_good_pattern_rule_compiles() {
         let rule = compile(GOOD, "my.yaml", Some("code-name")).unwrap();
+        assert_eq!(rule.kind, Kind::Pattern);
         assert!(matches!(
-            rule.kind,
-            Kind::Pattern {
+            rule.params,
+            Params::Pattern {
                 scope: Scope::Body,
                 ..
             }

@@ -3,11 +3,12 @@
 
 pub mod check;
 pub mod compile;
+pub mod kinds;
 pub mod schema;
 
 use std::path::Path;
 
-pub use compile::{Kind, Rule, RuleError};
+pub use compile::{Kind, Params, Rule, RuleError};
 
 /// The built-in rules, one file each; `tests/rules.rs` checks this list against `rules/`.
 pub const BUILTIN: &[(&str, &str)] = &[

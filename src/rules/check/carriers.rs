@@ -1,0 +1,137 @@
+//! Carriers and systems (ML301–ML304) and user pattern rules: a mark on a system that
+//! must hold none, a file about to be published, a configured keyword.
+
+use super::*;
+
+/// ML301: every place that declares a state secret, on a system that must hold none.
+pub(crate) fn unclassified_system(out: &mut Out, input: &Input) {
+    let scan = input.scan;
+    let lang = out.ctx.lang;
+    let at = |pos: &Position| match (&pos.part, lang) {
+        (Some(part), Lang::Zh) => {
+            format!("{}第{}行", crate::report::part_label(part, lang), pos.line)
+        }
+        (Some(part), Lang::En) => format!("{part} line {}", pos.line),
+        (None, Lang::Zh) => format!("第{}行", pos.line),
+        (None, Lang::En) => format!("line {}", pos.line),
+    };
+    for d in scan.declarations() {
+        let place = match (d.source, d.pos) {
+            (Some(source), _) => source_name(source, lang).to_string(),
+            (None, Some(pos)) => at(pos),
+            (None, None) => String::new(),
+        };
+        let vars = [(Var::Raw, d.raw.to_string()), (Var::Place, place)];
+        out.finding(d.pos, &vars, d.mark, None);
+    }
+}
+
+/// ML304: a configured keyword in a document whose mark is missing or lower than the
+/// keyword's level.
+pub(crate) fn sensitive_keyword(out: &mut Out, input: &Input) {
+    let scan = input.scan;
+    let regime = out.ctx.regime;
+    let banner = super::presence::banner_rank(out, scan);
+    let hits = out.hits;
+    for hit in hits {
+        let below = match (hit.keyword.level, banner) {
+            (_, None) => true,
+            (Some(l), Some(r)) => regime.levels[l].rank > r,
+            (None, Some(_)) => false,
+        };
+        if !below {
+            continue;
+        }
+        let level = hit
+            .keyword
+            .level
+            .map(|l| regime.levels[l].name.clone())
+            .unwrap_or_default();
+        let vars = [(Var::Raw, hit.text.clone()), (Var::Level, level)];
+        let text = match hit.keyword.level {
+            Some(_) => out.rule.message.clone(),
+            None => out.phrase(phrase::NO_LEVEL).clone(),
+        };
+        out.emit(Some(&hit.pos), &text, &vars, out.rule.severity, None, None);
+    }
+}
+
+/// ML303: what must be reviewed before it is published from a `publish-paths` folder.
+pub(crate) fn publish_review(out: &mut Out, input: &Input) {
+    let scan = input.scan;
+    if !out.ctx.publish_path {
+        return;
+    }
+    let portions = scan.portions.iter().map(|p| (p.raw.as_str(), Some(&p.pos)));
+    let hits = out.hits;
+    let keywords = hits.iter().map(|h| (h.text.as_str(), Some(&h.pos)));
+    let declarations = scan.declarations();
+    let places = declarations
+        .iter()
+        .map(|d| (d.raw, d.pos))
+        .chain(portions)
+        .chain(keywords);
+    for (raw, pos) in places {
+        out.finding(pos, &[(Var::Raw, raw.to_string())], None, None);
+    }
+}
+
+/// Every place a configured keyword occurs in the lines a reader sees.
+pub(super) fn keyword_hits<'k>(
+    regime: &Regime,
+    doc: &Document,
+    keywords: &'k [Keyword],
+) -> Vec<KeywordHit<'k>> {
+    let mut hits = Vec::new();
+    if keywords.is_empty() {
+        return hits;
+    }
+    visit_lines(regime, doc, |line| {
+        if let Some(clean) = &line.clean {
+            for k in keywords {
+                for m in k.regex.find_iter(clean) {
+                    hits.push(KeywordHit {
+                        keyword: k,
+                        text: m.as_str().to_string(),
+                        pos: position(doc, &line, m.as_str()),
+                    });
+                }
+            }
+        }
+        true
+    });
+    hits
+}
+
+/// A user `pattern` rule: a regex over the lines a reader sees.
+pub(crate) fn pattern(out: &mut Out, input: &Input) {
+    let (doc, file_name) = (input.doc, input.file_name);
+    let Params::Pattern { regex, scope } = input.params else {
+        return;
+    };
+    let scope = *scope;
+    if scope == Scope::FileName {
+        if let Some(m) = regex.find(file_name) {
+            out.finding(None, &[(Var::Match, m.as_str().to_string())], None, None);
+        }
+        return;
+    }
+    visit_lines(out.ctx.regime, doc, |line| {
+        if scope == Scope::FirstPage && !line.in_zone {
+            return line.role == Role::Margin;
+        }
+        let Some(clean) = &line.clean else {
+            return true;
+        };
+        for m in regex.find_iter(clean) {
+            let pos = position(doc, &line, m.as_str());
+            out.finding(
+                Some(&pos),
+                &[(Var::Match, m.as_str().to_string())],
+                None,
+                None,
+            );
+        }
+        true
+    });
+}

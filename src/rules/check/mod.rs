@@ -1,0 +1,430 @@
+//! Running rules: one function per rule kind, over a `Scan` of one document. Checks
+//! never print and never touch the file system; they return diagnostics.
+
+pub mod carriers;
+pub mod form;
+pub mod presence;
+pub mod terms;
+pub mod tool;
+
+pub use tool::{bad_suppression, unread_gap, unreadable};
+
+use jiff::civil::Date;
+
+pub(super) use super::compile::{Kind, Params, Rule, Scope};
+pub(super) use super::kinds::{Runs, Var, phrase};
+pub(super) use super::schema::Text;
+pub(super) use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet, shared};
+pub(super) use crate::extract::{Document, ExtractError, Gap, Role};
+pub(super) use crate::marking::{Duration, Mark, Term, term_text};
+pub(super) use crate::regime::Regime;
+pub(super) use crate::scan::{DateSource, FoundMark, Position, Scan, position, visit_lines};
+
+/// A configured sensitive keyword (密点, project code name), compiled.
+#[derive(Debug, Clone)]
+pub struct Keyword {
+    pub pattern: String,
+    pub regex: regex::Regex,
+    /// The level the keyword implies, if configured.
+    pub level: Option<usize>,
+}
+
+/// Where a keyword occurs in a document.
+pub struct KeywordHit<'k> {
+    pub keyword: &'k Keyword,
+    /// The text matched (the keyword itself, or what a regex keyword matched).
+    pub text: String,
+    pub pos: Position,
+}
+
+/// What a check needs beyond the document.
+pub struct CheckContext<'a> {
+    /// Config `keywords`.
+    pub keywords: &'a [Keyword],
+    /// Config `term-start: 印发日期`: terms run from the 版记's 印发日期.
+    pub term_start_printed: bool,
+    /// Config `authority`: the issuing authority's 定密权限 (ML205).
+    pub authority: Option<&'a crate::regime::Authority>,
+    /// The path matches config `publish-paths`: review before publication.
+    pub publish_path: bool,
+    pub regime: &'a Regime,
+    pub today: Date,
+    pub expiring_within_days: i64,
+    pub lang: Lang,
+    /// The path matches config `public-paths`.
+    pub public_path: bool,
+    /// The path matches config `classified-paths`: it must carry a mark.
+    pub classified_path: bool,
+    /// `--no-snippets` unset: messages may quote the document. Set, they carry a mark
+    /// only in its canonical form and no other document text (reports travel through
+    /// CI logs).
+    pub snippets: bool,
+}
+
+impl Text {
+    pub fn pick(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Fill `{name}` placeholders. Values are document text: characters that render as
+/// nothing are shown by their code point, so a message can say what is wrong.
+pub fn render(template: &str, vars: &[(Var, String)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{}}}", k.name()), &crate::normalize::visible(v));
+    }
+    out
+}
+
+/// What a check reads: the document, its scan and its file name, and the rule's
+/// parameters.
+pub struct Input<'a> {
+    pub doc: &'a Document,
+    pub scan: &'a Scan,
+    pub file_name: &'a str,
+    pub params: &'a Params,
+}
+
+/// Where a check puts its findings (one rule over one document).
+pub struct Out<'a> {
+    pub(super) ctx: &'a CheckContext<'a>,
+    pub(super) rule: &'a Rule,
+    path: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+    pub(super) hits: &'a [KeywordHit<'a>],
+    /// Findings of this rule listed so far, and those beyond the cap.
+    listed: usize,
+    omitted: usize,
+}
+
+/// Findings listed per file and rule: a file full of marks must not take the machine's
+/// memory; the rest are counted in one last finding.
+pub const MAX_FINDINGS_PER_RULE: usize = 100;
+
+/// The finding that stands for `omitted` findings of `rule` not listed in `path`, at
+/// the place of the last one listed (`last`).
+pub fn omitted_finding(
+    rule: &Rule,
+    lang: Lang,
+    path: &str,
+    last: Option<&Diagnostic>,
+    omitted: usize,
+) -> Diagnostic {
+    let message = match lang {
+        Lang::Zh => format!(
+            "本文件中另有{omitted}处同类问题未逐一列出（每个文件每条规则最多列出{MAX_FINDINGS_PER_RULE}处）"
+        ),
+        Lang::En => format!(
+            "{omitted} more finding(s) of this rule in this file are not listed (at most {MAX_FINDINGS_PER_RULE} per file and rule)"
+        ),
+    };
+    Diagnostic {
+        code: shared(&rule.code),
+        name: shared(&rule.name),
+        severity: rule.severity,
+        path: path.to_string(),
+        line: last.map_or(1, |d| d.line),
+        column: last.map_or(1, |d| d.column),
+        part: last.and_then(|d| d.part.clone()),
+        message,
+        help: None,
+        article: shared(rule.article.as_ref().map_or("", |a| a.number.as_str())),
+        law: shared(rule.article.as_ref().map_or("", |a| a.law.as_str())),
+        article_text: shared(rule.article.as_ref().map_or("", |a| a.text.as_str())),
+        mark: None,
+        fix: None,
+        fix_quotes_text: false,
+        snippet: None,
+        omitted: Some(omitted),
+    }
+}
+
+/// Cap the findings of one file made outside the rule loop (ML900 gaps, ML901): at
+/// most `MAX_FINDINGS_PER_RULE` per rule, then one finding with the count. Keeps order.
+pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, path: &str) {
+    let mut seen: std::collections::BTreeMap<crate::diagnostic::Shared, usize> = Default::default();
+    diags.retain(|d| {
+        let n = seen.entry(d.code.clone()).or_default();
+        *n += 1;
+        *n <= MAX_FINDINGS_PER_RULE
+    });
+    for (code, n) in seen {
+        if n > MAX_FINDINGS_PER_RULE
+            && let Some(rule) = rules.iter().find(|r| *r.code == *code)
+        {
+            let last = diags.iter().rev().find(|d| d.code == code).cloned();
+            let omitted = n - MAX_FINDINGS_PER_RULE;
+            diags.push(omitted_finding(rule, lang, path, last.as_ref(), omitted));
+        }
+    }
+}
+
+impl Out<'_> {
+    pub(super) fn emit(
+        &mut self,
+        pos: Option<&Position>,
+        template: &Text,
+        vars: &[(Var, String)],
+        severity: Severity,
+        mark: Option<&Mark>,
+        fix: Option<String>,
+    ) {
+        if self.listed >= MAX_FINDINGS_PER_RULE {
+            self.omitted += 1;
+            return;
+        }
+        self.listed += 1;
+        let lang = self.ctx.lang;
+        let regime = self.ctx.regime;
+        let vars = self.shown(vars);
+        let vars = vars.as_ref();
+        self.diags.push(Diagnostic {
+            code: shared(&self.rule.code),
+            name: shared(&self.rule.name),
+            severity,
+            path: self.path.to_string(),
+            line: pos.map_or(1, |p| p.line),
+            column: pos.map_or(1, |p| p.column),
+            part: pos.and_then(|p| p.part.clone()),
+            message: render(template.pick(lang), vars),
+            help: self.rule.help.as_ref().map(|h| {
+                let template = h.pick(lang);
+                let text = render(template, vars);
+                if text == template {
+                    shared(template)
+                } else {
+                    text.into()
+                }
+            }),
+            article: shared(self.rule.article.as_ref().map_or("", |a| a.number.as_str())),
+            law: shared(self.rule.article.as_ref().map_or("", |a| a.law.as_str())),
+            article_text: shared(self.rule.article.as_ref().map_or("", |a| a.text.as_str())),
+            mark: mark.map(|m| MarkInfo {
+                level: regime.levels[m.level].name.clone(),
+                term: if self.ctx.snippets {
+                    m.term_text()
+                } else {
+                    m.redacted_term()
+                },
+                raw: if self.ctx.snippets {
+                    m.raw.clone()
+                } else {
+                    m.redacted(regime)
+                },
+            }),
+            fix_quotes_text: fix.is_some()
+                && mark.is_some_and(|m| matches!(m.term, Term::Condition(_))),
+            fix,
+            snippet: pos.map(|p| Snippet {
+                text: p.snippet.clone(),
+                col: p.snippet_col,
+                width: p.width,
+            }),
+            omitted: None,
+        });
+    }
+
+    /// A finding with the rule's own message and severity.
+    pub(super) fn finding(
+        &mut self,
+        pos: Option<&Position>,
+        vars: &[(Var, String)],
+        mark: Option<&Mark>,
+        fix: Option<String>,
+    ) {
+        let message = self.rule.message.clone();
+        self.emit(pos, &message, vars, self.rule.severity, mark, fix);
+    }
+
+    /// A finding at a mark, whose only placeholder is the mark as written.
+    pub(super) fn at_mark(&mut self, found: &FoundMark) {
+        self.finding(
+            Some(&found.pos),
+            &[(Var::Raw, found.mark.raw.clone())],
+            Some(&found.mark),
+            None,
+        );
+    }
+
+    /// Message variables as the report may show them: with `--no-snippets`, document
+    /// text is redacted. A suppression directive is the tool's own syntax (its reason
+    /// is already left out), not document text.
+    fn shown<'v>(&self, vars: &'v [(Var, String)]) -> std::borrow::Cow<'v, [(Var, String)]> {
+        if self.ctx.snippets || matches!(self.rule.kind, Kind::BadSuppression) {
+            return std::borrow::Cow::Borrowed(vars);
+        }
+        let regime = self.ctx.regime;
+        vars.iter()
+            .map(|(k, v)| (*k, redact(regime, *k, v)))
+            .collect()
+    }
+
+    /// A phrase of the rule filled with `vars` (redacted like a message).
+    pub(super) fn render_phrase(&self, key: &str, vars: &[(Var, String)]) -> String {
+        render(self.phrase(key).pick(self.ctx.lang), &self.shown(vars))
+    }
+
+    /// A phrase of the rule. Loading checks that a rule file defines every phrase its
+    /// kind lists; a phrase a check asks for that its kind does not list would be a bug,
+    /// shown as the rule's own message rather than a crash.
+    pub(super) fn phrase(&self, key: &str) -> &Text {
+        debug_assert!(
+            self.rule.phrases.contains_key(key),
+            "{}: phrase `{key}` not listed for its kind",
+            self.rule.code
+        );
+        self.rule.phrases.get(key).unwrap_or(&self.rule.message)
+    }
+}
+
+/// Run `rules` (already filtered and with effective severities) over one document.
+pub fn check_document(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+    scan: &Scan,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let hits = carriers::keyword_hits(ctx.regime, doc, ctx.keywords);
+    for rule in rules {
+        let mut out = Out {
+            ctx,
+            rule,
+            path,
+            diags: &mut diags,
+            hits: &hits,
+            listed: 0,
+            omitted: 0,
+        };
+        if let Runs::Document(check) = rule.kind.spec().runs {
+            let input = Input {
+                doc,
+                scan,
+                file_name,
+                params: &rule.params,
+            };
+            check(&mut out, &input);
+        }
+        if out.omitted > 0 {
+            let omitted = out.omitted;
+            let last = diags.iter().rev().find(|d| *d.code == *rule.code).cloned();
+            diags.push(omitted_finding(
+                rule,
+                ctx.lang,
+                path,
+                last.as_ref(),
+                omitted,
+            ));
+        }
+    }
+    diags
+}
+
+/// A finding decided across the tree (ML302), at a mark of one document.
+pub fn tree_finding(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    pos: &Position,
+    mark: &Mark,
+    vars: &[(Var, String)],
+) -> Diagnostic {
+    one_finding(rule, ctx, path, |out| {
+        out.finding(Some(pos), vars, Some(mark), None)
+    })
+}
+
+/// A message variable as `--no-snippets` shows it: a mark in its canonical form (level,
+/// star, term), the regime's own words as they are, any other document text as `…`.
+fn redact(regime: &Regime, key: Var, value: &str) -> String {
+    if !key.quotes_document() {
+        return value.to_string();
+    }
+    let vocabulary = regime
+        .non_secret
+        .iter()
+        .chain(&regime.public_declarations)
+        .chain(regime.level_words.iter().map(|(w, _, _)| w));
+    if vocabulary.into_iter().any(|w| w == value) {
+        return value.to_string();
+    }
+    use crate::marking::LineKind;
+    if key == Var::Term {
+        return match crate::marking::parse_term_text(regime, value).0 {
+            Term::Condition(_) => "…".to_string(),
+            _ => value.to_string(),
+        };
+    }
+    match crate::marking::parse_line(regime, value, crate::marking::ParseOptions::new()) {
+        Some(info) => match info.kind {
+            LineKind::Banner(m) | LineKind::Candidate(m) | LineKind::Change(m) => {
+                m.redacted(regime)
+            }
+            LineKind::Label {
+                level: Some(level),
+                term,
+                ..
+            } => format!(
+                "{}{}",
+                regime.levels[level].name,
+                term.filter(|t| !matches!(t, Term::Condition(_)))
+                    .map(|t| format!(" {}", term_text(&t)))
+                    .unwrap_or_default()
+            ),
+            LineKind::Portion { level, .. } => format!("（{}）", regime.levels[level].name),
+            _ => "…".to_string(),
+        },
+        None => "…".to_string(),
+    }
+}
+
+/// The one finding `emit` makes, outside the per-document loop.
+fn one_finding(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    emit: impl FnOnce(&mut Out),
+) -> Diagnostic {
+    let mut diags = Vec::new();
+    let mut out = Out {
+        ctx,
+        rule,
+        path,
+        diags: &mut diags,
+        hits: &[],
+        listed: 0,
+        omitted: 0,
+    };
+    emit(&mut out);
+    diags.remove(0)
+}
+
+/// A date in a sentence: `2027年1月15日` in Chinese, ISO in English (tables, CSV and
+/// JSON keep ISO in every language).
+pub fn date_text(date: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.to_string(),
+    }
+}
+
+fn source_name(name: &str, lang: Lang) -> &'static str {
+    match (name, lang) {
+        ("banner", Lang::Zh) => "首页标志",
+        ("banner", Lang::En) => "banner mark",
+        ("label", Lang::Zh) => "首页密级字样",
+        ("label", Lang::En) => "first-page label",
+        ("front-matter", Lang::Zh) => "文件头元数据",
+        ("front-matter", Lang::En) => "front matter",
+        ("properties", Lang::Zh) => "文档属性",
+        ("properties", Lang::En) => "document properties",
+        (_, Lang::Zh) => "文件名",
+        (_, Lang::En) => "file name",
+    }
+}

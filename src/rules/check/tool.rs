@@ -1,0 +1,61 @@
+//! The rules about the tool itself: what could not be read (ML900) and suppression
+//! directives that are wrong or hide nothing (ML901). They cite no article.
+
+use super::*;
+
+/// The ML901 finding for a suppression directive that is wrong or hides nothing.
+pub fn bad_suppression(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &str,
+    bad: &crate::suppress::Bad,
+) -> Diagnostic {
+    let at = &bad.at;
+    // The directive without its reason: the reason is document text, and reports
+    // travel through CI logs.
+    let written: String = at.text.chars().skip(at.col).take(at.width).collect();
+    let raw = match written.split_once(" -- ") {
+        Some((head, _)) if written.starts_with("<!--") => format!("{} -->", head.trim_end()),
+        Some((head, _)) => head.trim_end().to_string(),
+        None => written,
+    };
+    let code = bad.code.clone().unwrap_or_default();
+    let problem = render(
+        rule.phrases[bad.problem.key()].pick(ctx.lang),
+        &[(Var::Code, code.clone())],
+    );
+    let pos = Position {
+        part: None,
+        line: at.line,
+        column: at.column,
+        snippet: at.text.clone(),
+        snippet_col: at.col,
+        width: at.width,
+    };
+    one_finding(rule, ctx, path, |out| {
+        let vars = [(Var::Raw, raw), (Var::Code, code), (Var::Problem, problem)];
+        out.finding(Some(&pos), &vars, None, None)
+    })
+}
+
+/// The ML900 finding for a file that could not be inspected.
+pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractError) -> Diagnostic {
+    let (key, detail) = err.phrase();
+    let reason = render(
+        rule.phrases[key].pick(ctx.lang),
+        &[(Var::Detail, detail.clone())],
+    );
+    one_finding(rule, ctx, path, |out| {
+        let vars = [(Var::Reason, reason), (Var::Detail, detail)];
+        out.emit(None, &rule.message, &vars, rule.severity, None, None)
+    })
+}
+
+/// The ML900 finding for what could not be read inside a document that was otherwise
+/// read (an undecodable span, a part beyond a bound): at its part and line.
+pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &str, gap: &Gap) -> Diagnostic {
+    let mut d = unreadable(rule, ctx, path, &gap.error);
+    d.part = gap.part.clone();
+    d.line = gap.line.max(1);
+    d
+}
