@@ -17,8 +17,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every rule file in `rules/` is built in, and the kind table and the rule files
+/// agree: every kind a rule file names is in the table (or the file would not load),
+/// and every kind in the table has a rule that uses it — a built-in rule, or, for the
+/// kind meant for user rules, the example user rule.
 #[test]
-fn builtin_list_matches_the_rules_folder() {
+fn the_kind_table_and_the_rule_files_agree() {
     let mut on_disk: Vec<String> = std::fs::read_dir(root().join("rules"))
         .unwrap()
         .filter_map(|e| e.ok())
@@ -30,6 +34,15 @@ fn builtin_list_matches_the_rules_folder() {
     let mut listed: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
     listed.sort();
     assert_eq!(on_disk, listed);
+    let registry =
+        Registry::load(&[root().join("tests/fixtures/user-rules/code-name.yaml")]).unwrap();
+    for kind in &mark_lint::rules::kinds::KINDS {
+        assert!(
+            registry.rules.iter().any(|r| r.kind == kind.id),
+            "kind `{}` is in the table but no rule uses it",
+            kind.name
+        );
+    }
 }
 
 #[test]
@@ -484,4 +497,94 @@ fn readme_rule_table_matches_the_rules() {
             rule.code
         );
     }
+}
+
+/// rules/README.md's table of kinds says what the code's kind table says: the same
+/// kinds, each with its placeholders and the phrases its file must define.
+#[test]
+fn rules_readme_matches_the_kind_table() {
+    let readme = std::fs::read_to_string(root().join("rules/README.md")).unwrap();
+    let section = readme
+        .split("## Kinds")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Kinds section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let name = l.split('`').nth(1)?;
+            Some((name, l))
+        })
+        .collect();
+    let kinds = &mark_lint::rules::kinds::KINDS;
+    let mut in_readme: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+    let mut in_code: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+    in_readme.sort_unstable();
+    in_code.sort_unstable();
+    assert_eq!(in_readme, in_code, "rules/README.md kinds");
+    for kind in kinds {
+        let (_, row) = rows.iter().find(|(n, _)| *n == kind.name).unwrap();
+        let mut shown: Vec<&str> = row
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+            .collect();
+        shown.sort_unstable();
+        shown.dedup();
+        let mut vars: Vec<&str> = kind.vars.iter().map(|v| v.name()).collect();
+        vars.sort_unstable();
+        assert_eq!(shown, vars, "placeholders of `{}`", kind.name);
+        // Phrases from closed sets (problems of form, reasons, directive problems) are
+        // named by those sets; every other phrase is named in the row.
+        let closed = matches!(
+            kind.name,
+            "malformed-mark" | "unreadable-file" | "bad-suppression"
+        );
+        if !closed {
+            for p in kind.phrases {
+                assert!(
+                    row.contains(p),
+                    "rules/README.md: `{}` does not name phrase `{p}`",
+                    kind.name
+                );
+            }
+        }
+    }
+}
+
+/// Every text of every built-in rule (message, help, every phrase), in both languages,
+/// rendered with its kind's placeholders: nothing of the form `{name}` is left over and
+/// nothing panics.
+#[test]
+fn every_phrase_renders_with_its_variables() {
+    use mark_lint::diagnostic::Lang;
+    use mark_lint::rules::check::render;
+    let left_over = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
+    let registry = Registry::builtin();
+    let mut rendered = 0;
+    for rule in &registry.rules {
+        let vars: Vec<_> = rule
+            .kind
+            .spec()
+            .vars
+            .iter()
+            .map(|v| (*v, format!("«{}»", v.name())))
+            .collect();
+        let texts = std::iter::once(&rule.message)
+            .chain(rule.help.as_ref())
+            .chain(rule.phrases.values());
+        for text in texts {
+            for lang in [Lang::Zh, Lang::En] {
+                let out = render(text.pick(lang), &vars);
+                assert!(
+                    !left_over.is_match(&out),
+                    "{} ({lang:?}): a placeholder is left in `{out}`",
+                    rule.code
+                );
+                rendered += 1;
+            }
+        }
+    }
+    assert!(rendered > 150, "only {rendered} texts");
 }
