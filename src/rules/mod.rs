@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod examples;
 pub mod kinds;
 pub mod schema;
 

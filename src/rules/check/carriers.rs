@@ -135,3 +135,88 @@ pub(crate) fn pattern(out: &mut Out, input: &Input) {
         true
     });
 }
+
+/// A document marked at the top level: one fact for ML302 (top-secret-copy).
+pub struct TopCopy {
+    pub path: String,
+    pub fingerprint: u64,
+    pub copy: Option<String>,
+    pub pos: Position,
+    pub mark: Mark,
+}
+
+/// The ML302 fact of a document marked at the top level (when ML302 runs).
+pub fn top_copy(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    shown: &str,
+    doc: &Document,
+    scan: &Scan,
+) -> Option<TopCopy> {
+    let top = ctx.regime.levels.iter().map(|l| l.rank).max();
+    let m = scan.mark_in_force()?;
+    let runs = rules.iter().any(|r| r.kind == Kind::TopSecretCopy);
+    (runs && Some(ctx.regime.levels[m.mark.level].rank) == top).then(|| TopCopy {
+        path: shown.to_string(),
+        fingerprint: crate::scan::body_fingerprint(ctx.regime, doc, scan),
+        copy: scan.copy_numbers.first().cloned(),
+        pos: m.pos.clone(),
+        mark: m.mark.clone(),
+    })
+}
+
+/// ML302: the same 绝密 document more than once in the tree without distinct 份号,
+/// reported on every such copy, naming the others. Decided after the parallel part,
+/// in path order, so the output does not depend on scheduling.
+pub fn top_secret_copies(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    copies: &[TopCopy],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(rule) = rules.iter().find(|r| r.kind == Kind::TopSecretCopy) else {
+        return;
+    };
+    let mut groups: std::collections::BTreeMap<u64, Vec<&TopCopy>> = Default::default();
+    for c in copies {
+        groups.entry(c.fingerprint).or_default().push(c);
+    }
+    for group in groups.values().filter(|g| g.len() > 1) {
+        for c in group {
+            // The copies this one cannot be told apart from.
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|o| !std::ptr::eq(**o, *c))
+                .filter(|o| c.copy.is_none() || o.copy.is_none() || o.copy == c.copy)
+                .map(|o| o.path.as_str())
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            diags.push(tree_finding(
+                rule,
+                ctx,
+                &c.path,
+                &c.pos,
+                &c.mark,
+                &[
+                    (Var::Raw, c.mark.raw.clone()),
+                    (
+                        Var::Others,
+                        others.join(match ctx.lang {
+                            Lang::Zh => "、",
+                            Lang::En => ", ",
+                        }),
+                    ),
+                    (
+                        Var::Copy,
+                        c.copy.clone().unwrap_or_else(|| match ctx.lang {
+                            Lang::Zh => "无".to_string(),
+                            Lang::En => "none".to_string(),
+                        }),
+                    ),
+                ],
+            ));
+        }
+    }
+}

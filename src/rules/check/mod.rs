@@ -7,7 +7,9 @@ pub mod presence;
 pub mod terms;
 pub mod tool;
 
-pub use tool::{bad_suppression, unread_gap, unreadable};
+pub use carriers::top_secret_copies;
+pub use carriers::{TopCopy, top_copy};
+pub use tool::{bad_suppression, bad_suppressions, suppress_in, unread_gap, unreadable};
 
 use jiff::civil::Date;
 
@@ -427,4 +429,32 @@ fn source_name(name: &str, lang: Lang) -> &'static str {
         (_, Lang::Zh) => "文件名",
         (_, Lang::En) => "file name",
     }
+}
+
+/// Scan and check one document; also says whether it is marked.
+pub fn lint_document(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+) -> (Vec<Diagnostic>, bool) {
+    let (diags, scan) = lint_scanned(rules, ctx, path, file_name, doc);
+    (diags, scan.is_marked())
+}
+
+/// Scan and check one document; the scan is returned for tree-level rules.
+pub fn lint_scanned(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    file_name: &str,
+    doc: &Document,
+) -> (Vec<Diagnostic>, Scan) {
+    let mut scan = crate::scan::scan(ctx.regime, doc, file_name);
+    if ctx.term_start_printed {
+        scan.start_from_print_date();
+    }
+    let diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    (diags, scan)
 }

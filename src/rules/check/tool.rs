@@ -59,3 +59,35 @@ pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &str, gap: &Gap) -> Dia
     d.line = gap.line.max(1);
     d
 }
+
+/// ML901 findings, when the rule runs.
+pub fn bad_suppressions(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &str,
+    bad: &[crate::suppress::Bad],
+) -> Vec<Diagnostic> {
+    match rules.iter().find(|r| r.kind == Kind::BadSuppression) {
+        Some(rule) => bad
+            .iter()
+            .map(|b| bad_suppression(rule, ctx, path, b))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// `crate::suppress::apply` with codes resolved against the registry and the rules that ran.
+pub fn suppress_in(
+    registry: &crate::rules::Registry,
+    ran: &[Rule],
+    dirs: &crate::suppress::Directives,
+    diags: Vec<Diagnostic>,
+) -> crate::suppress::Applied {
+    crate::suppress::apply(dirs, diags, |code| {
+        registry.find(code).map(|r| crate::suppress::RuleInfo {
+            code: r.code.clone(),
+            suppressible: r.suppressible,
+            ran: ran.iter().any(|x| x.code == r.code),
+        })
+    })
+}

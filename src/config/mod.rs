@@ -3,6 +3,8 @@
 //! name the file, line and key (exit 2).
 
 use std::collections::BTreeMap;
+pub mod resolve;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};

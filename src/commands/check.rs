@@ -1,0 +1,311 @@
+//! `mark-lint check`: the command line in, the engine's run, fixes, baselines, the
+//! reports, and the exit code out.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{self, CheckArgs, Format};
+use crate::diagnostic::{self, Diagnostic, Lang};
+use crate::engine::{self, Preloaded, Run};
+use crate::regime::Regime;
+use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, marking, output, report};
+
+/// The engine's request from the command line: clap's types become domain ones here.
+pub fn request(args: &CheckArgs) -> Result<engine::Request> {
+    let today = match &args.today {
+        Some(t) => Some(crate::config::parse_today(t).context("--today")?),
+        None => None,
+    };
+    Ok(engine::Request {
+        overrides: crate::config::resolve::Overrides {
+            today,
+            lang: super::lang(args.lang),
+            fail_on: args.fail_on,
+            expiring_within: args.expiring_within,
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            system: args.system,
+            snippets: !args.no_snippets,
+            fixing: args.fix || args.diff,
+            inventory: false,
+        },
+        config: args.config.clone(),
+        jobs: args.jobs,
+        quiet: args.quiet,
+        keep_inputs: !args.output.is_empty() || args.write_baseline.is_some(),
+    })
+}
+
+pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
+    let req = request(&args)?;
+    let mut preloaded = Preloaded::new();
+    let paths = if args.staged {
+        let staged = git::staged()?;
+        let paths = staged.paths();
+        preloaded.staged = Some(staged);
+        paths
+    } else if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        let mut paths = args.paths.clone();
+        for p in paths.iter_mut().filter(|p| p.as_os_str() == "-") {
+            if preloaded.stdin.is_some() {
+                bail!("`-` (stdin) is named more than once");
+            }
+            *p = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("-"));
+            preloaded.stdin = Some((p.clone(), std::sync::Mutex::new(false)));
+        }
+        paths
+    };
+    for p in paths.iter().filter(|p| !preloaded.contains_key(p)) {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!("{}: no such file or folder", report::path_text(p));
+        }
+    }
+    if (args.fix || args.diff) && !preloaded.is_empty() {
+        bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
+    }
+    let mut run = engine::lint(&req, &paths, &preloaded)?;
+    // Every place to write is checked before anything is written, fixes included.
+    let mut roots = output::tree_roots(&paths);
+    roots.extend(preloaded.staged.as_ref().map(|s| s.top().to_path_buf()));
+    // Stat'ing every input costs a system call a file: only when something is written.
+    let inputs = if args.output.is_empty() && args.write_baseline.is_none() {
+        output::Inputs::default()
+    } else {
+        output::Inputs::of(&run.inputs)
+    };
+    let reports = args
+        .output
+        .iter()
+        .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
+        .collect::<Result<Vec<_>>>()?;
+    let baseline_target = args
+        .write_baseline
+        .as_ref()
+        .map(|f| output::check(f, "the baseline", &roots, &inputs))
+        .transpose()?;
+    if args.fix || args.diff {
+        // A rewrite stays inside what was named: a link out of it is not followed.
+        let roots: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let (fixes, changed) = apply_fixes(&run, &roots, !args.diff, out)?;
+        if args.diff {
+            if !args.quiet {
+                report::note(&match run.lang {
+                    Lang::Zh => format!("可自动修复{fixes}处（{changed}个文件），加 --fix 执行"),
+                    Lang::En => format!(
+                        "{fixes} fix(es) available in {changed} file(s); run with --fix to apply"
+                    ),
+                });
+            }
+            return Ok(if fixes > 0 { EXIT_FINDINGS } else { EXIT_CLEAN });
+        }
+        if fixes > 0 {
+            if !args.quiet {
+                report::note(&match run.lang {
+                    Lang::Zh => format!("已自动修复{fixes}处标志（{changed}个文件）"),
+                    Lang::En => format!("fixed {fixes} mark(s) in {changed} file(s)"),
+                });
+            }
+            // Check the fixed files again: what the fix changed may change other findings.
+            run = engine::lint(&req, &paths, &preloaded)?;
+        }
+    }
+    if let Some(target) = &baseline_target {
+        let file = &target.path;
+        let baseline = baseline::Baseline::for_writing(file)?;
+        let all: Vec<&Diagnostic> = run
+            .diags
+            .iter()
+            .chain(
+                run.suppressed
+                    .iter()
+                    .filter(|s| s.by == report::SuppressedBy::Baseline)
+                    .map(|s| &s.diag),
+            )
+            .collect();
+        let n = baseline.write(file, &all, &run.files)?;
+        if !args.quiet {
+            let named = report::path_text(&target.named);
+            report::note(&match run.lang {
+                Lang::Zh => format!("已将{n}项问题写入基线 {named}"),
+                Lang::En => format!("wrote {n} finding(s) to the baseline {named}"),
+            });
+        }
+        return Ok(EXIT_CLEAN);
+    }
+    if let Some(file) = &args.baseline {
+        let mut baseline = baseline::Baseline::load(file)?;
+        let mut shown = Vec::new();
+        for d in std::mem::take(&mut run.diags) {
+            if baseline.take(&d) {
+                run.suppressed.push(report::Suppressed {
+                    diag: d,
+                    by: report::SuppressedBy::Baseline,
+                    justification: None,
+                });
+            } else {
+                shown.push(d);
+            }
+        }
+        run.diags = shown;
+        let stale = baseline.stale(&run.files);
+        if !stale.is_empty() && !args.quiet {
+            let name = report::path_text(file);
+            let mut msg = match run.lang {
+                Lang::Zh => format!(
+                    "基线 {name} 中有{}项已失效（问题已改正，或者文件已不在）；可用 --write-baseline {name} 重写：",
+                    stale.len()
+                ),
+                Lang::En => format!(
+                    "{} stale baseline entr{} in {name} (fixed, or the file is gone); rewrite it with --write-baseline {name}:",
+                    stale.len(),
+                    if stale.len() == 1 { "y" } else { "ies" },
+                ),
+            };
+            let label = match run.lang {
+                Lang::Zh => "已失效",
+                Lang::En => "stale",
+            };
+            for e in &stale {
+                msg.push_str(&format!(
+                    "\n  {label}: {} {}",
+                    e.code,
+                    report::escape(&e.path)
+                ));
+            }
+            report::note(&msg);
+        }
+    }
+    run.suppressed.sort_by(|a, b| a.diag.sort_key_cmp(&b.diag));
+    let mut summary = run.summary;
+    summary.count(&run.diags);
+    for s in &run.suppressed {
+        match s.by {
+            report::SuppressedBy::Inline => summary.inline_suppressed += 1,
+            report::SuppressedBy::Baseline => summary.baselined += 1,
+        }
+    }
+    let batch = report::Batch {
+        diags: &run.diags,
+        suppressed: &run.suppressed,
+        files: &run.files,
+        rules: &run.rules,
+        summary: &summary,
+    };
+    let opts = |format: Format, color: bool, statistics: bool| report::ReportOptions {
+        format,
+        lang: run.lang,
+        quiet: args.quiet,
+        snippets: !args.no_snippets,
+        today: run.today,
+        color,
+        statistics,
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
+    report::emit(out, &batch, &opts(format, color, args.statistics))?;
+    for (format, target) in &reports {
+        let mut file = std::io::BufWriter::new(target.create("the report", &inputs)?);
+        report::emit(&mut file, &batch, &opts(*format, false, false))
+            .and_then(|_| file.flush())
+            .with_context(|| {
+                format!(
+                    "{}: cannot write the report",
+                    report::path_text(&target.named)
+                )
+            })?;
+    }
+    let failed = run
+        .fail_on
+        .threshold()
+        .is_some_and(|t| run.diags.iter().any(|d| d.severity >= t));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Apply (or, for `--diff`, print) the unambiguous repairs: (fixes, files changed).
+fn apply_fixes(
+    run: &Run,
+    roots: &[PathBuf],
+    write: bool,
+    out: &mut dyn Write,
+) -> Result<(usize, usize)> {
+    let mut edits: BTreeMap<&str, Vec<fix::Edit>> = BTreeMap::new();
+    for d in &run.diags {
+        if let (Some(fixed), Some(mark), None) = (&d.fix, &d.mark, &d.part)
+            && run.fixable_files.contains_key(&d.path)
+            && safe_fix(&run.regime, mark, fixed)
+        {
+            edits.entry(&d.path).or_default().push(fix::Edit {
+                line: d.line,
+                raw: mark.raw.clone(),
+                fix: fixed.clone(),
+            });
+        }
+    }
+    let (mut fixes, mut changed) = (0, 0);
+    for (shown, mut list) in edits {
+        list.dedup();
+        let (path, stamp) = &run.fixable_files[shown];
+        let target = fix::Target {
+            path,
+            stamp: *stamp,
+            roots,
+        };
+        match fix::fix_file(&target, &list, write) {
+            Ok(done) if !done.applied.is_empty() => {
+                fixes += done.applied.len();
+                changed += 1;
+                if !write {
+                    write!(out, "{}", fix::unified_diff(shown, &done))?;
+                }
+            }
+            Ok(_) => {}
+            Err(why) => {
+                let why = why.to_string();
+                let (shown, why) = (report::escape(shown), report::escape(&why));
+                report::note(&match run.lang {
+                    Lang::Zh => format!("{shown}：未修复（技术信息：{why}）"),
+                    Lang::En => format!("{shown}: not fixed: {why}"),
+                })
+            }
+        }
+    }
+    Ok((fixes, changed))
+}
+
+/// A repair never removes a mark, lowers its level or changes its term: the fixed text
+/// must read as a clean mark with the level and the same term (`24个月` = `2年`) of the
+/// mark as written.
+fn safe_fix(regime: &Regime, mark: &diagnostic::MarkInfo, fixed: &str) -> bool {
+    let parse = |text: &str| match marking::parse_line(regime, text, marking::ParseOptions::new()) {
+        Some(marking::LineInfo {
+            kind: marking::LineKind::Banner(m) | marking::LineKind::Candidate(m),
+            ..
+        }) => Some(m),
+        _ => None,
+    };
+    let (Some(before), Some(after)) = (parse(&mark.raw), parse(fixed)) else {
+        return false;
+    };
+    let same_term = match (&before.term, &after.term) {
+        (marking::Term::Duration(a), marking::Term::Duration(b)) => {
+            (a.years * 12 + a.months, a.days) == (b.years * 12 + b.months, b.days)
+        }
+        (a, b) => a == b,
+    };
+    after.problems.is_empty()
+        && after.raw == fixed
+        && before.level == after.level
+        && regime.levels[after.level].name == mark.level
+        && same_term
+}

@@ -1,0 +1,49 @@
+//! One room per subcommand: each turns its command-line arguments into domain types,
+//! calls the engine or the rules, and writes what the user asked for.
+
+pub mod check;
+pub mod init;
+pub mod inventory;
+pub mod rules;
+pub mod test_rules;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::EXIT_CLEAN;
+use crate::cli::{Cli, LangArg};
+use crate::config::ConfigFile;
+use crate::config::resolve::load_registry;
+use crate::diagnostic::Lang;
+use crate::rules::Registry;
+
+/// The language flag as a domain value.
+pub fn lang(arg: Option<LangArg>) -> Option<Lang> {
+    arg.map(|l| match l {
+        LangArg::Zh => Lang::Zh,
+        LangArg::En => Lang::En,
+    })
+}
+
+/// The registry with the rule files of `config` (explicit, or discovered from `.`).
+pub fn registry_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
+    let file = match config {
+        Some(p) => Some(ConfigFile::load(p)?),
+        None => ConfigFile::discover(Path::new("."))?,
+    };
+    let (registry, _) = load_registry(file.as_ref())?;
+    Ok((registry, file))
+}
+
+/// `mark-lint completions SHELL`: the completion script, from the same clap definition.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<i32> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // Into a buffer first: clap_complete panics on a write error (`| head`).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "mark-lint", &mut script);
+    out.write_all(&script)?;
+    Ok(EXIT_CLEAN)
+}

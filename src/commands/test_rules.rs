@@ -1,0 +1,56 @@
+//! `mark-lint test-rules`: every rule's examples, the user's rules included.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::config::ConfigFile;
+use crate::rules::Registry;
+use crate::rules::examples::test_rule_examples;
+use crate::{EXIT_CLEAN, EXIT_FINDINGS, cli};
+
+pub fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i32> {
+    let file = match &args.config {
+        Some(p) => Some(ConfigFile::load(p)?),
+        None => ConfigFile::discover(Path::new("."))?,
+    };
+    let mut rule_files = match &file {
+        Some(f) => f.rule_files()?,
+        None => Vec::new(),
+    };
+    rule_files.extend(args.files.iter().cloned());
+    let registry = Registry::load(&rule_files).map_err(crate::config::resolve::rule_errors)?;
+    let only: Option<Vec<String>> = (!args.files.is_empty())
+        .then(|| args.files.iter().map(|p| p.display().to_string()).collect());
+    let (count, failures) = test_rule_examples(&registry, only.as_deref());
+    for f in &failures {
+        writeln!(
+            out,
+            "FAIL {} ({}): {} example {} {}",
+            f.code,
+            f.origin,
+            if f.valid { "valid" } else { "invalid" },
+            f.index,
+            if f.valid {
+                "gave a finding of this rule".to_string()
+            } else {
+                format!("gave no finding of this rule at line {}", f.line)
+            }
+        )?;
+        for line in &f.found {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        count - failures.len(),
+        failures.len()
+    )?;
+    Ok(if failures.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}

@@ -1,0 +1,206 @@
+//! One file through the pipeline: read (from disk, stdin or the index), extract, scan,
+//! check, and the same for every document it carries.
+
+use std::path::Path;
+
+use super::Preloaded;
+use crate::config::resolve::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::extract::{self, Document, Extracted, Flavour};
+use crate::rules::check::{CheckContext, TopCopy, lint_scanned, top_copy, unreadable};
+use crate::{budget, fix, inventory, report, rules, suppress};
+
+/// The result of checking one file.
+pub(super) struct FileResult {
+    pub(super) path: String,
+    /// A text file (`--fix` may rewrite it).
+    pub(super) text_file: bool,
+    /// The file as it was read (with `--fix`/`--diff`; `None` if it changed meanwhile).
+    pub(super) stamp: Option<fix::Stamp>,
+    /// Its inline suppressions, if it has any.
+    pub(super) directives: Option<suppress::Directives>,
+    pub(super) found: Found,
+    pub(super) marked: bool,
+    pub(super) document: bool,
+}
+
+/// What checking a document (and the documents it carries) gives.
+#[derive(Default)]
+pub(super) struct Found {
+    pub(super) diags: Vec<Diagnostic>,
+    /// Facts for ML302, decided across the tree after the parallel part.
+    pub(super) top_secret: Vec<TopCopy>,
+    /// Ledger rows (`inventory` only).
+    pub(super) rows: Vec<inventory::Row>,
+}
+
+impl Found {
+    fn shrink_to_fit(&mut self) {
+        self.diags.shrink_to_fit();
+        self.top_secret.shrink_to_fit();
+        self.rows.shrink_to_fit();
+    }
+}
+
+pub(super) fn check_file(
+    s: &Settings,
+    path: &Path,
+    preloaded: &Preloaded,
+    budget: &budget::Budget,
+) -> FileResult {
+    let shown = display_path(path);
+    let ctx = s.context(Some(path));
+    // Taken before and after the read: `--fix` rewrites only a file that was the same
+    // throughout, and is still that file when it is rewritten.
+    let stamp_now = || {
+        (s.fixing && !preloaded.contains_key(path))
+            .then(|| fix::Stamp::of_path(path).ok())
+            .flatten()
+    };
+    let before = stamp_now();
+    // Held until the document is dropped, at the end of this function.
+    let _permit;
+    let extracted = match preloaded.read(path, &s.limits, budget) {
+        Some((permit, bytes)) => {
+            _permit = permit;
+            bytes.and_then(|b| extract::extract_read(path, b, &s.limits))
+        }
+        None => match extract::open(path, &s.limits) {
+            Ok(opened) => {
+                let per_byte = if opened.is_container() {
+                    budget::CONTAINER_COST
+                } else {
+                    budget::TEXT_COST
+                };
+                _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
+                opened.extract(&s.limits)
+            }
+            Err(e) => {
+                _permit = None;
+                Err(e)
+            }
+        },
+    };
+    let stamp = before.filter(|b| stamp_now() == Some(*b));
+    match extracted {
+        Ok(Extracted::Doc(doc)) => {
+            let name = readable_name(path.file_name());
+            let mut found = Found::default();
+            let marked = lint_tree(s, &ctx, &shown, &name, &doc, &mut found);
+            // Kept until the whole group is done: no spare capacity (a vector of one
+            // finding would hold room for four, 1.1 KB wasted a file on a large tree).
+            found.shrink_to_fit();
+            let source = doc.text_source();
+            let directives = source
+                .map(|t| suppress::parse(t, doc.flavour))
+                .filter(|d| !d.is_empty());
+            FileResult {
+                path: shown,
+                // HTML is never rewritten: its marks may be entity-encoded or split by tags.
+                text_file: source.is_some() && doc.flavour != Flavour::Html,
+                stamp,
+                directives,
+                found,
+                marked,
+                document: true,
+            }
+        }
+        Ok(Extracted::Skip) => FileResult {
+            path: shown,
+            text_file: false,
+            stamp: None,
+            directives: None,
+            found: Found::default(),
+            marked: false,
+            document: false,
+        },
+        Err(e) => FileResult {
+            path: shown.clone(),
+            text_file: false,
+            stamp: None,
+            directives: None,
+            found: Found {
+                diags: s
+                    .unreadable
+                    .iter()
+                    .map(|r| unreadable(r, &ctx, &shown, &e))
+                    .collect(),
+                ..Found::default()
+            },
+            marked: false,
+            document: true,
+        },
+    }
+}
+
+/// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`).
+fn lint_tree(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &str,
+    name: &str,
+    doc: &Document,
+    out: &mut Found,
+) -> bool {
+    let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
+    out.diags.extend(diags);
+    if let Some(rule) = &s.unreadable {
+        let mut gaps: Vec<Diagnostic> = doc
+            .gaps
+            .iter()
+            .map(|gap| rules::check::unread_gap(rule, ctx, shown, gap))
+            .collect();
+        rules::check::cap_per_rule(&mut gaps, std::slice::from_ref(rule), ctx.lang, shown);
+        out.diags.extend(gaps);
+    }
+    let mut marked = scan.is_marked();
+    out.top_secret
+        .extend(top_copy(&s.rules, ctx, shown, doc, &scan));
+    if s.inventory {
+        let window = inventory::Window {
+            today: ctx.today,
+            expiring_within_days: ctx.expiring_within_days,
+        };
+        out.rows
+            .extend(inventory::rows(ctx.regime, &scan, shown, window));
+    }
+    for inner in &doc.embedded {
+        let path = format!("{shown}!/{}", inner.name);
+        let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
+        match &inner.doc {
+            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),
+            Err(e) => out
+                .diags
+                .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
+        }
+    }
+    marked
+}
+
+/// The path of a finding: as named, losslessly (a byte that is not UTF-8 is `\xB9`).
+pub(super) fn display_path(p: &Path) -> String {
+    let s = report::name_text(p.as_os_str());
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// A file name as a reader sees it, for the marks it carries (`【机密】报告.txt`): UTF-8,
+/// else GB18030 (names written on Chinese Windows, unpacked from zip files or copied
+/// from FAT volumes), else with replacement characters.
+fn readable_name(name: Option<&std::ffi::OsStr>) -> String {
+    let Some(name) = name else {
+        return String::new();
+    };
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(s) = encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(name.as_bytes())
+        {
+            return s.into_owned();
+        }
+    }
+    name.to_string_lossy().into_owned()
+}

@@ -1,0 +1,196 @@
+//! Rule examples: each rule file's `valid` and `invalid` documents, linted as the
+//! command line would lint them (today fixed), for `test-rules` and the test suite.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+
+use super::check::{
+    CheckContext, TopCopy, bad_suppressions, lint_scanned, suppress_in, top_copy,
+    top_secret_copies, unreadable,
+};
+use super::{Kind, Registry, Rule};
+use crate::config::SystemKind;
+use crate::config::resolve::{compile_keywords, for_system};
+use crate::diagnostic::{Diagnostic, Lang};
+use crate::extract::{self, Document, Extracted, Flavour};
+use crate::regime::Regime;
+use crate::suppress;
+
+/// The date rule examples are checked against, so they never depend on today.
+pub const EXAMPLE_TODAY: Date = Date::constant(2026, 11, 27);
+
+/// A rule example that did not behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub code: String,
+    pub origin: String,
+    pub valid: bool,
+    pub index: usize,
+    /// The line an invalid example expects its finding at.
+    pub line: u32,
+    pub found: Vec<String>,
+}
+
+/// Lint a rule example with every default rule plus `rule` (which may be off by
+/// default), today fixed.
+pub fn lint_example(
+    registry: &Registry,
+    rule: Option<&str>,
+    ex: &super::schema::ExampleDoc,
+) -> Vec<Diagnostic> {
+    lint_example_in(registry, rule, ex, Lang::En)
+}
+
+/// `lint_example` with messages in `lang` (the tests read every message in both).
+pub fn lint_example_in(
+    registry: &Registry,
+    rule: Option<&str>,
+    ex: &super::schema::ExampleDoc,
+    lang: Lang,
+) -> Vec<Diagnostic> {
+    let name = ex.name.as_deref().unwrap_or("example.md");
+    let text = ex.text.as_str();
+    let system = ex.system.unwrap_or(SystemKind::Classified);
+    let regime = Regime::builtin();
+    // A bad example keyword drops them all: its invalid example then fails loudly.
+    let keywords = compile_keywords(&regime, &ex.keywords).unwrap_or_default();
+    let authority = ex
+        .authority
+        .as_deref()
+        .and_then(|a| regime.authority(a))
+        .cloned();
+    let ctx = CheckContext {
+        authority: authority.as_ref(),
+        term_start_printed: false,
+        keywords: &keywords,
+        publish_path: ex.publish,
+        regime: &regime,
+        today: EXAMPLE_TODAY,
+        expiring_within_days: 90,
+        lang,
+        public_path: ex.public,
+        classified_path: ex.classified,
+        snippets: true,
+    };
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("md");
+    let doc = match ext {
+        // The body XML of a Word document is built into a real .docx; any other office
+        // or binary name takes the text as the file's bytes (what such a file holds
+        // when it is not what its name says). Both go through the extractors.
+        "docx" | "docm" | "odt" | "ofd" | "xlsx" | "pptx" | "doc" | "wps" | "et" | "xls"
+        | "ppt" | "rtf" => {
+            let bytes = match ext {
+                "docx" => extract::ooxml::docx_from_body(text),
+                _ => text.as_bytes().to_vec(),
+            };
+            let limits = extract::Limits::new(1 << 30);
+            match extract::extract_bytes(bytes, ext, &limits, 0) {
+                Ok(Extracted::Doc(d)) => d,
+                Ok(Extracted::Skip) => return Vec::new(),
+                // A broken example shows as ML900, so its test fails loudly.
+                Err(e) => {
+                    return registry
+                        .rules
+                        .iter()
+                        .filter(|r| r.kind == Kind::UnreadableFile)
+                        .map(|r| unreadable(r, &ctx, name, &e))
+                        .collect();
+                }
+            }
+        }
+        "html" | "htm" => {
+            let rendered = extract::html::render(text);
+            let mut doc = Document::plain(Flavour::Html, rendered.text);
+            doc.parts[0].line_map = rendered.line_map;
+            doc.parts[0].blocks = rendered.blocks;
+            doc
+        }
+        "txt" => Document::plain(Flavour::Plain, text.to_string()),
+        _ => Document::plain(Flavour::Markdown, text.to_string()),
+    };
+    let rules: Vec<Rule> = registry
+        .rules
+        .iter()
+        .filter(|r| r.enabled || Some(r.code.as_str()) == rule)
+        .filter_map(|r| for_system(r, system))
+        .collect();
+    let (mut diags, scan) = lint_scanned(&rules, &ctx, name, name, &doc);
+    for rule in rules.iter().filter(|r| r.kind == Kind::UnreadableFile) {
+        diags.extend(
+            doc.gaps
+                .iter()
+                .map(|g| super::check::unread_gap(rule, &ctx, name, g)),
+        );
+    }
+    if let Some(source) = doc.text_source() {
+        let dirs = suppress::parse(source, doc.flavour);
+        if !dirs.is_empty() {
+            let applied = suppress_in(registry, &rules, &dirs, diags);
+            diags = applied.shown;
+            diags.extend(bad_suppressions(&rules, &ctx, name, &applied.bad));
+        }
+    }
+    if ex.also.is_empty() {
+        return diags;
+    }
+    // Other files of the same folder (Markdown), for rules decided across files.
+    let mut copies: Vec<TopCopy> = top_copy(&rules, &ctx, name, &doc, &scan)
+        .into_iter()
+        .collect();
+    for (i, text) in ex.also.iter().enumerate() {
+        let other = format!("also-{}.md", i + 1);
+        let doc = Document::plain(Flavour::Markdown, text.clone());
+        let (found, scan) = lint_scanned(&rules, &ctx, &other, &other, &doc);
+        diags.extend(found);
+        copies.extend(top_copy(&rules, &ctx, &other, &doc, &scan));
+    }
+    top_secret_copies(&rules, &ctx, &copies, &mut diags);
+    diags
+}
+
+/// Check every rule's examples: valid ones give no finding of that rule, invalid ones
+/// give at least one.
+pub fn test_rule_examples(
+    registry: &Registry,
+    only: Option<&[String]>,
+) -> (usize, Vec<ExampleFailure>) {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for rule in &registry.rules {
+        if only.is_some_and(|o| !o.contains(&rule.origin)) {
+            continue;
+        }
+        for (valid, list) in [(true, &rule.valid), (false, &rule.invalid)] {
+            for (i, ex) in list.iter().enumerate() {
+                count += 1;
+                let diags = lint_example(registry, Some(&rule.code), ex);
+                let name = ex.name.as_deref().unwrap_or("example.md");
+                let hits = diags.iter().filter(|d| *d.code == *rule.code).count();
+                // An invalid example must be found where it says (line 1 unless given),
+                // in its own file: a finding anywhere else does not count.
+                let at = ex.line.unwrap_or(1);
+                let placed = diags
+                    .iter()
+                    .any(|d| *d.code == *rule.code && d.path == name && d.line == at);
+                if (valid && hits > 0) || (!valid && !placed) {
+                    failures.push(ExampleFailure {
+                        code: rule.code.clone(),
+                        origin: rule.origin.clone(),
+                        valid,
+                        index: i + 1,
+                        line: at,
+                        found: diags
+                            .iter()
+                            .map(|d| format!("{}:{}:{} {}", d.path, d.line, d.code, d.message))
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    (count, failures)
+}
