@@ -93,6 +93,8 @@ pub struct Diagnostic {
     /// On the last finding of a rule in a file whose findings were capped: how many
     /// more there are, not listed.
     pub omitted: Option<usize>,
+    /// At or above the `fail-on` of the config that judged its file (set by the engine).
+    pub fails: bool,
 }
 
 impl Diagnostic {

@@ -225,11 +225,11 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 )
             })?;
     }
-    let failed = run
-        .fail_on
-        .threshold()
-        .is_some_and(|t| run.diags.iter().any(|d| d.severity >= t));
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+    Ok(if run.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 /// Apply (or, for `--diff`, print) the unambiguous repairs: (fixes, files changed).
@@ -241,9 +241,10 @@ fn apply_fixes(
 ) -> Result<(usize, usize)> {
     let mut edits: BTreeMap<&str, Vec<fix::Edit>> = BTreeMap::new();
     for d in &run.diags {
+        // Each file's fix is judged by the regime of its own config.
         if let (Some(fixed), Some(mark), None) = (&d.fix, &d.mark, &d.part)
-            && run.fixable_files.contains_key(&d.path)
-            && safe_fix(&run.regime, mark, fixed)
+            && let Some(file) = run.fixable_files.get(&d.path)
+            && safe_fix(&run.regimes[file.regime], mark, fixed)
         {
             edits.entry(&d.path).or_default().push(fix::Edit {
                 line: d.line,
@@ -255,10 +256,10 @@ fn apply_fixes(
     let (mut fixes, mut changed) = (0, 0);
     for (shown, mut list) in edits {
         list.dedup();
-        let (path, stamp) = &run.fixable_files[shown];
+        let file = &run.fixable_files[shown];
         let target = fix::Target {
-            path,
-            stamp: *stamp,
+            path: &file.path,
+            stamp: file.stamp,
             roots,
         };
         match fix::fix_file(&target, &list, write) {

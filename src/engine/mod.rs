@@ -12,12 +12,12 @@ pub use inputs::Preloaded;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use jiff::civil::Date;
 use rayon::prelude::*;
 
 use crate::config::resolve::{Overrides, Settings, resolve};
-use crate::config::{ConfigFile, FailOn};
+use crate::config::ConfigFile;
 use crate::diagnostic::{Diagnostic, Lang};
 use crate::regime::Regime;
 use crate::rules::Rule;
@@ -45,32 +45,57 @@ pub struct Run {
     pub rows: Vec<inventory::Row>,
     /// The expiring window of the first config.
     pub window: i64,
+    /// Sorted; each knows whether it is at or above its own config's `fail-on`.
     pub diags: Vec<Diagnostic>,
     pub suppressed: Vec<report::Suppressed>,
     pub files: Vec<String>,
     pub rules: Vec<Rule>,
     pub summary: report::Summary,
+    /// The date and language of the report: the first config's.
     pub today: Date,
     pub lang: Lang,
-    pub fail_on: FailOn,
-    /// Text files on disk that `--fix` may rewrite: shown path → path, as read.
-    pub fixable_files: BTreeMap<String, (PathBuf, Option<fix::Stamp>)>,
-    pub regime: Regime,
+    /// Text files on disk that `--fix` may rewrite: shown path → the file as read.
+    pub fixable_files: BTreeMap<String, Fixable>,
+    /// The regime of each config group, by the index in `Fixable::regime`.
+    pub regimes: Vec<Regime>,
     /// Every file checked or looked at, as walked, when something is to be written
     /// (no report, ledger or baseline may overwrite one); empty otherwise.
     pub inputs: Vec<PathBuf>,
 }
 
-/// One pass: walk, check every file in parallel, decide tree rules, apply inline
-/// suppressions.
-pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Run> {
-    // Each path is checked with the config found above it (or --config for all).
-    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+/// A text file `--fix` may rewrite: where it is, what it was when read, and the regime
+/// of the config that judged it.
+pub struct Fixable {
+    pub path: PathBuf,
+    pub stamp: Option<fix::Stamp>,
+    pub regime: usize,
+}
+
+impl Run {
+    /// Whether any finding reaches its config's `fail-on` (each file is judged by its
+    /// own config: a nested `.mark-lint.yaml` may be stricter or laxer).
+    pub fn failed(&self) -> bool {
+        self.diags.iter().any(|d| d.fails)
+    }
+}
+
+/// Config key of a group: the config file's path, or none.
+type Key = Option<PathBuf>;
+
+/// The paths to check, grouped by the config above them (or `--config` for all).
+struct Plan {
+    groups: Vec<(Key, Vec<PathBuf>)>,
+    configs: BTreeMap<Key, Option<ConfigFile>>,
+    explicit: Option<ConfigFile>,
+}
+
+fn plan(req: &Request, paths: &[PathBuf]) -> Result<Plan> {
     let explicit = match &req.config {
         Some(c) => Some(ConfigFile::load(c)?),
         None => None,
     };
-    let mut configs: BTreeMap<Option<PathBuf>, Option<ConfigFile>> = BTreeMap::new();
+    let mut groups: Vec<(Key, Vec<PathBuf>)> = Vec::new();
+    let mut configs = BTreeMap::new();
     for p in paths {
         let file = match &explicit {
             Some(f) => Some(f.clone()),
@@ -84,6 +109,134 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
             None => groups.push((key, vec![p.clone()])),
         }
     }
+    Ok(Plan {
+        groups,
+        configs,
+        explicit,
+    })
+}
+
+/// The settings of every config met, and the files each is to check.
+struct Walked {
+    loaded: BTreeMap<Key, Settings>,
+    work: BTreeMap<Key, Vec<PathBuf>>,
+    /// ML900 for what the walk could not read (unreadable folders, ignore files).
+    diags: Vec<Diagnostic>,
+    /// The first group's settings decide the report's date and language.
+    first: Option<Key>,
+}
+
+/// Resolve every config, reporting the errors of all of them at once.
+fn resolve_all<'k>(
+    req: &Request,
+    keys: impl Iterator<Item = (&'k Key, Option<&'k ConfigFile>)>,
+) -> Result<BTreeMap<Key, Settings>> {
+    let mut loaded = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (key, file) in keys {
+        match resolve(&req.overrides, file) {
+            Ok(s) => {
+                loaded.insert(key.clone(), s);
+            }
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(anyhow!("{}", errors.join("\n")))
+    }
+}
+
+/// Walk each group with its config; every file goes to the nearest config above it (a
+/// nested `.mark-lint.yaml` inside a walked tree applies below it).
+fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walked> {
+    let keys = plan
+        .groups
+        .iter()
+        .map(|(k, _)| (k, plan.configs.get(k).and_then(|f| f.as_ref())));
+    let mut loaded = resolve_all(req, keys)?;
+    let mut work: BTreeMap<Key, Vec<PathBuf>> = BTreeMap::new();
+    let mut diags = Vec::new();
+    let mut dir_configs = std::collections::HashMap::new();
+    let ignores = walk::Ignores::default();
+    for (key, roots) in &plan.groups {
+        let s = &loaded[key];
+        let opts = walk::WalkOptions {
+            exclude: s.exclude.as_ref(),
+            skip: &s.rule_dirs,
+            ignores: &ignores,
+        };
+        for root in roots {
+            let (found, errors) = if preloaded.contains_key(root) {
+                if walk::keep_file(root, &opts) {
+                    work.entry(key.clone()).or_default().push(root.clone());
+                }
+                (Vec::new(), ignores.take_problems())
+            } else {
+                walk::walk(root, &opts)
+            };
+            for f in found {
+                let nested = match &plan.explicit {
+                    Some(_) => None,
+                    None => nested_config(&f, root, &mut dir_configs),
+                };
+                work.entry(nested.or_else(|| key.clone()))
+                    .or_default()
+                    .push(f);
+            }
+            if let Some(rule) = &s.unreadable {
+                let ctx = s.context(None);
+                diags.extend(
+                    errors
+                        .iter()
+                        .map(|e| unreadable(rule, &ctx, &display_path(&e.path), &e.error)),
+                );
+            }
+        }
+    }
+    // Nested configs, met in the walk: loaded once each, all errors at once.
+    let nested: Vec<(Key, ConfigFile)> = work
+        .keys()
+        .filter(|k| !loaded.contains_key(*k))
+        .filter_map(|k| k.as_ref().map(|p| (k.clone(), p)))
+        .map(|(k, p)| Ok((k, ConfigFile::load_found(p)?)))
+        .collect::<Result<_>>()?;
+    loaded.extend(resolve_all(req, nested.iter().map(|(k, f)| (k, Some(f))))?);
+    for (key, files) in &mut work {
+        // The walk applied the outer config's excludes; apply the nested one's too.
+        if nested.iter().any(|(k, _)| k == key)
+            && let Some(ex) = &loaded[key].exclude
+        {
+            files.retain(|f| !ex.is_match(f));
+        }
+    }
+    let first = plan.groups.first().map(|(k, _)| k.clone());
+    Ok(Walked {
+        loaded,
+        work,
+        diags,
+        first,
+    })
+}
+
+/// What the checks of all groups add up to.
+#[derive(Default)]
+struct Totals {
+    diags: Vec<Diagnostic>,
+    suppressed: Vec<report::Suppressed>,
+    summary: report::Summary,
+    checked: Vec<String>,
+    fixable_files: BTreeMap<String, Fixable>,
+    rows: Vec<inventory::Row>,
+    inputs: Vec<PathBuf>,
+}
+
+/// One pass: walk, check every file in parallel, decide tree rules, apply inline
+/// suppressions.
+pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Run> {
+    let plan = plan(req, paths)?;
+    let walked = walk_groups(req, &plan, preloaded)?;
     // However many workers run, the documents in memory at once stay within this.
     let budget = budget::Budget::new(budget::RUN_BUDGET);
     let pool = match req.jobs {
@@ -95,79 +248,20 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         ),
         None => None,
     };
-    let mut diags = Vec::new();
-    let mut suppressed = Vec::new();
-    let mut summary = report::Summary::default();
-    let mut checked: Vec<String> = Vec::new();
-    let mut fixable_files = BTreeMap::new();
-    let mut rows = Vec::new();
-    let mut inputs = Vec::new();
-    let mut first: Option<(Date, Lang, FailOn, i64)> = None;
-    // Walk each group with its config; then every file goes to the nearest config
-    // above it (a nested `.mark-lint.yaml` inside a walked tree applies below it).
-    let mut loaded: BTreeMap<Option<PathBuf>, Settings> = BTreeMap::new();
-    let mut work: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
-    let mut dir_configs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
-        std::collections::HashMap::new();
-    let ignores = walk::Ignores::default();
-    for (key, roots) in &groups {
-        let file = configs.get(key).and_then(|f| f.as_ref());
-        let s = resolve(&req.overrides, file)?;
-        first.get_or_insert((s.today, s.lang, s.fail_on, s.window));
-        let opts = walk::WalkOptions {
-            exclude: s.exclude.as_ref(),
-            skip: &s.rule_dirs,
-            ignores: &ignores,
-        };
-        for root in roots {
-            let (found, errors) = if preloaded.contains_key(root) {
-                let kept = walk::keep_file(root, &opts);
-                if kept {
-                    work.entry(key.clone()).or_default().push(root.clone());
-                }
-                (Vec::new(), ignores.take_problems())
-            } else {
-                walk::walk(root, &opts)
-            };
-            for f in found {
-                let nested = match &explicit {
-                    Some(_) => None,
-                    None => nested_config(&f, root, &mut dir_configs),
-                };
-                work.entry(nested.or_else(|| key.clone()))
-                    .or_default()
-                    .push(f);
-            }
-            for e in errors {
-                if let Some(rule) = &s.unreadable {
-                    let ctx = s.context(None);
-                    diags.push(unreadable(rule, &ctx, &display_path(&e.path), &e.error));
-                }
-            }
-        }
-        loaded.insert(key.clone(), s);
-    }
-    let total: usize = work.values().map(Vec::len).sum();
+    let total: usize = walked.work.values().map(Vec::len).sum();
     let progress = progress::Progress::start(total, progress::wanted(req.quiet));
-    for (key, mut files) in work {
-        if !loaded.contains_key(&key) {
-            let file = match &key {
-                Some(p) => Some(ConfigFile::load_found(p)?),
-                None => None,
-            };
-            let s = resolve(&req.overrides, file.as_ref())?;
-            // The walk applied the outer config's excludes; apply the nested one's too.
-            if let Some(ex) = &s.exclude {
-                files.retain(|f| !ex.is_match(f));
-            }
-            loaded.insert(key.clone(), s);
-        }
-        let s = &loaded[&key];
+    let mut totals = Totals {
+        diags: walked.diags,
+        ..Totals::default()
+    };
+    let regimes: Vec<Regime> = walked.loaded.values().map(|s| s.regime.clone()).collect();
+    for (key, mut files) in walked.work {
+        let index = walked.loaded.keys().position(|k| *k == key).unwrap_or(0);
+        let s = &walked.loaded[&key];
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
-        // Kept only when something will be written (and must not overwrite an input).
         if req.keep_inputs {
-            inputs.extend(files.iter().cloned());
+            totals.inputs.extend(files.iter().cloned());
         }
         let run_all = || {
             files
@@ -183,41 +277,85 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
             Some(pool) => pool.install(run_all),
             None => run_all(),
         };
-        // Sized once: growing by doubling would copy every finding and leave up to
-        // half of the vector unused.
-        let mut group = Vec::with_capacity(results.iter().map(|r| r.found.diags.len()).sum());
-        let mut copies = Vec::new();
-        let mut directives = BTreeMap::new();
-        for (r, p) in results.into_iter().zip(&files) {
-            if r.document {
-                checked.push(r.path.clone());
-            }
-            // Only `--fix` and `--diff` need them: a large tree would keep every path twice.
-            if req.overrides.fixing && r.text_file && !preloaded.contains_key(p) {
-                fixable_files.insert(r.path.clone(), (p.clone(), r.stamp));
-            }
-            if let Some(d) = r.directives {
-                directives.insert(r.path, d);
-            }
-            summary.files += usize::from(r.document);
-            summary.marked += usize::from(r.marked);
-            group.extend(r.found.diags);
-            copies.extend(r.found.top_secret);
-            rows.extend(r.found.rows);
-        }
-        rules::check::carriers::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
-        let (shown, hidden) = apply_directives(s, group, &directives);
-        if diags.is_empty() {
-            diags = shown;
-        } else {
-            diags.extend(shown);
-        }
-        suppressed.extend(hidden);
+        check_group(req, s, index, &files, results, preloaded, &mut totals);
     }
     progress.finish();
-    diags.sort_by(|a, b| a.sort_key_cmp(b));
-    checked.sort();
-    checked.dedup();
+    finish(req, &plan, walked.loaded, walked.first, regimes, totals)
+}
+
+/// A group's results into the totals: tree rules (ML302), inline suppressions, and
+/// each finding judged against the group's own `fail-on`.
+fn check_group(
+    req: &Request,
+    s: &Settings,
+    index: usize,
+    files: &[PathBuf],
+    results: Vec<file::FileResult>,
+    preloaded: &Preloaded,
+    t: &mut Totals,
+) {
+    // Sized once: growing by doubling would copy every finding and leave up to half of
+    // the vector unused.
+    let mut group = Vec::with_capacity(results.iter().map(|r| r.found.diags.len()).sum());
+    let mut copies = Vec::new();
+    let mut directives = BTreeMap::new();
+    for (r, p) in results.into_iter().zip(files) {
+        if r.document {
+            t.checked.push(r.path.clone());
+        }
+        // Only `--fix` and `--diff` need them: a large tree would keep every path twice.
+        if req.overrides.fixing && r.text_file && !preloaded.contains_key(p) {
+            let fixable = Fixable {
+                path: p.clone(),
+                stamp: r.stamp,
+                regime: index,
+            };
+            t.fixable_files.insert(r.path.clone(), fixable);
+        }
+        if let Some(d) = r.directives {
+            directives.insert(r.path, d);
+        }
+        t.summary.files += usize::from(r.document);
+        t.summary.marked += usize::from(r.marked);
+        group.extend(r.found.diags);
+        copies.extend(r.found.top_secret);
+        t.rows.extend(r.found.rows);
+    }
+    rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+    let (mut shown, hidden) = apply_directives(s, group, &directives);
+    let threshold = s.fail_on.threshold();
+    for d in &mut shown {
+        d.fails = threshold.is_some_and(|t| d.severity >= t);
+    }
+    if t.diags.is_empty() {
+        t.diags = shown;
+    } else {
+        t.diags.extend(shown);
+    }
+    t.suppressed.extend(hidden);
+}
+
+/// Sort and assemble the run; the report's date and language are the first config's
+/// (or, with no path at all — an empty index under `--staged` — the flags' and the
+/// config found here).
+fn finish(
+    req: &Request,
+    plan: &Plan,
+    loaded: BTreeMap<Key, Settings>,
+    first: Option<Key>,
+    regimes: Vec<Regime>,
+    mut t: Totals,
+) -> Result<Run> {
+    // Findings of the walk (ML900 before any group) are judged by the first config.
+    if let Some(s) = first.as_ref().and_then(|k| loaded.get(k)) {
+        let threshold = s.fail_on.threshold();
+        for d in t.diags.iter_mut().filter(|d| !d.fails) {
+            d.fails = threshold.is_some_and(|t| d.severity >= t);
+        }
+    }
+    t.diags.sort_by(|a, b| a.sort_key_cmp(b));
+    t.checked.sort();
+    t.checked.dedup();
     // The rules that ran in any group, once each, in code order.
     let mut ran: BTreeMap<&str, &Rule> = BTreeMap::new();
     for s in loaded.values() {
@@ -226,40 +364,33 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         }
     }
     let rules: Vec<Rule> = ran.into_values().cloned().collect();
-    // No path at all (an empty index under --staged): the run's date, language and
-    // threshold still come from the flags and the config found here.
-    let (today, lang, fail_on, window) = match first {
-        Some(f) => f,
+    let (today, lang, window) = match first.as_ref().and_then(|k| loaded.get(k)) {
+        Some(s) => (s.today, s.lang, s.window),
         None => {
-            let file = match &explicit {
+            let file = match &plan.explicit {
                 Some(f) => Some(f.clone()),
                 None => ConfigFile::discover(Path::new("."))?,
             };
             let s = resolve(&req.overrides, file.as_ref())?;
-            (s.today, s.lang, s.fail_on, s.window)
+            (s.today, s.lang, s.window)
         }
     };
-    let regime = loaded
-        .values()
-        .next()
-        .map_or_else(Regime::builtin, |s| s.regime.clone());
-    rows.sort_by(|a: &inventory::Row, b: &inventory::Row| {
+    t.rows.sort_by(|a: &inventory::Row, b: &inventory::Row| {
         (&a.path, a.line, a.attachment).cmp(&(&b.path, b.line, b.attachment))
     });
     Ok(Run {
-        rows,
+        rows: t.rows,
         window,
-        diags,
-        suppressed,
-        files: checked,
+        diags: t.diags,
+        suppressed: t.suppressed,
+        files: t.checked,
         rules,
-        summary,
+        summary: t.summary,
         today,
         lang,
-        fail_on,
-        fixable_files,
-        regime,
-        inputs,
+        fixable_files: t.fixable_files,
+        regimes,
+        inputs: t.inputs,
     })
 }
 

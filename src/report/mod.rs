@@ -318,6 +318,7 @@ pub(crate) mod test_support {
             fix: None,
             fix_quotes_text: false,
             omitted: None,
+            fails: false,
             snippet: None,
         }
     }

@@ -110,6 +110,7 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         fix: None,
         fix_quotes_text: false,
         omitted: None,
+        fails: false,
         snippet: None,
     }
 }

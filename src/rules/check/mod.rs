@@ -142,6 +142,7 @@ pub fn omitted_finding(
         fix_quotes_text: false,
         snippet: None,
         omitted: Some(omitted),
+        fails: false,
     }
 }
 
@@ -227,6 +228,7 @@ impl Out<'_> {
                 width: p.width,
             }),
             omitted: None,
+            fails: false,
         });
     }
 
