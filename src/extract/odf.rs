@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use super::xml::{self, Ev};
+use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap};
 use super::{
     Block, Budget, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
@@ -50,6 +50,8 @@ fn manifest(bytes: &[u8], max_depth: usize) -> Result<Vec<Entry>, ExtractError> 
     Ok(entries)
 }
 
+/// An OpenDocument package as one document; `None` when its `mimetype` says it is no
+/// OpenDocument file.
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
     if let Some(mime) = pkg.read("mimetype")? {
         let mime = String::from_utf8_lossy(&mime);
@@ -60,16 +62,36 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             return Ok(None);
         }
     }
-    let budget = pkg.budget();
-    let max_depth = pkg.limits().max_depth;
     let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
     let mut seen: HashSet<String> = ["mimetype", "meta-inf/manifest.xml"]
         .into_iter()
         .map(String::from)
         .collect();
-    // The manifest says what the package holds: without it, a part gone missing
-    // could not be told from one never there.
-    let entries = match pkg.read("META-INF/manifest.xml") {
+    let entries = read_manifest(pkg, &mut doc);
+    if is_encrypted(&entries, "content.xml") {
+        return Err(ExtractError::Encrypted);
+    }
+    let stopped = read_document_and_objects(pkg, &entries, &mut seen, &mut doc);
+    if !stopped {
+        missing_entry_gaps(pkg, &entries, &mut doc);
+    }
+    seen.extend(
+        entries
+            .iter()
+            .filter(|e| is_inert(e))
+            .map(|e| e.path.to_lowercase()),
+    );
+    if !stopped {
+        read_other_entries(pkg, depth, &entries, &seen, &mut doc);
+    }
+    Ok(Some(doc))
+}
+
+/// The manifest's entries. The manifest says what the package holds: without it, a
+/// part gone missing could not be told from one never there, so its absence is a gap.
+fn read_manifest(pkg: &mut Package, doc: &mut Document) -> Vec<Entry> {
+    let max_depth = pkg.limits().max_depth;
+    match pkg.read("META-INF/manifest.xml") {
         Ok(Some(b)) => manifest(&b, max_depth).unwrap_or_else(|e| {
             doc.gaps.push(gap("META-INF/manifest.xml", e));
             Vec::new()
@@ -85,13 +107,24 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             doc.gaps.push(gap("META-INF/manifest.xml", e));
             Vec::new()
         }
-    };
-    let encrypted = |p: &str| entries.iter().any(|e| e.path == p && e.encrypted);
-    if encrypted("content.xml") {
-        return Err(ExtractError::Encrypted);
     }
-    let mut stopped = false;
-    // The document itself, then each embedded object (a folder with its own content).
+}
+
+/// Whether the manifest lists `path` as encrypted.
+fn is_encrypted(entries: &[Entry], path: &str) -> bool {
+    entries.iter().any(|e| e.path == path && e.encrypted)
+}
+
+/// The document itself (content, then the headers of its master pages and its
+/// properties), then the content of each embedded object (a folder of its own), as
+/// notes; `true` when a bound on the whole file stopped the reading.
+fn read_document_and_objects(
+    pkg: &mut Package,
+    entries: &[Entry],
+    seen: &mut HashSet<String>,
+    doc: &mut Document,
+) -> bool {
+    let budget = pkg.budget();
     let mut folders = vec![String::new()];
     folders.extend(
         entries
@@ -105,7 +138,8 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         let content = format!("{folder}content.xml");
         seen.insert(content.to_lowercase());
         let role = if top { Role::Body } else { Role::Note };
-        match read_text(pkg, budget, &content, role, None, encrypted(&content)) {
+        let encrypted = is_encrypted(entries, &content);
+        match read_text(pkg, budget, &content, role, None, encrypted) {
             Ok(Some(parts)) => doc.parts.extend(parts),
             Ok(None) => doc.gaps.push(gap(
                 &content,
@@ -114,8 +148,7 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             Err(e) => {
                 doc.gaps.push(gap(&content, e));
                 if budget.spent().is_some() {
-                    stopped = true;
-                    break;
+                    return true;
                 }
             }
         }
@@ -123,47 +156,61 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             continue;
         }
         seen.insert("styles.xml".into());
-        match read_text(
-            pkg,
-            budget,
-            "styles.xml",
-            Role::Margin,
-            Some("master-styles"),
-            encrypted("styles.xml"),
-        ) {
-            Ok(Some(parts)) => doc.parts.extend(parts),
-            Ok(None) => {}
-            Err(e) => doc.gaps.push(gap("styles.xml", e)),
-        }
+        read_master_styles(pkg, is_encrypted(entries, "styles.xml"), doc);
         seen.insert("meta.xml".into());
-        match pkg.read("meta.xml") {
-            Ok(Some(meta)) => {
-                let root = xml::root_name(&meta);
-                if !matches!(root.as_deref(), Some("document-meta" | "document")) {
-                    doc.gaps.push(gap(
-                        "meta.xml",
-                        ExtractError::Corrupt(format!(
-                            "meta.xml: root <{}>, not <document-meta>",
-                            root.unwrap_or_default()
-                        )),
-                    ));
-                } else if let Err(e) = read_meta(&meta, max_depth, &mut doc) {
-                    doc.gaps.push(gap("meta.xml", e));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => doc.gaps.push(gap("meta.xml", e)),
-        }
+        read_properties(pkg, doc);
         if budget.spent().is_some() {
-            stopped = true;
-            break;
+            return true;
         }
     }
-    // What the manifest names but the package lacks: a gap each (styles.xml holds
-    // the headers, meta.xml the declared level).
-    for e in &entries {
-        if !stopped
-            && !e.path.ends_with('/')
+    false
+}
+
+/// `styles.xml`: the headers and footers of the master pages, as margins.
+fn read_master_styles(pkg: &mut Package, encrypted: bool, doc: &mut Document) {
+    let budget = pkg.budget();
+    match read_text(
+        pkg,
+        budget,
+        "styles.xml",
+        Role::Margin,
+        Some("master-styles"),
+        encrypted,
+    ) {
+        Ok(Some(parts)) => doc.parts.extend(parts),
+        Ok(None) => {}
+        Err(e) => doc.gaps.push(gap("styles.xml", e)),
+    }
+}
+
+/// `meta.xml`, when there is one: the creation date and the user-defined properties.
+fn read_properties(pkg: &mut Package, doc: &mut Document) {
+    let max_depth = pkg.limits().max_depth;
+    match pkg.read("meta.xml") {
+        Ok(Some(meta)) => {
+            let root = xml::root_name(&meta);
+            if !matches!(root.as_deref(), Some("document-meta" | "document")) {
+                doc.gaps.push(gap(
+                    "meta.xml",
+                    ExtractError::Corrupt(format!(
+                        "meta.xml: root <{}>, not <document-meta>",
+                        root.unwrap_or_default()
+                    )),
+                ));
+            } else if let Err(e) = read_meta(&meta, max_depth, doc) {
+                doc.gaps.push(gap("meta.xml", e));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => doc.gaps.push(gap("meta.xml", e)),
+    }
+}
+
+/// A gap for each file the manifest names but the package lacks (unless that part
+/// already has one): styles.xml holds the headers, meta.xml the declared level.
+fn missing_entry_gaps(pkg: &Package, entries: &[Entry], doc: &mut Document) {
+    for e in entries {
+        if !e.path.ends_with('/')
             && !e.path.is_empty()
             && !pkg.has(&e.path)
             && !doc
@@ -177,23 +224,33 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
             ));
         }
     }
-    // Parts that hold no text, by their media type: not inflated.
-    for e in &entries {
-        let m = e.media.as_str();
-        let inert = m.starts_with("image/")
-            || m.contains("gdimetafile")
-            || m == "application/rdf+xml"
-            || m.ends_with("/") && e.path.ends_with('/')
-            || e.path.ends_with('/')
-            || matches!(
-                e.path.rsplit('/').next().unwrap_or(""),
-                "settings.xml" | "styles.xml" | "meta.xml" | "manifest.rdf"
-            );
-        if inert {
-            seen.insert(e.path.to_lowercase());
-        }
-    }
-    // Everything else: embedded files, and entries nobody names that hold text.
+}
+
+/// Whether an entry holds no text, by its media type or its name: it is not inflated.
+fn is_inert(e: &Entry) -> bool {
+    let m = e.media.as_str();
+    m.starts_with("image/")
+        || m.contains("gdimetafile")
+        || m == "application/rdf+xml"
+        || m.ends_with("/") && e.path.ends_with('/')
+        || e.path.ends_with('/')
+        || matches!(
+            e.path.rsplit('/').next().unwrap_or(""),
+            "settings.xml" | "styles.xml" | "meta.xml" | "manifest.rdf"
+        )
+}
+
+/// Every entry not yet `seen`: embedded files as documents of their own, and content
+/// that nobody names (or of an object of unknown type) as hidden text.
+fn read_other_entries(
+    pkg: &mut Package,
+    depth: usize,
+    entries: &[Entry],
+    seen: &HashSet<String>,
+    doc: &mut Document,
+) {
+    let budget = pkg.budget();
+    let max_depth = pkg.limits().max_depth;
     let rest: Vec<String> = pkg
         .names()
         .iter()
@@ -201,16 +258,15 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
         .cloned()
         .collect();
     for name in rest {
-        if stopped {
-            break;
-        }
         let listed = entries.iter().any(|e| e.path.eq_ignore_ascii_case(&name));
         let bytes = match pkg.read(&name) {
             Ok(Some(b)) => b,
             Ok(None) => continue,
             Err(e) => {
                 doc.gaps.push(gap(&name, e));
-                stopped = budget.spent().is_some();
+                if budget.spent().is_some() {
+                    return;
+                }
                 continue;
             }
         };
@@ -237,9 +293,10 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, Extr
                 }
             }
         }
-        stopped = budget.spent().is_some();
+        if budget.spent().is_some() {
+            return;
+        }
     }
-    Ok(Some(doc))
 }
 
 /// Whether an entry is an ODF content or styles part (the roots that hold text).
@@ -299,116 +356,170 @@ fn text_parts(
 ) -> Result<Vec<Part>, ExtractError> {
     // `text:s text:c="1000"` makes 1000 characters of 23 bytes: the text is counted as
     // it grows, not after, so that no part can make more than the budget allows.
-    let allowed = budget.text_left();
-    let mut produced = 0u64;
-    let mut main = Part::new(Some(name.to_string()), role);
-    let mut notes = Part::new(Some(name.to_string()), Role::Note);
-    let mut hidden = Part::new(Some(name.to_string()), Role::Hidden);
-    // Open elements that decide the sink, and paragraphs being built.
-    let mut sinks: Vec<(usize, Role)> = Vec::new();
-    let mut depth = 0usize;
-    let mut inside = only_inside.is_none();
-    let mut inside_depth = 0usize;
-    let mut stack: Vec<(u32, Role, String, Block)> = Vec::new();
-    let mut no = 0u32;
-    let mut skip = 0usize;
-    let mut structure = OdfStructure::default();
+    let mut text = PartText::new(name, role, only_inside, budget.text_left());
     xml::walk(bytes, name, max_depth, |ev| match ev {
-        Ev::Open(e) => {
-            depth += 1;
-            if skip > 0 {
-                skip += 1;
-                return;
-            }
-            if Some(e.name) == only_inside && !inside {
-                inside = true;
-                inside_depth = depth;
-            }
-            if !inside {
-                return;
-            }
-            let sink = sinks.last().map_or(role, |(_, r)| *r);
-            match e.name {
-                "tracked-changes" | "annotation" | "hidden-text" | "hidden-paragraph" => {
-                    sinks.push((depth, Role::Hidden));
-                }
-                "note-body" => sinks.push((depth, Role::Note)),
-                "note-citation" | "annotation-end" => skip = 1,
-                "p" | "h" => {
-                    no += 1;
-                    let block = structure.block(e.name == "h");
-                    stack.push((no, sink, String::new(), block));
-                }
-                _ if structure.open(e.name, e.attr("number-columns-repeated").as_deref()) => {}
-                "s" => {
-                    let n: usize = e.attr("c").and_then(|c| c.parse().ok()).unwrap_or(1);
-                    let n = n.min(1000);
-                    produced += n as u64;
-                    if produced <= allowed
-                        && let Some((_, _, s, _)) = stack.last_mut()
-                    {
-                        s.extend(std::iter::repeat_n(' ', n));
-                    }
-                }
-                "tab" => {
-                    if let Some((_, _, s, _)) = stack.last_mut() {
-                        s.push('\t');
-                    }
-                }
-                "line-break" => {
-                    if let Some((_, _, s, _)) = stack.last_mut() {
-                        s.push('\n');
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ev::Close(n) => {
-            if skip > 0 {
-                skip -= 1;
-                depth -= 1;
-                return;
-            }
-            if inside
-                && (n == "p" || n == "h")
-                && let Some((no, sink, s, block)) = stack.pop()
-            {
-                match sink {
-                    Role::Hidden => hidden.push_line(&s, no),
-                    Role::Note => notes.push_line(&s, no),
-                    _ => main.push_line_in(&s, no, block),
-                }
-            }
-            structure.close(n);
-            if sinks.last().is_some_and(|(d, _)| *d == depth) {
-                sinks.pop();
-            }
-            if only_inside.is_some() && inside && depth == inside_depth {
-                inside = false;
-            }
-            depth = depth.saturating_sub(1);
-        }
-        Ev::Text(t) => {
-            if skip == 0
-                && inside
-                && let Some((_, _, s, _)) = stack.last_mut()
-            {
-                produced += t.len() as u64;
-                if produced <= allowed {
-                    s.push_str(&map_symbols(t));
-                }
-            }
-        }
+        Ev::Open(e) => text.open(e),
+        Ev::Close(n) => text.close(n),
+        Ev::Text(t) => text.text(t),
     })?;
-    if produced > allowed {
-        budget.charge_text(produced as usize, name)?;
+    if text.produced > text.allowed {
+        budget.charge_text(text.produced as usize, name)?;
     }
-    let parts = [main, notes, hidden];
+    let parts = [text.main, text.notes, text.hidden];
     budget.charge_parts_text(&parts)?;
     Ok(parts
         .into_iter()
         .filter(|p| p.role == role || !p.is_blank())
         .collect())
+}
+
+/// A paragraph being built: its number in the part, the role of the part it goes to,
+/// its text and its block.
+type OpenParagraph = (u32, Role, String, Block);
+
+/// The text of one part as its XML is walked: the paragraphs open, and the parts they
+/// end in by what encloses them (body, notes, or hidden: deletions and comments).
+struct PartText<'o> {
+    /// The role of text that no note, comment or deletion encloses.
+    role: Role,
+    /// Text outside this element is ignored; `inside` says whether the walk is in it,
+    /// `inside_depth` at which depth it opened.
+    only_inside: Option<&'o str>,
+    main: Part,
+    notes: Part,
+    hidden: Part,
+    /// Open elements that decide the sink (their depth and role), innermost last.
+    sinks: Vec<(usize, Role)>,
+    depth: usize,
+    inside: bool,
+    inside_depth: usize,
+    /// Open paragraphs (innermost last), and how many have opened in the part.
+    paragraphs: Vec<OpenParagraph>,
+    no: u32,
+    /// Elements open inside one whose text is skipped (a note's citation), itself
+    /// included.
+    skip: usize,
+    structure: OdfStructure,
+    /// Text bytes the budget has left for this part, and the bytes made so far.
+    allowed: u64,
+    produced: u64,
+}
+
+impl<'o> PartText<'o> {
+    /// Nothing read yet of part `name`, whose own text has `role`.
+    fn new(name: &str, role: Role, only_inside: Option<&'o str>, allowed: u64) -> Self {
+        PartText {
+            role,
+            only_inside,
+            main: Part::new(Some(name.to_string()), role),
+            notes: Part::new(Some(name.to_string()), Role::Note),
+            hidden: Part::new(Some(name.to_string()), Role::Hidden),
+            sinks: Vec::new(),
+            depth: 0,
+            inside: only_inside.is_none(),
+            inside_depth: 0,
+            paragraphs: Vec::new(),
+            no: 0,
+            skip: 0,
+            structure: OdfStructure::default(),
+            allowed,
+            produced: 0,
+        }
+    }
+
+    /// An element opens: a sink, a paragraph, a piece of structure, or the spaces, tabs
+    /// and line breaks written as elements.
+    fn open(&mut self, e: &Element) {
+        self.depth += 1;
+        if self.skip > 0 {
+            self.skip += 1;
+            return;
+        }
+        if Some(e.name) == self.only_inside && !self.inside {
+            self.inside = true;
+            self.inside_depth = self.depth;
+        }
+        if !self.inside {
+            return;
+        }
+        let sink = self.sinks.last().map_or(self.role, |(_, r)| *r);
+        match e.name {
+            "tracked-changes" | "annotation" | "hidden-text" | "hidden-paragraph" => {
+                self.sinks.push((self.depth, Role::Hidden));
+            }
+            "note-body" => self.sinks.push((self.depth, Role::Note)),
+            "note-citation" | "annotation-end" => self.skip = 1,
+            "p" | "h" => {
+                self.no += 1;
+                let block = self.structure.block(e.name == "h");
+                self.paragraphs.push((self.no, sink, String::new(), block));
+            }
+            _ if self
+                .structure
+                .open(e.name, e.attr("number-columns-repeated").as_deref()) => {}
+            "s" => {
+                let n: usize = e.attr("c").and_then(|c| c.parse().ok()).unwrap_or(1);
+                let n = n.min(1000);
+                self.produced += n as u64;
+                if self.produced <= self.allowed
+                    && let Some((_, _, s, _)) = self.paragraphs.last_mut()
+                {
+                    s.extend(std::iter::repeat_n(' ', n));
+                }
+            }
+            "tab" => {
+                if let Some((_, _, s, _)) = self.paragraphs.last_mut() {
+                    s.push('\t');
+                }
+            }
+            "line-break" => {
+                if let Some((_, _, s, _)) = self.paragraphs.last_mut() {
+                    s.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An element closes: a paragraph ends in the part of its sink.
+    fn close(&mut self, n: &str) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            self.depth -= 1;
+            return;
+        }
+        if self.inside
+            && (n == "p" || n == "h")
+            && let Some((no, sink, s, block)) = self.paragraphs.pop()
+        {
+            match sink {
+                Role::Hidden => self.hidden.push_line(&s, no),
+                Role::Note => self.notes.push_line(&s, no),
+                _ => self.main.push_line_in(&s, no, block),
+            }
+        }
+        self.structure.close(n);
+        if self.sinks.last().is_some_and(|(d, _)| *d == self.depth) {
+            self.sinks.pop();
+        }
+        if self.only_inside.is_some() && self.inside && self.depth == self.inside_depth {
+            self.inside = false;
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Character data: into the innermost open paragraph, while the budget allows.
+    fn text(&mut self, t: &str) {
+        if self.skip == 0
+            && self.inside
+            && let Some((_, _, s, _)) = self.paragraphs.last_mut()
+        {
+            self.produced += t.len() as u64;
+            if self.produced <= self.allowed {
+                s.push_str(&map_symbols(t));
+            }
+        }
+    }
 }
 
 /// Lists, headings and tables around a paragraph. In a text document the cells of

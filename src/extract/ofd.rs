@@ -3,11 +3,15 @@
 //! often lives), annotations and attachments. Names are matched without namespace, so
 //! both `http://www.ofdspec.org/2016` and the older `http://www.ofdspec.org` read.
 //!
-//! XML order is drawing order, not reading order: text is rebuilt into lines from the
-//! coordinates of each `TextCode` (`../shared/LAW-NOTES.md` §7).
+//! XML order is drawing order, not reading order (producers often draw one character
+//! per text object): text is rebuilt into lines from the coordinates of each
+//! `TextCode`. Runs whose baselines lie within half the character size of each other
+//! make one line, read left to right.
 
 use std::collections::HashSet;
 use std::path::Path;
+
+use jiff::civil::Date;
 
 use super::xml::{self, Ev};
 use super::zipped::{Package, gap};
@@ -37,17 +41,54 @@ struct PageContent {
     images: usize,
 }
 
+/// Every document the file holds, from `OFD.xml` down, as one document.
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError> {
-    let max_depth = pkg.limits().max_depth;
+    let entry = read_entry(pkg)?;
+    if entry.doc_roots.is_empty() {
+        return Err(ExtractError::Corrupt("OFD.xml names no DocRoot".into()));
+    }
+    let mut reader = Reader {
+        parts: Vec::new(),
+        gaps: Vec::new(),
+        seen: HashSet::new(),
+        text_chars: 0,
+        pages: 0,
+        embedded: Vec::new(),
+        stopped: false,
+    };
+    for doc_root in &entry.doc_roots {
+        if reader.stopped {
+            break;
+        }
+        read_doc_root(pkg, doc_root, depth, &mut reader);
+    }
+    reader.into_document(entry)
+}
+
+/// What `OFD.xml` says: where each document starts, and the file's own properties.
+struct EntryXml {
+    doc_roots: Vec<String>,
+    props: Vec<Property>,
+    created: Option<Date>,
+}
+
+/// `OFD.xml`: the `DocRoot` of each document, the creation date and the custom data.
+fn read_entry(pkg: &mut Package) -> Result<EntryXml, ExtractError> {
     let root = pkg.require("OFD.xml")?;
-    let mut doc_roots = Vec::new();
-    let mut props = Vec::new();
-    let mut created = None;
-    {
-        let mut field: Option<String> = None;
-        let mut custom_name: Option<String> = None;
-        let mut value = String::new();
-        walk_rooted(&root, "OFD.xml", max_depth, &["OFD"], |ev| match ev {
+    let mut out = EntryXml {
+        doc_roots: Vec::new(),
+        props: Vec::new(),
+        created: None,
+    };
+    let mut field: Option<String> = None;
+    let mut custom_name: Option<String> = None;
+    let mut value = String::new();
+    walk_rooted(
+        &root,
+        "OFD.xml",
+        pkg.limits().max_depth,
+        &["OFD"],
+        |ev| match ev {
             Ev::Open(e) => {
                 if matches!(e.name, "DocRoot" | "CreationDate" | "CustomData") {
                     field = Some(e.name.to_string());
@@ -64,11 +105,11 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
                 if field.as_deref() == Some(n) {
                     let v = value.trim().to_string();
                     match n {
-                        "DocRoot" => doc_roots.push(v),
-                        "CreationDate" => created = parse_iso_date(&v),
+                        "DocRoot" => out.doc_roots.push(v),
+                        "CreationDate" => out.created = parse_iso_date(&v),
                         _ => {
                             if let Some(k) = custom_name.take() {
-                                props.push(Property {
+                                out.props.push(Property {
                                     key: k,
                                     value: v,
                                     part: "OFD.xml".to_string(),
@@ -79,203 +120,168 @@ pub fn extract(pkg: &mut Package, depth: usize) -> Result<Document, ExtractError
                     field = None;
                 }
             }
-        })?;
-    }
-    if doc_roots.is_empty() {
-        return Err(ExtractError::Corrupt("OFD.xml names no DocRoot".into()));
-    }
+        },
+    )?;
+    Ok(out)
+}
+
+/// One document of the file: its pages, the templates they use, its annotations and
+/// its attachments, in that order.
+fn read_doc_root(pkg: &mut Package, doc_root: &str, depth: usize, reader: &mut Reader) {
     let budget = pkg.budget();
-    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
-    let mut reader = Reader {
-        parts: Vec::new(),
-        gaps: Vec::new(),
-        seen: HashSet::new(),
-        text_chars: 0,
-        stopped: false,
+    let Some(doc_path) = reader.locate(pkg, "", doc_root, "part") else {
+        return;
     };
-    let mut page_no = 0usize;
-    for doc_root in &doc_roots {
+    // A document listed twice is read once.
+    if !reader.seen.insert(doc_path.clone()) {
+        return;
+    }
+    let document = match read_document(pkg, &doc_path) {
+        Ok(d) => d,
+        Err(e) => {
+            reader.fail(budget, &doc_path, e);
+            return;
+        }
+    };
+    if document.pages.is_empty() {
+        reader.fail(
+            budget,
+            &doc_path,
+            ExtractError::Corrupt(format!("{doc_path}: no pages")),
+        );
+    }
+    let base = parent(&doc_path);
+    let used_templates = read_pages(pkg, &base, &document.pages, reader);
+    if document.pages_beyond {
+        reader.fail(
+            budget,
+            &doc_path,
+            Bound::Parts.exceeded(pkg.limits(), &doc_path),
+        );
+    }
+    read_templates(pkg, &base, &document.templates, &used_templates, reader);
+    if let Some(loc) = &document.annotations
+        && !reader.stopped
+    {
+        read_annotations(pkg, &base, loc, reader);
+    }
+    if let Some(loc) = &document.attachments
+        && !reader.stopped
+        && let Some(path) = reader.locate(pkg, &base, loc, "part")
+    {
+        match attachments(pkg, &path, depth, reader) {
+            Ok(found) => reader.embedded.extend(found),
+            Err(e) => reader.fail(budget, &path, e),
+        }
+    }
+}
+
+/// Each page at `locs` (relative to `base`) once, as a body part numbered across the
+/// file; the ids of the templates the pages use, in the order first met.
+fn read_pages(pkg: &mut Package, base: &str, locs: &[String], reader: &mut Reader) -> Vec<String> {
+    let budget = pkg.budget();
+    let mut used_templates: Vec<String> = Vec::new();
+    for loc in locs {
         if reader.stopped {
             break;
         }
-        let Some(doc_path) = resolve(pkg, "", doc_root) else {
-            reader.fail(
-                budget,
-                doc_root,
-                ExtractError::Corrupt(format!("missing part {doc_root}")),
-            );
+        let Some(path) = reader.locate(pkg, base, loc, "page") else {
             continue;
         };
-        // A document listed twice is read once.
-        if !reader.seen.insert(doc_path.clone()) {
+        // A page referenced again is the same page: read once.
+        if !reader.seen.insert(path.clone()) {
             continue;
         }
-        let document = match read_document(pkg, &doc_path) {
-            Ok(d) => d,
+        reader.pages += 1;
+        let name = format!("page {}", reader.pages);
+        let content = match read_content(pkg, &path) {
+            Ok(c) => c,
             Err(e) => {
-                reader.fail(budget, &doc_path, e);
+                reader.fail(budget, &name, e);
                 continue;
             }
         };
-        if document.pages.is_empty() {
-            reader.fail(
-                budget,
-                &doc_path,
-                ExtractError::Corrupt(format!("{doc_path}: no pages")),
-            );
+        if content.runs.is_empty() && content.images > 0 {
+            // A scanned page: whatever mark it carries cannot be seen.
+            reader.gaps.push(gap(&name, ExtractError::NoText));
         }
-        let base = parent(&doc_path);
-        let mut template_parts = Vec::new();
-        let mut seen_templates = Vec::new();
-        for loc in &document.pages {
-            if reader.stopped {
-                break;
-            }
-            let Some(path) = resolve(pkg, &base, loc) else {
-                reader.fail(
-                    budget,
-                    loc,
-                    ExtractError::Corrupt(format!("missing page {loc}")),
-                );
-                continue;
-            };
-            // A page referenced again is the same page: read once.
-            if !reader.seen.insert(path.clone()) {
-                continue;
-            }
-            page_no += 1;
-            let name = format!("page {page_no}");
-            let content = match read_content(pkg, &path) {
-                Ok(c) => c,
-                Err(e) => {
-                    reader.fail(budget, &name, e);
-                    continue;
-                }
-            };
-            if content.runs.is_empty() && content.images > 0 {
-                // A scanned page: whatever mark it carries cannot be seen.
-                reader.gaps.push(gap(&name, ExtractError::NoText));
-            }
-            // Templates the page uses (or every template, when pages do not say).
-            for id in &content.templates {
-                if !seen_templates.contains(id) {
-                    seen_templates.push(id.clone());
-                }
-            }
-            reader.add(budget, lines_part(name, Role::Body, content.runs));
-        }
-        if document.pages_beyond {
-            reader.fail(
-                budget,
-                &doc_path,
-                Bound::Parts.exceeded(pkg.limits(), &doc_path),
-            );
-        }
-        for (id, loc) in &document.templates {
-            if reader.stopped {
-                break;
-            }
-            if !seen_templates.is_empty() && !seen_templates.contains(id) {
-                continue;
-            }
-            let Some(path) = resolve(pkg, &base, loc) else {
-                reader.fail(
-                    budget,
-                    loc,
-                    ExtractError::Corrupt(format!("missing template page {loc}")),
-                );
-                continue;
-            };
-            if !reader.seen.insert(path.clone()) {
-                continue;
-            }
-            let name = path
-                .strip_suffix("/Content.xml")
-                .unwrap_or(&path)
-                .to_string();
-            match read_content(pkg, &path) {
-                Ok(content) => template_parts.push(lines_part(name, Role::Margin, content.runs)),
-                Err(e) => reader.fail(budget, &name, e),
+        for id in &content.templates {
+            if !used_templates.contains(id) {
+                used_templates.push(id.clone());
             }
         }
-        for part in template_parts {
-            reader.add(budget, part);
+        reader.add(budget, lines_part(name, Role::Body, content.runs));
+    }
+    used_templates
+}
+
+/// The template pages the pages use (every template, when no page says), each once,
+/// as margin parts; they are added after all of them are read.
+fn read_templates(
+    pkg: &mut Package,
+    base: &str,
+    templates: &[(String, String)],
+    used: &[String],
+    reader: &mut Reader,
+) {
+    let budget = pkg.budget();
+    let mut parts = Vec::new();
+    for (id, loc) in templates {
+        if reader.stopped {
+            break;
         }
-        if let Some(loc) = &document.annotations
-            && !reader.stopped
-        {
-            match resolve(pkg, &base, loc) {
-                Some(path) => match annotation_files(pkg, &path) {
-                    Ok((files, missing)) => {
-                        for m in missing {
-                            reader.fail(
-                                budget,
-                                &m,
-                                ExtractError::Corrupt(format!("missing part {m}")),
-                            );
-                        }
-                        for file in files {
-                            if reader.stopped || !reader.seen.insert(file.clone()) {
-                                continue;
-                            }
-                            match read_content(pkg, &file) {
-                                Ok(content) => {
-                                    reader.add(budget, lines_part(file, Role::Margin, content.runs))
-                                }
-                                Err(e) => reader.fail(budget, &file, e),
-                            }
-                        }
-                    }
-                    Err(e) => reader.fail(budget, &path, e),
-                },
-                None => reader.fail(
-                    budget,
-                    loc,
-                    ExtractError::Corrupt(format!("missing part {loc}")),
-                ),
-            }
+        if !used.is_empty() && !used.contains(id) {
+            continue;
         }
-        if let Some(loc) = &document.attachments
-            && !reader.stopped
-        {
-            match resolve(pkg, &base, loc) {
-                Some(path) => match attachments(pkg, &path, depth, &mut reader) {
-                    Ok(found) => doc.embedded.extend(found),
-                    Err(e) => reader.fail(budget, &path, e),
-                },
-                None => reader.fail(
-                    budget,
-                    loc,
-                    ExtractError::Corrupt(format!("missing part {loc}")),
-                ),
-            }
+        let Some(path) = reader.locate(pkg, base, loc, "template page") else {
+            continue;
+        };
+        if !reader.seen.insert(path.clone()) {
+            continue;
+        }
+        let name = path
+            .strip_suffix("/Content.xml")
+            .unwrap_or(&path)
+            .to_string();
+        match read_content(pkg, &path) {
+            Ok(content) => parts.push(lines_part(name, Role::Margin, content.runs)),
+            Err(e) => reader.fail(budget, &name, e),
         }
     }
-    let Reader {
-        parts,
-        mut gaps,
-        text_chars,
-        ..
-    } = reader;
-    if page_no > 0 && text_chars == 0 {
-        // Scanned pages (images only): whatever mark they carry cannot be seen.
-        if gaps.iter().all(|g| g.error == ExtractError::NoText) && doc.embedded.is_empty() {
-            return Err(ExtractError::NoText);
-        }
-        gaps.retain(|g| g.error != ExtractError::NoText);
-        gaps.push(Gap {
-            part: None,
-            line: 1,
-            error: ExtractError::NoText,
-        });
+    for part in parts {
+        reader.add(budget, part);
     }
-    doc.parts = parts;
-    doc.gaps = gaps;
-    doc.props = props;
-    doc.created = created;
-    doc.extracted = true;
-    doc.paged = true;
-    Ok(doc)
+}
+
+/// The annotation files `Annotations.xml` at `loc` lists, each once, as margin parts.
+fn read_annotations(pkg: &mut Package, base: &str, loc: &str, reader: &mut Reader) {
+    let budget = pkg.budget();
+    let Some(path) = reader.locate(pkg, base, loc, "part") else {
+        return;
+    };
+    let (files, missing) = match annotation_files(pkg, &path) {
+        Ok(listed) => listed,
+        Err(e) => {
+            reader.fail(budget, &path, e);
+            return;
+        }
+    };
+    for m in missing {
+        reader.fail(
+            budget,
+            &m,
+            ExtractError::Corrupt(format!("missing part {m}")),
+        );
+    }
+    for file in files {
+        if reader.stopped || !reader.seen.insert(file.clone()) {
+            continue;
+        }
+        match read_content(pkg, &file) {
+            Ok(content) => reader.add(budget, lines_part(file, Role::Margin, content.runs)),
+            Err(e) => reader.fail(budget, &file, e),
+        }
+    }
 }
 
 /// What has been read of one OFD so far.
@@ -285,11 +291,28 @@ struct Reader {
     /// Parts read (documents, pages, templates, annotations): each once.
     seen: HashSet<String>,
     text_chars: usize,
+    /// Pages read, over all documents of the file: pages are numbered in one sequence.
+    pages: usize,
+    /// The attached files, read as documents of their own.
+    embedded: Vec<Embedded>,
     /// A bound on the whole file was reached: nothing more is read.
     stopped: bool,
 }
 
 impl Reader {
+    /// `loc` resolved against `base`; a gap naming the `what` when the package lacks it.
+    fn locate(&mut self, pkg: &Package, base: &str, loc: &str, what: &str) -> Option<String> {
+        let found = resolve(pkg, base, loc);
+        if found.is_none() {
+            self.fail(
+                pkg.budget(),
+                loc,
+                ExtractError::Corrupt(format!("missing {what} {loc}")),
+            );
+        }
+        found
+    }
+
     fn fail(&mut self, budget: &Budget, part: &str, e: ExtractError) {
         self.gaps.push(gap(part, e));
         if budget.spent().is_some() {
@@ -306,6 +329,39 @@ impl Reader {
             }
             Err(e) => self.fail(budget, &place, e),
         }
+    }
+
+    /// The document read. When pages were read and none held text, the whole file is
+    /// a scan: unreadable if nothing else was wrong and nothing is attached, otherwise
+    /// one gap for the file says so beside the others.
+    fn into_document(self, entry: EntryXml) -> Result<Document, ExtractError> {
+        let Reader {
+            parts,
+            mut gaps,
+            text_chars,
+            pages,
+            embedded,
+            ..
+        } = self;
+        if pages > 0 && text_chars == 0 {
+            if gaps.iter().all(|g| g.error == ExtractError::NoText) && embedded.is_empty() {
+                return Err(ExtractError::NoText);
+            }
+            gaps.retain(|g| g.error != ExtractError::NoText);
+            gaps.push(Gap {
+                part: None,
+                line: 1,
+                error: ExtractError::NoText,
+            });
+        }
+        let mut doc = Document::with_parts(Flavour::Plain, parts);
+        doc.embedded = embedded;
+        doc.gaps = gaps;
+        doc.props = entry.props;
+        doc.created = entry.created;
+        doc.extracted = true;
+        doc.paged = true;
+        Ok(doc)
     }
 }
 
@@ -623,12 +679,7 @@ fn attachments(
         if reader.stopped {
             break;
         }
-        let Some(entry) = resolve(pkg, &base, &loc) else {
-            reader.fail(
-                budget,
-                &loc,
-                ExtractError::Corrupt(format!("missing attachment {loc}")),
-            );
+        let Some(entry) = reader.locate(pkg, &base, &loc, "attachment") else {
             continue;
         };
         if !reader.seen.insert(entry.clone()) {

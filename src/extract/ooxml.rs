@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::xml::{self, Ev};
+use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
     Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
@@ -243,173 +243,39 @@ struct Walk<'p, 'a> {
     sheets: u32,
 }
 
+/// An Office Open XML package as one document, its parts in reading order; `None` for
+/// an OPC package that is not an office document.
 pub fn extract(pkg: &mut Package, depth: usize) -> Result<Option<Document>, ExtractError> {
-    let max_depth = pkg.limits().max_depth;
-    let mut walk = Walk {
-        pkg,
-        depth,
-        family: None,
-        seen: HashSet::new(),
-        found: Vec::new(),
-        doc: Document::with_parts(Flavour::Plain, Vec::new()),
-        order: HashMap::new(),
-        stopped: false,
-        string_columns: HashMap::new(),
-        sheets: 0,
-    };
-    walk.seen.insert("[content_types].xml".into());
-    // Where the package starts: its relationships, or (without them) the parts the
-    // content types name.
-    let mut start: Vec<Rel> = match walk.pkg.read("_rels/.rels") {
-        Ok(Some(bytes)) => match parse_rels(&bytes, "_rels/.rels", "", max_depth) {
-            Ok(r) => r,
-            Err(e) => {
-                walk.doc.gaps.push(gap("_rels/.rels", e));
-                Vec::new()
-            }
-        },
-        Ok(None) => Vec::new(),
-        Err(e) => {
-            walk.doc.gaps.push(gap("_rels/.rels", e));
-            Vec::new()
-        }
-    };
-    walk.seen.insert("_rels/.rels".into());
-    let has_main = start.iter().any(|r| r.kind == "officeDocument");
-    if !has_main {
-        let types = match content_types(walk.pkg) {
-            Ok(t) => t,
-            Err(e) => {
-                walk.doc.gaps.push(gap("[Content_Types].xml", e));
-                Vec::new()
-            }
-        };
-        let is_main = |t: &str| {
-            t.ends_with("main+xml")
-                && ["word", "sheet", "presentation", "slideshow"]
-                    .iter()
-                    .any(|k| t.contains(k))
-        };
-        let mut main: Vec<Rel> = types
-            .iter()
-            .filter(|(_, t)| is_main(t))
-            .map(|(n, _)| Rel {
-                id: String::new(),
-                kind: "officeDocument".into(),
-                target: n.clone(),
-            })
-            .collect();
-        main.truncate(1);
-        if start.is_empty() {
-            // No relationships at all: every part the content types name.
-            main.extend(types.iter().filter(|(_, t)| !is_main(t)).map(|(n, t)| Rel {
-                id: String::new(),
-                kind: kind_of_content_type(t),
-                target: n.clone(),
-            }));
-        }
-        main.append(&mut start);
-        start = main;
-    }
+    let mut walk = Walk::new(pkg, depth);
+    let start = walk.entry_points();
     let Some(main) = start.iter().find(|r| r.kind == "officeDocument").cloned() else {
         // An OPC package that is not an office document (.nupkg, .xps, .3mf …).
         return Ok(None);
     };
     walk.family = family_by_name(&main.target);
-    let mut queue: VecDeque<(Rel, bool)> = VecDeque::new();
-    queue.push_back((main.clone(), false));
-    queue.extend(
-        start
-            .into_iter()
-            .filter(|r| r.target != main.target)
-            .map(|r| (r, false)),
-    );
-    let mut n = 0usize;
-    while let Some((rel, hidden)) = queue.pop_front() {
-        if walk.stopped {
-            break;
-        }
-        let is_main = n == 0;
-        n += 1;
-        for (next, next_hidden) in walk.visit(&rel, hidden, is_main, false) {
-            queue.push_back((next, next_hidden));
-        }
+    walk.visit_from_main(main, start);
+    walk.follow_orphan_rels();
+    walk.sweep_unreached();
+    Ok(Some(walk.into_document()))
+}
+
+/// Shared strings are read once for the whole workbook: each line takes the column
+/// group of the first cell that shows it.
+fn place_shared_strings(found: &mut [Found], string_columns: &HashMap<usize, u32>) {
+    if string_columns.is_empty() {
+        return;
     }
-    // Relationships of parts that are not there (a renamed or orphaned `.rels`):
-    // what they name is followed too, as hidden, so a target they name that is
-    // missing is a gap rather than nothing.
-    let orphans: Vec<String> = walk
-        .pkg
-        .names()
-        .iter()
-        .filter(|n| n.to_lowercase().ends_with(".rels") && !walk.seen.contains(&n.to_lowercase()))
-        .cloned()
-        .collect();
-    for rels in orphans {
-        let Some(source) = source_of_rels(&rels) else {
-            continue;
-        };
-        let mut queue: VecDeque<(Rel, bool)> =
-            walk.follow_rels(&rels, &source, true).into_iter().collect();
-        while let Some((rel, hidden)) = queue.pop_front() {
-            if walk.stopped {
-                break;
-            }
-            queue.extend(walk.visit(&rel, hidden, false, false));
-        }
+    for f in found.iter_mut().filter(|f| f.shared_strings) {
+        let lines = f.part.line_map.len().max(f.part.text.lines().count());
+        f.part.blocks = (0..lines)
+            .map(|i| {
+                let index = f.part.source_line(i as u32 + 1) as usize - 1;
+                string_columns
+                    .get(&index)
+                    .map_or(Block::Text, |c| Block::TableCell(*c))
+            })
+            .collect();
     }
-    // What no relationship reaches but holds text: read as hidden.
-    let unread: Vec<String> = walk
-        .pkg
-        .names()
-        .iter()
-        .filter(|n| !n.ends_with('/') && !walk.seen.contains(&n.to_lowercase()))
-        .filter(|n| !n.to_lowercase().ends_with(".rels"))
-        .cloned()
-        .collect();
-    for name in unread {
-        if walk.stopped {
-            break;
-        }
-        let rel = Rel {
-            id: String::new(),
-            kind: String::new(),
-            target: name,
-        };
-        walk.visit(&rel, true, false, true);
-    }
-    let Walk {
-        found,
-        mut doc,
-        family,
-        string_columns,
-        ..
-    } = walk;
-    let mut found = found;
-    // Shared strings are read once for the whole workbook: each line takes the column
-    // of the first cell that shows it.
-    if !string_columns.is_empty() {
-        for f in found.iter_mut().filter(|f| f.shared_strings) {
-            let lines = f.part.line_map.len().max(f.part.text.lines().count());
-            f.part.blocks = (0..lines)
-                .map(|i| {
-                    let index = f.part.source_line(i as u32 + 1) as usize - 1;
-                    string_columns
-                        .get(&index)
-                        .map_or(Block::Text, |c| Block::TableCell(*c))
-                })
-                .collect();
-        }
-    }
-    found.sort_by(|a, b| {
-        (a.rank, a.order).cmp(&(b.rank, b.order)).then_with(|| {
-            natural_key(a.part.name.as_deref().unwrap_or(""))
-                .cmp(&natural_key(b.part.name.as_deref().unwrap_or("")))
-        })
-    });
-    doc.parts = found.into_iter().map(|f| f.part).collect();
-    doc.paged = family == Some(Family::Slides);
-    Ok(Some(doc))
 }
 
 /// The family a main part's path suggests, until its root element says.
@@ -585,7 +451,183 @@ fn expected_root(kind: &str, family: Option<Family>) -> Option<&'static str> {
     })
 }
 
-impl Walk<'_, '_> {
+impl<'p, 'a> Walk<'p, 'a> {
+    /// Nothing read yet of `pkg`, a document `depth` levels inside the file.
+    fn new(pkg: &'p mut Package<'a>, depth: usize) -> Self {
+        Walk {
+            pkg,
+            depth,
+            family: None,
+            seen: HashSet::new(),
+            found: Vec::new(),
+            doc: Document::with_parts(Flavour::Plain, Vec::new()),
+            order: HashMap::new(),
+            stopped: false,
+            string_columns: HashMap::new(),
+            sheets: 0,
+        }
+    }
+
+    /// Where the package starts: its relationships, or (without a main part among
+    /// them) the parts the content types name.
+    fn entry_points(&mut self) -> Vec<Rel> {
+        let max_depth = self.pkg.limits().max_depth;
+        self.seen.insert("[content_types].xml".into());
+        let start: Vec<Rel> = match self.pkg.read("_rels/.rels") {
+            Ok(Some(bytes)) => match parse_rels(&bytes, "_rels/.rels", "", max_depth) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.doc.gaps.push(gap("_rels/.rels", e));
+                    Vec::new()
+                }
+            },
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                self.doc.gaps.push(gap("_rels/.rels", e));
+                Vec::new()
+            }
+        };
+        self.seen.insert("_rels/.rels".into());
+        if start.iter().any(|r| r.kind == "officeDocument") {
+            start
+        } else {
+            self.content_type_entry_points(start)
+        }
+    }
+
+    /// The main part the content types name, then (when the package has no
+    /// relationships at all) every other part they name, then the relationships.
+    fn content_type_entry_points(&mut self, mut rels: Vec<Rel>) -> Vec<Rel> {
+        let types = match content_types(self.pkg) {
+            Ok(t) => t,
+            Err(e) => {
+                self.doc.gaps.push(gap("[Content_Types].xml", e));
+                Vec::new()
+            }
+        };
+        let is_main = |t: &str| {
+            t.ends_with("main+xml")
+                && ["word", "sheet", "presentation", "slideshow"]
+                    .iter()
+                    .any(|k| t.contains(k))
+        };
+        let mut start: Vec<Rel> = types
+            .iter()
+            .filter(|(_, t)| is_main(t))
+            .map(|(n, _)| Rel {
+                id: String::new(),
+                kind: "officeDocument".into(),
+                target: n.clone(),
+            })
+            .collect();
+        start.truncate(1);
+        if rels.is_empty() {
+            start.extend(types.iter().filter(|(_, t)| !is_main(t)).map(|(n, t)| Rel {
+                id: String::new(),
+                kind: kind_of_content_type(t),
+                target: n.clone(),
+            }));
+        }
+        start.append(&mut rels);
+        start
+    }
+
+    /// The main part, then the other entry points, then breadth first what each part
+    /// read relates to.
+    fn visit_from_main(&mut self, main: Rel, start: Vec<Rel>) {
+        let mut queue: VecDeque<(Rel, bool)> = VecDeque::new();
+        queue.push_back((main.clone(), false));
+        queue.extend(
+            start
+                .into_iter()
+                .filter(|r| r.target != main.target)
+                .map(|r| (r, false)),
+        );
+        let mut n = 0usize;
+        while let Some((rel, hidden)) = queue.pop_front() {
+            if self.stopped {
+                break;
+            }
+            let is_main = n == 0;
+            n += 1;
+            for (next, next_hidden) in self.visit(&rel, hidden, is_main, false) {
+                queue.push_back((next, next_hidden));
+            }
+        }
+    }
+
+    /// Relationships of parts that are not there (a renamed or orphaned `.rels`): what
+    /// they name is followed too, as hidden, so a target they name that is missing is
+    /// a gap rather than nothing.
+    fn follow_orphan_rels(&mut self) {
+        let orphans: Vec<String> = self
+            .pkg
+            .names()
+            .iter()
+            .filter(|n| {
+                n.to_lowercase().ends_with(".rels") && !self.seen.contains(&n.to_lowercase())
+            })
+            .cloned()
+            .collect();
+        for rels in orphans {
+            let Some(source) = source_of_rels(&rels) else {
+                continue;
+            };
+            let mut queue: VecDeque<(Rel, bool)> =
+                self.follow_rels(&rels, &source, true).into_iter().collect();
+            while let Some((rel, hidden)) = queue.pop_front() {
+                if self.stopped {
+                    break;
+                }
+                queue.extend(self.visit(&rel, hidden, false, false));
+            }
+        }
+    }
+
+    /// What no relationship reaches but holds text: read as hidden.
+    fn sweep_unreached(&mut self) {
+        let unread: Vec<String> = self
+            .pkg
+            .names()
+            .iter()
+            .filter(|n| !n.ends_with('/') && !self.seen.contains(&n.to_lowercase()))
+            .filter(|n| !n.to_lowercase().ends_with(".rels"))
+            .cloned()
+            .collect();
+        for name in unread {
+            if self.stopped {
+                break;
+            }
+            let rel = Rel {
+                id: String::new(),
+                kind: String::new(),
+                target: name,
+            };
+            self.visit(&rel, true, false, true);
+        }
+    }
+
+    /// The document read: its parts by rank, then order, then name (naturally sorted).
+    fn into_document(self) -> Document {
+        let Walk {
+            mut found,
+            mut doc,
+            family,
+            string_columns,
+            ..
+        } = self;
+        place_shared_strings(&mut found, &string_columns);
+        found.sort_by(|a, b| {
+            (a.rank, a.order).cmp(&(b.rank, b.order)).then_with(|| {
+                natural_key(a.part.name.as_deref().unwrap_or(""))
+                    .cmp(&natural_key(b.part.name.as_deref().unwrap_or("")))
+            })
+        });
+        doc.parts = found.into_iter().map(|f| f.part).collect();
+        doc.paged = family == Some(Family::Slides);
+        doc
+    }
+
     fn add(&mut self, rank: u8, order: usize, parts: Vec<Part>) {
         if let Err(e) = self.pkg.budget().charge_parts_text(&parts) {
             let place = parts
@@ -1092,121 +1134,173 @@ fn word_part(
     role: Role,
     max_depth: usize,
 ) -> Result<(Part, Part), ExtractError> {
-    let mut visible = Part::new(Some(name.to_string()), role);
-    let mut hidden = Part::new(Some(name.to_string()), Role::Hidden);
-    let mut stack: Vec<Para> = Vec::new();
-    let mut para_no = 0u32;
-    let mut skip = 0usize;
-    let (mut del, mut ins) = (0usize, 0usize);
-    let mut in_rpr = false;
-    let mut run_hidden = false;
-    let mut chars = Chars::None;
-    let mut structure = Structure::default();
+    let mut text = WordText::new(name, role);
+    xml::walk(bytes, name, max_depth, |ev| match ev {
+        Ev::Open(e) => text.open(e),
+        Ev::Close(n) => text.close(n),
+        Ev::Text(t) => text.text(t),
+    })?;
+    Ok((text.visible, text.hidden))
+}
 
-    let push = |stack: &mut Vec<Para>, s: &str, deleted: bool, run_hidden: bool, ins: bool| {
-        let Some(p) = stack.last_mut() else { return };
-        let unseen = deleted || run_hidden;
+/// The text of one WordprocessingML part as its XML is walked: the paragraphs open,
+/// the revisions and run properties around the text, and the two parts it ends in.
+struct WordText {
+    visible: Part,
+    hidden: Part,
+    /// Open paragraphs (a text box's inside its anchor's), innermost last, and how
+    /// many have opened in the part.
+    stack: Vec<Para>,
+    para_no: u32,
+    /// Elements open inside one whose content is no text (properties, field codes, a
+    /// text box's fallback copy), itself included.
+    skip: usize,
+    /// Open deletions (and moves away), open insertions (and moves here).
+    del: usize,
+    ins: usize,
+    /// Inside a run's properties; whether they hide the run (`w:vanish`).
+    in_rpr: bool,
+    run_hidden: bool,
+    /// What the character data being read is.
+    chars: Chars,
+    structure: Structure,
+}
+
+impl WordText {
+    /// Nothing read yet of part `name`, whose visible text has `role`.
+    fn new(name: &str, role: Role) -> Self {
+        WordText {
+            visible: Part::new(Some(name.to_string()), role),
+            hidden: Part::new(Some(name.to_string()), Role::Hidden),
+            stack: Vec::new(),
+            para_no: 0,
+            skip: 0,
+            del: 0,
+            ins: 0,
+            in_rpr: false,
+            run_hidden: false,
+            chars: Chars::None,
+            structure: Structure::default(),
+        }
+    }
+
+    /// `s` into the innermost open paragraph: into what a reader sees unless deleted or
+    /// in a hidden run, into the original unless inserted, and apart when unseen.
+    fn push(&mut self, s: &str, deleted: bool) {
+        let Some(p) = self.stack.last_mut() else {
+            return;
+        };
+        let unseen = deleted || self.run_hidden;
         if !unseen {
             p.visible.push_str(s);
         }
-        if !ins {
+        if self.ins == 0 {
             p.original.push_str(s);
         }
         if unseen {
             p.pieces.push_str(s);
         }
-    };
-    xml::walk(bytes, name, max_depth, |ev| match ev {
-        Ev::Open(e) => {
-            if skip > 0 {
-                skip += 1;
-                if structure.in_ppr
-                    && skip == 2
-                    && let Some(p) = stack.last_mut()
-                {
-                    let value = e.attr("val");
-                    p.block = block_of_property(e.name, value.as_deref(), p.block);
-                }
-                return;
+    }
+
+    /// An element opens: a paragraph or its properties, a run or its properties, a
+    /// revision, text, or a character written as an element (tab, break, symbol).
+    fn open(&mut self, e: &Element) {
+        if self.skip > 0 {
+            self.skip += 1;
+            if self.structure.in_ppr
+                && self.skip == 2
+                && let Some(p) = self.stack.last_mut()
+            {
+                let value = e.attr("val");
+                p.block = block_of_property(e.name, value.as_deref(), p.block);
             }
-            structure.open(e.name);
-            match e.name {
-                "pPr" => {
-                    skip = 1;
-                    structure.in_ppr = true;
-                }
-                // Properties, field codes and the fallback copy of a text box.
-                "sectPr" | "tblPr" | "trPr" | "tcPr" | "instrText" | "delInstrText"
-                | "Fallback" | "rPrChange" | "pPrChange" | "fldData" => skip = 1,
-                "p" => {
-                    para_no += 1;
-                    stack.push(Para {
-                        no: para_no,
-                        block: structure.block(),
-                        ..Para::default()
-                    });
-                }
-                "r" => run_hidden = false,
-                "rPr" => in_rpr = true,
-                "vanish" if in_rpr => {
-                    run_hidden = !matches!(e.attr("val").as_deref(), Some("0" | "false" | "off"));
-                }
-                "t" => chars = Chars::Text,
-                "delText" => chars = Chars::Deleted,
-                "del" | "moveFrom" if !in_rpr => del += 1,
-                "ins" | "moveTo" if !in_rpr => ins += 1,
-                "tab" | "ptab" => push(&mut stack, "\t", del > 0, run_hidden, ins > 0),
-                "br" | "cr" => push(&mut stack, "\n", del > 0, run_hidden, ins > 0),
-                "noBreakHyphen" => push(&mut stack, "-", del > 0, run_hidden, ins > 0),
-                "sym" => {
-                    let font = e.attr("font").unwrap_or_default();
-                    if let Some(c) = e.attr("char").and_then(|c| sym_char(&font, &c)) {
-                        let s = c.to_string();
-                        push(&mut stack, &s, del > 0, run_hidden, ins > 0);
-                    }
-                }
-                _ => {}
-            }
+            return;
         }
-        Ev::Close(n) => {
-            if skip > 0 {
-                skip -= 1;
-                if skip == 0 {
-                    structure.in_ppr = false;
+        self.structure.open(e.name);
+        let deleted = self.del > 0;
+        match e.name {
+            "pPr" => {
+                self.skip = 1;
+                self.structure.in_ppr = true;
+            }
+            // Properties, field codes and the fallback copy of a text box.
+            "sectPr" | "tblPr" | "trPr" | "tcPr" | "instrText" | "delInstrText" | "Fallback"
+            | "rPrChange" | "pPrChange" | "fldData" => self.skip = 1,
+            "p" => {
+                self.para_no += 1;
+                self.stack.push(Para {
+                    no: self.para_no,
+                    block: self.structure.block(),
+                    ..Para::default()
+                });
+            }
+            "r" => self.run_hidden = false,
+            "rPr" => self.in_rpr = true,
+            "vanish" if self.in_rpr => {
+                self.run_hidden = !matches!(e.attr("val").as_deref(), Some("0" | "false" | "off"));
+            }
+            "t" => self.chars = Chars::Text,
+            "delText" => self.chars = Chars::Deleted,
+            "del" | "moveFrom" if !self.in_rpr => self.del += 1,
+            "ins" | "moveTo" if !self.in_rpr => self.ins += 1,
+            "tab" | "ptab" => self.push("\t", deleted),
+            "br" | "cr" => self.push("\n", deleted),
+            "noBreakHyphen" => self.push("-", deleted),
+            "sym" => {
+                let font = e.attr("font").unwrap_or_default();
+                if let Some(c) = e.attr("char").and_then(|c| sym_char(&font, &c)) {
+                    self.push(&c.to_string(), deleted);
                 }
-                return;
             }
-            structure.close(n);
-            match n {
-                "p" => {
-                    if let Some(p) = stack.pop() {
-                        visible.push_line_in(&p.visible, p.no, p.block);
-                        let seen = p.visible.trim();
-                        if p.original.trim() != seen && !p.original.trim().is_empty() {
-                            hidden.push_line(&p.original, p.no);
-                        }
-                        if !p.pieces.trim().is_empty() && p.pieces.trim() != p.original.trim() {
-                            hidden.push_line(&p.pieces, p.no);
-                        }
-                    }
-                }
-                "rPr" => in_rpr = false,
-                "t" | "delText" => chars = Chars::None,
-                "del" | "moveFrom" if !in_rpr => del = del.saturating_sub(1),
-                "ins" | "moveTo" if !in_rpr => ins = ins.saturating_sub(1),
-                _ => {}
-            }
+            _ => {}
         }
-        Ev::Text(t) => {
-            if skip > 0 || chars == Chars::None {
-                return;
+    }
+
+    /// An element closes: a paragraph ends, or a run's properties, text or a revision.
+    fn close(&mut self, n: &str) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            if self.skip == 0 {
+                self.structure.in_ppr = false;
             }
-            let t = map_symbols(t);
-            let deleted = chars == Chars::Deleted || del > 0;
-            push(&mut stack, &t, deleted, run_hidden, ins > 0);
+            return;
         }
-    })?;
-    Ok((visible, hidden))
+        self.structure.close(n);
+        match n {
+            "p" => self.end_paragraph(),
+            "rPr" => self.in_rpr = false,
+            "t" | "delText" => self.chars = Chars::None,
+            "del" | "moveFrom" if !self.in_rpr => self.del = self.del.saturating_sub(1),
+            "ins" | "moveTo" if !self.in_rpr => self.ins = self.ins.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// The innermost paragraph ends: what a reader sees becomes a visible line; where
+    /// they differ, the original text and the unseen pieces become hidden lines.
+    fn end_paragraph(&mut self) {
+        let Some(p) = self.stack.pop() else {
+            return;
+        };
+        self.visible.push_line_in(&p.visible, p.no, p.block);
+        let seen = p.visible.trim();
+        if p.original.trim() != seen && !p.original.trim().is_empty() {
+            self.hidden.push_line(&p.original, p.no);
+        }
+        if !p.pieces.trim().is_empty() && p.pieces.trim() != p.original.trim() {
+            self.hidden.push_line(&p.pieces, p.no);
+        }
+    }
+
+    /// Character data: the text of a `w:t` or `w:delText`, nothing elsewhere.
+    fn text(&mut self, t: &str) {
+        if self.skip > 0 || self.chars == Chars::None {
+            return;
+        }
+        let t = map_symbols(t);
+        let deleted = self.chars == Chars::Deleted || self.del > 0;
+        self.push(&t, deleted);
+    }
 }
 
 /// `w:sym w:font="Wingdings" w:char="F0AB"`: the character a symbol font draws, as

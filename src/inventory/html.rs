@@ -333,6 +333,8 @@ fn year_span(ledger: &Ledger, today: Date, window_end: Date) -> (i16, i16) {
     (first, last.min(first.saturating_add(MAX_YEARS - 1)))
 }
 
+/// The expiry timeline: the statuses' legend, then a chart of the years, the expiring
+/// window, a lane per mark and today's line.
 fn timeline(
     out: &mut String,
     ledger: &Ledger,
@@ -346,14 +348,41 @@ fn timeline(
         .and_then(|s| today.checked_add(s).ok())
         .unwrap_or(today);
     let (first_year, last_year) = year_span(ledger, today, window_end);
-    let scale = Scale::new(first_year, last_year);
     // Dated rows by last day, then the open-ended ones in ledger order.
     let mut lanes: Vec<&Row> = ledger.rows.iter().collect();
     lanes.sort_by_key(|r| (r.last_day.is_none(), r.last_day));
     let lanes_h = LANE_H * lanes.len().max(1) as f64;
-    let height = AXIS_H + lanes_h + FOOT_H;
-    let bottom = AXIS_H + lanes_h;
+    let frame = Frame {
+        first_year,
+        last_year,
+        scale: Scale::new(first_year, last_year),
+        lanes_h,
+        height: AXIS_H + lanes_h + FOOT_H,
+        bottom: AXIS_H + lanes_h,
+    };
+    timeline_legend(out, lang)?;
+    chart_start(out, &frame, lang)?;
+    year_axis(out, &frame)?;
+    expiring_window(out, &frame, today, window_end, expiring_within_days, lang)?;
+    mark_lanes(out, &frame, ledger, &lanes, today, lang)?;
+    // Today goes on top of the bars.
+    today_line(out, &frame, today, lang)?;
+    writeln!(out, "</svg>\n</div>\n</section>")
+}
 
+/// Where the timeline's pieces go: the years it spans, where a date falls, and the
+/// heights of the lanes, of the whole chart and of the lanes' bottom edge.
+struct Frame {
+    first_year: i16,
+    last_year: i16,
+    scale: Scale,
+    lanes_h: f64,
+    height: f64,
+    bottom: f64,
+}
+
+/// The section's heading and the legend of the statuses' colours.
+fn timeline_legend(out: &mut String, lang: Lang) -> fmt::Result {
     writeln!(out, "<section id=\"timeline-section\">")?;
     writeln!(
         out,
@@ -369,7 +398,17 @@ fn timeline(
             s.label(lang)
         )?;
     }
-    writeln!(out, "</div>\n<div class=\"panel chart\">")?;
+    writeln!(out, "</div>\n<div class=\"panel chart\">")
+}
+
+/// The chart's `<svg>` element, with the years it spans and its accessible title.
+fn chart_start(out: &mut String, frame: &Frame, lang: Lang) -> fmt::Result {
+    let Frame {
+        first_year,
+        last_year,
+        height,
+        ..
+    } = frame;
     writeln!(
         out,
         "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {CHART_W} {height:.0}\" \
@@ -384,17 +423,26 @@ fn timeline(
             "每项标志从起算日期到届满日的保密期限",
             "Each mark's term, from its start to its last day"
         )
-    )?;
+    )
+}
 
-    // Years: a tick at each 1 January, labels thinned out on long spans.
-    let years = i32::from(last_year) - i32::from(first_year) + 1;
+/// The years: a grid line at each 1 January, labels thinned out on long spans.
+fn year_axis(out: &mut String, frame: &Frame) -> fmt::Result {
+    let Frame {
+        first_year,
+        last_year,
+        scale,
+        bottom,
+        ..
+    } = frame;
+    let years = i32::from(*last_year) - i32::from(*first_year) + 1;
     let step = match years {
         ..=16 => 1,
         17..=32 => 2,
         _ => 5,
     };
     writeln!(out, "<g class=\"axis\">")?;
-    for y in first_year..=last_year {
+    for y in *first_year..=*last_year {
         let x0 = scale.x(Date::new(y, 1, 1).unwrap_or(scale.from));
         let x1 = scale.x(Date::new(y.saturating_add(1), 1, 1).unwrap_or(scale.to));
         writeln!(
@@ -415,8 +463,25 @@ fn timeline(
         "<line class=\"grid\" x1=\"{PLOT_R:.1}\" x2=\"{PLOT_R:.1}\" y1=\"{:.1}\" y2=\"{bottom:.1}\"/>",
         AXIS_H - 26.0
     )?;
-    writeln!(out, "</g>")?;
+    writeln!(out, "</g>")
+}
 
+/// The band from today to the end of the expiring window, behind the lanes, and its
+/// label under them.
+fn expiring_window(
+    out: &mut String,
+    frame: &Frame,
+    today: Date,
+    window_end: Date,
+    expiring_within_days: i64,
+    lang: Lang,
+) -> fmt::Result {
+    let Frame {
+        scale,
+        lanes_h,
+        bottom,
+        ..
+    } = frame;
     let (wx0, wx1) = (scale.x(today), scale.x(window_end));
     writeln!(
         out,
@@ -442,8 +507,19 @@ fn timeline(
             Lang::Zh => format!("提醒期{expiring_within_days}天"),
             Lang::En => format!("expiring window: {expiring_within_days} days"),
         }
-    )?;
+    )
+}
 
+/// A lane per mark in `lanes` (or a note that nothing is marked), under the folder
+/// the ledger's files share.
+fn mark_lanes(
+    out: &mut String,
+    frame: &Frame,
+    ledger: &Ledger,
+    lanes: &[&Row],
+    today: Date,
+    lang: Lang,
+) -> fmt::Result {
     if lanes.is_empty() {
         writeln!(
             out,
@@ -465,10 +541,14 @@ fn timeline(
     }
     for (i, r) in lanes.iter().enumerate() {
         let top = AXIS_H + LANE_H * i as f64;
-        lane(out, r, folder, today, &scale, top, lang)?;
+        lane(out, r, folder, today, &frame.scale, top, lang)?;
     }
+    Ok(())
+}
 
-    // Today goes on top of the bars.
+/// Today's line across the lanes, labelled with the date.
+fn today_line(out: &mut String, frame: &Frame, today: Date, lang: Lang) -> fmt::Result {
+    let Frame { scale, bottom, .. } = frame;
     let tx = scale.x(today);
     writeln!(
         out,
@@ -480,8 +560,7 @@ fn timeline(
         "<text id=\"today-label\" x=\"{tx:.1}\" y=\"{:.1}\">{} {today}</text>",
         AXIS_H - 16.0,
         say(lang, "今天", "today")
-    )?;
-    writeln!(out, "</svg>\n</div>\n</section>")
+    )
 }
 
 /// The folder every row's path starts with (with its separator), or "".
