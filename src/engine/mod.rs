@@ -16,8 +16,8 @@ use anyhow::{Context, Result, anyhow};
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::config::resolve::{Overrides, Settings, resolve};
 use crate::config::ConfigFile;
+use crate::config::resolve::{Overrides, Settings, resolve};
 use crate::diagnostic::{Diagnostic, Lang};
 use crate::regime::Regime;
 use crate::rules::Rule;
@@ -126,13 +126,13 @@ struct Walked {
     first: Option<Key>,
 }
 
-/// Resolve every config, reporting the errors of all of them at once.
+/// Resolve every config; the errors of those that fail, each config's on its lines.
 fn resolve_all<'k>(
     req: &Request,
     keys: impl Iterator<Item = (&'k Key, Option<&'k ConfigFile>)>,
-) -> Result<BTreeMap<Key, Settings>> {
+    errors: &mut Vec<String>,
+) -> BTreeMap<Key, Settings> {
     let mut loaded = BTreeMap::new();
-    let mut errors = Vec::new();
     for (key, file) in keys {
         match resolve(&req.overrides, file) {
             Ok(s) => {
@@ -141,11 +141,7 @@ fn resolve_all<'k>(
             Err(e) => errors.push(format!("{e:#}")),
         }
     }
-    if errors.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(anyhow!("{}", errors.join("\n")))
-    }
+    loaded
 }
 
 /// Walk each group with its config; every file goes to the nearest config above it (a
@@ -155,13 +151,22 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
         .groups
         .iter()
         .map(|(k, _)| (k, plan.configs.get(k).and_then(|f| f.as_ref())));
-    let mut loaded = resolve_all(req, keys)?;
+    let mut errors = Vec::new();
+    let mut loaded = resolve_all(req, keys, &mut errors);
+    // A config with errors still lets the walk go on (with no settings of its own), so
+    // that the errors of the configs nested below it are reported with its own.
+    let fallback = match errors.is_empty() {
+        true => None,
+        false => Some(resolve(&req.overrides, None)?),
+    };
     let mut work: BTreeMap<Key, Vec<PathBuf>> = BTreeMap::new();
     let mut diags = Vec::new();
     let mut dir_configs = std::collections::HashMap::new();
     let ignores = walk::Ignores::default();
     for (key, roots) in &plan.groups {
-        let s = &loaded[key];
+        let Some(s) = loaded.get(key).or(fallback.as_ref()) else {
+            continue;
+        };
         let opts = walk::WalkOptions {
             exclude: s.exclude.as_ref(),
             skip: &s.rule_dirs,
@@ -187,22 +192,30 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
             }
             if let Some(rule) = &s.unreadable {
                 let ctx = s.context(None);
-                diags.extend(
-                    errors
-                        .iter()
-                        .map(|e| unreadable(rule, &ctx, &display_path(&e.path), &e.error)),
-                );
+                let threshold = s.fail_on.threshold();
+                diags.extend(errors.iter().map(|e| {
+                    let mut d = unreadable(rule, &ctx, &display_path(&e.path), &e.error);
+                    d.fails = threshold.is_some_and(|t| d.severity >= t);
+                    d
+                }));
             }
         }
     }
     // Nested configs, met in the walk: loaded once each, all errors at once.
     let nested: Vec<(Key, ConfigFile)> = work
         .keys()
-        .filter(|k| !loaded.contains_key(*k))
+        .filter(|k| !loaded.contains_key(*k) && !plan.configs.contains_key(*k))
         .filter_map(|k| k.as_ref().map(|p| (k.clone(), p)))
         .map(|(k, p)| Ok((k, ConfigFile::load_found(p)?)))
         .collect::<Result<_>>()?;
-    loaded.extend(resolve_all(req, nested.iter().map(|(k, f)| (k, Some(f))))?);
+    loaded.extend(resolve_all(
+        req,
+        nested.iter().map(|(k, f)| (k, Some(f))),
+        &mut errors,
+    ));
+    if !errors.is_empty() {
+        return Err(anyhow!("{}", errors.join("\n")));
+    }
     for (key, files) in &mut work {
         // The walk applied the outer config's excludes; apply the nested one's too.
         if nested.iter().any(|(k, _)| k == key)
@@ -346,13 +359,6 @@ fn finish(
     regimes: Vec<Regime>,
     mut t: Totals,
 ) -> Result<Run> {
-    // Findings of the walk (ML900 before any group) are judged by the first config.
-    if let Some(s) = first.as_ref().and_then(|k| loaded.get(k)) {
-        let threshold = s.fail_on.threshold();
-        for d in t.diags.iter_mut().filter(|d| !d.fails) {
-            d.fails = threshold.is_some_and(|t| d.severity >= t);
-        }
-    }
     t.diags.sort_by(|a, b| a.sort_key_cmp(b));
     t.checked.sort();
     t.checked.dedup();

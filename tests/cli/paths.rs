@@ -290,3 +290,78 @@ fn completion_scripts_are_valid_shell() {
         );
     }
 }
+
+/// Each file is judged by its own config: a nested `.mark-lint.yaml` decides whether
+/// its files' findings fail the run, and its regime judges their fixes.
+#[test]
+fn each_file_is_judged_by_its_own_config() {
+    let misplaced = format!(
+        "正文\n{}\n秘密★5年\n\n2026年3月5日\n",
+        "段落。\n".repeat(10)
+    );
+    let regime = std::fs::read_to_string(root().join("rules/regime-cn.yaml"))
+        .unwrap()
+        .replace("机密", "甲密");
+    let dir = tree(&[
+        (".mark-lint.yaml", b"fail-on: error\n"),
+        ("top.md", misplaced.as_bytes()),
+        ("strict/.mark-lint.yaml", b"fail-on: warning\n"),
+        ("lax/.mark-lint.yaml", b"fail-on: never\n"),
+        (
+            "lax/over.md",
+            "秘密★15年\n\n通知\n\n2026年3月5日\n".as_bytes(),
+        ),
+        ("own/.mark-lint.yaml", b"regime: regime-x.yaml\n"),
+        ("own/regime-x.yaml", regime.as_bytes()),
+        ("own/a.md", "甲密☆5年\n\n通知\n\n2026年3月5日\n".as_bytes()),
+    ]);
+    let d = dir.path();
+    // A warning at the top, an error under `fail-on: never`: nothing fails.
+    let (code, stdout, stderr) = run_in(d, &concise(&["top.md", "lax"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ML002") && stdout.contains("ML101"),
+        "{stdout}"
+    );
+    // The same warning in the strict folder fails the run.
+    std::fs::write(d.join("strict/b.md"), &misplaced).unwrap();
+    let (code, stdout, _) = run_in(d, &concise(&["."]));
+    assert_eq!(code, 1, "{stdout}");
+    std::fs::remove_file(d.join("strict/b.md")).unwrap();
+    let (code, stdout, _) = run_in(d, &concise(&["top.md", "lax", "strict"]));
+    assert_eq!(code, 0, "{stdout}");
+    // The nested regime judges the fix of its own file.
+    let (_, _, stderr) = run_in(d, &["check", "--today", "2026-11-27", "--fix", "."]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("own/a.md")).unwrap(),
+        "甲密★5年\n\n通知\n\n2026年3月5日\n",
+        "{stderr}"
+    );
+}
+
+/// Every bad key of every config is reported in one run, nested configs included.
+#[test]
+fn every_bad_key_of_every_config_is_reported() {
+    let dir = tree(&[
+        (
+            ".mark-lint.yaml",
+            b"fail-on: error\nterm-start: someday\nselect: [ML999]\n",
+        ),
+        ("a.md", b"# a\n"),
+        (
+            "sub/.mark-lint.yaml",
+            b"authority: nowhere\ntoday: tomorrow\n",
+        ),
+        ("sub/b.md", b"# b\n"),
+    ]);
+    let (code, _, stderr) = run_in(dir.path(), &["check", "--format", "concise", "."]);
+    assert_eq!(code, 2, "{stderr}");
+    for key in ["term-start", "select", "authority", "today"] {
+        let needle = format!("key `{key}`");
+        assert_eq!(
+            stderr.matches(&needle).count(),
+            1,
+            "{needle} once in {stderr}"
+        );
+    }
+}
