@@ -41,6 +41,37 @@ pub fn request(args: &CheckArgs) -> Result<engine::Request> {
 
 pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let req = request(&args)?;
+    let (paths, preloaded) = inputs(&args)?;
+    let mut run = engine::lint(&req, &paths, &preloaded)?;
+    // Every place to write is checked before anything is written, fixes included.
+    let targets = Targets::check(&args, &paths, &preloaded, &run)?;
+    if args.fix || args.diff {
+        let (fixes, changed) = fix_files(&args, &paths, &run, out)?;
+        if args.diff {
+            return Ok(if fixes > 0 { EXIT_FINDINGS } else { EXIT_CLEAN });
+        }
+        if changed > 0 {
+            // Check the fixed files again: what the fix changed may change other findings.
+            run = engine::lint(&req, &paths, &preloaded)?;
+        }
+    }
+    if let Some(target) = &targets.baseline {
+        write_baseline(&args, target, &run)?;
+        return Ok(EXIT_CLEAN);
+    }
+    if let Some(file) = &args.baseline {
+        apply_baseline(&args, file, &mut run)?;
+    }
+    emit(&args, &mut run, &targets, out)?;
+    Ok(if run.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// The paths to check, and the inputs that are not files on disk (stdin, the index).
+fn inputs(args: &CheckArgs) -> Result<(Vec<PathBuf>, Preloaded)> {
     let mut preloaded = Preloaded::new();
     let paths = if args.staged {
         let staged = git::staged()?;
@@ -71,121 +102,149 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     if (args.fix || args.diff) && !preloaded.is_empty() {
         bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
     }
-    let mut run = engine::lint(&req, &paths, &preloaded)?;
-    // Every place to write is checked before anything is written, fixes included.
-    let mut roots = output::tree_roots(&paths);
-    roots.extend(preloaded.staged.as_ref().map(|s| s.top().to_path_buf()));
-    // Stat'ing every input costs a system call a file: only when something is written.
-    let inputs = if args.output.is_empty() && args.write_baseline.is_none() {
-        output::Inputs::default()
-    } else {
-        output::Inputs::of(&run.inputs)
-    };
-    let reports = args
-        .output
+    Ok((paths, preloaded))
+}
+
+/// Where the reports and the baseline go, each checked before anything is written.
+struct Targets {
+    reports: Vec<(Format, output::Target)>,
+    baseline: Option<output::Target>,
+    inputs: output::Inputs,
+}
+
+impl Targets {
+    fn check(
+        args: &CheckArgs,
+        paths: &[PathBuf],
+        preloaded: &Preloaded,
+        run: &Run,
+    ) -> Result<Targets> {
+        let mut roots = output::tree_roots(paths);
+        roots.extend(preloaded.staged.as_ref().map(|s| s.top().to_path_buf()));
+        // Stat'ing every input costs a system call a file: only when something is written.
+        let inputs = if args.output.is_empty() && args.write_baseline.is_none() {
+            output::Inputs::default()
+        } else {
+            output::Inputs::of(&run.inputs)
+        };
+        let reports = args
+            .output
+            .iter()
+            .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
+            .collect::<Result<Vec<_>>>()?;
+        let baseline = args
+            .write_baseline
+            .as_ref()
+            .map(|f| output::check(f, "the baseline", &roots, &inputs))
+            .transpose()?;
+        Ok(Targets {
+            reports,
+            baseline,
+            inputs,
+        })
+    }
+}
+
+/// `--fix` or `--diff`: (fixes, files changed), with a note of what was (or could be)
+/// done.
+fn fix_files(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    run: &Run,
+    out: &mut dyn Write,
+) -> Result<(usize, usize)> {
+    // A rewrite stays inside what was named: a link out of it is not followed.
+    let roots: Vec<PathBuf> = paths
         .iter()
-        .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
-        .collect::<Result<Vec<_>>>()?;
-    let baseline_target = args
-        .write_baseline
-        .as_ref()
-        .map(|f| output::check(f, "the baseline", &roots, &inputs))
-        .transpose()?;
-    if args.fix || args.diff {
-        // A rewrite stays inside what was named: a link out of it is not followed.
-        let roots: Vec<PathBuf> = paths
-            .iter()
-            .filter_map(|p| std::fs::canonicalize(p).ok())
-            .collect();
-        let (fixes, changed) = apply_fixes(&run, &roots, !args.diff, out)?;
-        if args.diff {
-            if !args.quiet {
-                report::note(&match run.lang {
-                    Lang::Zh => format!("可自动修复{fixes}处（{changed}个文件），加 --fix 执行"),
-                    Lang::En => format!(
-                        "{fixes} fix(es) available in {changed} file(s); run with --fix to apply"
-                    ),
-                });
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let (fixes, changed) = apply_fixes(run, &roots, !args.diff, out)?;
+    if !args.quiet && (args.diff || fixes > 0) {
+        report::note(&match (args.diff, run.lang) {
+            (true, Lang::Zh) => format!("可自动修复{fixes}处（{changed}个文件），加 --fix 执行"),
+            (true, Lang::En) => {
+                format!("{fixes} fix(es) available in {changed} file(s); run with --fix to apply")
             }
-            return Ok(if fixes > 0 { EXIT_FINDINGS } else { EXIT_CLEAN });
-        }
-        if fixes > 0 {
-            if !args.quiet {
-                report::note(&match run.lang {
-                    Lang::Zh => format!("已自动修复{fixes}处标志（{changed}个文件）"),
-                    Lang::En => format!("fixed {fixes} mark(s) in {changed} file(s)"),
-                });
-            }
-            // Check the fixed files again: what the fix changed may change other findings.
-            run = engine::lint(&req, &paths, &preloaded)?;
-        }
+            (false, Lang::Zh) => format!("已自动修复{fixes}处标志（{changed}个文件）"),
+            (false, Lang::En) => format!("fixed {fixes} mark(s) in {changed} file(s)"),
+        });
     }
-    if let Some(target) = &baseline_target {
-        let file = &target.path;
-        let baseline = baseline::Baseline::for_writing(file)?;
-        let all: Vec<&Diagnostic> = run
-            .diags
-            .iter()
-            .chain(
-                run.suppressed
-                    .iter()
-                    .filter(|s| s.by == report::SuppressedBy::Baseline)
-                    .map(|s| &s.diag),
-            )
-            .collect();
-        let n = baseline.write(file, &all, &run.files)?;
-        if !args.quiet {
-            let named = report::path_text(&target.named);
-            report::note(&match run.lang {
-                Lang::Zh => format!("已将{n}项问题写入基线 {named}"),
-                Lang::En => format!("wrote {n} finding(s) to the baseline {named}"),
+    Ok((fixes, changed))
+}
+
+/// `--write-baseline`: every finding of the run (those already in the baseline too).
+fn write_baseline(args: &CheckArgs, target: &output::Target, run: &Run) -> Result<()> {
+    let file = &target.path;
+    let baseline = baseline::Baseline::for_writing(file)?;
+    let all: Vec<&Diagnostic> = run
+        .diags
+        .iter()
+        .chain(
+            run.suppressed
+                .iter()
+                .filter(|s| s.by == report::SuppressedBy::Baseline)
+                .map(|s| &s.diag),
+        )
+        .collect();
+    let n = baseline.write(file, &all, &run.files)?;
+    if !args.quiet {
+        let named = report::path_text(&target.named);
+        report::note(&match run.lang {
+            Lang::Zh => format!("已将{n}项问题写入基线 {named}"),
+            Lang::En => format!("wrote {n} finding(s) to the baseline {named}"),
+        });
+    }
+    Ok(())
+}
+
+/// `--baseline`: findings it knows move to the suppressed; stale entries get a note.
+fn apply_baseline(args: &CheckArgs, file: &std::path::Path, run: &mut Run) -> Result<()> {
+    let mut baseline = baseline::Baseline::load(file)?;
+    let mut shown = Vec::new();
+    for d in std::mem::take(&mut run.diags) {
+        if baseline.take(&d) {
+            run.suppressed.push(report::Suppressed {
+                diag: d,
+                by: report::SuppressedBy::Baseline,
+                justification: None,
             });
-        }
-        return Ok(EXIT_CLEAN);
-    }
-    if let Some(file) = &args.baseline {
-        let mut baseline = baseline::Baseline::load(file)?;
-        let mut shown = Vec::new();
-        for d in std::mem::take(&mut run.diags) {
-            if baseline.take(&d) {
-                run.suppressed.push(report::Suppressed {
-                    diag: d,
-                    by: report::SuppressedBy::Baseline,
-                    justification: None,
-                });
-            } else {
-                shown.push(d);
-            }
-        }
-        run.diags = shown;
-        let stale = baseline.stale(&run.files);
-        if !stale.is_empty() && !args.quiet {
-            let name = report::path_text(file);
-            let mut msg = match run.lang {
-                Lang::Zh => format!(
-                    "基线 {name} 中有{}项已失效（问题已改正，或者文件已不在）；可用 --write-baseline {name} 重写：",
-                    stale.len()
-                ),
-                Lang::En => format!(
-                    "{} stale baseline entr{} in {name} (fixed, or the file is gone); rewrite it with --write-baseline {name}:",
-                    stale.len(),
-                    if stale.len() == 1 { "y" } else { "ies" },
-                ),
-            };
-            let label = match run.lang {
-                Lang::Zh => "已失效",
-                Lang::En => "stale",
-            };
-            for e in &stale {
-                msg.push_str(&format!(
-                    "\n  {label}: {} {}",
-                    e.code,
-                    report::escape(&e.path)
-                ));
-            }
-            report::note(&msg);
+        } else {
+            shown.push(d);
         }
     }
+    run.diags = shown;
+    let stale = baseline.stale(&run.files);
+    if !stale.is_empty() && !args.quiet {
+        let name = report::path_text(file);
+        let mut msg = match run.lang {
+            Lang::Zh => format!(
+                "基线 {name} 中有{}项已失效（问题已改正，或者文件已不在）；可用 --write-baseline {name} 重写：",
+                stale.len()
+            ),
+            Lang::En => format!(
+                "{} stale baseline entr{} in {name} (fixed, or the file is gone); rewrite it with --write-baseline {name}:",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" },
+            ),
+        };
+        let label = match run.lang {
+            Lang::Zh => "已失效",
+            Lang::En => "stale",
+        };
+        for e in &stale {
+            msg.push_str(&format!(
+                "\n  {label}: {} {}",
+                e.code,
+                report::escape(&e.path)
+            ));
+        }
+        report::note(&msg);
+    }
+    Ok(())
+}
+
+/// The reports: to stdout in `--format`, and to each `--output` file.
+fn emit(args: &CheckArgs, run: &mut Run, targets: &Targets, out: &mut dyn Write) -> Result<()> {
     run.suppressed.sort_by(|a, b| a.diag.sort_key_cmp(&b.diag));
     let mut summary = run.summary;
     summary.count(&run.diags);
@@ -214,8 +273,8 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let format = args.format.unwrap_or(Format::Human);
     let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
     report::emit(out, &batch, &opts(format, color, args.statistics))?;
-    for (format, target) in &reports {
-        let mut file = std::io::BufWriter::new(target.create("the report", &inputs)?);
+    for (format, target) in &targets.reports {
+        let mut file = std::io::BufWriter::new(target.create("the report", &targets.inputs)?);
         report::emit(&mut file, &batch, &opts(*format, false, false))
             .and_then(|_| file.flush())
             .with_context(|| {
@@ -225,11 +284,7 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 )
             })?;
     }
-    Ok(if run.failed() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(())
 }
 
 /// Apply (or, for `--diff`, print) the unambiguous repairs: (fixes, files changed).
