@@ -406,6 +406,53 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         file_name: file_name_mark(regime, file_name),
         ..Scan::default()
     };
+    declared_off_page(regime, doc, &mut scan);
+    hidden_marks(regime, doc, &mut scan);
+    let opts = ParseOptions {
+        extracted: doc.extracted,
+        ..ParseOptions::new()
+    };
+    let zone = first_page(regime, doc, opts);
+    // Unmarked documents are the common case: the first page and one search of the
+    // rest decide whether anything more is read.
+    let rest_has_star = doc
+        .visible()
+        .any(|p| regime.gate.is_match(p.text.as_bytes()));
+    if !zone.marked
+        && !rest_has_star
+        && scan.front.level.is_none()
+        && scan.props.level.is_none()
+        && scan.file_name.is_none()
+    {
+        return scan;
+    }
+    scan.gongwen_head = zone.gongwen_head;
+    scan.distribution = scan
+        .front
+        .distribution
+        .clone()
+        .or_else(|| scan.props.distribution.clone());
+    let mut body = every_line(regime, doc, opts, &mut scan);
+    scan.start = scan
+        .front
+        .classified_on
+        .as_ref()
+        .map(|(d, _)| (*d, DateSource::FrontMatter))
+        .or(scan
+            .props
+            .classified_on
+            .as_ref()
+            .map(|(d, _)| (*d, DateSource::Property)))
+        .or(body.last_date.map(|d| (d, DateSource::IssueDate)))
+        .or(doc.created.map(|d| (d, DateSource::Created)));
+    scan.legacy = scan.start.is_some_and(|(d, _)| d < regime.legacy_before);
+    read_zone(regime, doc, opts, zone.lines, &mut body, &mut scan);
+    record_marks(doc, body, &mut scan);
+    scan
+}
+
+/// Level, term and dates declared in Markdown front matter and document properties.
+fn declared_off_page(regime: &Regime, doc: &Document, scan: &mut Scan) {
     if doc.flavour == Flavour::Markdown
         && let Some(first) = doc.parts.first()
         && let Some(fm) = markdown::front_matter(&first.text)
@@ -440,14 +487,18 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
             .collect();
         scan.props = declarations(regime, &entries);
     }
-    hidden_marks(regime, doc, &mut scan);
-    let opts = ParseOptions {
-        extracted: doc.extracted,
-        ..ParseOptions::new()
-    };
+}
 
-    // The first-page zone (margins and the first lines of the body).
-    let mut zone: Vec<(Line, String)> = Vec::new();
+/// The first-page zone (margins and the first lines of the body): the lines that may
+/// declare something, whether one does, and whether it looks like a 公文 head.
+struct Zone<'a> {
+    lines: Vec<(Line<'a>, String)>,
+    marked: bool,
+    gongwen_head: bool,
+}
+
+fn first_page<'a>(regime: &Regime, doc: &'a Document, opts: ParseOptions) -> Zone<'a> {
+    let mut lines: Vec<(Line, String)> = Vec::new();
     let mut gongwen_head = false;
     visit_lines(regime, doc, |line| {
         if !line.in_zone {
@@ -462,55 +513,58 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                 || clean.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         {
             let clean = clean.to_string();
-            zone.push((line, clean));
+            lines.push((line, clean));
         }
         true
     });
-    let rest_has_star = doc
-        .visible()
-        .any(|p| regime.gate.is_match(p.text.as_bytes()));
-    let zone_infos: Vec<_> = zone
-        .iter()
-        .filter_map(|(_, clean)| marking::parse_line(regime, clean, opts))
-        .collect();
-    let zone_marked = zone_infos.iter().any(|i| {
-        matches!(
-            i.kind,
-            LineKind::Banner(_)
-                | LineKind::Candidate(_)
-                | LineKind::Label { .. }
-                | LineKind::NonSecretStar { .. }
-                | LineKind::Declassified { .. }
-                | LineKind::Change(_)
-        )
+    let marked = lines.iter().any(|(_, clean)| {
+        marking::parse_line(regime, clean, opts).is_some_and(|i| {
+            matches!(
+                i.kind,
+                LineKind::Banner(_)
+                    | LineKind::Candidate(_)
+                    | LineKind::Label { .. }
+                    | LineKind::NonSecretStar { .. }
+                    | LineKind::Declassified { .. }
+                    | LineKind::Change(_)
+            )
+        })
     });
-    if !zone_marked
-        && !rest_has_star
-        && scan.front.level.is_none()
-        && scan.props.level.is_none()
-        && scan.file_name.is_none()
-    {
-        return scan;
+    Zone {
+        lines,
+        marked,
+        gongwen_head,
     }
+}
 
-    scan.gongwen_head = gongwen_head;
-    scan.distribution = scan
-        .front
-        .distribution
-        .clone()
-        .or_else(|| scan.props.distribution.clone());
+/// What reading every line leaves for after the zone is read.
+struct Body<'a> {
+    /// Zone lines that follow an `附件` line: attachment marks once the zone is read.
+    zone_attachments: Vec<usize>,
+    last_date: Option<Date>,
+    /// Marks and candidates wait until every line is read: a run that lists different
+    /// ones is a set of examples.
+    marks: Vec<(Line<'a>, String, LineKind, bool)>,
+    /// Runs of plain lines that judge forms (`正确：`, `错误写法`): a style guide.
+    judged: std::collections::BTreeSet<usize>,
+}
 
-    // Every line: marks beyond the zone, 解密 marks, public declarations, dates.
+/// Every line: marks beyond the zone, 解密 marks, public declarations, dates, 知悉范围,
+/// the 印发日期. Zone lines wait (they are read once the document's date is known).
+fn every_line<'a>(
+    regime: &Regime,
+    doc: &'a Document,
+    opts: ParseOptions,
+    scan: &mut Scan,
+) -> Body<'a> {
+    let mut body = Body {
+        zone_attachments: Vec::new(),
+        last_date: None,
+        marks: Vec::new(),
+        judged: std::collections::BTreeSet::new(),
+    };
     let mut since_attachment: Option<usize> = None;
-    // Zone lines that follow an `附件` line: attachment marks once the zone is read.
-    let mut zone_attachments: Vec<usize> = Vec::new();
     let mut first_body_line = true;
-    let mut last_date = None;
-    // Marks and candidates wait until every line is read: a run that lists different
-    // ones is a set of examples.
-    let mut marks: Vec<(Line, String, LineKind, bool)> = Vec::new();
-    // Runs of plain lines that judge forms (`正确：`, `错误写法`): a style guide.
-    let mut judged = std::collections::BTreeSet::new();
     visit_lines(regime, doc, |line| {
         let Some(clean) = &line.clean else {
             return true;
@@ -528,7 +582,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                 .iter()
                 .any(|w| clean.contains(w.as_str()))
         {
-            judged.insert(line.run);
+            body.judged.insert(line.run);
         }
         if let Some(rest) = clean.trim_start().strip_prefix("知悉范围")
             && scan.distribution.is_none()
@@ -549,7 +603,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         };
         let attachment = since_attachment.is_some_and(|n| n <= 3);
         match info.kind {
-            LineKind::Date(d) if line.role == Role::Body => last_date = Some(d),
+            LineKind::Date(d) if line.role == Role::Body => body.last_date = Some(d),
             LineKind::PublicDeclaration(d) => {
                 scan.public.push((position(doc, &line, &d), d));
             }
@@ -557,38 +611,35 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
                 since_attachment = Some(0);
                 scan.starts_with_attachment |= first;
             }
-            // Zone lines are read below, once the date is known.
             _ if line.in_zone => {
                 if attachment {
-                    zone_attachments.push(line.seq);
+                    body.zone_attachments.push(line.seq);
                 }
             }
             kind => {
                 let clean = clean.to_string();
                 if is_mark_like(&kind) {
-                    marks.push((line, clean, kind, attachment));
+                    body.marks.push((line, clean, kind, attachment));
                 } else {
-                    record(&mut scan, doc, &line, &clean, kind, attachment);
+                    record(scan, doc, &line, &clean, kind, attachment);
                 }
             }
         }
         true
     });
-    scan.start = scan
-        .front
-        .classified_on
-        .as_ref()
-        .map(|(d, _)| (*d, DateSource::FrontMatter))
-        .or(scan
-            .props
-            .classified_on
-            .as_ref()
-            .map(|(d, _)| (*d, DateSource::Property)))
-        .or(last_date.map(|d| (d, DateSource::IssueDate)))
-        .or(doc.created.map(|d| (d, DateSource::Created)));
-    scan.legacy = scan.start.is_some_and(|(d, _)| d < regime.legacy_before);
+    body
+}
 
-    // Now that the date is known, read the zone (legacy documents accept a bare level).
+/// The zone, read once the date is known (documents before the legacy date accept a
+/// bare level as their mark).
+fn read_zone<'a>(
+    regime: &Regime,
+    doc: &Document,
+    opts: ParseOptions,
+    zone: Vec<(Line<'a>, String)>,
+    body: &mut Body<'a>,
+    scan: &mut Scan,
+) {
     let zone_opts = ParseOptions {
         legacy: scan.legacy,
         ..opts
@@ -603,21 +654,24 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
         {
             scan.copy_numbers.push(n);
         }
-        let attachment = zone_attachments.contains(&line.seq);
+        let attachment = body.zone_attachments.contains(&line.seq);
         if is_mark_like(&info.kind) {
-            marks.push((line, clean, info.kind, attachment));
+            body.marks.push((line, clean, info.kind, attachment));
         } else {
-            record(&mut scan, doc, &line, &clean, info.kind, attachment);
+            record(scan, doc, &line, &clean, info.kind, attachment);
         }
     }
-    let examples = enumerations(&marks, &judged);
+}
 
+/// The marks that are not examples, in reading order.
+fn record_marks(doc: &Document, body: Body, scan: &mut Scan) {
+    let examples = enumerations(&body.marks, &body.judged);
     // The ledger mark-lint writes lists marks in its table: mentions, however few.
     let ledger = is_own_ledger(doc);
-    for (line, clean, kind, attachment) in marks {
+    for (line, clean, kind, attachment) in body.marks {
         let mention = examples.contains(&line.run) || (ledger && line.block != Block::Text);
         if !mention {
-            record(&mut scan, doc, &line, &clean, kind, attachment);
+            record(scan, doc, &line, &clean, kind, attachment);
         }
     }
     // The zone was read last: restore reading order.
@@ -625,7 +679,6 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     scan.candidates.sort_by_key(|b| b.seq);
     scan.changes.sort_by_key(|b| b.seq);
     scan.non_secret.sort_by_key(|n| n.seq);
-    scan
 }
 
 /// The HTML ledger `mark-lint inventory --format html` writes: its generator tag in the
