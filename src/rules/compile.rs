@@ -151,42 +151,8 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             message,
         }
     };
-    let raw: RawRule = match serde_yaml::from_str(src) {
-        Ok(r) => r,
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            let text = e.to_string();
-            // serde_yaml appends " at line L column C"; the position is printed already.
-            let text = match text.find(" at line ") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            };
-            return Err(vec![RuleError {
-                file: origin.to_string(),
-                line,
-                column,
-                key: String::new(),
-                message: text,
-            }]);
-        }
-    };
-    if !valid_code(&raw.code) {
-        errors.push(err(
-            "code",
-            format!("`{}` is not a code like `ML123` or `X-42`", raw.code),
-        ));
-    }
-    if !is_kebab(&raw.name) {
-        errors.push(err("name", format!("`{}` must be kebab-case", raw.name)));
-    }
-    if let Some(stem) = stem
-        && stem != raw.name
-    {
-        errors.push(err(
-            "name",
-            format!("`{}` must equal the file name `{stem}`", raw.name),
-        ));
-    }
+    let raw = parse(src, origin)?;
+    check_identity(&raw, stem, &err, &mut errors);
     let Some(spec) = super::kinds::by_name(&raw.kind) else {
         let names: Vec<&str> = super::kinds::KINDS.iter().map(|k| k.name).collect();
         errors.push(err(
@@ -199,69 +165,8 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
         ));
         return Err(errors);
     };
-    let phrases_needed = spec.phrases;
-    let placeholders: Vec<&str> = spec.vars.iter().map(|v| v.name()).collect();
-    let placeholders = placeholders.as_slice();
-    for (key, text) in [("message", Some(&raw.message)), ("help", raw.help.as_ref())] {
-        if let Some(text) = text {
-            check_placeholders(text, placeholders, key, &err, &mut errors);
-        }
-    }
-    for (name, text) in &raw.phrases {
-        if !phrases_needed.contains(&name.as_str()) {
-            errors.push(err(
-                &format!("phrases.{name}"),
-                format!(
-                    "unknown phrase for kind `{}`; expected: {}",
-                    raw.kind,
-                    phrases_needed.join(", ")
-                ),
-            ));
-        }
-        check_placeholders(
-            text,
-            placeholders,
-            &format!("phrases.{name}"),
-            &err,
-            &mut errors,
-        );
-    }
-    for needed in phrases_needed {
-        if !raw.phrases.contains_key(*needed) {
-            errors.push(err(
-                "phrases",
-                format!("missing phrase `{needed}` required by kind `{}`", raw.kind),
-            ));
-        }
-    }
-    if raw.article.is_none() && !spec.about_the_tool {
-        let tool: Vec<&str> = super::kinds::KINDS
-            .iter()
-            .filter(|k| k.about_the_tool)
-            .map(|k| k.name)
-            .collect();
-        errors.push(err(
-            "article",
-            format!(
-                "missing: a rule must quote the provision it enforces (only \
-                 rules about the tool itself, kinds {}, may leave it out)",
-                tool.join(" and ")
-            ),
-        ));
-    }
-    for (key, a) in raw
-        .article
-        .iter()
-        .map(|a| ("article", a))
-        .chain(raw.see_also.iter().map(|a| ("see-also", a)))
-    {
-        if a.law.trim().is_empty() || a.number.trim().is_empty() || a.text.trim().is_empty() {
-            errors.push(err(
-                key,
-                "law, number and text must all be given".to_string(),
-            ));
-        }
-    }
+    check_texts(&raw, spec, &err, &mut errors);
+    check_articles(&raw, spec, &err, &mut errors);
     let params = compile_params(spec, raw.params.clone(), &err, &mut errors);
     if raw.examples.invalid.is_empty() {
         errors.push(err(
@@ -289,6 +194,127 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             origin: origin.to_string(),
         }),
         _ => Err(errors),
+    }
+}
+
+/// The rule file as YAML; a syntax error is the one error there is.
+fn parse(src: &str, origin: &str) -> Result<RawRule, Vec<RuleError>> {
+    serde_yaml::from_str(src).map_err(|e| {
+        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        let text = e.to_string();
+        // serde_yaml appends " at line L column C"; the position is printed already.
+        let text = match text.find(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        vec![RuleError {
+            file: origin.to_string(),
+            line,
+            column,
+            key: String::new(),
+            message: text,
+        }]
+    })
+}
+
+/// The code, the name, and the name against the file's.
+fn check_identity(
+    raw: &RawRule,
+    stem: Option<&str>,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) {
+    if !valid_code(&raw.code) {
+        errors.push(err(
+            "code",
+            format!("`{}` is not a code like `ML123` or `X-42`", raw.code),
+        ));
+    }
+    if !is_kebab(&raw.name) {
+        errors.push(err("name", format!("`{}` must be kebab-case", raw.name)));
+    }
+    if let Some(stem) = stem
+        && stem != raw.name
+    {
+        errors.push(err(
+            "name",
+            format!("`{}` must equal the file name `{stem}`", raw.name),
+        ));
+    }
+}
+
+/// The message, help and phrases: only the placeholders the kind fills, and exactly
+/// the phrases the kind needs.
+fn check_texts(
+    raw: &RawRule,
+    spec: &KindSpec,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) {
+    let placeholders: Vec<&str> = spec.vars.iter().map(|v| v.name()).collect();
+    for (key, text) in [("message", Some(&raw.message)), ("help", raw.help.as_ref())] {
+        if let Some(text) = text {
+            check_placeholders(text, &placeholders, key, err, errors);
+        }
+    }
+    for (name, text) in &raw.phrases {
+        if !spec.phrases.contains(&name.as_str()) {
+            errors.push(err(
+                &format!("phrases.{name}"),
+                format!(
+                    "unknown phrase for kind `{}`; expected: {}",
+                    raw.kind,
+                    spec.phrases.join(", ")
+                ),
+            ));
+        }
+        check_placeholders(text, &placeholders, &format!("phrases.{name}"), err, errors);
+    }
+    for needed in spec.phrases {
+        if !raw.phrases.contains_key(*needed) {
+            errors.push(err(
+                "phrases",
+                format!("missing phrase `{needed}` required by kind `{}`", raw.kind),
+            ));
+        }
+    }
+}
+
+/// The provision the rule enforces (only rules about the tool itself may quote none),
+/// and every quotation complete.
+fn check_articles(
+    raw: &RawRule,
+    spec: &KindSpec,
+    err: &dyn Fn(&str, String) -> RuleError,
+    errors: &mut Vec<RuleError>,
+) {
+    if raw.article.is_none() && !spec.about_the_tool {
+        let tool: Vec<&str> = super::kinds::KINDS
+            .iter()
+            .filter(|k| k.about_the_tool)
+            .map(|k| k.name)
+            .collect();
+        errors.push(err(
+            "article",
+            format!(
+                "missing: a rule must quote the provision it enforces (only \
+                 rules about the tool itself, kinds {}, may leave it out)",
+                tool.join(" and ")
+            ),
+        ));
+    }
+    for (key, a) in raw
+        .article
+        .iter()
+        .map(|a| ("article", a))
+        .chain(raw.see_also.iter().map(|a| ("see-also", a)))
+    {
+        if a.law.trim().is_empty() || a.number.trim().is_empty() || a.text.trim().is_empty() {
+            errors.push(err(
+                key,
+                "law, number and text must all be given".to_string(),
+            ));
+        }
     }
 }
 
