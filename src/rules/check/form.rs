@@ -116,8 +116,8 @@ impl<T: PartialEq> FirstTwo<T> {
     }
 }
 
-pub(crate) fn conflicting_marks(out: &mut Out, input: &Input) {
-    let scan = input.scan;
+/// Every place that declares the document's level or term, the mark in force first.
+fn sources(scan: &Scan) -> Vec<Source<'_>> {
     let mut sources = Vec::new();
     let banner = scan
         .mark_in_force()
@@ -183,6 +183,13 @@ pub(crate) fn conflicting_marks(out: &mut Out, input: &Input) {
             pos: None,
         });
     }
+    sources
+}
+
+/// ML003: the banner, other first-page marks, labels, front matter, properties and the
+/// file name must agree on level and term.
+pub(crate) fn conflicting_marks(out: &mut Out, input: &Input) {
+    let sources = sources(input.scan);
     let lang = out.ctx.lang;
     let fallback = sources.iter().find_map(|s| s.pos);
     let terms: Vec<Option<String>> = sources
@@ -211,28 +218,11 @@ pub(crate) fn conflicting_marks(out: &mut Out, input: &Input) {
         let Some(b) = earlier.into_iter().flatten().min().map(|j| &sources[j]) else {
             continue;
         };
-        let named = |s: &Source| match (s.name, s.pos.and_then(|p| p.part.as_deref()), lang) {
-            // A mark in another part: a header or footer (页眉, 页脚) or a template page.
-            ("banner", Some(part), Lang::Zh) => {
-                let what = if part.contains("header") {
-                    "页眉"
-                } else if part.contains("footer") {
-                    "页脚"
-                } else {
-                    "首页标志"
-                };
-                format!("{what}（{}）", crate::report::part_label(part, Lang::Zh))
-            }
-            ("banner", Some(part), Lang::En) => {
-                format!("{} ({part})", source_name(s.name, lang))
-            }
-            _ => source_name(s.name, lang).to_string(),
-        };
         let vars = [
             (Var::Raw, a.raw.clone()),
-            (Var::Source, named(a)),
+            (Var::Source, source_named(a, lang)),
             (Var::OtherRaw, b.raw.clone()),
-            (Var::OtherSource, named(b)),
+            (Var::OtherSource, source_named(b, lang)),
         ];
         out.finding(a.pos.or(b.pos).or(fallback), &vars, None, None);
     }
@@ -317,6 +307,25 @@ pub(crate) fn hidden_mark(out: &mut Out, input: &Input) {
             Some(m),
             None,
         );
+    }
+}
+
+/// Where a source is, in words: a mark in another part is a header or footer (页眉,
+/// 页脚) or a template page.
+fn source_named(s: &Source, lang: Lang) -> String {
+    match (s.name, s.pos.and_then(|p| p.part.as_deref()), lang) {
+        ("banner", Some(part), Lang::Zh) => {
+            let what = if part.contains("header") {
+                "页眉"
+            } else if part.contains("footer") {
+                "页脚"
+            } else {
+                "首页标志"
+            };
+            format!("{what}（{}）", crate::report::part_label(part, Lang::Zh))
+        }
+        ("banner", Some(part), Lang::En) => format!("{} ({part})", source_name(s.name, lang)),
+        _ => source_name(s.name, lang).to_string(),
     }
 }
 
