@@ -141,6 +141,38 @@ pub enum Format {
     Junit,
 }
 
+impl From<Format> for crate::report::Format {
+    fn from(f: Format) -> Self {
+        use crate::report::Format as R;
+        match f {
+            Format::Human => R::Human,
+            Format::Concise => R::Concise,
+            Format::Json => R::Json,
+            Format::Sarif => R::Sarif,
+            Format::Github => R::Github,
+            Format::Junit => R::Junit,
+        }
+    }
+}
+
+impl From<ColorChoice> for crate::report::Color {
+    fn from(c: ColorChoice) -> Self {
+        match c {
+            ColorChoice::Auto => Self::Auto,
+            ColorChoice::Always => Self::Always,
+            ColorChoice::Never => Self::Never,
+        }
+    }
+}
+
+/// `mark-lint rules --format`: the rule list is a table or JSON; findings formats
+/// (SARIF, JUnit, GitHub) have no findings to carry and are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {
     Zh,
@@ -226,7 +258,7 @@ pub struct CheckArgs {
 pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: RulesFormat,
     /// Message language.
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,

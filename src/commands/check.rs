@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{self, CheckArgs, Format};
+use crate::cli::{self, CheckArgs};
 use crate::diagnostic::{self, Diagnostic, Lang};
 use crate::engine::{self, Preloaded, Run};
 use crate::regime::Regime;
+use crate::report::Format;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, marking, output, report};
 
 /// The engine's request from the command line: clap's types become domain ones here.
@@ -130,7 +131,9 @@ impl Targets {
         let reports = args
             .output
             .iter()
-            .map(|o| output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format, t)))
+            .map(|o| {
+                output::check(&o.file, "the report", &roots, &inputs).map(|t| (o.format.into(), t))
+            })
             .collect::<Result<Vec<_>>>()?;
         let baseline = args
             .write_baseline
@@ -270,8 +273,8 @@ fn emit(args: &CheckArgs, run: &mut Run, targets: &Targets, out: &mut dyn Write)
         color,
         statistics,
     };
-    let format = args.format.unwrap_or(Format::Human);
-    let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto));
+    let format = args.format.map_or(Format::Human, Format::from);
+    let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto).into());
     report::emit(out, &batch, &opts(format, color, args.statistics))?;
     for (format, target) in &targets.reports {
         let mut file = std::io::BufWriter::new(target.create("the report", &targets.inputs)?);

@@ -4,14 +4,19 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::Format;
+use crate::cli::RulesFormat;
 use crate::config::SystemKind;
 use crate::diagnostic::Lang;
 use crate::report;
 use crate::rules::{self, Registry, Rule};
 
-fn list_rules(registry: &Registry, format: Format, lang: Lang, out: &mut dyn Write) -> Result<()> {
-    if format == Format::Json {
+fn list_rules(
+    registry: &Registry,
+    format: RulesFormat,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if format == RulesFormat::Json {
         let rows: Vec<serde_json::Value> = registry
             .rules
             .iter()

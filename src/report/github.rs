@@ -67,7 +67,7 @@ fn property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
+    use crate::report::Format;
     use crate::report::test_support::{batch, diag, opts};
 
     #[test]

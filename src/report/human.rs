@@ -245,7 +245,7 @@ pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic], lang: Lang) -> std:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
+    use crate::report::Format;
     use crate::report::test_support::{diag, opts};
 
     fn render(diags: &[Diagnostic], lang: Lang) -> String {

@@ -114,8 +114,8 @@ pub fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
     use crate::diagnostic::Lang;
+    use crate::report::Format;
     use crate::report::test_support::{diag, opts};
 
     #[test]

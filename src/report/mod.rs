@@ -12,9 +12,28 @@ use std::io::Write;
 
 use jiff::civil::Date;
 
-use crate::cli::Format;
 use crate::diagnostic::{Diagnostic, Lang, Severity};
 use crate::rules::Rule;
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+/// Whether human output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -174,12 +193,12 @@ fn needs_escape(c: char) -> bool {
 
 /// Whether human output is coloured: `--color always|never`, or for `auto` when stdout
 /// is a terminal, `NO_COLOR` is unset (https://no-color.org) and `TERM` is not `dumb`.
-pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
+pub fn use_color(choice: Color) -> bool {
     use std::io::IsTerminal;
     match choice {
-        crate::cli::ColorChoice::Always => true,
-        crate::cli::ColorChoice::Never => false,
-        crate::cli::ColorChoice::Auto => {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
                 && std::io::stdout().is_terminal()

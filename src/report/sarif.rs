@@ -340,8 +340,8 @@ fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
     use crate::diagnostic::{Lang, Snippet};
+    use crate::report::Format;
     use crate::report::Suppressed;
     use crate::report::test_support::{batch, diag, opts};
     use serde_json::json;

@@ -194,6 +194,25 @@ fn rules_and_explain() {
     );
 }
 
+/// The rule list is a table or JSON. A findings format (SARIF, JUnit, GitHub, concise)
+/// is refused with exit 2 and the formats it takes, never answered with the table.
+#[test]
+fn rules_refuses_findings_formats() {
+    for format in ["sarif", "junit", "github", "concise"] {
+        let (out, err) = run_expect(&root(), &["rules", "--format", format], 2);
+        assert!(out.is_empty(), "--format {format} printed: {out}");
+        assert!(
+            err.contains(&format!("invalid value '{format}' for '--format"))
+                && err.contains("[possible values: human, json]"),
+            "--format {format}: {err}"
+        );
+    }
+    for format in ["human", "json"] {
+        let (out, _) = run_expect(&root(), &["rules", "--format", format], 0);
+        assert!(out.contains("ML101"), "--format {format}: {out}");
+    }
+}
+
 /// A rule about the tool itself cites no article, and every listing says so.
 #[test]
 fn tool_rules_cite_no_article() {
