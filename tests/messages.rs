@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use mark_lint::cli::Format;
 use mark_lint::diagnostic::{Diagnostic, Lang};
 use mark_lint::extract::{Document, ExtractError, Flavour, Gap, Part, Property, Role};
 use mark_lint::regime::Regime;
+use mark_lint::report::Format;
 use mark_lint::report::{ReportOptions, Summary};
 use mark_lint::rules::Registry;
 use mark_lint::rules::check::{CheckContext, unread_gap, unreadable};
