@@ -99,6 +99,68 @@ fn every_rule_example_behaves() {
     }
 }
 
+/// A rule example is read as the command line reads a file of its name: the same
+/// findings at the same lines, inline suppressions included, in every text format.
+#[test]
+fn an_example_is_linted_as_the_command_line_lints_its_file() {
+    let docs: &[(&str, &str)] = &[
+        (
+            "a.md",
+            "<!-- mark-lint-disable-next-line ML101 -- 档案 -->\n秘密★15年\n",
+        ),
+        ("b.md", "<!-- mark-lint-disable-next-line ML101 -->\n正文\n"),
+        (
+            "c.html",
+            "<!-- mark-lint-disable-next-line ML101 -- 档案 -->\n<p>秘密★15年</p>\n",
+        ),
+        (
+            "d.html",
+            "<!-- mark-lint-disable-next-line ML101 -->\n<p>正文</p>\n",
+        ),
+        ("e.html", "<p>正文</p>\n<p>秘密&#9733;15年</p>\n"),
+        ("f.txt", "# mark-lint: ignore ML101 -- 档案\n秘密★15年\n"),
+        ("g.txt", "# mark-lint: ignore ML101\n正文\n"),
+        ("h.txt", "正文\n机密★\n"),
+    ];
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".mark-lint.yaml"), "system: classified\n").unwrap();
+    for (name, text) in docs {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let ex = mark_lint::rules::schema::RawExample::Text(text.to_string()).doc();
+        let ex = mark_lint::rules::schema::ExampleDoc {
+            name: Some(name.to_string()),
+            ..ex
+        };
+        let mut from_example: Vec<(String, u32)> = mark_lint::lint_example(&registry, None, &ex)
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.line))
+            .collect();
+        from_example.sort();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mark-lint"))
+            .current_dir(dir.path())
+            .args(["check", "--today", "2026-11-27", "--format", "json", name])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut from_cli: Vec<(String, u32)> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let line = d["line"].as_u64().unwrap() as u32;
+                (d["code"].as_str().unwrap().to_string(), line)
+            })
+            .collect();
+        from_cli.sort();
+        assert!(
+            !from_cli.is_empty() || name.starts_with(['a', 'c', 'f']),
+            "{name}"
+        );
+        assert_eq!(from_example, from_cli, "{name}");
+    }
+}
+
 /// The texts every quotation is checked against: (`law` as rule files name it, the
 /// articles of that instrument, each a list of its paragraphs).
 struct Sources {

@@ -76,41 +76,28 @@ pub fn lint_example_in(
     let ext = Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
-        .unwrap_or("md");
-    let doc = match ext {
-        // The body XML of a Word document is built into a real .docx; any other office
-        // or binary name takes the text as the file's bytes (what such a file holds
-        // when it is not what its name says). Both go through the extractors.
-        "docx" | "docm" | "odt" | "ofd" | "xlsx" | "pptx" | "doc" | "wps" | "et" | "xls"
-        | "ppt" | "rtf" => {
-            let bytes = match ext {
-                "docx" => extract::ooxml::docx_from_body(text),
-                _ => text.as_bytes().to_vec(),
-            };
-            let limits = extract::Limits::new(1 << 30);
-            match extract::extract_bytes(bytes, ext, &limits, 0) {
-                Ok(Extracted::Doc(d)) => d,
-                Ok(Extracted::Skip) => return Vec::new(),
-                // A broken example shows as ML900, so its test fails loudly.
-                Err(e) => {
-                    return registry
-                        .rules
-                        .iter()
-                        .filter(|r| r.kind == Kind::UnreadableFile)
-                        .map(|r| unreadable(r, &ctx, name, &e))
-                        .collect();
-                }
-            }
+        .unwrap_or_default();
+    // The body XML of a Word document is built into a real .docx; any other name takes
+    // the text as the file's bytes (what an office name holds when it is not what the
+    // name says). Every example goes through the extractors the command line uses, so
+    // its encoding, its HTML source and its suppressions are read the same way.
+    let bytes = match ext {
+        "docx" => extract::ooxml::docx_from_body(text),
+        _ => text.as_bytes().to_vec(),
+    };
+    let limits = extract::Limits::new(1 << 30);
+    let doc = match extract::extract_bytes(bytes, ext, &limits, 0) {
+        Ok(Extracted::Doc(d)) => d,
+        Ok(Extracted::Skip) => return Vec::new(),
+        // A broken example shows as ML900, so its test fails loudly.
+        Err(e) => {
+            return registry
+                .rules
+                .iter()
+                .filter(|r| r.kind == Kind::UnreadableFile)
+                .map(|r| unreadable(r, &ctx, name, &e))
+                .collect();
         }
-        "html" | "htm" => {
-            let rendered = extract::html::render(text);
-            let mut doc = Document::plain(Flavour::Html, rendered.text);
-            doc.parts[0].line_map = rendered.line_map;
-            doc.parts[0].blocks = rendered.blocks;
-            doc
-        }
-        "txt" => Document::plain(Flavour::Plain, text.to_string()),
-        _ => Document::plain(Flavour::Markdown, text.to_string()),
     };
     let rules: Vec<Rule> = registry
         .rules
