@@ -189,6 +189,30 @@ pub fn check_nesting(text: &str, syntax: Syntax) -> Result<(), String> {
     }
 }
 
+/// Line and column (1-based, in characters) where `key:` is written in a YAML text, for
+/// errors the parser cannot place: a block key (`key:` at the start of a line or of a
+/// list item), else a key inside a flow mapping (`params: {key: …}`), else (1, 1).
+pub fn yaml_key_location(src: &str, key: &str) -> (usize, usize) {
+    let needle = format!("{key}:");
+    let column = |line: &str, at: usize| line[..at].chars().count() + 1;
+    for (i, line) in src.lines().enumerate() {
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").unwrap_or(t);
+        if t.starts_with(&needle) {
+            return (i + 1, column(line, line.len() - t.len()));
+        }
+    }
+    for (i, line) in src.lines().enumerate() {
+        if let Some(at) = line.find(&needle)
+            && (at == 0
+                || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_'))
+        {
+            return (i + 1, column(line, at));
+        }
+    }
+    (1, 1)
+}
+
 /// The line where JSON nesting passes `max`, if it does. Brackets inside strings do
 /// not count.
 fn json_too_deep(text: &[u8], max: usize) -> Option<usize> {
@@ -278,6 +302,21 @@ mod yaml {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn yaml_keys_are_found_in_blocks_list_items_and_flow_mappings() {
+        let src = "code: ML1\nrules:\n  - path: x\nparams: {pattern: a, kw: b}\n";
+        assert_eq!(super::yaml_key_location(src, "code"), (1, 1));
+        assert_eq!(super::yaml_key_location(src, "path"), (3, 5));
+        assert_eq!(super::yaml_key_location(src, "kw"), (4, 22));
+        // A key is not found inside a longer key.
+        assert_eq!(super::yaml_key_location("my-code: 1\n", "code"), (1, 1));
+        assert_eq!(
+            super::yaml_key_location("a: 1\n机密: {等级: 2}\n", "等级"),
+            (2, 6)
+        );
+        assert_eq!(super::yaml_key_location(src, "absent"), (1, 1));
+    }
+
     use super::*;
     use std::time::{Duration, Instant};
 

@@ -15,12 +15,13 @@ pub fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Resu
         Some(p) => Some(ConfigFile::load(p)?),
         None => ConfigFile::discover(Path::new("."))?,
     };
-    let mut rule_files = match &file {
+    let rule_files = match &file {
         Some(f) => f.rule_files()?,
         None => Vec::new(),
     };
-    rule_files.extend(args.files.iter().cloned());
-    let registry = Registry::load(&rule_files).map_err(crate::config::resolve::rule_errors)?;
+    // A file named here may be a built-in rule's file, edited: it replaces that rule.
+    let registry = Registry::load_replacing(&rule_files, &args.files)
+        .map_err(crate::config::resolve::rule_errors)?;
     let only: Option<Vec<String>> = (!args.files.is_empty())
         .then(|| args.files.iter().map(|p| p.display().to_string()).collect());
     let (count, failures) = test_rule_examples(&registry, only.as_deref());

@@ -239,17 +239,7 @@ impl ConfigFile {
 
     /// An error about `key`, pointing at the line where it is written.
     pub fn key_error(&self, key: &str, message: impl std::fmt::Display) -> anyhow::Error {
-        let (line, col) = self
-            .source
-            .lines()
-            .enumerate()
-            .find_map(|(i, l)| {
-                let t = l.trim_start();
-                let t = t.strip_prefix("- ").unwrap_or(t);
-                (t.starts_with(&format!("{key}:")) || t.starts_with(key))
-                    .then(|| (i + 1, l.len() - l.trim_start().len() + 1))
-            })
-            .unwrap_or((1, 1));
+        let (line, col) = crate::input::yaml_key_location(&self.source, key);
         anyhow!(
             "{}:{line}:{col}: key `{key}`: {message}",
             crate::report::path_text(&self.path)

@@ -117,32 +117,12 @@ pub struct Rule {
     pub origin: String,
 }
 
-/// Line and column of `key:` in the YAML source (1-based), for errors serde cannot place.
-fn key_location(src: &str, key: &str) -> (usize, usize) {
-    let needle = format!("{key}:");
-    for (i, line) in src.lines().enumerate() {
-        let t = line.trim_start();
-        if t.starts_with(&needle) {
-            return (i + 1, line[..line.len() - t.len()].chars().count() + 1);
-        }
-    }
-    // A key inside a flow mapping: `params: {pattern: …}`.
-    for (i, line) in src.lines().enumerate() {
-        if let Some(at) = line.find(&needle)
-            && (at == 0
-                || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_'))
-        {
-            return (i + 1, line[..at].chars().count() + 1);
-        }
-    }
-    (1, 1)
-}
-
 /// Compile one rule file. `stem` is the file stem, which must equal the rule name.
 pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<RuleError>> {
     let mut errors = Vec::new();
     let err = |key: &str, message: String| {
-        let (line, column) = key_location(src, key.rsplit('.').next().unwrap_or(key));
+        let (line, column) =
+            crate::input::yaml_key_location(src, key.rsplit('.').next().unwrap_or(key));
         RuleError {
             file: origin.to_string(),
             line,

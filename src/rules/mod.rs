@@ -23,66 +23,62 @@ pub struct Registry {
 impl Registry {
     /// Built-in rules plus the rule files at `extra` (already expanded to files).
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Registry, Vec<RuleError>> {
+        Self::load_with(extra, &[] as &[&Path])
+    }
+
+    /// `load`, plus the rule files at `replacing`, each of which takes the place of the
+    /// built-in rule it shares a code or name with (`test-rules rules/term-expired.yaml`:
+    /// a built-in rule file edited on disk, tested before the tool is rebuilt).
+    pub fn load_replacing(
+        extra: &[impl AsRef<Path>],
+        replacing: &[impl AsRef<Path>],
+    ) -> Result<Registry, Vec<RuleError>> {
+        Self::load_with(extra, replacing)
+    }
+
+    fn load_with(
+        extra: &[impl AsRef<Path>],
+        replacing: &[impl AsRef<Path>],
+    ) -> Result<Registry, Vec<RuleError>> {
         let mut errors = Vec::new();
-        let mut rules = Vec::new();
+        // Each rule with its source, so that an error about it can name the line, and
+        // whether it is built in.
+        let mut rules: Vec<(Rule, String, bool)> = Vec::new();
         for (stem, src) in BUILTIN {
             match compile::compile(src, &format!("rules/{stem}.yaml"), Some(stem)) {
-                Ok(r) => rules.push(r),
+                Ok(r) => rules.push((r, src.to_string(), true)),
                 Err(e) => errors.extend(e),
             }
         }
-        for path in extra {
-            let path = path.as_ref();
-            let shown = crate::report::path_text(path);
-            let origin = shown
-                .strip_prefix("./")
-                .map(str::to_string)
-                .unwrap_or(shown);
-            let read = crate::input::read_text(
-                path,
-                crate::input::RULE_FILE_MAX,
-                crate::input::Syntax::Yaml,
-            );
-            let src = match read {
-                Ok(s) => s,
-                Err(why) => {
-                    errors.push(RuleError {
-                        file: origin,
-                        line: 1,
-                        column: 1,
-                        key: String::new(),
-                        message: format!("cannot read rule file: {why}"),
+        for path in extra.iter().map(AsRef::as_ref) {
+            match Self::compile_file(path) {
+                Ok((r, src)) => rules.push((r, src, false)),
+                Err(e) => errors.extend(e),
+            }
+        }
+        for path in replacing.iter().map(AsRef::as_ref) {
+            match Self::compile_file(path) {
+                Ok((r, src)) => {
+                    rules.retain(|(b, _, builtin)| {
+                        !(*builtin && (b.code == r.code || b.name == r.name))
                     });
-                    continue;
+                    rules.push((r, src, false));
                 }
-            };
-            let stem = path.file_stem().and_then(|s| s.to_str());
-            match compile::compile(&src, &origin, stem) {
-                Ok(r) => rules.push(r),
                 Err(e) => errors.extend(e),
             }
         }
-        for (i, r) in rules.iter().enumerate() {
-            for other in &rules[..i] {
+        for (i, (r, src, _)) in rules.iter().enumerate() {
+            for (other, _, _) in &rules[..i] {
                 for (what, a, b) in [
                     ("code", &r.code, &other.code),
                     ("name", &r.name, &other.name),
                 ] {
                     if a == b {
-                        let src = crate::input::read_limited(
-                            Path::new(&r.origin),
-                            crate::input::RULE_FILE_MAX,
-                        )
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
-                        let line = src
-                            .lines()
-                            .position(|l| l.starts_with(&format!("{what}:")))
-                            .map_or(1, |l| l + 1);
+                        let (line, column) = crate::input::yaml_key_location(src, what);
                         errors.push(RuleError {
                             file: r.origin.clone(),
                             line,
-                            column: 1,
+                            column,
                             key: what.to_string(),
                             message: format!(
                                 "duplicate {what} `{a}`, already defined in {}",
@@ -96,8 +92,34 @@ impl Registry {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let mut rules: Vec<Rule> = rules.into_iter().map(|(r, _, _)| r).collect();
         rules.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(Registry { rules })
+    }
+
+    /// One user rule file, compiled, with its source.
+    fn compile_file(path: &Path) -> Result<(Rule, String), Vec<RuleError>> {
+        let shown = crate::report::path_text(path);
+        let origin = shown
+            .strip_prefix("./")
+            .map(str::to_string)
+            .unwrap_or(shown);
+        let src = crate::input::read_text(
+            path,
+            crate::input::RULE_FILE_MAX,
+            crate::input::Syntax::Yaml,
+        )
+        .map_err(|why| {
+            vec![RuleError {
+                file: origin.clone(),
+                line: 1,
+                column: 1,
+                key: String::new(),
+                message: format!("cannot read rule file: {why}"),
+            }]
+        })?;
+        let stem = path.file_stem().and_then(|s| s.to_str());
+        compile::compile(&src, &origin, stem).map(|r| (r, src))
     }
 
     pub fn builtin() -> Registry {

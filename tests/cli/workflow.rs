@@ -551,6 +551,31 @@ fn user_rule_files_can_be_tested() {
     );
 }
 
+/// A built-in rule file named to test-rules is the file on disk, not the built-in copy:
+/// the repository's own file tests clean (it is not a duplicate of itself), and an
+/// edited copy is tested as edited.
+#[test]
+fn a_built_in_rule_file_is_tested_as_it_is_on_disk() {
+    let (code, out, err) = run_in(&root(), &["test-rules", "rules/bad-suppression.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with(" passed, 0 failed\n") && !out.starts_with("0 "), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let edited = std::fs::read_to_string(root().join("rules/bad-suppression.yaml"))
+        .unwrap()
+        .replace(
+            "  invalid:\n",
+            "  invalid:\n    - |\n      正文，没有忽略注释。\n",
+        );
+    std::fs::write(dir.path().join("bad-suppression.yaml"), edited).unwrap();
+    let file = dir.path().join("bad-suppression.yaml");
+    let (code, out, err) = run_in(&root(), &["test-rules", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with("FAIL ML901 (") && out.contains("invalid example 1 gave no finding"),
+        "{out}"
+    );
+}
+
 /// The README's copy-paste local hook uses the published `files:` pattern.
 #[test]
 fn readme_hook_pattern_is_the_published_one() {
