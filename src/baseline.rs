@@ -1,8 +1,9 @@
 //! Baselines (SPEC §5): `--write-baseline FILE` records today's findings, `--baseline
 //! FILE` hides them so that only new ones fail. An entry is rule code + path (relative
-//! to the baseline's folder, `/`-separated) + a salted hash of the marking's normalised
-//! text: no line numbers, no timestamps, no document text; entries sorted for stable
-//! diffs. Entries that no finding matched any more are stale and listed.
+//! to the baseline's folder, `/`-separated) + for a document carried in that file, its
+//! path inside it + a salted hash of the marking's normalised text: no line numbers, no
+//! timestamps, no document text; entries sorted for stable diffs. Entries that no
+//! finding matched any more are stale and listed.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -29,11 +30,56 @@ struct Wire {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub code: String,
+    /// The checked file.
     pub path: String,
+    /// A document carried in it (an OFD attachment): its path inside each container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inner: Vec<String>,
     pub hash: String,
 }
 
-const VERSION: u32 = 1;
+impl Entry {
+    /// Where the finding was, as reports show it (`a.ofd!/Doc_0/Attachs/b.ofd`).
+    pub fn shown(&self) -> String {
+        crate::diagnostic::DocPath {
+            file: self.path.clone(),
+            inner: self.inner.clone(),
+        }
+        .to_string()
+    }
+}
+
+/// Version 2 keeps an embedded document's path in `inner`; version 1 wrote it after the
+/// file's, as `a.ofd!/Doc_0/Attachs/b.ofd`, and is still read.
+const VERSION: u32 = 2;
+
+impl Wire {
+    /// A baseline of a version this tool reads, as the current version; `base` is the
+    /// folder its paths are relative to.
+    fn upgraded(mut self, base: &Path) -> Option<Wire> {
+        match self.version {
+            VERSION => Some(self),
+            1 => {
+                for e in &mut self.entries {
+                    // The file is the part before a `!/` that names a file (a folder may
+                    // be named `a!`); when none does, the file is gone and the entry stale.
+                    let at = e
+                        .path
+                        .match_indices("!/")
+                        .map(|(at, _)| at)
+                        .find(|&at| base.join(&e.path[..at]).is_file());
+                    if let Some(at) = at {
+                        e.inner = e.path[at + 2..].split("!/").map(str::to_string).collect();
+                        e.path.truncate(at);
+                    }
+                }
+                self.version = VERSION;
+                Some(self)
+            }
+            _ => None,
+        }
+    }
+}
 
 /// A loaded baseline, matched against one run's findings.
 #[derive(Debug)]
@@ -44,11 +90,6 @@ pub struct Baseline {
     cwd: PathBuf,
     /// Entry → how many findings it still stands for.
     remaining: BTreeMap<Entry, usize>,
-}
-
-/// The file an entry's path names (an embedded document's container).
-fn file_of(path: &str) -> &str {
-    path.split_once("!/").map_or(path, |(f, _)| f)
 }
 
 impl Baseline {
@@ -70,20 +111,21 @@ impl Baseline {
                 e.column()
             )
         })?;
-        if wire.version != VERSION {
+        let version = wire.version;
+        let base = base_dir(file)?;
+        let Some(wire) = wire.upgraded(&base) else {
             return Err(anyhow!(
-                "{}: baseline version {} (this mark-lint reads version {VERSION})",
+                "{}: baseline version {version} (this mark-lint reads versions 1 and {VERSION})",
                 crate::report::path_text(file),
-                wire.version
             ));
-        }
+        };
         let mut remaining = BTreeMap::new();
         for e in wire.entries {
             *remaining.entry(e).or_insert(0) += 1;
         }
         Ok(Baseline {
             salt: wire.salt,
-            base: base_dir(file)?,
+            base,
             cwd: std::env::current_dir().context("cannot read the current folder")?,
             remaining,
         })
@@ -93,10 +135,12 @@ impl Baseline {
     /// rewrite changes only what changed, and its entries for files this run did not
     /// check), or a new one.
     pub fn for_writing(file: &Path) -> Result<Baseline> {
+        let base = base_dir(file)?;
         let old =
             crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
                 .ok()
-                .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
+                .and_then(|t| serde_json::from_str::<Wire>(&t).ok())
+                .and_then(|w| w.upgraded(&base));
         let mut remaining = BTreeMap::new();
         let salt = match old {
             Some(w) => {
@@ -109,7 +153,7 @@ impl Baseline {
         };
         Ok(Baseline {
             salt,
-            base: base_dir(file)?,
+            base,
             cwd: std::env::current_dir().context("cannot read the current folder")?,
             remaining,
         })
@@ -126,7 +170,8 @@ impl Baseline {
     fn entry(&self, d: &Diagnostic) -> Entry {
         Entry {
             code: d.code.to_string(),
-            path: normalise(&d.path, &self.cwd, &self.base),
+            path: normalise(&d.path.file, &self.cwd, &self.base),
+            inner: d.path.inner.clone(),
             hash: hash_hex(&[&self.salt, &d.code, &d.content_key()])[..32].to_string(),
         }
     }
@@ -150,9 +195,7 @@ impl Baseline {
         let checked = self.checked(files);
         self.remaining
             .iter()
-            .filter(|(e, _)| {
-                checked.contains(file_of(&e.path)) || !self.base.join(file_of(&e.path)).exists()
-            })
+            .filter(|(e, _)| checked.contains(&e.path) || !self.base.join(&e.path).exists())
             .flat_map(|(e, n)| std::iter::repeat_n(e, *n))
             .collect()
     }
@@ -164,9 +207,7 @@ impl Baseline {
         let kept = self
             .remaining
             .iter()
-            .filter(|(e, _)| {
-                !checked.contains(file_of(&e.path)) && self.base.join(file_of(&e.path)).exists()
-            })
+            .filter(|(e, _)| !checked.contains(&e.path) && self.base.join(&e.path).exists())
             .flat_map(|(e, n)| std::iter::repeat_n(e.clone(), *n));
         let mut entries: Vec<Entry> = diags.iter().map(|d| self.entry(d)).chain(kept).collect();
         entries.sort();
@@ -216,25 +257,14 @@ fn new_salt() -> String {
     out
 }
 
-/// A finding's path relative to `base`, `/`-separated; an embedded document keeps its
-/// `!/inner` suffix.
-pub fn normalise(shown: &str, cwd: &Path, base: &Path) -> String {
-    let (file, inner) = match shown.split_once("!/") {
-        Some((f, i)) => (f, Some(i)),
-        None => (shown, None),
-    };
+/// A file's path relative to `base`, `/`-separated.
+pub fn normalise(file: &str, cwd: &Path, base: &Path) -> String {
     let abs = lexical(&cwd.join(file));
-    let rel = relative(&abs, &lexical(base));
-    let mut s = rel
+    relative(&abs, &lexical(base))
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
-        .join("/");
-    if let Some(i) = inner {
-        s.push_str("!/");
-        s.push_str(i);
-    }
-    s
+        .join("/")
 }
 
 /// `path` as seen from `base` (both absolute and lexical).
@@ -264,10 +294,48 @@ mod tests {
         assert_eq!(normalise("./a/../c.md", cwd, base), "docs/c.md");
         assert_eq!(normalise("../x.md", cwd, base), "x.md");
         assert_eq!(normalise("/elsewhere/y.md", cwd, base), "../elsewhere/y.md");
+        // A folder whose name ends in `!` is a folder like any other.
+        assert_eq!(normalise("a!/b.md", cwd, base), "docs/a!/b.md");
+    }
+
+    /// A version 1 baseline (the embedded document's path after the file's) is read as
+    /// version 2, the file being the part that names a file; any other version is
+    /// refused.
+    #[test]
+    fn version_1_is_read_as_version_2() {
+        let base = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(base.path().join("x!/d!")).unwrap();
+        std::fs::write(base.path().join("x!/d!/f.ofd"), "").unwrap();
+        std::fs::write(base.path().join("x!/b.md"), "").unwrap();
+        let v1 = r#"{"version":1,"tool":"mark-lint","salt":"00","entries":[
+            {"code":"ML101","path":"x!/d!/f.ofd!/Doc_0/Attachs/a.ofd!/b.ofd","hash":"1"},
+            {"code":"ML101","path":"x!/b.md","hash":"2"},
+            {"code":"ML101","path":"gone.ofd!/a.ofd","hash":"3"}]}"#;
+        let wire = serde_json::from_str::<Wire>(v1).unwrap();
+        let wire = wire.upgraded(base.path()).unwrap();
+        assert_eq!(wire.version, 2);
+        let got: Vec<(&str, &[String])> = wire
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.inner.as_slice()))
+            .collect();
+        let attachment = ["Doc_0/Attachs/a.ofd".to_string(), "b.ofd".to_string()];
         assert_eq!(
-            normalise("f.ofd!/Doc_0/Attachs/a.ofd", cwd, base),
-            "docs/f.ofd!/Doc_0/Attachs/a.ofd"
+            got,
+            [
+                ("x!/d!/f.ofd", &attachment[..]),
+                ("x!/b.md", &[][..]),
+                ("gone.ofd!/a.ofd", &[][..]),
+            ]
         );
+        // Shown as reports show it.
+        assert_eq!(
+            wire.entries[0].shown(),
+            "x!/d!/f.ofd!/Doc_0/Attachs/a.ofd!/b.ofd"
+        );
+        let v3 = v1.replace(r#""version":1"#, r#""version":3"#);
+        let v3 = serde_json::from_str::<Wire>(&v3).unwrap();
+        assert!(v3.upgraded(base.path()).is_none());
     }
 
     #[test]

@@ -30,6 +30,54 @@ pub enum Lang {
     En,
 }
 
+/// Where a document is: the checked file and, for a document carried inside it (an OFD
+/// attachment, a package embedded in a Word file), its path inside its container, one
+/// entry per level of nesting. Shown as `a.ofd!/Doc_0/Attachs/b.ofd`; kept apart so
+/// that nothing has to split that text back (a folder may be named `a!`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocPath {
+    /// The file as named on the command line or found in the walk.
+    pub file: String,
+    /// The embedded document's path inside each container, outermost first.
+    pub inner: Vec<String>,
+}
+
+impl DocPath {
+    /// A file of its own.
+    pub fn file(file: impl Into<String>) -> DocPath {
+        DocPath {
+            file: file.into(),
+            inner: Vec::new(),
+        }
+    }
+
+    /// The document at `name` inside this one.
+    pub fn child(&self, name: &str) -> DocPath {
+        let mut inner = self.inner.clone();
+        inner.push(name.to_string());
+        DocPath {
+            file: self.file.clone(),
+            inner,
+        }
+    }
+
+    /// Where inside the file, as shown (`Doc_0/Attachs/b.ofd!/c.ofd`); `None` for the
+    /// file itself.
+    pub fn inner_text(&self) -> Option<String> {
+        (!self.inner.is_empty()).then(|| self.inner.join("!/"))
+    }
+}
+
+impl std::fmt::Display for DocPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        for inner in &self.inner {
+            write!(f, "!/{inner}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The mark a finding is about, as reported in JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkInfo {
@@ -73,7 +121,7 @@ pub struct Diagnostic {
     pub code: Shared,
     pub name: Shared,
     pub severity: Severity,
-    pub path: String,
+    pub path: DocPath,
     pub line: u32,
     pub column: u32,
     pub part: Option<String>,

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use mark_lint::diagnostic::{Diagnostic, Lang};
+use mark_lint::diagnostic::{Diagnostic, DocPath, Lang};
 use mark_lint::extract::{Document, ExtractError, Flavour, Gap, Part, Property, Role};
 use mark_lint::regime::Regime;
 use mark_lint::report::Format;
@@ -190,12 +190,12 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
     }
     let mut out: Vec<Diagnostic> = errors
         .iter()
-        .map(|e| unreadable(rule, &ctx, "扫描件.pdf", e))
+        .map(|e| unreadable(rule, &ctx, &DocPath::file("扫描件.pdf"), e))
         .collect();
     out.push(unread_gap(
         rule,
         &ctx,
-        "报告.pdf",
+        &DocPath::file("报告.pdf"),
         &Gap {
             part: Some("page 2".into()),
             line: 3,
@@ -278,7 +278,8 @@ fn findings(registry: &Registry, lang: Lang) -> BTreeMap<String, Vec<Diagnostic>
             classified_path: false,
             snippets: true,
         };
-        let (diags, _) = mark_lint::lint_document(&registry.rules, &ctx, what, what, &doc);
+        let (diags, _) =
+            mark_lint::lint_document(&registry.rules, &ctx, &DocPath::file(what), what, &doc);
         assert!(!diags.is_empty(), "{what}: no finding");
         for d in diags {
             by_code.entry(d.code.to_string()).or_default().push(d);

@@ -238,7 +238,7 @@ fn apply_baseline(args: &CheckArgs, file: &std::path::Path, run: &mut Run) -> Re
             msg.push_str(&format!(
                 "\n  {label}: {} {}",
                 e.code,
-                report::escape(&e.path)
+                report::escape(&e.shown())
             ));
         }
         report::note(&msg);
@@ -300,11 +300,12 @@ fn apply_fixes(
     let mut edits: BTreeMap<&str, Vec<fix::Edit>> = BTreeMap::new();
     for d in &run.diags {
         // Each file's fix is judged by the regime of its own config.
-        if let (Some(fixed), Some(mark), None) = (&d.fix, &d.mark, &d.part)
-            && let Some(file) = run.fixable_files.get(&d.path)
+        if let (Some(fixed), Some(mark), None, true) =
+            (&d.fix, &d.mark, &d.part, d.path.inner.is_empty())
+            && let Some(file) = run.fixable_files.get(&d.path.file)
             && safe_fix(&run.regimes[file.regime], mark, fixed)
         {
-            edits.entry(&d.path).or_default().push(fix::Edit {
+            edits.entry(&d.path.file).or_default().push(fix::Edit {
                 line: d.line,
                 raw: mark.raw.clone(),
                 fix: fixed.clone(),

@@ -58,7 +58,7 @@ pub fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Resu
                 .iter()
                 .any(|r| *r.code == *d.code && matches!(r.kind, rules::Kind::UnreadableFile))
         })
-        .map(|d| d.path.clone())
+        .map(|d| d.path.to_string())
         .collect();
     unreadable.dedup();
     let mut ledger = inventory::Ledger {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Preloaded;
 use crate::config::resolve::Settings;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
 use crate::rules::check::{CheckContext, TopCopy, lint_scanned, top_copy, unreadable};
 use crate::{budget, fix, inventory, report, rules, suppress};
@@ -86,7 +86,7 @@ pub(super) fn check_file(
         Ok(Extracted::Doc(doc)) => {
             let name = readable_name(path.file_name());
             let mut found = Found::default();
-            let marked = lint_tree(s, &ctx, &shown, &name, &doc, &mut found);
+            let marked = lint_tree(s, &ctx, &DocPath::file(&shown), &name, &doc, &mut found);
             // Kept until the whole group is done: no spare capacity (a vector of one
             // finding would hold room for four, 1.1 KB wasted a file on a large tree).
             found.shrink_to_fit();
@@ -123,7 +123,7 @@ pub(super) fn check_file(
                 diags: s
                     .unreadable
                     .iter()
-                    .map(|r| unreadable(r, &ctx, &shown, &e))
+                    .map(|r| unreadable(r, &ctx, &DocPath::file(&shown), &e))
                     .collect(),
                 ..Found::default()
             },
@@ -137,7 +137,7 @@ pub(super) fn check_file(
 fn lint_tree(
     s: &Settings,
     ctx: &CheckContext,
-    shown: &str,
+    shown: &DocPath,
     name: &str,
     doc: &Document,
     out: &mut Found,
@@ -161,11 +161,15 @@ fn lint_tree(
             today: ctx.today,
             expiring_within_days: ctx.expiring_within_days,
         };
-        out.rows
-            .extend(inventory::rows(ctx.regime, &scan, shown, window));
+        out.rows.extend(inventory::rows(
+            ctx.regime,
+            &scan,
+            &shown.to_string(),
+            window,
+        ));
     }
     for inner in &doc.embedded {
-        let path = format!("{shown}!/{}", inner.name);
+        let path = shown.child(&inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
         match &inner.doc {
             Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),

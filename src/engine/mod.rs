@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::config::ConfigFile;
 use crate::config::resolve::{Overrides, Settings, resolve};
-use crate::diagnostic::{Diagnostic, Lang};
+use crate::diagnostic::{Diagnostic, DocPath, Lang};
 use crate::regime::Regime;
 use crate::rules::Rule;
 use crate::rules::check::unreadable;
@@ -194,7 +194,8 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
                 let ctx = s.context(None);
                 let threshold = s.fail_on.threshold();
                 diags.extend(errors.iter().map(|e| {
-                    let mut d = unreadable(rule, &ctx, &display_path(&e.path), &e.error);
+                    let path = DocPath::file(display_path(&e.path));
+                    let mut d = unreadable(rule, &ctx, &path, &e.error);
                     d.fails = threshold.is_some_and(|t| d.severity >= t);
                     d
                 }));
@@ -444,8 +445,9 @@ fn apply_directives(
     let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     let mut shown = Vec::new();
     for d in diags {
-        if directives.contains_key(&d.path) {
-            by_path.entry(d.path.clone()).or_default().push(d);
+        // Directives are in text files, which carry no documents of their own.
+        if d.path.inner.is_empty() && directives.contains_key(&d.path.file) {
+            by_path.entry(d.path.file.clone()).or_default().push(d);
         } else {
             shown.push(d);
         }
@@ -466,8 +468,9 @@ fn apply_directives(
                 }),
         );
         let ctx = s.context(None);
-        let mut bad = rules::check::tool::bad_suppressions(&s.rules, &ctx, path, &applied.bad);
-        rules::check::cap_per_rule(&mut bad, &s.rules, ctx.lang, path);
+        let path = DocPath::file(path);
+        let mut bad = rules::check::tool::bad_suppressions(&s.rules, &ctx, &path, &applied.bad);
+        rules::check::cap_per_rule(&mut bad, &s.rules, ctx.lang, &path);
         shown.extend(bad);
     }
     (shown, hidden)

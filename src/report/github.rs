@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Batch, ReportOptions, escape_keeping, part_label, split_embedded};
+use super::{Batch, ReportOptions, escape_keeping, part_label};
 use crate::diagnostic::{Lang, Severity};
 
 pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
@@ -14,10 +14,11 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let (file, inner) = split_embedded(&d.path, batch.files);
+        let (file, inner) = (&d.path.file, d.path.inner_text());
         // The annotation sits on the file in the repository; where inside it is said
         // in words (an embedded document, a zip part or a page).
         let place: Vec<String> = inner
+            .as_deref()
             .into_iter()
             .chain(d.part.as_deref())
             .map(|p| part_label(p, opts.lang))
@@ -84,7 +85,7 @@ mod tests {
         let mut info = diag("a, b:c.md");
         info.severity = Severity::Info;
         info.message = "two\nlines, 100%".into();
-        let mut embedded = diag("x.ofd!/Doc_0/Attachs/y.ofd");
+        let mut embedded = crate::report::test_support::diag_inside("x.ofd", "Doc_0/Attachs/y.ofd");
         embedded.severity = Severity::Warning;
         embedded.part = Some("page 1".into());
         let diags = [info, embedded];

@@ -57,7 +57,7 @@ pub fn emit(
             p.bold(&escape(&d.message))
         )?;
         let arrow = p.dim("-->");
-        let path = escape(&d.path);
+        let path = escape(&d.path.to_string()).into_owned();
         match &d.part {
             Some(part) if zh => writeln!(
                 w,
@@ -231,7 +231,7 @@ pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic], lang: Lang) -> std:
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}{part}",
-            escape(&d.path),
+            escape(&d.path.to_string()),
             d.line,
             d.column,
             d.code,

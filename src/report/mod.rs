@@ -263,21 +263,6 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
     }
 }
 
-/// Split a diagnostic path into the checked file and the embedded document inside it:
-/// `a.ofd!/Doc_0/Attachs/b.ofd` → (`a.ofd`, `Doc_0/Attachs/b.ofd`). Only a prefix that
-/// is a checked file counts, so a folder that merely ends in `!` is not a container.
-fn split_embedded<'p>(path: &'p str, files: &[String]) -> (&'p str, Option<&'p str>) {
-    let is_file = |p: &str| files.binary_search_by(|f| f.as_str().cmp(p)).is_ok();
-    if !is_file(path) {
-        for (at, _) in path.match_indices("!/") {
-            if is_file(&path[..at]) {
-                return (&path[..at], Some(&path[at + 2..]));
-            }
-        }
-    }
-    (path, None)
-}
-
 /// Builders shared by the emitters' unit tests.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -314,13 +299,20 @@ pub(crate) mod test_support {
         }
     }
 
+    /// `diag` in the document at `inner` inside the file `path`.
+    pub fn diag_inside(path: &str, inner: &str) -> Diagnostic {
+        let mut d = diag(path);
+        d.path = d.path.child(inner);
+        d
+    }
+
     /// An expired `秘密★1年` at 2:1 of `path`; tests change the fields they are about.
     pub fn diag(path: &str) -> Diagnostic {
         Diagnostic {
             code: "ML104".into(),
             name: "term-expired".into(),
             severity: Severity::Error,
-            path: path.into(),
+            path: crate::diagnostic::DocPath::file(path),
             line: 2,
             column: 1,
             part: None,
@@ -387,19 +379,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn embedded_paths_split_at_the_checked_container() {
-        let files = vec!["a!/b.md".to_string(), "x.ofd".to_string()];
-        assert_eq!(split_embedded("x.ofd", &files), ("x.ofd", None));
-        assert_eq!(
-            split_embedded("x.ofd!/Doc_0/Attachs/y.ofd!/z.ofd", &files),
-            ("x.ofd", Some("Doc_0/Attachs/y.ofd!/z.ofd"))
-        );
-        // A folder named `a!` is not a container, and an unknown path stays whole.
-        assert_eq!(split_embedded("a!/b.md", &files), ("a!/b.md", None));
-        assert_eq!(split_embedded("q.ofd!/r", &files), ("q.ofd!/r", None));
-    }
-
     /// What no human-facing format may let through from a name or a document.
     fn forbidden(c: char) -> bool {
         needs_escape(c) && c != '\n'
@@ -450,7 +429,7 @@ mod tests {
                     d
                 })
                 .collect();
-            let mut files: Vec<String> = diags.iter().map(|d| d.path.clone()).collect();
+            let mut files: Vec<String> = diags.iter().map(|d| d.path.file.clone()).collect();
             files.sort();
             let batch = batch(&diags, &[], &files, &[]);
             for format in [Format::Human, Format::Concise, Format::Github, Format::Junit] {

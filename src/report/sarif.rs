@@ -9,7 +9,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Batch, ReportOptions, SuppressedBy, split_embedded};
+use super::{Batch, ReportOptions, SuppressedBy};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::Rule;
 
@@ -151,7 +151,7 @@ struct Region<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LogicalLocation<'a> {
-    name: &'a str,
+    name: std::borrow::Cow<'a, str>,
     kind: &'static str,
 }
 
@@ -198,7 +198,7 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
             rule_index: index.get(&*d.code).copied(),
             level: level(d.severity),
             message: Message::borrowed(&d.message),
-            locations: [location(d, batch.files, opts.snippets)],
+            locations: [location(d, opts.snippets)],
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, d.fingerprint())]),
             suppressions: suppression.into_iter().collect(),
         })
@@ -263,11 +263,13 @@ fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
     }
 }
 
-fn location<'a>(d: &'a Diagnostic, files: &[String], snippets: bool) -> Location<'a> {
-    let (file, inner) = split_embedded(&d.path, files);
-    let logical_locations = inner
+fn location<'a>(d: &'a Diagnostic, snippets: bool) -> Location<'a> {
+    let logical_locations = d
+        .path
+        .inner_text()
         .into_iter()
-        .chain(d.part.as_deref())
+        .map(std::borrow::Cow::Owned)
+        .chain(d.part.as_deref().map(std::borrow::Cow::Borrowed))
         .map(|name| LogicalLocation {
             name,
             kind: "resource",
@@ -275,7 +277,7 @@ fn location<'a>(d: &'a Diagnostic, files: &[String], snippets: bool) -> Location
         .collect();
     Location {
         physical_location: PhysicalLocation {
-            artifact_location: artifact(file),
+            artifact_location: artifact(&d.path.file),
             region: Region {
                 start_line: d.line,
                 start_column: d.column,
@@ -386,7 +388,7 @@ mod tests {
     #[test]
     fn embedded_document_is_the_container_artifact_with_logical_locations() {
         let files = vec!["my dir/x.ofd".to_string()];
-        let mut d = diag("my dir/x.ofd!/Doc_0/Attachs/a.ofd");
+        let mut d = crate::report::test_support::diag_inside("my dir/x.ofd", "Doc_0/Attachs/a.ofd");
         d.part = Some("page 1".into());
         d.snippet = Some(Snippet {
             text: "  秘密★1年".into(),

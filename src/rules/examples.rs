@@ -12,7 +12,7 @@ use super::check::{
 use super::{Kind, Registry, Rule};
 use crate::config::SystemKind;
 use crate::config::resolve::{compile_keywords, for_system};
-use crate::diagnostic::{Diagnostic, Lang};
+use crate::diagnostic::{Diagnostic, DocPath, Lang};
 use crate::extract::{self, Document, Extracted, Flavour};
 use crate::regime::Regime;
 use crate::suppress;
@@ -50,6 +50,7 @@ pub fn lint_example_in(
     lang: Lang,
 ) -> Vec<Diagnostic> {
     let name = ex.name.as_deref().unwrap_or("example.md");
+    let path = DocPath::file(name);
     let text = ex.text.as_str();
     let system = ex.system.unwrap_or(SystemKind::Classified);
     let regime = Regime::builtin();
@@ -95,7 +96,7 @@ pub fn lint_example_in(
                 .rules
                 .iter()
                 .filter(|r| r.kind == Kind::UnreadableFile)
-                .map(|r| unreadable(r, &ctx, name, &e))
+                .map(|r| unreadable(r, &ctx, &path, &e))
                 .collect();
         }
     };
@@ -105,12 +106,12 @@ pub fn lint_example_in(
         .filter(|r| r.enabled || Some(r.code.as_str()) == rule)
         .filter_map(|r| for_system(r, system))
         .collect();
-    let (mut diags, scan) = lint_scanned(&rules, &ctx, name, name, &doc);
+    let (mut diags, scan) = lint_scanned(&rules, &ctx, &path, name, &doc);
     for rule in rules.iter().filter(|r| r.kind == Kind::UnreadableFile) {
         diags.extend(
             doc.gaps
                 .iter()
-                .map(|g| super::check::unread_gap(rule, &ctx, name, g)),
+                .map(|g| super::check::unread_gap(rule, &ctx, &path, g)),
         );
     }
     if let Some(source) = doc.text_source() {
@@ -118,22 +119,23 @@ pub fn lint_example_in(
         if !dirs.is_empty() {
             let applied = suppress_in(registry, &rules, &dirs, diags);
             diags = applied.shown;
-            diags.extend(bad_suppressions(&rules, &ctx, name, &applied.bad));
+            diags.extend(bad_suppressions(&rules, &ctx, &path, &applied.bad));
         }
     }
     if ex.also.is_empty() {
         return diags;
     }
     // Other files of the same folder (Markdown), for rules decided across files.
-    let mut copies: Vec<TopCopy> = top_copy(&rules, &ctx, name, &doc, &scan)
+    let mut copies: Vec<TopCopy> = top_copy(&rules, &ctx, &path, &doc, &scan)
         .into_iter()
         .collect();
     for (i, text) in ex.also.iter().enumerate() {
         let other = format!("also-{}.md", i + 1);
+        let at = DocPath::file(&other);
         let doc = Document::plain(Flavour::Markdown, text.clone());
-        let (found, scan) = lint_scanned(&rules, &ctx, &other, &other, &doc);
+        let (found, scan) = lint_scanned(&rules, &ctx, &at, &other, &doc);
         diags.extend(found);
-        copies.extend(top_copy(&rules, &ctx, &other, &doc, &scan));
+        copies.extend(top_copy(&rules, &ctx, &at, &doc, &scan));
     }
     top_secret_copies(&rules, &ctx, &copies, &mut diags);
     diags
@@ -155,14 +157,14 @@ pub fn test_rule_examples(
             for (i, ex) in list.iter().enumerate() {
                 count += 1;
                 let diags = lint_example(registry, Some(&rule.code), ex);
-                let name = ex.name.as_deref().unwrap_or("example.md");
+                let path = DocPath::file(ex.name.as_deref().unwrap_or("example.md"));
                 let hits = diags.iter().filter(|d| *d.code == *rule.code).count();
                 // An invalid example must be found where it says (line 1 unless given),
                 // in its own file: a finding anywhere else does not count.
                 let at = ex.line.unwrap_or(1);
                 let placed = diags
                     .iter()
-                    .any(|d| *d.code == *rule.code && d.path == name && d.line == at);
+                    .any(|d| *d.code == *rule.code && d.path == path && d.line == at);
                 if (valid && hits > 0) || (!valid && !placed) {
                     failures.push(ExampleFailure {
                         code: rule.code.clone(),

@@ -97,7 +97,7 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         code: code.into(),
         name: "".into(),
         severity: crate::diagnostic::Severity::Error,
-        path: "a.md".into(),
+        path: crate::diagnostic::DocPath::file("a.md"),
         line,
         column: 1,
         part: None,

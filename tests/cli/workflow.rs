@@ -558,7 +558,10 @@ fn user_rule_files_can_be_tested() {
 fn a_built_in_rule_file_is_tested_as_it_is_on_disk() {
     let (code, out, err) = run_in(&root(), &["test-rules", "rules/bad-suppression.yaml"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.ends_with(" passed, 0 failed\n") && !out.starts_with("0 "), "{out}");
+    assert!(
+        out.ends_with(" passed, 0 failed\n") && !out.starts_with("0 "),
+        "{out}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let edited = std::fs::read_to_string(root().join("rules/bad-suppression.yaml"))
         .unwrap()
@@ -633,6 +636,95 @@ fn progress_line_only_on_a_terminal() {
     // Not a terminal (this test's pipes): nothing.
     let (_, _, err) = run_in(&root(), &["check", "--today", TODAY, "tests/fixtures/docs"]);
     assert_eq!(err, "");
+}
+
+/// A document carried inside a file (an OFD attachment) is recorded as the file plus its
+/// path inside it, and a folder whose name ends in `!` is a folder: a baseline written
+/// from one file keeps the other's entry, a full run is clean, and a version 1 baseline
+/// (the inner path after the file's, `a.ofd!/…`) still hides what it recorded.
+#[test]
+fn baseline_entries_of_embedded_documents_and_bang_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("a!")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/office/ofd/attachment.ofd"),
+        d.join("a!/attachment.ofd"),
+    )
+    .unwrap();
+    std::fs::write(d.join("a!/b.md"), "机密★30年\n\n正文。\n\n2026年3月5日\n").unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--today", TODAY, "--format", "concise"];
+        args.extend_from_slice(extra);
+        run_in(d, &args)
+    };
+    let (code, out, _) = check(&["."]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("a!/attachment.ofd!/Doc_0/Attachs/attach.ofd:2:1: ML104"),
+        "{out}"
+    );
+    run_expect(
+        d,
+        &["check", "--today", TODAY, "--write-baseline", "b.json", "."],
+        0,
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    assert_eq!(json["version"], 2);
+    let entries: Vec<(String, serde_json::Value)> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap().to_string(), e["inner"].clone()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("a!/b.md".to_string(), serde_json::Value::Null),
+            (
+                "a!/attachment.ofd".to_string(),
+                serde_json::json!(["Doc_0/Attachs/attach.ofd"])
+            ),
+        ]
+    );
+    // Rewritten from one file: the other's entry stays, and nothing is stale.
+    run_expect(
+        d,
+        &[
+            "check",
+            "--today",
+            TODAY,
+            "--write-baseline",
+            "b.json",
+            "a!/attachment.ofd",
+        ],
+        0,
+    );
+    let (code, out, err) = check(&["--baseline", "b.json", "."]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    // The same entries as version 1 wrote them.
+    let v1 = std::fs::read_to_string(d.join("b.json"))
+        .unwrap()
+        .replace("\"version\": 2", "\"version\": 1")
+        .replace(
+            "\"path\": \"a!/attachment.ofd\",\n      \"inner\": [\n        \"Doc_0/Attachs/attach.ofd\"\n      ],",
+            "\"path\": \"a!/attachment.ofd!/Doc_0/Attachs/attach.ofd\",",
+        );
+    assert!(
+        v1.contains("attachment.ofd!/Doc_0") && !v1.contains("inner"),
+        "{v1}"
+    );
+    std::fs::write(d.join("v1.json"), v1).unwrap();
+    let (code, out, err) = check(&["--baseline", "v1.json", "."]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    // A fixed embedded finding is stale, shown where reports showed it.
+    std::fs::remove_file(d.join("a!/attachment.ofd")).unwrap();
+    let (_, _, err) = check(&["--baseline", "b.json", "."]);
+    assert!(
+        err.contains("stale: ML104 a!/attachment.ofd!/Doc_0/Attachs/attach.ofd"),
+        "{err}"
+    );
 }
 
 /// Pre-commit and `--staged` check a few files: writing the baseline from such a run

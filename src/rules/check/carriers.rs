@@ -138,7 +138,7 @@ pub(crate) fn pattern(out: &mut Out, input: &Input) {
 
 /// A document marked at the top level: one fact for ML302 (top-secret-copy).
 pub struct TopCopy {
-    pub path: String,
+    pub path: DocPath,
     pub fingerprint: u64,
     pub copy: Option<String>,
     pub pos: Position,
@@ -149,7 +149,7 @@ pub struct TopCopy {
 pub fn top_copy(
     rules: &[Rule],
     ctx: &CheckContext,
-    shown: &str,
+    shown: &DocPath,
     doc: &Document,
     scan: &Scan,
 ) -> Option<TopCopy> {
@@ -157,7 +157,7 @@ pub fn top_copy(
     let m = scan.mark_in_force()?;
     let runs = rules.iter().any(|r| r.kind == Kind::TopSecretCopy);
     (runs && Some(ctx.regime.levels[m.mark.level].rank) == top).then(|| TopCopy {
-        path: shown.to_string(),
+        path: shown.clone(),
         fingerprint: crate::scan::body_fingerprint(ctx.regime, doc, scan),
         copy: scan.copy_numbers.first().cloned(),
         pos: m.pos.clone(),
@@ -184,11 +184,11 @@ pub fn top_secret_copies(
     for group in groups.values().filter(|g| g.len() > 1) {
         for c in group {
             // The copies this one cannot be told apart from.
-            let others: Vec<&str> = group
+            let others: Vec<String> = group
                 .iter()
                 .filter(|o| !std::ptr::eq(**o, *c))
                 .filter(|o| c.copy.is_none() || o.copy.is_none() || o.copy == c.copy)
-                .map(|o| o.path.as_str())
+                .map(|o| o.path.to_string())
                 .collect();
             if others.is_empty() {
                 continue;

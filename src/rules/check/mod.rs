@@ -16,7 +16,9 @@ use jiff::civil::Date;
 pub(super) use super::compile::{Kind, Params, Rule, Scope};
 pub(super) use super::kinds::{Runs, Var, phrase};
 pub(super) use super::schema::Text;
-pub(super) use crate::diagnostic::{Diagnostic, Lang, MarkInfo, Severity, Snippet, shared};
+pub(super) use crate::diagnostic::{
+    Diagnostic, DocPath, Lang, MarkInfo, Severity, Snippet, shared,
+};
 pub(super) use crate::extract::{Document, ExtractError, Gap, Role};
 pub(super) use crate::marking::{Duration, Mark, Term, term_text};
 pub(super) use crate::regime::Regime;
@@ -95,7 +97,7 @@ pub struct Input<'a> {
 pub struct Out<'a> {
     pub(super) ctx: &'a CheckContext<'a>,
     pub(super) rule: &'a Rule,
-    path: &'a str,
+    path: &'a DocPath,
     diags: &'a mut Vec<Diagnostic>,
     pub(super) hits: &'a [KeywordHit<'a>],
     /// Findings of this rule listed so far, and those beyond the cap.
@@ -112,7 +114,7 @@ pub const MAX_FINDINGS_PER_RULE: usize = 100;
 pub fn omitted_finding(
     rule: &Rule,
     lang: Lang,
-    path: &str,
+    path: &DocPath,
     last: Option<&Diagnostic>,
     omitted: usize,
 ) -> Diagnostic {
@@ -128,7 +130,7 @@ pub fn omitted_finding(
         code: shared(&rule.code),
         name: shared(&rule.name),
         severity: rule.severity,
-        path: path.to_string(),
+        path: path.clone(),
         line: last.map_or(1, |d| d.line),
         column: last.map_or(1, |d| d.column),
         part: last.and_then(|d| d.part.clone()),
@@ -148,7 +150,7 @@ pub fn omitted_finding(
 
 /// Cap the findings of one file made outside the rule loop (ML900 gaps, ML901): at
 /// most `MAX_FINDINGS_PER_RULE` per rule, then one finding with the count. Keeps order.
-pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, path: &str) {
+pub fn cap_per_rule(diags: &mut Vec<Diagnostic>, rules: &[Rule], lang: Lang, path: &DocPath) {
     let mut seen: std::collections::BTreeMap<crate::diagnostic::Shared, usize> = Default::default();
     diags.retain(|d| {
         let n = seen.entry(d.code.clone()).or_default();
@@ -189,7 +191,7 @@ impl Out<'_> {
             code: shared(&self.rule.code),
             name: shared(&self.rule.name),
             severity,
-            path: self.path.to_string(),
+            path: self.path.clone(),
             line: pos.map_or(1, |p| p.line),
             column: pos.map_or(1, |p| p.column),
             part: pos.and_then(|p| p.part.clone()),
@@ -289,7 +291,7 @@ impl Out<'_> {
 pub fn check_document(
     rules: &[Rule],
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     file_name: &str,
     doc: &Document,
     scan: &Scan,
@@ -334,7 +336,7 @@ pub fn check_document(
 pub fn tree_finding(
     rule: &Rule,
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     pos: &Position,
     mark: &Mark,
     vars: &[(Var, String)],
@@ -392,7 +394,7 @@ fn redact(regime: &Regime, key: Var, value: &str) -> String {
 fn one_finding(
     rule: &Rule,
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     emit: impl FnOnce(&mut Out),
 ) -> Diagnostic {
     let mut diags = Vec::new();
@@ -437,7 +439,7 @@ fn source_name(name: &str, lang: Lang) -> &'static str {
 pub fn lint_document(
     rules: &[Rule],
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     file_name: &str,
     doc: &Document,
 ) -> (Vec<Diagnostic>, bool) {
@@ -449,7 +451,7 @@ pub fn lint_document(
 pub fn lint_scanned(
     rules: &[Rule],
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     file_name: &str,
     doc: &Document,
 ) -> (Vec<Diagnostic>, Scan) {

@@ -7,7 +7,7 @@ use super::*;
 pub fn bad_suppression(
     rule: &Rule,
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     bad: &crate::suppress::Bad,
 ) -> Diagnostic {
     let at = &bad.at;
@@ -39,7 +39,12 @@ pub fn bad_suppression(
 }
 
 /// The ML900 finding for a file that could not be inspected.
-pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractError) -> Diagnostic {
+pub fn unreadable(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &DocPath,
+    err: &ExtractError,
+) -> Diagnostic {
     let (key, detail) = err.phrase();
     let reason = render(
         rule.phrases[key].pick(ctx.lang),
@@ -53,7 +58,7 @@ pub fn unreadable(rule: &Rule, ctx: &CheckContext, path: &str, err: &ExtractErro
 
 /// The ML900 finding for what could not be read inside a document that was otherwise
 /// read (an undecodable span, a part beyond a bound): at its part and line.
-pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &str, gap: &Gap) -> Diagnostic {
+pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &DocPath, gap: &Gap) -> Diagnostic {
     let mut d = unreadable(rule, ctx, path, &gap.error);
     d.part = gap.part.clone();
     d.line = gap.line.max(1);
@@ -64,7 +69,7 @@ pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &str, gap: &Gap) -> Dia
 pub fn bad_suppressions(
     rules: &[Rule],
     ctx: &CheckContext,
-    path: &str,
+    path: &DocPath,
     bad: &[crate::suppress::Bad],
 ) -> Vec<Diagnostic> {
     match rules.iter().find(|r| r.kind == Kind::BadSuppression) {
