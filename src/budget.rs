@@ -88,7 +88,8 @@ impl Budget {
     }
 
     /// What is not taken now.
-    pub fn available(&self) -> u64 {
+    #[cfg(test)]
+    fn available(&self) -> u64 {
         self.lock().available
     }
 }

@@ -3,31 +3,35 @@
 //! Data flows one way: paths → walk → extract → scan (the marking parser) → rules →
 //! sorted diagnostics → report. `run` hands each subcommand to its room in `commands`;
 //! the pipeline is `engine`; nothing below `report` prints.
+//!
+//! The public modules are the library API: reading documents (`extract`), the parser
+//! and checks (`scan`, `rules`, `regime`, `suppress`, `fix`), findings and their reports
+//! (`diagnostic`, `report`) and the command line (`cli`, `run`). The rest is internal.
 
-pub mod baseline;
-pub mod budget;
+pub(crate) mod baseline;
+pub(crate) mod budget;
 pub mod cli;
-pub mod commands;
-pub mod config;
+pub(crate) mod commands;
+pub(crate) mod config;
 pub mod diagnostic;
-pub mod engine;
+pub(crate) mod engine;
 pub mod extract;
 pub mod fix;
-pub mod git;
-pub mod init;
-pub mod input;
-pub mod inventory;
-pub mod marking;
-pub mod normalize;
-pub mod output;
-pub mod progress;
+pub(crate) mod git;
+pub(crate) mod init;
+pub(crate) mod input;
+pub(crate) mod inventory;
+pub(crate) mod marking;
+pub(crate) mod normalize;
+pub(crate) mod output;
+pub(crate) mod progress;
 pub mod regime;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod suppress;
-pub mod term;
-pub mod walk;
+pub(crate) mod term;
+pub(crate) mod walk;
 
 use std::io::Write;
 

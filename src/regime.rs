@@ -148,8 +148,6 @@ pub struct Regime {
     pub legacy_before: Date,
     /// Levels (indices) whose documents needed a copy number before `legacy_before`.
     pub legacy_copy_number_levels: Vec<usize>,
-    /// First UTF-8 bytes worth a closer look: the star and the first char of level words.
-    pub trigger_chars: Vec<char>,
     /// What makes a document worth reading past its first page.
     pub gate: Gate,
     pub authorities: Vec<Authority>,
@@ -272,14 +270,6 @@ impl Regime {
             }
         }
         level_words.sort_by_key(|w| std::cmp::Reverse(w.0.chars().count()));
-        let mut trigger_chars: Vec<char> = level_words
-            .iter()
-            .filter_map(|(w, _, _)| w.chars().next())
-            .collect();
-        trigger_chars.push(star);
-        trigger_chars.extend(wrong_stars.iter().copied());
-        trigger_chars.sort_unstable();
-        trigger_chars.dedup();
         let gate = Gate::new(star, &levels);
         let legacy_copy_number_levels = match &raw.legacy_copy_number_levels {
             None => (0..levels.len()).collect(),
@@ -330,7 +320,6 @@ impl Regime {
             first_page_lines: raw.first_page_lines,
             legacy_before,
             legacy_copy_number_levels,
-            trigger_chars,
             gate,
             authorities,
         })

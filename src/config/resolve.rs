@@ -314,11 +314,7 @@ pub fn compile_keywords(
                 ),
                 None => None,
             };
-            Ok(Keyword {
-                pattern: k.pattern.clone(),
-                regex,
-                level,
-            })
+            Ok(Keyword { regex, level })
         })
         .collect()
 }

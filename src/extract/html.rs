@@ -226,12 +226,6 @@ pub fn render(html: &str) -> Rendered {
     }
 }
 
-/// The text and, for each text line, its 1-based source line.
-pub fn to_text(html: &str) -> (String, Vec<u32>) {
-    let r = render(html);
-    (r.text, r.line_map)
-}
-
 fn count_newlines(s: &str) -> u32 {
     memchr::memchr_iter(b'\n', s.as_bytes()).count() as u32
 }
@@ -329,6 +323,12 @@ fn entity(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text and, for each text line, its 1-based source line.
+    fn to_text(html: &str) -> (String, Vec<u32>) {
+        let r = render(html);
+        (r.text, r.line_map)
+    }
 
     #[test]
     fn blocks_become_lines_with_source_lines() {

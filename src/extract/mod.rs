@@ -374,6 +374,7 @@ pub enum Bound {
 }
 
 impl Bound {
+    #[cfg(test)]
     pub const ALL: [Bound; 8] = [
         Bound::Entries,
         Bound::PartBytes,

@@ -121,10 +121,6 @@ impl Pool {
         }
     }
 
-    pub fn budget(&self) -> PdfBudget {
-        self.budget
-    }
-
     /// Wait for a free slot.
     pub fn acquire(&self) -> Slot<'_> {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
@@ -484,8 +480,8 @@ mod tests {
                 worker_memory: worker,
                 ..PdfBudget::default()
             });
-            assert_eq!(pool.budget().slots().0, most);
-            assert!(pool.budget().slots().1 * most as u64 <= memory);
+            assert_eq!(pool.budget.slots().0, most);
+            assert!(pool.budget.slots().1 * most as u64 <= memory);
             let (now, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
             std::thread::scope(|s| {
                 for _ in 0..8 {

@@ -217,30 +217,6 @@ fn is_name(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.' | '\u{B7}'))
 }
 
-/// Element names currently open, for formats that decide by ancestry.
-#[derive(Default)]
-pub struct Stack {
-    names: Vec<String>,
-}
-
-impl Stack {
-    pub fn open(&mut self, name: &str) {
-        self.names.push(name.to_string());
-    }
-
-    pub fn close(&mut self) {
-        self.names.pop();
-    }
-
-    pub fn inside(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name)
-    }
-
-    pub fn depth(&self) -> usize {
-        self.names.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

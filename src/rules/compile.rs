@@ -6,9 +6,7 @@ use std::fmt;
 
 use regex::Regex;
 
-use super::schema::{
-    ExampleDoc, MalformedParams, NoParams, PatternParams, RawArticle, RawRule, Text,
-};
+use super::schema::{ExampleDoc, NoParams, PatternParams, RawArticle, RawRule, Text};
 use crate::diagnostic::Severity;
 
 /// One problem in one rule file.
@@ -46,7 +44,6 @@ use super::kinds::{KindSpec, ParamsKind};
 #[derive(Debug, Clone)]
 pub enum Params {
     None,
-    MalformedMark { max_line_chars: usize },
     Pattern { regex: Regex, scope: Scope },
 }
 
@@ -310,15 +307,6 @@ fn compile_params(
         v => v,
     };
     match spec.params {
-        ParamsKind::Malformed => match serde_yaml::from_value::<MalformedParams>(params) {
-            Ok(p) => Some(Params::MalformedMark {
-                max_line_chars: p.max_line_chars.unwrap_or(24),
-            }),
-            Err(e) => {
-                errors.push(err("params", e.to_string()));
-                None
-            }
-        },
         ParamsKind::Pattern => match serde_yaml::from_value::<PatternParams>(params) {
             Ok(p) => pattern_params(&p, err, errors),
             Err(e) => {

@@ -157,8 +157,6 @@ pub mod phrase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamsKind {
     None,
-    /// `max-line-chars`.
-    Malformed,
     /// `pattern`, `scope`.
     Pattern,
 }
@@ -200,7 +198,7 @@ pub static KINDS: [KindSpec; 25] = [
         "malformed-mark",
         &MALFORMED_PHRASES,
         &[Raw, Problem, Fix, Term],
-        ParamsKind::Malformed,
+        ParamsKind::None,
         Runs::Document(check::form::malformed_mark),
     ),
     spec(

@@ -9,7 +9,7 @@ pub mod schema;
 
 use std::path::Path;
 
-pub use compile::{Kind, Params, Rule, RuleError};
+pub use compile::{Kind, Rule, RuleError};
 
 // The built-in rules: every `rules/*.yaml` but the regime, embedded by build.rs.
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

@@ -119,14 +119,6 @@ impl RawExample {
     }
 }
 
-/// `params` of the `malformed-mark` kind.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct MalformedParams {
-    #[serde(default)]
-    pub max_line_chars: Option<usize>,
-}
-
 /// `params` of the `pattern` kind.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -9,7 +9,7 @@ pub mod tool;
 
 pub use carriers::top_secret_copies;
 pub use carriers::{TopCopy, top_copy};
-pub use tool::{bad_suppression, bad_suppressions, suppress_in, unread_gap, unreadable};
+pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
 
 use jiff::civil::Date;
 
@@ -27,7 +27,6 @@ pub(super) use crate::scan::{DateSource, FoundMark, Position, Scan, position, vi
 /// A configured sensitive keyword (密点, project code name), compiled.
 #[derive(Debug, Clone)]
 pub struct Keyword {
-    pub pattern: String,
     pub regex: regex::Regex,
     /// The level the keyword implies, if configured.
     pub level: Option<usize>,
