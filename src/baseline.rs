@@ -1,4 +1,4 @@
-//! Baselines (SPEC §5): `--write-baseline FILE` records today's findings, `--baseline
+//! Baselines: `--write-baseline FILE` records today's findings, `--baseline
 //! FILE` hides them so that only new ones fail. An entry is rule code + path (relative
 //! to the baseline's folder, `/`-separated) + for a document carried in that file, its
 //! path inside it + a salted hash of the marking's normalised text: no line numbers, no

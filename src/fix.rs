@@ -1,4 +1,4 @@
-//! `--fix` and `--diff` (SPEC §5): replace a malformed mark by its corrected form in a
+//! `--fix` and `--diff`: replace a malformed mark by its corrected form in a
 //! text file, keeping the file's encoding, BOM and line endings; everything else stays
 //! byte-identical. Only the mark as written is replaced, and only where it occurs once
 //! on its line. Files whose encoding does not round-trip are left alone.

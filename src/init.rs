@@ -1,4 +1,4 @@
-//! `mark-lint init`: a commented `.mark-lint.yaml` with every key of SPEC §4, and the
+//! `mark-lint init`: a commented `.mark-lint.yaml` with every config key, and the
 //! snippet that wires mark-lint into pre-commit. Never overwrites without `--force`.
 
 use crate::config::SystemKind;
@@ -14,7 +14,7 @@ pub fn config_text(system: SystemKind) -> String {
         }
     };
     format!(
-        r#"# mark-lint 配置 / mark-lint configuration (SPEC §4)
+        r#"# mark-lint 配置 / mark-lint configuration
 # 每个文件使用其所在目录向上最近的 .mark-lint.yaml；`--config` 可指定。
 # Each file uses the nearest .mark-lint.yaml above it; `--config` overrides.
 

@@ -1,4 +1,4 @@
-//! The marking parser: one cleaned line of text in, what it declares out (SPEC §2).
+//! The marking parser: one cleaned line of text in, what it declares out.
 //!
 //! Pure: no I/O, no configuration, no notion of today. Spans are byte ranges into the
 //! line it was given. Deciding *where* a line counts (first-page zone, attachment) is the
@@ -1235,7 +1235,7 @@ fn change_mark(regime: &Regime, s: &str, offset: usize, opts: ParseOptions) -> O
 }
 
 /// A line without the real star that is nothing but a level-like word, an optional
-/// separator and an optional duration-like term (SPEC §2.3).
+/// separator and an optional duration-like term.
 fn candidate(regime: &Regime, core: &str, offset: usize, opts: ParseOptions) -> Option<LineKind> {
     if core.chars().count() > opts.max_candidate_chars {
         return None;

@@ -101,7 +101,7 @@ pub struct Declared {
     pub pos: Option<Position>,
 }
 
-/// Declarations from front matter or document properties (SPEC §2.2).
+/// Declarations from front matter or document properties (`密级: 机密`).
 #[derive(Debug, Clone, Default)]
 pub struct FrontMatterInfo {
     pub level: Option<Declared>,

@@ -1,4 +1,4 @@
-//! Inline suppressions (SPEC §5) in text documents: `<!-- mark-lint-disable-next-line
+//! Inline suppressions in text documents: `<!-- mark-lint-disable-next-line
 //! ML002 -- reason -->`, `<!-- mark-lint-disable ML106 -->` … `<!-- mark-lint-enable
 //! ML106 -->`, and `mark-lint: ignore ML002 -- reason` in a line comment of a plain-text
 //! file (its own line, or the next when the comment stands alone). A directive counts only when it is the whole comment (an HTML comment alone on

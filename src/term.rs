@@ -1,4 +1,5 @@
-//! Term arithmetic (SPEC §2.4): when a mark's secrecy ends.
+//! Term arithmetic: when a mark's secrecy ends (保密法 第二十条 sets the terms; a term
+//! counts from the date the document is marked as made, 实施条例 第十九条第二款).
 //!
 //! Pure date arithmetic, no I/O. A term of N years from S ends on S + N years (the
 //! first day is not counted, 民法典 第二百零一条; Feb 29 + 1 year = Feb 28); the item is

@@ -16,8 +16,8 @@ use crate::diagnostic::{Lang, Severity};
 
 pub const CONFIG_NAMES: [&str; 2] = [".mark-lint.yaml", ".mark-lint.yml"];
 
-/// The config file as written. Keys not implemented yet by a rule still parse, so a
-/// file written for the whole SPEC §4 is accepted.
+/// The config file as written: every key the README documents; any other key is an
+/// error that names it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawConfig {

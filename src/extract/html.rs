@@ -1,6 +1,6 @@
 //! HTML to text: tags removed, blocks on their own lines, entities decoded.
 //! Script, style, head and preformatted/code content are dropped (code is quotation,
-//! SPEC §2.1); inline `<code>` leaves a placeholder so its line is not a lone mark.
+//! not marking); inline `<code>` leaves a placeholder so its line is not a lone mark.
 //! Each text line remembers the source line it started on.
 
 /// Stands in for quoted code: not whitespace, not part of any mark.

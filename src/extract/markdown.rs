@@ -1,5 +1,5 @@
 //! Markdown structure that decides what is quotation and what is the document's own
-//! text: front matter, fenced and indented code, HTML comments, inline code (SPEC §2.1).
+//! text: front matter, fenced and indented code, HTML comments, inline code.
 //! `LineCleaner` is fed every line in order and returns the text a reader sees.
 
 use std::borrow::Cow;

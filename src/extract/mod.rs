@@ -134,7 +134,7 @@ impl Part {
     }
 }
 
-/// A document property that may declare a level, a term or a date (SPEC §2.2).
+/// A document property that may declare a level, a term or a date (`密级`, `保密期限`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
     pub key: String,
@@ -911,7 +911,7 @@ pub fn io_message(e: &std::io::Error) -> String {
 }
 
 /// Characters that symbol fonts store in the private-use area, mapped back to what the
-/// reader sees: a `★` typed from Wingdings must still be a star (SPEC §2.1).
+/// reader sees: a `★` typed from Wingdings must still be a star.
 pub fn map_symbol_char(c: char) -> char {
     match c {
         // Wingdings 0xAB (black star), as stored by Word and OFD producers when the

@@ -1,4 +1,4 @@
-//! JSON output, version 1 (SPEC §5): serialize-only wire structs, separate from the
+//! JSON output, version 1: serialize-only wire structs, separate from the
 //! internal model so the contract changes only on purpose.
 
 use std::io::Write;
