@@ -23,12 +23,7 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Zh,
-    En,
-}
+pub use crate::lang::Lang;
 
 /// Where a document is: the checked file and, for a document carried inside it (an OFD
 /// attachment, a package embedded in a Word file), its path inside its container, one

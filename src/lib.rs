@@ -21,6 +21,7 @@ pub(crate) mod git;
 pub(crate) mod init;
 pub(crate) mod input;
 pub(crate) mod inventory;
+pub mod lang;
 pub(crate) mod marking;
 pub(crate) mod normalize;
 pub(crate) mod output;

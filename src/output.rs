@@ -155,8 +155,8 @@ fn is_own_report(path: &Path) -> bool {
     (text.starts_with('{') && tool_name(text))
         || text.contains("<testsuites name=\"mark-lint\"")
         || text.contains("<meta name=\"generator\" content=\"mark-lint ")
-        || csv_header(&crate::inventory::csv::COLUMNS_EN)
-        || csv_header(&crate::inventory::csv::COLUMNS_ZH)
+        || csv_header(&crate::inventory::csv::columns(crate::lang::Lang::En))
+        || csv_header(&crate::inventory::csv::columns(crate::lang::Lang::Zh))
 }
 
 impl Target {

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{self, CheckArgs};
-use crate::diagnostic::{self, Diagnostic, Lang};
+use crate::diagnostic::{self, Diagnostic};
 use crate::engine::{self, Preloaded, Run};
 use crate::regime::Regime;
 use crate::report::Format;
-use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, marking, output, report};
+use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, lang, marking, output, report};
 
 /// The engine's request from the command line: clap's types become domain ones here.
 pub fn request(args: &CheckArgs) -> Result<engine::Request> {
@@ -163,13 +163,9 @@ fn fix_files(
         .collect();
     let (fixes, changed) = apply_fixes(run, &roots, !args.diff, out)?;
     if !args.quiet && (args.diff || fixes > 0) {
-        report::note(&match (args.diff, run.lang) {
-            (true, Lang::Zh) => format!("可自动修复{fixes}处（{changed}个文件），加 --fix 执行"),
-            (true, Lang::En) => {
-                format!("{fixes} fix(es) available in {changed} file(s); run with --fix to apply")
-            }
-            (false, Lang::Zh) => format!("已自动修复{fixes}处标志（{changed}个文件）"),
-            (false, Lang::En) => format!("fixed {fixes} mark(s) in {changed} file(s)"),
+        report::note(&match args.diff {
+            true => lang::fixes_available(fixes, changed, run.lang),
+            false => lang::fixed(fixes, changed, run.lang),
         });
     }
     Ok((fixes, changed))
@@ -192,10 +188,7 @@ fn write_baseline(args: &CheckArgs, target: &output::Target, run: &Run) -> Resul
     let n = baseline.write(file, &all, &run.files)?;
     if !args.quiet {
         let named = report::path_text(&target.named);
-        report::note(&match run.lang {
-            Lang::Zh => format!("已将{n}项问题写入基线 {named}"),
-            Lang::En => format!("wrote {n} finding(s) to the baseline {named}"),
-        });
+        report::note(&lang::wrote_baseline(n, &named, run.lang));
     }
     Ok(())
 }
@@ -219,21 +212,8 @@ fn apply_baseline(args: &CheckArgs, file: &std::path::Path, run: &mut Run) -> Re
     let stale = baseline.stale(&run.files);
     if !stale.is_empty() && !args.quiet {
         let name = report::path_text(file);
-        let mut msg = match run.lang {
-            Lang::Zh => format!(
-                "基线 {name} 中有{}项已失效（问题已改正，或者文件已不在）；可用 --write-baseline {name} 重写：",
-                stale.len()
-            ),
-            Lang::En => format!(
-                "{} stale baseline entr{} in {name} (fixed, or the file is gone); rewrite it with --write-baseline {name}:",
-                stale.len(),
-                if stale.len() == 1 { "y" } else { "ies" },
-            ),
-        };
-        let label = match run.lang {
-            Lang::Zh => "已失效",
-            Lang::En => "stale",
-        };
+        let mut msg = lang::stale_entries(stale.len(), &name, run.lang);
+        let label = lang::STALE.pick(run.lang);
         for e in &stale {
             msg.push_str(&format!(
                 "\n  {label}: {} {}",
@@ -333,10 +313,7 @@ fn apply_fixes(
             Err(why) => {
                 let why = why.to_string();
                 let (shown, why) = (report::escape(shown), report::escape(&why));
-                report::note(&match run.lang {
-                    Lang::Zh => format!("{shown}：未修复（技术信息：{why}）"),
-                    Lang::En => format!("{shown}: not fixed: {why}"),
-                })
+                report::note(&lang::not_fixed(&shown, &why, run.lang))
             }
         }
     }

@@ -7,13 +7,13 @@ use anyhow::Result;
 use crate::cli::RulesFormat;
 use crate::config::SystemKind;
 use crate::diagnostic::Lang;
-use crate::report;
+use crate::lang::{self, OFF_BY_DEFAULT};
 use crate::rules::{self, Registry, Rule};
 
 fn list_rules(
     registry: &Registry,
     format: RulesFormat,
-    lang: Lang,
+    l: Lang,
     out: &mut dyn Write,
 ) -> Result<()> {
     if format == RulesFormat::Json {
@@ -23,7 +23,7 @@ fn list_rules(
             .map(|r| {
                 serde_json::json!({
                     "code": r.code, "name": r.name, "severity": r.severity.as_str(),
-                    "enabled": r.enabled, "summary": r.summary.pick(lang),
+                    "enabled": r.enabled, "summary": r.summary.pick(l),
                     "law": r.article.as_ref().map(|a| &a.law),
                     "article": r.article.as_ref().map(|a| &a.number),
                 })
@@ -34,10 +34,9 @@ fn list_rules(
         return Ok(());
     }
     use unicode_width::UnicodeWidthStr;
-    let cited = |r: &Rule| match (&r.article, lang) {
-        (Some(a), _) => a.cite(),
-        (None, Lang::Zh) => "无".to_string(),
-        (None, Lang::En) => "none".to_string(),
+    let cited = |r: &Rule| match &r.article {
+        Some(a) => a.cite(),
+        None => lang::NONE.pick(l).to_string(),
     };
     let pad = |s: &str, width: usize| format!("{s}{}", " ".repeat(width.saturating_sub(s.width())));
     let widest = |f: &dyn Fn(&Rule) -> String| {
@@ -49,88 +48,79 @@ fn list_rules(
             .unwrap_or(0)
     };
     let name_w = widest(&|r: &Rule| r.name.clone());
-    let sev_w = widest(&|r: &Rule| report::severity_label(r.severity, lang).to_string());
+    let sev_w = widest(&|r: &Rule| lang::severity(r.severity, l).to_string());
     let cite_w = widest(&|r: &Rule| cited(r));
     for r in &registry.rules {
-        let off = match (r.enabled, lang) {
-            (true, _) => "",
-            (false, Lang::Zh) => "（默认关闭）",
-            (false, Lang::En) => " (off by default)",
+        let off = if r.enabled {
+            ""
+        } else {
+            OFF_BY_DEFAULT.pick(l)
         };
         writeln!(
             out,
             "{:<6} {} {} {} {}{off}",
             r.code,
             pad(&r.name, name_w),
-            pad(report::severity_label(r.severity, lang), sev_w),
+            pad(lang::severity(r.severity, l), sev_w),
             pad(&cited(r), cite_w),
-            r.summary.pick(lang),
+            r.summary.pick(l),
         )?;
     }
     Ok(())
 }
 
-fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
-    let zh = lang == Lang::Zh;
-    let off = match (rule.enabled, lang) {
-        (true, _) => "",
-        (false, Lang::Zh) => "（默认关闭）",
-        (false, Lang::En) => " (off by default)",
+fn explain(rule: &Rule, l: Lang, out: &mut dyn Write) -> Result<()> {
+    let off = if rule.enabled {
+        ""
+    } else {
+        OFF_BY_DEFAULT.pick(l)
     };
     writeln!(
         out,
         "{} {} [{}]{off}",
         rule.code,
         rule.name,
-        report::severity_label(rule.severity, lang)
+        lang::severity(rule.severity, l)
     )?;
-    writeln!(out, "{}", rule.summary.pick(lang))?;
+    writeln!(out, "{}", rule.summary.pick(l))?;
     writeln!(out)?;
-    writeln!(out, "{}", if zh { "依据" } else { "Article" })?;
+    writeln!(out, "{}", lang::EXPLAIN_ARTICLE.pick(l))?;
     match &rule.article {
         Some(a) => writeln!(out, "  {}：{}", a.cite(), a.text.trim())?,
-        None => writeln!(out, "  {}", report::no_article(lang))?,
+        None => writeln!(out, "  {}", lang::NO_ARTICLE.pick(l))?,
     }
     if !rule.see_also.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", if zh { "相关规定" } else { "See also" })?;
+        writeln!(out, "{}", lang::EXPLAIN_SEE_ALSO.pick(l))?;
         for a in &rule.see_also {
             writeln!(out, "  {}：{}", a.cite(), a.text.trim())?;
         }
     }
     if let Some(help) = &rule.help {
         writeln!(out)?;
-        writeln!(out, "{}", if zh { "说明" } else { "Help" })?;
-        writeln!(out, "  {}", help.pick(lang))?;
+        writeln!(out, "{}", lang::EXPLAIN_HELP.pick(l))?;
+        writeln!(out, "  {}", help.pick(l))?;
     }
     // The examples are what the rule does not report and what it reports; each with
     // the setting it runs under, or the same text can stand under both headings.
-    for (title_zh, title_en, list) in [
-        ("不报告的示例", "Not reported", &rule.valid),
-        ("应报告的示例", "Reported", &rule.invalid),
+    for (title, list) in [
+        (lang::EXPLAIN_VALID, &rule.valid),
+        (lang::EXPLAIN_INVALID, &rule.invalid),
     ] {
         if list.is_empty() {
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "{}", if zh { title_zh } else { title_en })?;
+        writeln!(out, "{}", title.pick(l))?;
         for ex in list {
-            for line in example_context(ex, lang) {
+            for line in example_context(ex, l) {
                 writeln!(out, "  # {line}")?;
             }
             for line in ex.text.trim_end().lines() {
                 writeln!(out, "  | {line}")?;
             }
             for other in &ex.also {
-                writeln!(
-                    out,
-                    "  # {}",
-                    if zh {
-                        "同一文件夹中的另一文件："
-                    } else {
-                        "another file in the same folder:"
-                    }
-                )?;
+                writeln!(out, "  # {}", lang::EXPLAIN_ALSO.pick(l))?;
                 for line in other.trim_end().lines() {
                     writeln!(out, "  | {line}")?;
                 }
@@ -142,22 +132,13 @@ fn explain(rule: &Rule, lang: Lang, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The file name and settings an example runs under, one line each.
-fn example_context(ex: &rules::schema::ExampleDoc, lang: Lang) -> Vec<String> {
-    let zh = lang == Lang::Zh;
+fn example_context(ex: &rules::schema::ExampleDoc, l: Lang) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(name) = &ex.name {
-        lines.push(if zh {
-            format!("文件名“{name}”")
-        } else {
-            name.clone()
-        });
+        lines.push(lang::example_file(name, l));
     }
     if ex.system == Some(SystemKind::Unclassified) {
-        lines.push(if zh {
-            "非涉密系统（配置项 system: unclassified）".to_string()
-        } else {
-            "on an unclassified system (system: unclassified)".to_string()
-        });
+        lines.push(lang::EXAMPLE_UNCLASSIFIED.pick(l).to_string());
     }
     for (set, key) in [
         (ex.public, "public-paths"),
@@ -165,30 +146,14 @@ fn example_context(ex: &rules::schema::ExampleDoc, lang: Lang) -> Vec<String> {
         (ex.publish, "publish-paths"),
     ] {
         if set {
-            lines.push(if zh {
-                format!("位于配置项 {key} 指定的文件夹中")
-            } else {
-                format!("in a folder listed in {key}")
-            });
+            lines.push(lang::example_in_paths(key, l));
         }
     }
     if let Some(authority) = &ex.authority {
-        lines.push(if zh {
-            format!("配置项 authority: {authority}")
-        } else {
-            format!("authority: {authority}")
-        });
+        lines.push(lang::example_authority(authority, l));
     }
     for k in &ex.keywords {
-        let level = k.level.as_deref().map(|l| match lang {
-            Lang::Zh => format!("（{l}级）"),
-            Lang::En => format!(" ({l})"),
-        });
-        lines.push(if zh {
-            format!("涉密关键词“{}”{}", k.pattern, level.unwrap_or_default())
-        } else {
-            format!("keyword `{}`{}", k.pattern, level.unwrap_or_default())
-        });
+        lines.push(lang::example_keyword(&k.pattern, k.level.as_deref(), l));
     }
     lines
 }

@@ -4,53 +4,21 @@
 
 use std::io::Write;
 
-use super::{Ledger, source_key, source_label};
+use super::{Ledger, source_key};
 use crate::diagnostic::Lang;
+use crate::lang;
 
-pub(crate) const COLUMNS_EN: [&str; 15] = [
-    "path",
-    "part",
-    "line",
-    "level",
-    "mark",
-    "term",
-    "attachment",
-    "start",
-    "start_source",
-    "last_day",
-    "days_left",
-    "status",
-    "copy_number",
-    "distribution",
-    "today",
-];
-
-pub(crate) const COLUMNS_ZH: [&str; 15] = [
-    "路径",
-    "部件",
-    "行",
-    "密级",
-    "标志",
-    "保密期限",
-    "附件",
-    "起算日期",
-    "起算日期来源",
-    "届满日",
-    "剩余天数",
-    "状态",
-    "份号",
-    "知悉范围",
-    "检查日期",
-];
+/// The header's cells in `lang`.
+pub(crate) fn columns(lang: Lang) -> [&'static str; 15] {
+    lang::CSV_COLUMNS.map(|c| c.pick(lang))
+}
 
 /// Chinese CSV is read by people in WPS or Excel: its values are words, not keys
 /// (dates stay ISO, which spreadsheets read as dates). English keeps the keys.
-fn yes_no(b: bool, lang: Lang) -> &'static str {
-    match (b, lang) {
-        (true, Lang::Zh) => "是",
-        (false, Lang::Zh) => "否",
-        (true, Lang::En) => "yes",
-        (false, Lang::En) => "no",
+fn yes_no(b: bool, l: Lang) -> &'static str {
+    match b {
+        true => lang::YES.pick(l),
+        false => lang::NO.pick(l),
     }
 }
 
@@ -76,11 +44,7 @@ pub fn emit(
     lang: Lang,
 ) -> std::io::Result<()> {
     w.write_all(b"\xEF\xBB\xBF")?;
-    let header = match lang {
-        Lang::Zh => COLUMNS_ZH,
-        Lang::En => COLUMNS_EN,
-    };
-    write!(w, "{}\r\n", header.join(","))?;
+    write!(w, "{}\r\n", columns(lang).join(","))?;
     for r in &ledger.rows {
         let fields = [
             r.path.clone(),
@@ -93,7 +57,7 @@ pub fn emit(
             r.start.map(|d| d.to_string()).unwrap_or_default(),
             r.start_source
                 .map(|s| match lang {
-                    Lang::Zh => source_label(s, lang),
+                    Lang::Zh => lang::date_source(s, lang),
                     Lang::En => source_key(s),
                 })
                 .unwrap_or_default()

@@ -12,10 +12,10 @@ use jiff::civil::Date;
 use unicode_width::UnicodeWidthChar;
 
 use super::table::{attachment_note, ending, place};
-use super::{Ledger, Row, Status, decisions, source_label};
+use super::{Ledger, Row, Status, decisions};
 use crate::diagnostic::Lang;
+use crate::lang;
 use crate::regime::Regime;
-use crate::rules::check::date_text;
 use crate::term::days_between;
 
 pub fn emit(
@@ -46,13 +46,6 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn say(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
 fn render(
     out: &mut String,
     ledger: &Ledger,
@@ -60,9 +53,9 @@ fn render(
     expiring_within_days: i64,
     lang: Lang,
 ) -> fmt::Result {
-    let title = say(lang, "国家秘密标志台账", "Ledger of state-secret marks");
+    let title = lang::PAGE_TITLE.pick(lang);
     writeln!(out, "<!DOCTYPE html>")?;
-    writeln!(out, "<html lang=\"{}\">", say(lang, "zh-CN", "en"))?;
+    writeln!(out, "<html lang=\"{}\">", lang::PAGE_LANG.pick(lang))?;
     writeln!(out, "<head>\n<meta charset=\"utf-8\">")?;
     writeln!(
         out,
@@ -87,23 +80,7 @@ fn render(
     decisions_due(out, ledger, today, lang)?;
     table(out, ledger, lang)?;
     writeln!(out, "<footer>")?;
-    match lang {
-        Lang::Zh => writeln!(
-            out,
-            "<p>由 mark-lint {} 生成，按{}计算。本页不引用任何网络资源，可离线存档。</p>\n\
-             <p>台账列出涉密文件的位置，本身应按有关规定管理。</p>",
-            env!("CARGO_PKG_VERSION"),
-            date_text(today, lang)
-        )?,
-        Lang::En => writeln!(
-            out,
-            "<p>Made by mark-lint {} for {today}. This page loads nothing from the network \
-             and can be archived as it is.</p>\n\
-             <p>The ledger says where classified documents are: handle it according to the \
-             rules that apply.</p>",
-            env!("CARGO_PKG_VERSION")
-        )?,
-    }
+    writeln!(out, "{}", lang::page_footer(today, lang))?;
     writeln!(
         out,
         "</footer>\n</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>"
@@ -120,39 +97,19 @@ fn header(
 ) -> fmt::Result {
     writeln!(out, "<header class=\"top\">\n<h1>{title}</h1>")?;
     let (documents, rows) = (ledger.documents, ledger.rows.len());
-    match lang {
-        Lang::Zh => writeln!(
-            out,
-            "<p class=\"sub\">检查日期<time datetime=\"{today}\">{}</time> · \
-             检查文件{documents}个，带国家秘密标志{rows}项 · 提醒期{expiring_within_days}天</p>",
-            date_text(today, lang)
-        )?,
-        Lang::En => writeln!(
-            out,
-            "<p class=\"sub\">As of <time datetime=\"{today}\">{today}</time> · \
-             {documents} file(s) checked, {rows} marked item(s) · expiring window \
-             {expiring_within_days} days</p>"
-        )?,
-    }
+    let subtitle = lang::page_subtitle(today, documents, rows, expiring_within_days, lang);
+    writeln!(out, "{subtitle}")?;
     writeln!(out, "</header>")?;
     if !ledger.unreadable.is_empty() {
         writeln!(
             out,
             "<div class=\"warning\" id=\"unreadable\" role=\"alert\">"
         )?;
-        match lang {
-            Lang::Zh => writeln!(
-                out,
-                "<strong>台账可能不完整：</strong>以下{}个文件无法检查，其中的标志未计入。",
-                ledger.unreadable.len()
-            )?,
-            Lang::En => writeln!(
-                out,
-                "<strong>The ledger may be incomplete:</strong> {} file(s) could not be \
-                 inspected, and any mark in them is missing here.",
-                ledger.unreadable.len()
-            )?,
-        }
+        writeln!(
+            out,
+            "{}",
+            lang::page_unreadable(ledger.unreadable.len(), lang)
+        )?;
         writeln!(out, "<ul>")?;
         for p in &ledger.unreadable {
             writeln!(out, "<li><code>{}</code></li>", esc(p))?;
@@ -179,28 +136,9 @@ fn levels(ledger: &Ledger) -> Vec<(u8, String)> {
     levels
 }
 
-fn status_note(status: Status, expiring_within_days: i64, lang: Lang) -> String {
-    match (status, lang) {
-        (Status::Expired, Lang::Zh) => "保密期限已满，应作解密标志".into(),
-        (Status::Expiring, Lang::Zh) => format!("{expiring_within_days}天内届满"),
-        (Status::Undated, Lang::Zh) => "未找到起算日期，无法计算届满日".into(),
-        (Status::Indefinite, Lang::Zh) => "长期：须有保密事项范围的依据".into(),
-        (Status::Conditional, Lang::Zh) => "解密条件成就时解密".into(),
-        (Status::Valid, Lang::Zh) => "在保密期限内".into(),
-        (Status::Declassified, Lang::Zh) => "已作解密标志".into(),
-        (Status::Expired, Lang::En) => "term passed: a 解密 mark is due".into(),
-        (Status::Expiring, Lang::En) => format!("ends within {expiring_within_days} days"),
-        (Status::Undated, Lang::En) => "no classification date: no end".into(),
-        (Status::Indefinite, Lang::En) => "长期, 永久: needs a basis".into(),
-        (Status::Conditional, Lang::En) => "ends when the condition is met".into(),
-        (Status::Valid, Lang::En) => "within its term".into(),
-        (Status::Declassified, Lang::En) => "a 解密 mark is on it".into(),
-    }
-}
-
 fn counts(out: &mut String, ledger: &Ledger, expiring_within_days: i64, lang: Lang) -> fmt::Result {
     writeln!(out, "<section id=\"counts\">")?;
-    writeln!(out, "<h2>{}</h2>", say(lang, "按密级", "By level (密级)"))?;
+    writeln!(out, "<h2>{}</h2>", lang::BY_LEVEL.pick(lang))?;
     writeln!(out, "<div class=\"cards levels\">")?;
     for (rank, name) in levels(ledger) {
         let n = ledger.rows.iter().filter(|r| r.level == name).count();
@@ -213,7 +151,7 @@ fn counts(out: &mut String, ledger: &Ledger, expiring_within_days: i64, lang: La
         )?;
     }
     writeln!(out, "</div>")?;
-    writeln!(out, "<h2>{}</h2>", say(lang, "按状态", "By status"))?;
+    writeln!(out, "<h2>{}</h2>", lang::BY_STATUS.pick(lang))?;
     writeln!(out, "<div class=\"cards statuses\">")?;
     for s in Status::ALL {
         let n = ledger.count(s);
@@ -224,9 +162,9 @@ fn counts(out: &mut String, ledger: &Ledger, expiring_within_days: i64, lang: La
              <span class=\"k\">{label}</span><span class=\"d\">{note}</span></button>",
             key = s.as_str(),
             zero = if n == 0 { " zero" } else { "" },
-            hint = say(lang, "只看这一状态", "Show only this status"),
+            hint = lang::SHOW_ONLY_STATUS.pick(lang),
             label = s.label(lang),
-            note = esc(&status_note(s, expiring_within_days, lang)),
+            note = esc(&lang::status_note(s, expiring_within_days, lang)),
         )?;
     }
     writeln!(out, "</div>\n</section>")
@@ -384,11 +322,7 @@ struct Frame {
 /// The section's heading and the legend of the statuses' colours.
 fn timeline_legend(out: &mut String, lang: Lang) -> fmt::Result {
     writeln!(out, "<section id=\"timeline-section\">")?;
-    writeln!(
-        out,
-        "<h2>{}</h2>",
-        say(lang, "保密期限时间线", "Timeline of the terms")
-    )?;
+    writeln!(out, "<h2>{}</h2>", lang::TIMELINE.pick(lang))?;
     writeln!(out, "<div class=\"legend\">")?;
     for s in Status::ALL {
         writeln!(
@@ -418,11 +352,7 @@ fn chart_start(out: &mut String, frame: &Frame, lang: Lang) -> fmt::Result {
     writeln!(
         out,
         "<title id=\"timeline-title\">{}</title>",
-        say(
-            lang,
-            "每项标志从起算日期到届满日的保密期限",
-            "Each mark's term, from its start to its last day"
-        )
+        lang::TIMELINE_TITLE.pick(lang)
     )
 }
 
@@ -488,25 +418,14 @@ fn expiring_window(
         "<rect id=\"expiring-window\" x=\"{wx0:.1}\" y=\"{AXIS_H:.1}\" width=\"{:.1}\" height=\"{lanes_h:.1}\">\
          <title>{}</title></rect>",
         (wx1 - wx0).max(1.0),
-        match lang {
-            Lang::Zh => format!(
-                "提醒期：{}至{}（{expiring_within_days}天）",
-                date_text(today, lang),
-                date_text(window_end, lang)
-            ),
-            Lang::En =>
-                format!("Expiring window: {today} to {window_end} ({expiring_within_days} days)"),
-        }
+        lang::window_title(today, window_end, expiring_within_days, lang)
     )?;
     writeln!(
         out,
         "<text class=\"window-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
         wx0 + 4.0,
         bottom + 18.0,
-        match lang {
-            Lang::Zh => format!("提醒期{expiring_within_days}天"),
-            Lang::En => format!("expiring window: {expiring_within_days} days"),
-        }
+        lang::window_label(expiring_within_days, lang)
     )
 }
 
@@ -526,7 +445,7 @@ fn mark_lanes(
             "<text class=\"empty\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             PLOT_L,
             AXIS_H + LANE_H / 2.0 + 4.0,
-            say(lang, "没有带标志的文件", "Nothing is marked")
+            lang::NOTHING_MARKED_SHORT.pick(lang)
         )?;
     }
     // The lanes name files relative to the folder they all share, shown once on top.
@@ -559,7 +478,7 @@ fn today_line(out: &mut String, frame: &Frame, today: Date, lang: Lang) -> fmt::
         out,
         "<text id=\"today-label\" x=\"{tx:.1}\" y=\"{:.1}\">{} {today}</text>",
         AXIS_H - 16.0,
-        say(lang, "今天", "today")
+        lang::TODAY.pick(lang)
     )
 }
 
@@ -705,28 +624,14 @@ fn lane(
 
 fn decisions_due(out: &mut String, ledger: &Ledger, today: Date, lang: Lang) -> fmt::Result {
     writeln!(out, "<section id=\"decisions\">")?;
-    match lang {
-        Lang::Zh => writeln!(
-            out,
-            "<h2>{}年度国家秘密审核：需要决定的事项</h2>",
-            today.year()
-        )?,
-        Lang::En => writeln!(
-            out,
-            "<h2>Annual secrecy review {}: what needs a decision</h2>",
-            today.year()
-        )?,
-    }
+    let heading = lang::page_review_heading(today.year(), lang);
+    writeln!(out, "<h2>{heading}</h2>")?;
     let groups = decisions(ledger, today);
     if groups.is_empty() {
         writeln!(
             out,
             "<p class=\"none\">{}</p>",
-            say(
-                lang,
-                "本年度没有需要决定的事项。",
-                "Nothing needs a decision this year."
-            )
+            lang::NOTHING_TO_DECIDE.pick(lang)
         )?;
     }
     for (decision, rows) in groups {
@@ -759,39 +664,36 @@ fn decisions_due(out: &mut String, ledger: &Ledger, today: Date, lang: Lang) -> 
     writeln!(out, "</section>")
 }
 
-/// The table's columns: key (for `#sort=`), how to compare, heading.
-const COLUMNS: [(&str, &str, &str, &str); 9] = [
-    ("status", "number", "状态", "status"),
-    ("level", "number", "密级", "level"),
-    ("mark", "text", "标志", "mark"),
-    ("start", "date", "起算日期", "start"),
-    ("last_day", "date", "届满日", "last day"),
-    ("days_left", "number", "剩余天数", "days left"),
-    ("copy_number", "text", "份号", "copy"),
-    ("distribution", "text", "知悉范围", "知悉范围"),
-    ("path", "text", "位置", "where"),
+/// The table's columns: key (for `#sort=`) and how to compare; their headings are
+/// `lang::PAGE_COLUMNS`, in the same order.
+const COLUMNS: [(&str, &str); 9] = [
+    ("status", "number"),
+    ("level", "number"),
+    ("mark", "text"),
+    ("start", "date"),
+    ("last_day", "date"),
+    ("days_left", "number"),
+    ("copy_number", "text"),
+    ("distribution", "text"),
+    ("path", "text"),
 ];
 
 fn table(out: &mut String, ledger: &Ledger, lang: Lang) -> fmt::Result {
     let total = ledger.rows.len();
     writeln!(out, "<section id=\"table-section\">")?;
-    writeln!(out, "<h2>{}</h2>", say(lang, "台账明细", "The ledger"))?;
+    writeln!(out, "<h2>{}</h2>", lang::THE_LEDGER.pick(lang))?;
     writeln!(out, "<div class=\"controls\">")?;
     writeln!(
         out,
         "<label>{} <input type=\"search\" id=\"filter\" placeholder=\"{}\" autocomplete=\"off\"></label>",
-        say(lang, "筛选", "Filter"),
-        say(
-            lang,
-            "路径、标志、份号、知悉范围…",
-            "path, mark, copy, 知悉范围…"
-        )
+        lang::FILTER.pick(lang),
+        lang::FILTER_HINT.pick(lang)
     )?;
     writeln!(
         out,
         "<label>{} <select id=\"status-filter\">\n<option value=\"\">{}</option>",
-        say(lang, "状态", "Status"),
-        say(lang, "全部", "all")
+        lang::STATUS.pick(lang),
+        lang::ALL.pick(lang)
     )?;
     for s in Status::ALL {
         writeln!(
@@ -802,7 +704,7 @@ fn table(out: &mut String, ledger: &Ledger, lang: Lang) -> fmt::Result {
         )?;
     }
     writeln!(out, "</select></label>")?;
-    let template = say(lang, "显示 {n} / {total} 项", "showing {n} of {total}");
+    let template = lang::SHOWING.pick(lang);
     writeln!(
         out,
         "<span id=\"shown-count\" data-template=\"{template}\">{}</span>",
@@ -814,11 +716,11 @@ fn table(out: &mut String, ledger: &Ledger, lang: Lang) -> fmt::Result {
         out,
         "</div>\n<div class=\"table-wrap\">\n<table id=\"ledger\">\n<thead><tr>"
     )?;
-    for (key, kind, zh, en) in COLUMNS {
+    for ((key, kind), heading) in COLUMNS.into_iter().zip(lang::PAGE_COLUMNS) {
         writeln!(
             out,
             "<th data-key=\"{key}\" data-type=\"{kind}\" aria-sort=\"none\"><button type=\"button\">{}</button></th>",
-            say(lang, zh, en)
+            heading.pick(lang)
         )?;
     }
     writeln!(out, "</tr></thead>\n<tbody>")?;
@@ -827,18 +729,8 @@ fn table(out: &mut String, ledger: &Ledger, lang: Lang) -> fmt::Result {
     }
     writeln!(out, "</tbody>\n</table>\n</div>")?;
     if ledger.rows.is_empty() {
-        match lang {
-            Lang::Zh => writeln!(
-                out,
-                "<p class=\"none\">共检查文件{}个，没有带国家秘密标志的文件。</p>",
-                ledger.documents
-            )?,
-            Lang::En => writeln!(
-                out,
-                "<p class=\"none\">{} file(s) checked: nothing is marked.</p>",
-                ledger.documents
-            )?,
-        }
+        let none = lang::nothing_marked(ledger.documents, lang);
+        writeln!(out, "<p class=\"none\">{none}</p>")?;
     }
     writeln!(out, "</section>")
 }
@@ -861,7 +753,7 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
     let note = if r.attachment {
         format!(
             " <span class=\"tag\">{}</span>",
-            say(lang, "附件", "attachment")
+            lang::ATTACHMENT.pick(lang)
         )
     } else {
         String::new()
@@ -876,7 +768,7 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
         (Some(d), Some(s)) => writeln!(
             out,
             "<td data-sort=\"{d}\" class=\"date\">{d}<br><small>{}</small></td>",
-            source_label(s, lang)
+            lang::date_source(s, lang)
         )?,
         _ => writeln!(out, "<td data-sort=\"\" class=\"date\">{dash}</td>")?,
     }

@@ -60,16 +60,7 @@ impl Status {
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Status::Expired, Lang::Zh) => "已届满",
-            (Status::Expiring, Lang::Zh) => "即将届满",
-            (Status::Undated, Lang::Zh) => "未标日期",
-            (Status::Indefinite, Lang::Zh) => "长期",
-            (Status::Conditional, Lang::Zh) => "附解密条件",
-            (Status::Valid, Lang::Zh) => "有效",
-            (Status::Declassified, Lang::Zh) => "已解密",
-            (s, Lang::En) => s.as_str(),
-        }
+        crate::lang::status(self, lang)
     }
 
     pub fn parse(s: &str) -> Option<Status> {
@@ -87,21 +78,6 @@ pub fn source_key(s: DateSource) -> &'static str {
         DateSource::IssueDate => "issue-date",
         DateSource::PrintDate => "print-date",
         DateSource::Created => "created",
-    }
-}
-
-pub fn source_label(s: DateSource, lang: Lang) -> &'static str {
-    match (s, lang) {
-        (DateSource::FrontMatter, Lang::Zh) => "定密日期（文件头元数据）",
-        (DateSource::Property, Lang::Zh) => "定密日期（文档属性）",
-        (DateSource::IssueDate, Lang::Zh) => "成文日期",
-        (DateSource::PrintDate, Lang::Zh) => "印发日期",
-        (DateSource::Created, Lang::Zh) => "文档创建日期",
-        (DateSource::FrontMatter, Lang::En) => "定密日期 (front matter)",
-        (DateSource::Property, Lang::En) => "定密日期 (property)",
-        (DateSource::IssueDate, Lang::En) => "成文日期 (issue date)",
-        (DateSource::PrintDate, Lang::En) => "印发日期 (printing date)",
-        (DateSource::Created, Lang::En) => "file creation date",
     }
 }
 
@@ -293,32 +269,7 @@ impl Decision {
     }
 
     pub fn title(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Decision::MarkDeclassified, Lang::Zh) => {
-                "已届满：依法自行解密，应在原标志附近作出解密标志（保密法第二十四条第二款；定密规定第四十四条第二款）"
-            }
-            (Decision::ExtendOrLapse, Lang::Zh) => {
-                "即将届满：本年内或者提醒期内届满，由原定密机关、单位在届满前决定是否延长；延长的，在原标志附近重新作出国家秘密标志（保密法第二十四条第二款；定密规定第三十八条、第四十条第二款）"
-            }
-            (Decision::DateIt, Lang::Zh) => {
-                "未找到起算日期：补充登记成文日期或者书面通知日期后，才能计算届满日"
-            }
-            (Decision::Confirm, Lang::Zh) => {
-                "保密期限为长期或者附解密条件：由定密责任人核对保密事项范围的依据，或者解密条件是否已经成就"
-            }
-            (Decision::MarkDeclassified, Lang::En) => {
-                "Expired: declassified by law; place a 解密 mark (Art. 24; 定密规定 Art. 44)"
-            }
-            (Decision::ExtendOrLapse, Lang::En) => {
-                "Ending soon (this year, or within the expiring window): decide before expiry whether to extend (and mark the change) or let it lapse (Art. 24; 定密规定 Arts. 38, 40)"
-            }
-            (Decision::DateIt, Lang::En) => {
-                "No classification date: record it, so the end can be computed"
-            }
-            (Decision::Confirm, Lang::En) => {
-                "Indefinite or conditional: confirm the basis in the 保密事项范围, or whether the condition has been met"
-            }
-        }
+        crate::lang::decision(self, lang)
     }
 }
 

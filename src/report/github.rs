@@ -4,8 +4,9 @@
 
 use std::io::Write;
 
-use super::{Batch, ReportOptions, escape_keeping, part_label};
-use crate::diagnostic::{Lang, Severity};
+use super::{Batch, ReportOptions, escape_keeping};
+use crate::diagnostic::Severity;
+use crate::lang;
 
 pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::Result<()> {
     for d in batch.diags {
@@ -21,23 +22,19 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
             .as_deref()
             .into_iter()
             .chain(d.part.as_deref())
-            .map(|p| part_label(p, opts.lang))
+            .map(|p| lang::part(p, opts.lang))
             .collect();
         let m = &d.message;
         // A rule about the tool itself cites no article.
         let cited = (!d.article.is_empty())
             .then(|| crate::rules::compile::cite(&d.law, &d.article))
-            .map(|c| match opts.lang {
-                Lang::Zh => format!("【{c}】"),
-                Lang::En => format!(" [{c}]"),
-            })
+            .map(|c| lang::cited(&c, opts.lang))
             .unwrap_or_default();
-        let message = match (opts.lang, place.is_empty()) {
-            (Lang::Zh, true) => format!("{m}{cited}"),
-            (Lang::Zh, false) => format!("{m}（{}）{cited}", place.join("、")),
-            (Lang::En, true) => format!("{m}{cited}"),
-            (Lang::En, false) => format!("{m} ({}){cited}", place.join(", ")),
+        let place = match place.is_empty() {
+            true => String::new(),
+            false => lang::aside(&place.join(lang::LIST_SEPARATOR.pick(opts.lang)), opts.lang),
         };
+        let message = format!("{m}{place}{cited}");
         // Line breaks are encoded by `data`; other controls are escaped, as in every
         // human-facing format.
         writeln!(
@@ -68,6 +65,7 @@ fn property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Lang;
     use crate::report::Format;
     use crate::report::test_support::{batch, diag, opts};
 

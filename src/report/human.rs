@@ -6,8 +6,9 @@ use std::io::Write;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Batch, ReportOptions, Summary, basis, escape, part_label, severity_label};
+use super::{Batch, ReportOptions, Summary, basis, escape};
 use crate::diagnostic::{Diagnostic, Lang, Severity};
+use crate::lang::{self, ARTICLE_LABEL, COLON, FIX_LABEL, HELP_LABEL};
 
 /// ANSI styles, or nothing when colour is off.
 struct Paint(bool);
@@ -45,36 +46,21 @@ pub fn emit(
     summary: &Summary,
     opts: &ReportOptions,
 ) -> std::io::Result<()> {
-    let zh = opts.lang == Lang::Zh;
+    let l = opts.lang;
     let p = Paint(opts.color);
     for d in diags {
-        let label = severity_label(d.severity, opts.lang);
+        let label = lang::severity(d.severity, l);
         writeln!(
             w,
             "{}{}{}",
             p.severity(d.severity, &format!("{label}[{}]", d.code)),
-            if zh { "：" } else { ": " },
+            COLON.pick(l),
             p.bold(&escape(&d.message))
         )?;
         let arrow = p.dim("-->");
         let path = escape(&d.path.to_string()).into_owned();
-        match &d.part {
-            Some(part) if zh => writeln!(
-                w,
-                "  {arrow} {path}:{}:{}（{}）",
-                d.line,
-                d.column,
-                escape(&part_label(part, opts.lang))
-            )?,
-            Some(part) => writeln!(
-                w,
-                "  {arrow} {path}:{}:{} ({})",
-                d.line,
-                d.column,
-                escape(part)
-            )?,
-            None => writeln!(w, "  {arrow} {path}:{}:{}", d.line, d.column)?,
-        }
+        let part = part_aside(d.part.as_deref(), l);
+        writeln!(w, "  {arrow} {path}:{}:{}{part}", d.line, d.column)?;
         if let (true, Some(s)) = (opts.snippets, &d.snippet) {
             let gutter = d.line.to_string();
             let pad = " ".repeat(gutter.len());
@@ -105,23 +91,13 @@ pub fn emit(
             .as_ref()
             .filter(|_| opts.snippets || !d.fix_quotes_text)
         {
-            let fix = escape(fix);
-            if zh {
-                writeln!(w, "{lead} = 建议改为：“{fix}”")?;
-            } else {
-                writeln!(w, "{lead} = fix: `{fix}`")?;
-            }
+            let fix = lang::quoted(&escape(fix), l);
+            writeln!(w, "{lead} = {}{fix}", FIX_LABEL.pick(l))?;
         }
         if let Some(help) = &d.help {
-            let help = escape(help);
-            writeln!(w, "{lead} = {}{help}", if zh { "说明：" } else { "help: " })?;
+            writeln!(w, "{lead} = {}{}", HELP_LABEL.pick(l), escape(help))?;
         }
-        writeln!(
-            w,
-            "{lead} = {}{}",
-            if zh { "依据：" } else { "article: " },
-            basis(d, opts.lang)
-        )?;
+        writeln!(w, "{lead} = {}{}", ARTICLE_LABEL.pick(l), basis(d, l))?;
         writeln!(w)?;
     }
     if !opts.quiet {
@@ -149,7 +125,7 @@ pub fn emit_statistics(
         .max()
         .unwrap_or(1);
     for ((code, name, sev), n) in rows {
-        let sev = severity_label(sev, opts.lang);
+        let sev = lang::severity(sev, opts.lang);
         writeln!(w, "{n:>wide$}  {code}  {name:<34} [{sev}]")?;
     }
     if !opts.quiet {
@@ -162,11 +138,7 @@ pub fn summary_line(s: &Summary, lang: Lang) -> String {
     let mut line = counts_line(s, lang);
     // Hidden findings are said, so a run never looks cleaner than it is.
     if s.inline_suppressed + s.baselined > 0 {
-        let (a, b) = (s.inline_suppressed, s.baselined);
-        let note = match lang {
-            Lang::Zh => format!("（另有{a}个被忽略注释忽略，{b}个在基线中）"),
-            Lang::En => format!(" ({a} suppressed inline, {b} in the baseline)"),
-        };
+        let note = lang::hidden_findings(s.inline_suppressed, s.baselined, lang);
         match line.pop() {
             Some(end @ ('。' | '.')) => {
                 line.push_str(&note);
@@ -183,51 +155,20 @@ pub fn summary_line(s: &Summary, lang: Lang) -> String {
 }
 
 fn counts_line(s: &Summary, lang: Lang) -> String {
-    let found = s.errors + s.warnings + s.infos;
-    match (lang, found) {
-        (Lang::Zh, 0) => format!(
-            "共检查文件{}个（带国家秘密标志的{}个），未发现问题。",
-            s.files, s.marked
-        ),
-        (Lang::Zh, _) => format!(
-            "共检查文件{}个（带国家秘密标志的{}个）：错误{}个，警告{}个，提示{}个。",
-            s.files, s.marked, s.errors, s.warnings, s.infos
-        ),
-        (Lang::En, 0) => format!(
-            "Checked {} files ({} marked): no findings.",
-            s.files, s.marked
-        ),
-        (Lang::En, _) => format!(
-            "Checked {} files ({} marked): {} {}, {} {}, {} {}.",
-            s.files,
-            s.marked,
-            s.errors,
-            plural(s.errors, "error"),
-            s.warnings,
-            plural(s.warnings, "warning"),
-            s.infos,
-            plural(s.infos, "info")
-        ),
-    }
+    lang::checked_counts(s.files, s.marked, [s.errors, s.warnings, s.infos], lang)
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_string()
-    } else {
-        format!("{word}s")
-    }
+/// A part after a position: `（第2页）` / ` (page 2)`, escaped.
+fn part_aside(part: Option<&str>, l: Lang) -> String {
+    part.map(|p| lang::aside(&escape(&lang::part(p, l)), l))
+        .unwrap_or_default()
 }
 
 /// `path:line:col: CODE [severity] message`, one line per finding. The severity stays
 /// the English key in every language, like JSON's: editors and scripts match on it.
 pub fn emit_concise(w: &mut dyn Write, diags: &[Diagnostic], lang: Lang) -> std::io::Result<()> {
     for d in diags {
-        let part = match (&d.part, lang) {
-            (Some(p), Lang::Zh) => format!("（{}）", escape(&part_label(p, lang))),
-            (Some(p), Lang::En) => format!(" ({})", escape(p)),
-            (None, _) => String::new(),
-        };
+        let part = part_aside(d.part.as_deref(), lang);
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}{part}",

@@ -60,43 +60,14 @@ impl Summary {
     }
 }
 
-/// A severity as a reader of `lang` names it (JSON and SARIF keep the English keys).
-pub fn severity_label(severity: Severity, lang: Lang) -> &'static str {
-    match (severity, lang) {
-        (Severity::Error, Lang::Zh) => "错误",
-        (Severity::Warning, Lang::Zh) => "警告",
-        (Severity::Info, Lang::Zh) => "提示",
-        (s, Lang::En) => s.as_str(),
-    }
-}
-
-/// A container part as a reader of `lang` names it: the PDF and OFD readers name pages
-/// `page N`, which Chinese output says as `第N页`; file names inside a container stay.
-pub fn part_label(part: &str, lang: Lang) -> String {
-    match (lang, part.strip_prefix("page ")) {
-        (Lang::Zh, Some(n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("第{n}页")
-        }
-        _ => part.to_string(),
-    }
-}
-
 /// The `依据` of a finding: the provision cited and its text, or, for a rule about the
 /// tool itself, that there is none.
 pub fn basis(d: &Diagnostic, lang: Lang) -> String {
     if d.article.is_empty() {
-        return no_article(lang).to_string();
+        return crate::lang::NO_ARTICLE.pick(lang).to_string();
     }
     let cited = crate::rules::compile::cite(&d.law, &d.article);
     format!("{cited}：{}", d.article_text)
-}
-
-/// What stands where a rule about the tool itself would cite an article.
-pub fn no_article(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "无（本规则针对本工具自身，不是法律规定）",
-        Lang::En => "none (a rule about the tool itself, not a legal requirement)",
-    }
 }
 
 /// A one-line note on stderr (`mark-lint: …`): fixes applied, baselines written,

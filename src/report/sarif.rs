@@ -238,7 +238,7 @@ fn descriptor<'a>(r: &'a Rule, opts: &ReportOptions) -> Descriptor<'a> {
     let a = r.article.as_ref();
     let article = match a {
         Some(a) => format!("{}：{}", a.cite(), a.text),
-        None => super::no_article(opts.lang).to_string(),
+        None => crate::lang::NO_ARTICLE.pick(opts.lang).to_string(),
     };
     let help = match (&r.help, a) {
         (Some(h), Some(_)) => format!("{}\n\n{article}", h.pick(opts.lang)),
@@ -463,10 +463,7 @@ mod tests {
         assert_eq!(d["id"], "ML901");
         assert!(d["properties"].get("article").is_none(), "{d}");
         assert!(d["properties"].get("law").is_none(), "{d}");
-        assert_eq!(
-            d["fullDescription"]["text"],
-            crate::report::no_article(crate::diagnostic::Lang::En)
-        );
+        assert_eq!(d["fullDescription"]["text"], crate::lang::NO_ARTICLE.en);
     }
 
     #[test]

@@ -7,17 +7,10 @@ use super::*;
 pub(crate) fn unclassified_system(out: &mut Out, input: &Input) {
     let scan = input.scan;
     let lang = out.ctx.lang;
-    let at = |pos: &Position| match (&pos.part, lang) {
-        (Some(part), Lang::Zh) => {
-            format!("{}第{}行", crate::report::part_label(part, lang), pos.line)
-        }
-        (Some(part), Lang::En) => format!("{part} line {}", pos.line),
-        (None, Lang::Zh) => format!("第{}行", pos.line),
-        (None, Lang::En) => format!("line {}", pos.line),
-    };
+    let at = |pos: &Position| crate::lang::at_line(pos.part.as_deref(), pos.line, lang);
     for d in scan.declarations() {
         let place = match (d.source, d.pos) {
-            (Some(source), _) => source_name(source, lang).to_string(),
+            (Some(source), _) => crate::lang::declared_in(source, lang).to_string(),
             (None, Some(pos)) => at(pos),
             (None, None) => String::new(),
         };
@@ -203,17 +196,13 @@ pub fn top_secret_copies(
                     (Var::Raw, c.mark.raw.clone()),
                     (
                         Var::Others,
-                        others.join(match ctx.lang {
-                            Lang::Zh => "、",
-                            Lang::En => ", ",
-                        }),
+                        others.join(crate::lang::LIST_SEPARATOR.pick(ctx.lang)),
                     ),
                     (
                         Var::Copy,
-                        c.copy.clone().unwrap_or_else(|| match ctx.lang {
-                            Lang::Zh => "无".to_string(),
-                            Lang::En => "none".to_string(),
-                        }),
+                        c.copy
+                            .clone()
+                            .unwrap_or_else(|| crate::lang::NONE.pick(ctx.lang).to_string()),
                     ),
                 ],
             ));

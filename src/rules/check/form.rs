@@ -20,10 +20,7 @@ pub(crate) fn malformed_mark(out: &mut Out, input: &Input) {
         if m.problems.is_empty() && !unlawful_word {
             continue;
         }
-        let sep = match lang {
-            Lang::Zh => "；",
-            Lang::En => "; ",
-        };
+        let sep = crate::lang::CLAUSE_SEPARATOR.pick(lang);
         let no_term = m.term == Term::None
             && !m.legacy_bare
             && m.problems.contains(&crate::marking::Problem::MissingStar);
@@ -60,13 +57,7 @@ pub(crate) fn malformed_mark(out: &mut Out, input: &Input) {
 
 pub(crate) fn misplaced_mark(out: &mut Out, input: &Input) {
     let scan = input.scan;
-    let zone = match out.ctx.lang {
-        Lang::Zh => format!("正文前{}个非空行", out.ctx.regime.first_page_lines),
-        Lang::En => format!(
-            "the first {} non-blank lines",
-            out.ctx.regime.first_page_lines
-        ),
-    };
+    let zone = crate::lang::first_page_zone(out.ctx.regime.first_page_lines, out.ctx.lang);
     for found in scan.banners.iter().filter(|b| !b.in_zone && !b.attachment) {
         let vars = [
             (Var::Raw, found.mark.raw.clone()),
@@ -313,19 +304,9 @@ pub(crate) fn hidden_mark(out: &mut Out, input: &Input) {
 /// Where a source is, in words: a mark in another part is a header or footer (页眉,
 /// 页脚) or a template page.
 fn source_named(s: &Source, lang: Lang) -> String {
-    match (s.name, s.pos.and_then(|p| p.part.as_deref()), lang) {
-        ("banner", Some(part), Lang::Zh) => {
-            let what = if part.contains("header") {
-                "页眉"
-            } else if part.contains("footer") {
-                "页脚"
-            } else {
-                "首页标志"
-            };
-            format!("{what}（{}）", crate::report::part_label(part, Lang::Zh))
-        }
-        ("banner", Some(part), Lang::En) => format!("{} ({part})", source_name(s.name, lang)),
-        _ => source_name(s.name, lang).to_string(),
+    match (s.name, s.pos.and_then(|p| p.part.as_deref())) {
+        ("banner", Some(part)) => crate::lang::banner_in_part(part, lang),
+        _ => crate::lang::declared_in(s.name, lang).to_string(),
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) use crate::diagnostic::{
 pub(super) use crate::extract::{Document, ExtractError, Gap, Role};
 pub(super) use crate::marking::{Duration, Mark, Term, term_text};
 pub(super) use crate::regime::Regime;
-pub(super) use crate::scan::{DateSource, FoundMark, Position, Scan, position, visit_lines};
+pub(super) use crate::scan::{FoundMark, Position, Scan, position, visit_lines};
 
 /// A configured sensitive keyword (密点, project code name), compiled.
 #[derive(Debug, Clone)]
@@ -117,14 +117,7 @@ pub fn omitted_finding(
     last: Option<&Diagnostic>,
     omitted: usize,
 ) -> Diagnostic {
-    let message = match lang {
-        Lang::Zh => format!(
-            "本文件中另有{omitted}处同类问题未逐一列出（每个文件每条规则最多列出{MAX_FINDINGS_PER_RULE}处）"
-        ),
-        Lang::En => format!(
-            "{omitted} more finding(s) of this rule in this file are not listed (at most {MAX_FINDINGS_PER_RULE} per file and rule)"
-        ),
-    };
+    let message = crate::lang::omitted_findings(omitted, MAX_FINDINGS_PER_RULE, lang);
     Diagnostic {
         code: shared(&rule.code),
         name: shared(&rule.name),
@@ -408,30 +401,6 @@ fn one_finding(
     };
     emit(&mut out);
     diags.remove(0)
-}
-
-/// A date in a sentence: `2027年1月15日` in Chinese, ISO in English (tables, CSV and
-/// JSON keep ISO in every language).
-pub fn date_text(date: Date, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
-        Lang::En => date.to_string(),
-    }
-}
-
-fn source_name(name: &str, lang: Lang) -> &'static str {
-    match (name, lang) {
-        ("banner", Lang::Zh) => "首页标志",
-        ("banner", Lang::En) => "banner mark",
-        ("label", Lang::Zh) => "首页密级字样",
-        ("label", Lang::En) => "first-page label",
-        ("front-matter", Lang::Zh) => "文件头元数据",
-        ("front-matter", Lang::En) => "front matter",
-        ("properties", Lang::Zh) => "文档属性",
-        ("properties", Lang::En) => "document properties",
-        (_, Lang::Zh) => "文件名",
-        (_, Lang::En) => "file name",
-    }
 }
 
 /// Scan and check one document; also says whether it is marked.

@@ -50,8 +50,8 @@ pub(crate) fn term_exceeds_limit(out: &mut Out, input: &Input) {
                     let vars = [
                         (Var::Raw, m.raw.clone()),
                         (Var::Date, term_text(&m.term)),
-                        (Var::Start, date_text(start, out.ctx.lang)),
-                        (Var::LimitDay, date_text(limit, out.ctx.lang)),
+                        (Var::Start, crate::lang::date(start, out.ctx.lang)),
+                        (Var::LimitDay, crate::lang::date(limit, out.ctx.lang)),
                         (Var::Level, regime.levels[m.level].name.clone()),
                         (Var::Max, max_text(regime, m.level)),
                     ];
@@ -113,21 +113,6 @@ fn expiry_marks(scan: &Scan) -> Vec<&FoundMark> {
     scan.term_marks()
 }
 
-fn start_source(source: DateSource, lang: Lang) -> &'static str {
-    match (source, lang) {
-        (DateSource::FrontMatter, Lang::Zh) => "文件头元数据中的定密日期",
-        (DateSource::FrontMatter, Lang::En) => "front matter 定密日期",
-        (DateSource::IssueDate, Lang::Zh) => "成文日期",
-        (DateSource::IssueDate, Lang::En) => "成文日期, the issue date",
-        (DateSource::Property, Lang::Zh) => "文档属性中的定密日期",
-        (DateSource::Property, Lang::En) => "document property 定密日期",
-        (DateSource::PrintDate, Lang::Zh) => "印发日期",
-        (DateSource::PrintDate, Lang::En) => "印发日期, the printing date",
-        (DateSource::Created, Lang::Zh) => "文档创建日期，未找到成文日期",
-        (DateSource::Created, Lang::En) => "the file's creation date, no 成文日期 found",
-    }
-}
-
 pub(crate) fn term_expired(out: &mut Out, input: &Input) {
     expiry(out, input.scan, Kind::TermExpired);
 }
@@ -149,13 +134,8 @@ fn expiry(out: &mut Out, scan: &Scan, kind: Kind) {
         let max_years = regime.levels[m.level].max_years;
         let start = scan.start.map(|(d, _)| d);
         let dated = matches!(m.term, Term::Duration(_) | Term::None);
-        let term_shown = match (&m.term, ctx.lang) {
-            (Term::None, Lang::Zh) => {
-                format!("{}（未标注，按最长期限）", max_text(regime, m.level))
-            }
-            (Term::None, Lang::En) => {
-                format!("{} (none marked: the maximum)", max_text(regime, m.level))
-            }
+        let term_shown = match &m.term {
+            Term::None => crate::lang::no_term_marked(&max_text(regime, m.level), ctx.lang),
             _ => m.term_text(),
         };
         let Some(last) = term::last_day(&m.term, start, max_years) else {
@@ -180,9 +160,12 @@ fn expiry(out: &mut Out, scan: &Scan, kind: Kind) {
                         vec![
                             (Var::Raw, m.raw.clone()),
                             (Var::Term, term_shown.clone()),
-                            (Var::Start, date_text(start, ctx.lang)),
-                            (Var::StartSource, start_source(source, ctx.lang).to_string()),
-                            (Var::LastDay, date_text(last, ctx.lang)),
+                            (Var::Start, crate::lang::date(start, ctx.lang)),
+                            (
+                                Var::StartSource,
+                                crate::lang::date_source(source, ctx.lang).to_string(),
+                            ),
+                            (Var::LastDay, crate::lang::date(last, ctx.lang)),
                         ],
                     )
                 };
@@ -199,7 +182,7 @@ fn expiry(out: &mut Out, scan: &Scan, kind: Kind) {
                 let vars = [
                     (Var::Raw, m.raw.clone()),
                     (Var::Term, term_shown.clone()),
-                    (Var::LastDay, date_text(last, ctx.lang)),
+                    (Var::LastDay, crate::lang::date(last, ctx.lang)),
                     (Var::Days, days.to_string()),
                 ];
                 // The last day itself: "ends today", not "0 days left".
