@@ -112,25 +112,15 @@ pub fn parse(text: &str, flavour: Flavour) -> Directives {
     if FINDER.find(text.as_bytes()).is_none() {
         return out;
     }
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = crate::extract::markdown::Fences::default();
     let mut open = Open::default();
     let mut last_line = 0;
     for (i, raw_line) in text.split('\n').enumerate() {
         let no = i as u32 + 1;
         last_line = no;
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-        if flavour == Flavour::Markdown {
-            if let Some(f) = fence_marker(line) {
-                fence = match fence {
-                    None => Some(f),
-                    Some((c, n)) if f.0 == c && f.1 >= n => None,
-                    other => other,
-                };
-                continue;
-            }
-            if fence.is_some() {
-                continue;
-            }
+        if flavour == Flavour::Markdown && (fences.inside(line) || fences.opens(line)) {
+            continue;
         }
         if !line.contains(WORD) {
             continue;
@@ -176,17 +166,6 @@ fn place(line: &str, no: u32, start: usize, end: usize) -> Place {
         col,
         width: line[start..end].chars().count(),
     }
-}
-
-/// A Markdown code fence: its character and length.
-fn fence_marker(line: &str) -> Option<(char, usize)> {
-    let t = line.trim_start_matches(' ');
-    if line.len() - t.len() > 3 {
-        return None;
-    }
-    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = t.chars().take_while(|x| *x == c).count();
-    (n >= 3).then_some((c, n))
 }
 
 /// `<!-- … -->` as the whole (trimmed) line: its byte start and the inner text.

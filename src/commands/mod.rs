@@ -29,12 +29,17 @@ pub fn lang(arg: Option<LangArg>) -> Option<Lang> {
 
 /// The registry with the rule files of `config` (explicit, or discovered from `.`).
 pub fn registry_for(config: Option<&Path>) -> Result<(Registry, Option<ConfigFile>)> {
-    let file = match config {
-        Some(p) => Some(ConfigFile::load(p)?),
-        None => ConfigFile::discover(Path::new("."))?,
-    };
+    let file = config_file(config)?;
     let (registry, _) = load_registry(file.as_ref())?;
     Ok((registry, file))
+}
+
+/// The config `--config` names, else the one found from the current folder up.
+pub fn config_file(config: Option<&Path>) -> Result<Option<ConfigFile>> {
+    match config {
+        Some(p) => Ok(Some(ConfigFile::load(p)?)),
+        None => ConfigFile::discover(Path::new(".")),
+    }
 }
 
 /// `mark-lint completions SHELL`: the completion script, from the same clap definition.

@@ -51,11 +51,7 @@ fn list_rules(
     let sev_w = widest(&|r: &Rule| lang::severity(r.severity, l).to_string());
     let cite_w = widest(&|r: &Rule| cited(r));
     for r in &registry.rules {
-        let off = if r.enabled {
-            ""
-        } else {
-            OFF_BY_DEFAULT.pick(l)
-        };
+        let off = off_note(r, l);
         writeln!(
             out,
             "{:<6} {} {} {} {}{off}",
@@ -69,12 +65,17 @@ fn list_rules(
     Ok(())
 }
 
-fn explain(rule: &Rule, l: Lang, out: &mut dyn Write) -> Result<()> {
-    let off = if rule.enabled {
+/// After a rule that is off by default, a note that it is.
+fn off_note(rule: &Rule, l: Lang) -> &'static str {
+    if rule.enabled {
         ""
     } else {
         OFF_BY_DEFAULT.pick(l)
-    };
+    }
+}
+
+fn explain(rule: &Rule, l: Lang, out: &mut dyn Write) -> Result<()> {
+    let off = off_note(rule, l);
     writeln!(
         out,
         "{} {} [{}]{off}",

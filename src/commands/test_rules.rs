@@ -1,20 +1,15 @@
 //! `mark-lint test-rules`: every rule's examples, the user's rules included.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Result;
 
-use crate::config::ConfigFile;
 use crate::rules::Registry;
 use crate::rules::examples::test_rule_examples;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS, cli};
 
 pub fn test_rules_command(args: cli::TestRulesArgs, out: &mut dyn Write) -> Result<i32> {
-    let file = match &args.config {
-        Some(p) => Some(ConfigFile::load(p)?),
-        None => ConfigFile::discover(Path::new("."))?,
-    };
+    let file = super::config_file(args.config.as_deref())?;
     let rule_files = match &file {
         Some(f) => f.rule_files()?,
         None => Vec::new(),

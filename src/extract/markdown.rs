@@ -46,10 +46,51 @@ pub fn front_matter(text: &str) -> Option<FrontMatter<'_>> {
     None
 }
 
+/// Markdown code fences, line by line: a run of three or more backticks or tildes,
+/// indented at most three spaces, opens a block; a run of the same character at least
+/// as long, with nothing after it, closes it. What the extractor and the suppression
+/// parser both read, so a directive is code exactly where a mark is.
+#[derive(Debug, Default)]
+pub struct Fences {
+    open: Option<(u8, usize)>,
+}
+
+impl Fences {
+    /// While a block is open: true, and the block ends at its closing fence.
+    pub fn inside(&mut self, line: &str) -> bool {
+        let Some((ch, len)) = self.open else {
+            return false;
+        };
+        let t = line.trim_start_matches(' ');
+        let run = t.bytes().take_while(|b| *b == ch).count();
+        if line.len() - t.len() < 4 && run >= len && t[run..].trim().is_empty() {
+            self.open = None;
+        }
+        true
+    }
+
+    /// Whether `line` opens a block (which is then open).
+    pub fn opens(&mut self, line: &str) -> bool {
+        let t = line.trim_start_matches(' ');
+        if line.len() - t.len() > 3 {
+            return false;
+        }
+        let Some(ch) = t.bytes().next().filter(|b| *b == b'`' || *b == b'~') else {
+            return false;
+        };
+        let len = t.bytes().take_while(|b| *b == ch).count();
+        if len < 3 {
+            return false;
+        }
+        self.open = Some((ch, len));
+        true
+    }
+}
+
 /// Tracks block state across lines.
 #[derive(Default)]
 pub struct LineCleaner {
-    fence: Option<(u8, usize)>,
+    fences: Fences,
     prev_blank: bool,
     in_indented_code: bool,
     in_comment: bool,
@@ -77,12 +118,7 @@ impl LineCleaner {
         let previous = std::mem::take(&mut self.block);
         let blank = line.trim().is_empty();
         let indent = line.len() - line.trim_start_matches(' ').len();
-        let t = line.trim_start_matches(' ');
-        if let Some((ch, len)) = self.fence {
-            let run = t.bytes().take_while(|b| *b == ch).count();
-            if indent < 4 && run >= len && t[run..].trim().is_empty() {
-                self.fence = None;
-            }
+        if self.fences.inside(line) {
             self.prev_blank = false;
             return None;
         }
@@ -95,10 +131,7 @@ impl LineCleaner {
             }
             return None;
         }
-        if indent < 4 && (t.starts_with("```") || t.starts_with("~~~")) {
-            let ch = t.as_bytes()[0];
-            let len = t.bytes().take_while(|b| *b == ch).count();
-            self.fence = Some((ch, len));
+        if self.fences.opens(line) {
             self.prev_blank = false;
             return None;
         }

@@ -65,6 +65,28 @@ fn mentions_are_not_directives() {
     assert!(d.is_empty(), "{d:?}");
 }
 
+/// A directive is code exactly where the extractor finds code: fences open and close
+/// the same way for both (a fence line with an info string does not close a block; a
+/// longer run of the same character does; the other character does not).
+#[test]
+fn fences_are_the_extractors_fences() {
+    let text = "正文\n\
+                ```\n<!-- mark-lint-disable ML106 -->\n```rust\n<!-- mark-lint-disable ML101 -->\n~~~\n\
+                <!-- mark-lint-disable ML002 -->\n````\n\
+                <!-- mark-lint-disable ML104 -->\n秘密★1年\n";
+    let d = md(text);
+    let mut cleaner = crate::extract::markdown::LineCleaner::new();
+    let visible: Vec<u32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| cleaner.clean(l).is_some_and(|c| !c.trim().is_empty()))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    // Lines 1 and 10 are prose; lines 2 to 8 are one block; line 9 is read.
+    assert_eq!(visible, [1, 10]);
+    assert_eq!(codes(&d), [("ML104".into(), 9, 11, None)]);
+}
+
 #[test]
 fn line_comments_in_plain_text_only() {
     let text = "机密★30年  # mark-lint: ignore ML101 -- 历史档案\n\

@@ -45,7 +45,7 @@ pub(crate) fn sensitive_keyword(out: &mut Out, input: &Input) {
             Some(_) => out.rule.message.clone(),
             None => out.phrase(phrase::NO_LEVEL).clone(),
         };
-        out.emit(Some(&hit.pos), &text, &vars, out.rule.severity, None, None);
+        out.finding_in(&text, Some(&hit.pos), &vars, None);
     }
 }
 

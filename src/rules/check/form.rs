@@ -76,6 +76,19 @@ struct Source<'a> {
     pos: Option<&'a Position>,
 }
 
+impl<'a> Source<'a> {
+    /// A banner mark on the first page.
+    fn banner(found: &'a FoundMark) -> Source<'a> {
+        Source {
+            name: "banner",
+            level: Some(found.mark.level),
+            term: (found.mark.term != Term::None).then(|| found.mark.term.clone()),
+            raw: found.mark.raw.clone(),
+            pos: Some(&found.pos),
+        }
+    }
+}
+
 /// The first source with a value, and the first whose value differs from it.
 struct FirstTwo<T> {
     first: Option<(usize, T)>,
@@ -114,13 +127,7 @@ fn sources(scan: &Scan) -> Vec<Source<'_>> {
         .mark_in_force()
         .filter(|b| !b.mark.legacy_bare || b.in_zone);
     if let Some(b) = banner {
-        sources.push(Source {
-            name: "banner",
-            level: Some(b.mark.level),
-            term: (b.mark.term != Term::None).then(|| b.mark.term.clone()),
-            raw: b.mark.raw.clone(),
-            pos: Some(&b.pos),
-        });
+        sources.push(Source::banner(b));
         // Other first-page marks (a header or footer, a template page) must agree
         // with the mark in force.
         for other in scan
@@ -129,13 +136,7 @@ fn sources(scan: &Scan) -> Vec<Source<'_>> {
             .filter(|o| o.in_zone && !o.attachment && !std::ptr::eq(*o, b))
             .filter(|o| o.pos.part != b.pos.part)
         {
-            sources.push(Source {
-                name: "banner",
-                level: Some(other.mark.level),
-                term: (other.mark.term != Term::None).then(|| other.mark.term.clone()),
-                raw: other.mark.raw.clone(),
-                pos: Some(&other.pos),
-            });
+            sources.push(Source::banner(other));
         }
     }
     for l in &scan.labels {

@@ -238,6 +238,17 @@ impl Out<'_> {
         self.emit(pos, &message, vars, self.rule.severity, mark, fix);
     }
 
+    /// A finding with the rule's severity in `text`: one of its phrases, or its message.
+    pub(super) fn finding_in(
+        &mut self,
+        text: &Text,
+        pos: Option<&Position>,
+        vars: &[(Var, String)],
+        mark: Option<&Mark>,
+    ) {
+        self.emit(pos, text, vars, self.rule.severity, mark, None);
+    }
+
     /// A finding at a mark, whose only placeholder is the mark as written.
     pub(super) fn at_mark(&mut self, found: &FoundMark) {
         self.finding(

@@ -125,14 +125,7 @@ pub(crate) fn mark_below_content(out: &mut Out, input: &Input) {
             (Var::Line, inner.pos.line.to_string()),
         ];
         let text = out.phrase(phrase::TERM_SHORTER).clone();
-        out.emit(
-            Some(&banner.pos),
-            &text,
-            &vars,
-            out.rule.severity,
-            Some(&banner.mark),
-            None,
-        );
+        out.finding_in(&text, Some(&banner.pos), &vars, Some(&banner.mark));
     }
 }
 

@@ -56,14 +56,7 @@ pub(crate) fn term_exceeds_limit(out: &mut Out, input: &Input) {
                         (Var::Max, max_text(regime, m.level)),
                     ];
                     let text = out.phrase(phrase::DATE_BEYOND).clone();
-                    out.emit(
-                        Some(&found.pos),
-                        &text,
-                        &vars,
-                        out.rule.severity,
-                        Some(m),
-                        None,
-                    );
+                    out.finding_in(&text, Some(&found.pos), &vars, Some(m));
                 }
             }
             _ => {}
@@ -169,14 +162,7 @@ fn expiry(out: &mut Out, scan: &Scan, kind: Kind) {
                         ],
                     )
                 };
-                out.emit(
-                    Some(&found.pos),
-                    &text,
-                    &vars,
-                    out.rule.severity,
-                    Some(m),
-                    None,
-                );
+                out.finding_in(&text, Some(&found.pos), &vars, Some(m));
             }
             Kind::TermExpiring if (0..=ctx.expiring_within_days).contains(&days) => {
                 let vars = [
@@ -191,14 +177,7 @@ fn expiry(out: &mut Out, scan: &Scan, kind: Kind) {
                 } else {
                     out.rule.message.clone()
                 };
-                out.emit(
-                    Some(&found.pos),
-                    &text,
-                    &vars,
-                    out.rule.severity,
-                    Some(m),
-                    None,
-                );
+                out.finding_in(&text, Some(&found.pos), &vars, Some(m));
             }
             _ => {}
         }
