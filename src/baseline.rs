@@ -139,8 +139,21 @@ impl Baseline {
         let old =
             crate::input::read_text(file, crate::input::BASELINE_MAX, crate::input::Syntax::Json)
                 .ok()
-                .and_then(|t| serde_json::from_str::<Wire>(&t).ok())
-                .and_then(|w| w.upgraded(&base));
+                .and_then(|t| serde_json::from_str::<Wire>(&t).ok());
+        // A baseline of a version this tool cannot read is not overwritten: its entries
+        // for the files this run does not check would be lost.
+        let old = match old {
+            Some(w) => {
+                let version = w.version;
+                Some(w.upgraded(&base).ok_or_else(|| {
+                    anyhow!(
+                        "{}: baseline version {version} (this mark-lint reads versions 1 and {VERSION}); not rewritten",
+                        crate::report::path_text(file),
+                    )
+                })?)
+            }
+            None => None,
+        };
         let mut remaining = BTreeMap::new();
         let salt = match old {
             Some(w) => {

@@ -29,7 +29,7 @@ pub use crate::lang::Lang;
 /// attachment, a package embedded in a Word file), its path inside its container, one
 /// entry per level of nesting. Shown as `a.ofd!/Doc_0/Attachs/b.ofd`; kept apart so
 /// that nothing has to split that text back (a folder may be named `a!`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DocPath {
     /// The file as named on the command line or found in the walk.
     pub file: String,
@@ -56,10 +56,33 @@ impl DocPath {
         }
     }
 
+    /// The bytes of the text shown, without making it.
+    fn shown_bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        let inner = self
+            .inner
+            .iter()
+            .flat_map(|i| b"!/".iter().chain(i.as_bytes()));
+        self.file.as_bytes().iter().chain(inner).copied()
+    }
+
     /// Where inside the file, as shown (`Doc_0/Attachs/b.ofd!/c.ofd`); `None` for the
     /// file itself.
     pub fn inner_text(&self) -> Option<String> {
         (!self.inner.is_empty()).then(|| self.inner.join("!/"))
+    }
+}
+
+/// In the order of the text shown (`a.ofd 2.md` before `a.ofd!/…`), the order the
+/// ledger and every report use.
+impl Ord for DocPath {
+    fn cmp(&self, other: &DocPath) -> Ordering {
+        self.shown_bytes().cmp(other.shown_bytes())
+    }
+}
+
+impl PartialOrd for DocPath {
+    fn partial_cmp(&self, other: &DocPath) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -212,4 +235,27 @@ pub fn hash_hex(fields: &[&str]) -> String {
         h.update([0u8]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocPath;
+
+    /// Paths sort as their text does, the way the ledger sorts them.
+    #[test]
+    fn doc_paths_sort_as_shown() {
+        let mut paths = [
+            DocPath::file("a.ofd").child("Doc_0/b.ofd"),
+            DocPath::file("a.ofd 2.md"),
+            DocPath::file("a.ofd"),
+            DocPath::file("a.ofd").child("Doc_0/b.ofd").child("c.ofd"),
+            DocPath::file("a.ofd!"),
+        ];
+        paths.sort();
+        let shown: Vec<String> = paths.iter().map(ToString::to_string).collect();
+        let mut by_text = shown.clone();
+        by_text.sort();
+        assert_eq!(shown, by_text);
+        assert_eq!(shown[1], "a.ofd 2.md");
+    }
 }

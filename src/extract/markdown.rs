@@ -48,8 +48,8 @@ pub fn front_matter(text: &str) -> Option<FrontMatter<'_>> {
 
 /// Markdown code fences, line by line: a run of three or more backticks or tildes,
 /// indented at most three spaces, opens a block; a run of the same character at least
-/// as long, with nothing after it, closes it. What the extractor and the suppression
-/// parser both read, so a directive is code exactly where a mark is.
+/// as long, with nothing after it, closes it. The extractor and the suppression parser
+/// both use it, so a fence hides a directive wherever it hides a mark.
 #[derive(Debug, Default)]
 pub struct Fences {
     open: Option<(u8, usize)>,

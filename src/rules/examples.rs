@@ -74,10 +74,11 @@ pub fn lint_example_in(
         classified_path: ex.classified,
         snippets: true,
     };
+    // A name without an extension is Markdown, like the default name.
     let ext = Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
-        .unwrap_or_default();
+        .unwrap_or("md");
     // The body XML of a Word document is built into a real .docx; any other name takes
     // the text as the file's bytes (what an office name holds when it is not what the
     // name says). Every example goes through the extractors the command line uses, so

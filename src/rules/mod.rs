@@ -14,6 +14,15 @@ pub use compile::{Kind, Rule, RuleError};
 // The built-in rules: every `rules/*.yaml` but the regime, embedded by build.rs.
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
+/// How a user rule file is named in errors and in `Rule::origin`: as given, without `./`.
+pub fn origin_of(path: &Path) -> String {
+    let shown = crate::report::path_text(path);
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
+}
+
 #[derive(Debug, Clone)]
 pub struct Registry {
     /// Sorted by code.
@@ -99,11 +108,7 @@ impl Registry {
 
     /// One user rule file, compiled, with its source.
     fn compile_file(path: &Path) -> Result<(Rule, String), Vec<RuleError>> {
-        let shown = crate::report::path_text(path);
-        let origin = shown
-            .strip_prefix("./")
-            .map(str::to_string)
-            .unwrap_or(shown);
+        let origin = origin_of(path);
         let src = crate::input::read_text(
             path,
             crate::input::RULE_FILE_MAX,

@@ -579,6 +579,32 @@ fn a_built_in_rule_file_is_tested_as_it_is_on_disk() {
     );
 }
 
+/// A user rule file the config lists, named to test-rules, is tested once (it is not a
+/// duplicate of itself), and an edit to it is tested as edited.
+#[test]
+fn a_config_listed_rule_file_is_tested_as_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("my")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/user-rules/code-name.yaml"),
+        d.join("my/code-name.yaml"),
+    )
+    .unwrap();
+    std::fs::write(d.join(".mark-lint.yaml"), "rules: [\"my/\"]\n").unwrap();
+    for named in ["my/code-name.yaml", "./my/code-name.yaml"] {
+        let (code, out, err) = run_in(d, &["test-rules", named]);
+        assert_eq!(
+            (code, out.as_str()),
+            (0, "4 passed, 0 failed\n"),
+            "{named}: {err}"
+        );
+    }
+    let (code, out, _) = run_in(d, &["test-rules"]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with(" passed, 0 failed\n"), "{out}");
+}
+
 /// The README's copy-paste local hook uses the published `files:` pattern.
 #[test]
 fn readme_hook_pattern_is_the_published_one() {
@@ -725,6 +751,22 @@ fn baseline_entries_of_embedded_documents_and_bang_folders() {
         err.contains("stale: ML104 a!/attachment.ofd!/Doc_0/Attachs/attach.ofd"),
         "{err}"
     );
+}
+
+/// A baseline of a version this tool cannot read is neither read nor overwritten.
+#[test]
+fn a_baseline_of_an_unknown_version_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.md"), "机密★30年\n\n正文。\n\n2026年3月5日\n").unwrap();
+    let v9 = "{\"version\": 9, \"tool\": \"mark-lint\", \"salt\": \"00\", \"entries\": []}\n";
+    std::fs::write(d.join("b.json"), v9).unwrap();
+    for flag in ["--baseline", "--write-baseline"] {
+        let (code, _, err) = run_in(d, &["check", "--today", TODAY, flag, "b.json", "."]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("b.json: baseline version 9"), "{flag}: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(d.join("b.json")).unwrap(), v9);
 }
 
 /// Pre-commit and `--staged` check a few files: writing the baseline from such a run
