@@ -114,25 +114,8 @@ pub struct Snippet {
 }
 
 /// Text shared by every finding of a rule (its code, name, article): one copy for the
-/// run, not one per finding — a tree with 100,000 findings kept 600 bytes of copies
-/// for each.
+/// run, held by the rule (`rules::compile::SharedText`), not one per finding.
 pub type Shared = std::sync::Arc<str>;
-
-/// The one copy of a rule's text (a code, a name, an article, a help without
-/// placeholders). Only rule text goes here, so the set stays as small as the rules.
-pub fn shared(text: &str) -> Shared {
-    static SEEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<Shared>>> =
-        std::sync::LazyLock::new(Default::default);
-    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    match seen.get(text) {
-        Some(s) => s.clone(),
-        None => {
-            let s: Shared = Shared::from(text);
-            seen.insert(s.clone());
-            s
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

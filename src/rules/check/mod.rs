@@ -16,9 +16,7 @@ use jiff::civil::Date;
 pub(super) use super::compile::{Kind, Params, Rule, Scope};
 pub(super) use super::kinds::{Runs, Var, phrase};
 pub(super) use super::schema::Text;
-pub(super) use crate::diagnostic::{
-    Diagnostic, DocPath, Lang, MarkInfo, Severity, Snippet, shared,
-};
+pub(super) use crate::diagnostic::{Diagnostic, DocPath, Lang, MarkInfo, Severity, Snippet};
 pub(super) use crate::extract::{Document, ExtractError, Gap, Role};
 pub(super) use crate::marking::{Duration, Mark, Term, term_text};
 pub(super) use crate::regime::Regime;
@@ -119,8 +117,8 @@ pub fn omitted_finding(
 ) -> Diagnostic {
     let message = crate::lang::omitted_findings(omitted, MAX_FINDINGS_PER_RULE, lang);
     Diagnostic {
-        code: shared(&rule.code),
-        name: shared(&rule.name),
+        code: rule.shared.code.clone(),
+        name: rule.shared.name.clone(),
         severity: rule.severity,
         path: path.clone(),
         line: last.map_or(1, |d| d.line),
@@ -128,9 +126,9 @@ pub fn omitted_finding(
         part: last.and_then(|d| d.part.clone()),
         message,
         help: None,
-        article: shared(rule.article.as_ref().map_or("", |a| a.number.as_str())),
-        law: shared(rule.article.as_ref().map_or("", |a| a.law.as_str())),
-        article_text: shared(rule.article.as_ref().map_or("", |a| a.text.as_str())),
+        article: rule.shared.article.clone(),
+        law: rule.shared.law.clone(),
+        article_text: rule.shared.article_text.clone(),
         mark: None,
         fix: None,
         fix_quotes_text: false,
@@ -180,26 +178,25 @@ impl Out<'_> {
         let vars = self.shown(vars);
         let vars = vars.as_ref();
         self.diags.push(Diagnostic {
-            code: shared(&self.rule.code),
-            name: shared(&self.rule.name),
+            code: self.rule.shared.code.clone(),
+            name: self.rule.shared.name.clone(),
             severity,
             path: self.path.clone(),
             line: pos.map_or(1, |p| p.line),
             column: pos.map_or(1, |p| p.column),
             part: pos.and_then(|p| p.part.clone()),
             message: render(template.pick(lang), vars),
-            help: self.rule.help.as_ref().map(|h| {
-                let template = h.pick(lang);
+            help: self.rule.shared.help(lang).map(|template| {
                 let text = render(template, vars);
-                if text == template {
-                    shared(template)
+                if text == **template {
+                    template.clone()
                 } else {
                     text.into()
                 }
             }),
-            article: shared(self.rule.article.as_ref().map_or("", |a| a.number.as_str())),
-            law: shared(self.rule.article.as_ref().map_or("", |a| a.law.as_str())),
-            article_text: shared(self.rule.article.as_ref().map_or("", |a| a.text.as_str())),
+            article: self.rule.shared.article.clone(),
+            law: self.rule.shared.law.clone(),
+            article_text: self.rule.shared.article_text.clone(),
             mark: mark.map(|m| MarkInfo {
                 level: regime.levels[m.level].name.clone(),
                 term: if self.ctx.snippets {
