@@ -792,12 +792,7 @@ fn named(ext: &str) -> String {
 fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffed {
     match signature(&bytes) {
         Signature::Zip => return Sniffed::Read(zip_container(&bytes, ext, budget, depth)),
-        // A compound file that holds no document stream (a `Thumbs.db` thumbnail cache,
-        // an installer) is no document unless its name says it is one.
-        Signature::Ole if ole::kind(&bytes) == ole::Kind::Other && !names_a_document(ext) => {
-            return Sniffed::Read(Ok(Extracted::Skip));
-        }
-        Signature::Ole => return Sniffed::Read(Err(ole::refusal(&bytes, ext))),
+        Signature::Ole => return Sniffed::Read(ole::extract(&bytes, ext, budget)),
         Signature::Rtf => {
             // Not read yet; never as plain text, where `\'bb\'fa` escapes hide marks.
             let what = if ext == "rtf" {

@@ -484,6 +484,31 @@ fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     if guess == GB18030 { GBK } else { guess }
 }
 
+/// The encoding of Windows code page `cp` (legacy Office property sets, BIFF records,
+/// RTF `\ansicpg`); `None` for a code page encoding_rs does not know.
+pub fn codepage(cp: u32) -> Option<&'static Encoding> {
+    let label = match cp {
+        // GBK's decoder is the GB18030 decoder: it reads 4-byte sequences too.
+        936 | 20936 | 54936 => return Some(GB18030),
+        950 => "big5",
+        932 => "shift_jis",
+        949 => "euc-kr",
+        874 => "windows-874",
+        1200 => "utf-16le",
+        1201 => "utf-16be",
+        1250..=1258 => return Encoding::for_label(format!("windows-{cp}").as_bytes()),
+        // ISO-8859-1 and US-ASCII read as windows-1252, as browsers do.
+        20127 | 28591 | 437 => "windows-1252",
+        28592..=28599 | 28603 | 28605 => {
+            return Encoding::for_label(format!("iso-8859-{}", cp - 28590).as_bytes());
+        }
+        10000 => "macintosh",
+        65001 => "utf-8",
+        _ => return None,
+    };
+    Encoding::for_label(label.as_bytes())
+}
+
 /// Formats whose first bytes say they are not text (zip, PDF and OLE are read as
 /// documents before this). Only signatures no text file starts with: none made of
 /// text alone (`GIF89a`, `ID3`, `wOFF`…: a note may start so; those formats are

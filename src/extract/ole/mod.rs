@@ -1,9 +1,114 @@
 //! OLE compound files (CFB): legacy Office and WPS documents, Outlook messages,
-//! password-protected OOXML packages, objects embedded in documents. None is read yet:
-//! this only tells which one a file is, from its directory's stream names, so that
-//! the ML900 says what it is. It reads a bounded number of sectors and never panics.
+//! password-protected OOXML packages, objects embedded in documents. `kind` tells which
+//! one a file is from its directory's stream names (a bounded number of sectors, no
+//! allocation beyond the names); `Compound` opens it with the `cfb` crate and reads
+//! streams against the file's budget; `extract` hands it to the reader of its kind and
+//! adds the property sets every compound document carries (`props`). What is not read
+//! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
 
-use super::{ExtractError, LEGACY};
+pub mod props;
+
+use std::io::{Cursor, Read};
+
+use super::{Bound, Budget, Document, ExtractError, Extracted, LEGACY};
+
+/// An opened compound file whose streams are read against the budget of the file it
+/// belongs to.
+pub struct Compound<'a> {
+    cfb: cfb::CompoundFile<Cursor<&'a [u8]>>,
+    pub budget: &'a Budget,
+}
+
+impl<'a> Compound<'a> {
+    /// Open `bytes`; a directory or allocation table the `cfb` crate rejects (a sector
+    /// chain that loops or points outside the file) is a corrupt file.
+    pub fn open(bytes: &'a [u8], budget: &'a Budget) -> Result<Compound<'a>, ExtractError> {
+        let cfb = cfb::CompoundFile::open(Cursor::new(bytes))
+            .map_err(|e| ExtractError::Corrupt(format!("broken compound file: {e}")))?;
+        Ok(Compound { cfb, budget })
+    }
+
+    /// Whether a stream `path` (`/WordDocument`, `/1Table`) exists.
+    pub fn has(&self, path: &str) -> bool {
+        self.cfb.entry(path).is_ok_and(|e| e.is_stream())
+    }
+
+    /// The paths of every stream, in directory order.
+    pub fn streams(&self) -> Vec<String> {
+        self.cfb
+            .walk()
+            .filter(|e| e.is_stream())
+            .map(|e| e.path().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// The bytes of stream `path`, charged to the budget as one part; `None` when there
+    /// is no such stream. A stream longer than one part may be, or whose sector chain is
+    /// broken, is an error naming it.
+    pub fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, ExtractError> {
+        let Ok(entry) = self.cfb.entry(path) else {
+            return Ok(None);
+        };
+        if !entry.is_stream() {
+            return Ok(None);
+        }
+        let place = path.trim_start_matches('/');
+        let limits = &self.budget.limits;
+        if entry.len() > limits.max_entry_bytes {
+            return Err(Bound::PartBytes.exceeded(limits, place));
+        }
+        self.budget.charge_part(place)?;
+        self.budget.charge_inflated(entry.len(), place)?;
+        let mut stream = self
+            .cfb
+            .open_stream(path)
+            .map_err(|e| ExtractError::Corrupt(format!("broken stream {place}: {e}")))?;
+        let mut bytes = Vec::with_capacity(entry.len() as usize);
+        (&mut stream)
+            .take(limits.max_entry_bytes)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ExtractError::Corrupt(format!("broken stream {place}: {e}")))?;
+        Ok(Some(bytes))
+    }
+}
+
+/// A reader of one kind of compound document.
+type Reader = fn(&mut Compound) -> Result<Document, ExtractError>;
+
+/// Read the compound file `bytes` (named `.ext`) as the document it holds, whatever its
+/// name: a legacy document is read by the reader of its kind, with its property sets;
+/// a compound file holding no document stream (a `Thumbs.db` thumbnail cache, an
+/// installer) is no document unless its name says it is one; the rest is refused.
+pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, ExtractError> {
+    let reader: Option<Reader> = match kind(bytes) {
+        Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
+        _ => None,
+    };
+    match reader {
+        Some(reader) => read_with(bytes, budget, reader).map(Extracted::Doc),
+        None => Err(refusal(bytes, ext)),
+    }
+}
+
+/// Open `bytes` and read it with `reader`, then its property sets. The readers are
+/// bounded and written not to panic; a panic all the same (in them or in the `cfb`
+/// crate) is this file's ML900, never the end of the run.
+fn read_with(bytes: &[u8], budget: &Budget, reader: Reader) -> Result<Document, ExtractError> {
+    let read = || {
+        let mut file = Compound::open(bytes, budget)?;
+        let mut doc = reader(&mut file)?;
+        let summary = props::read(&mut file);
+        doc.props.extend(summary.props);
+        doc.created = doc.created.or(summary.created);
+        doc.gaps.extend(summary.gaps);
+        Ok(doc)
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(ExtractError::Crashed(
+            "the compound-file reader failed on this file".to_string(),
+        ))
+    })
+}
 
 /// What an OLE compound file holds, by its streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
