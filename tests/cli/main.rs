@@ -98,6 +98,7 @@ mod formats;
 #[cfg(unix)]
 mod hostile;
 mod inventory_html;
+mod legacy;
 mod names;
 mod office;
 mod outputs;
