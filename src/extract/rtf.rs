@@ -1591,4 +1591,46 @@ mod tests {
             let _ = extract(garbage, &Budget::new(&limits));
         }
     }
+
+    /// The LibreOffice conversions of docx fixtures: each mark is read in the role it
+    /// has in its docx twin, and the properties and creation date are the same.
+    #[test]
+    fn fixtures_read_like_their_docx_twins() {
+        use crate::extract::zipped::testkit::doc;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/office");
+        for (name, mark) in [
+            ("body", "秘密★5年"),
+            ("header", "机密★10年"),
+            ("footer", "秘密★5年"),
+            ("footnote", "机密★10年"),
+            ("comment", "机密★5年"),
+            ("sym-star", "秘密★5年"),
+            ("properties", "机密★10年"),
+            ("table-head", "机密★10年"),
+            ("hidden-run", "绝密★长期"),
+            ("tracked-deletion", "秘密★1年"),
+            ("textbox", "绝密★20年"),
+        ] {
+            let read = |ext: &str| {
+                let path = dir.join(format!("{ext}/{name}.{ext}"));
+                doc(std::fs::read(&path).unwrap(), ext)
+            };
+            let (rtf, docx) = (read("rtf"), read("docx"));
+            assert!(rtf.gaps.is_empty(), "{name}: {:?}", rtf.gaps);
+            let role = role_of(&docx, mark);
+            assert!(role.is_some(), "{name}");
+            assert_eq!(role_of(&rtf, mark), role, "{name}");
+            let block = |d: &Document| line_of(d, mark).map(|l| l.3);
+            assert_eq!(block(&rtf), block(&docx), "{name}");
+            // LibreOffice adds `AppVersion` (from docx `app.xml`) to the user properties.
+            for p in &docx.props {
+                let same = rtf
+                    .props
+                    .iter()
+                    .any(|r| (&r.key, &r.value) == (&p.key, &p.value));
+                assert!(same, "{name}: {p:?}");
+            }
+            assert_eq!(rtf.created, docx.created, "{name}");
+        }
+    }
 }
