@@ -795,7 +795,16 @@ impl<'b> Reader<'b> {
             return;
         }
         match state.dest {
-            Dest::Text | Dest::FieldInstruction => self.text_word(name, param),
+            Dest::Text => self.text_word(name, param),
+            // A field code's own formatting, never a break in the story.
+            Dest::FieldInstruction
+                if !matches!(
+                    name,
+                    b"par" | b"sect" | b"cell" | b"nestcell" | b"row" | b"nestrow"
+                ) =>
+            {
+                self.text_word(name, param);
+            }
             Dest::FontTable => self.font_word(name, param),
             Dest::Creatim => {
                 let at = match name {
@@ -1031,7 +1040,16 @@ impl<'b> Reader<'b> {
         let Some(i) = self.sink(target) else {
             return;
         };
-        let n = para.visible.len() + para.original.len() + para.pieces.len() + 3;
+        let seen = para.visible.trim();
+        let original = para.original.trim();
+        let pieces = para.pieces.trim();
+        let original = (original != seen && !original.is_empty()).then_some(&para.original);
+        let pieces = (!pieces.is_empty() && Some(pieces) != original.map(|o| o.trim()))
+            .then_some(&para.pieces);
+        let n = para.visible.len()
+            + original.map_or(0, String::len)
+            + pieces.map_or(0, String::len)
+            + 3;
         if let Err(e) = self.budget.charge_text(n, target.name()) {
             return self.stop(target.name(), e);
         }
@@ -1055,14 +1073,8 @@ impl<'b> Reader<'b> {
             }
         };
         sink.visible.push_line_in(&para.visible, no, block);
-        let seen = para.visible.trim();
-        let original = para.original.trim();
-        if original != seen && !original.is_empty() {
-            sink.hidden.push_line(&para.original, no);
-        }
-        let pieces = para.pieces.trim();
-        if !pieces.is_empty() && pieces != original {
-            sink.hidden.push_line(&para.pieces, no);
+        for hidden in [original, pieces].into_iter().flatten() {
+            sink.hidden.push_line(hidden, no);
         }
     }
 
@@ -1318,6 +1330,9 @@ mod tests {
         ));
         assert_eq!(body(&doc), "机密★10年\n");
         assert!(doc.parts.iter().all(|p| !p.text.contains("HYPERLINK")));
+        // A paragraph mark inside a field code breaks nothing.
+        let doc = read(r"{\rtf1 a{\field{\*\fldinst PAGE\par}{\fldrslt 1}}b\par}");
+        assert_eq!(body(&doc), "a1b\n");
     }
 
     #[test]
