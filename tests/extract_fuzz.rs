@@ -430,23 +430,48 @@ proptest! {
         );
     }
 
-    /// Compound files and RTF behind any name: ML900, never text, never skipped.
+    /// Compound files behind any name: ML900, never text, never skipped.
     #[test]
-    fn compound_files_and_rtf_behind_any_name(
-        rtf in any::<bool>(),
-        prefix in "[ \r\n]{0,3}",
+    fn compound_files_behind_any_name(
         ext in prop::sample::select(vec!["txt", "md", "html", "", "dat", "zip", "doc", "docx", "png"]),
     ) {
-        let bytes = if rtf {
-            format!("{prefix}{{\\rtf1\\ansi \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}}").into_bytes()
-        } else {
-            fixture("corrupt/legacy.doc")
-        };
+        let result = exercise(fixture("corrupt/legacy.doc"), ext);
+        prop_assert!(matches!(result, Err(ExtractError::Legacy(_))), "{result:?}");
+    }
+
+    /// RTF behind any name: read as RTF (never as text, where `\'bb\'fa` escapes hide
+    /// the mark), the mark found.
+    #[test]
+    fn rtf_behind_any_name(
+        prefix in "[ \r\n]{0,3}",
+        ext in prop::sample::select(vec!["txt", "md", "html", "", "dat", "zip", "doc", "docx", "png", "rtf"]),
+    ) {
+        let bytes = format!("{prefix}{{\\rtf1\\ansi\\ansicpg936 \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}}").into_bytes();
         let result = exercise(bytes, ext);
         prop_assert!(
-            matches!(result, Err(ExtractError::Legacy(_) | ExtractError::Unsupported(_))),
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, "机密★10年")),
             "{result:?}"
         );
+    }
+
+    /// RTF cut short or with bytes flipped: the mark is read or the file reports what
+    /// it could not read — never silence, never a panic.
+    #[test]
+    fn rtf_survives_mutation(
+        cut in 0.3f64..=1.0,
+        flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+    ) {
+        let rtf = rtf_sample();
+        let mut bytes = rtf.as_bytes()[..(rtf.len() as f64 * cut) as usize].to_vec();
+        let len = bytes.len();
+        for (at, v) in &flips {
+            bytes[at % len] ^= v;
+        }
+        let _ = exercise(bytes.clone(), "rtf");
+        if flips.is_empty() && bytes.len() > rtf.find("\\par\n").unwrap() {
+            let result = exercise(bytes, "rtf");
+            prop_assert!(matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, PLANTED)), "{result:?}");
+        }
     }
 
     /// Word bodies from a grammar of WordprocessingML (paragraphs, runs, tables, text
@@ -477,6 +502,17 @@ proptest! {
             "{p}: {result:?}"
         );
     }
+}
+
+/// An RTF document with the planted mark first, in GBK escapes and `\u` escapes.
+fn rtf_sample() -> String {
+    let planted: String = PLANTED
+        .chars()
+        .map(|c| format!("\\u{}?", c as u32))
+        .collect();
+    format!(
+        "{{\\rtf1\\ansi\\ansicpg936\\deff0{{\\fonttbl{{\\f0\\fcharset134 SimSun;}}}}{{\\info{{\\creatim\\yr2026\\mo3\\dy5}}}}\\pard {planted}\\par\n{{\\header \\'d5\\'fd\\'ce\\'c4\\par}}\\pard\\intbl x\\cell\\row\\pard {{\\field{{\\*\\fldinst PAGE}}{{\\fldrslt 1}}}}\\par}}"
+    )
 }
 
 /// Wrappers around a paragraph that keep its text in the document.

@@ -13,6 +13,7 @@ pub mod ofd;
 pub mod ole;
 pub mod ooxml;
 pub mod pdf;
+pub mod rtf;
 pub mod text;
 pub mod xml;
 pub mod zipped;
@@ -332,7 +333,7 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Inflated / compressed, beyond which an entry is a zip bomb.
     pub max_ratio: u64,
-    /// Element nesting in XML.
+    /// Element nesting in XML, group nesting in RTF.
     pub max_depth: usize,
     /// Nesting of documents inside documents (OFD attachments, embedded packages).
     pub max_embedding: usize,
@@ -370,12 +371,13 @@ pub enum Bound {
     Parts,
     Text,
     XmlDepth,
+    GroupDepth,
     Embedding,
 }
 
 impl Bound {
     #[cfg(test)]
-    pub const ALL: [Bound; 8] = [
+    pub const ALL: [Bound; 9] = [
         Bound::Entries,
         Bound::PartBytes,
         Bound::FileBytes,
@@ -383,6 +385,7 @@ impl Bound {
         Bound::Parts,
         Bound::Text,
         Bound::XmlDepth,
+        Bound::GroupDepth,
         Bound::Embedding,
     ];
 
@@ -395,6 +398,7 @@ impl Bound {
             Bound::Parts => "parts read from one file",
             Bound::Text => "text read from one file",
             Bound::XmlDepth => "XML nesting depth",
+            Bound::GroupDepth => "RTF group nesting depth",
             Bound::Embedding => "documents nested in documents",
         }
     }
@@ -408,7 +412,7 @@ impl Bound {
             Bound::Ratio => format!("{}:1", limits.max_ratio),
             Bound::Parts => limits.max_parts.to_string(),
             Bound::Text => size(limits.max_text_bytes),
-            Bound::XmlDepth => limits.max_depth.to_string(),
+            Bound::XmlDepth | Bound::GroupDepth => limits.max_depth.to_string(),
             Bound::Embedding => limits.max_embedding.to_string(),
         }
     }
@@ -793,15 +797,7 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
     match signature(&bytes) {
         Signature::Zip => return Sniffed::Read(zip_container(&bytes, ext, budget, depth)),
         Signature::Ole => return Sniffed::Read(ole::extract(&bytes, ext, budget)),
-        Signature::Rtf => {
-            // Not read yet; never as plain text, where `\'bb\'fa` escapes hide marks.
-            let what = if ext == "rtf" {
-                ".rtf".to_string()
-            } else {
-                format!("RTF, {}", named(ext))
-            };
-            return Sniffed::Read(Err(ExtractError::Unsupported(what)));
-        }
+        Signature::Rtf => return Sniffed::Read(rtf::extract(&bytes, budget).map(Extracted::Doc)),
         Signature::Pdf if flavour_of(ext).is_some() => {
             // A text that quotes a PDF header is still text: only what a PDF reader
             // can open is read as a PDF.
@@ -826,8 +822,10 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
     if LEGACY.contains(&ext) {
         return Sniffed::Read(Err(ExtractError::Legacy(format!(".{ext}"))));
     }
-    if OTHER_DOCS.contains(&ext) {
-        return Sniffed::Read(Err(ExtractError::Unsupported(format!(".{ext}"))));
+    if ext == "rtf" {
+        return Sniffed::Read(Err(ExtractError::Corrupt(
+            "not an RTF file (no {\\rtf header)".to_string(),
+        )));
     }
     Sniffed::Text(bytes)
 }
@@ -1074,18 +1072,26 @@ mod tests {
         }
     }
 
-    /// RTF is never read as plain text, where `\'bb\'fa` escapes hide a mark.
+    /// RTF is read as RTF whatever its name (never as plain text, where `\'bb\'fa`
+    /// escapes hide a mark); a file named `.rtf` that is no RTF is damaged.
     #[test]
-    fn rtf_is_unsupported_whatever_the_name() {
+    fn rtf_by_content_whatever_the_name() {
         let rtf =
             b"{\\rtf1\\ansi\\ansicpg936 {\\fonttbl} \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}";
         for ext in NAMES {
-            let got = testkit::extract(rtf.to_vec(), ext);
-            assert!(
-                matches!(&got, Err(ExtractError::Unsupported(m)) if m.contains("rtf") || m.contains("RTF")),
-                ".{ext}: {:?}",
-                got.as_ref().err()
+            let doc = testkit::doc(rtf.to_vec(), ext);
+            assert_eq!(
+                testkit::role_of(&doc, "机密★10年"),
+                Some(Role::Body),
+                ".{ext}"
             );
+            assert!(doc.text_source().is_none(), ".{ext}");
+        }
+        for text in [&b"just text"[..], b"", b"{\\rt"] {
+            assert!(matches!(
+                testkit::extract(text.to_vec(), "rtf"),
+                Err(ExtractError::Corrupt(m)) if m.starts_with("not an RTF file")
+            ));
         }
     }
 
@@ -1110,6 +1116,7 @@ mod tests {
             "parts read from one file 13",
             "text read from one file 17 KiB",
             "XML nesting depth 11",
+            "RTF group nesting depth 11",
             "documents nested in documents 2",
         ];
         for (bound, want) in Bound::ALL.iter().zip(expected) {

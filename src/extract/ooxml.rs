@@ -1306,7 +1306,12 @@ impl WordText {
 /// `w:sym w:font="Wingdings" w:char="F0AB"`: the character a symbol font draws, as
 /// Unicode. Star-like glyphs keep their own code point, so a wrong star stays wrong.
 fn sym_char(font: &str, code: &str) -> Option<char> {
-    let n = u32::from_str_radix(code.trim(), 16).ok()?;
+    symbol_font_char(font, u32::from_str_radix(code.trim(), 16).ok()?)
+}
+
+/// Code `n` of symbol font `font` (a `w:sym`, an RTF character in a Wingdings font), as
+/// Unicode; `None` for a private-use glyph no table names.
+pub(super) fn symbol_font_char(font: &str, n: u32) -> Option<char> {
     // Word stores the code either as U+F0xx or as the bare byte.
     let byte = if (0xF000..=0xF0FF).contains(&n) {
         n - 0xF000

@@ -170,10 +170,11 @@ pub(super) fn corpus() -> Vec<(String, Vec<u8>, &'static str)> {
         compound_file("EncryptedPackage"),
         "encrypted",
     );
+    // RTF behind a text name: read as RTF, its GBK escapes decoded.
     add(
         "letter.txt",
         b"{\\rtf1\\ansi\\ansicpg936 \\'bb\\'fa\\'c3\\'dc\\u9733?10\\'c4\\'ea\\par}".to_vec(),
-        "RTF",
+        "机密★10年",
     );
     let mut pdf = b"junk before the header\n".to_vec();
     pdf.extend(std::fs::read(root().join("tests/fixtures/office/pdf/page1.pdf")).unwrap());
