@@ -3,9 +3,11 @@
 //! one a file is from its directory's stream names (a bounded number of sectors, no
 //! allocation beyond the names); `Compound` opens it with the `cfb` crate and reads
 //! streams against the file's budget; `extract` hands it to the reader of its kind and
-//! adds the property sets every compound document carries (`props`). What is not read
-//! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
+//! adds the property sets every compound document carries (`props`): workbooks (`xls`)
+//! and presentations (`ppt`). What is not read (Word documents so far, encrypted
+//! packages, Outlook messages, objects) is an ML900 naming what it is.
 
+pub mod ppt;
 pub mod props;
 pub mod xls;
 
@@ -84,6 +86,7 @@ pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, Ex
     let reader: Option<Reader> = match kind(bytes) {
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
         Kind::Excel => Some(xls::read),
+        Kind::PowerPoint => Some(ppt::read),
         _ => None,
     };
     match reader {

@@ -6,10 +6,12 @@
 //! hidden sheet is hidden text. An encrypted workbook (FILEPASS) is refused; a record
 //! cut short is a gap beside what was read. Every loop is bounded by the stream.
 //!
-//! Read by hand rather than with the `calamine` crate: calamine gives cell values only
-//! (no page headers or footers, text boxes or comments, no hidden sheets' roles), cannot
-//! be held to our budget while it reads, and would add a second `zip` version and more
-//! crates to the build for what is a few hundred lines here.
+//! Read by hand rather than with the `calamine` crate (0.38, which would add only itself
+//! and `codepage` to the build: it shares our `zip` 9 and `quick-xml`): calamine gives
+//! cell values only — no page headers or footers, text boxes, comments or strings no
+//! cell shows — parses the compound file a second time with its own reader, outside
+//! `cfb` and our budget, and fails a whole file where this keeps what was read beside
+//! a gap.
 
 use encoding_rs::{Encoding, WINDOWS_1252};
 
@@ -336,6 +338,8 @@ impl<'a> Book<'a> {
             }
             i += 1;
         }
+        let why = "the workbook ends inside its globals (no EOF record)".to_string();
+        self.gap("Workbook", corrupt(why));
         Ok(i)
     }
 
@@ -467,13 +471,15 @@ impl<'a> Book<'a> {
         let mut state = SheetState::default();
         let mut depth = 0usize;
         let mut i = from;
+        let mut ended = false;
         while let Some(r) = self.records.get(i) {
             i += 1;
             match r.kind {
                 rt::BOF => depth += 1,
                 rt::EOF => {
                     depth = depth.saturating_sub(1);
-                    if depth == 0 {
+                    ended = depth == 0;
+                    if ended {
                         break;
                     }
                 }
@@ -488,6 +494,11 @@ impl<'a> Book<'a> {
             self.shown[n] = true;
         }
         self.text_left = self.text_left.saturating_sub(state.produced);
+        if !ended && !self.stopped {
+            state
+                .broken
+                .push("the sheet ends without its EOF record".into());
+        }
         for why in state.broken {
             self.gap(place, corrupt(why));
         }
@@ -982,5 +993,33 @@ mod tests {
                 .iter()
                 .any(|g| matches!(g.error, ExtractError::Limit(_)))
         );
+    }
+
+    /// The property sets beside the workbook: a user-defined 密级 is read.
+    #[test]
+    fn properties_beside_the_workbook() {
+        use crate::extract::ole::props::USER_DEFINED;
+        use crate::extract::ole::props::tests::{codepage, dictionary_of, lpstr, property_set};
+        let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+        let set = property_set(
+            USER_DEFINED,
+            &[
+                (0, dictionary_of(&[(2, "密级")])),
+                (1, codepage(936)),
+                (2, lpstr(&gbk("机密"))),
+            ],
+        );
+        let stream = workbook(&sst(&["x"]), &[("S", 0, label_sst(0, 0, 0))]);
+        let file = compound_with(&[
+            ("/Workbook", &stream),
+            ("/\u{5}DocumentSummaryInformation", &set),
+        ]);
+        let doc = read_doc(&file, "xls").unwrap();
+        let props: Vec<(&str, &str)> = doc
+            .props
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(props, [("密级", "机密")]);
     }
 }
