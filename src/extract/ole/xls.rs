@@ -1022,4 +1022,41 @@ mod tests {
             .collect();
         assert_eq!(props, [("密级", "机密")]);
     }
+
+    /// An Excel 5.0/95 workbook (BIFF5, `Book`): 8-bit strings in the CODEPAGE's
+    /// encoding (GBK here), no flags byte, sheet names with an 8-bit count.
+    #[test]
+    fn biff5_strings_in_their_code_page() {
+        let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+        let bof5 = |dt: u16| {
+            let mut d = 0x0500u16.to_le_bytes().to_vec();
+            d.extend(dt.to_le_bytes());
+            d.extend([0; 4]);
+            rec(rt::BOF, &d)
+        };
+        let mut label = cell(0, 0);
+        let text = gbk("机密★10年");
+        label.extend((text.len() as u16).to_le_bytes());
+        label.extend(&text);
+        let mut sheet = bof5(0x10);
+        sheet.extend(rec(rt::LABEL, &label));
+        sheet.extend(rec(rt::EOF, &[]));
+        let name = gbk("台账");
+        let mut globals = bof5(5);
+        globals.extend(rec(rt::CODEPAGE, &936u16.to_le_bytes()));
+        let entry_len = 4 + 6 + 1 + name.len();
+        let at = (globals.len() + entry_len + 4) as u32;
+        let mut entry = at.to_le_bytes().to_vec();
+        entry.extend([0, 0, name.len() as u8]);
+        entry.extend(&name);
+        globals.extend(rec(rt::BOUNDSHEET, &entry));
+        globals.extend(rec(rt::EOF, &[]));
+        globals.extend(sheet);
+        let doc = read_doc(&compound_with(&[("/Book", &globals)]), "xls").unwrap();
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+        assert_eq!(doc.parts[0].name.as_deref(), Some("sheet 1 (台账)"));
+        assert_eq!(doc.parts[0].text, "机密★10年\n");
+        // Code page 936 reads with the GB18030 decoder (text::codepage).
+        assert_eq!(doc.encoding, "gb18030");
+    }
 }
