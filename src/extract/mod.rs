@@ -61,6 +61,16 @@ pub enum Block {
     TableCell(u32),
 }
 
+/// The table group of column `column` (1-based) of the `sheet`th sheet read (from 1):
+/// the cells of one column of a spreadsheet are compared together, and no two sheets
+/// share a group. Shared by every spreadsheet reader.
+pub fn sheet_column_group(sheet: u32, column: u32) -> u32 {
+    const COLUMNS: u32 = 1 << 14;
+    sheet
+        .saturating_mul(COLUMNS)
+        .saturating_add(column.min(COLUMNS - 1))
+}
+
 /// One part of a document.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -1026,17 +1036,27 @@ mod tests {
         assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
     }
 
-    /// An OLE compound file that holds a document is ML900 whatever its name: legacy,
-    /// or encrypted. One that holds no document stream (a thumbnail cache) is ML900 only
-    /// behind a document or text name.
+    /// An OLE compound file that holds a document is read as one whatever its name: a
+    /// workbook or presentation whose stream is empty or garbage is a corrupt file (not
+    /// a legacy one); a Word document or Outlook message is still ML900 legacy, an
+    /// encrypted package ML900 encrypted. One that holds no document stream (a
+    /// thumbnail cache) is ML900 only behind a document or text name.
     #[test]
     fn compound_files_whatever_the_name() {
-        for streams in [
-            &["WordDocument"][..],
-            &["Workbook"],
-            &["PowerPoint Document"],
-            &["__substg1.0_0037001F"],
-        ] {
+        for stream in ["/Workbook", "/Book", "/PowerPoint Document"] {
+            for bytes in [&b""[..], b"\x09\x08\x02\x00ab", &[0xA5; 700]] {
+                let file = ole::tests::compound_with(&[(stream, bytes)]);
+                for ext in NAMES.iter().chain(&["db", "bin", ""]) {
+                    let got = testkit::extract(file.clone(), ext);
+                    assert!(
+                        matches!(&got, Err(ExtractError::Corrupt(why)) if !why.is_empty()),
+                        "{stream} {bytes:?} .{ext}: {:?}",
+                        got.err()
+                    );
+                }
+            }
+        }
+        for streams in [&["WordDocument"][..], &["__substg1.0_0037001F"]] {
             let bytes = ole::tests::compound_file(streams);
             for ext in NAMES.iter().chain(&["db", "bin", ""]) {
                 let got = testkit::extract(bytes.clone(), ext);

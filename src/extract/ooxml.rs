@@ -17,7 +17,7 @@ use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
     Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
-    extract_nested, map_symbols, ole, parse_iso_date, signature,
+    extract_nested, map_symbols, ole, parse_iso_date, sheet_column_group, signature,
 };
 
 /// One relationship of a part.
@@ -1412,11 +1412,7 @@ fn sheet_cells(
 ) -> Result<(Part, StringColumns), ExtractError> {
     let mut part = Part::new(Some(name.to_string()), role);
     let mut shared = Vec::new();
-    let group = |column: u32| {
-        sheet
-            .saturating_mul(1 << 14)
-            .saturating_add(column.min((1 << 14) - 1))
-    };
+    let group = |column: u32| sheet_column_group(sheet, column);
     // The current cell: its column, whether it shows a shared string, its value.
     let mut column = 0u32;
     let mut shared_cell = false;

@@ -3,14 +3,17 @@
 //! one a file is from its directory's stream names (a bounded number of sectors, no
 //! allocation beyond the names); `Compound` opens it with the `cfb` crate and reads
 //! streams against the file's budget; `extract` hands it to the reader of its kind and
-//! adds the property sets every compound document carries (`props`). What is not read
-//! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
+//! adds the property sets every compound document carries (`props`): workbooks (`xls`)
+//! and presentations (`ppt`). What is not read (Word documents so far, encrypted
+//! packages, Outlook messages, objects) is an ML900 naming what it is.
 
+pub mod ppt;
 pub mod props;
+pub mod xls;
 
 use std::io::{Cursor, Read};
 
-use super::{Bound, Budget, Document, ExtractError, Extracted, LEGACY};
+use super::{Bound, Budget, Document, ExtractError, Extracted, Gap, LEGACY, Part};
 
 /// An opened compound file whose streams are read against the budget of the file it
 /// belongs to.
@@ -82,6 +85,8 @@ type Reader = fn(&mut Compound) -> Result<Document, ExtractError>;
 pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, ExtractError> {
     let reader: Option<Reader> = match kind(bytes) {
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
+        Kind::Excel => Some(xls::read),
+        Kind::PowerPoint => Some(ppt::read),
         _ => None,
     };
     match reader {
@@ -174,12 +179,41 @@ pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
     }
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+/// The little-endian `u16` at byte `at` of `b`, if it is there.
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+/// The little-endian `u32` at byte `at` of `b`, if it is there.
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// The parts a reader made, charged to the budget one by one: a part beyond a
+/// file-wide bound is dropped with a gap saying which bound, and so is every part after.
+pub(crate) fn admit(budget: &Budget, made: Vec<Part>, doc: &mut Document) {
+    for part in made {
+        if part.is_blank() {
+            continue;
+        }
+        let place = part.name.clone().unwrap_or_default();
+        let charged = budget
+            .charge_part(&place)
+            .and_then(|()| budget.charge_text(part.text.len(), &place));
+        if let Err(error) = charged {
+            doc.gaps.push(Gap {
+                part: Some(place),
+                line: 1,
+                error,
+            });
+            return;
+        }
+        doc.parts.push(part);
+    }
 }
 
 /// Sector numbers at and above this are markers (end of chain, free, FAT, DIFAT).
@@ -285,6 +319,52 @@ pub(crate) mod tests {
             b[e + 66] = if i == 0 { 5 } else { 2 };
         }
         b
+    }
+
+    /// A compound file written by the `cfb` crate holding `streams` (path, bytes).
+    pub fn compound_with(streams: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        for (path, bytes) in streams {
+            cfb.create_stream(path).unwrap().write_all(bytes).unwrap();
+        }
+        cfb.flush().unwrap();
+        cfb.into_inner().into_inner()
+    }
+
+    /// `bytes` read as a compound document named `.ext`.
+    pub fn read_doc(bytes: &[u8], ext: &str) -> Result<Document, ExtractError> {
+        let budget = Budget::new(&crate::extract::Limits::new(64 << 20));
+        match extract(bytes, ext, &budget)? {
+            Extracted::Doc(d) => Ok(d),
+            Extracted::Skip => Err(ExtractError::Unsupported("skipped".into())),
+        }
+    }
+
+    /// The lines of `doc` as (part, role, reported line, block, text).
+    pub fn lines(
+        doc: &Document,
+    ) -> Vec<(
+        String,
+        crate::extract::Role,
+        u32,
+        crate::extract::Block,
+        String,
+    )> {
+        let mut out = Vec::new();
+        for p in &doc.parts {
+            for (i, l) in p.text.lines().enumerate() {
+                let n = i as u32 + 1;
+                out.push((
+                    p.name.clone().unwrap_or_default(),
+                    p.role,
+                    p.source_line(n),
+                    p.block(n),
+                    l.to_string(),
+                ));
+            }
+        }
+        out
     }
 
     #[test]

@@ -23,7 +23,7 @@ const DOCUMENT_SUMMARY: &str = "/\u{5}DocumentSummaryInformation";
 
 /// FMTID of the user-defined section of `DocumentSummaryInformation`
 /// (D5CDD505-2E9C-101B-9397-08002B2CF9AE, as stored: the first three fields little-endian).
-const USER_DEFINED: [u8; 16] = [
+pub(crate) const USER_DEFINED: [u8; 16] = [
     0x05, 0xD5, 0xCD, 0xD5, 0x9C, 0x2E, 0x1B, 0x10, 0x93, 0x97, 0x08, 0x00, 0x2B, 0x2C, 0xF9, 0xAE,
 ];
 
