@@ -86,8 +86,9 @@ fn ledger(path: &Path) -> Vec<String> {
     out
 }
 
-/// Each line that holds a level word, by the role of its part.
-fn marked_lines(path: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
+/// Each line that holds a level word, by the role of its part; then whether anything
+/// was left unread (gaps), the creation date and whether the document is paged.
+fn reading(path: &Path) -> Result<String, String> {
     let doc = match extract::extract(path, &Limits::new(64 << 20)) {
         Ok(Extracted::Doc(doc)) => doc,
         other => return Err(format!("not read: {other:?}")),
@@ -113,7 +114,10 @@ fn marked_lines(path: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
     for lines in by_role.values_mut() {
         lines.sort();
     }
-    Ok(by_role)
+    Ok(format!(
+        "{by_role:?} gaps: {:?} created: {:?} paged: {}",
+        doc.gaps, doc.created, doc.paged
+    ))
 }
 
 #[test]
@@ -130,9 +134,9 @@ fn every_legacy_file_gives_what_its_twin_gives() {
                 failures.push(format!("{name} {what}:\n  legacy {a:?}\n  twin   {b:?}"));
             }
         }
-        let (a, b) = (marked_lines(&legacy), marked_lines(&modern));
+        let (a, b) = (reading(&legacy), reading(&modern));
         if a != b {
-            failures.push(format!("{name} roles:\n  legacy {a:?}\n  twin   {b:?}"));
+            failures.push(format!("{name} reading:\n  legacy {a:?}\n  twin   {b:?}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
