@@ -916,6 +916,28 @@ pub fn map_symbol_char(c: char) -> char {
     }
 }
 
+/// The character code `code` of a symbol font `font` (a Word `w:sym`, a .doc
+/// `sprmCSymbol`) as Unicode. Word stores the code either as U+F0xx or as the bare byte;
+/// the glyph depends on the font, so the mapping is by font and code, never by code
+/// alone. Star-like glyphs keep their own code point, so a wrong star stays wrong.
+pub fn symbol_char(font: &str, code: u32) -> Option<char> {
+    let byte = if (0xF000..=0xF0FF).contains(&code) {
+        code - 0xF000
+    } else {
+        code
+    };
+    let font = font.trim().to_ascii_lowercase();
+    match (font.as_str(), byte) {
+        ("wingdings", 0xAB) | ("wingdings 2", 0xEA) => Some('★'),
+        ("wingdings", 0xAA) => Some('✦'),
+        ("wingdings", 0xAC) => Some('✶'),
+        ("wingdings", 0xB5) => Some('✪'),
+        ("wingdings", 0xB6) => Some('✰'),
+        // Any other symbol glyph: not a letter of a mark; ordinary code points stay.
+        _ => char::from_u32(code).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)),
+    }
+}
+
 /// `map_symbol_char` over a string, allocating only when something changes.
 pub fn map_symbols(s: &str) -> std::borrow::Cow<'_, str> {
     if s.chars().any(|c| ('\u{F000}'..='\u{F0FF}').contains(&c)) {

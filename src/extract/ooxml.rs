@@ -17,7 +17,7 @@ use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
     Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
-    extract_nested, map_symbols, ole, parse_iso_date, signature,
+    extract_nested, map_symbols, ole, parse_iso_date, signature, symbol_char,
 };
 
 /// One relationship of a part.
@@ -1304,25 +1304,9 @@ impl WordText {
 }
 
 /// `w:sym w:font="Wingdings" w:char="F0AB"`: the character a symbol font draws, as
-/// Unicode. Star-like glyphs keep their own code point, so a wrong star stays wrong.
+/// Unicode (see `symbol_char`).
 fn sym_char(font: &str, code: &str) -> Option<char> {
-    let n = u32::from_str_radix(code.trim(), 16).ok()?;
-    // Word stores the code either as U+F0xx or as the bare byte.
-    let byte = if (0xF000..=0xF0FF).contains(&n) {
-        n - 0xF000
-    } else {
-        n
-    };
-    let font = font.trim().to_ascii_lowercase();
-    match (font.as_str(), byte) {
-        ("wingdings", 0xAB) | ("wingdings 2", 0xEA) => Some('★'),
-        ("wingdings", 0xAA) => Some('✦'),
-        ("wingdings", 0xAC) => Some('✶'),
-        ("wingdings", 0xB5) => Some('✪'),
-        ("wingdings", 0xB6) => Some('✰'),
-        // Any other symbol glyph: not a letter of a mark; ordinary code points stay.
-        _ => char::from_u32(n).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)),
-    }
+    symbol_char(font, u32::from_str_radix(code.trim(), 16).ok()?)
 }
 
 /// One worksheet: inline strings in cells, and the page header and footer. A hidden

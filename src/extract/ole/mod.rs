@@ -7,6 +7,7 @@
 //! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
 
 pub mod props;
+pub mod word;
 
 use std::io::{Cursor, Read};
 
@@ -82,6 +83,7 @@ type Reader = fn(&mut Compound) -> Result<Document, ExtractError>;
 pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, ExtractError> {
     let reader: Option<Reader> = match kind(bytes) {
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
+        Kind::Word => Some(word::read),
         _ => None,
     };
     match reader {

@@ -1,0 +1,1116 @@
+//! Word 97–2003 binary documents (.doc/.dot, and WPS's .wps/.wpt, the same format), per
+//! [MS-DOC]: the FIB of the `WordDocument` stream locates the piece table in the table
+//! stream; the piece table maps character positions to 8-bit or UTF-16 text; the CP
+//! range is cut into stories (main text, footnotes, headers, comments, endnotes, text
+//! boxes), each read paragraph by paragraph as the .docx reader reads its parts, with
+//! character (hidden, deleted, symbol) and paragraph (table, list, heading) properties
+//! from the FKPs. Every offset is checked against its stream and every count bounded by
+//! it; what cannot be read is an `ExtractError` or a `Gap`, never a panic.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use super::Compound;
+use crate::extract::{
+    Block, Document, ExtractError, Flavour, Gap, Part, Role, map_symbols, symbol_char,
+};
+
+/// The FIB fields this reader uses ([MS-DOC] 2.5.1).
+#[derive(Debug)]
+struct Fib {
+    /// `fWhichTblStm`: the table stream is `1Table` (else `0Table`).
+    table_1: bool,
+    /// Story lengths in CPs: text, footnotes, headers, comments, endnotes, text boxes,
+    /// header text boxes.
+    ccp: [u32; 7],
+    /// FibRgFcLcb97 and later: (fc, lcb) pairs, as many as the file has.
+    fc_lcb: Vec<(u32, u32)>,
+}
+
+/// Indices into FibRgFcLcb97 ([MS-DOC] 2.5.6).
+const PLCF_SED: usize = 6;
+const PLCF_HDD: usize = 11;
+const PLCF_BTE_CHPX: usize = 12;
+const PLCF_BTE_PAPX: usize = 13;
+const STTBF_FFN: usize = 15;
+const CLX: usize = 33;
+const PLC_SPA_MOM: usize = 40;
+const PLCF_TXBX_TXT: usize = 56;
+
+const WORD_97: u16 = 0x00C0;
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+fn corrupt(why: impl Into<String>) -> ExtractError {
+    ExtractError::Corrupt(why.into())
+}
+
+impl Fib {
+    /// The FIB at the start of the `WordDocument` stream.
+    fn parse(w: &[u8]) -> Result<Fib, ExtractError> {
+        let short = || corrupt("WordDocument: the file information block is cut short");
+        let ident = u16_at(w, 0).ok_or_else(short)?;
+        if ident != 0xA5EC {
+            return Err(corrupt(format!(
+                "WordDocument: not a Word document (identifier {ident:#06x})"
+            )));
+        }
+        let nfib = u16_at(w, 2).ok_or_else(short)?;
+        let flags = u16_at(w, 0x0A).ok_or_else(short)?;
+        // fEncrypted, fObfuscated: the text is not readable as stored.
+        if flags & (1 << 8) != 0 || flags & (1 << 15) != 0 {
+            return Err(ExtractError::Encrypted);
+        }
+        if nfib < WORD_97 {
+            return Err(ExtractError::Legacy(
+                "a Word 6.0/95 document (.doc), older than Word 97".into(),
+            ));
+        }
+        // FibBase (32 bytes), csw + FibRgW, cslw + FibRgLw, cbRgFcLcb + FibRgFcLcb.
+        let csw = usize::from(u16_at(w, 32).ok_or_else(short)?);
+        let at_lw = 34 + 2 * csw;
+        let cslw = usize::from(u16_at(w, at_lw).ok_or_else(short)?);
+        let lw = at_lw + 2;
+        let at_fc = lw + 4 * cslw;
+        let cb_fc_lcb = usize::from(u16_at(w, at_fc).ok_or_else(short)?);
+        if cslw < 11 || cb_fc_lcb <= CLX {
+            return Err(corrupt(
+                "WordDocument: the file information block is too short",
+            ));
+        }
+        let lw_at = |i: usize| u32_at(w, lw + 4 * i).ok_or_else(short);
+        let ccp = [
+            lw_at(3)?,
+            lw_at(4)?,
+            lw_at(5)?,
+            lw_at(7)?,
+            lw_at(8)?,
+            lw_at(9)?,
+            lw_at(10)?,
+        ];
+        let fc_lcb = (0..cb_fc_lcb)
+            .map(|i| {
+                let at = at_fc + 2 + 8 * i;
+                Some((u32_at(w, at)?, u32_at(w, at + 4)?))
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(short)?;
+        Ok(Fib {
+            table_1: flags & (1 << 9) != 0,
+            ccp,
+            fc_lcb,
+        })
+    }
+
+    /// The bytes of structure `index` in the table stream; empty when absent, an error
+    /// when it lies outside the stream.
+    fn slice<'t>(
+        &self,
+        table: &'t [u8],
+        index: usize,
+        what: &str,
+    ) -> Result<&'t [u8], ExtractError> {
+        let Some(&(fc, lcb)) = self.fc_lcb.get(index) else {
+            return Ok(&[]);
+        };
+        if lcb == 0 {
+            return Ok(&[]);
+        }
+        let (fc, lcb) = (fc as usize, lcb as usize);
+        fc.checked_add(lcb)
+            .and_then(|end| table.get(fc..end))
+            .ok_or_else(|| corrupt(format!("{what} lies past the end of the table stream")))
+    }
+}
+
+/// One piece of the piece table: CPs `cp..cp_end` stored from byte `fc` of the
+/// `WordDocument` stream, 8-bit or UTF-16; `prm`: the property modifier of the piece.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    cp: u32,
+    cp_end: u32,
+    fc: u32,
+    compressed: bool,
+    prm: u16,
+}
+
+/// The CLX ([MS-DOC] 2.9.38): the property grpprls of fast-saved files (`Prc`) and the
+/// piece table (`Pcdt`).
+fn clx(bytes: &[u8]) -> Result<(Vec<&[u8]>, Vec<Piece>), ExtractError> {
+    let mut grpprls = Vec::new();
+    let mut at = 0usize;
+    // Each Prc takes at least 3 bytes: the stream bounds the loop.
+    while bytes.get(at) == Some(&0x01) {
+        let len = u16_at(bytes, at + 1).ok_or_else(|| corrupt("piece table: a Prc cut short"))?;
+        let start = at + 3;
+        let grpprl = bytes
+            .get(start..start + usize::from(len))
+            .ok_or_else(|| corrupt("piece table: a Prc past its end"))?;
+        grpprls.push(grpprl);
+        at = start + usize::from(len);
+    }
+    if bytes.get(at) != Some(&0x02) {
+        return Err(corrupt("piece table: no Pcdt in the CLX"));
+    }
+    let lcb = u32_at(bytes, at + 1).ok_or_else(|| corrupt("piece table: cut short"))? as usize;
+    let plc = bytes
+        .get(at + 5..(at + 5).saturating_add(lcb))
+        .ok_or_else(|| corrupt("piece table: longer than the table stream"))?;
+    if plc.len() < 4 || (plc.len() - 4) % 12 != 0 {
+        return Err(corrupt("piece table: size is not that of a PlcPcd"));
+    }
+    let n = (plc.len() - 4) / 12;
+    let mut pieces = Vec::with_capacity(n);
+    for i in 0..n {
+        let cp = u32_at(plc, 4 * i).unwrap_or(0);
+        let cp_end = u32_at(plc, 4 * i + 4).unwrap_or(0);
+        let pcd = 4 * (n + 1) + 8 * i;
+        let raw = u32_at(plc, pcd + 2).unwrap_or(0);
+        if cp_end < cp || pieces.last().is_some_and(|p: &Piece| p.cp_end > cp) {
+            return Err(corrupt("piece table: character positions out of order"));
+        }
+        let compressed = raw & (1 << 30) != 0;
+        pieces.push(Piece {
+            cp,
+            cp_end,
+            fc: if compressed {
+                (raw & 0x3FFF_FFFF) / 2
+            } else {
+                raw & 0x3FFF_FFFF
+            },
+            compressed,
+            prm: u16_at(plc, pcd + 6).unwrap_or(0),
+        });
+    }
+    Ok((grpprls, pieces))
+}
+
+/// 8-bit text in a compressed piece: Windows-1252 with the mappings of [MS-DOC]
+/// 2.9.73; the other bytes are their own code points.
+fn compressed_unit(b: u8) -> u16 {
+    match b {
+        0x82 => 0x201A,
+        0x83 => 0x0192,
+        0x84 => 0x201E,
+        0x85 => 0x2026,
+        0x86 => 0x2020,
+        0x87 => 0x2021,
+        0x88 => 0x02C6,
+        0x89 => 0x2030,
+        0x8A => 0x0160,
+        0x8B => 0x2039,
+        0x8C => 0x0152,
+        0x91 => 0x2018,
+        0x92 => 0x2019,
+        0x93 => 0x201C,
+        0x94 => 0x201D,
+        0x95 => 0x2022,
+        0x96 => 0x2013,
+        0x97 => 0x2014,
+        0x98 => 0x02DC,
+        0x99 => 0x2122,
+        0x9A => 0x0161,
+        0x9B => 0x203A,
+        0x9C => 0x0153,
+        0x9F => 0x0178,
+        b => u16::from(b),
+    }
+}
+
+/// One character position: its UTF-16 unit, where it is stored in `WordDocument`
+/// (`MISSING` when its piece lies outside the stream) and its piece.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    ch: u16,
+    fc: u32,
+    piece: u32,
+}
+
+const MISSING: u32 = u32::MAX;
+
+/// The characters at CPs `0..len` through the piece table. CPs no piece covers, or
+/// whose piece lies past the end of the stream, are `MISSING` units, reported once.
+fn units(word: &[u8], pieces: &[Piece], len: u32) -> (Vec<Unit>, Option<ExtractError>) {
+    let mut out = Vec::with_capacity(len as usize);
+    let mut missing = false;
+    for (i, p) in pieces.iter().enumerate() {
+        if out.len() as u32 >= len {
+            break;
+        }
+        // A gap in the CPs of the table: unreadable positions, so stories stay aligned.
+        while (out.len() as u32) < p.cp.min(len) {
+            out.push(Unit {
+                ch: 0,
+                fc: MISSING,
+                piece: i as u32,
+            });
+            missing = true;
+        }
+        let count = p.cp_end.min(len).saturating_sub(out.len() as u32);
+        for k in 0..count {
+            let unit = if p.compressed {
+                let fc = p.fc.checked_add(k);
+                fc.and_then(|fc| Some((fc, *word.get(fc as usize)?)))
+                    .map(|(fc, b)| (fc, compressed_unit(b)))
+            } else {
+                let fc = k.checked_mul(2).and_then(|o| p.fc.checked_add(o));
+                fc.and_then(|fc| Some((fc, u16_at(word, fc as usize)?)))
+            };
+            match unit {
+                Some((fc, ch)) => out.push(Unit {
+                    ch,
+                    fc,
+                    piece: i as u32,
+                }),
+                None => {
+                    out.push(Unit {
+                        ch: 0,
+                        fc: MISSING,
+                        piece: i as u32,
+                    });
+                    missing = true;
+                }
+            }
+        }
+    }
+    while (out.len() as u32) < len {
+        out.push(Unit {
+            ch: 0,
+            fc: MISSING,
+            piece: 0,
+        });
+        missing = true;
+    }
+    let err = missing.then(|| {
+        corrupt("piece table: text past the end of the WordDocument stream or not in any piece")
+    });
+    (out, err)
+}
+
+/// Single property modifiers in a grpprl ([MS-DOC] 2.2.5): (sprm, operand). Stops at
+/// the first one that runs past the end.
+fn sprms(grpprl: &[u8]) -> Vec<(u16, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while let Some(sprm) = u16_at(grpprl, at) {
+        let rest = &grpprl[at + 2..];
+        let Some((skip, len)) = operand_len(sprm, rest) else {
+            break;
+        };
+        let Some(operand) = rest.get(skip..skip + len) else {
+            break;
+        };
+        out.push((sprm, operand));
+        at += 2 + skip + len;
+    }
+    out
+}
+
+/// Where the operand of `sprm` starts in `rest` and how long it is.
+fn operand_len(sprm: u16, rest: &[u8]) -> Option<(usize, usize)> {
+    const TDEF_TABLE: u16 = 0xD608;
+    const PCHG_TABS: u16 = 0xC615;
+    Some(match sprm >> 13 {
+        0 | 1 => (0, 1),
+        2 | 4 | 5 => (0, 2),
+        3 => (0, 4),
+        7 => (0, 3),
+        _ => match sprm {
+            // A two-byte size, counting one byte more than follows it.
+            TDEF_TABLE => (2, usize::from(u16_at(rest, 0)?).checked_sub(1)?),
+            PCHG_TABS if *rest.first()? == 255 => {
+                // Deleted tabs (4 bytes each), then added tabs (3 bytes each).
+                let del = usize::from(*rest.get(1)?);
+                let add = usize::from(*rest.get(2 + 4 * del)?);
+                (1, 2 + 4 * del + 3 * add)
+            }
+            _ => (1, usize::from(*rest.first()?)),
+        },
+    })
+}
+
+/// What the character properties of a run say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct CharProps {
+    /// `sprmCFVanish`: hidden text.
+    hidden: bool,
+    /// `sprmCFRMarkDel`: a tracked deletion.
+    deleted: bool,
+    /// `sprmCFRMarkIns`: a tracked insertion.
+    inserted: bool,
+    /// `sprmCSymbol`: (font index, character) drawn in place of the character.
+    symbol: Option<(u16, u16)>,
+}
+
+/// A toggle operand ([MS-DOC] 2.9.?? ToggleOperand): 1 on, 0x81 the opposite of the
+/// style (whose value is taken to be off), 0 and 0x80 off.
+fn toggle(operand: &[u8]) -> bool {
+    matches!(operand.first(), Some(1 | 0x81))
+}
+
+impl CharProps {
+    fn apply(&mut self, grpprl: &[u8]) {
+        for (sprm, op) in sprms(grpprl) {
+            match sprm {
+                0x083C => self.hidden = toggle(op),
+                0x0800 => self.deleted = toggle(op),
+                0x0801 => self.inserted = toggle(op),
+                0x6A09 => {
+                    if let (Some(ftc), Some(ch)) = (u16_at(op, 0), u16_at(op, 2)) {
+                        self.symbol = Some((ftc, ch));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// What the paragraph properties of a paragraph say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ParaProps {
+    in_table: bool,
+    /// The end of a table row (`sprmPFTtp`): no paragraph of its own.
+    row_end: bool,
+    list: bool,
+    heading: bool,
+}
+
+impl ParaProps {
+    /// `bytes`: a GrpPrlAndIstd (style index, then the grpprl).
+    fn parse(bytes: &[u8]) -> ParaProps {
+        let istd = u16_at(bytes, 0).unwrap_or(0);
+        // Styles 1 to 9 are the built-in Heading 1 to 9 ([MS-DOC] 2.9.271 STSH).
+        let mut p = ParaProps {
+            heading: (1..=9).contains(&istd),
+            ..ParaProps::default()
+        };
+        for (sprm, op) in sprms(bytes.get(2..).unwrap_or_default()) {
+            let on = op.first().is_some_and(|b| *b != 0);
+            match sprm {
+                // sprmPFInTable, sprmPItap
+                0x2416 => p.in_table = on,
+                0x6649 => p.in_table |= u32_at(op, 0).is_some_and(|n| n > 0),
+                // sprmPFTtp, sprmPFInnerTtp
+                0x2417 | 0x244C => p.row_end = on,
+                // sprmPIlfo
+                0x460B => p.list = u16_at(op, 0).is_some_and(|n| n != 0),
+                // sprmPOutLvl: 0–8 are outline levels, 9 body text.
+                0x2640 => p.heading = op.first().is_some_and(|l| *l < 9),
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
+/// Runs of properties by file offset, from the FKPs a bin table lists: sorted
+/// `(start, end, props)`.
+struct Runs<T> {
+    runs: Vec<(u32, u32, T)>,
+}
+
+impl<T: Copy + Default> Runs<T> {
+    fn at(&self, fc: u32) -> T {
+        let i = self.runs.partition_point(|r| r.0 <= fc);
+        match i.checked_sub(1).and_then(|i| self.runs.get(i)) {
+            Some(r) if fc < r.1 => r.2,
+            _ => T::default(),
+        }
+    }
+}
+
+/// The FKP pages a PlcBte lists ([MS-DOC] 2.8.?? PlcBteChpx/PlcBtePapx): each 512
+/// bytes of `WordDocument`, read through `page` into runs.
+fn fkp_runs<T: Copy + Default>(
+    word: &[u8],
+    plc: &[u8],
+    what: &str,
+    page: impl Fn(&[u8], &mut Vec<(u32, u32, T)>),
+) -> Result<Runs<T>, ExtractError> {
+    let mut runs = Vec::new();
+    if plc.is_empty() {
+        return Ok(Runs { runs });
+    }
+    if plc.len() < 4 || (plc.len() - 4) % 8 != 0 {
+        return Err(corrupt(format!("{what}: size is not that of a bin table")));
+    }
+    let n = (plc.len() - 4) / 8;
+    let mut seen = BTreeSet::new();
+    for i in 0..n {
+        let pn = u32_at(plc, 4 * (n + 1) + 4 * i).unwrap_or(0) & 0x003F_FFFF;
+        // A page listed twice is read once: the list cannot multiply the work.
+        if !seen.insert(pn) {
+            continue;
+        }
+        let at = pn as usize * 512;
+        let bytes = word
+            .get(at..at + 512)
+            .ok_or_else(|| corrupt(format!("{what}: a page past the end of WordDocument")))?;
+        page(bytes, &mut runs);
+    }
+    runs.sort_by_key(|r| r.0);
+    Ok(Runs { runs })
+}
+
+/// The runs of one CHPX FKP ([MS-DOC] 2.9.43).
+fn chpx_page(page: &[u8], runs: &mut Vec<(u32, u32, CharProps)>) {
+    let count = usize::from(page[511]).min(101);
+    for i in 0..count {
+        let (Some(start), Some(end)) = (u32_at(page, 4 * i), u32_at(page, 4 * i + 4)) else {
+            break;
+        };
+        let mut props = CharProps::default();
+        let off = usize::from(page.get(4 * (count + 1) + i).copied().unwrap_or(0)) * 2;
+        if off > 0
+            && let Some(&cb) = page.get(off)
+            && let Some(grpprl) = page.get(off + 1..off + 1 + usize::from(cb))
+        {
+            props.apply(grpprl);
+        }
+        runs.push((start, end, props));
+    }
+}
+
+/// The runs of one PAPX FKP ([MS-DOC] 2.9.175): one per paragraph end.
+fn papx_page(page: &[u8], runs: &mut Vec<(u32, u32, ParaProps)>) {
+    let count = usize::from(page[511]).min(29);
+    for i in 0..count {
+        let (Some(start), Some(end)) = (u32_at(page, 4 * i), u32_at(page, 4 * i + 4)) else {
+            break;
+        };
+        let bx = 4 * (count + 1) + 13 * i;
+        let off = usize::from(page.get(bx).copied().unwrap_or(0)) * 2;
+        let grpprl = match page.get(off).copied() {
+            _ if off == 0 => None,
+            Some(0) => page
+                .get(off + 1)
+                .and_then(|cb| page.get(off + 2..off + 2 + 2 * usize::from(*cb))),
+            Some(cb) => page.get(off + 1..off + 2 * usize::from(cb)),
+            None => None,
+        };
+        runs.push((start, end, grpprl.map(ParaProps::parse).unwrap_or_default()));
+    }
+}
+
+/// Font names by index, from the SttbfFfn ([MS-DOC] 2.9.286; each FFN 2.9.88: the name
+/// is UTF-16 after 39 bytes of metrics).
+fn font_names(sttb: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    let Some(mut count) = u16_at(sttb, 0) else {
+        return names;
+    };
+    let mut at = 4;
+    if count == 0xFFFF {
+        count = u16_at(sttb, 2).unwrap_or(0);
+        at = 6;
+    }
+    for _ in 0..count {
+        let Some(&len) = sttb.get(at) else { break };
+        let ffn = sttb
+            .get(at + 1..at + 1 + usize::from(len))
+            .unwrap_or_default();
+        let units: Vec<u16> = ffn
+            .get(39..)
+            .unwrap_or_default()
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|u| *u != 0)
+            .collect();
+        names.push(String::from_utf16_lossy(&units));
+        at += 1 + usize::from(len);
+    }
+    names
+}
+
+/// What every story is read with.
+struct Context<'a> {
+    units: Vec<Unit>,
+    chars: Runs<CharProps>,
+    paras: Runs<ParaProps>,
+    fonts: Vec<String>,
+    /// The property grpprls of fast-saved pieces (`Prc`), by index.
+    piece_grpprls: Vec<&'a [u8]>,
+    pieces: Vec<Piece>,
+    /// The CPs of section ends (a 0x0C there ends a paragraph).
+    section_ends: BTreeSet<u32>,
+}
+
+impl Context<'_> {
+    fn char_props(&self, u: &Unit) -> CharProps {
+        let mut props = self.chars.at(u.fc);
+        // A Prm pointing at a Prc: properties applied over the whole piece.
+        if let Some(p) = self.pieces.get(u.piece as usize)
+            && p.prm & 1 == 1
+            && let Some(grpprl) = self.piece_grpprls.get(usize::from(p.prm >> 1))
+        {
+            props.apply(grpprl);
+        }
+        props
+    }
+
+    fn symbol(&self, ftc: u16, ch: u16) -> Option<char> {
+        let font = self.fonts.get(usize::from(ftc)).map_or("", String::as_str);
+        symbol_char(font, u32::from(ch))
+    }
+}
+
+/// One paragraph being read.
+#[derive(Default)]
+struct Para {
+    visible: Vec<u16>,
+    original: Vec<u16>,
+    pieces: Vec<u16>,
+}
+
+/// One story read into its visible part and its hidden part (same name).
+struct Story<'c, 'a> {
+    ctx: &'c Context<'a>,
+    visible: Part,
+    hidden: Part,
+    para: Para,
+    para_no: u32,
+    /// Open fields, innermost last: whether its result (after 0x14) is being read.
+    fields: Vec<bool>,
+    /// Tables met so far in the part, and whether the last paragraph was in one.
+    tables: u32,
+    in_table: bool,
+    /// The CP where the current paragraph starts.
+    para_start: u32,
+    /// Text boxes anchored in this story: (anchor CP, the box's CPs), each read once,
+    /// where its anchor's paragraph ends (the .docx reader meets them there).
+    boxes: Vec<(u32, Range<u32>)>,
+    in_box: bool,
+}
+
+impl<'c, 'a> Story<'c, 'a> {
+    fn new(ctx: &'c Context<'a>, name: &str, role: Role) -> Self {
+        Story {
+            ctx,
+            visible: Part::new(Some(name.to_string()), role),
+            hidden: Part::new(Some(name.to_string()), Role::Hidden),
+            para: Para::default(),
+            para_no: 0,
+            fields: Vec::new(),
+            tables: 0,
+            in_table: false,
+            para_start: 0,
+            boxes: Vec::new(),
+            in_box: false,
+        }
+    }
+
+    fn with_boxes(mut self, boxes: Vec<(u32, Range<u32>)>) -> Self {
+        self.boxes = boxes;
+        self
+    }
+
+    /// Read CPs `range` of the document.
+    fn read(self, range: Range<u32>) -> (Part, Part) {
+        self.read_all(&[range])
+    }
+
+    /// Read the CPs of `ranges` of the document, in order, as one part.
+    fn read_all(mut self, ranges: &[Range<u32>]) -> (Part, Part) {
+        for range in ranges {
+            self.read_range(range.clone());
+        }
+        (self.visible, self.hidden)
+    }
+
+    /// Read CPs `range`; a paragraph left open at its end ends there.
+    fn read_range(&mut self, range: Range<u32>) {
+        let ctx = self.ctx;
+        let units = &ctx.units;
+        let end = (range.end as usize).min(units.len());
+        self.para_start = range.start;
+        for cp in range.start as usize..end {
+            let u = units[cp];
+            self.unit(cp as u32, &u);
+        }
+        let p = &self.para;
+        if !p.visible.is_empty() || !p.original.is_empty() || !p.pieces.is_empty() {
+            self.end_paragraph(None, range.end);
+        }
+    }
+
+    /// The text boxes anchored in CPs `anchors`, read as paragraphs of this story.
+    fn read_boxes(&mut self, anchors: Range<u32>) {
+        if self.in_box || self.boxes.is_empty() {
+            return;
+        }
+        let (here, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.boxes)
+            .into_iter()
+            .partition(|(a, _)| anchors.contains(a));
+        self.boxes = rest;
+        let fields = std::mem::take(&mut self.fields);
+        let in_table = self.in_table;
+        self.in_box = true;
+        for (_, range) in here {
+            self.read_range(range);
+        }
+        self.in_box = false;
+        self.in_table = in_table;
+        self.fields = fields;
+    }
+
+    fn unit(&mut self, cp: u32, u: &Unit) {
+        if u.fc == MISSING {
+            return;
+        }
+        match u.ch {
+            0x0D | 0x07 => return self.end_paragraph(Some(u.fc), cp),
+            0x0C if self.ctx.section_ends.contains(&cp) => {
+                return self.end_paragraph(Some(u.fc), cp);
+            }
+            0x13 => return self.fields.push(false),
+            0x14 => {
+                if let Some(f) = self.fields.last_mut() {
+                    *f = true;
+                }
+                return;
+            }
+            0x15 => {
+                self.fields.pop();
+                return;
+            }
+            _ => {}
+        }
+        // Field instructions are codes, not text.
+        if self.fields.iter().any(|result| !result) {
+            return;
+        }
+        let props = self.ctx.char_props(u);
+        let ch: u32 = match u.ch {
+            0x28 if props.symbol.is_some() => {
+                let (ftc, c) = props.symbol.unwrap_or_default();
+                match self.ctx.symbol(ftc, c) {
+                    Some(c) => c as u32,
+                    None => return,
+                }
+            }
+            0x0B | 0x0C => u32::from(b'\n'),
+            0x09 => u32::from(b'\t'),
+            0x1E => u32::from(b'-'),
+            // Anchors (pictures, drawn objects, note and comment references), optional
+            // hyphens and other control characters: no text.
+            c if c < 0x20 => return,
+            c => u32::from(c),
+        };
+        let mut units = [0u16; 2];
+        let units = match char::from_u32(ch) {
+            Some(c) => &*c.encode_utf16(&mut units),
+            // A UTF-16 surrogate, joined with its pair when the line is decoded.
+            None => {
+                units[0] = ch as u16;
+                &units[..1]
+            }
+        };
+        let unseen = props.hidden || props.deleted;
+        if !unseen {
+            self.para.visible.extend(units);
+        }
+        if !props.inserted {
+            self.para.original.extend(units);
+        }
+        if unseen {
+            self.para.pieces.extend(units);
+        }
+    }
+
+    /// The paragraph whose mark is stored at `fc` (at CP `cp`) ends.
+    fn end_paragraph(&mut self, fc: Option<u32>, cp: u32) {
+        let para = std::mem::take(&mut self.para);
+        let start = std::mem::replace(&mut self.para_start, cp.saturating_add(1));
+        let props = fc.map(|fc| self.ctx.paras.at(fc)).unwrap_or_default();
+        let text = decode(&para.visible);
+        // A row's end mark is no paragraph in a .docx; neither is the blank paragraph
+        // that ends the text of a box.
+        let blank = text.trim().is_empty() && para.original.is_empty() && para.pieces.is_empty();
+        if blank && (props.row_end || self.in_box) {
+            return;
+        }
+        self.para_no += 1;
+        let no = self.para_no;
+        let block = if props.in_table {
+            if !self.in_table {
+                self.tables += 1;
+            }
+            Block::TableCell(self.tables)
+        } else if props.list {
+            Block::ListItem
+        } else if props.heading {
+            Block::Heading
+        } else {
+            Block::Text
+        };
+        self.in_table = props.in_table;
+        self.read_boxes(start..cp.saturating_add(1));
+        self.para_start = cp.saturating_add(1);
+        self.visible.push_line_in(&text, no, block);
+        let original = decode(&para.original);
+        let seen = text.trim();
+        if original.trim() != seen && !original.trim().is_empty() {
+            self.hidden.push_line(&original, no);
+        }
+        let pieces = decode(&para.pieces);
+        if !pieces.trim().is_empty() && pieces.trim() != original.trim() {
+            self.hidden.push_line(&pieces, no);
+        }
+    }
+}
+
+/// UTF-16 to text, symbol-font characters mapped; a lone surrogate is U+FFFD.
+fn decode(units: &[u16]) -> String {
+    let s = String::from_utf16_lossy(units);
+    map_symbols(&s).into_owned()
+}
+
+/// The stories of a document in CP order ([MS-DOC] 2.3.1 – 2.3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoryKind {
+    Main,
+    Footnotes,
+    Headers,
+    Comments,
+    Endnotes,
+    TextBoxes,
+    HeaderTextBoxes,
+}
+
+const STORIES: [StoryKind; 7] = [
+    StoryKind::Main,
+    StoryKind::Footnotes,
+    StoryKind::Headers,
+    StoryKind::Comments,
+    StoryKind::Endnotes,
+    StoryKind::TextBoxes,
+    StoryKind::HeaderTextBoxes,
+];
+
+impl StoryKind {
+    fn name(self) -> &'static str {
+        match self {
+            StoryKind::Main => "main text",
+            StoryKind::Footnotes => "footnotes",
+            StoryKind::Headers => "headers and footers",
+            StoryKind::Comments => "comments",
+            StoryKind::Endnotes => "endnotes",
+            StoryKind::TextBoxes => "text boxes",
+            StoryKind::HeaderTextBoxes => "header text boxes",
+        }
+    }
+
+    fn role(self) -> Role {
+        match self {
+            StoryKind::Main | StoryKind::TextBoxes => Role::Body,
+            StoryKind::Footnotes | StoryKind::Endnotes => Role::Note,
+            StoryKind::Headers | StoryKind::HeaderTextBoxes => Role::Margin,
+            StoryKind::Comments => Role::Hidden,
+        }
+    }
+}
+
+/// Read the Word document in `file`.
+pub fn read(file: &mut Compound) -> Result<Document, ExtractError> {
+    let word = file
+        .read("/WordDocument")?
+        .ok_or_else(|| corrupt("no WordDocument stream"))?;
+    let fib = Fib::parse(&word)?;
+    let table_name = if fib.table_1 { "/1Table" } else { "/0Table" };
+    let table = file.read(table_name)?.ok_or_else(|| {
+        corrupt(format!(
+            "no {} stream (the table stream the FIB names)",
+            &table_name[1..]
+        ))
+    })?;
+    let clx_bytes = fib.slice(&table, CLX, "the piece table")?;
+    if clx_bytes.is_empty() {
+        return Err(corrupt("WordDocument: no piece table"));
+    }
+    let (piece_grpprls, pieces) = clx(clx_bytes)?;
+    let mut gaps = Vec::new();
+    let ranges = story_ranges(&fib, word.len(), &mut gaps);
+    let len = ranges.last().map_or(0, |(_, r)| r.end);
+    let (units, missing) = units(&word, &pieces, len);
+    let mut ctx = Context {
+        units,
+        chars: Runs { runs: Vec::new() },
+        paras: Runs { runs: Vec::new() },
+        fonts: font_names(
+            fib.slice(&table, STTBF_FFN, "the font table")
+                .unwrap_or_default(),
+        ),
+        piece_grpprls,
+        pieces,
+        section_ends: section_ends(fib.slice(&table, PLCF_SED, "the section table")?),
+    };
+    // Properties that cannot be read leave the text readable, but what they would hide
+    // or mark is unknown: a gap beside the text.
+    match fib.slice(&table, PLCF_BTE_CHPX, "the character properties") {
+        Ok(plc) => match fkp_runs(&word, plc, "character properties", chpx_page) {
+            Ok(r) => ctx.chars = r,
+            Err(e) => gaps.push(whole_file(e)),
+        },
+        Err(e) => gaps.push(whole_file(e)),
+    }
+    match fib.slice(&table, PLCF_BTE_PAPX, "the paragraph properties") {
+        Ok(plc) => match fkp_runs(&word, plc, "paragraph properties", papx_page) {
+            Ok(r) => ctx.paras = r,
+            Err(e) => gaps.push(whole_file(e)),
+        },
+        Err(e) => gaps.push(whole_file(e)),
+    }
+    let range_of = |k: StoryKind| {
+        ranges
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map(|(_, r)| r.clone())
+    };
+    let (boxes, loose_boxes) = match (range_of(StoryKind::Main), range_of(StoryKind::TextBoxes)) {
+        (Some(main), Some(txbx)) => text_boxes(&fib, &table, main, txbx),
+        (_, txbx) => (Vec::new(), txbx.into_iter().collect()),
+    };
+    let mut parts = Vec::new();
+    for (kind, range) in &ranges {
+        if missing.is_some()
+            && ctx.units[range.start as usize..range.end as usize]
+                .iter()
+                .any(|u| u.fc == MISSING)
+        {
+            gaps.push(Gap {
+                part: Some(kind.name().to_string()),
+                line: 1,
+                error: missing.clone().unwrap_or_else(|| corrupt("")),
+            });
+        }
+        let read = match kind {
+            StoryKind::Headers => headers(&ctx, &fib, &table, range.clone(), &mut gaps),
+            StoryKind::Main => {
+                let story = Story::new(&ctx, kind.name(), Role::Body).with_boxes(boxes.clone());
+                let (v, h) = story.read(range.clone());
+                vec![v, h]
+            }
+            StoryKind::TextBoxes => {
+                let (v, h) = Story::new(&ctx, kind.name(), Role::Body).read_all(&loose_boxes);
+                vec![v, h]
+            }
+            k => {
+                let (v, h) = Story::new(&ctx, k.name(), k.role()).read(range.clone());
+                vec![v, h]
+            }
+        };
+        parts.extend(read);
+    }
+    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
+    for part in parts {
+        // The main text is kept even when blank (it is the document); other blank
+        // stories are no part.
+        if part.is_blank() && !doc.parts.is_empty() {
+            continue;
+        }
+        if let Err(e) = file.budget.charge_parts_text(std::slice::from_ref(&part)) {
+            gaps.push(Gap {
+                part: part.name.clone(),
+                line: 1,
+                error: e,
+            });
+            break;
+        }
+        doc.parts.push(part);
+    }
+    doc.encoding = if ctx.pieces.iter().all(|p| p.compressed) {
+        "windows-1252"
+    } else {
+        "UTF-16LE"
+    };
+    doc.gaps = gaps;
+    Ok(doc)
+}
+
+/// The text boxes of the main text ([MS-DOC] 2.3.5 – 2.3.6): each box's text (its
+/// range in PlcftxbxTxt) names its shape (FTXBXS `lid`), whose anchor in the main text
+/// PlcSpaMom gives. Returns the boxes with their anchor CPs, and the CPs of the text box
+/// story no anchor claims (read as a part of their own).
+fn text_boxes(
+    fib: &Fib,
+    table: &[u8],
+    main: Range<u32>,
+    txbx: Range<u32>,
+) -> (Vec<(u32, Range<u32>)>, Vec<Range<u32>>) {
+    let plc = fib.slice(table, PLCF_TXBX_TXT, "").unwrap_or_default();
+    let spa = fib.slice(table, PLC_SPA_MOM, "").unwrap_or_default();
+    let boxes = plc.len().saturating_sub(4) / 26;
+    let shapes = spa.len().saturating_sub(4) / 30;
+    let anchor_of = |lid: u32| {
+        (0..shapes)
+            .find(|j| u32_at(spa, 4 * (shapes + 1) + 26 * j) == Some(lid))
+            .and_then(|j| u32_at(spa, 4 * j))
+            .filter(|cp| main.contains(cp))
+    };
+    let at = |cp: u32| txbx.start.saturating_add(cp).min(txbx.end);
+    let mut anchored = Vec::new();
+    let mut claimed: Vec<Range<u32>> = Vec::new();
+    for i in 0..boxes {
+        let (Some(a), Some(b)) = (u32_at(plc, 4 * i), u32_at(plc, 4 * i + 4)) else {
+            break;
+        };
+        let range = at(a)..at(b);
+        let lid = u32_at(plc, 4 * (boxes + 1) + 22 * i + 14);
+        // Boxes must follow each other: an overlap would read text twice.
+        let after_last = claimed.last().is_none_or(|r| r.end <= range.start);
+        if let Some(cp) = lid.and_then(anchor_of)
+            && after_last
+            && !range.is_empty()
+        {
+            anchored.push((cp, range.clone()));
+            claimed.push(range);
+        }
+    }
+    let mut loose = Vec::new();
+    let mut from = txbx.start;
+    for r in &claimed {
+        if from < r.start {
+            loose.push(from..r.start);
+        }
+        from = r.end;
+    }
+    if from < txbx.end {
+        loose.push(from..txbx.end);
+    }
+    anchored.sort_by_key(|(cp, _)| *cp);
+    (anchored, loose)
+}
+
+fn whole_file(error: ExtractError) -> Gap {
+    Gap {
+        part: None,
+        line: 1,
+        error,
+    }
+}
+
+/// The CP range of each story. Counts that claim more characters than the stream can
+/// hold are cut there, with a gap.
+fn story_ranges(fib: &Fib, stream_len: usize, gaps: &mut Vec<Gap>) -> Vec<(StoryKind, Range<u32>)> {
+    // Every character takes at least one byte of the stream.
+    let max = u32::try_from(stream_len).unwrap_or(u32::MAX);
+    let mut out = Vec::new();
+    let mut cp = 0u32;
+    for (kind, &ccp) in STORIES.iter().zip(&fib.ccp) {
+        let end = cp.saturating_add(ccp);
+        if end > max {
+            gaps.push(Gap {
+                part: Some(kind.name().to_string()),
+                line: 1,
+                error: corrupt(format!(
+                    "WordDocument: the {} claim more characters than the file holds",
+                    kind.name()
+                )),
+            });
+            if cp < max {
+                out.push((*kind, cp..max));
+            }
+            break;
+        }
+        if ccp > 0 {
+            out.push((*kind, cp..end));
+        }
+        cp = end;
+    }
+    out
+}
+
+/// The CPs at which sections end (PlcfSed, [MS-DOC] 2.8.26): the character before each
+/// boundary.
+fn section_ends(plc: &[u8]) -> BTreeSet<u32> {
+    let n = plc.len().saturating_sub(4) / 16;
+    (1..=n)
+        .filter_map(|i| u32_at(plc, 4 * i)?.checked_sub(1))
+        .collect()
+}
+
+/// The header story cut by PlcfHdd into its stories ([MS-DOC] 2.8.?? Plcfhdd): six
+/// note separators, then six per section (even header, odd header, even footer, odd
+/// footer, first-page header, first-page footer); each that holds text is a part.
+fn headers(
+    ctx: &Context,
+    fib: &Fib,
+    table: &[u8],
+    range: Range<u32>,
+    gaps: &mut Vec<Gap>,
+) -> Vec<Part> {
+    let plc = match fib.slice(table, PLCF_HDD, "the header table") {
+        Ok(p) if p.len() >= 8 => p,
+        Ok(_) => {
+            let (v, h) = Story::new(ctx, StoryKind::Headers.name(), Role::Margin).read(range);
+            return vec![v, h];
+        }
+        Err(e) => {
+            gaps.push(whole_file(e));
+            let (v, h) = Story::new(ctx, StoryKind::Headers.name(), Role::Margin).read(range);
+            return vec![v, h];
+        }
+    };
+    let cps: Vec<u32> = plc
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let at = |cp: u32| range.start.saturating_add(cp).min(range.end);
+    let mut headers = Vec::new();
+    let mut footers = Vec::new();
+    // What the table leaves out (before its first CP) is read as one more story.
+    let first = cps.first().copied().unwrap_or(0);
+    if first > 0 {
+        let (v, h) =
+            Story::new(ctx, StoryKind::Headers.name(), Role::Margin).read(range.start..at(first));
+        headers.extend([v, h]);
+    }
+    let separators = at(cps.get(6).copied().unwrap_or(u32::MAX));
+    let (v, h) = Story::new(ctx, "note separators", Role::Note).read(at(first)..separators);
+    headers.extend([v, h]);
+    for (i, w) in cps.windows(2).enumerate().skip(6) {
+        let (start, end) = (at(w[0]), at(w[1]));
+        if start >= end {
+            continue;
+        }
+        let (name, footer) = header_name(i - 6);
+        let (v, h) = Story::new(ctx, &name, Role::Margin).read(start..end);
+        if footer { &mut footers } else { &mut headers }.extend([v, h]);
+    }
+    // Text after the last CP of the table.
+    if let Some(&last) = cps.last()
+        && at(last) < range.end
+    {
+        let (v, h) =
+            Story::new(ctx, StoryKind::Headers.name(), Role::Margin).read(at(last)..range.end);
+        footers.extend([v, h]);
+    }
+    headers.extend(footers);
+    headers
+}
+
+/// The name of header story `j` (counted after the six separators), and whether it is a
+/// footer.
+fn header_name(j: usize) -> (String, bool) {
+    let section = j / 6 + 1;
+    let (what, which) = match j % 6 {
+        0 => ("header", " (even pages)"),
+        1 => ("header", ""),
+        2 => ("footer", " (even pages)"),
+        3 => ("footer", ""),
+        4 => ("header", " (first page)"),
+        _ => ("footer", " (first page)"),
+    };
+    (format!("{what} {section}{which}"), what == "footer")
+}
