@@ -350,6 +350,8 @@ struct CharProps {
     inserted: bool,
     /// `sprmCSymbol`: (font index, character) drawn in place of the character.
     symbol: Option<(u16, u16)>,
+    /// `sprmCRgFtc0/1/2`: the fonts of the run (ASCII, East Asian, other).
+    fonts: [Option<u16>; 3],
 }
 
 /// A toggle operand ([MS-DOC] 2.9.?? ToggleOperand): 1 on, 0x81 the opposite of the
@@ -365,6 +367,7 @@ impl CharProps {
                 0x083C => self.hidden = toggle(op),
                 0x0800 => self.deleted = toggle(op),
                 0x0801 => self.inserted = toggle(op),
+                0x4A4F..=0x4A51 => self.fonts[usize::from(sprm - 0x4A4F)] = u16_at(op, 0),
                 0x6A09 => {
                     if let (Some(ftc), Some(ch)) = (u16_at(op, 0), u16_at(op, 2)) {
                         self.symbol = Some((ftc, ch));
@@ -563,6 +566,19 @@ impl Context<'_> {
         let font = self.fonts.get(usize::from(ftc)).map_or("", String::as_str);
         symbol_char(font, u32::from(ch))
     }
+
+    /// A character of the symbol area (U+F000–U+F0FF) in a run set in a symbol font:
+    /// that font's glyph. `None` when no font of the run is a symbol font (the code
+    /// alone is mapped then, as in the other readers).
+    fn symbol_in_run(&self, props: &CharProps, ch: u16) -> Option<Option<char>> {
+        props.fonts.iter().flatten().find_map(|ftc| {
+            let font = self.fonts.get(usize::from(*ftc))?.to_ascii_lowercase();
+            let symbolic = ["wingdings", "webdings", "symbol"]
+                .iter()
+                .any(|f| font.starts_with(f));
+            symbolic.then(|| self.symbol(*ftc, ch))
+        })
+    }
 }
 
 /// One paragraph being read.
@@ -699,6 +715,11 @@ impl<'c, 'a> Story<'c, 'a> {
                     None => return,
                 }
             }
+            c @ 0xF000..=0xF0FF => match self.ctx.symbol_in_run(&props, c) {
+                Some(Some(c)) => c as u32,
+                Some(None) => return,
+                None => u32::from(c),
+            },
             0x0B | 0x0C => u32::from(b'\n'),
             0x09 => u32::from(b'\t'),
             0x1E => u32::from(b'-'),
@@ -834,84 +855,7 @@ pub fn read(file: &mut Compound) -> Result<Document, ExtractError> {
             &table_name[1..]
         ))
     })?;
-    let clx_bytes = fib.slice(&table, CLX, "the piece table")?;
-    if clx_bytes.is_empty() {
-        return Err(corrupt("WordDocument: no piece table"));
-    }
-    let (piece_grpprls, pieces) = clx(clx_bytes)?;
-    let mut gaps = Vec::new();
-    let ranges = story_ranges(&fib, word.len(), &mut gaps);
-    let len = ranges.last().map_or(0, |(_, r)| r.end);
-    let (units, missing) = units(&word, &pieces, len);
-    let mut ctx = Context {
-        units,
-        chars: Runs { runs: Vec::new() },
-        paras: Runs { runs: Vec::new() },
-        fonts: font_names(
-            fib.slice(&table, STTBF_FFN, "the font table")
-                .unwrap_or_default(),
-        ),
-        piece_grpprls,
-        pieces,
-        section_ends: section_ends(fib.slice(&table, PLCF_SED, "the section table")?),
-    };
-    // Properties that cannot be read leave the text readable, but what they would hide
-    // or mark is unknown: a gap beside the text.
-    match fib.slice(&table, PLCF_BTE_CHPX, "the character properties") {
-        Ok(plc) => match fkp_runs(&word, plc, "character properties", chpx_page) {
-            Ok(r) => ctx.chars = r,
-            Err(e) => gaps.push(whole_file(e)),
-        },
-        Err(e) => gaps.push(whole_file(e)),
-    }
-    match fib.slice(&table, PLCF_BTE_PAPX, "the paragraph properties") {
-        Ok(plc) => match fkp_runs(&word, plc, "paragraph properties", papx_page) {
-            Ok(r) => ctx.paras = r,
-            Err(e) => gaps.push(whole_file(e)),
-        },
-        Err(e) => gaps.push(whole_file(e)),
-    }
-    let range_of = |k: StoryKind| {
-        ranges
-            .iter()
-            .find(|(kind, _)| *kind == k)
-            .map(|(_, r)| r.clone())
-    };
-    let (boxes, loose_boxes) = match (range_of(StoryKind::Main), range_of(StoryKind::TextBoxes)) {
-        (Some(main), Some(txbx)) => text_boxes(&fib, &table, main, txbx),
-        (_, txbx) => (Vec::new(), txbx.into_iter().collect()),
-    };
-    let mut parts = Vec::new();
-    for (kind, range) in &ranges {
-        if missing.is_some()
-            && ctx.units[range.start as usize..range.end as usize]
-                .iter()
-                .any(|u| u.fc == MISSING)
-        {
-            gaps.push(Gap {
-                part: Some(kind.name().to_string()),
-                line: 1,
-                error: missing.clone().unwrap_or_else(|| corrupt("")),
-            });
-        }
-        let read = match kind {
-            StoryKind::Headers => headers(&ctx, &fib, &table, range.clone(), &mut gaps),
-            StoryKind::Main => {
-                let story = Story::new(&ctx, kind.name(), Role::Body).with_boxes(boxes.clone());
-                let (v, h) = story.read(range.clone());
-                vec![v, h]
-            }
-            StoryKind::TextBoxes => {
-                let (v, h) = Story::new(&ctx, kind.name(), Role::Body).read_all(&loose_boxes);
-                vec![v, h]
-            }
-            k => {
-                let (v, h) = Story::new(&ctx, k.name(), k.role()).read(range.clone());
-                vec![v, h]
-            }
-        };
-        parts.extend(read);
-    }
+    let (parts, mut gaps, encoding) = document(&word, &fib, &table)?;
     let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
     for part in parts {
         // The main text is kept even when blank (it is the document); other blank
@@ -929,13 +873,105 @@ pub fn read(file: &mut Compound) -> Result<Document, ExtractError> {
         }
         doc.parts.push(part);
     }
-    doc.encoding = if ctx.pieces.iter().all(|p| p.compressed) {
+    doc.encoding = encoding;
+    doc.gaps = gaps;
+    Ok(doc)
+}
+
+/// The parts of the document whose streams are `word` and `table`, what could not be
+/// read beside them, and the encoding of the text.
+fn document(
+    word: &[u8],
+    fib: &Fib,
+    table: &[u8],
+) -> Result<(Vec<Part>, Vec<Gap>, &'static str), ExtractError> {
+    let clx_bytes = fib.slice(table, CLX, "the piece table")?;
+    if clx_bytes.is_empty() {
+        return Err(corrupt("WordDocument: no piece table"));
+    }
+    let (piece_grpprls, pieces) = clx(clx_bytes)?;
+    let mut gaps = Vec::new();
+    let ranges = story_ranges(fib, word.len(), &mut gaps);
+    let len = ranges.last().map_or(0, |(_, r)| r.end);
+    let (units, missing) = units(word, &pieces, len);
+    let mut ctx = Context {
+        units,
+        chars: Runs { runs: Vec::new() },
+        paras: Runs { runs: Vec::new() },
+        fonts: font_names(fib.slice(table, STTBF_FFN, "").unwrap_or_default()),
+        piece_grpprls,
+        pieces,
+        section_ends: section_ends(fib.slice(table, PLCF_SED, "the section table")?),
+    };
+    // Properties that cannot be read leave the text readable, but what they would hide
+    // or mark is unknown: a gap beside the text.
+    let chpx = fib.slice(table, PLCF_BTE_CHPX, "the character properties");
+    match chpx.and_then(|plc| fkp_runs(word, plc, "character properties", chpx_page)) {
+        Ok(r) => ctx.chars = r,
+        Err(e) => gaps.push(whole_file(e)),
+    }
+    let papx = fib.slice(table, PLCF_BTE_PAPX, "the paragraph properties");
+    match papx.and_then(|plc| fkp_runs(word, plc, "paragraph properties", papx_page)) {
+        Ok(r) => ctx.paras = r,
+        Err(e) => gaps.push(whole_file(e)),
+    }
+    if let Some(e) = missing {
+        for (kind, range) in &ranges {
+            let units = &ctx.units[range.start as usize..range.end as usize];
+            if units.iter().any(|u| u.fc == MISSING) {
+                gaps.push(Gap {
+                    part: Some(kind.name().to_string()),
+                    line: 1,
+                    error: e.clone(),
+                });
+            }
+        }
+    }
+    let parts = stories(&ctx, fib, table, &ranges, &mut gaps);
+    let encoding = if ctx.pieces.iter().all(|p| p.compressed) {
         "windows-1252"
     } else {
         "UTF-16LE"
     };
-    doc.gaps = gaps;
-    Ok(doc)
+    Ok((parts, gaps, encoding))
+}
+
+/// Each story of `ranges` read into its parts (visible, then hidden).
+fn stories(
+    ctx: &Context,
+    fib: &Fib,
+    table: &[u8],
+    ranges: &[(StoryKind, Range<u32>)],
+    gaps: &mut Vec<Gap>,
+) -> Vec<Part> {
+    let range_of = |k: StoryKind| {
+        ranges
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map(|(_, r)| r.clone())
+    };
+    let (mut boxes, loose_boxes) = match (range_of(StoryKind::Main), range_of(StoryKind::TextBoxes))
+    {
+        (Some(main), Some(txbx)) => text_boxes(fib, table, main, txbx),
+        (_, txbx) => (Vec::new(), txbx.into_iter().collect()),
+    };
+    let mut parts = Vec::new();
+    for (kind, range) in ranges {
+        let story = Story::new(ctx, kind.name(), kind.role());
+        let (v, h) = match kind {
+            StoryKind::Headers => {
+                parts.extend(headers(ctx, fib, table, range.clone(), gaps));
+                continue;
+            }
+            StoryKind::Main => story
+                .with_boxes(std::mem::take(&mut boxes))
+                .read(range.clone()),
+            StoryKind::TextBoxes => story.read_all(&loose_boxes),
+            _ => story.read(range.clone()),
+        };
+        parts.extend([v, h]);
+    }
+    parts
 }
 
 /// The text boxes of the main text ([MS-DOC] 2.3.5 – 2.3.6): each box's text (its
@@ -1113,4 +1149,602 @@ fn header_name(j: usize) -> (String, bool) {
         _ => ("footer", " (first page)"),
     };
     (format!("{what} {section}{which}"), what == "footer")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A Word 97 document built by hand: a FIB, text in pieces, structures in the table
+    /// stream.
+    pub struct Build {
+        /// The text of every story, in CP order, `\r` for paragraph marks.
+        text: Vec<u16>,
+        /// Where pieces start (CPs) after the first, and whether each is 8-bit.
+        cuts: Vec<u32>,
+        compressed: Vec<bool>,
+        ccp: [u32; 7],
+        flags: u16,
+        /// Table stream structures by FibRgFcLcb97 index.
+        structures: Vec<(usize, Vec<u8>)>,
+        /// FKP pages (512 bytes each) placed in WordDocument.
+        pages: Vec<Vec<u8>>,
+    }
+
+    /// Where the text starts in the WordDocument stream built.
+    pub const TEXT_AT: u32 = 1024;
+
+    impl Build {
+        /// A document whose main text is `main`.
+        pub fn new(main: &str) -> Build {
+            let text: Vec<u16> = main.encode_utf16().collect();
+            Build {
+                ccp: [text.len() as u32, 0, 0, 0, 0, 0, 0],
+                text,
+                cuts: Vec::new(),
+                compressed: vec![false],
+                flags: 1 << 9,
+                structures: Vec::new(),
+                pages: Vec::new(),
+            }
+        }
+
+        /// Story `i` (1 footnotes, 2 headers, 3 comments, 4 endnotes, 5 text boxes, 6
+        /// header text boxes) is `s`; stories are added in order.
+        pub fn story(mut self, i: usize, s: &str) -> Build {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            self.ccp[i] = units.len() as u32;
+            self.text.extend(units);
+            self
+        }
+
+        /// Pieces: new ones start at `cuts`; `compressed` says which are 8-bit.
+        pub fn pieces(mut self, cuts: &[u32], compressed: &[bool]) -> Build {
+            self.cuts = cuts.to_vec();
+            self.compressed = compressed.to_vec();
+            self
+        }
+
+        pub fn flags(mut self, flags: u16) -> Build {
+            self.flags = flags;
+            self
+        }
+
+        pub fn structure(mut self, index: usize, bytes: Vec<u8>) -> Build {
+            self.structures.push((index, bytes));
+            self
+        }
+
+        pub fn page(mut self, page: Vec<u8>) -> Build {
+            self.pages.push(page);
+            self
+        }
+
+        /// The byte offset of CP `cp` in WordDocument (all pieces UTF-16 or 8-bit as
+        /// built).
+        pub fn fc_of(&self, cp: u32) -> u32 {
+            let (fcs, _) = self.layout();
+            let i = self.cuts.iter().filter(|c| **c <= cp).count();
+            let start = if i == 0 { 0 } else { self.cuts[i - 1] };
+            let compressed = self.compressed.get(i).copied().unwrap_or(false);
+            fcs[i] + (cp - start) * if compressed { 1 } else { 2 }
+        }
+
+        /// The byte offset of each piece and the end of the text.
+        fn layout(&self) -> (Vec<u32>, u32) {
+            let mut bounds = vec![0];
+            bounds.extend(&self.cuts);
+            bounds.push(self.text.len() as u32 + 1);
+            let mut fc = TEXT_AT;
+            let mut fcs = Vec::new();
+            for (i, w) in bounds.windows(2).enumerate() {
+                fcs.push(fc);
+                let compressed = self.compressed.get(i).copied().unwrap_or(false);
+                fc += (w[1] - w[0]) * if compressed { 1 } else { 2 };
+            }
+            (fcs, fc)
+        }
+
+        /// The WordDocument and table streams.
+        pub fn finish(self) -> (Vec<u8>, Vec<u8>) {
+            let mut units = self.text.clone();
+            units.push(0x0D);
+            let (fcs, end) = self.layout();
+            let mut word = vec![0u8; TEXT_AT as usize];
+            word[0..2].copy_from_slice(&0xA5ECu16.to_le_bytes());
+            word[2..4].copy_from_slice(&0x00C1u16.to_le_bytes());
+            word[0x0A..0x0C].copy_from_slice(&self.flags.to_le_bytes());
+            word[32..34].copy_from_slice(&14u16.to_le_bytes());
+            word[62..64].copy_from_slice(&22u16.to_le_bytes());
+            for (i, n) in [3, 4, 5, 7, 8, 9, 10].iter().zip(self.ccp) {
+                let at = 64 + 4 * i;
+                word[at..at + 4].copy_from_slice(&n.to_le_bytes());
+            }
+            word[152..154].copy_from_slice(&93u16.to_le_bytes());
+            let mut bounds = vec![0];
+            bounds.extend(&self.cuts);
+            bounds.push(units.len() as u32);
+            for (i, w) in bounds.windows(2).enumerate() {
+                let compressed = self.compressed.get(i).copied().unwrap_or(false);
+                for u in &units[w[0] as usize..w[1] as usize] {
+                    if compressed {
+                        word.push(*u as u8);
+                    } else {
+                        word.extend(u.to_le_bytes());
+                    }
+                }
+            }
+            assert_eq!(word.len() as u32, end);
+            word.resize(word.len().next_multiple_of(512), 0);
+            for p in &self.pages {
+                word.extend(p);
+            }
+            // The table stream: the CLX first, then each structure.
+            let mut plc = Vec::new();
+            for b in &bounds {
+                plc.extend(b.to_le_bytes());
+            }
+            for (i, fc) in fcs.iter().enumerate() {
+                let compressed = self.compressed.get(i).copied().unwrap_or(false);
+                let raw = if compressed {
+                    (fc * 2) | (1 << 30)
+                } else {
+                    *fc
+                };
+                plc.extend(0u16.to_le_bytes());
+                plc.extend(raw.to_le_bytes());
+                plc.extend(0u16.to_le_bytes());
+            }
+            let mut table = vec![0x02];
+            table.extend((plc.len() as u32).to_le_bytes());
+            table.extend(plc);
+            let mut entries = vec![(CLX, 0u32, table.len() as u32)];
+            for (index, bytes) in &self.structures {
+                entries.push((*index, table.len() as u32, bytes.len() as u32));
+                table.extend(bytes);
+            }
+            for (index, fc, lcb) in entries {
+                let at = 154 + 8 * index;
+                word[at..at + 4].copy_from_slice(&fc.to_le_bytes());
+                word[at + 4..at + 8].copy_from_slice(&lcb.to_le_bytes());
+            }
+            (word, table)
+        }
+    }
+
+    /// A PLC: CPs (or FCs) then fixed-size data.
+    pub fn plc(positions: &[u32], data: &[Vec<u8>]) -> Vec<u8> {
+        let mut b: Vec<u8> = positions.iter().flat_map(|p| p.to_le_bytes()).collect();
+        for d in data {
+            b.extend(d);
+        }
+        b
+    }
+
+    /// A CHPX FKP: runs of (start FC, end FC, grpprl).
+    pub fn chpx_fkp(runs: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
+        let mut page = vec![0u8; 512];
+        let n = runs.len();
+        for (i, (start, end, _)) in runs.iter().enumerate() {
+            page[4 * i..4 * i + 4].copy_from_slice(&start.to_le_bytes());
+            page[4 * i + 4..4 * i + 8].copy_from_slice(&end.to_le_bytes());
+        }
+        let mut at = 510usize;
+        for (i, (_, _, grpprl)) in runs.iter().enumerate() {
+            if grpprl.is_empty() {
+                continue;
+            }
+            at = (at - grpprl.len() - 1) & !1;
+            page[at] = grpprl.len() as u8;
+            page[at + 1..at + 1 + grpprl.len()].copy_from_slice(grpprl);
+            page[4 * (n + 1) + i] = (at / 2) as u8;
+        }
+        page[511] = n as u8;
+        page
+    }
+
+    /// A PAPX FKP: paragraphs of (start FC, end FC, grpprl after the style index).
+    pub fn papx_fkp(runs: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
+        let mut page = vec![0u8; 512];
+        let n = runs.len();
+        for (i, (start, end, _)) in runs.iter().enumerate() {
+            page[4 * i..4 * i + 4].copy_from_slice(&start.to_le_bytes());
+            page[4 * i + 4..4 * i + 8].copy_from_slice(&end.to_le_bytes());
+        }
+        let mut at = 510usize;
+        for (i, (_, _, grpprl)) in runs.iter().enumerate() {
+            // cb = 0, cb' (words), istd 0, the grpprl padded to whole words.
+            let mut body = vec![0u8, 0];
+            body.extend(grpprl);
+            if body.len() % 2 == 1 {
+                body.push(0);
+            }
+            at = (at - body.len() - 2) & !1;
+            page[at] = 0;
+            page[at + 1] = (body.len() / 2) as u8;
+            page[at + 2..at + 2 + body.len()].copy_from_slice(&body);
+            page[4 * (n + 1) + 13 * i] = (at / 2) as u8;
+        }
+        page[511] = n as u8;
+        page
+    }
+
+    /// A bin table pointing at FKP pages `pns`, covering `fcs`.
+    pub fn bin_table(fcs: &[u32], pns: &[u32]) -> Vec<u8> {
+        let data: Vec<Vec<u8>> = pns.iter().map(|p| p.to_le_bytes().to_vec()).collect();
+        plc(fcs, &data)
+    }
+
+    /// A compound file holding the streams of `b` (and `more`).
+    pub fn compound(b: Build, more: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let (word, table) = b.finish();
+        let mut cfb = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+        for (name, bytes) in [("/WordDocument", &word[..]), ("/1Table", &table[..])]
+            .into_iter()
+            .chain(more.iter().copied())
+        {
+            cfb.create_stream(name).unwrap().write_all(bytes).unwrap();
+        }
+        cfb.flush().unwrap();
+        cfb.into_inner().into_inner()
+    }
+
+    /// The document the streams of `b` hold.
+    pub fn read_built(b: Build) -> Result<(Vec<Part>, Vec<Gap>), ExtractError> {
+        let (word, table) = b.finish();
+        let fib = Fib::parse(&word)?;
+        let (parts, gaps, _) = document(&word, &fib, &table)?;
+        Ok((parts, gaps))
+    }
+
+    fn lines(parts: &[Part], name: &str, role: Role) -> Vec<String> {
+        parts
+            .iter()
+            .filter(|p| p.name.as_deref() == Some(name) && p.role == role)
+            .flat_map(|p| p.text.lines().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn compressed_and_unicode_pieces() {
+        // 8-bit piece: `A“B\r` (0x93 is a left double quote), then UTF-16: `机密★10年\r`.
+        let b = Build::new("A\u{93}B\r机密★10年\r").pieces(&[4], &[true, false]);
+        let (parts, gaps) = read_built(b).unwrap();
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(lines(&parts, "main text", Role::Body), ["A“B", "机密★10年"]);
+        assert_eq!(parts[0].line_map, [1, 2]);
+    }
+
+    #[test]
+    fn a_piece_past_the_end_is_a_gap() {
+        let b = Build::new("秘密★5年\r正文\r");
+        let (mut word, table) = b.finish();
+        // The piece table still says 8 UTF-16 characters from TEXT_AT; cut the stream
+        // in the middle of the second paragraph. The counts are then larger than the
+        // stream too.
+        word.truncate(TEXT_AT as usize + 14);
+        let fib = Fib::parse(&word).unwrap();
+        let (parts, gaps, _) = document(&word, &fib, &table).unwrap();
+        assert_eq!(parts[0].text.lines().next(), Some("秘密★5年"));
+        assert!(!gaps.is_empty());
+        // Nothing at all in the stream: an error or a gap, never a panic.
+        word.truncate(TEXT_AT as usize);
+        let fib = Fib::parse(&word).unwrap();
+        let (_, gaps, _) = document(&word, &fib, &table).unwrap();
+        assert!(
+            gaps.iter()
+                .any(|g| matches!(g.error, ExtractError::Corrupt(_)))
+        );
+    }
+
+    #[test]
+    fn fields_keep_their_results() {
+        let text = "A\u{13} HYPERLINK \"x\" \u{14}机密\u{15}B\r\
+                    \u{13} IF \u{13} REF a \u{14}x\u{15} = x \u{14}★10年\u{15}\r\
+                    C\u{13} PAGE \u{15}D\r";
+        let (parts, _) = read_built(Build::new(text)).unwrap();
+        assert_eq!(
+            lines(&parts, "main text", Role::Body),
+            ["A机密B", "★10年", "CD"]
+        );
+    }
+
+    #[test]
+    fn anchors_and_special_characters() {
+        let text = "\u{1}\u{8}机密\u{1E}★\u{1F}10年\u{2}\u{5}\u{B}下一行\u{C}\r";
+        let (parts, _) = read_built(Build::new(text)).unwrap();
+        assert_eq!(
+            lines(&parts, "main text", Role::Body),
+            ["机密-★10年", "下一行", ""]
+        );
+        assert_eq!(parts[0].line_map, [1, 1, 1]);
+    }
+
+    /// A 1×2 table then a paragraph: each cell a line of one group; the row's end mark
+    /// is no line. Without paragraph properties, a cell mark still ends a line.
+    #[test]
+    fn table_cells() {
+        let text = "000001\u{7}机密★10年\u{7}\u{7}标题\r";
+        let bare = read_built(Build::new(text)).unwrap().0;
+        assert_eq!(
+            lines(&bare, "main text", Role::Body),
+            ["000001", "机密★10年", "", "标题"]
+        );
+        let b = Build::new(text);
+        let fcs: Vec<u32> = (0..=18).map(|cp| b.fc_of(cp)).collect();
+        let fc = |cp: usize| fcs[cp];
+        let in_table = vec![0x16, 0x24, 1];
+        let row_end = vec![0x16, 0x24, 1, 0x17, 0x24, 1];
+        let fkp = papx_fkp(&[
+            (fc(0), fc(7), in_table.clone()),
+            (fc(7), fc(14), in_table),
+            (fc(14), fc(15), row_end),
+            (fc(15), fc(18), vec![]),
+        ]);
+        let pn = (fc(18) as usize).next_multiple_of(512) as u32 / 512;
+        let b = b
+            .structure(PLCF_BTE_PAPX, bin_table(&[fc(0), fc(18)], &[pn]))
+            .page(fkp);
+        let (parts, _) = read_built(b).unwrap();
+        let main = &parts[0];
+        assert_eq!(main.text, "000001\n机密★10年\n标题\n");
+        assert_eq!(main.line_map, [1, 2, 3]);
+        assert_eq!(main.blocks, [Block::TableCell(1), Block::TableCell(1)]);
+    }
+
+    /// The header story cut by PlcfHdd: six separator stories, then section 1.
+    #[test]
+    fn headers_and_footers_by_plcfhdd() {
+        let stories = [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "机密★10年\r",
+            "",
+            "第1页\r",
+            "首页\r",
+            "",
+        ];
+        let mut cps = vec![0u32];
+        let mut header = String::new();
+        for s in stories {
+            header.push_str(s);
+            cps.push(header.encode_utf16().count() as u32);
+        }
+        header.push('\r');
+        cps.push(header.encode_utf16().count() as u32);
+        let b = Build::new("正文\r")
+            .story(2, &header)
+            .structure(PLCF_HDD, plc(&cps, &[]));
+        let (parts, _) = read_built(b).unwrap();
+        let named: Vec<(&str, Role, &str)> = parts
+            .iter()
+            .filter(|p| !p.is_blank())
+            .map(|p| (p.name.as_deref().unwrap_or(""), p.role, p.text.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("main text", Role::Body, "正文\n"),
+                ("header 1", Role::Margin, "机密★10年\n"),
+                ("header 1 (first page)", Role::Margin, "首页\n"),
+                ("footer 1", Role::Margin, "第1页\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn encrypted_obfuscated_and_old_files() {
+        for flags in [1 << 8, 1 << 15, (1 << 8) | (1 << 9)] {
+            let (word, _) = Build::new("机密★10年\r").flags(flags).finish();
+            assert_eq!(Fib::parse(&word).err(), Some(ExtractError::Encrypted));
+        }
+        let (mut word, _) = Build::new("x\r").finish();
+        word[2..4].copy_from_slice(&0x0068u16.to_le_bytes());
+        assert!(matches!(Fib::parse(&word), Err(ExtractError::Legacy(_))));
+    }
+
+    /// Every prefix of a FIB, and ccp counts beyond the stream: an error or a gap.
+    #[test]
+    fn short_fibs_and_large_counts() {
+        let (word, table) = Build::new("机密★10年\r").finish();
+        // The FIB ends with FibRgFcLcb97 at byte 898.
+        for cut in 0..898 {
+            assert!(
+                matches!(Fib::parse(&word[..cut]), Err(ExtractError::Corrupt(_))),
+                "{cut}"
+            );
+        }
+        let mut big = word.clone();
+        big[64 + 12..64 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+        big[64 + 16..64 + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+        let fib = Fib::parse(&big).unwrap();
+        let (parts, gaps, _) = document(&big, &fib, &table).unwrap();
+        assert!(!gaps.is_empty());
+        assert!(parts[0].text.starts_with("机密★10年"));
+    }
+
+    /// Hidden and deleted runs go to the hidden part; a symbol character is its font's
+    /// glyph, by font name.
+    #[test]
+    fn character_properties() {
+        let text = "秘密(5年\r绝密★长期\r机密★5年\r";
+        let fonts = |second: &str| {
+            let mut sttb = vec![2, 0, 0, 0];
+            for name in ["Times New Roman", second] {
+                let mut ffn = vec![0u8; 39];
+                ffn.extend(name.encode_utf16().flat_map(u16::to_le_bytes));
+                ffn.extend([0, 0]);
+                sttb.push(ffn.len() as u8);
+                sttb.extend(ffn);
+            }
+            sttb
+        };
+        let build = |font: &str| {
+            let b = Build::new(text);
+            let fcs: Vec<u32> = (0..=19).map(|cp| b.fc_of(cp)).collect();
+            let fc = |cp: usize| fcs[cp];
+            let symbol = vec![0x09, 0x6A, 1, 0, 0xAB, 0xF0];
+            let fkp = chpx_fkp(&[
+                (fc(0), fc(2), vec![]),
+                (fc(2), fc(3), symbol),
+                (fc(3), fc(6), vec![]),
+                (fc(6), fc(11), vec![0x3C, 0x08, 1]),
+                (fc(11), fc(12), vec![]),
+                (fc(12), fc(17), vec![0x00, 0x08, 1]),
+                (fc(17), fc(19), vec![]),
+            ]);
+            let pn = (fc(19) as usize).next_multiple_of(512) as u32 / 512;
+            b.structure(PLCF_BTE_CHPX, bin_table(&[fc(0), fc(19)], &[pn]))
+                .structure(STTBF_FFN, fonts(font))
+                .page(fkp)
+        };
+        let (parts, _) = read_built(build("Wingdings")).unwrap();
+        assert_eq!(lines(&parts, "main text", Role::Body), ["秘密★5年", "", ""]);
+        assert_eq!(
+            lines(&parts, "main text", Role::Hidden),
+            ["绝密★长期", "机密★5年"]
+        );
+        assert_eq!(parts[1].line_map, [2, 3]);
+        // The same code in the Symbol font is no star.
+        let (parts, _) = read_built(build("Symbol")).unwrap();
+        assert_eq!(lines(&parts, "main text", Role::Body)[0], "秘密5年");
+    }
+
+    /// Through the compound file, whatever its name: read, with an encrypted one refused.
+    #[test]
+    fn word_documents_behind_any_name() {
+        use crate::extract::zipped::testkit;
+        let bytes = compound(Build::new("000001\r机密★10年\r"), &[]);
+        for ext in ["doc", "wps", "dot", "wpt", "txt", ""] {
+            let doc = testkit::doc(bytes.clone(), ext);
+            assert_eq!(
+                testkit::role_of(&doc, "机密★10年"),
+                Some(Role::Body),
+                ".{ext}"
+            );
+            assert_eq!(doc.parts[0].name.as_deref(), Some("main text"));
+        }
+        let enc = compound(Build::new("机密★10年\r").flags(1 << 8), &[]);
+        assert_eq!(
+            testkit::extract(enc, "doc").err(),
+            Some(ExtractError::Encrypted)
+        );
+        // No table stream where the FIB says.
+        let (word, _) = Build::new("x\r").finish();
+        let mut cfb = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+        std::io::Write::write_all(&mut cfb.create_stream("/WordDocument").unwrap(), &word).unwrap();
+        let bytes = cfb.into_inner().into_inner();
+        assert!(matches!(
+            testkit::extract(bytes, "doc"),
+            Err(ExtractError::Corrupt(m)) if m.contains("1Table")
+        ));
+    }
+
+    /// Every legacy fixture gives, per role, the same marked lines as its .docx twin
+    /// (tests/fixtures/office/README.md, legacy/), the same declaring properties and
+    /// creation date.
+    #[test]
+    fn legacy_fixtures_read_like_their_docx_twins() {
+        use crate::extract::zipped::testkit;
+        let dir = std::path::Path::new("tests/fixtures/office/legacy");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "doc") {
+                continue;
+            }
+            let stem = path.file_stem().unwrap().to_str().unwrap();
+            let doc = testkit::doc(std::fs::read(&path).unwrap(), "doc");
+            let twin_path = format!("tests/fixtures/office/docx/{stem}.docx");
+            let twin = testkit::doc(std::fs::read(&twin_path).unwrap(), "docx");
+            assert_eq!(marked(&doc), marked(&twin), "{stem}");
+            assert_eq!(declared(&doc), declared(&twin), "{stem}");
+            assert_eq!(doc.created, twin.created, "{stem}");
+            assert!(doc.gaps.is_empty(), "{stem}: {:?}", doc.gaps);
+            checked += 1;
+        }
+        assert_eq!(checked, 20);
+    }
+
+    /// LibreOffice writes the `w:sym` of sym-star.docx as U+F0AB in a run whose font
+    /// (sprmCRgFtc0) the font table names Wingdings: the star comes through the font
+    /// table, not through the code alone.
+    #[test]
+    fn fixture_symbol_goes_through_the_font_table() {
+        let bytes = std::fs::read("tests/fixtures/office/legacy/sym-star.doc").unwrap();
+        let budget = crate::extract::Budget::new(&crate::extract::Limits::new(1 << 24));
+        let mut file = Compound::open(&bytes, &budget).unwrap();
+        let word = file.read("/WordDocument").unwrap().unwrap();
+        let fib = Fib::parse(&word).unwrap();
+        let table = file.read("/1Table").unwrap().unwrap();
+        let fonts = font_names(fib.slice(&table, STTBF_FFN, "").unwrap());
+        let plc = fib.slice(&table, PLCF_BTE_CHPX, "").unwrap();
+        let runs = fkp_runs(&word, plc, "", chpx_page).unwrap();
+        let star = word
+            .chunks_exact(2)
+            .position(|c| c == [0xAB, 0xF0])
+            .expect("U+F0AB in the text") as u32
+            * 2;
+        let props = runs.at(star);
+        let font = props.fonts[0].map(|f| fonts[usize::from(f)].as_str());
+        assert_eq!(font, Some("Wingdings"), "{props:?} {fonts:?}");
+    }
+
+    /// (role, line, block) of every line that names a level.
+    fn marked(doc: &Document) -> Vec<(String, String, Block)> {
+        let mut out: Vec<_> = doc
+            .parts
+            .iter()
+            .flat_map(|p| {
+                p.text.lines().enumerate().filter_map(move |(i, l)| {
+                    ["绝密", "机密", "秘密"]
+                        .iter()
+                        .any(|w| l.contains(w))
+                        .then(|| {
+                            (
+                                format!("{:?}", p.role),
+                                l.trim().to_string(),
+                                p.block(i as u32 + 1),
+                            )
+                        })
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out
+    }
+
+    fn declared(doc: &Document) -> Vec<(String, String)> {
+        let mut out: Vec<_> = doc
+            .props
+            .iter()
+            .filter(|p| ["密级", "保密期限", "定密日期"].contains(&p.key.as_str()))
+            .map(|p| (p.key.clone(), p.value.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn sprm_operands_never_run_past_their_grpprl() {
+        assert_eq!(
+            sprms(&[0x3C, 0x08, 1, 0x09, 0x6A, 1]),
+            [(0x083C, &[1u8][..])]
+        );
+        // sprmTDefTable: a two-byte size; sprmPChgTabs with the 255 escape.
+        let tdef = [0x08, 0xD6, 3, 0, 7, 7, 0x16, 0x24, 1];
+        assert_eq!(sprms(&tdef).last(), Some(&(0x2416, &[1u8][..])));
+        let tabs = [0x15, 0xC6, 255, 1, 0, 0, 0, 0, 1, 0, 0, 0];
+        assert_eq!(sprms(&tabs).len(), 1);
+        for cut in 0..tdef.len() {
+            let _ = sprms(&tdef[..cut]);
+        }
+        assert!(sprms(&[0x08, 0xD6, 0, 0]).is_empty());
+    }
 }
