@@ -823,6 +823,13 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
             "not a .{ext} file (no zip container)"
         ))));
     }
+    if matches!(ext, "wps" | "wpt") {
+        // WPS and Works write Word's compound format; a .wps that is no compound file
+        // is older: WPS for DOS, or Microsoft Works 1–3.
+        return Sniffed::Read(Err(ExtractError::Legacy(format!(
+            "an old WPS (DOS) or Microsoft Works document, not Word's format, .{ext}"
+        ))));
+    }
     if LEGACY.contains(&ext) {
         return Sniffed::Read(Err(ExtractError::Legacy(format!(".{ext}"))));
     }
@@ -1050,14 +1057,24 @@ mod tests {
         assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
     }
 
-    /// An OLE compound file that holds a document is ML900 whatever its name: legacy,
-    /// or encrypted. One that holds no document stream (a thumbnail cache) is ML900 only
-    /// behind a document or text name.
+    /// An OLE compound file that holds a document is read, or ML900, whatever its
+    /// name: a Word document is read (this one, a directory with an empty stream and a
+    /// version the `cfb` crate refuses, is damaged), the other legacy formats are
+    /// refused, an encrypted package is encrypted. One that holds no document stream (a
+    /// thumbnail cache) is ML900 only behind a document or text name.
     #[test]
     fn compound_files_whatever_the_name() {
+        let word = ole::tests::compound_file(&["WordDocument"]);
+        for ext in NAMES.iter().chain(&["db", "bin", ""]) {
+            let got = testkit::extract(word.clone(), ext);
+            assert!(
+                matches!(got, Err(ExtractError::Corrupt(_))),
+                ".{ext}: {:?}",
+                got.err()
+            );
+        }
         for streams in [
-            &["WordDocument"][..],
-            &["Workbook"],
+            &["Workbook"][..],
             &["PowerPoint Document"],
             &["__substg1.0_0037001F"],
         ] {
@@ -1092,6 +1109,20 @@ mod tests {
             assert_eq!(
                 testkit::extract(enc.clone(), ext).err(),
                 Some(ExtractError::Encrypted)
+            );
+        }
+    }
+
+    /// A .wps that is no compound file is older than Word's format (WPS for DOS,
+    /// Works 1–3): ML900 saying so, never text.
+    #[test]
+    fn old_wps_files_are_legacy() {
+        for ext in ["wps", "wpt"] {
+            let got = testkit::extract("机密★10年\r\n".as_bytes().to_vec(), ext);
+            assert!(
+                matches!(&got, Err(ExtractError::Legacy(m)) if m.contains("DOS")),
+                "{:?}",
+                got.err()
             );
         }
     }

@@ -1833,12 +1833,14 @@ mod tests {
         assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
     }
 
-    /// Embedded documents are read as documents of their own; legacy objects are
-    /// ML900; an equation object is nothing to read.
+    /// Embedded documents are read as documents of their own (a Word 97 object too);
+    /// a legacy object no reader reads is ML900; an equation object is nothing to read.
     #[test]
     fn embedded_packages_and_objects() {
+        use crate::extract::ole::word::tests::{Build, compound};
         let inner = docx(&para("绝密★20年"), &[], &[]);
-        let word97 = crate::extract::ole::tests::compound_file(&["WordDocument"]);
+        let word97 = compound(Build::new("机密★5年\r"), &[]);
+        let workbook = crate::extract::ole::tests::compound_file(&["Workbook"]);
         let equation = crate::extract::ole::tests::compound_file(&["Equation Native"]);
         let bytes = docx(
             &para("正文"),
@@ -1846,18 +1848,21 @@ mod tests {
                 ("package", "embeddings/inner.docx"),
                 ("oleObject", "embeddings/oleObject1.bin"),
                 ("oleObject", "embeddings/oleObject2.bin"),
+                ("oleObject", "embeddings/oleObject3.bin"),
             ],
             &[
                 ("word/embeddings/inner.docx", inner),
                 ("word/embeddings/oleObject1.bin", word97),
                 ("word/embeddings/oleObject2.bin", equation),
+                ("word/embeddings/oleObject3.bin", workbook),
             ],
         );
         let doc = testkit::doc(bytes, "docx");
-        assert_eq!(doc.embedded.len(), 2, "{:?}", gaps(&doc));
+        assert_eq!(doc.embedded.len(), 3, "{:?}", gaps(&doc));
         assert_eq!(doc.embedded[0].name, "word/embeddings/inner.docx");
         assert_eq!(role_of(&doc, "绝密★20年"), Some(Role::Body));
-        assert!(matches!(doc.embedded[1].doc, Err(ExtractError::Legacy(_))));
+        assert_eq!(role_of(&doc, "机密★5年"), Some(Role::Body));
+        assert!(matches!(doc.embedded[2].doc, Err(ExtractError::Legacy(_))));
     }
 
     /// Slides in the presentation's order; a hidden slide is hidden text; masters

@@ -171,6 +171,15 @@ pub fn kind(bytes: &[u8]) -> Kind {
 pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
     match kind(bytes) {
         Kind::Encrypted => ExtractError::Encrypted,
+        // Microsoft Works 4–9 word processor files: a `CONTENTS` stream, no Word text.
+        Kind::Other
+            if matches!(ext, "wps" | "wpt")
+                && stream_names(bytes).iter().any(|n| n == "CONTENTS") =>
+        {
+            ExtractError::Legacy(format!(
+                "a Microsoft Works document, not Word's format, .{ext}"
+            ))
+        }
         _ if LEGACY.contains(&ext) => ExtractError::Legacy(format!(".{ext}")),
         k => ExtractError::Legacy(format!("{}, {}", k.describe(), super::named(ext))),
     }
@@ -312,6 +321,8 @@ pub(crate) mod tests {
         );
         let enc = compound_file(&["EncryptedPackage"]);
         assert_eq!(refusal(&enc, "docx"), ExtractError::Encrypted);
+        let works = compound_file(&["CONTENTS", "SPELLING"]);
+        assert!(matches!(refusal(&works, "wps"), ExtractError::Legacy(m) if m.contains("Works")));
     }
 
     #[test]
