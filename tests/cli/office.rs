@@ -19,7 +19,9 @@ fn concise(path: &str) -> (i32, String, String) {
 
 #[test]
 fn office_folders_concise() {
-    for sub in ["docx", "odt", "xlsx", "pptx", "ofd", "pdf", "legacy", "corrupt"] {
+    for sub in [
+        "docx", "odt", "xlsx", "pptx", "ofd", "pdf", "legacy", "corrupt",
+    ] {
         snap!(
             format!("office_{sub}"),
             run(&[

@@ -166,7 +166,7 @@ fn clx(bytes: &[u8]) -> Result<(Vec<&[u8]>, Vec<Piece>), ExtractError> {
     let plc = bytes
         .get(at + 5..(at + 5).saturating_add(lcb))
         .ok_or_else(|| corrupt("piece table: longer than the table stream"))?;
-    if plc.len() < 4 || (plc.len() - 4) % 12 != 0 {
+    if plc.len() < 4 || !(plc.len() - 4).is_multiple_of(12) {
         return Err(corrupt("piece table: size is not that of a PlcPcd"));
     }
     let n = (plc.len() - 4) / 12;
@@ -445,7 +445,7 @@ fn fkp_runs<T: Copy + Default>(
     if plc.is_empty() {
         return Ok(Runs { runs });
     }
-    if plc.len() < 4 || (plc.len() - 4) % 8 != 0 {
+    if plc.len() < 4 || !(plc.len() - 4).is_multiple_of(8) {
         return Err(corrupt(format!("{what}: size is not that of a bin table")));
     }
     let n = (plc.len() - 4) / 8;
@@ -596,8 +596,10 @@ struct Story<'c, 'a> {
     hidden: Part,
     para: Para,
     para_no: u32,
-    /// Open fields, innermost last: whether its result (after 0x14) is being read.
+    /// Open fields, innermost last: whether its result (after 0x14) is being read;
+    /// and how many are still in their instructions (text is dropped while any is).
     fields: Vec<bool>,
+    instructions: usize,
     /// Tables met so far in the part, and whether the last paragraph was in one.
     tables: u32,
     in_table: bool,
@@ -605,7 +607,7 @@ struct Story<'c, 'a> {
     para_start: u32,
     /// Text boxes anchored in this story: (anchor CP, the box's CPs), each read once,
     /// where its anchor's paragraph ends (the .docx reader meets them there).
-    boxes: Vec<(u32, Range<u32>)>,
+    boxes: Vec<Anchored>,
     in_box: bool,
 }
 
@@ -618,6 +620,7 @@ impl<'c, 'a> Story<'c, 'a> {
             para: Para::default(),
             para_no: 0,
             fields: Vec::new(),
+            instructions: 0,
             tables: 0,
             in_table: false,
             para_start: 0,
@@ -626,7 +629,7 @@ impl<'c, 'a> Story<'c, 'a> {
         }
     }
 
-    fn with_boxes(mut self, boxes: Vec<(u32, Range<u32>)>) -> Self {
+    fn with_boxes(mut self, boxes: Vec<Anchored>) -> Self {
         self.boxes = boxes;
         self
     }
@@ -641,6 +644,8 @@ impl<'c, 'a> Story<'c, 'a> {
         for range in ranges {
             self.read_range(range.clone());
         }
+        // Boxes whose anchor no paragraph end reached: read at the end, never lost.
+        self.read_boxes(0..u32::MAX);
         (self.visible, self.hidden)
     }
 
@@ -650,9 +655,9 @@ impl<'c, 'a> Story<'c, 'a> {
         let units = &ctx.units;
         let end = (range.end as usize).min(units.len());
         self.para_start = range.start;
-        for cp in range.start as usize..end {
-            let u = units[cp];
-            self.unit(cp as u32, &u);
+        let start = (range.start as usize).min(end);
+        for (cp, u) in (range.start..).zip(&units[start..end]) {
+            self.unit(cp, u);
         }
         let p = &self.para;
         if !p.visible.is_empty() || !p.original.is_empty() || !p.pieces.is_empty() {
@@ -662,14 +667,15 @@ impl<'c, 'a> Story<'c, 'a> {
 
     /// The text boxes anchored in CPs `anchors`, read as paragraphs of this story.
     fn read_boxes(&mut self, anchors: Range<u32>) {
-        if self.in_box || self.boxes.is_empty() {
+        if self.in_box || self.boxes.first().is_none_or(|(a, _)| *a >= anchors.end) {
             return;
         }
-        let (here, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.boxes)
-            .into_iter()
-            .partition(|(a, _)| anchors.contains(a));
-        self.boxes = rest;
+        // The boxes are sorted by anchor and paragraphs end in CP order: the boxes due
+        // are at the front, each taken once.
+        let due = self.boxes.partition_point(|(a, _)| *a < anchors.end);
+        let here: Vec<_> = self.boxes.drain(..due).collect();
         let fields = std::mem::take(&mut self.fields);
+        let instructions = std::mem::take(&mut self.instructions);
         let in_table = self.in_table;
         self.in_box = true;
         for (_, range) in here {
@@ -678,6 +684,7 @@ impl<'c, 'a> Story<'c, 'a> {
         self.in_box = false;
         self.in_table = in_table;
         self.fields = fields;
+        self.instructions = instructions;
     }
 
     fn unit(&mut self, cp: u32, u: &Unit) {
@@ -689,21 +696,30 @@ impl<'c, 'a> Story<'c, 'a> {
             0x0C if self.ctx.section_ends.contains(&cp) => {
                 return self.end_paragraph(Some(u.fc), cp);
             }
-            0x13 => return self.fields.push(false),
+            0x13 => {
+                self.fields.push(false);
+                self.instructions += 1;
+                return;
+            }
             0x14 => {
-                if let Some(f) = self.fields.last_mut() {
+                if let Some(f) = self.fields.last_mut()
+                    && !*f
+                {
                     *f = true;
+                    self.instructions -= 1;
                 }
                 return;
             }
             0x15 => {
-                self.fields.pop();
+                if self.fields.pop() == Some(false) {
+                    self.instructions -= 1;
+                }
                 return;
             }
             _ => {}
         }
         // Field instructions are codes, not text.
-        if self.fields.iter().any(|result| !result) {
+        if self.instructions > 0 {
             return;
         }
         let props = self.ctx.char_props(u);
@@ -898,13 +914,17 @@ fn document(
         units,
         chars: Runs { runs: Vec::new() },
         paras: Runs { runs: Vec::new() },
-        fonts: font_names(fib.slice(table, STTBF_FFN, "").unwrap_or_default()),
+        fonts: Vec::new(),
         piece_grpprls,
         pieces,
         section_ends: section_ends(fib.slice(table, PLCF_SED, "the section table")?),
     };
     // Properties that cannot be read leave the text readable, but what they would hide
-    // or mark is unknown: a gap beside the text.
+    // or mark (or which symbol font draws a character) is unknown: a gap beside it.
+    match fib.slice(table, STTBF_FFN, "the font table") {
+        Ok(sttb) => ctx.fonts = font_names(sttb),
+        Err(e) => gaps.push(whole_file(e)),
+    }
     let chpx = fib.slice(table, PLCF_BTE_CHPX, "the character properties");
     match chpx.and_then(|plc| fkp_runs(word, plc, "character properties", chpx_page)) {
         Ok(r) => ctx.chars = r,
@@ -974,6 +994,9 @@ fn stories(
     parts
 }
 
+/// A text box: the CP of its anchor in the main text, and the CPs of its text.
+type Anchored = (u32, Range<u32>);
+
 /// The text boxes of the main text ([MS-DOC] 2.3.5 – 2.3.6): each box's text (its
 /// range in PlcftxbxTxt) names its shape (FTXBXS `lid`), whose anchor in the main text
 /// PlcSpaMom gives. Returns the boxes with their anchor CPs, and the CPs of the text box
@@ -983,17 +1006,20 @@ fn text_boxes(
     table: &[u8],
     main: Range<u32>,
     txbx: Range<u32>,
-) -> (Vec<(u32, Range<u32>)>, Vec<Range<u32>>) {
+) -> (Vec<Anchored>, Vec<Range<u32>>) {
     let plc = fib.slice(table, PLCF_TXBX_TXT, "").unwrap_or_default();
     let spa = fib.slice(table, PLC_SPA_MOM, "").unwrap_or_default();
     let boxes = plc.len().saturating_sub(4) / 26;
     let shapes = spa.len().saturating_sub(4) / 30;
-    let anchor_of = |lid: u32| {
-        (0..shapes)
-            .find(|j| u32_at(spa, 4 * (shapes + 1) + 26 * j) == Some(lid))
-            .and_then(|j| u32_at(spa, 4 * j))
-            .filter(|cp| main.contains(cp))
-    };
+    // Shape id → anchor CP (the first shape of an id), looked up once per box.
+    let mut anchors = std::collections::HashMap::new();
+    for j in 0..shapes {
+        if let (Some(spid), Some(cp)) = (u32_at(spa, 4 * (shapes + 1) + 26 * j), u32_at(spa, 4 * j))
+        {
+            anchors.entry(spid).or_insert(cp);
+        }
+    }
+    let anchor_of = |lid: u32| anchors.get(&lid).copied().filter(|cp| main.contains(cp));
     let at = |cp: u32| txbx.start.saturating_add(cp).min(txbx.end);
     let mut anchored = Vec::new();
     let mut claimed: Vec<Range<u32>> = Vec::new();
@@ -1702,18 +1728,14 @@ pub(crate) mod tests {
             .parts
             .iter()
             .flat_map(|p| {
-                p.text.lines().enumerate().filter_map(move |(i, l)| {
-                    ["绝密", "机密", "秘密"]
-                        .iter()
-                        .any(|w| l.contains(w))
-                        .then(|| {
-                            (
-                                format!("{:?}", p.role),
-                                l.trim().to_string(),
-                                p.block(i as u32 + 1),
-                            )
-                        })
-                })
+                p.text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| ["绝密", "机密", "秘密"].iter().any(|w| l.contains(w)))
+                    .map(move |(i, l)| {
+                        let role = format!("{:?}", p.role);
+                        (role, l.trim().to_string(), p.block(i as u32 + 1))
+                    })
             })
             .collect();
         out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -1729,6 +1751,45 @@ pub(crate) mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    /// Every byte of both streams of a document with a table, properties, headers and
+    /// fields changed, and every cut of the table stream: read or an error, never a
+    /// panic (called directly: nothing catches it here).
+    #[test]
+    fn every_changed_byte_reads_or_fails() {
+        let text = "机密\u{7}★\u{7}\u{7}\u{13} X \u{14}10年\u{15}\r";
+        let b = Build::new(text).story(2, "\r\r\r\r\r\r页眉\r\r");
+        let fcs: Vec<u32> = (0..=8).map(|cp| b.fc_of(cp)).collect();
+        let pn = (b.fc_of(30) as usize).next_multiple_of(512) as u32 / 512;
+        let hdd: Vec<u32> = vec![0, 1, 2, 3, 4, 5, 6, 6, 9, 9, 9, 9, 9, 10];
+        let (word, table) = b
+            .structure(PLCF_BTE_CHPX, bin_table(&[fcs[0], fcs[8]], &[pn]))
+            .structure(PLCF_BTE_PAPX, bin_table(&[fcs[0], fcs[8]], &[pn + 1]))
+            .structure(PLCF_HDD, plc(&hdd, &[]))
+            .page(chpx_fkp(&[(fcs[0], fcs[8], vec![0x3C, 0x08, 0])]))
+            .page(papx_fkp(&[(fcs[0], fcs[8], vec![0x16, 0x24, 1])]))
+            .finish();
+        let read = |w: &[u8], t: &[u8]| {
+            if let Ok(fib) = Fib::parse(w) {
+                let _ = document(w, &fib, t);
+            }
+        };
+        for i in 0..word.len() {
+            for v in [0x00, 0x01, 0x80, 0xFF] {
+                let mut w = word.clone();
+                w[i] = v;
+                read(&w, &table);
+            }
+        }
+        for i in 0..table.len() {
+            for v in [0x00, 0x01, 0x80, 0xFF] {
+                let mut t = table.clone();
+                t[i] = v;
+                read(&word, &t);
+            }
+            read(&word, &table[..i]);
+        }
     }
 
     #[test]
