@@ -354,7 +354,7 @@ struct CharProps {
     fonts: [Option<u16>; 3],
 }
 
-/// A toggle operand ([MS-DOC] 2.9.?? ToggleOperand): 1 on, 0x81 the opposite of the
+/// A toggle operand ([MS-DOC] ToggleOperand): 1 on, 0x81 the opposite of the
 /// style (whose value is taken to be off), 0 and 0x80 off.
 fn toggle(operand: &[u8]) -> bool {
     matches!(operand.first(), Some(1 | 0x81))
@@ -433,7 +433,7 @@ impl<T: Copy + Default> Runs<T> {
     }
 }
 
-/// The FKP pages a PlcBte lists ([MS-DOC] 2.8.?? PlcBteChpx/PlcBtePapx): each 512
+/// The FKP pages a PlcBte lists ([MS-DOC] PlcBteChpx, PlcBtePapx): each 512
 /// bytes of `WordDocument`, read through `page` into runs.
 fn fkp_runs<T: Copy + Default>(
     word: &[u8],
@@ -1102,7 +1102,7 @@ fn section_ends(plc: &[u8]) -> BTreeSet<u32> {
         .collect()
 }
 
-/// The header story cut by PlcfHdd into its stories ([MS-DOC] 2.8.?? Plcfhdd): six
+/// The header story cut by PlcfHdd into its stories ([MS-DOC] Plcfhdd): six
 /// note separators, then six per section (even header, odd header, even footer, odd
 /// footer, first-page header, first-page footer); each that holds text is a part.
 fn headers(
