@@ -430,13 +430,17 @@ proptest! {
         );
     }
 
-    /// Compound files behind any name: ML900, never text, never skipped.
+    /// Compound files behind any name: a Word document is read (its mark found),
+    /// never taken for text, never skipped.
     #[test]
     fn compound_files_behind_any_name(
         ext in prop::sample::select(vec!["txt", "md", "html", "", "dat", "zip", "doc", "docx", "png"]),
     ) {
         let result = exercise(fixture("corrupt/legacy.doc"), ext);
-        prop_assert!(matches!(result, Err(ExtractError::Legacy(_))), "{result:?}");
+        prop_assert!(
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, "秘密★5年")),
+            "{:?}", result.err()
+        );
     }
 
     /// RTF behind any name: read as RTF (never as text, where `\'bb\'fa` escapes hide
@@ -452,6 +456,45 @@ proptest! {
             matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, "机密★10年")),
             "{result:?}"
         );
+    }
+
+    /// Word 97 documents whose streams are damaged (bytes changed, FIB fields set to
+    /// extremes, streams cut short): read, or ML900, within bounded time — never a
+    /// panic caught as a crash.
+    #[test]
+    fn damaged_word_documents_never_crash(
+        which in 0..WORD_FIXTURES.len(),
+        damage in prop::collection::vec((any::<bool>(), 0u8..3, any::<usize>(), any::<u32>()), 1..6),
+    ) {
+        let mut streams = compound_streams(&fixture(WORD_FIXTURES[which]));
+        for (table, op, at, value) in &damage {
+            let name = if *table { "/1Table" } else { "/WordDocument" };
+            let Some((_, bytes)) = streams.iter_mut().find(|(n, _)| n == name) else {
+                continue;
+            };
+            if bytes.is_empty() {
+                continue;
+            }
+            match op {
+                0 => {
+                    let i = at % bytes.len();
+                    bytes[i] ^= (*value as u8) | 1;
+                }
+                // A u32 in the FIB (counts, offsets, sizes) or the table's first bytes
+                // (the piece table) set to an extreme.
+                1 => {
+                    let i = (at % bytes.len().min(900)) & !3;
+                    let v = [0, 1, u32::MAX, *value][(*value % 4) as usize];
+                    let end = (i + 4).min(bytes.len());
+                    bytes[i..end].copy_from_slice(&v.to_le_bytes()[..end - i]);
+                }
+                _ => bytes.truncate(at % bytes.len()),
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = exercise(compound_of(&streams), "doc");
+        prop_assert!(!matches!(result, Err(ExtractError::Crashed(_))), "{result:?}");
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     /// RTF cut short or with bytes flipped: the mark is read or the file reports what
@@ -690,6 +733,49 @@ proptest! {
     }
 }
 
+/// Word 97 fixtures for the damage above (LibreOffice's conversions of the docx
+/// fixtures: headers, text boxes, comments, tables, footnotes, hidden text).
+const WORD_FIXTURES: &[&str] = &[
+    "legacy/header.doc",
+    "legacy/textbox.doc",
+    "legacy/comment.doc",
+    "legacy/table-head.doc",
+    "legacy/footnote.doc",
+    "legacy/hidden-run.doc",
+];
+
+/// The streams of a compound file: (path, bytes).
+fn compound_streams(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
+    let paths: Vec<String> = cfb
+        .walk()
+        .filter(|e| e.is_stream())
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect();
+    paths
+        .into_iter()
+        .map(|p| {
+            let mut data = Vec::new();
+            cfb.open_stream(&p).unwrap().read_to_end(&mut data).unwrap();
+            (p, data)
+        })
+        .collect()
+}
+
+/// A compound file holding `streams`.
+fn compound_of(streams: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    for (path, data) in streams {
+        let parent = std::path::Path::new(path).parent().unwrap();
+        if parent != std::path::Path::new("/") && !cfb.exists(parent) {
+            cfb.create_storage_all(parent).unwrap();
+        }
+        cfb.create_stream(path).unwrap().write_all(data).unwrap();
+    }
+    cfb.flush().unwrap();
+    cfb.into_inner().into_inner()
+}
+
 #[test]
 fn unmutated_fixtures_read() {
     use_built_worker();
@@ -700,6 +786,15 @@ fn unmutated_fixtures_read() {
         let result = exercise(rezip(&entries, 0), ext);
         assert!(
             matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, PLANTED) && !any_unreadable(d)),
+            "{rel}: {:?}",
+            result.err()
+        );
+    }
+    for rel in WORD_FIXTURES {
+        let rebuilt = compound_of(&compound_streams(&fixture(rel)));
+        let result = exercise(rebuilt, "doc");
+        assert!(
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, "密★") && !any_unreadable(d)),
             "{rel}: {:?}",
             result.err()
         );

@@ -829,6 +829,13 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
             "not a .{ext} file (no zip container)"
         ))));
     }
+    if matches!(ext, "wps" | "wpt") {
+        // WPS and Works write Word's compound format; a .wps that is no compound file
+        // is older: WPS for DOS, or Microsoft Works 1–3.
+        return Sniffed::Read(Err(ExtractError::Legacy(format!(
+            "an old WPS (DOS) or Microsoft Works document, not Word's format, .{ext}"
+        ))));
+    }
     if LEGACY.contains(&ext) {
         return Sniffed::Read(Err(ExtractError::Legacy(format!(".{ext}"))));
     }
@@ -921,6 +928,28 @@ pub fn map_symbol_char(c: char) -> char {
         // font is not known to the reader (U+F000 + code).
         '\u{F0AB}' => '★',
         c => c,
+    }
+}
+
+/// The character code `code` of a symbol font `font` (a Word `w:sym`, a .doc
+/// `sprmCSymbol`) as Unicode. Word stores the code either as U+F0xx or as the bare byte;
+/// the glyph depends on the font, so the mapping is by font and code, never by code
+/// alone. Star-like glyphs keep their own code point, so a wrong star stays wrong.
+pub fn symbol_char(font: &str, code: u32) -> Option<char> {
+    let byte = if (0xF000..=0xF0FF).contains(&code) {
+        code - 0xF000
+    } else {
+        code
+    };
+    let font = font.trim().to_ascii_lowercase();
+    match (font.as_str(), byte) {
+        ("wingdings", 0xAB) | ("wingdings 2", 0xEA) => Some('★'),
+        ("wingdings", 0xAA) => Some('✦'),
+        ("wingdings", 0xAC) => Some('✶'),
+        ("wingdings", 0xB5) => Some('✪'),
+        ("wingdings", 0xB6) => Some('✰'),
+        // Any other symbol glyph: not a letter of a mark; ordinary code points stay.
+        _ => char::from_u32(code).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)),
     }
 }
 
@@ -1037,13 +1066,28 @@ mod tests {
     }
 
     /// An OLE compound file that holds a document is read as one whatever its name: a
-    /// workbook or presentation whose stream is empty or garbage is a corrupt file (not
-    /// a legacy one); a Word document or Outlook message is still ML900 legacy, an
+    /// Word document, workbook or presentation whose stream is empty or garbage is a
+    /// corrupt file (not a legacy one); an Outlook message is still ML900 legacy, an
     /// encrypted package ML900 encrypted. One that holds no document stream (a
     /// thumbnail cache) is ML900 only behind a document or text name.
     #[test]
     fn compound_files_whatever_the_name() {
-        for stream in ["/Workbook", "/Book", "/PowerPoint Document"] {
+        // A directory with an empty WordDocument stream and a version `cfb` refuses.
+        let word = ole::tests::compound_file(&["WordDocument"]);
+        for ext in NAMES.iter().chain(&["db", "bin", ""]) {
+            let got = testkit::extract(word.clone(), ext);
+            assert!(
+                matches!(got, Err(ExtractError::Corrupt(_))),
+                ".{ext}: {:?}",
+                got.err()
+            );
+        }
+        for stream in [
+            "/WordDocument",
+            "/Workbook",
+            "/Book",
+            "/PowerPoint Document",
+        ] {
             for bytes in [&b""[..], b"\x09\x08\x02\x00ab", &[0xA5; 700]] {
                 let file = ole::tests::compound_with(&[(stream, bytes)]);
                 for ext in NAMES.iter().chain(&["db", "bin", ""]) {
@@ -1056,7 +1100,7 @@ mod tests {
                 }
             }
         }
-        for streams in [&["WordDocument"][..], &["__substg1.0_0037001F"]] {
+        for streams in [&["__substg1.0_0037001F"][..]] {
             let bytes = ole::tests::compound_file(streams);
             for ext in NAMES.iter().chain(&["db", "bin", ""]) {
                 let got = testkit::extract(bytes.clone(), ext);
@@ -1088,6 +1132,20 @@ mod tests {
             assert_eq!(
                 testkit::extract(enc.clone(), ext).err(),
                 Some(ExtractError::Encrypted)
+            );
+        }
+    }
+
+    /// A .wps that is no compound file is older than Word's format (WPS for DOS,
+    /// Works 1–3): ML900 saying so, never text.
+    #[test]
+    fn old_wps_files_are_legacy() {
+        for ext in ["wps", "wpt"] {
+            let got = testkit::extract("机密★10年\r\n".as_bytes().to_vec(), ext);
+            assert!(
+                matches!(&got, Err(ExtractError::Legacy(m)) if m.contains("DOS")),
+                "{:?}",
+                got.err()
             );
         }
     }

@@ -17,7 +17,7 @@ use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
     Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
-    extract_nested, map_symbols, ole, parse_iso_date, sheet_column_group, signature,
+    extract_nested, map_symbols, ole, parse_iso_date, sheet_column_group, signature, symbol_char,
 };
 
 /// One relationship of a part.
@@ -1304,30 +1304,9 @@ impl WordText {
 }
 
 /// `w:sym w:font="Wingdings" w:char="F0AB"`: the character a symbol font draws, as
-/// Unicode. Star-like glyphs keep their own code point, so a wrong star stays wrong.
+/// Unicode (see `symbol_char`).
 fn sym_char(font: &str, code: &str) -> Option<char> {
-    symbol_font_char(font, u32::from_str_radix(code.trim(), 16).ok()?)
-}
-
-/// Code `n` of symbol font `font` (a `w:sym`, an RTF character in a Wingdings font), as
-/// Unicode; `None` for a private-use glyph no table names.
-pub(super) fn symbol_font_char(font: &str, n: u32) -> Option<char> {
-    // Word stores the code either as U+F0xx or as the bare byte.
-    let byte = if (0xF000..=0xF0FF).contains(&n) {
-        n - 0xF000
-    } else {
-        n
-    };
-    let font = font.trim().to_ascii_lowercase();
-    match (font.as_str(), byte) {
-        ("wingdings", 0xAB) | ("wingdings 2", 0xEA) => Some('★'),
-        ("wingdings", 0xAA) => Some('✦'),
-        ("wingdings", 0xAC) => Some('✶'),
-        ("wingdings", 0xB5) => Some('✪'),
-        ("wingdings", 0xB6) => Some('✰'),
-        // Any other symbol glyph: not a letter of a mark; ordinary code points stay.
-        _ => char::from_u32(n).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)),
-    }
+    symbol_char(font, u32::from_str_radix(code.trim(), 16).ok()?)
 }
 
 /// One worksheet: inline strings in cells, and the page header and footer. A hidden
@@ -1850,12 +1829,15 @@ mod tests {
         assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
     }
 
-    /// Embedded documents are read as documents of their own; legacy objects are
-    /// ML900; an equation object is nothing to read.
+    /// Embedded documents are read as documents of their own (a Word 97 object too);
+    /// a legacy object no reader reads is ML900; an equation object is nothing to read.
     #[test]
     fn embedded_packages_and_objects() {
+        use crate::extract::ole::word::tests::{Build, compound};
         let inner = docx(&para("绝密★20年"), &[], &[]);
-        let word97 = crate::extract::ole::tests::compound_file(&["WordDocument"]);
+        let word97 = compound(Build::new("机密★5年\r"), &[]);
+        // An Outlook message: a compound file mark-lint refuses (ML900 legacy).
+        let message = crate::extract::ole::tests::compound_file(&["__substg1.0_0037001F"]);
         let equation = crate::extract::ole::tests::compound_file(&["Equation Native"]);
         let bytes = docx(
             &para("正文"),
@@ -1863,18 +1845,21 @@ mod tests {
                 ("package", "embeddings/inner.docx"),
                 ("oleObject", "embeddings/oleObject1.bin"),
                 ("oleObject", "embeddings/oleObject2.bin"),
+                ("oleObject", "embeddings/oleObject3.bin"),
             ],
             &[
                 ("word/embeddings/inner.docx", inner),
                 ("word/embeddings/oleObject1.bin", word97),
                 ("word/embeddings/oleObject2.bin", equation),
+                ("word/embeddings/oleObject3.bin", message),
             ],
         );
         let doc = testkit::doc(bytes, "docx");
-        assert_eq!(doc.embedded.len(), 2, "{:?}", gaps(&doc));
+        assert_eq!(doc.embedded.len(), 3, "{:?}", gaps(&doc));
         assert_eq!(doc.embedded[0].name, "word/embeddings/inner.docx");
         assert_eq!(role_of(&doc, "绝密★20年"), Some(Role::Body));
-        assert!(matches!(doc.embedded[1].doc, Err(ExtractError::Legacy(_))));
+        assert_eq!(role_of(&doc, "机密★5年"), Some(Role::Body));
+        assert!(matches!(doc.embedded[2].doc, Err(ExtractError::Legacy(_))));
     }
 
     /// Slides in the presentation's order; a hidden slide is hidden text; masters

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use encoding_rs::Encoding;
 use jiff::civil::Date;
 
-use super::ooxml::symbol_font_char;
+use super::symbol_char;
 use super::{
     Block, Bound, Budget, Document, ExtractError, Flavour, Gap, Part, Property, Role, map_symbols,
 };
@@ -602,7 +602,7 @@ impl<'b> Reader<'b> {
         let text: String = match font {
             Some(f) if f.is_symbol() => bytes
                 .iter()
-                .filter_map(|b| symbol_font_char(&f.name, 0xF000 + u32::from(*b)))
+                .filter_map(|b| symbol_char(&f.name, 0xF000 + u32::from(*b)))
                 .collect(),
             _ => {
                 let (encoding, guessed) = font
@@ -688,7 +688,7 @@ impl<'b> Reader<'b> {
             }
             Some(n) => match symbol_font {
                 Some(name) if n < 0x100 || (0xF000..=0xF0FF).contains(&n) => {
-                    match symbol_font_char(&name, 0xF000 | (n & 0xFF)) {
+                    match symbol_char(&name, 0xF000 | (n & 0xFF)) {
                         Some(c) => c,
                         None => return,
                     }
@@ -1189,7 +1189,7 @@ fn symbol_field(instruction: &str) -> Option<char> {
         }
     });
     match font {
-        Some(font) if !font.is_empty() => symbol_font_char(font, n),
+        Some(font) if !font.is_empty() => symbol_char(font, n),
         _ => char::from_u32(n),
     }
 }

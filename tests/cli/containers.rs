@@ -163,8 +163,17 @@ pub(super) fn corpus() -> Vec<(String, Vec<u8>, &'static str)> {
         zip_of(&[("a/b.txt", "机密★10年".as_bytes())]),
         "no document",
     );
-    add("word97-named.txt", compound_file("WordDocument"), "legacy");
-    add("word97-named.md", compound_file("WordDocument"), "legacy");
+    // A Word 97 document is read whatever its name; one whose compound file is
+    // damaged says so, as does a damaged workbook; an Outlook message is refused.
+    let word97 = std::fs::read(root().join("tests/fixtures/office/legacy/expired-header.doc"));
+    add("word97-named.md", word97.unwrap(), "秘密★1年");
+    add("word97-named.txt", compound_file("WordDocument"), "damaged");
+    add("excel97-named.txt", compound_file("Workbook"), "damaged");
+    add(
+        "outlook-named.txt",
+        compound_file("__substg1.0_0037001F"),
+        "legacy",
+    );
     add(
         "encrypted.docx",
         compound_file("EncryptedPackage"),

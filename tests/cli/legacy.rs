@@ -141,29 +141,3 @@ fn every_legacy_file_gives_what_its_twin_gives() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
-
-/// Read, not skipped: far in the future every legacy fixture that has a mark has an
-/// expired one (ML104), so a reader that drops text fails here.
-#[test]
-fn legacy_folder_concise() {
-    snap!(
-        "legacy_concise",
-        run(&[
-            "check", "--today", TODAY, "--format", "concise", LEGACY, RTF
-        ])
-    );
-    snap!(
-        "legacy_2060",
-        run(&[
-            "check",
-            "--today",
-            "2060-01-01",
-            "--format",
-            "concise",
-            "--select",
-            "ML104",
-            LEGACY,
-            RTF
-        ])
-    );
-}

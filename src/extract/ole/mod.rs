@@ -3,12 +3,13 @@
 //! one a file is from its directory's stream names (a bounded number of sectors, no
 //! allocation beyond the names); `Compound` opens it with the `cfb` crate and reads
 //! streams against the file's budget; `extract` hands it to the reader of its kind and
-//! adds the property sets every compound document carries (`props`): workbooks (`xls`)
-//! and presentations (`ppt`). What is not read (Word documents so far, encrypted
-//! packages, Outlook messages, objects) is an ML900 naming what it is.
+//! adds the property sets every compound document carries (`props`): Word and WPS
+//! documents (`word`), workbooks (`xls`) and presentations (`ppt`). What is not read
+//! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
 
 pub mod ppt;
 pub mod props;
+pub mod word;
 pub mod xls;
 
 use std::io::{Cursor, Read};
@@ -87,6 +88,7 @@ pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, Ex
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
         Kind::Excel => Some(xls::read),
         Kind::PowerPoint => Some(ppt::read),
+        Kind::Word => Some(word::read),
         _ => None,
     };
     match reader {
@@ -174,6 +176,15 @@ pub fn kind(bytes: &[u8]) -> Kind {
 pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
     match kind(bytes) {
         Kind::Encrypted => ExtractError::Encrypted,
+        // Microsoft Works 4–9 word processor files: a `CONTENTS` stream, no Word text.
+        Kind::Other
+            if matches!(ext, "wps" | "wpt")
+                && stream_names(bytes).iter().any(|n| n == "CONTENTS") =>
+        {
+            ExtractError::Legacy(format!(
+                "a Microsoft Works document, not Word's format, .{ext}"
+            ))
+        }
         _ if LEGACY.contains(&ext) => ExtractError::Legacy(format!(".{ext}")),
         k => ExtractError::Legacy(format!("{}, {}", k.describe(), super::named(ext))),
     }
@@ -390,6 +401,8 @@ pub(crate) mod tests {
         );
         let enc = compound_file(&["EncryptedPackage"]);
         assert_eq!(refusal(&enc, "docx"), ExtractError::Encrypted);
+        let works = compound_file(&["CONTENTS", "SPELLING"]);
+        assert!(matches!(refusal(&works, "wps"), ExtractError::Legacy(m) if m.contains("Works")));
     }
 
     #[test]
