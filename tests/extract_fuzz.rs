@@ -611,33 +611,6 @@ proptest! {
     }
 }
 
-/// The streams of a compound file (path, bytes), in directory order.
-fn compound_streams(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
-    let paths: Vec<PathBuf> = cfb
-        .walk()
-        .filter(|e| e.is_stream())
-        .map(|e| e.path().to_path_buf())
-        .collect();
-    paths
-        .into_iter()
-        .map(|p| {
-            let mut data = Vec::new();
-            cfb.open_stream(&p).unwrap().read_to_end(&mut data).unwrap();
-            (p.to_string_lossy().into_owned(), data)
-        })
-        .collect()
-}
-
-fn compound_of(streams: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut cfb = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    for (path, data) in streams {
-        cfb.create_stream(path).unwrap().write_all(data).unwrap();
-    }
-    cfb.flush().unwrap();
-    cfb.into_inner().into_inner()
-}
-
 /// Legacy fixtures, their document stream and a mark they hold.
 const LEGACY_STREAMS: &[(&str, &str, &str, &str)] = &[
     ("legacy/sheet.xls", "xls", "/Workbook", "秘密★5年"),
