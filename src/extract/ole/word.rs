@@ -909,6 +909,9 @@ fn document(
     let mut gaps = Vec::new();
     let ranges = story_ranges(fib, word.len(), &mut gaps);
     let len = ranges.last().map_or(0, |(_, r)| r.end);
+    if let Some(gap) = text_after_the_stories(word, &pieces, len) {
+        gaps.push(gap);
+    }
     let (units, missing) = units(word, &pieces, len);
     let mut ctx = Context {
         units,
@@ -954,6 +957,30 @@ fn document(
         "UTF-16LE"
     };
     Ok((parts, gaps, encoding))
+}
+
+/// Text the piece table holds after the last story ends (`len`): no story, and so no
+/// reader, shows it, yet the file carries it. Word ends the table one paragraph mark
+/// after the stories; anything more that is not blank is a gap, never silence.
+fn text_after_the_stories(word: &[u8], pieces: &[Piece], len: u32) -> Option<Gap> {
+    let end = pieces.last()?.cp_end;
+    // Bounded by the stream: every character takes at least one byte of it.
+    let end = end.min(len.saturating_add(u32::try_from(word.len()).unwrap_or(u32::MAX)));
+    if end <= len.saturating_add(1) {
+        return None;
+    }
+    let (units, _) = units(word, pieces, end);
+    let after = units.get(len as usize..)?;
+    let text = decode(&after.iter().map(|u| u.ch).collect::<Vec<_>>());
+    let shown = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .count();
+    (shown > 0).then(|| {
+        whole_file(corrupt(format!(
+            "WordDocument: {shown} characters after the last story, in no story (Word does not show them)"
+        )))
+    })
 }
 
 /// Each story of `ranges` read into its parts (visible, then hidden).
@@ -1462,6 +1489,25 @@ pub(crate) mod tests {
             gaps.iter()
                 .any(|g| matches!(g.error, ExtractError::Corrupt(_)))
         );
+    }
+
+    /// Text the piece table holds after the stories is in no story: a gap, not silence.
+    /// The one paragraph mark Word puts there is no gap.
+    #[test]
+    fn text_after_the_stories_is_a_gap() {
+        let mut b = Build::new("正文\r机密★5年\r");
+        b.ccp[0] = 3;
+        let (parts, gaps) = read_built(b).unwrap();
+        assert_eq!(lines(&parts, "main text", Role::Body), ["正文"]);
+        assert!(
+            gaps.iter().any(|g| matches!(&g.error,
+                ExtractError::Corrupt(m) if m.contains("5 characters after the last story"))),
+            "{gaps:?}"
+        );
+        let mut b = Build::new("正文\r\r");
+        b.ccp[0] = 3;
+        let (_, gaps) = read_built(b).unwrap();
+        assert!(gaps.is_empty(), "{gaps:?}");
     }
 
     #[test]
