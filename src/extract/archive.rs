@@ -243,17 +243,17 @@ impl<'a> Members<'a> {
 }
 
 /// A zip archive that is no office document: every file in it, in archive order.
-/// Folders are only prefixes of the names; symbolic links are no documents.
+/// Folders are only prefixes of the names.
 pub(crate) fn zip(pkg: &mut Package, depth: usize) -> Document {
     let mut members = Members::new(pkg.budget(), depth);
     for i in 0..pkg.names().len() {
         if members.stopped() {
             break;
         }
-        let Some((stored, is_file)) = pkg.entry(i) else {
+        let Some((stored, folder)) = pkg.entry(i) else {
             break;
         };
-        if !is_file {
+        if folder {
             continue;
         }
         let name = shown_name(stored);
@@ -543,7 +543,19 @@ fn gzip(
     let tar_named = ext == "tgz" || name.to_ascii_lowercase().ends_with(".tar.gz");
     if tar_named || is_tar(&head) {
         let reader = Cursor::new(head).chain(&mut stream);
-        return Ok(tar(reader, Some(&bound), budget, depth));
+        let mut doc = tar(reader, Some(&bound), budget, depth);
+        // The tar ends before the stream does: the rest (the end-of-archive padding,
+        // the checksum) is inflated too, so that damage anywhere is noticed.
+        if doc.gaps.is_empty()
+            && let Err(e) = std::io::copy(&mut stream, &mut std::io::sink())
+        {
+            doc.gaps.push(Gap {
+                part: None,
+                line: 1,
+                error: broken(e, &bound),
+            });
+        }
+        return Ok(doc);
     }
     let inner = inner_name(name, stream.inner.header().and_then(|h| h.filename()));
     let mut members = Members::new(budget, depth);
@@ -793,6 +805,32 @@ mod tests {
             );
         }
         assert!(kit::role_of(&doc, "秘密★4年").is_none());
+    }
+
+    /// A cut zip whose last bytes are a zip stored inside it: the inner zip's
+    /// directory is found, which does not list the file's first entry.
+    #[test]
+    fn a_cut_zip_is_not_taken_for_the_zip_stored_in_it() {
+        let inner = zip_of(&[("c.txt", b"plain")]);
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            use std::io::Write;
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            w.start_file("a.txt", stored).unwrap();
+            w.write_all("秘密★5年".as_bytes()).unwrap();
+            w.start_file("inner.zip", stored).unwrap();
+            w.write_all(&inner).unwrap();
+            w.finish().unwrap();
+        }
+        let outer = buf.into_inner();
+        let end = memchr::memmem::find(&outer, &inner).unwrap() + inner.len();
+        let got = kit::extract(outer[..end].to_vec(), "zip");
+        assert!(
+            matches!(&got, Err(ExtractError::Corrupt(m)) if m.contains("does not list the file's first entry")),
+            "{got:?}"
+        );
     }
 
     #[test]

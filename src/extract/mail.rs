@@ -12,6 +12,9 @@ use super::{Block, Budget, Document, ExtractError, Flavour, Gap, Part, Role, htm
 /// The name of the one part a message's own text is in.
 pub const PART: &str = "message";
 
+/// The part holding text outside every MIME part.
+pub const OUTSIDE: &str = "message, outside its MIME parts";
+
 /// Read a message; `depth` counts the documents it is carried in.
 pub fn extract(bytes: &[u8], budget: &Budget, depth: usize) -> Result<Document, ExtractError> {
     let message = starts_with_a_header(bytes)
@@ -21,8 +24,14 @@ pub fn extract(bytes: &[u8], budget: &Budget, depth: usize) -> Result<Document, 
         .ok_or_else(|| ExtractError::Corrupt("not an email message (no header)".into()))?;
     budget.charge_part(PART)?;
     let (part, mut gaps) = body(&message);
+    gaps.extend(stray_header_line(&message, bytes));
     budget.charge_text(part.text.len(), PART)?;
-    let mut doc = Document::with_parts(Flavour::Plain, vec![part]);
+    let mut parts = vec![part];
+    if let Some(outside) = outside_parts(&message, bytes) {
+        budget.charge_text(outside.text.len(), OUTSIDE)?;
+        parts.push(outside);
+    }
+    let mut doc = Document::with_parts(Flavour::Plain, parts);
     doc.created = message
         .date()
         .and_then(|d| jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok());
@@ -33,6 +42,100 @@ pub fn extract(bytes: &[u8], budget: &Budget, depth: usize) -> Result<Document, 
     Ok(doc)
 }
 
+/// Text outside every MIME part: before a multipart's first boundary (the preamble)
+/// and after its last (the epilogue). Mail clients do not show it, so it is hidden
+/// text (a mark there is ML006); a damaged boundary can put a whole body there.
+fn outside_parts(message: &Message, raw: &[u8]) -> Option<Part> {
+    let mut part = Part::new(Some(OUTSIDE.to_string()), Role::Hidden);
+    for multi in &message.parts {
+        let PartType::Multipart(children) = &multi.body else {
+            continue;
+        };
+        let boundary = multi
+            .content_type()
+            .and_then(|ct| ct.attribute("boundary"))
+            .unwrap_or_default();
+        let child = |id: Option<&u32>| id.and_then(|i| message.parts.get(*i as usize));
+        let spans = match (child(children.first()), child(children.last())) {
+            (Some(first), Some(last)) => vec![
+                (multi.offset_body, first.offset_header),
+                (last.offset_end, multi.offset_end),
+            ],
+            // No part could be parsed: all of it is outside.
+            _ => vec![(multi.offset_body, multi.offset_end)],
+        };
+        for (from, to) in spans {
+            let Some(bytes) = raw.get(from as usize..to as usize) else {
+                continue;
+            };
+            for line in bytes.split(|b| *b == b'\n') {
+                let l = raw_line(line);
+                let is_boundary = !boundary.is_empty()
+                    && l.trim_end()
+                        .strip_prefix("--")
+                        .and_then(|r| r.strip_prefix(boundary))
+                        .is_some_and(|r| r.is_empty() || r == "--");
+                if !is_boundary && !l.trim().is_empty() {
+                    push(&mut part, &l, Block::Text);
+                }
+            }
+        }
+    }
+    (!part.is_blank()).then_some(part)
+}
+
+/// One raw line of a message, decoded on its own: UTF-8, else GB18030 where that is
+/// clean, else UTF-8 with replacements.
+fn raw_line(line: &[u8]) -> std::borrow::Cow<'_, str> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match std::str::from_utf8(line) {
+        Ok(s) => s.into(),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(line)
+            .unwrap_or_else(|| String::from_utf8_lossy(line)),
+    }
+}
+
+/// Whether `line` is a header field: a name of printable ASCII, then a colon
+/// (whitespace before it is obsolete syntax, still read).
+fn is_field(line: &[u8]) -> bool {
+    let name = line
+        .iter()
+        .take_while(|b| matches!(b, b'!'..=b'9' | b';'..=b'~'))
+        .count();
+    let rest = &line[name..];
+    let colon = rest.iter().position(|b| !matches!(b, b' ' | b'\t'));
+    name > 0 && colon.is_some_and(|c| rest[c] == b':')
+}
+
+/// A line among the headers of a part that is no header field and no continuation:
+/// the parser drops it, and any text on it (a damaged line break can push the first
+/// lines of a body into its headers). A gap, so that the loss is said.
+fn stray_header_line(message: &Message, raw: &[u8]) -> Option<Gap> {
+    for (i, part) in message.parts.iter().enumerate() {
+        let head = raw.get(part.offset_header as usize..part.offset_body as usize)?;
+        for (n, line) in head.split(|b| *b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let allowed = line.is_empty()
+                || line.starts_with(b" ")
+                || line.starts_with(b"\t")
+                || (i == 0 && n == 0 && line.starts_with(b"From "))
+                || is_field(line);
+            if !allowed {
+                return Some(Gap {
+                    part: Some(PART.to_string()),
+                    line: 1,
+                    error: ExtractError::Corrupt(format!(
+                        "a line in the headers of MIME part {} is no header field: it was not read",
+                        i + 1
+                    )),
+                });
+            }
+        }
+    }
+    None
+}
+
 /// Whether `bytes` start as a message does: a header field (`Subject: …`, a name of
 /// printable ASCII and a colon), or an mbox `From ` line before one. The parser takes
 /// anything for a message; text that is none is a finding, not an empty message.
@@ -41,11 +144,8 @@ fn starts_with_a_header(bytes: &[u8]) -> bool {
     if bytes.starts_with(b"From ") {
         return true;
     }
-    let name = bytes
-        .iter()
-        .take_while(|b| matches!(b, b'!'..=b'9' | b';'..=b'~'))
-        .count();
-    name > 0 && bytes.get(name) == Some(&b':')
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    is_field(first)
 }
 
 /// The subject (its first lines), then each text body: plain text as it is, HTML
@@ -297,6 +397,25 @@ mod tests {
             depth += 1;
         }
         assert_eq!(depth, 3);
+    }
+
+    /// Text outside every MIME part is read as hidden text; a damaged boundary can
+    /// put a whole body there. A line in a part's headers that is no header field is
+    /// a gap (the parser drops it).
+    #[test]
+    fn text_outside_the_parts_and_stray_header_lines() {
+        let eml = "Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n,-b\r\nContent-Type: text/plain\r\n\r\n机密★10年\r\n--b\r\nContent-Type: text/plain\r\n\r\n正文\r\n--b--\r\n";
+        let doc = read(eml.as_bytes());
+        assert_eq!(testkit::role_of(&doc, "机密★10年"), Some(Role::Hidden));
+        let eml = "Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\x0b\r\n机密★10年\r\n\r\n正文\r\n--b--\r\n";
+        let doc = read(eml.as_bytes());
+        assert!(
+            testkit::gaps(&doc)
+                .iter()
+                .any(|g| g.contains("is no header field")),
+            "{:?}",
+            testkit::gaps(&doc)
+        );
     }
 
     #[test]

@@ -65,6 +65,27 @@ fn declared_entries(bytes: &[u8]) -> u64 {
     most
 }
 
+/// The directory found must list the entry the file starts with. A directory that
+/// does not is another zip's: a zip stored uncompressed inside this one and left at
+/// the end of a cut file, whose reader would show only the inner zip's entries.
+fn check_start(bytes: &[u8], zip: &ZipArchive<Cursor<&[u8]>>) -> Result<(), ExtractError> {
+    let first = if bytes.starts_with(b"PK\x03\x04") {
+        0
+    } else if bytes.starts_with(b"PK\x07\x08PK\x03\x04") {
+        // The marker of a split archive that fits in one part.
+        4
+    } else {
+        return Ok(());
+    };
+    let starts = (0..zip.len()).filter_map(|i| zip.by_index_data(i).ok().map(|e| e.header_start()));
+    match starts.min() {
+        Some(start) if start != first => Err(ExtractError::Corrupt(
+            "the zip directory does not list the file's first entry: damaged or cut".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The general purpose flag saying a name is UTF-8 (APPNOTE 4.4.4, bit 11).
 const UTF8_NAME: u16 = 1 << 11;
 
@@ -136,6 +157,7 @@ impl<'a> Package<'a> {
         if zip.len() > limits.max_entries {
             return Err(too_many(limits, zip.len() as u64));
         }
+        check_start(bytes, &zip)?;
         let stored = decode_names(&zip);
         let mut index = HashMap::with_capacity(zip.len());
         let mut names = Vec::with_capacity(zip.len());
@@ -156,11 +178,16 @@ impl<'a> Package<'a> {
     }
 
     /// The name of entry `i` as stored (decoded, `..` and leading `/` kept), and
-    /// whether it is a file (not a folder or a symbolic link), without inflating it.
+    /// whether it is an empty folder, without inflating it. A symbolic link's data is
+    /// its target, a path: harmless to read as text, and a damaged mode must not turn
+    /// a document into something skipped.
     pub fn entry(&self, i: usize) -> Option<(&str, bool)> {
         let name = self.stored.get(i)?;
-        let is_file = self.zip.by_index_data(i).is_ok_and(|e| e.is_file());
-        Some((name, is_file))
+        let folder = self
+            .zip
+            .by_index_data(i)
+            .is_ok_and(|e| e.is_dir() && e.size() == 0);
+        Some((name, folder))
     }
 
     /// The inflated bytes of entry `i` (in archive order), within the bounds.
