@@ -332,7 +332,8 @@ impl ExtractError {
 #[derive(Debug)]
 pub enum Extracted {
     Doc(Document),
-    /// Not a document (an image, an archive, a binary without a document extension).
+    /// Not a document (an image, a binary without a document extension, an archive
+    /// behind a name that is no archive's: `.jar`, `.epub`, none).
     Skip,
 }
 
@@ -341,7 +342,7 @@ pub enum Extracted {
 pub struct Limits {
     /// The file itself.
     pub max_bytes: u64,
-    /// Entries in a zip container.
+    /// Entries in a zip container or a tar archive.
     pub max_entries: usize,
     /// Inflated bytes of one entry, and of all entries read from one file (nested
     /// containers included).
