@@ -5,13 +5,18 @@
 //! rezipped with random compression, and a few bytes of the result flipped. The
 //! oracle is the product's promise: the planted mark is read (in any part, of the
 //! document or of one it carries), or an ML900 is reported — never silence, never a
-//! panic. The same oracle holds for containers behind any name, and for Word bodies
-//! built from a grammar of WordprocessingML.
+//! panic. The same oracle holds for containers behind any name, for Word bodies
+//! built from a grammar of WordprocessingML, and for archives (zip, tar, gzip) and
+//! email messages with bytes flipped or cut.
 
 use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
 
 use mark_lint::extract::{Document, ExtractError, Extracted, Limits, extract_bytes};
+
+#[path = "support/archives.rs"]
+mod archive_kit;
+use archive_kit::{gzip, tar_of};
 use mark_lint::regime::Regime;
 use proptest::prelude::*;
 
@@ -272,13 +277,14 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 /// Apply `m`; `planted` tracks the planted entry and element span as entries move.
+/// True when `m` removed the planted entry from the archive.
 fn apply(
     entries: &mut Vec<(String, Vec<u8>)>,
     planted: &mut Option<(usize, std::ops::Range<usize>)>,
     m: &Mutation,
-) {
+) -> bool {
     if entries.is_empty() {
-        return;
+        return false;
     }
     let n = entries.len();
     // The entry a mutation aims at: half of them at the planted part itself.
@@ -302,7 +308,7 @@ fn apply(
                 .map(|(j, _)| j)
                 .collect();
             let Some(&pos) = boundaries.get(at % boundaries.len().max(1)) else {
-                return;
+                return false;
             };
             let frag: Vec<u8> = match *f {
                 f if f < FRAGMENTS.len() => FRAGMENTS[f].as_bytes().to_vec(),
@@ -323,11 +329,13 @@ fn apply(
         Mutation::Delete { entry } => {
             let i = pick(*entry, planted);
             entries.remove(i);
+            let removed = planted.as_ref().is_some_and(|(p, _)| *p == i);
             *planted = match planted.take() {
                 Some((p, _)) if p == i => None,
                 Some((p, r)) if p > i => Some((p - 1, r)),
                 other => other,
             };
+            return removed;
         }
         Mutation::Rename { entry, how } => {
             let i = pick(*entry, planted);
@@ -383,6 +391,7 @@ fn apply(
             }
         }
     }
+    false
 }
 
 proptest! {
@@ -398,8 +407,9 @@ proptest! {
     ) {
         let (mut entries, at, span) = planted(which);
         let mut plant = Some((at, span));
+        let mut removed = false;
         for m in &mutations {
-            apply(&mut entries, &mut plant, m);
+            removed |= apply(&mut entries, &mut plant, m);
         }
         let mut bytes = rezip(&entries, stored);
         // A flipped byte lands in headers, names or compressed data: damage the zip
@@ -409,7 +419,13 @@ proptest! {
             bytes[at % len] ^= v;
         }
         let result = exercise(bytes, PLANTS[which].1);
-        prop_assert!(found_or_reported(&result).is_ok(), "{}", found_or_reported(&result).unwrap_err());
+        if removed {
+            // The part that held the mark is gone: there is nothing to find, unless a
+            // reference to it remains (then ML900 "missing"); the document is still one.
+            prop_assert!(!matches!(result, Ok(Extracted::Skip)), "a document was skipped");
+        } else {
+            prop_assert!(found_or_reported(&result).is_ok(), "{}", found_or_reported(&result).unwrap_err());
+        }
     }
 
     /// A container of any format is read as itself behind any name: its mark is read
@@ -596,17 +612,26 @@ proptest! {
     #[test]
     fn arbitrary_bytes_with_every_extension(
         bytes in prop::collection::vec(any::<u8>(), 0..2048),
-        ext in prop::sample::select(vec!["docx", "odt", "ofd", "xlsx", "pptx", "txt", "md", "html", "doc", "wps", ""]),
-        magic in 0..4usize,
+        ext in prop::sample::select(vec![
+            "docx", "odt", "ofd", "xlsx", "pptx", "txt", "md", "html", "doc", "wps", "",
+            "zip", "tar", "tgz", "gz", "eml", "rar", "7z",
+        ]),
+        magic in 0..8usize,
     ) {
         let mut bytes = bytes;
         let sig: &[u8] = match magic {
             0 => b"PK\x03\x04",
             1 => &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
             2 => b"{\\rtf1",
+            3 => &[0x1F, 0x8B, 0x08, 0x00],
+            4 => b"Rar!\x1a\x07\x01\x00",
+            5 => b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n",
             _ => b"",
         };
         bytes.splice(0..0, sig.iter().copied());
+        if magic == 6 && bytes.len() > 265 {
+            bytes[257..265].copy_from_slice(b"ustar\x0000");
+        }
         let _ = exercise(bytes, ext);
     }
 }
@@ -922,3 +947,98 @@ const MD_NOISE: &[&str] = &[
     "```\n代码块\n```\n",
     "\r\n",
 ];
+
+/// A planted archive or message: its bytes, its extension, and where the planted mark
+/// lies raw in the bytes (flips there would change the mark, not hide it).
+struct PlantedArchive {
+    bytes: Vec<u8>,
+    ext: &'static str,
+    span: Option<std::ops::Range<usize>>,
+    /// The format checks its bytes (CRC, header checksums): a cut is always noticed.
+    checked: bool,
+}
+
+fn span_of(bytes: &[u8], needle: &[u8]) -> Option<std::ops::Range<usize>> {
+    let at = bytes.windows(needle.len()).position(|w| w == needle)?;
+    Some(at..at + needle.len())
+}
+
+fn planted_archive(which: usize) -> PlantedArchive {
+    let mark = format!("通知\n{PLANTED}\n正文\n").into_bytes();
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let inner = rezip(&[("c.txt".to_string(), b"plain".to_vec())], 0);
+    let tar = tar_of(&[("docs/a.txt", &mark), ("b.png", png), ("inner.zip", &inner)]);
+    let (bytes, ext, checked) = match which {
+        0 => {
+            let entries = vec![
+                ("通知/a.txt".to_string(), mark.clone()),
+                ("b.png".to_string(), png.to_vec()),
+                ("inner.zip".to_string(), inner),
+            ];
+            (rezip(&entries, 0b101), "zip", true)
+        }
+        1 => (tar, "tar", true),
+        2 => (gzip(&tar), "tgz", true),
+        3 => (gzip(&mark), "gz", true),
+        _ => {
+            let eml = format!(
+                "Subject: =?UTF-8?B?6YCa55+l?=\r\nDate: Thu, 5 Mar 2026 08:00:00 +0800\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n--b\r\nContent-Type: image/png; name=\"x.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n",
+                String::from_utf8_lossy(&mark)
+            );
+            (eml.into_bytes(), "eml", false)
+        }
+    };
+    let span = span_of(&bytes, PLANTED.as_bytes());
+    PlantedArchive {
+        bytes,
+        ext,
+        span,
+        checked,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Archives and messages with bytes flipped (never inside the planted mark itself)
+    /// or cut: never a panic; the planted mark is read or an ML900 says what was not
+    /// (a cut message can lose its end unnoticed: MIME has no checksum).
+    #[test]
+    fn mutated_archives_read_the_mark_or_say_why_not(
+        which in 0..5usize,
+        flips in prop::collection::vec((any::<usize>(), 1u8..), 0..3),
+        keep in prop::option::of(0.0f64..1.0),
+    ) {
+        let PlantedArchive { mut bytes, ext, span, checked } = planted_archive(which);
+        let len = bytes.len();
+        for (at, v) in &flips {
+            let at = at % len;
+            if !span.as_ref().is_some_and(|s| s.contains(&at)) {
+                bytes[at] ^= v;
+            }
+        }
+        let cut = keep.map(|k| (len as f64 * k) as usize).filter(|c| *c < len);
+        if let Some(c) = cut {
+            bytes.truncate(c);
+        }
+        let result = exercise(bytes, ext);
+        if cut.is_none() || checked {
+            prop_assert!(
+                found_or_reported(&result).is_ok(),
+                "{ext}: {}", found_or_reported(&result).unwrap_err()
+            );
+        }
+    }
+}
+
+#[test]
+fn unmutated_archives_read() {
+    for which in 0..5 {
+        let PlantedArchive { bytes, ext, .. } = planted_archive(which);
+        let result = exercise(bytes, ext);
+        assert!(
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, PLANTED) && !any_unreadable(d)),
+            "{ext}: {result:?}"
+        );
+    }
+}

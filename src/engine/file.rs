@@ -133,7 +133,10 @@ pub(super) fn check_file(
     }
 }
 
-/// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`).
+/// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`,
+/// `bundle.zip!/通知/附件1.docx`); whether any of them is marked. An archive has no
+/// text of its own: only what it carries, and what of it could not be read, is
+/// reported (an empty archive, or one of images, gives nothing).
 fn lint_tree(
     s: &Settings,
     ctx: &CheckContext,
@@ -142,8 +145,7 @@ fn lint_tree(
     doc: &Document,
     out: &mut Found,
 ) -> bool {
-    let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
-    out.diags.extend(diags);
+    let mut marked = !doc.archive && lint_own(s, ctx, shown, name, doc, out);
     if let Some(rule) = &s.unreadable {
         let mut gaps: Vec<Diagnostic> = doc
             .gaps
@@ -153,7 +155,31 @@ fn lint_tree(
         rules::check::cap_per_rule(&mut gaps, std::slice::from_ref(rule), ctx.lang, shown);
         out.diags.extend(gaps);
     }
-    let mut marked = scan.is_marked();
+    for inner in &doc.embedded {
+        let path = shown.child(&inner.name);
+        let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
+        match &inner.doc {
+            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),
+            Err(e) => out
+                .diags
+                .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
+        }
+    }
+    marked
+}
+
+/// Lint a document's own text (not what it carries): its findings, its facts for
+/// ML302 and its ledger rows; whether it is marked.
+fn lint_own(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &DocPath,
+    name: &str,
+    doc: &Document,
+    out: &mut Found,
+) -> bool {
+    let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
+    out.diags.extend(diags);
     out.top_secret
         .extend(top_copy(&s.rules, ctx, shown, doc, &scan));
     if s.inventory {
@@ -168,17 +194,7 @@ fn lint_tree(
             window,
         ));
     }
-    for inner in &doc.embedded {
-        let path = shown.child(&inner.name);
-        let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
-        match &inner.doc {
-            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),
-            Err(e) => out
-                .diags
-                .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
-        }
-    }
-    marked
+    scan.is_marked()
 }
 
 /// The path of a finding: as named, losslessly (a byte that is not UTF-8 is `\xB9`).

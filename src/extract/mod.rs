@@ -6,7 +6,9 @@
 //! PDF and OFD), the margins that repeat on every page (headers, footers, templates),
 //! notes, and what readers never see (tracked deletions, comments, hidden text).
 
+pub mod archive;
 pub mod html;
+pub mod mail;
 pub mod markdown;
 pub mod odf;
 pub mod ofd;
@@ -166,7 +168,8 @@ pub struct Gap {
     pub error: ExtractError,
 }
 
-/// A file carried inside a document (an OFD attachment), linted on its own.
+/// A file carried inside a document (an OFD attachment, an archive member, an email
+/// attachment), linted on its own.
 #[derive(Debug, Clone)]
 pub struct Embedded {
     pub name: String,
@@ -193,6 +196,10 @@ pub struct Document {
     pub source: Option<String>,
     /// What could not be read (ML900 each); empty when everything was.
     pub gaps: Vec<Gap>,
+    /// An archive (zip, tar): a folder in a file, with no text of its own. Only the
+    /// documents it carries are linted; the archive itself adds no finding of a
+    /// document (no missing mark, no copy, no ledger row), only its gaps.
+    pub archive: bool,
     /// Where the Markdown body starts after front matter: (byte, first line). Found once;
     /// every pass over the lines needs it.
     body_start: std::sync::OnceLock<Option<(usize, u32)>>,
@@ -222,8 +229,18 @@ impl Document {
             embedded: Vec::new(),
             source: None,
             gaps: Vec::new(),
+            archive: false,
             body_start: std::sync::OnceLock::new(),
         }
+    }
+
+    /// An archive carrying `members`, with `gaps` for what could not be read of it.
+    pub fn archive(members: Vec<Embedded>, gaps: Vec<Gap>) -> Document {
+        let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
+        doc.embedded = members;
+        doc.gaps = gaps;
+        doc.archive = true;
+        doc
     }
 
     /// Where the body of the first part starts, after Markdown front matter:
@@ -326,7 +343,8 @@ impl ExtractError {
 #[derive(Debug)]
 pub enum Extracted {
     Doc(Document),
-    /// Not a document (an image, an archive, a binary without a document extension).
+    /// Not a document (an image, a binary without a document extension, an archive
+    /// behind a name that is no archive's: `.jar`, `.epub`, none).
     Skip,
 }
 
@@ -335,7 +353,7 @@ pub enum Extracted {
 pub struct Limits {
     /// The file itself.
     pub max_bytes: u64,
-    /// Entries in a zip container.
+    /// Entries in a zip container or a tar archive.
     pub max_entries: usize,
     /// Inflated bytes of one entry, and of all entries read from one file (nested
     /// containers included).
@@ -583,6 +601,11 @@ const LEGACY: &[&str] = &[
     "doc", "dot", "wps", "wpt", "et", "ett", "dps", "xls", "xlt", "ppt", "pot", "pps",
 ];
 const OTHER_DOCS: &[&str] = &["rtf", "pdf"];
+/// Archives, walked like folders (`.rar` and `.7z` are refused with a reason): a file
+/// named like this is checked even when it holds no document. `.tar.gz` is `.gz`.
+const ARCHIVES: &[&str] = &["zip", "tar", "tgz", "gz", "rar", "7z"];
+/// Email messages: the subject and body are the document, attachments are carried.
+const MESSAGES: &[&str] = &["eml"];
 
 fn flavour_of(ext: &str) -> Option<Flavour> {
     Some(match ext {
@@ -591,6 +614,13 @@ fn flavour_of(ext: &str) -> Option<Flavour> {
         "html" | "htm" | "xhtml" => Flavour::Html,
         _ => return None,
     })
+}
+
+/// The file name of `path` as text (lossy: it only names a `.gz` file's content).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn extension(path: &Path) -> String {
@@ -610,7 +640,7 @@ pub fn extract_read(
     if len > limits.max_bytes {
         return Err(too_large(len, limits));
     }
-    extract_bytes(bytes, &extension(path), limits, 0)
+    extract_named(bytes, &file_name(path), &extension(path), limits, 0)
 }
 
 /// Read and decode one file.
@@ -622,6 +652,7 @@ pub fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> 
 pub struct Opened {
     file: std::fs::File,
     len: u64,
+    name: String,
     ext: String,
 }
 
@@ -641,6 +672,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
     Ok(Opened {
         file,
         len,
+        name: file_name(path),
         ext: extension(path),
     })
 }
@@ -662,16 +694,21 @@ impl Opened {
         self.len == 0
     }
 
-    /// Whether the name says an office document or OFD (a zip container: its parts
-    /// inflate to more than the file's size).
+    /// Whether the name says an office document, OFD or archive (a container: its
+    /// parts inflate to more than the file's size).
     pub fn is_container(&self) -> bool {
-        ZIP_DOCS.contains(&self.ext.as_str())
+        ZIP_DOCS.contains(&self.ext.as_str()) || ARCHIVES.contains(&self.ext.as_str())
     }
 
     /// Read and decode the file.
     pub fn extract(self, limits: &Limits) -> Result<Extracted, ExtractError> {
         let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
-        let Opened { mut file, len, ext } = self;
+        let Opened {
+            mut file,
+            len,
+            name,
+            ext,
+        } = self;
         // The size is known: read exactly that much — one `read` for most files, without
         // the size probe (`statx` + `lseek`) and end-of-file read of `File::read_to_end`
         // (`take` answers the final read itself). A file that changes meanwhile is read as
@@ -688,7 +725,7 @@ impl Opened {
                 return Err(too_large(bytes.len() as u64, limits));
             }
         }
-        extract_bytes(bytes, &ext, limits, 0)
+        extract_named(bytes, &name, &ext, limits, 0)
     }
 }
 
@@ -700,12 +737,27 @@ pub fn extract_bytes(
     limits: &Limits,
     depth: usize,
 ) -> Result<Extracted, ExtractError> {
-    let ext = ext.to_ascii_lowercase();
-    let ext = ext.as_str();
-    let bytes = match container(bytes, ext, &Budget::new(limits), depth) {
-        Sniffed::Read(result) => return result,
-        Sniffed::Text(bytes) => bytes,
-    };
+    extract_named(bytes, "", &ext.to_ascii_lowercase(), limits, depth)
+}
+
+/// `extract_bytes` for a file called `name` (its extension `ext`): a `.gz` names the
+/// file it holds.
+fn extract_named(
+    bytes: Vec<u8>,
+    name: &str,
+    ext: &str,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Extracted, ExtractError> {
+    match container(bytes, name, ext, &Budget::new(limits), depth) {
+        Sniffed::Read(result) => result,
+        Sniffed::Text(bytes) => decode_text(bytes, ext),
+    }
+}
+
+/// Decode a text file (`ext`: its lower-case extension); a binary one is skipped
+/// unless its name says it is text.
+fn decode_text(bytes: Vec<u8>, ext: &str) -> Result<Extracted, ExtractError> {
     let flavour = flavour_of(ext);
     let decoded = match text::decode(bytes, flavour == Some(Flavour::Html)) {
         Some(d) => d,
@@ -788,6 +840,8 @@ fn names_a_document(ext: &str) -> bool {
     ZIP_DOCS.contains(&ext)
         || LEGACY.contains(&ext)
         || OTHER_DOCS.contains(&ext)
+        || ARCHIVES.contains(&ext)
+        || MESSAGES.contains(&ext)
         || flavour_of(ext).is_some()
 }
 
@@ -801,11 +855,19 @@ fn named(ext: &str) -> String {
 }
 
 /// Read `bytes` as the container its content says it is, whatever its name; what is
-/// not a container is left for the text reader. `budget` is shared with the file this
-/// one is carried in.
-fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffed {
-    match signature(&bytes) {
-        Signature::Zip => return Sniffed::Read(zip_container(&bytes, ext, budget, depth)),
+/// not a container is left for the text reader. `name` is the file's name where known
+/// (empty otherwise), `ext` its lower-case extension. `budget` is shared with the file
+/// this one is carried in.
+fn container(bytes: Vec<u8>, name: &str, ext: &str, budget: &Budget, depth: usize) -> Sniffed {
+    let sig = signature(&bytes);
+    if sig == Signature::Zip {
+        return Sniffed::Read(zip_container(&bytes, ext, budget, depth));
+    }
+    if let Some(read) = archive::by_content(&bytes, name, ext, budget, depth) {
+        return Sniffed::Read(read);
+    }
+    match sig {
+        Signature::Zip => {}
         Signature::Ole => return Sniffed::Read(ole::extract(&bytes, ext, budget)),
         Signature::Rtf => return Sniffed::Read(rtf::extract(&bytes, budget).map(Extracted::Doc)),
         Signature::Pdf if flavour_of(ext).is_some() => {
@@ -823,6 +885,9 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
     }
     if ext == "pdf" {
         return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc));
+    }
+    if let Some(read) = archive::by_name(&bytes, name, ext, budget, depth) {
+        return Sniffed::Read(read);
     }
     if ZIP_DOCS.contains(&ext) {
         return Sniffed::Read(Err(ExtractError::Corrupt(format!(
@@ -844,12 +909,16 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
             "not an RTF file (no {\\rtf header)".to_string(),
         )));
     }
+    if MESSAGES.contains(&ext) {
+        return Sniffed::Read(mail::extract(&bytes, budget, depth).map(Extracted::Doc));
+    }
     Sniffed::Text(bytes)
 }
 
 /// A zip file: an office document by its content (`[Content_Types].xml`, `mimetype`,
-/// `OFD.xml`), whatever its name; another archive is skipped unless its name says it
-/// is a document or text.
+/// `OFD.xml`), whatever its name; another archive is walked like a folder behind an
+/// archive's name (`.zip`), a finding behind a document's or text's name, and skipped
+/// behind any other (`.jar`, `.epub`, `.apk`, none).
 fn zip_container(
     bytes: &[u8],
     ext: &str,
@@ -865,19 +934,21 @@ fn zip_container(
     };
     match zipped::extract(&mut pkg, depth)? {
         Some(doc) => Ok(Extracted::Doc(doc)),
+        None if ARCHIVES.contains(&ext) => Ok(Extracted::Doc(archive::zip(&mut pkg, depth))),
         None if claims => Err(ExtractError::Corrupt(format!(
             "a zip archive that is no document, {}",
             named(ext)
         ))),
-        // Other archives (.zip, .jar, .epub…) are not documents.
+        // Other archives (.jar, .epub…) are not documents.
         None => Ok(Extracted::Skip),
     }
 }
 
-/// A document carried inside another (an OFD attachment, an embedded package) at
-/// nesting `depth` (1: inside the top-level file), read against the budget of the
-/// top-level file. `None`: nothing to lint (not a document, or one already read in
-/// this file).
+/// A document carried inside another (an OFD attachment, an embedded package, an
+/// archive member, an email attachment) at nesting `depth` (1: inside the top-level
+/// file), read against the budget of the top-level file. `None`: nothing to lint (not
+/// a document, or one already read in this file: identical members and attachments
+/// are read once per file).
 pub fn extract_nested(
     bytes: Vec<u8>,
     name: &str,
@@ -891,10 +962,10 @@ pub fn extract_nested(
         return None;
     }
     let ext = extension(Path::new(name));
-    let extracted = match container(bytes, &ext, budget, depth) {
+    let extracted = match container(bytes, name, &ext, budget, depth) {
         Sniffed::Read(r) => r,
         Sniffed::Text(bytes) => {
-            let r = extract_bytes(bytes, &ext, &budget.limits, depth);
+            let r = decode_text(bytes, &ext);
             // Containers charge their text as they read it; a text file all at once.
             if let Ok(Extracted::Doc(d)) = &r
                 && let Err(e) = budget.charge_parts_text(&d.parts)
@@ -1036,17 +1107,27 @@ mod tests {
         }
     }
 
-    /// An archive that is no document: a finding behind a name that claims a
-    /// document or text, skipped behind an archive's name or none.
+    /// An archive that is no document: walked like a folder behind an archive's name,
+    /// a finding behind a name that claims a document or text, skipped behind any
+    /// other name or none.
     #[test]
     fn archives_that_are_no_documents() {
         let zip = zip_of(&[
             ("notes/a.txt", "机密★10年".as_bytes()),
             ("b.png", b"\x89PNG"),
         ]);
-        for ext in NAMES {
+        for ext in NAMES
+            .iter()
+            .chain(&["jar", "epub", "apk", "tar", "gz", "7z"])
+        {
             let got = testkit::extract(zip.clone(), ext);
-            if names_a_document(ext) {
+            if ARCHIVES.contains(ext) {
+                let Ok(Extracted::Doc(doc)) = got else {
+                    panic!(".{ext}: {got:?}")
+                };
+                assert!(doc.archive && doc.parts.is_empty(), ".{ext}");
+                assert_eq!(testkit::role_of(&doc, "机密★10年"), Some(Role::Body));
+            } else if names_a_document(ext) {
                 assert!(
                     matches!(&got, Err(ExtractError::Corrupt(m)) if m.contains("no document")),
                     ".{ext}: {:?}",
@@ -1056,13 +1137,18 @@ mod tests {
                 assert!(matches!(got, Ok(Extracted::Skip)), ".{ext}");
             }
         }
-        // A damaged zip: the same.
+        // A damaged zip: a finding behind a document's or an archive's name.
         let cut = zip[..zip.len() / 2].to_vec();
-        assert!(matches!(
-            testkit::extract(cut.clone(), "txt"),
-            Err(ExtractError::Corrupt(_))
-        ));
-        assert!(matches!(testkit::extract(cut, "zip"), Ok(Extracted::Skip)));
+        for ext in ["txt", "zip"] {
+            assert!(
+                matches!(
+                    testkit::extract(cut.clone(), ext),
+                    Err(ExtractError::Corrupt(_))
+                ),
+                ".{ext}"
+            );
+        }
+        assert!(matches!(testkit::extract(cut, "jar"), Ok(Extracted::Skip)));
     }
 
     /// An OLE compound file that holds a document is read as one whatever its name: a

@@ -473,7 +473,8 @@ fn finish(text: String, encoding: &'static str, exact: bool, reading: Reading) -
     }
 }
 
-fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
+/// The legacy encoding `bytes` are most likely in (Chinese first: the `.cn` hint).
+pub(crate) fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let prefix = &bytes[..bytes.len().min(DETECT_PREFIX)];
     // Never "the end": a file cut inside its last character must not count against

@@ -19,6 +19,8 @@ pub struct Package<'a> {
     index: HashMap<String, usize>,
     /// Entry names as stored (normalised separators), in archive order.
     names: Vec<String>,
+    /// Entry names as stored, decoded (see `decode_names`) and nothing else.
+    stored: Vec<String>,
     /// Two entries with the same name: the zip reader sees only one of them.
     pub duplicate_names: bool,
 }
@@ -63,6 +65,78 @@ fn declared_entries(bytes: &[u8]) -> u64 {
     most
 }
 
+/// The directory found must list the entry the file starts with. A directory that
+/// does not is another zip's: a zip stored uncompressed inside this one and left at
+/// the end of a cut file, whose reader would show only the inner zip's entries.
+fn check_start(bytes: &[u8], zip: &ZipArchive<Cursor<&[u8]>>) -> Result<(), ExtractError> {
+    let first = if bytes.starts_with(b"PK\x03\x04") {
+        0
+    } else if bytes.starts_with(b"PK\x07\x08PK\x03\x04") {
+        // The marker of a split archive that fits in one part.
+        4
+    } else {
+        return Ok(());
+    };
+    let starts = (0..zip.len()).filter_map(|i| zip.by_index_data(i).ok().map(|e| e.header_start()));
+    match starts.min() {
+        Some(start) if start != first => Err(ExtractError::Corrupt(
+            "the zip directory does not list the file's first entry: damaged or cut".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The general purpose flag saying a name is UTF-8 (APPNOTE 4.4.4, bit 11).
+const UTF8_NAME: u16 = 1 << 11;
+
+/// Enough of the legacy names to tell their encoding.
+const NAME_SAMPLE: usize = 64 * 1024;
+
+/// Every entry name, decoded: UTF-8 where the entry says so (flag bit 11) or where the
+/// bytes are valid UTF-8; otherwise in the legacy code page of the tool that wrote the
+/// archive, which in China is GBK (Windows' built-in zip, WinRAR, 360压缩): guessed
+/// once for the whole archive from all such names (one name is too short to tell),
+/// with the `.cn` hint, and GB18030 for a name the guess cannot decode.
+fn decode_names(zip: &ZipArchive<Cursor<&[u8]>>) -> Vec<String> {
+    let flagged: Vec<bool> = (0..zip.len())
+        .map(|i| {
+            zip.by_index_data(i)
+                .is_ok_and(|e| e.flags().as_u16() & UTF8_NAME != 0)
+        })
+        .collect();
+    let legacy = |(raw, flag): (&[u8], &bool)| !flag && std::str::from_utf8(raw).is_err();
+    let mut sample = Vec::new();
+    for (raw, _) in zip.file_names_raw().zip(&flagged).filter(|e| legacy(*e)) {
+        if sample.len() >= NAME_SAMPLE {
+            break;
+        }
+        sample.extend_from_slice(raw);
+        sample.push(b'/');
+    }
+    let guess = (!sample.is_empty()).then(|| super::text::guess_legacy(&sample));
+    zip.file_names_raw()
+        .zip(&flagged)
+        .map(|(raw, flag)| match (std::str::from_utf8(raw), guess) {
+            (Ok(s), _) => s.to_string(),
+            (Err(_), Some(enc)) if !flag => legacy_name(raw, enc),
+            _ => String::from_utf8_lossy(raw).into_owned(),
+        })
+        .collect()
+}
+
+/// A name in a legacy encoding: the guess, else GB18030, else with replacements.
+fn legacy_name(raw: &[u8], guess: &'static encoding_rs::Encoding) -> String {
+    for enc in [guess, encoding_rs::GB18030] {
+        if let Some(s) = enc.decode_without_bom_handling_and_without_replacement(raw) {
+            return s.into_owned();
+        }
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling(raw)
+        .0
+        .into_owned()
+}
+
 /// The entry-count bound, with the count found.
 fn too_many(limits: &Limits, found: u64) -> ExtractError {
     ExtractError::Limit(format!(
@@ -83,10 +157,12 @@ impl<'a> Package<'a> {
         if zip.len() > limits.max_entries {
             return Err(too_many(limits, zip.len() as u64));
         }
+        check_start(bytes, &zip)?;
+        let stored = decode_names(&zip);
         let mut index = HashMap::with_capacity(zip.len());
         let mut names = Vec::with_capacity(zip.len());
-        for (i, name) in zip.file_names_raw().enumerate() {
-            let name = normalise(&String::from_utf8_lossy(name));
+        for (i, name) in stored.iter().enumerate() {
+            let name = normalise(name);
             index.entry(name.to_lowercase()).or_insert(i);
             names.push(name);
         }
@@ -96,8 +172,30 @@ impl<'a> Package<'a> {
             budget,
             index,
             names,
+            stored,
             duplicate_names,
         })
+    }
+
+    /// The name of entry `i` as stored (decoded, `..` and leading `/` kept), and
+    /// whether it is an empty folder, without inflating it. A symbolic link's data is
+    /// its target, a path: harmless to read as text, and a damaged mode must not turn
+    /// a document into something skipped.
+    pub fn entry(&self, i: usize) -> Option<(&str, bool)> {
+        let name = self.stored.get(i)?;
+        let folder = self
+            .zip
+            .by_index_data(i)
+            .is_ok_and(|e| e.is_dir() && e.size() == 0);
+        Some((name, folder))
+    }
+
+    /// The inflated bytes of entry `i` (in archive order), within the bounds.
+    pub fn read_at(&mut self, i: usize) -> Result<Vec<u8>, ExtractError> {
+        if i >= self.names.len() {
+            return Err(ExtractError::Corrupt(format!("no zip entry {i}")));
+        }
+        self.read_index(i)
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -127,6 +225,10 @@ impl<'a> Package<'a> {
         let budget = self.budget;
         let limits = budget.limits;
         budget.charge_part(&name)?;
+        // Known from the directory: the reader would refuse it without a password.
+        if self.zip.by_index_data(i).is_ok_and(|e| e.encrypted()) {
+            return Err(ExtractError::Encrypted);
+        }
         let mut entry = self
             .zip
             .by_index(i)

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../support/archives.rs"]
+mod archive_kit;
 #[path = "../support/skip.rs"]
 mod support;
 use support::skip;
@@ -64,6 +66,17 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
+/// A temporary folder holding `files` (paths relative to it).
+fn folder_of(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
 /// A deflated zip of `entries`: how office documents are built in tests.
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;
@@ -89,6 +102,7 @@ macro_rules! snap {
     };
 }
 
+mod archives;
 mod bounds;
 mod check;
 #[cfg(unix)]

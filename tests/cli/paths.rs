@@ -6,13 +6,7 @@
 use super::*;
 
 fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    dir
+    folder_of(files)
 }
 
 /// Run with extra environment variables (the usual ones removed first).

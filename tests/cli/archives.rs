@@ -1,0 +1,297 @@
+//! Archives walked like folders (zip, tar, gzip) and email messages, built at test time
+//! in a temporary folder: findings name the member (`bundle.zip!/通知/附件1.txt`) in
+//! every output, the ledger and the baseline; what cannot be read is an ML900 naming
+//! why; an archive of nothing gives nothing.
+
+use std::time::{Duration, Instant};
+
+use super::archive_kit::{gzip, tar_of};
+use super::*;
+
+const TODAY: &str = "2026-11-27";
+
+/// A marked notice whose one-year term has expired (ML104 names the mark).
+fn notice(mark: &str) -> Vec<u8> {
+    format!("000001\n{mark}\n云岭市水务局关于做好汛前检查的通知\n正文。\n2024年3月5日\n")
+        .into_bytes()
+}
+
+fn para(text: &str) -> String {
+    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+/// A minimal .docx with `paras` as its body.
+fn docx(paras: &[&str]) -> Vec<u8> {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let body: String = paras.iter().map(|p| para(p)).collect();
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    let doc = format!("<w:document {w}><w:body>{body}</w:body></w:document>");
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        ("word/document.xml", doc.as_bytes()),
+    ])
+}
+
+/// Replace every `from` by `to` (the same length): a zip name in both its headers.
+fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(from.len()).position(|w| w == from) {
+        bytes[at + i..at + i + from.len()].copy_from_slice(to);
+        at += i + 1;
+    }
+}
+
+fn gbk(s: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(s).0.into_owned()
+}
+
+/// A zip whose names are GBK without the UTF-8 flag, as Windows' built-in zip writes
+/// them: written under ASCII names of the same length, then renamed in place.
+fn gbk_zip() -> Vec<u8> {
+    let mut zip = zip_of(&[("AAAA/BBBBBBBB.txt", &notice("秘密★1年"))]);
+    patch(&mut zip, b"AAAA", &gbk("文件"));
+    patch(&mut zip, b"BBBBBBBB", &gbk("会议纪要"));
+    zip
+}
+
+/// Zips nested `levels` deep, each level marked `秘密★{level}年`.
+fn nested_zip(levels: usize) -> Vec<u8> {
+    let mut bytes = zip_of(&[("leaf.txt", &notice("绝密★30年"))]);
+    for level in (1..=levels).rev() {
+        bytes = zip_of(&[
+            (&format!("z{level}.zip"), &bytes),
+            (
+                &format!("m{level}.txt"),
+                &notice(&format!("秘密★{level}年")),
+            ),
+        ]);
+    }
+    bytes
+}
+
+/// A zip with one member flagged as encrypted (bit 0 of its flags, in both headers).
+fn locked_zip() -> Vec<u8> {
+    let mut zip = zip_of(&[("密件.txt", &notice("机密★1年"))]);
+    let local = zip.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+    zip[local + 6] |= 1;
+    let central = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    zip[central + 8] |= 1;
+    zip
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, c) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// A message as a Chinese mail client writes it: GB2312 subject (RFC 2047), GBK
+/// quoted-printable body, a .docx attachment with a GB2312-encoded name.
+fn gbk_email(subject: &str, body: &str, attachment: (&str, &[u8])) -> Vec<u8> {
+    let word = |s: &str| format!("=?GB2312?B?{}?=", base64(&gbk(s)));
+    let qp: String = gbk(body)
+        .iter()
+        .map(|b| match b {
+            b'\n' => "\r\n".to_string(),
+            b if b.is_ascii_alphanumeric() => (*b as char).to_string(),
+            b => format!("={b:02X}"),
+        })
+        .collect::<Vec<_>>()
+        .concat()
+        .lines()
+        .map(|l| {
+            // Soft breaks keep lines under the 76-character limit.
+            l.as_bytes()
+                .chunks(72)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join("=\r\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    format!(
+        "From: =?GB2312?B?{from}?= <bgs@example.cn>\r\nTo: all@example.cn\r\nSubject: {subject}\r\nDate: Thu, 5 Mar 2026 08:00:00 +0800\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n--=_b\r\nContent-Type: text/plain; charset=\"GBK\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{qp}\r\n--=_b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{data}\r\n--=_b--\r\n",
+        from = base64(&gbk("办公室")),
+        subject = word(subject),
+        name = word(attachment.0),
+        data = base64(attachment.1),
+    )
+    .into_bytes()
+}
+
+/// A folder holding `files`.
+fn folder(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    folder_of(&refs)
+}
+
+fn bundle() -> Vec<u8> {
+    zip_of(&[
+        ("通知/", b""),
+        ("通知/附件1.txt", &notice("秘密★1年")),
+        ("通知/照片.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+    ])
+}
+
+fn email() -> Vec<u8> {
+    let attached = docx(&["000002", "机密★1年", "关于检查的报告", "2024年3月5日"]);
+    gbk_email(
+        "关于汛前检查的通知",
+        "各单位：\n请按附件要求做好检查。\n",
+        ("附件1.docx", &attached),
+    )
+}
+
+/// `run`, in `dir`, for a snapshot.
+fn run_at(dir: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = run_in(dir, args);
+    format!("exit: {code}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}")
+}
+
+#[test]
+fn member_path_in_human_and_json_output() {
+    let dir = folder(&[("bundle.zip", bundle())]);
+    snap!(
+        "archives_member_human",
+        run_at(dir.path(), &["check", "--today", TODAY, "bundle.zip"])
+    );
+    snap!(
+        "archives_member_json",
+        run_at(
+            dir.path(),
+            &["check", "--today", TODAY, "--format", "json", "bundle.zip"]
+        )
+    );
+}
+
+/// Every kind of archive and message in one run: what each holds, or why not.
+#[test]
+fn archives_and_messages_concise() {
+    let tar = tar_of(&[("docs/报告.txt", &notice("机密★1年"))]);
+    let dir = folder(&[
+        ("bundle.zip", bundle()),
+        ("gbk.zip", gbk_zip()),
+        ("nested2.zip", nested_zip(2)),
+        ("nested10.zip", nested_zip(10)),
+        (
+            "escape.zip",
+            zip_of(&[("../../x.txt", b"x"), ("ok.txt", &notice("秘密★1年"))]),
+        ),
+        ("locked.zip", locked_zip()),
+        ("empty.zip", zip_of(&[])),
+        ("images.zip", zip_of(&[("a.png", b"\x89PNG\r\n\x1a\n\0\0")])),
+        ("plain.tar", tar.clone()),
+        ("packed.tgz", gzip(&tar)),
+        (
+            "packed.tar.gz",
+            gzip(&tar_of(&[("b.txt", &notice("秘密★1年"))])),
+        ),
+        ("cut.tar", tar[..1024 + 100].to_vec()),
+        ("notice.txt.gz", gzip(&notice("绝密★1年"))),
+        ("bomb.gz", gzip(&vec![b' '; 64 << 20])),
+        ("a.rar", b"Rar!\x1a\x07\x01\x00rest".to_vec()),
+        ("b.7z", b"7z\xbc\xaf\x27\x1c\x00\x04rest".to_vec()),
+        ("报告.eml", email()),
+        ("app.jar", zip_of(&[("a.txt", &notice("秘密★1年"))])),
+    ]);
+    let start = Instant::now();
+    snap!(
+        "archives_concise",
+        run_at(dir.path(), &concise(&["--select", "ML104,ML900", "."]))
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// Under `--system unclassified` a mark in a zip member and in an email attachment is
+/// ML301: archives and mail are where documents leave a classified system.
+#[test]
+fn unclassified_finds_marks_in_members_and_attachments() {
+    let dir = folder(&[("bundle.zip", bundle()), ("报告.eml", email())]);
+    let out = run_at(
+        dir.path(),
+        &concise(&["--system", "unclassified", "--select", "ML301", "."]),
+    );
+    assert!(
+        out.contains("bundle.zip!/通知/附件1.txt:2:1: ML301"),
+        "{out}"
+    );
+    assert!(out.contains("报告.eml!/附件1.docx:2:1: ML301"), "{out}");
+    snap!("archives_unclassified", out);
+}
+
+/// The subject and the body of a GBK message are read: a mark in the subject is found.
+#[test]
+fn message_subject_is_read() {
+    let attached = docx(&["正文"]);
+    let dir = folder(&[(
+        "a.eml",
+        gbk_email("机密★1年 通知", "正文。\n", ("b.docx", &attached)),
+    )]);
+    let out = run_at(
+        dir.path(),
+        &concise(&["--system", "unclassified", "--select", "ML301", "."]),
+    );
+    assert!(out.contains("a.eml:1:1: ML301"), "{out}");
+}
+
+/// The ledger has a row for a marked member, named by its path inside the archive;
+/// the archive itself has none.
+#[test]
+fn inventory_rows_for_members() {
+    let dir = folder(&[("bundle.zip", bundle()), ("报告.eml", email())]);
+    snap!(
+        "archives_inventory",
+        run_at(dir.path(), &["inventory", "--today", TODAY, "."])
+    );
+}
+
+/// A finding inside a zip member goes into the baseline with its inner path, and the
+/// baseline then hides it.
+#[test]
+fn baseline_round_trip_inside_a_member() {
+    let dir = folder(&[("bundle.zip", bundle())]);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["check", "--today", TODAY, "--format", "concise"];
+        a.extend_from_slice(extra);
+        a.push(".");
+        a
+    };
+    let (before, _) = run_expect(dir.path(), &args(&[]), 1);
+    assert!(before.contains("bundle.zip!/通知/附件1.txt"), "{before}");
+    run_expect(dir.path(), &args(&["--write-baseline", "b.json"]), 0);
+    let baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    let entries = baseline["entries"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{baseline}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["path"] == "bundle.zip"
+                && e["inner"] == serde_json::json!(["通知/附件1.txt"])),
+        "{baseline}"
+    );
+    let (after, _) = run_expect(dir.path(), &args(&["--baseline", "b.json"]), 0);
+    assert!(!after.contains("附件1.txt"), "{after}");
+}
