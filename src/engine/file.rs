@@ -145,7 +145,11 @@ fn lint_tree(
     doc: &Document,
     out: &mut Found,
 ) -> bool {
-    let mut marked = !doc.archive && lint_own(s, ctx, shown, name, doc, out);
+    let mut marked = if doc.archive {
+        lint_archive_name(s, ctx, shown, name, doc, out)
+    } else {
+        lint_own(s, ctx, shown, name, doc, out)
+    };
     if let Some(rule) = &s.unreadable {
         let mut gaps: Vec<Diagnostic> = doc
             .gaps
@@ -166,6 +170,40 @@ fn lint_tree(
         }
     }
     marked
+}
+
+/// An archive has no text of its own, but its name may declare a level
+/// (`【机密】资料.zip`): the rules that read file names run on it — ML301 on an
+/// unclassified system, file-name patterns — and no other, since every other rule would
+/// judge an empty document. Whether the name declares a level.
+fn lint_archive_name(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &DocPath,
+    name: &str,
+    doc: &Document,
+    out: &mut Found,
+) -> bool {
+    use crate::rules::Kind;
+    use crate::rules::compile::{Params, Scope};
+    let by_name: Vec<rules::Rule> = s
+        .rules
+        .iter()
+        .filter(|r| {
+            r.kind == Kind::UnclassifiedSystem
+                || matches!(
+                    r.params,
+                    Params::Pattern {
+                        scope: Scope::FileName,
+                        ..
+                    }
+                )
+        })
+        .cloned()
+        .collect();
+    let (diags, scan) = lint_scanned(&by_name, ctx, shown, name, doc);
+    out.diags.extend(diags);
+    scan.file_name.is_some()
 }
 
 /// Lint a document's own text (not what it carries): its findings, its facts for

@@ -241,6 +241,55 @@ fn unclassified_finds_marks_in_members_and_attachments() {
     snap!("archives_unclassified", out);
 }
 
+/// The formats of an office share, one of each, on an unclassified system: a mark in
+/// a .doc, a .wps, an .xls, an .rtf, a zip member and an email attachment is ML301.
+#[test]
+fn unclassified_finds_marks_in_every_office_format() {
+    let fixture =
+        |rel: &str| std::fs::read(root().join("tests/fixtures/office").join(rel)).unwrap();
+    let dir = folder(&[
+        ("公文.doc", fixture("legacy/body.doc")),
+        ("公文.wps", fixture("legacy/header.doc")),
+        ("台账.xls", fixture("legacy/sheet.xls")),
+        ("报告.rtf", fixture("rtf/footer.rtf")),
+        ("bundle.zip", bundle()),
+        ("报告.eml", email()),
+    ]);
+    let (code, out, err) = run_in(
+        dir.path(),
+        &concise(&["--system", "unclassified", "--select", "ML301", "."]),
+    );
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    for want in [
+        "公文.doc:2:1: ML301",
+        "公文.wps:1:1: ML301",
+        "台账.xls:1:1: ML301",
+        "报告.rtf:1:1: ML301",
+        "bundle.zip!/通知/附件1.txt:2:1: ML301",
+        "报告.eml!/附件1.docx:2:1: ML301",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(want)),
+            "{want} not in\n{out}"
+        );
+    }
+}
+
+/// An archive's own name is read like any file name: `【机密】资料.zip` on an
+/// unclassified system is ML301 even when its members are clean, and a file-name rule
+/// sees it; on a classified system the labelled carrier gives nothing of its own.
+#[test]
+fn an_archive_name_that_declares_a_level() {
+    let clean = zip_of(&[("说明.txt", "会议安排见附件。\n".as_bytes())]);
+    let dir = folder(&[("【机密】资料.zip", clean)]);
+    let (code, out, _) = run_in(dir.path(), &concise(&["--system", "unclassified", "."]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("【机密】资料.zip:1:1: ML301"), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (code, out, _) = run_in(dir.path(), &concise(&["."]));
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
 /// The subject and the body of a GBK message are read: a mark in the subject is found.
 #[test]
 fn message_subject_is_read() {

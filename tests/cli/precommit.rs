@@ -344,7 +344,13 @@ fn quoted_words(src: &str, start: &str, end: &str) -> Vec<String> {
 fn hook_files_cover_every_document_extension() {
     let src = std::fs::read_to_string(root().join("src/extract/mod.rs")).unwrap();
     let mut exts = quoted_words(&src, "fn flavour_of", "_ =>");
-    for list in ["const ZIP_DOCS", "const LEGACY", "const OTHER_DOCS"] {
+    for list in [
+        "const ZIP_DOCS",
+        "const LEGACY",
+        "const OTHER_DOCS",
+        "const ARCHIVES",
+        "const MESSAGES",
+    ] {
         exts.extend(quoted_words(&src, list, "];"));
     }
     assert!(exts.len() > 40, "{exts:?}");
@@ -354,7 +360,13 @@ fn hook_files_cover_every_document_extension() {
             assert!(files.is_match(&name), "`files` misses {name}");
         }
     }
-    for name in ["plot.png", "Cargo.toml", "notes.md.orig", "archive.zip"] {
+    for name in [
+        "plot.png",
+        "Cargo.toml",
+        "notes.md.orig",
+        "app.jar",
+        "book.epub",
+    ] {
         assert!(!files.is_match(name), "`files` takes {name}");
     }
     let all = regex::Regex::new(field(&hook("mark-lint-unclassified"), "files")).unwrap();
