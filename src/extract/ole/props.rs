@@ -6,7 +6,7 @@
 
 use jiff::civil::Date;
 
-use super::Compound;
+use super::{Compound, u16_at, u32_at};
 use crate::extract::{ExtractError, Gap, Property};
 
 /// What the property sets of one file say.
@@ -66,18 +66,6 @@ fn gap(stream: &str, error: ExtractError) -> Gap {
         line: 1,
         error,
     }
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::Compound;
+use super::{Compound, u16_at, u32_at};
 use crate::extract::{
     Block, Document, ExtractError, Flavour, Gap, Part, Role, map_symbols, symbol_char,
 };
@@ -38,18 +38,6 @@ const PLC_SPA_MOM: usize = 40;
 const PLCF_TXBX_TXT: usize = 56;
 
 const WORD_97: u16 = 0x00C0;
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
 
 fn corrupt(why: impl Into<String>) -> ExtractError {
     ExtractError::Corrupt(why.into())
