@@ -141,3 +141,77 @@ fn every_legacy_file_gives_what_its_twin_gives() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// LibreOffice, if installed.
+fn soffice() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("soffice"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui");
+    }
+    found
+}
+
+/// Real third-party documents through the legacy readers: every Word document of the
+/// gongwen corpus (public 公文 templates, see its SOURCES.md), converted by LibreOffice
+/// into .doc and .rtf at test time (never committed), gives what the original gives.
+#[test]
+fn gongwen_documents_converted_give_what_the_originals_give() {
+    let (Some(shared), Some(soffice)) = (shared(), soffice()) else {
+        return;
+    };
+    let mut originals: Vec<PathBuf> = walkdir::WalkDir::new(shared.join("corpora/gongwen"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "docx" || e == "dotx"))
+        .collect();
+    originals.sort();
+    assert!(originals.len() >= 8, "{originals:?}");
+    let dir = tempfile::tempdir().unwrap();
+    // Short ASCII names: LibreOffice names its output after its input.
+    let inputs: Vec<PathBuf> = originals
+        .iter()
+        .enumerate()
+        .map(|(i, original)| {
+            let input = dir.path().join(format!("{i:02}.docx"));
+            std::fs::copy(original, &input).unwrap();
+            input
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (ext, filter) in [("doc", "doc:MS Word 97"), ("rtf", "rtf:Rich Text Format")] {
+        // One LibreOffice start per format converts every file.
+        let out = Command::new(&soffice)
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                dir.path().join("profile").display()
+            ))
+            .args(["--headless", "--convert-to", filter, "--outdir"])
+            .arg(dir.path())
+            .args(&inputs)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (input, original) in inputs.iter().zip(&originals) {
+            let converted = input.with_extension(ext);
+            let name = original.file_name().unwrap().to_string_lossy();
+            for (what, a, b) in [
+                ("findings", findings(&converted), findings(input)),
+                ("ledger", ledger(&converted), ledger(input)),
+            ] {
+                if a != b {
+                    failures.push(format!("{name} as .{ext} {what}:\n  {a:?}\n  {b:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
