@@ -51,9 +51,16 @@ PY
     INFILTER="Text - txt - csv (StarCalc):44,34,76,1"
     conv "xlsx:Calc MS Excel 2007 XML" "$OUT/xlsx" "$OUT"/csv/*.csv
     conv "xls:MS Excel 97" "$OUT/xls" "$OUT"/csv/*.csv
+    # Slides: LibreOffice imports no plain text into Impress, so the slide twins are N
+    # copies of the committed fixture pair (the same text in both formats).
+    mkdir -p "$OUT/pptx" "$OUT/ppt"
+    for i in $(seq -w 1 "$N"); do
+        cp tests/fixtures/office/pptx/slides.pptx "$OUT/pptx/$i.pptx"
+        cp tests/fixtures/office/legacy/slides.ppt "$OUT/ppt/$i.ppt"
+    done
     touch "$OUT/.done"
 fi
-for d in docx doc rtf xlsx xls; do
+for d in docx doc rtf xlsx xls pptx ppt; do
     printf '%-5s %4d files %8s\n' "$d" "$(ls "$OUT/$d" | wc -l)" "$(du -sh "$OUT/$d" | cut -f1)"
 done
 
@@ -65,5 +72,13 @@ BIN="$PWD/target/release/mark-lint"
 run() { echo "$BIN check --today 2026-11-27 --format concise --quiet $OUT/$1 >/dev/null || true"; }
 hyperfine --warmup 2 --min-runs 10 --shell=bash --export-markdown "$OUT/results.md" \
     -n docx "$(run docx)" -n doc "$(run doc)" -n rtf "$(run rtf)" \
-    -n xlsx "$(run xlsx)" -n xls "$(run xls)"
+    -n xlsx "$(run xlsx)" -n xls "$(run xls)" -n pptx "$(run pptx)" -n ppt "$(run ppt)"
+# Instruction counts (one thread): repeatable whatever else the machine does.
+if command -v valgrind >/dev/null 2>&1; then
+    for d in docx doc rtf xlsx xls pptx ppt; do
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" check --jobs 1 \
+            --today 2026-11-27 --format concise --quiet "$OUT/$d" 2>&1 >/dev/null |
+            grep -o 'Collected : [0-9]*' | awk -v d="$d" '{printf "%-5s %8.1f M instructions\n", d, $3/1e6}'
+    done
+fi
 cat "$OUT/results.md"
