@@ -1837,8 +1837,8 @@ mod tests {
         let inner = docx(&para("绝密★20年"), &[], &[]);
         let word97 = compound(Build::new("机密★5年\r"), &[]);
         // An Outlook message: a compound file mark-lint refuses (ML900 legacy).
-        let message = crate::extract::ole::tests::compound_file(&["__substg1.0_0037001F"]);
-        let equation = crate::extract::ole::tests::compound_file(&["Equation Native"]);
+        let message = crate::extract::ole::tests::compound_with(&[("/__substg1.0_0037001F", b"")]);
+        let equation = crate::extract::ole::tests::compound_with(&[("/Equation Native", b"")]);
         let bytes = docx(
             &para("正文"),
             &[

@@ -344,3 +344,82 @@ fn baseline_round_trip_inside_a_member() {
     let (after, _) = run_expect(dir.path(), &args(&["--baseline", "b.json"]), 0);
     assert!(!after.contains("附件1.txt"), "{after}");
 }
+
+/// Archives and messages from real producers, made at test time: Info-ZIP `zip` (UTF-8
+/// names without the flag, and GBK names as a Chinese Windows leaves them on disk), GNU
+/// `tar` with gzip, Python's `tarfile` (PAX headers for non-ASCII names) and Python's
+/// `email` package (a GB2312 subject, a base64 attachment). Each member's expired mark
+/// is found under its decoded name.
+#[cfg(unix)]
+#[test]
+fn archives_and_messages_from_real_producers() {
+    use std::os::unix::ffi::OsStrExt;
+    let tools = ["zip", "tar", "python3"];
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| Command::new(t).arg("--version").output().is_err())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!(
+            "{missing:?} not installed (apt-get install zip tar python3)"
+        ));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("通知")).unwrap();
+    std::fs::write(src.join("通知/附件1.txt"), notice("秘密★1年")).unwrap();
+    // A folder named in GBK bytes (旧档 in GBK), as unpacked on a Chinese Windows.
+    let gbk_bytes = gbk("旧档");
+    let gbk_name = std::ffi::OsStr::from_bytes(&gbk_bytes);
+    std::fs::create_dir_all(src.join(gbk_name)).unwrap();
+    std::fs::write(src.join(gbk_name).join("a.txt"), notice("机密★1年")).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let sh = |cmd: &str| {
+        let status = Command::new("sh")
+            .args(["-c", cmd])
+            .current_dir(&src)
+            .env("OUT", &out)
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    sh("zip -qr \"$OUT/utf8.zip\" 通知");
+    sh("zip -qr \"$OUT/gbk.zip\" \"$(printf '\\276\\311\\265\\265')\"");
+    sh("tar -czf \"$OUT/gnu.tar.gz\" 通知");
+    sh(r#"python3 - "$OUT" <<'PY'
+import sys, tarfile, email.message, email.policy
+out = sys.argv[1]
+with tarfile.open(f"{out}/pax.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    t.add("通知/附件1.txt")
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m["Subject"] = "关于汛前检查的通知"
+m["From"] = "办公室 <office@example.cn>"
+m["Date"] = "Thu, 05 Mar 2026 09:00:00 +0800"
+m.set_content("各单位：\n请按附件要求做好检查。\n", charset="gb2312")
+m.add_attachment(open("通知/附件1.txt", "rb").read(), maintype="text", subtype="plain", filename="附件1.txt")
+open(f"{out}/通知.eml", "wb").write(bytes(m))
+PY"#);
+    let (code, stdout, stderr) = run_in(&out, &concise(&["--select", "ML104", "."]));
+    assert_eq!((code, stderr.as_str()), (1, ""), "{stdout}");
+    for want in [
+        "utf8.zip!/通知/附件1.txt:2:1: ML104",
+        "gbk.zip!/旧档/a.txt:2:1: ML104",
+        "gnu.tar.gz!/通知/附件1.txt:2:1: ML104",
+        "pax.tar!/通知/附件1.txt:2:1: ML104",
+        "通知.eml!/附件1.txt:2:1: ML104",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(want)),
+            "{want} not in\n{stdout}"
+        );
+    }
+}

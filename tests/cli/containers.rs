@@ -118,28 +118,12 @@ fn ofd_carrying(child: &[u8]) -> Vec<u8> {
     )
 }
 
-/// A minimal OLE compound file whose directory names `stream`.
+/// A compound file (made by the `cfb` crate) holding one empty stream named `stream`.
 fn compound_file(stream: &str) -> Vec<u8> {
-    let mut b = vec![0u8; 512 * 3];
-    b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    b[0x1E] = 9;
-    b[0x30] = 1;
-    b[0x44..0x48].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    for i in 1..109 {
-        b[0x4C + 4 * i..0x50 + 4 * i].copy_from_slice(&u32::MAX.to_le_bytes());
-    }
-    b[512..516].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
-    b[516..520].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    for (i, name) in ["Root Entry", stream].iter().enumerate() {
-        let e = 1024 + 128 * i;
-        let units: Vec<u16> = name.encode_utf16().collect();
-        for (j, u) in units.iter().enumerate() {
-            b[e + 2 * j..e + 2 * j + 2].copy_from_slice(&u.to_le_bytes());
-        }
-        b[e + 64..e + 66].copy_from_slice(&((units.len() as u16 + 1) * 2).to_le_bytes());
-        b[e + 66] = if i == 0 { 5 } else { 2 };
-    }
-    b
+    let mut cfb = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    cfb.create_stream(format!("/{stream}")).unwrap();
+    cfb.flush().unwrap();
+    cfb.into_inner().into_inner()
 }
 
 /// The hostile corpus: (file name, bytes, what its line must say).

@@ -14,7 +14,7 @@ pub mod xls;
 
 use std::io::{Cursor, Read};
 
-use super::{Bound, Budget, Document, ExtractError, Extracted, Gap, LEGACY, Part};
+use super::{Bound, Budget, Document, ExtractError, Extracted, Gap, Part};
 
 /// An opened compound file whose streams are read against the budget of the file it
 /// belongs to.
@@ -93,7 +93,12 @@ pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, Ex
     };
     match reader {
         Some(reader) => read_with(bytes, budget, reader).map(Extracted::Doc),
-        None => Err(refusal(bytes, ext)),
+        // A file whose directory the `cfb` crate rejects is damaged, whatever streams the
+        // bounded first look found (a FAT past the end hides the document stream).
+        None => match Compound::open(bytes, budget) {
+            Err(damaged) => Err(damaged),
+            Ok(_) => Err(refusal(bytes, ext)),
+        },
     }
 }
 
@@ -171,8 +176,9 @@ pub fn kind(bytes: &[u8]) -> Kind {
     }
 }
 
-/// The ML900 reason for a compound file named `.ext`: whatever the name, it is not
-/// read (an encrypted package says so; a legacy name keeps its own name).
+/// The ML900 reason for a compound file named `.ext` that holds nothing mark-lint reads:
+/// an encrypted package, a format not read (an Outlook message, an OLE object), or, in
+/// a file named as a document, no document at all (damaged, or not what its name says).
 pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
     match kind(bytes) {
         Kind::Encrypted => ExtractError::Encrypted,
@@ -185,7 +191,11 @@ pub fn refusal(bytes: &[u8], ext: &str) -> ExtractError {
                 "a Microsoft Works document, not Word's format, .{ext}"
             ))
         }
-        _ if LEGACY.contains(&ext) => ExtractError::Legacy(format!(".{ext}")),
+        // Named as a format mark-lint reads, yet holding no such document.
+        Kind::Other => ExtractError::Corrupt(format!(
+            "a compound file holding no Word, Excel or PowerPoint document, {}",
+            super::named(ext)
+        )),
         k => ExtractError::Legacy(format!("{}, {}", k.describe(), super::named(ext))),
     }
 }
@@ -393,11 +403,17 @@ pub(crate) mod tests {
 
     #[test]
     fn refusal_names_the_content_and_the_name() {
-        let doc = compound_file(&["WordDocument"]);
-        assert_eq!(refusal(&doc, "doc"), ExtractError::Legacy(".doc".into()));
+        let message = compound_file(&["__substg1.0_0037001F"]);
         assert_eq!(
-            refusal(&doc, "txt"),
-            ExtractError::Legacy("a Word 97-2003 or WPS document (.doc/.wps), named .txt".into())
+            refusal(&message, "doc"),
+            ExtractError::Legacy("an Outlook message (.msg), named .doc".into())
+        );
+        let cache = compound_file(&["Catalog"]);
+        assert_eq!(
+            refusal(&cache, "xls"),
+            ExtractError::Corrupt(
+                "a compound file holding no Word, Excel or PowerPoint document, named .xls".into()
+            )
         );
         let enc = compound_file(&["EncryptedPackage"]);
         assert_eq!(refusal(&enc, "docx"), ExtractError::Encrypted);
@@ -417,5 +433,60 @@ pub(crate) mod tests {
         let mut odd = b.clone();
         odd[0x1E] = 30;
         assert_eq!(kind(&odd), Kind::Other);
+    }
+
+    /// A real Word file whose allocation table is damaged — the WordDocument chain
+    /// looping onto itself, pointing past the end of the file, or the FAT's own sector
+    /// pointing nowhere — is ML900 damaged, at once, never a hang or a panic.
+    #[test]
+    fn damaged_allocation_tables_are_corrupt_files() {
+        let good = std::fs::read("tests/fixtures/office/legacy/body.doc").unwrap();
+        let sector = |n: u32| 512 * (n as usize + 1);
+        let first_fat = u32_at(&good, 0x4C).unwrap();
+        // The directory entry named WordDocument (entries are 128-byte aligned after
+        // the header): its first sector.
+        let name: Vec<u8> = "WordDocument"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let start = good[512..]
+            .chunks_exact(128)
+            .find(|e| e.starts_with(&name) && e[66] == 2)
+            .map(|e| u32_at(e, 116).unwrap())
+            .unwrap();
+        let fat_entry = sector(first_fat) + 4 * start as usize;
+        let patched = |at: usize, value: u32| {
+            let mut b = good.clone();
+            b[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            b
+        };
+        for (what, bytes) in [
+            ("a chain looping onto itself", patched(fat_entry, start)),
+            (
+                "a chain past the end of the file",
+                patched(fat_entry, 0x00FF_FFF0),
+            ),
+            (
+                "a FAT sector past the end of the file",
+                patched(0x4C, 0x00FF_FFF0),
+            ),
+        ] {
+            let started = std::time::Instant::now();
+            let got = crate::extract::extract_bytes(
+                bytes,
+                "doc",
+                &crate::extract::Limits::new(64 << 20),
+                0,
+            );
+            assert!(
+                matches!(&got, Err(ExtractError::Corrupt(why)) if !why.is_empty()),
+                "{what}: {:?}",
+                got.as_ref().err()
+            );
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{what}"
+            );
+        }
     }
 }
