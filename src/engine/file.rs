@@ -22,6 +22,8 @@ pub(super) struct FileResult {
     pub(super) found: Found,
     pub(super) marked: bool,
     pub(super) document: bool,
+    /// An image file left unread because the run has no OCR (counted, said once).
+    pub(super) unread_image: bool,
 }
 
 /// What checking a document (and the documents it carries) gives.
@@ -103,9 +105,11 @@ pub(super) fn check_file(
                 found,
                 marked,
                 document: true,
+                unread_image: false,
             }
         }
         Ok(Extracted::Skip) => FileResult {
+            unread_image: is_unread_image(s, path),
             path: shown,
             text_file: false,
             stamp: None,
@@ -129,8 +133,20 @@ pub(super) fn check_file(
             },
             marked: false,
             document: true,
+            unread_image: false,
         },
     }
+}
+
+/// An image file skipped because scans are not read in this run (no OCR engine, or
+/// `--ocr never`): not a document then, but never passed over in silence.
+fn is_unread_image(s: &Settings, path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    crate::ocr::is_image_extension(&ext) && !s.limits.ocr.usable()
 }
 
 /// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`).

@@ -6,7 +6,9 @@
 //! PDF and OFD), the margins that repeat on every page (headers, footers, templates),
 //! notes, and what readers never see (tracked deletions, comments, hidden text).
 
+pub mod child;
 pub mod html;
+pub mod image;
 pub mod markdown;
 pub mod odf;
 pub mod ofd;
@@ -73,6 +75,9 @@ pub struct Part {
     pub line_map: Vec<u32>,
     /// The block kind of each text line; empty, or shorter than the text: `Text`.
     pub blocks: Vec<Block>,
+    /// Read by OCR from a scan: the mean confidence (0–100). Such text is not typed
+    /// text: no form findings (ML001, ML004) come from it.
+    pub ocr: Option<f32>,
 }
 
 impl Part {
@@ -83,6 +88,7 @@ impl Part {
             text: String::new(),
             line_map: Vec::new(),
             blocks: Vec::new(),
+            ocr: None,
         }
     }
 
@@ -275,6 +281,8 @@ pub enum ExtractError {
     /// A bound on the work spent on one file was reached: what lies beyond it was not
     /// read (the bound, named).
     Limit(String),
+    /// A scan read by OCR without confidence: a mark there may have been missed (why).
+    Ocr(String),
 }
 
 impl ExtractError {
@@ -294,11 +302,12 @@ impl ExtractError {
             ExtractError::Crashed(why) => ("crashed", why.clone()),
             ExtractError::Undecodable(what) => ("partly-undecodable", what.clone()),
             ExtractError::Limit(what) => ("limit", what.clone()),
+            ExtractError::Ocr(why) => ("ocr-unsure", why.clone()),
         }
     }
 
     /// Every phrase key `phrase` can return (ML900 must define them all).
-    pub const PHRASES: [&'static str; 11] = [
+    pub const PHRASES: [&'static str; 12] = [
         "io-error",
         "too-large",
         "unsupported-format",
@@ -310,6 +319,7 @@ impl ExtractError {
         "crashed",
         "partly-undecodable",
         "limit",
+        "ocr-unsure",
     ];
 }
 
@@ -342,6 +352,8 @@ pub struct Limits {
     /// Text produced from one file's containers: never more than a text file of the
     /// largest size read.
     pub max_text_bytes: u64,
+    /// Whether and how scans are read by OCR (off unless the settings say).
+    pub ocr: crate::ocr::Options,
 }
 
 impl Limits {
@@ -356,6 +368,7 @@ impl Limits {
             max_embedding: 3,
             max_parts: 10_000,
             max_text_bytes: max_bytes.max(1024 * 1024),
+            ocr: crate::ocr::Options::OFF,
         }
     }
 }
@@ -810,6 +823,9 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
         }
         Signature::Pdf => return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc)),
         Signature::None => {}
+    }
+    if crate::ocr::is_image_extension(ext) && image::is_image(&bytes) {
+        return Sniffed::Read(image::extract(&bytes, budget));
     }
     if ext == "pdf" {
         return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc));

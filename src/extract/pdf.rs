@@ -5,12 +5,12 @@
 //! memory bound; a crash, a timeout or an exhausted bound is ML900, and the run goes on.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Document, ExtractError, Flavour, Part, Role, map_symbols, parse_iso_date};
+use super::{Document, ExtractError, Flavour, Part, Role, child, map_symbols, parse_iso_date};
 
 /// What the worker sends back.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -95,6 +95,9 @@ impl PdfBudget {
 /// The shared state of the PDF workers of a run: free slots and time spent.
 pub struct Pool {
     budget: PdfBudget,
+    /// What the workers do, in the ML900 of a spent budget (`PDF`, `OCR`), and in that
+    /// of one worker out of time (`PDF reading`).
+    labels: (&'static str, &'static str),
     free: std::sync::Mutex<usize>,
     freed: std::sync::Condvar,
     spent: std::sync::Mutex<Duration>,
@@ -113,8 +116,14 @@ impl Drop for Slot<'_> {
 
 impl Pool {
     pub fn new(budget: PdfBudget) -> Pool {
+        Pool::labelled(budget, ("PDF", "PDF reading"))
+    }
+
+    /// A pool whose ML900 name its work: (`OCR`, `OCR`) for the OCR engine.
+    pub fn labelled(budget: PdfBudget, labels: (&'static str, &'static str)) -> Pool {
         Pool {
             budget,
+            labels,
             free: std::sync::Mutex::new(budget.slots().0),
             freed: std::sync::Condvar::new(),
             spent: std::sync::Mutex::new(Duration::ZERO),
@@ -144,7 +153,8 @@ impl Pool {
     /// The ML900 of a PDF not read because the run's time budget ran out.
     pub fn time_budget_spent(&self) -> ExtractError {
         ExtractError::Limit(format!(
-            "PDF time budget of the run {} s",
+            "{} time budget of the run {} s",
+            self.labels.0,
             self.budget.total.as_secs()
         ))
     }
@@ -169,7 +179,8 @@ impl Pool {
                 Err(self.time_budget_spent())
             }
             Err(ExtractError::Limit(m)) if m == TIMED_OUT => Err(ExtractError::Limit(format!(
-                "PDF reading time {} s",
+                "{} time {} s",
+                self.labels.1,
                 self.budget.per_pdf.as_secs()
             ))),
             r => r,
@@ -178,7 +189,7 @@ impl Pool {
 }
 
 /// What `run_worker` says when the worker ran out of the time it was given.
-const TIMED_OUT: &str = "timed out";
+pub const TIMED_OUT: &str = "timed out";
 
 static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
 
@@ -255,7 +266,7 @@ pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
 }
 
 /// Run the worker on `bytes` (sent on its stdin) within `time` and `memory` bytes of
-/// address space.
+/// address space (the worker sets the bound on itself: see `worker_main`).
 fn run_worker(input: Vec<u8>, time: Duration, memory: u64) -> Result<Reply, ExtractError> {
     let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
         (Some(p), _) => p.clone(),
@@ -263,70 +274,33 @@ fn run_worker(input: Vec<u8>, time: Duration, memory: u64) -> Result<Reply, Extr
         (None, None) => std::env::current_exe()
             .map_err(|e| ExtractError::Crashed(format!("cannot start the PDF reader: {e}")))?,
     };
-    let mut child = Command::new(exe)
-        .arg(WORKER_COMMAND)
-        .env(WORKER_MEMORY_ENV, memory.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            ExtractError::Crashed(format!(
-                "cannot start the PDF reader: {}",
-                super::io_message(&e)
-            ))
-        })?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let writer = std::thread::spawn(move || {
-        // The worker may die before reading everything: that shows in its exit status.
-        let _ = stdin.write_all(&input);
-    });
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
-        out
-    });
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let errors = std::thread::spawn(move || {
-        // Only the start matters: whether the worker ran out of memory.
-        let mut out = Vec::new();
-        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut out);
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-        out
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > time => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = writer.join();
-                let _ = reader.join();
-                let _ = errors.join();
-                return Err(ExtractError::Limit(TIMED_OUT.into()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(ExtractError::Crashed(super::io_message(&e))),
+    let mut cmd = Command::new(exe);
+    cmd.arg(WORKER_COMMAND)
+        .env(WORKER_MEMORY_ENV, memory.to_string());
+    let out = match child::run(cmd, input, time) {
+        Ok(out) => out,
+        Err(child::Failure::TimedOut) => return Err(ExtractError::Limit(TIMED_OUT.into())),
+        Err(child::Failure::Start(e)) => {
+            return Err(ExtractError::Crashed(format!(
+                "cannot start the PDF reader: {e}"
+            )));
         }
+        Err(child::Failure::Wait(e)) => return Err(ExtractError::Crashed(e)),
     };
-    let _ = writer.join();
-    let out = reader.join().unwrap_or_default();
-    let err = errors.join().unwrap_or_default();
-    if !status.success() {
+    if !out.status.success() {
         // Rust reports an allocation refused by the address-space limit this way.
-        if memchr::memmem::find(&err, b"memory allocation of").is_some() {
+        if memchr::memmem::find(&out.stderr, b"memory allocation of").is_some() {
             return Err(ExtractError::Limit(format!(
                 "PDF reader memory {} MiB",
                 memory >> 20
             )));
         }
         return Err(ExtractError::Crashed(format!(
-            "the PDF reader stopped ({status})"
+            "the PDF reader stopped ({})",
+            out.status
         )));
     }
-    serde_json::from_slice(&out)
+    serde_json::from_slice(&out.stdout)
         .map_err(|e| ExtractError::Crashed(format!("the PDF reader gave no answer: {e}")))
 }
 
