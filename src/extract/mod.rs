@@ -814,21 +814,23 @@ fn container(bytes: Vec<u8>, ext: &str, budget: &Budget, depth: usize) -> Sniffe
         Signature::Pdf if flavour_of(ext).is_some() => {
             // A text that quotes a PDF header is still text: only what a PDF reader
             // can open is read as a PDF.
-            return match pdf::extract(bytes.clone()) {
+            return match pdf::extract_with(bytes.clone(), budget.limits.ocr) {
                 Err(ExtractError::Corrupt(_) | ExtractError::Unsupported(_)) => {
                     Sniffed::Text(bytes)
                 }
                 r => Sniffed::Read(r.map(Extracted::Doc)),
             };
         }
-        Signature::Pdf => return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc)),
+        Signature::Pdf => {
+            return Sniffed::Read(pdf::extract_with(bytes, budget.limits.ocr).map(Extracted::Doc));
+        }
         Signature::None => {}
     }
     if crate::ocr::is_image_extension(ext) && image::is_image(&bytes) {
         return Sniffed::Read(image::extract(&bytes, budget));
     }
     if ext == "pdf" {
-        return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc));
+        return Sniffed::Read(pdf::extract_with(bytes, budget.limits.ocr).map(Extracted::Doc));
     }
     if ZIP_DOCS.contains(&ext) {
         return Sniffed::Read(Err(ExtractError::Corrupt(format!(

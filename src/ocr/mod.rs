@@ -78,6 +78,10 @@ pub fn is_image_extension(ext: &str) -> bool {
 /// title below it, at a third of the time of a whole page.
 pub const FIRST_PAGE_BAND: f32 = 0.30;
 
+/// Scans below this resolution are not read: at 72 dpi Tesseract reads `机密` as `丁密`
+/// with good confidence, a silent miss (measured, BENCHMARKS.md). Such a page is ML900.
+pub const MIN_DPI: u32 = 100;
+
 /// Mean word confidence (0–100) below which a line that looks like a mark is not taken
 /// as one, and a scanned page is not taken as read. Measured (BENCHMARKS.md): marks on
 /// scans at 150 dpi and more read at 85–97; noise and 100 dpi bitonal scans below 60.

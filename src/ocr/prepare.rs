@@ -74,6 +74,17 @@ impl Steps {
 /// of known or guessed resolution, ready for OCR: a PGM and the dpi it is at. Without
 /// a resolution, the page is taken as A4 portrait (210 mm wide).
 pub fn band(img: &DynamicImage, band: f32, dpi: Option<f32>, steps: Steps) -> (Vec<u8>, u32) {
+    let (gray, dpi) = band_image(img, band, dpi, steps);
+    (pgm(&gray), dpi)
+}
+
+/// `band`, as an image: the PDF worker sends it to the parent as a PNG.
+pub fn band_image(
+    img: &DynamicImage,
+    band: f32,
+    dpi: Option<f32>,
+    steps: Steps,
+) -> (GrayImage, u32) {
     let (w, h) = (img.width(), img.height());
     let cut = ((h as f32 * band.clamp(0.05, 1.0)).ceil() as u32).clamp(1, h.max(1));
     let gray = img.crop_imm(0, 0, w, cut).into_luma8();
@@ -96,7 +107,15 @@ pub fn band(img: &DynamicImage, band: f32, dpi: Option<f32>, steps: Steps) -> (V
         (gray, dpi)
     };
     let gray = if steps.binarise { otsu(gray) } else { gray };
-    (pgm(&gray), dpi.round() as u32)
+    (gray, dpi.round() as u32)
+}
+
+/// A PNG of `img` (small for a binarised band: the PDF worker's reply carries it).
+pub fn png(img: &GrayImage) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Black and white at Otsu's threshold (the one that best separates the two classes
