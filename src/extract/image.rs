@@ -6,7 +6,7 @@
 //! OCR, and stays ML900 without it.
 
 use super::{Budget, Document, ExtractError, Extracted, Flavour, Gap};
-use crate::ocr::{self, Pages, prepare};
+use crate::ocr::{self, Pages};
 
 /// Whether `bytes` start like one of the image formats read (PNG, JPEG, TIFF, BMP).
 pub fn is_image(bytes: &[u8]) -> bool {
@@ -23,18 +23,7 @@ pub fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, ExtractError>
     if !opts.usable() {
         return Ok(Extracted::Skip);
     }
-    let Ok(engine) = ocr::engine() else {
-        return Ok(Extracted::Skip);
-    };
-    let img = prepare::decode(bytes)?;
-    let band = match opts.pages {
-        Pages::First => ocr::FIRST_PAGE_BAND,
-        Pages::All => 1.0,
-    };
-    let (pgm, dpi) = prepare::band(&img, band, None, prepare::Steps::from_env());
-    drop(img);
-    let reading = engine.read(pgm, dpi)?;
-    let (part, unsure) = ocr::part(1, &reading);
+    let (part, unsure) = ocr::read_image(bytes, 1, opts.pages, None, false)?;
     budget.charge_text(part.text.len(), part.name.as_deref().unwrap_or_default())?;
     let mut doc = Document::with_parts(Flavour::Plain, vec![part]);
     doc.extracted = true;

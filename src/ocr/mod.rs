@@ -142,6 +142,40 @@ pub fn part(page: usize, reading: &Reading) -> (Part, Option<ExtractError>) {
     (part, unsure)
 }
 
+/// Read one page image (an image file, an OFD image resource) by OCR, drawn at `dpi`
+/// when known: its part and, when it was not read with confidence, why. A `document`
+/// (an OFD page) with no confident text is a doubt; an image file is one only where a
+/// mark-like line was unsure (a logo reads as nothing, and is nothing).
+pub fn read_image(
+    bytes: &[u8],
+    page: usize,
+    pages: Pages,
+    dpi: Option<f32>,
+    document: bool,
+) -> Result<(Part, Option<ExtractError>), ExtractError> {
+    let engine = engine()
+        .as_ref()
+        .map_err(|why| ExtractError::Ocr(why.clone()))?;
+    let img = prepare::decode(bytes)?;
+    let band = match pages {
+        Pages::First => FIRST_PAGE_BAND,
+        Pages::All => 1.0,
+    };
+    let (pgm, at) = prepare::band(&img, band, dpi, prepare::Steps::from_env());
+    drop(img);
+    if let Some(scanned) = dpi.map(|d| d.round() as u32)
+        && scanned < MIN_DPI
+    {
+        return Err(ExtractError::Ocr(format!(
+            "scanned at {scanned} dpi, below the {MIN_DPI} dpi OCR reads reliably"
+        )));
+    }
+    let reading = engine.read(pgm, at)?;
+    let (part, unsure) = part(page, &reading);
+    let unsure = unsure.or_else(|| document.then(|| unsure_page(&reading)).flatten());
+    Ok((part, unsure))
+}
+
 /// `page 3 (OCR)`: the name of a part read by OCR.
 pub fn part_name(page: usize) -> String {
     format!("page {page} (OCR)")

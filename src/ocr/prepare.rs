@@ -43,6 +43,16 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, ExtractError> {
     }
 }
 
+/// The pixel width of an image, from its header (nothing decoded).
+pub fn width(bytes: &[u8]) -> Option<u32> {
+    ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+        .map(|(w, _)| w)
+}
+
 /// What is done to an image before OCR (all of it by default; the benchmark script
 /// turns steps off with `MARK_LINT_OCR_PREPARE=none|gray|scale` to measure them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
