@@ -177,12 +177,14 @@ fn lint_tree(
             today: ctx.today,
             expiring_within_days: ctx.expiring_within_days,
         };
-        out.rows.extend(inventory::rows(
-            ctx.regime,
-            &scan,
-            &shown.to_string(),
-            window,
-        ));
+        let mut rows = inventory::rows(ctx.regime, &scan, &shown.to_string(), window);
+        for row in &mut rows {
+            let part = doc.parts.iter().find(|p| p.name == row.part);
+            row.ocr = part
+                .and_then(|p| p.ocr)
+                .map(|c| c.clamp(0.0, 100.0).round() as u8);
+        }
+        out.rows.extend(rows);
     }
     for inner in &doc.embedded {
         let path = shown.child(&inner.name);
