@@ -96,8 +96,7 @@ impl Engine {
         memory: u64,
     ) -> Result<Reading, ExtractError> {
         let mut cmd = Command::new(&self.program);
-        // `--psm 6`: one block of text, which a band cut from a page is; measured
-        // better than automatic segmentation on bands (BENCHMARKS.md).
+        // `--psm 6`: one block of text, which a band cut from a page is.
         cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", "6", "--dpi"])
             .arg(dpi.to_string())
             .arg("tsv")
