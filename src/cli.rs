@@ -78,6 +78,12 @@ pub struct InventoryArgs {
     pub config: Option<PathBuf>,
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Read scans by OCR (see `check --ocr`).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub ocr: Option<crate::ocr::Mode>,
+    /// What of a scan OCR reads (see `check --ocr-pages`).
+    #[arg(long, value_enum, value_name = "PAGES")]
+    pub ocr_pages: Option<crate::ocr::Pages>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -246,6 +252,15 @@ pub struct CheckArgs {
     /// The file name to report for `-` (stdin); its folder decides the config.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// Read scans (image-only PDF/OFD pages, image files) by OCR with Tesseract:
+    /// `auto` when it is installed, `always` makes its absence an error [default:
+    /// config `ocr`, else auto].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub ocr: Option<crate::ocr::Mode>,
+    /// What of a scan OCR reads: `first` the top band of page 1 (and of attachment
+    /// pages), `all` every page whole [default: config `ocr-pages`, else first].
+    #[arg(long, value_enum, value_name = "PAGES")]
+    pub ocr_pages: Option<crate::ocr::Pages>,
     /// Set by `inventory`: the expiring window in days.
     #[arg(skip)]
     pub expiring_within: Option<u32>,

@@ -144,6 +144,8 @@ pub struct Diagnostic {
     pub omitted: Option<usize>,
     /// At or above the `fail-on` of the config that judged its file (set by the engine).
     pub fails: bool,
+    /// Found in text read by OCR from a scan: the mean confidence of that read (0–100).
+    pub ocr: Option<u8>,
 }
 
 impl Diagnostic {

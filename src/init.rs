@@ -42,6 +42,8 @@ pub fn config_text(system: SystemKind) -> String {
 # severity: {{ ML002: error }}      # 调整严重程度（error | warning | info | off）
 # exclude: ["build/**"]           # 另外也遵循 .gitignore 与 .marklintignore
 # max-file-size-mb: 256
+# ocr: auto                       # 扫描件文字识别（OCR，需 tesseract-ocr-chi-sim）：auto | never | always
+# ocr-pages: first                # 只识别首页版头（first）或者全部页面（all）
 "#
     )
 }

@@ -80,9 +80,14 @@ pub fn severity(severity: Severity, lang: Lang) -> &'static str {
 /// A container part as a reader of `lang` names it: the PDF and OFD readers name pages
 /// `page N`, which Chinese output says as `第N页`; file names inside a container stay.
 pub fn part(part: &str, lang: Lang) -> String {
-    match (lang, part.strip_prefix("page ")) {
+    // `page 3 (OCR)`: a page read by OCR from a scan (`第3页（文字识别）`).
+    let (page, ocr) = match part.strip_suffix(" (OCR)") {
+        Some(p) => (p, "（文字识别）"),
+        None => (part, ""),
+    };
+    match (lang, page.strip_prefix("page ")) {
         (Lang::Zh, Some(n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("第{n}页")
+            format!("第{n}页{ocr}")
         }
         _ => part.to_string(),
     }
@@ -178,6 +183,18 @@ pub fn hidden_findings(inline: usize, baselined: usize, lang: Lang) -> String {
 
 // ---------------------------------------------------------------------------------
 // Notes of `check` on stderr.
+
+/// Image files skipped because the run reads no scans (said once, not per file).
+pub fn images_unread(n: usize, why: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{n}个图片文件未检查：未进行文字识别（OCR）（{why}）；扫描件中的国家秘密标志因此无法发现"
+        ),
+        Lang::En => format!(
+            "{n} image file(s) not checked: scans are not read by OCR here ({why}), so a mark on a scanned page would go unseen"
+        ),
+    }
+}
 
 pub fn fixes_available(fixes: usize, files: usize, lang: Lang) -> String {
     match lang {

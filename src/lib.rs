@@ -24,6 +24,7 @@ pub(crate) mod inventory;
 pub mod lang;
 pub(crate) mod marking;
 pub(crate) mod normalize;
+pub mod ocr;
 pub(crate) mod output;
 pub(crate) mod progress;
 pub mod regime;

@@ -32,6 +32,8 @@ pub fn request(args: &CheckArgs) -> Result<engine::Request> {
             snippets: !args.no_snippets,
             fixing: args.fix || args.diff,
             inventory: false,
+            ocr: args.ocr,
+            ocr_pages: args.ocr_pages,
         },
         config: args.config.clone(),
         jobs: args.jobs,
@@ -253,6 +255,13 @@ fn emit(args: &CheckArgs, run: &mut Run, targets: &Targets, out: &mut dyn Write)
         color,
         statistics,
     };
+    if summary.images_unread > 0 && !args.quiet {
+        report::note(&lang::images_unread(
+            summary.images_unread,
+            summary.ocr_missing,
+            run.lang,
+        ));
+    }
     let format = args.format.map_or(Format::Human, Format::from);
     let color = report::use_color(args.color.unwrap_or(cli::ColorChoice::Auto).into());
     report::emit(out, &batch, &opts(format, color, args.statistics))?;

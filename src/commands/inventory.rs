@@ -32,6 +32,8 @@ pub fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Resu
             expiring_within: args.expiring_within,
             snippets: true,
             inventory: true,
+            ocr: args.ocr,
+            ocr_pages: args.ocr_pages,
             ..Default::default()
         },
         config: args.config.clone(),

@@ -39,6 +39,10 @@ pub struct RawConfig {
     pub exclude: Option<Vec<String>>,
     pub max_file_size_mb: Option<u64>,
     pub regime: Option<String>,
+    /// Scans read by OCR: auto | never | always.
+    pub ocr: Option<crate::ocr::Mode>,
+    /// What of a scan OCR reads: first | all.
+    pub ocr_pages: Option<crate::ocr::Pages>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]

@@ -31,6 +31,9 @@ pub struct Overrides {
     pub fixing: bool,
     /// Collect ledger rows (`inventory`).
     pub inventory: bool,
+    /// `--ocr`, `--ocr-pages`.
+    pub ocr: Option<crate::ocr::Mode>,
+    pub ocr_pages: Option<crate::ocr::Pages>,
 }
 
 /// Everything one group of paths (sharing a config) is checked with.
@@ -163,6 +166,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
         found
     });
     let system = over.system.or(raw.system).unwrap_or(SystemKind::Classified);
+    let ocr = ocr_options(over, &raw, &mut p);
     let (rules, unreadable) =
         running_rules(over, &raw, &registry, system, authority.is_some(), &mut p);
     let mut globs = |key: &str, list: &Option<Vec<String>>| match (file, list) {
@@ -203,12 +207,43 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
         rule_dirs: canonical_dirs(&rule_files),
         snippets: over.snippets,
         fixing: over.fixing,
-        limits: crate::extract::Limits::new(
-            raw.max_file_size_mb
-                .unwrap_or(256)
-                .saturating_mul(1024 * 1024),
-        ),
+        limits: crate::extract::Limits {
+            ocr,
+            ..crate::extract::Limits::new(
+                raw.max_file_size_mb
+                    .unwrap_or(256)
+                    .saturating_mul(1024 * 1024),
+            )
+        },
     })
+}
+
+/// How scans are read: the flag, else the config, else auto and the first page.
+/// `always` without the engine is an error (exit 2), said in one line.
+fn ocr_options(over: &Overrides, raw: &super::RawConfig, p: &mut Problems) -> crate::ocr::Options {
+    use crate::ocr::{Mode, Options};
+    let opts = Options {
+        mode: over.ocr.or(raw.ocr).unwrap_or_default(),
+        pages: over.ocr_pages.or(raw.ocr_pages).unwrap_or_default(),
+    };
+    if opts.mode == Mode::Always
+        && let Err(why) = crate::ocr::engine()
+    {
+        let message = format!("OCR is required (ocr: always), but {}", lower_first(why));
+        match (over.ocr, p.file) {
+            (None, Some(_)) => p.key("ocr", message),
+            _ => p.errors.push(anyhow!("--ocr always: {}", lower_first(why))),
+        }
+    }
+    opts
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// The folders of the rule files, canonical once, for comparing with every walked path.

@@ -22,6 +22,10 @@ pub(super) struct FileResult {
     pub(super) found: Found,
     pub(super) marked: bool,
     pub(super) document: bool,
+    /// An image file left unread because the run has no OCR (counted, said once).
+    /// Image files not read because no OCR reads scans here: this file, or the images
+    /// it carries.
+    pub(super) unread_images: usize,
 }
 
 /// What checking a document (and the documents it carries) gives.
@@ -103,9 +107,11 @@ pub(super) fn check_file(
                 found,
                 marked,
                 document: true,
+                unread_images: doc.images_unread,
             }
         }
         Ok(Extracted::Skip) => FileResult {
+            unread_images: usize::from(is_unread_image(s, path)),
             path: shown,
             text_file: false,
             stamp: None,
@@ -129,8 +135,20 @@ pub(super) fn check_file(
             },
             marked: false,
             document: true,
+            unread_images: 0,
         },
     }
+}
+
+/// An image file skipped because scans are not read in this run (no OCR engine, or
+/// `--ocr never`): not a document then, but never passed over in silence.
+fn is_unread_image(s: &Settings, path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    crate::ocr::is_image_extension(&ext) && !s.limits.ocr.usable()
 }
 
 /// Lint a document and the documents it carries (`file.ofd!/Doc_0/Attachs/a.ofd`,
@@ -225,12 +243,14 @@ fn lint_own(
             today: ctx.today,
             expiring_within_days: ctx.expiring_within_days,
         };
-        out.rows.extend(inventory::rows(
-            ctx.regime,
-            &scan,
-            &shown.to_string(),
-            window,
-        ));
+        let mut rows = inventory::rows(ctx.regime, &scan, &shown.to_string(), window);
+        for row in &mut rows {
+            let part = doc.parts.iter().find(|p| p.name == row.part);
+            row.ocr = part
+                .and_then(|p| p.ocr)
+                .map(|c| c.clamp(0.0, 100.0).round() as u8);
+        }
+        out.rows.extend(rows);
     }
     scan.is_marked()
 }

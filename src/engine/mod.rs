@@ -330,6 +330,10 @@ fn check_group(
             directives.insert(r.path, d);
         }
         t.summary.files += usize::from(r.document);
+        t.summary.images_unread += r.unread_images;
+        if r.unread_images > 0 && t.summary.ocr_missing.is_empty() {
+            t.summary.ocr_missing = s.limits.ocr.why_not();
+        }
         t.summary.marked += usize::from(r.marked);
         group.extend(r.found.diags);
         copies.extend(r.found.top_secret);

@@ -7,7 +7,9 @@
 //! notes, and what readers never see (tracked deletions, comments, hidden text).
 
 pub mod archive;
+pub mod child;
 pub mod html;
+pub mod image;
 pub mod mail;
 pub mod markdown;
 pub mod odf;
@@ -85,6 +87,9 @@ pub struct Part {
     pub line_map: Vec<u32>,
     /// The block kind of each text line; empty, or shorter than the text: `Text`.
     pub blocks: Vec<Block>,
+    /// Read by OCR from a scan: the mean confidence (0–100). Such text is not typed
+    /// text: no form findings (ML001, ML004) come from it.
+    pub ocr: Option<f32>,
 }
 
 impl Part {
@@ -95,6 +100,7 @@ impl Part {
             text: String::new(),
             line_map: Vec::new(),
             blocks: Vec::new(),
+            ocr: None,
         }
     }
 
@@ -196,6 +202,9 @@ pub struct Document {
     pub source: Option<String>,
     /// What could not be read (ML900 each); empty when everything was.
     pub gaps: Vec<Gap>,
+    /// Image files carried inside (archive members, attachments) that were skipped
+    /// because no OCR reads scans in this run: the run counts them with image files.
+    pub images_unread: usize,
     /// An archive (zip, tar): a folder in a file, with no text of its own. Only the
     /// documents it carries are linted; the archive itself adds no finding of a
     /// document (no missing mark, no copy, no ledger row), only its gaps.
@@ -229,6 +238,7 @@ impl Document {
             embedded: Vec::new(),
             source: None,
             gaps: Vec::new(),
+            images_unread: 0,
             archive: false,
             body_start: std::sync::OnceLock::new(),
         }
@@ -302,6 +312,8 @@ pub enum ExtractError {
     /// A bound on the work spent on one file was reached: what lies beyond it was not
     /// read (the bound, named).
     Limit(String),
+    /// A scan read by OCR without confidence: a mark there may have been missed (why).
+    Ocr(String),
 }
 
 impl ExtractError {
@@ -321,11 +333,12 @@ impl ExtractError {
             ExtractError::Crashed(why) => ("crashed", why.clone()),
             ExtractError::Undecodable(what) => ("partly-undecodable", what.clone()),
             ExtractError::Limit(what) => ("limit", what.clone()),
+            ExtractError::Ocr(why) => ("ocr-unsure", why.clone()),
         }
     }
 
     /// Every phrase key `phrase` can return (ML900 must define them all).
-    pub const PHRASES: [&'static str; 11] = [
+    pub const PHRASES: [&'static str; 12] = [
         "io-error",
         "too-large",
         "unsupported-format",
@@ -337,6 +350,7 @@ impl ExtractError {
         "crashed",
         "partly-undecodable",
         "limit",
+        "ocr-unsure",
     ];
 }
 
@@ -370,6 +384,8 @@ pub struct Limits {
     /// Text produced from one file's containers: never more than a text file of the
     /// largest size read.
     pub max_text_bytes: u64,
+    /// Whether and how scans are read by OCR (off unless the settings say).
+    pub ocr: crate::ocr::Options,
 }
 
 impl Limits {
@@ -384,6 +400,7 @@ impl Limits {
             max_embedding: 3,
             max_parts: 10_000,
             max_text_bytes: max_bytes.max(1024 * 1024),
+            ocr: crate::ocr::Options::OFF,
         }
     }
 }
@@ -494,6 +511,8 @@ pub struct Budget {
     spent: Cell<Option<Bound>>,
     /// SHA-256 of every embedded document read: one carried twice is read once.
     seen: RefCell<HashSet<[u8; 32]>>,
+    /// Image members skipped because no OCR reads scans in this run.
+    images_unread: Cell<usize>,
 }
 
 impl Budget {
@@ -505,6 +524,7 @@ impl Budget {
             text: Cell::new(0),
             spent: Cell::new(None),
             seen: RefCell::new(HashSet::new()),
+            images_unread: Cell::new(0),
         }
     }
 
@@ -749,7 +769,12 @@ fn extract_named(
     limits: &Limits,
     depth: usize,
 ) -> Result<Extracted, ExtractError> {
-    match container(bytes, name, ext, &Budget::new(limits), depth) {
+    let budget = Budget::new(limits);
+    match container(bytes, name, ext, &budget, depth) {
+        Sniffed::Read(Ok(Extracted::Doc(mut doc))) => {
+            doc.images_unread = budget.images_unread.get();
+            Ok(Extracted::Doc(doc))
+        }
         Sniffed::Read(result) => result,
         Sniffed::Text(bytes) => decode_text(bytes, ext),
     }
@@ -873,18 +898,23 @@ fn container(bytes: Vec<u8>, name: &str, ext: &str, budget: &Budget, depth: usiz
         Signature::Pdf if flavour_of(ext).is_some() => {
             // A text that quotes a PDF header is still text: only what a PDF reader
             // can open is read as a PDF.
-            return match pdf::extract(bytes.clone()) {
+            return match pdf::extract_with(bytes.clone(), budget.limits.ocr) {
                 Err(ExtractError::Corrupt(_) | ExtractError::Unsupported(_)) => {
                     Sniffed::Text(bytes)
                 }
                 r => Sniffed::Read(r.map(Extracted::Doc)),
             };
         }
-        Signature::Pdf => return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc)),
+        Signature::Pdf => {
+            return Sniffed::Read(pdf::extract_with(bytes, budget.limits.ocr).map(Extracted::Doc));
+        }
         Signature::None => {}
     }
+    if crate::ocr::is_image_extension(ext) && image::is_image(&bytes) {
+        return Sniffed::Read(image::extract(&bytes, budget));
+    }
     if ext == "pdf" {
-        return Sniffed::Read(pdf::extract(bytes).map(Extracted::Doc));
+        return Sniffed::Read(pdf::extract_with(bytes, budget.limits.ocr).map(Extracted::Doc));
     }
     if let Some(read) = archive::by_name(&bytes, name, ext, budget, depth) {
         return Sniffed::Read(read);
@@ -977,7 +1007,14 @@ pub fn extract_nested(
     };
     match extracted {
         Ok(Extracted::Doc(doc)) => Some(Ok(doc)),
-        Ok(Extracted::Skip) => None,
+        Ok(Extracted::Skip) => {
+            // An image member skipped because no OCR reads scans in this run: counted,
+            // so the run says how many went unread, as it does for image files.
+            if crate::ocr::is_image_extension(&ext) && !budget.limits.ocr.usable() {
+                budget.images_unread.set(budget.images_unread.get() + 1);
+            }
+            None
+        }
         Err(e) => Some(Err(e)),
     }
 }

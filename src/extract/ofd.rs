@@ -39,6 +39,9 @@ struct PageContent {
     templates: Vec<String>,
     /// Image objects drawn: a page of images without text is a scan.
     images: usize,
+    /// The largest image drawn: its `ResourceID` and its width on the page (mm).
+    largest_image: Option<(String, f64)>,
+    largest_area: f64,
 }
 
 /// Every document the file holds, from `OFD.xml` down, as one document.
@@ -151,7 +154,12 @@ fn read_doc_root(pkg: &mut Package, doc_root: &str, depth: usize, reader: &mut R
         );
     }
     let base = parent(&doc_path);
-    let used_templates = read_pages(pkg, &base, &document.pages, reader);
+    let media = if pkg.limits().ocr.usable() {
+        media_files(pkg, &base, &document.resources)
+    } else {
+        std::collections::HashMap::new()
+    };
+    let used_templates = read_pages(pkg, &base, &document.pages, &media, reader);
     if document.pages_beyond {
         reader.fail(
             budget,
@@ -178,7 +186,13 @@ fn read_doc_root(pkg: &mut Package, doc_root: &str, depth: usize, reader: &mut R
 
 /// Each page at `locs` (relative to `base`) once, as a body part numbered across the
 /// file; the ids of the templates the pages use, in the order first met.
-fn read_pages(pkg: &mut Package, base: &str, locs: &[String], reader: &mut Reader) -> Vec<String> {
+fn read_pages(
+    pkg: &mut Package,
+    base: &str,
+    locs: &[String],
+    media: &Media,
+    reader: &mut Reader,
+) -> Vec<String> {
     let budget = pkg.budget();
     let mut used_templates: Vec<String> = Vec::new();
     for loc in locs {
@@ -202,8 +216,14 @@ fn read_pages(pkg: &mut Package, base: &str, locs: &[String], reader: &mut Reade
             }
         };
         if content.runs.is_empty() && content.images > 0 {
-            // A scanned page: whatever mark it carries cannot be seen.
-            reader.gaps.push(gap(&name, ExtractError::NoText));
+            let ocr = pkg.limits().ocr;
+            if !ocr.usable() {
+                // A scanned page: whatever mark it carries cannot be seen.
+                reader.gaps.push(gap(&name, ExtractError::NoText));
+            } else if reader.pages == 1 || ocr.pages == crate::ocr::Pages::All {
+                read_scan(pkg, &content, media, reader);
+                continue;
+            }
         }
         for id in &content.templates {
             if !used_templates.contains(id) {
@@ -213,6 +233,95 @@ fn read_pages(pkg: &mut Package, base: &str, locs: &[String], reader: &mut Reade
         reader.add(budget, lines_part(name, Role::Body, content.runs));
     }
     used_templates
+}
+
+/// Image resources by ID: the folder of the resource file (with its `BaseLoc`) and the
+/// file each `MultiMedia` names in it (`Res`, `image_4.png`).
+type Media = std::collections::HashMap<String, (String, String)>;
+
+/// The image resources the `PublicRes`/`DocumentRes` files at `locs` declare.
+fn media_files(pkg: &mut Package, base: &str, locs: &[String]) -> Media {
+    let mut media = Media::new();
+    for loc in locs {
+        let Some(path) = resolve(pkg, base, loc) else {
+            continue;
+        };
+        let Ok(bytes) = pkg.require(&path) else {
+            continue;
+        };
+        let mut res_base = parent(&path);
+        let (mut id, mut file, mut in_file) = (None, String::new(), false);
+        let _ = walk_rooted(
+            &bytes,
+            &path,
+            pkg.limits().max_depth,
+            &["Res"],
+            |ev| match ev {
+                Ev::Open(e) if e.name == "Res" => {
+                    if let Some(b) = e.attr("BaseLoc") {
+                        res_base = format!("{res_base}/{b}")
+                            .trim_start_matches('/')
+                            .to_string();
+                    }
+                }
+                Ev::Open(e) if e.name == "MultiMedia" => id = e.attr("ID"),
+                Ev::Open(e) if e.name == "MediaFile" => {
+                    in_file = true;
+                    file.clear();
+                }
+                Ev::Text(t) if in_file => file.push_str(t),
+                Ev::Close("MediaFile") => {
+                    in_file = false;
+                    if let Some(id) = id.take() {
+                        media.insert(id, (res_base.clone(), file.trim().to_string()));
+                    }
+                }
+                _ => {}
+            },
+        );
+    }
+    media
+}
+
+/// A scanned page read by OCR: the image its largest `ImageObject` draws, read from
+/// the package (charged to the file's budget), as part `page N (OCR)`.
+fn read_scan(pkg: &mut Package, content: &PageContent, media: &Media, reader: &mut Reader) {
+    let budget = pkg.budget();
+    let page = reader.pages;
+    let name = crate::ocr::part_name(page);
+    let image = content
+        .largest_image
+        .as_ref()
+        .and_then(|(id, width)| Some((media.get(id)?, *width)));
+    let Some((loc, width_mm)) = image else {
+        reader.fail(
+            budget,
+            &name,
+            ExtractError::Ocr("the page image is not in the package".into()),
+        );
+        return;
+    };
+    let (res_base, file) = loc;
+    let bytes = match resolve(pkg, res_base, file).map(|p| pkg.require(&p)) {
+        Some(Ok(b)) => b,
+        Some(Err(e)) => return reader.fail(budget, &name, e),
+        None => {
+            let e = ExtractError::Corrupt(format!("missing image {file}"));
+            return reader.fail(budget, &name, e);
+        }
+    };
+    let dpi = crate::ocr::prepare::width(&bytes)
+        .filter(|_| width_mm > 1.0)
+        .map(|px| px as f32 / (width_mm as f32 / 25.4));
+    match crate::ocr::read_image(&bytes, page, pkg.limits().ocr.pages, dpi, true) {
+        Ok((part, unsure)) => {
+            if let Some(e) = unsure {
+                reader.gaps.push(gap(&name, e));
+            }
+            reader.add(budget, part);
+        }
+        Err(e) => reader.fail(budget, &name, e),
+    }
 }
 
 /// The template pages the pages use (every template, when no page says), each once,
@@ -343,7 +452,10 @@ impl Reader {
             embedded,
             ..
         } = self;
-        if pages > 0 && text_chars == 0 {
+        // A scan OCR read is judged by what it read (its gaps say any doubt).
+        let ocr = parts.iter().any(|p| p.ocr.is_some())
+            || gaps.iter().any(|g| matches!(g.error, ExtractError::Ocr(_)));
+        if pages > 0 && text_chars == 0 && !ocr {
             if gaps.iter().all(|g| g.error == ExtractError::NoText) && embedded.is_empty() {
                 return Err(ExtractError::NoText);
             }
@@ -375,6 +487,8 @@ struct DocumentXml {
     templates: Vec<(String, String)>,
     annotations: Option<String>,
     attachments: Option<String>,
+    /// `PublicRes` and `DocumentRes` files (where image resources are declared).
+    resources: Vec<String>,
 }
 
 fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractError> {
@@ -417,6 +531,14 @@ fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractEr
                     text_of = Some("Attachments");
                     value.clear();
                 }
+                "PublicRes" => {
+                    text_of = Some("PublicRes");
+                    value.clear();
+                }
+                "DocumentRes" => {
+                    text_of = Some("DocumentRes");
+                    value.clear();
+                }
                 _ => {}
             },
             Ev::Text(t) => {
@@ -429,7 +551,8 @@ fn read_document(pkg: &mut Package, path: &str) -> Result<DocumentXml, ExtractEr
                     let v = Some(value.trim().to_string()).filter(|v| !v.is_empty());
                     match n {
                         "Annotations" => out.annotations = v,
-                        _ => out.attachments = v,
+                        "Attachments" => out.attachments = v,
+                        _ => out.resources.extend(v),
                     }
                     text_of = None;
                 }
@@ -493,7 +616,18 @@ fn read_content(pkg: &mut Package, path: &str) -> Result<PageContent, ExtractErr
                         out.templates.push(id);
                     }
                 }
-                "ImageObject" => out.images += 1,
+                "ImageObject" => {
+                    out.images += 1;
+                    let b = numbers(&e.attr("Boundary").unwrap_or_default());
+                    let (w, h) = (b.get(2).copied(), b.get(3).copied());
+                    let area = w.unwrap_or(0.0) * h.unwrap_or(0.0);
+                    if let Some(id) = e.attr("ResourceID")
+                        && (out.largest_image.is_none() || area > out.largest_area)
+                    {
+                        out.largest_area = area;
+                        out.largest_image = Some((id, w.unwrap_or(0.0)));
+                    }
+                }
                 _ => {}
             },
             Ev::Text(t) => {

@@ -5,12 +5,12 @@
 //! memory bound; a crash, a timeout or an exhausted bound is ML900, and the run goes on.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Document, ExtractError, Flavour, Part, Role, map_symbols, parse_iso_date};
+use super::{Document, ExtractError, Flavour, Part, Role, child, map_symbols, parse_iso_date};
 
 /// What the worker sends back.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -27,6 +27,17 @@ pub struct Page {
     pub text: String,
     /// Images drawn on a page without text: such a page is a scan.
     pub images: usize,
+    /// A scan to read by OCR: its band, prepared (`ocr::prepare`), as a hex PNG.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanBand>,
+}
+
+/// The band of a scanned page the worker cut out for OCR, or why it could not.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ScanBand {
+    /// Hex of a PNG, the dpi it is at, and the dpi the page was scanned at.
+    Png(String, u32, u32),
+    Failed(String),
 }
 
 /// How long one PDF may take, and how much memory the worker may use.
@@ -54,6 +65,9 @@ pub const MEMORY_BUDGET_ENV: &str = "MARK_LINT_PDF_MEMORY_BUDGET";
 pub const TIME_BUDGET_ENV: &str = "MARK_LINT_PDF_TIME_BUDGET";
 /// The address-space limit the parent gives one worker (bytes).
 const WORKER_MEMORY_ENV: &str = "MARK_LINT_PDF_WORKER_MEMORY";
+/// Which scanned pages the worker cuts a band from for OCR: `first`, `all`, or unset
+/// (none: the run has no OCR).
+const SCANS_ENV: &str = "MARK_LINT_PDF_SCANS";
 
 impl Default for PdfBudget {
     fn default() -> Self {
@@ -95,6 +109,9 @@ impl PdfBudget {
 /// The shared state of the PDF workers of a run: free slots and time spent.
 pub struct Pool {
     budget: PdfBudget,
+    /// What the workers do, in the ML900 of a spent budget (`PDF`, `OCR`), and in that
+    /// of one worker out of time (`PDF reading`).
+    labels: (&'static str, &'static str),
     free: std::sync::Mutex<usize>,
     freed: std::sync::Condvar,
     spent: std::sync::Mutex<Duration>,
@@ -113,8 +130,14 @@ impl Drop for Slot<'_> {
 
 impl Pool {
     pub fn new(budget: PdfBudget) -> Pool {
+        Pool::labelled(budget, ("PDF", "PDF reading"))
+    }
+
+    /// A pool whose ML900 name its work: (`OCR`, `OCR`) for the OCR engine.
+    pub fn labelled(budget: PdfBudget, labels: (&'static str, &'static str)) -> Pool {
         Pool {
             budget,
+            labels,
             free: std::sync::Mutex::new(budget.slots().0),
             freed: std::sync::Condvar::new(),
             spent: std::sync::Mutex::new(Duration::ZERO),
@@ -144,7 +167,8 @@ impl Pool {
     /// The ML900 of a PDF not read because the run's time budget ran out.
     pub fn time_budget_spent(&self) -> ExtractError {
         ExtractError::Limit(format!(
-            "PDF time budget of the run {} s",
+            "{} time budget of the run {} s",
+            self.labels.0,
             self.budget.total.as_secs()
         ))
     }
@@ -169,7 +193,8 @@ impl Pool {
                 Err(self.time_budget_spent())
             }
             Err(ExtractError::Limit(m)) if m == TIMED_OUT => Err(ExtractError::Limit(format!(
-                "PDF reading time {} s",
+                "{} time {} s",
+                self.labels.1,
                 self.budget.per_pdf.as_secs()
             ))),
             r => r,
@@ -178,7 +203,7 @@ impl Pool {
 }
 
 /// What `run_worker` says when the worker ran out of the time it was given.
-const TIMED_OUT: &str = "timed out";
+pub const TIMED_OUT: &str = "timed out";
 
 static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
 
@@ -202,8 +227,13 @@ pub fn set_worker(exe: std::path::PathBuf) {
     let _ = WORKER.set(exe);
 }
 
-/// Read a PDF (its bytes go to the worker without a copy).
+/// Read a PDF (its bytes go to the worker without a copy); scans are not read.
 pub fn extract(bytes: Vec<u8>) -> Result<Document, ExtractError> {
+    extract_with(bytes, crate::ocr::Options::OFF)
+}
+
+/// Read a PDF; its scanned pages by OCR as `ocr` says (when the run can).
+pub fn extract_with(bytes: Vec<u8>, ocr: crate::ocr::Options) -> Result<Document, ExtractError> {
     if !bytes.starts_with(b"%PDF-") {
         let head = &bytes[..bytes.len().min(1024)];
         if memchr::memmem::find(head, b"%PDF-").is_none() {
@@ -215,12 +245,58 @@ pub fn extract(bytes: Vec<u8>) -> Result<Document, ExtractError> {
             ".pdf (this build has no PDF reader: cargo feature `pdf`)".into(),
         ));
     }
-    let reply = pool().run(|time, memory| run_worker(bytes, time, memory))?;
-    to_document(reply)
+    let scans = ocr.usable().then_some(ocr.pages);
+    let mut reply = pool().run(|time, memory| run_worker(bytes, time, memory, scans))?;
+    let read = read_scans(&mut reply);
+    to_document(reply, read)
 }
 
-/// Turn the worker's reply into a document, or the reason it cannot be inspected.
-pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
+/// OCR of the bands the worker cut out, page by page (`None`: not a scan to read).
+fn read_scans(reply: &mut Reply) -> Vec<Option<Result<crate::ocr::Reading, ExtractError>>> {
+    reply
+        .pages
+        .iter_mut()
+        .map(|page| {
+            Some(match page.scan.take()? {
+                ScanBand::Failed(why) => Err(ExtractError::Ocr(format!(
+                    "the page image could not be decoded: {why}"
+                ))),
+                ScanBand::Png(_, _, scanned) if scanned < crate::ocr::MIN_DPI => {
+                    Err(ExtractError::Ocr(format!(
+                        "scanned at {scanned} dpi, below the {} dpi OCR reads reliably",
+                        crate::ocr::MIN_DPI
+                    )))
+                }
+                ScanBand::Png(hex, dpi, _) => match (crate::ocr::engine(), unhex(&hex)) {
+                    (Ok(engine), Some(png)) => engine.read(png, dpi),
+                    (Err(why), _) => Err(ExtractError::Ocr(why.clone())),
+                    (_, None) => Err(ExtractError::Crashed("the PDF reader gave no image".into())),
+                },
+            })
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect()
+}
+
+/// Turn the worker's reply, and what OCR read of its scanned pages, into a document,
+/// or the reason it cannot be inspected.
+pub fn to_document(
+    reply: Reply,
+    read: Vec<Option<Result<crate::ocr::Reading, ExtractError>>>,
+) -> Result<Document, ExtractError> {
     if let Some((kind, detail)) = reply.error {
         return Err(match kind.as_str() {
             "encrypted" => ExtractError::Encrypted,
@@ -231,102 +307,115 @@ pub fn to_document(reply: Reply) -> Result<Document, ExtractError> {
         return Err(ExtractError::Corrupt("no pages".into()));
     }
     let scanned = |p: &Page| p.text.trim().is_empty() && p.images > 0;
-    // The first page carries the mark; any scanned page could carry one unseen.
-    if reply.pages.iter().all(|p| p.text.trim().is_empty()) || reply.pages.iter().any(scanned) {
+    let ocr = read.iter().any(Option::is_some);
+    // The first page carries the mark; any scanned page could carry one unseen. With
+    // OCR, the scanned pages it was asked to read are read, the others are not.
+    if !ocr
+        && (reply.pages.iter().all(|p| p.text.trim().is_empty()) || reply.pages.iter().any(scanned))
+    {
         return Err(ExtractError::NoText);
     }
+    let mut gaps = Vec::new();
+    let mut read = read.into_iter();
     let parts = reply
         .pages
         .iter()
         .enumerate()
-        .map(|(i, page)| {
-            let mut part = Part::new(Some(format!("page {}", i + 1)), Role::Body);
-            for (n, line) in page.text.lines().enumerate() {
-                part.push_line(&map_symbols(line), n as u32 + 1);
+        .map(|(i, page)| match read.next().flatten() {
+            Some(r) => scanned_part(i + 1, r, &mut gaps),
+            None => {
+                let mut part = Part::new(Some(format!("page {}", i + 1)), Role::Body);
+                for (n, line) in page.text.lines().enumerate() {
+                    part.push_line(&map_symbols(line), n as u32 + 1);
+                }
+                part
             }
-            part
         })
         .collect();
     let mut doc = Document::with_parts(Flavour::Plain, parts);
+    doc.gaps = gaps;
     doc.created = reply.created.as_deref().and_then(parse_iso_date);
     doc.extracted = true;
     doc.paged = true;
     Ok(doc)
 }
 
+/// A scanned page as OCR read it (`page 3 (OCR)`), its doubts as gaps.
+fn scanned_part(
+    page: usize,
+    read: Result<crate::ocr::Reading, ExtractError>,
+    gaps: &mut Vec<super::Gap>,
+) -> Part {
+    let name = crate::ocr::part_name(page);
+    let mut gap = |error| {
+        gaps.push(super::Gap {
+            part: Some(name.clone()),
+            line: 1,
+            error,
+        })
+    };
+    match read {
+        Ok(reading) => {
+            let (part, unsure) = crate::ocr::part(page, &reading);
+            if let Some(e) = unsure.or_else(|| crate::ocr::unsure_page(&reading)) {
+                gap(e);
+            }
+            part
+        }
+        Err(e) => {
+            gap(e);
+            Part::new(Some(name.clone()), Role::Body)
+        }
+    }
+}
+
 /// Run the worker on `bytes` (sent on its stdin) within `time` and `memory` bytes of
-/// address space.
-fn run_worker(input: Vec<u8>, time: Duration, memory: u64) -> Result<Reply, ExtractError> {
+/// address space (the worker sets the bound on itself: see `worker_main`); `scans`
+/// says which scanned pages it cuts a band from for OCR.
+fn run_worker(
+    input: Vec<u8>,
+    time: Duration,
+    memory: u64,
+    scans: Option<crate::ocr::Pages>,
+) -> Result<Reply, ExtractError> {
     let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => p.into(),
         (None, None) => std::env::current_exe()
             .map_err(|e| ExtractError::Crashed(format!("cannot start the PDF reader: {e}")))?,
     };
-    let mut child = Command::new(exe)
-        .arg(WORKER_COMMAND)
-        .env(WORKER_MEMORY_ENV, memory.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            ExtractError::Crashed(format!(
-                "cannot start the PDF reader: {}",
-                super::io_message(&e)
-            ))
-        })?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let writer = std::thread::spawn(move || {
-        // The worker may die before reading everything: that shows in its exit status.
-        let _ = stdin.write_all(&input);
-    });
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
-        out
-    });
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let errors = std::thread::spawn(move || {
-        // Only the start matters: whether the worker ran out of memory.
-        let mut out = Vec::new();
-        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut out);
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-        out
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > time => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = writer.join();
-                let _ = reader.join();
-                let _ = errors.join();
-                return Err(ExtractError::Limit(TIMED_OUT.into()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(ExtractError::Crashed(super::io_message(&e))),
-        }
+    let mut cmd = Command::new(exe);
+    cmd.arg(WORKER_COMMAND)
+        .env(WORKER_MEMORY_ENV, memory.to_string());
+    match scans {
+        Some(crate::ocr::Pages::First) => cmd.env(SCANS_ENV, "first"),
+        Some(crate::ocr::Pages::All) => cmd.env(SCANS_ENV, "all"),
+        None => cmd.env_remove(SCANS_ENV),
     };
-    let _ = writer.join();
-    let out = reader.join().unwrap_or_default();
-    let err = errors.join().unwrap_or_default();
-    if !status.success() {
+    let out = match child::run(cmd, input, time) {
+        Ok(out) => out,
+        Err(child::Failure::TimedOut) => return Err(ExtractError::Limit(TIMED_OUT.into())),
+        Err(child::Failure::Start(e)) => {
+            return Err(ExtractError::Crashed(format!(
+                "cannot start the PDF reader: {e}"
+            )));
+        }
+        Err(child::Failure::Wait(e)) => return Err(ExtractError::Crashed(e)),
+    };
+    if !out.status.success() {
         // Rust reports an allocation refused by the address-space limit this way.
-        if memchr::memmem::find(&err, b"memory allocation of").is_some() {
+        if memchr::memmem::find(&out.stderr, b"memory allocation of").is_some() {
             return Err(ExtractError::Limit(format!(
                 "PDF reader memory {} MiB",
                 memory >> 20
             )));
         }
         return Err(ExtractError::Crashed(format!(
-            "the PDF reader stopped ({status})"
+            "the PDF reader stopped ({})",
+            out.status
         )));
     }
-    serde_json::from_slice(&out)
+    serde_json::from_slice(&out.stdout)
         .map_err(|e| ExtractError::Crashed(format!("the PDF reader gave no answer: {e}")))
 }
 
@@ -341,7 +430,12 @@ pub fn worker_main() -> i32 {
     if std::io::stdin().read_to_end(&mut bytes).is_err() {
         return 3;
     }
-    let reply = read(&bytes);
+    let scans = match std::env::var(SCANS_ENV).as_deref() {
+        Ok("first") => Some(crate::ocr::Pages::First),
+        Ok("all") => Some(crate::ocr::Pages::All),
+        _ => None,
+    };
+    let reply = read(&bytes, scans);
     let mut out = std::io::stdout().lock();
     if serde_json::to_writer(&mut out, &reply).is_err() || out.flush().is_err() {
         return 3;
@@ -366,12 +460,12 @@ fn limit_memory(bytes: u64) {
 fn limit_memory(_bytes: u64) {}
 
 #[cfg(feature = "pdf")]
-fn read(bytes: &[u8]) -> Reply {
-    backend::read(bytes)
+fn read(bytes: &[u8], scans: Option<crate::ocr::Pages>) -> Reply {
+    backend::read(bytes, scans)
 }
 
 #[cfg(not(feature = "pdf"))]
-fn read(_bytes: &[u8]) -> Reply {
+fn read(_bytes: &[u8], _scans: Option<crate::ocr::Pages>) -> Reply {
     Reply {
         error: Some(("corrupt".into(), "no PDF reader in this build".into())),
         ..Reply::default()
@@ -383,7 +477,8 @@ mod backend {
     use pdf_oxide::PdfDocument;
     use pdf_oxide::optional_content::decode_pdf_text_string;
 
-    use super::{Page, Reply};
+    use super::{Page, Reply, ScanBand, hex};
+    use crate::ocr::{self, Pages, prepare};
 
     fn fail(kind: &str, detail: String) -> Reply {
         Reply {
@@ -392,7 +487,7 @@ mod backend {
         }
     }
 
-    pub fn read(bytes: &[u8]) -> Reply {
+    pub fn read(bytes: &[u8], scans: Option<Pages>) -> Reply {
         let doc = match PdfDocument::from_bytes(bytes.to_vec()) {
             Ok(d) => d,
             Err(e) => return fail("corrupt", e.to_string()),
@@ -417,13 +512,60 @@ mod backend {
             } else {
                 0
             };
-            pages.push(Page { text, images });
+            pages.push(Page {
+                text,
+                images,
+                scan: None,
+            });
         }
+        cut_scans(&doc, &mut pages, scans);
         Reply {
             pages,
             created: creation_date(&doc),
             error: None,
         }
+    }
+
+    /// For OCR, the band of each scanned page `scans` asks for: page 1, and every
+    /// scanned page when the text layer mentions an attachment (`附件`), with `first`;
+    /// every scanned page whole with `all`.
+    fn cut_scans(doc: &PdfDocument, pages: &mut [Page], scans: Option<Pages>) {
+        let Some(scans) = scans else { return };
+        let attachments = pages.iter().any(|p| p.text.contains("附件"));
+        let band = match scans {
+            Pages::First => ocr::FIRST_PAGE_BAND,
+            Pages::All => 1.0,
+        };
+        for (i, page) in pages.iter_mut().enumerate() {
+            let wanted = i == 0 || scans == Pages::All || attachments;
+            if wanted && page.text.trim().is_empty() && page.images > 0 {
+                page.scan = Some(match scan_band(doc, i, band) {
+                    Ok((png, dpi, scanned)) => ScanBand::Png(hex(&png), dpi, scanned),
+                    Err(why) => ScanBand::Failed(why),
+                });
+            }
+        }
+    }
+
+    /// The band of page `i`'s largest image, prepared for OCR, as a PNG and its dpi.
+    fn scan_band(doc: &PdfDocument, i: usize, band: f32) -> Result<(Vec<u8>, u32, u32), String> {
+        let handles = doc.page_image_handles(i).map_err(|e| e.to_string())?;
+        let h = handles
+            .iter()
+            .max_by_key(|h| u64::from(h.width) * u64::from(h.height))
+            .ok_or("no image")?;
+        if u64::from(h.width) * u64::from(h.height) > 100_000_000 {
+            return Err(format!("{}×{} pixels", h.width, h.height));
+        }
+        let img = h
+            .decode()
+            .and_then(|img| img.to_dynamic_image())
+            .map_err(|e| e.to_string())?;
+        // Pixels per inch of the image as drawn (a PDF point is 1/72 inch).
+        let dpi = (h.bbox.width > 1.0).then(|| img.width() as f32 / (h.bbox.width / 72.0));
+        let scanned = dpi.unwrap_or(prepare::TARGET_DPI).round() as u32;
+        let (gray, dpi) = prepare::band_image(&img, band, dpi, prepare::Steps::from_env());
+        Ok((prepare::png(&gray)?, dpi, scanned))
     }
 
     /// Info `/CreationDate`, as written.
@@ -445,23 +587,66 @@ mod tests {
         let page = |t: &str, images| Page {
             text: t.into(),
             images,
+            scan: None,
         };
         let reply = |pages| Reply {
             pages,
             ..Reply::default()
         };
         assert_eq!(
-            to_document(reply(vec![page("", 1)])).unwrap_err(),
+            to_document(reply(vec![page("", 1)]), Vec::new()).unwrap_err(),
             ExtractError::NoText
         );
         assert_eq!(
-            to_document(reply(vec![page("正文", 0), page("", 2)])).unwrap_err(),
+            to_document(reply(vec![page("正文", 0), page("", 2)]), Vec::new()).unwrap_err(),
             ExtractError::NoText
         );
         // A blank page without images is just blank.
-        let doc = to_document(reply(vec![page("机密★1年\n", 0), page("", 0)])).unwrap();
+        let doc = to_document(reply(vec![page("机密★1年\n", 0), page("", 0)]), Vec::new()).unwrap();
         assert_eq!(doc.parts[0].name.as_deref(), Some("page 1"));
         assert!(doc.paged && doc.extracted);
+    }
+
+    /// With OCR, page 1 of a scan is read (`page 1 (OCR)`); a later scanned page that
+    /// OCR was not asked to read is an empty page, not an error; an OCR failure is a gap.
+    #[test]
+    fn scanned_pages_read_by_ocr() {
+        use crate::ocr::{Line, Reading};
+        let page = |t: &str, images| Page {
+            text: t.into(),
+            images,
+            scan: None,
+        };
+        let reading = Reading {
+            lines: vec![Line {
+                text: "机密★10年".into(),
+                confidence: 93.0,
+            }],
+        };
+        let reply = Reply {
+            pages: vec![page("", 1), page("", 1), page("", 1)],
+            ..Reply::default()
+        };
+        let read = vec![
+            Some(Ok(reading)),
+            Some(Err(ExtractError::Ocr("no text in the top band".into()))),
+            None,
+        ];
+        let doc = to_document(reply, read).unwrap();
+        let names: Vec<_> = doc.parts.iter().map(|p| p.name.clone().unwrap()).collect();
+        assert_eq!(names, ["page 1 (OCR)", "page 2 (OCR)", "page 3"]);
+        assert!(doc.parts[0].text.contains("机密★10年"));
+        assert_eq!(doc.parts[0].ocr, Some(93.0));
+        assert_eq!(doc.gaps.len(), 1, "{:?}", doc.gaps);
+        assert_eq!(doc.gaps[0].part.as_deref(), Some("page 2 (OCR)"));
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let bytes = [0u8, 1, 0xab, 0xff];
+        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -546,6 +731,9 @@ mod tests {
             error: Some(("encrypted".into(), String::new())),
             ..Reply::default()
         };
-        assert_eq!(to_document(r).unwrap_err(), ExtractError::Encrypted);
+        assert_eq!(
+            to_document(r, Vec::new()).unwrap_err(),
+            ExtractError::Encrypted
+        );
     }
 }

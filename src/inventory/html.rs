@@ -1049,6 +1049,7 @@ mod tests {
             status,
             copy_number: Some("000001".into()),
             distribution: None,
+            ocr: None,
         }
     }
 

@@ -50,6 +50,12 @@ struct RowJson<'a> {
     decision: Option<&'static str>,
     copy_number: Option<&'a str>,
     distribution: Option<&'a str>,
+    /// `"ocr"` for a mark read by OCR from a scan, with the read's mean confidence;
+    /// absent for typed text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<u8>,
 }
 
 pub fn emit(
@@ -101,6 +107,8 @@ pub fn emit(
                 decision: decision(r, today).map(|d| d.key()),
                 copy_number: r.copy_number.as_deref(),
                 distribution: r.distribution.as_deref(),
+                source: r.ocr.map(|_| "ocr"),
+                confidence: r.ocr,
             })
             .collect(),
     };

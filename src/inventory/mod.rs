@@ -103,6 +103,9 @@ pub struct Row {
     pub status: Status,
     pub copy_number: Option<String>,
     pub distribution: Option<String>,
+    /// Read by OCR from a scan: the mean confidence of the read (0–100). Its part says
+    /// so too (`page 1 (OCR)`), in every ledger format.
+    pub ocr: Option<u8>,
 }
 
 /// The dates a ledger is computed for.
@@ -206,6 +209,7 @@ pub fn rows(regime: &Regime, scan: &Scan, path: &str, window: Window) -> Vec<Row
                 status,
                 copy_number: scan.copy_numbers.first().cloned(),
                 distribution: scan.distribution.clone().filter(|d| !d.is_empty()),
+                ocr: None,
             }
         })
         .collect()

@@ -87,6 +87,7 @@ fn decisions_due_this_year() {
         status,
         copy_number: None,
         distribution: None,
+        ocr: None,
     };
     let d = |s, last| decision(&row(s, last), TODAY);
     assert_eq!(d(Status::Expired, None), Some(Decision::MarkDeclassified));

@@ -52,6 +52,12 @@ struct DiagnosticJson<'a> {
     /// more there are, not listed.
     #[serde(skip_serializing_if = "Option::is_none")]
     omitted: Option<usize>,
+    /// `"ocr"` for a finding in text read by OCR from a scan (absent otherwise), with
+    /// the mean confidence of that read (0–100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<u8>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +110,8 @@ pub fn emit(
                     .as_deref()
                     .filter(|_| opts.snippets || !d.fix_quotes_text),
                 omitted: d.omitted,
+                source: d.ocr.map(|_| "ocr"),
+                confidence: d.ocr,
             })
             .collect(),
     };

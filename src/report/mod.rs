@@ -46,6 +46,9 @@ pub struct Summary {
     /// Findings hidden by inline directives and by the baseline.
     pub inline_suppressed: usize,
     pub baselined: usize,
+    /// Image files not read because the run has no OCR, and why (said once).
+    pub images_unread: usize,
+    pub ocr_missing: &'static str,
 }
 
 impl Summary {
@@ -301,6 +304,7 @@ pub(crate) mod test_support {
             fix_quotes_text: false,
             omitted: None,
             fails: false,
+            ocr: None,
             snippet: None,
         }
     }

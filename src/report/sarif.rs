@@ -114,6 +114,15 @@ struct SarifResult<'a> {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
+    /// `source: "ocr"` and `confidence` for a finding read by OCR from a scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    source: &'static str,
+    confidence: u8,
 }
 
 #[derive(Serialize)]
@@ -201,6 +210,10 @@ pub fn emit(w: &mut dyn Write, batch: &Batch, opts: &ReportOptions) -> std::io::
             locations: [location(d, opts.snippets)],
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, d.fingerprint())]),
             suppressions: suppression.into_iter().collect(),
+            properties: d.ocr.map(|confidence| ResultProperties {
+                source: "ocr",
+                confidence,
+            }),
         })
         .collect();
     let log = Log {

@@ -133,6 +133,7 @@ fn diag(code: &str, line: u32) -> Diagnostic {
         fix_quotes_text: false,
         omitted: None,
         fails: false,
+        ocr: None,
         snippet: None,
     }
 }

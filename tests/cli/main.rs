@@ -114,6 +114,7 @@ mod hostile;
 mod inventory_html;
 mod legacy;
 mod names;
+mod ocr;
 mod office;
 mod outputs;
 mod paths;

@@ -22,6 +22,7 @@ fn office_folders_concise() {
     for sub in [
         "docx", "odt", "xlsx", "pptx", "ofd", "pdf", "legacy", "rtf", "corrupt",
     ] {
+        // Scans without OCR (the same on every machine): `tests/cli/ocr.rs` reads them.
         snap!(
             format!("office_{sub}"),
             run(&[
@@ -30,6 +31,8 @@ fn office_folders_concise() {
                 TODAY,
                 "--format",
                 "concise",
+                "--ocr",
+                "never",
                 &office(sub)
             ])
         );

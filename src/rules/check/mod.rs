@@ -135,6 +135,7 @@ pub fn omitted_finding(
         snippet: None,
         omitted: Some(omitted),
         fails: false,
+        ocr: None,
     }
 }
 
@@ -220,6 +221,7 @@ impl Out<'_> {
             }),
             omitted: None,
             fails: false,
+            ocr: None,
         });
     }
 
@@ -435,6 +437,35 @@ pub fn lint_scanned(
     if ctx.term_start_printed {
         scan.start_from_print_date();
     }
-    let diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    let mut diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    if doc.parts.iter().any(|p| p.ocr.is_some()) {
+        read_by_ocr(rules, doc, &mut diags);
+    }
     (diags, scan)
+}
+
+/// Findings in text read by OCR: the form of a mark (its star glyph, its spacing:
+/// ML001, ML004) is not seen by OCR, so no form finding comes from it; every other
+/// finding there says it was read by OCR, with the read's confidence.
+fn read_by_ocr(rules: &[Rule], doc: &Document, diags: &mut Vec<Diagnostic>) {
+    let confidence = |part: Option<&str>| {
+        let part = part?;
+        doc.parts
+            .iter()
+            .find(|p| p.name.as_deref() == Some(part))?
+            .ocr
+    };
+    let is_form = |d: &Diagnostic| {
+        rules.iter().any(|r| {
+            *r.code == *d.code
+                && matches!(
+                    r.kind,
+                    crate::rules::Kind::MalformedMark | crate::rules::Kind::NonSecretStar
+                )
+        })
+    };
+    diags.retain(|d| !(is_form(d) && confidence(d.part.as_deref()).is_some()));
+    for d in diags.iter_mut() {
+        d.ocr = confidence(d.part.as_deref()).map(|c| c.clamp(0.0, 100.0).round() as u8);
+    }
 }
