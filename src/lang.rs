@@ -188,7 +188,7 @@ pub fn hidden_findings(inline: usize, baselined: usize, lang: Lang) -> String {
 pub fn images_unread(n: usize, why: &str, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
-            "{n}个图片文件未检查：未进行文字识别（OCR）（{why}）；扫描件中的国家秘密标志因此无法发现"
+            "{n}个图片文件未检查：未进行文字识别（{why}）；扫描件中的国家秘密标志因此无法发现"
         ),
         Lang::En => format!(
             "{n} image file(s) not checked: scans are not read by OCR here ({why}), so a mark on a scanned page would go unseen"

@@ -18,7 +18,7 @@ use mark_lint::rules::Registry;
 use mark_lint::rules::check::{CheckContext, unread_gap, unreadable};
 
 /// Names an officer reads as names: the standard, office suites, this tool.
-const PROPER_NAMES: [&str; 4] = ["GB/T", "WPS", "LibreOffice", "mark-lint"];
+const PROPER_NAMES: [&str; 5] = ["GB/T", "WPS", "LibreOffice", "Tesseract", "mark-lint"];
 
 /// What is wrong with a piece of Chinese output, one entry per problem.
 fn zh_problems(text: &str, rule_names: &[String]) -> Vec<String> {
@@ -180,6 +180,7 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
         ExtractError::Crashed("the PDF reader panicked (index out of bounds)".into()),
         ExtractError::Undecodable("bytes 120-184 of line 3".into()),
         ExtractError::Limit("inflated bytes 512 MiB".into()),
+        ExtractError::Ocr("a mark-like line read at 41% confidence".into()),
     ];
     let keys: Vec<&str> = errors.iter().map(|e| e.phrase().0).collect();
     for key in ExtractError::PHRASES {
