@@ -36,6 +36,8 @@ pub enum Command {
     Init(InitArgs),
     /// Print a shell completion script: `mark-lint completions bash > ...`.
     Completions(CompletionsArgs),
+    /// Run as a Language Server over stdio, for editors (see the README).
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
