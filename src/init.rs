@@ -14,7 +14,8 @@ pub fn config_text(system: SystemKind) -> String {
         }
     };
     format!(
-        r#"# mark-lint 配置 / mark-lint configuration
+        r#"# yaml-language-server: $schema={schema}
+# mark-lint 配置 / mark-lint configuration
 # 每个文件使用其所在目录向上最近的 .mark-lint.yaml；`--config` 可指定。
 # Each file uses the nearest .mark-lint.yaml above it; `--config` overrides.
 
@@ -42,7 +43,8 @@ pub fn config_text(system: SystemKind) -> String {
 # severity: {{ ML002: error }}      # 调整严重程度（error | warning | info | off）
 # exclude: ["build/**"]           # 另外也遵循 .gitignore 与 .marklintignore
 # max-file-size-mb: 256
-"#
+"#,
+        schema = crate::commands::schema::CONFIG_SCHEMA_FILE,
     )
 }
 
@@ -112,6 +114,7 @@ mod tests {
             let uncommented: String = text
                 .lines()
                 .filter(|l| l.starts_with("# ") && l.contains(':') && !l.starts_with("# mark-lint"))
+                .filter(|l| !l.starts_with("# yaml-language-server"))
                 .filter(|l| {
                     !l.starts_with("# 每个") && !l.starts_with("# Each") && !l.starts_with("# 路径")
                 })

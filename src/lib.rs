@@ -67,5 +67,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         Some(Command::Inventory(args)) => commands::inventory::inventory_command(&args, out),
         Some(Command::Completions(args)) => commands::completions(args.shell, out),
         Some(Command::Server) => run_server(),
+        Some(Command::Schema(args)) => commands::schema::schema_command(args.kind, out),
     }
 }
