@@ -36,6 +36,24 @@ pub enum Command {
     Init(InitArgs),
     /// Print a shell completion script: `mark-lint completions bash > ...`.
     Completions(CompletionsArgs),
+    /// Run as a Language Server over stdio, for editors (see the README).
+    Server,
+    /// Print the JSON Schema of a config file or a rule file (for editors).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `.mark-lint.yaml`.
+    Config,
+    /// A rule file (`rules/*.yaml`, or a file named in the config's `rules:`).
+    Rule,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -126,6 +126,41 @@ pub fn fix_bytes(bytes: &[u8], html: bool, edits: &[Edit]) -> Result<(Vec<u8>, F
     ))
 }
 
+/// A repair never removes a mark, lowers its level or changes its term: the fixed text
+/// must read as a clean mark with the level and the same term (`24个月` = `2年`) of the
+/// mark as written.
+pub fn safe_fix(
+    regime: &crate::regime::Regime,
+    mark: &crate::diagnostic::MarkInfo,
+    fixed: &str,
+) -> bool {
+    let parse = |text: &str| match crate::marking::parse_line(
+        regime,
+        text,
+        crate::marking::ParseOptions::new(),
+    ) {
+        Some(crate::marking::LineInfo {
+            kind: crate::marking::LineKind::Banner(m) | crate::marking::LineKind::Candidate(m),
+            ..
+        }) => Some(m),
+        _ => None,
+    };
+    let (Some(before), Some(after)) = (parse(&mark.raw), parse(fixed)) else {
+        return false;
+    };
+    let same_term = match (&before.term, &after.term) {
+        (crate::marking::Term::Duration(a), crate::marking::Term::Duration(b)) => {
+            (a.years * 12 + a.months, a.days) == (b.years * 12 + b.months, b.days)
+        }
+        (a, b) => a == b,
+    };
+    after.problems.is_empty()
+        && after.raw == fixed
+        && before.level == after.level
+        && regime.levels[after.level].name == mark.level
+        && same_term
+}
+
 /// The byte offset of `raw` in `line` when it occurs there exactly once. A finding's
 /// column counts the text a reader sees (comments and code spans removed), so with two
 /// copies on one line — one in a comment, say — the right one cannot be told: no fix.

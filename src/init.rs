@@ -14,7 +14,8 @@ pub fn config_text(system: SystemKind) -> String {
         }
     };
     format!(
-        r#"# mark-lint 配置 / mark-lint configuration
+        r#"# yaml-language-server: $schema={schema}
+# mark-lint 配置 / mark-lint configuration
 # 每个文件使用其所在目录向上最近的 .mark-lint.yaml；`--config` 可指定。
 # Each file uses the nearest .mark-lint.yaml above it; `--config` overrides.
 
@@ -44,7 +45,8 @@ pub fn config_text(system: SystemKind) -> String {
 # max-file-size-mb: 256
 # ocr: auto                       # 扫描件文字识别（OCR，需 tesseract-ocr-chi-sim）：auto | never | always
 # ocr-pages: first                # 只识别首页版头（first）或者全部页面（all）
-"#
+"#,
+        schema = crate::commands::schema::CONFIG_SCHEMA_FILE,
     )
 }
 
@@ -114,6 +116,7 @@ mod tests {
             let uncommented: String = text
                 .lines()
                 .filter(|l| l.starts_with("# ") && l.contains(':') && !l.starts_with("# mark-lint"))
+                .filter(|l| !l.starts_with("# yaml-language-server"))
                 .filter(|l| {
                     !l.starts_with("# 每个") && !l.starts_with("# Each") && !l.starts_with("# 路径")
                 })

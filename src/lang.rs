@@ -12,7 +12,7 @@ use crate::diagnostic::Severity;
 use crate::scan::DateSource;
 
 /// The language of messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Zh,

@@ -31,6 +31,7 @@ pub mod regime;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub(crate) mod server;
 pub mod suppress;
 pub(crate) mod term;
 pub(crate) mod walk;
@@ -49,6 +50,12 @@ pub const EXIT_FAILURE: i32 = 2;
 pub use engine::lint_document;
 pub use rules::examples::{EXAMPLE_TODAY, lint_example, lint_example_in, test_rule_examples};
 
+/// `mark-lint server`: the Language Server on stdin/stdout, until the client says
+/// `exit`. The caller must not hold the stdout lock (the server writes from a thread).
+pub fn run_server() -> Result<i32> {
+    server::run()
+}
+
 /// Run the command line; returns the exit code. Errors are failures (exit 2).
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
     match cli.command {
@@ -60,5 +67,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         Some(Command::Init(args)) => commands::init::init_command(&args, out),
         Some(Command::Inventory(args)) => commands::inventory::inventory_command(&args, out),
         Some(Command::Completions(args)) => commands::completions(args.shell, out),
+        Some(Command::Server) => run_server(),
+        Some(Command::Schema(args)) => commands::schema::schema_command(args.kind, out),
     }
 }

@@ -15,6 +15,13 @@ fn main() -> ExitCode {
         return ExitCode::from(mark_lint::extract::pdf::worker_main() as u8);
     }
     let cli = mark_lint::cli::Cli::parse();
+    // The language server writes stdout from its own thread: not through a lock held here.
+    if matches!(cli.command, Some(mark_lint::cli::Command::Server)) {
+        return match mark_lint::run_server() {
+            Ok(code) => ExitCode::from(code as u8),
+            Err(_) => ExitCode::from(mark_lint::EXIT_FAILURE as u8),
+        };
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = mark_lint::run(cli, &mut out)

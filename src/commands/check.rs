@@ -8,11 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{self, CheckArgs};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Preloaded, Run};
-use crate::regime::Regime;
 use crate::report::Format;
-use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, lang, marking, output, report};
+use crate::{EXIT_CLEAN, EXIT_FINDINGS, baseline, fix, git, lang, output, report};
 
 /// The engine's request from the command line: clap's types become domain ones here.
 pub fn request(args: &CheckArgs) -> Result<engine::Request> {
@@ -292,7 +291,7 @@ fn apply_fixes(
         if let (Some(fixed), Some(mark), None, true) =
             (&d.fix, &d.mark, &d.part, d.path.inner.is_empty())
             && let Some(file) = run.fixable_files.get(&d.path.file)
-            && safe_fix(&run.regimes[file.regime], mark, fixed)
+            && fix::safe_fix(&run.regimes[file.regime], mark, fixed)
         {
             edits.entry(&d.path.file).or_default().push(fix::Edit {
                 line: d.line,
@@ -327,31 +326,4 @@ fn apply_fixes(
         }
     }
     Ok((fixes, changed))
-}
-
-/// A repair never removes a mark, lowers its level or changes its term: the fixed text
-/// must read as a clean mark with the level and the same term (`24个月` = `2年`) of the
-/// mark as written.
-fn safe_fix(regime: &Regime, mark: &diagnostic::MarkInfo, fixed: &str) -> bool {
-    let parse = |text: &str| match marking::parse_line(regime, text, marking::ParseOptions::new()) {
-        Some(marking::LineInfo {
-            kind: marking::LineKind::Banner(m) | marking::LineKind::Candidate(m),
-            ..
-        }) => Some(m),
-        _ => None,
-    };
-    let (Some(before), Some(after)) = (parse(&mark.raw), parse(fixed)) else {
-        return false;
-    };
-    let same_term = match (&before.term, &after.term) {
-        (marking::Term::Duration(a), marking::Term::Duration(b)) => {
-            (a.years * 12 + a.months, a.days) == (b.years * 12 + b.months, b.days)
-        }
-        (a, b) => a == b,
-    };
-    after.problems.is_empty()
-        && after.raw == fixed
-        && before.level == after.level
-        && regime.levels[after.level].name == mark.level
-        && same_term
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod init;
 pub mod inventory;
 pub mod rules;
+pub mod schema;
 pub mod test_rules;
 
 use std::io::Write;

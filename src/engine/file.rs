@@ -53,7 +53,6 @@ pub(super) fn check_file(
     budget: &budget::Budget,
 ) -> FileResult {
     let shown = display_path(path);
-    let ctx = s.context(Some(path));
     // Taken before and after the read: `--fix` rewrites only a file that was the same
     // throughout, and is still that file when it is rewritten.
     let stamp_now = || {
@@ -86,6 +85,20 @@ pub(super) fn check_file(
         },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
+    let mut result = check_extracted(s, path, shown, extracted);
+    result.stamp = stamp;
+    result
+}
+
+/// What a file's extraction gives, checked: its findings (before inline suppressions),
+/// its directives and whether it is a marked document. The stamp is left unset.
+pub(super) fn check_extracted(
+    s: &Settings,
+    path: &Path,
+    shown: String,
+    extracted: Result<Extracted, extract::ExtractError>,
+) -> FileResult {
+    let ctx = s.context(Some(path));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = readable_name(path.file_name());
@@ -102,7 +115,7 @@ pub(super) fn check_file(
                 path: shown,
                 // HTML is never rewritten: its marks may be entity-encoded or split by tags.
                 text_file: source.is_some() && doc.flavour != Flavour::Html,
-                stamp,
+                stamp: None,
                 directives,
                 found,
                 marked,

@@ -479,3 +479,31 @@ fn apply_directives(
     }
     (shown, hidden)
 }
+
+/// One document checked on its own, as `check` would check the file at `path` with the
+/// settings of its folder's config: from `bytes` (an editor's unsaved text) or, with
+/// `None`, from disk. Its findings after inline suppressions, sorted, each judged against
+/// the config's `fail-on`. Tree rules (ML302) need the whole tree and do not run.
+pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagnostic> {
+    let result = match bytes {
+        Some(bytes) => {
+            let extracted = crate::extract::extract_read(path, bytes, &s.limits);
+            file::check_extracted(s, path, display_path(path), extracted)
+        }
+        None => {
+            let budget = budget::Budget::new(budget::RUN_BUDGET);
+            check_file(s, path, &Preloaded::new(), &budget)
+        }
+    };
+    let mut directives = BTreeMap::new();
+    if let Some(d) = result.directives {
+        directives.insert(result.path.clone(), d);
+    }
+    let (mut shown, _) = apply_directives(s, result.found.diags, &directives);
+    let threshold = s.fail_on.threshold();
+    for d in &mut shown {
+        d.fails = threshold.is_some_and(|t| d.severity >= t);
+    }
+    shown.sort_by(|a, b| a.sort_key_cmp(b));
+    shown
+}

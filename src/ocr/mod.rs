@@ -14,7 +14,17 @@ use crate::extract::{ExtractError, Part, Role};
 pub use engine::{Engine, engine};
 
 /// `--ocr` / config `ocr:`: whether scans are read by OCR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// When Tesseract with `chi_sim` is installed.
@@ -26,7 +36,17 @@ pub enum Mode {
 }
 
 /// `--ocr-pages` / config `ocr-pages:`: what of a scan is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Pages {
     /// The top band of page 1, and of each page that starts an attachment.

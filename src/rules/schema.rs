@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawRule {
     pub code: String,
@@ -30,20 +30,21 @@ pub struct RawRule {
     #[serde(default)]
     pub phrases: BTreeMap<String, Text>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub params: Option<serde_yaml::Value>,
     #[serde(default)]
     pub examples: RawExamples,
 }
 
 /// A text in both languages.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     pub zh: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct RawArticle {
     pub law: String,
@@ -51,7 +52,7 @@ pub struct RawArticle {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExamples {
     #[serde(default)]
@@ -60,14 +61,14 @@ pub struct RawExamples {
     pub invalid: Vec<RawExample>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawExample {
     Text(String),
     Doc(ExampleDoc),
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ExampleDoc {
     pub text: String,

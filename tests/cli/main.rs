@@ -120,6 +120,7 @@ mod outputs;
 mod paths;
 mod precommit;
 mod redaction;
+mod server;
 mod shared_corpora;
 mod text_reading;
 mod training;

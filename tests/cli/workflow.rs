@@ -502,6 +502,13 @@ fn init_writes_a_config_once() {
     );
     let config = std::fs::read_to_string(dir.path().join(".mark-lint.yaml")).unwrap();
     assert!(config.contains("system: classified"));
+    // Editors validate it offline against the schema written beside it.
+    assert!(config.starts_with("# yaml-language-server: $schema=.mark-lint.schema.json\n"));
+    let schema = std::fs::read_to_string(dir.path().join(".mark-lint.schema.json")).unwrap();
+    assert_eq!(
+        schema,
+        std::fs::read_to_string(root().join("schemas/config.schema.json")).unwrap()
+    );
     // The written config is used as it stands.
     let (code, _, err) = run_in(dir.path(), &["check"]);
     assert_eq!(code, 0, "{err}");
