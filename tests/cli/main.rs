@@ -104,6 +104,7 @@ macro_rules! snap {
 
 mod archives;
 mod bounds;
+mod carriers;
 mod check;
 #[cfg(unix)]
 mod containers;

@@ -8,7 +8,7 @@ pub mod terms;
 pub mod tool;
 
 pub use carriers::top_secret_copies;
-pub use carriers::{TopCopy, top_copy};
+pub use carriers::{Held, TopCopy, container_below_contents, higher, own_level, top_copy};
 pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
 
 use jiff::civil::Date;
