@@ -164,6 +164,7 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
         public_path: false,
         classified_path: false,
         snippets: true,
+        label_map: &[],
     };
     let errors = [
         ExtractError::Io("Permission denied (os error 13)".into()),
@@ -279,6 +280,7 @@ fn findings(registry: &Registry, lang: Lang) -> BTreeMap<String, Vec<Diagnostic>
             public_path: false,
             classified_path: false,
             snippets: true,
+            label_map: &[],
         };
         let (diags, _) =
             mark_lint::lint_document(&registry.rules, &ctx, &DocPath::file(what), what, &doc);

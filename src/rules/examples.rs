@@ -73,6 +73,7 @@ pub fn lint_example_in(
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,
+        label_map: &[],
     };
     // A name without an extension is Markdown, like the default name.
     let ext = Path::new(name)

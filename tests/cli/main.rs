@@ -113,6 +113,7 @@ mod formats;
 #[cfg(unix)]
 mod hostile;
 mod inventory_html;
+mod labels;
 mod legacy;
 mod names;
 mod office;

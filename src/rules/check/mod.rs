@@ -56,6 +56,8 @@ pub struct CheckContext<'a> {
     pub public_path: bool,
     /// The path matches config `classified-paths`: it must carry a mark.
     pub classified_path: bool,
+    /// Config `label-map`: sensitivity label names and GUIDs with their levels.
+    pub label_map: &'a crate::scan::labels::LabelMap,
     /// `--no-snippets` unset: messages may quote the document. Set, they carry a mark
     /// only in its canonical form and no other document text (reports travel through
     /// CI logs).
@@ -435,6 +437,7 @@ pub fn lint_scanned(
     if ctx.term_start_printed {
         scan.start_from_print_date();
     }
+    scan.map_labels(ctx.regime, doc, ctx.label_map);
     let diags = check_document(rules, ctx, path, file_name, doc, &scan);
     (diags, scan)
 }
