@@ -37,6 +37,9 @@ pub fn config_text(system: SystemKind) -> String {
 #   - {{ pattern: "天河工程", level: 机密 }}
 #   - {{ pattern: "TH-\\d{{3}}", regex: true }}
 
+# label-map:                      # 敏感度标签（Microsoft Purview/AIP 标签名或 GUID）对应的密级；未列出的标签不计
+#   "Highly Confidential": 机密
+
 # rules: ["my-rules/*.yaml"]      # 自定义规则文件（`mark-lint test-rules FILE` 检验其示例）
 # select: []                      # 只运行这些规则
 # ignore: ["ML106"]               # 不运行这些规则

@@ -124,6 +124,9 @@ pub struct Scan {
     pub front: FrontMatterInfo,
     /// Office document properties (docx custom.xml, ODT meta, OFD DocInfo).
     pub props: FrontMatterInfo,
+    /// The level a sensitivity label declares, mapped by config `label-map`
+    /// (`labels`): a document property like the others.
+    pub label: Option<Declared>,
     pub file_name: Option<Declared>,
     /// Marks only in what readers do not see (tracked deletions, comments, hidden text).
     pub hidden: Vec<FoundMark>,
@@ -148,6 +151,27 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Set the level a sensitivity label declares (config `label-map`).
+    pub fn map_labels(&mut self, regime: &Regime, doc: &Document, map: &labels::LabelMap) {
+        let Some((level, shown, part)) = labels::mapped_level(regime, &doc.props, map) else {
+            return;
+        };
+        let width = shown.chars().count();
+        self.label = Some(Declared {
+            level: Some(level),
+            term: None,
+            pos: Some(Position {
+                part: Some(part),
+                line: 1,
+                column: 1,
+                snippet: shown.clone(),
+                snippet_col: 0,
+                width,
+            }),
+            raw: shown,
+        });
+    }
+
     /// Start the term at the 印发日期 instead of the 成文日期 (config `term-start`);
     /// a declared 定密日期 still wins.
     pub fn start_from_print_date(&mut self) {
@@ -165,6 +189,7 @@ impl Scan {
             || self.labels.iter().any(|l| l.level.is_some())
             || self.front.level.is_some()
             || self.props.level.is_some()
+            || self.label.is_some()
             || self.file_name.is_some()
     }
 
@@ -196,6 +221,7 @@ impl Scan {
         let declared = [
             ("front-matter", &self.front.level),
             ("properties", &self.props.level),
+            ("properties", &self.label),
             ("file-name", &self.file_name),
         ]
         .into_iter()
@@ -1094,3 +1120,5 @@ pub fn file_name_mark(regime: &Regime, file_name: &str) -> Option<Declared> {
 
 #[cfg(test)]
 mod tests;
+
+pub mod labels;

@@ -67,6 +67,8 @@ fn zh_problems(text: &str, rule_names: &[String]) -> Vec<String> {
             || t.contains('/')
             || file.is_match(t)
             || rule_names.iter().any(|n| n == t)
+            // The part an email's own text is in, named like `word/document.xml`.
+            || (t == mark_lint::extract::mail::PART && before.ends_with('（'))
             || before.ends_with("配置项 ")
             || value.is_match(before);
         if !allowed {
@@ -162,6 +164,7 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
         public_path: false,
         classified_path: false,
         snippets: true,
+        label_map: &[],
     };
     let errors = [
         ExtractError::Io("Permission denied (os error 13)".into()),
@@ -278,6 +281,7 @@ fn findings(registry: &Registry, lang: Lang) -> BTreeMap<String, Vec<Diagnostic>
             public_path: false,
             classified_path: false,
             snippets: true,
+            label_map: &[],
         };
         let (diags, _) =
             mark_lint::lint_document(&registry.rules, &ctx, &DocPath::file(what), what, &doc);

@@ -74,6 +74,7 @@ fn codes_are_the_spec_catalogue() {
             ("ML203", "missing-copy-number", "warning"),
             ("ML204", "missing-distribution", "info"),
             ("ML205", "authority-hint", "info"),
+            ("ML206", "container-below-contents", "error"),
             ("ML301", "classified-on-unclassified-system", "error"),
             ("ML302", "top-secret-copy", "error"),
             ("ML303", "publish-review", "error"),

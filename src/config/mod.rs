@@ -32,6 +32,9 @@ pub struct RawConfig {
     pub public_paths: Option<Vec<String>>,
     pub publish_paths: Option<Vec<String>>,
     pub keywords: Option<Vec<RawKeyword>>,
+    /// Sensitivity labels (names or GUIDs) and the levels they stand for; a label not
+    /// listed is ignored.
+    pub label_map: Option<BTreeMap<String, String>>,
     pub rules: Option<Vec<String>>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,

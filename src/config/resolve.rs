@@ -53,6 +53,8 @@ pub struct Settings {
     pub classified: Option<PathGlobs>,
     pub publish: Option<PathGlobs>,
     pub keywords: Vec<Keyword>,
+    /// Config `label-map`: sensitivity label names and GUIDs with their levels.
+    pub label_map: Vec<(String, usize)>,
     pub authority: Option<Authority>,
     pub term_start_printed: bool,
     pub inventory: bool,
@@ -143,6 +145,16 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
             p.key("keywords", e);
             Vec::new()
         });
+    let mut label_map = Vec::new();
+    for (label, level) in raw.label_map.iter().flatten() {
+        match regime.level_named(level) {
+            Some(l) => label_map.push((label.clone(), l)),
+            None => p.key(
+                "label-map",
+                format!("unknown level `{level}` for label `{label}`"),
+            ),
+        }
+    }
     let term_start_printed = match raw.term_start.as_deref() {
         None | Some("成文日期") => false,
         Some("印发日期") => true,
@@ -201,6 +213,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
         classified,
         publish,
         keywords,
+        label_map,
         authority,
         term_start_printed,
         inventory: over.inventory,
@@ -399,6 +412,7 @@ impl Settings {
             authority: self.authority.as_ref(),
             term_start_printed: self.term_start_printed,
             snippets: self.snippets,
+            label_map: &self.label_map,
         }
     }
 }

@@ -7,7 +7,10 @@ use super::Preloaded;
 use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
-use crate::rules::check::{CheckContext, TopCopy, lint_scanned, top_copy, unreadable};
+use crate::rules::check::{
+    CheckContext, Held, TopCopy, container_below_contents, higher, lint_scanned, own_level,
+    top_copy, unreadable,
+};
 use crate::{budget, fix, inventory, report, rules, suppress};
 
 /// The result of checking one file.
@@ -176,11 +179,31 @@ fn lint_tree(
     doc: &Document,
     out: &mut Found,
 ) -> bool {
-    let mut marked = if doc.archive {
+    lint_carrier(s, ctx, shown, name, doc, out).0
+}
+
+/// `lint_tree`, also giving the highest level the tree holds (its own or carried), so
+/// that each container is compared with everything inside it (ML206).
+fn lint_carrier(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &DocPath,
+    name: &str,
+    doc: &Document,
+    out: &mut Found,
+) -> (bool, Option<Held>) {
+    let scan = if doc.archive {
         lint_archive_name(s, ctx, shown, name, doc, out)
     } else {
         lint_own(s, ctx, shown, name, doc, out)
     };
+    let mut marked = if doc.archive {
+        scan.file_name.is_some()
+    } else {
+        scan.is_marked()
+    };
+    let own = own_level(shown, doc, &scan);
+    drop(scan);
     if let Some(rule) = &s.unreadable {
         let mut gaps: Vec<Diagnostic> = doc
             .gaps
@@ -190,23 +213,37 @@ fn lint_tree(
         rules::check::cap_per_rule(&mut gaps, std::slice::from_ref(rule), ctx.lang, shown);
         out.diags.extend(gaps);
     }
+    let mut inside: Option<Held> = None;
     for inner in &doc.embedded {
         let path = shown.child(&inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
         match &inner.doc {
-            Ok(d) => marked |= lint_tree(s, ctx, &path, inner_name, d, out),
+            Ok(d) => {
+                let (m, held) = lint_carrier(s, ctx, &path, inner_name, d, out);
+                marked |= m;
+                inside = higher(ctx.regime, inside, held);
+            }
             Err(e) => out
                 .diags
                 .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
         }
     }
-    marked
+    if let Some(inner) = &inside {
+        out.diags.extend(container_below_contents(
+            &s.rules,
+            ctx,
+            shown,
+            own.as_ref(),
+            inner,
+        ));
+    }
+    (marked, higher(ctx.regime, own, inside))
 }
 
 /// An archive has no text of its own, but its name may declare a level
 /// (`【机密】资料.zip`): the rules that read file names run on it — ML301 on an
 /// unclassified system, file-name patterns — and no other, since every other rule would
-/// judge an empty document. Whether the name declares a level.
+/// judge an empty document. Its scan.
 fn lint_archive_name(
     s: &Settings,
     ctx: &CheckContext,
@@ -214,7 +251,7 @@ fn lint_archive_name(
     name: &str,
     doc: &Document,
     out: &mut Found,
-) -> bool {
+) -> crate::scan::Scan {
     use crate::rules::Kind;
     use crate::rules::compile::{Params, Scope};
     let by_name: Vec<rules::Rule> = s
@@ -234,11 +271,11 @@ fn lint_archive_name(
         .collect();
     let (diags, scan) = lint_scanned(&by_name, ctx, shown, name, doc);
     out.diags.extend(diags);
-    scan.file_name.is_some()
+    scan
 }
 
 /// Lint a document's own text (not what it carries): its findings, its facts for
-/// ML302 and its ledger rows; whether it is marked.
+/// ML302 and its ledger rows; its scan.
 fn lint_own(
     s: &Settings,
     ctx: &CheckContext,
@@ -246,7 +283,7 @@ fn lint_own(
     name: &str,
     doc: &Document,
     out: &mut Found,
-) -> bool {
+) -> crate::scan::Scan {
     let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
     out.diags.extend(diags);
     out.top_secret
@@ -265,7 +302,7 @@ fn lint_own(
         }
         out.rows.extend(rows);
     }
-    scan.is_marked()
+    scan
 }
 
 /// The path of a finding: as named, losslessly (a byte that is not UTF-8 is `\xB9`).

@@ -952,6 +952,7 @@ impl<'p, 'a> Walk<'p, 'a> {
             }
             ("coreProperties", _) => self.core_properties(bytes, name)?,
             ("Properties", "custom-properties") => self.custom_properties(bytes, name)?,
+            ("labelList", _) => self.label_info(bytes, name)?,
             _ => {}
         }
         Ok(())
@@ -1029,6 +1030,33 @@ impl<'p, 'a> Walk<'p, 'a> {
             .extend(found.into_iter().map(|(key, value)| Property {
                 key,
                 value: value.trim().to_string(),
+                part: name.to_string(),
+            }));
+        Ok(())
+    }
+}
+
+impl Walk<'_, '_> {
+    /// `docMetadata/LabelInfo.xml` ([MS-OFFCRYPTO] 2.6.4): one `label` element per
+    /// sensitivity label, by GUID. Kept as the property `MSIP_Label_<id>_Enabled` of
+    /// this part (enabled and not removed), which `scan::labels` reads with the custom
+    /// properties, LabelInfo first.
+    fn label_info(&mut self, bytes: &[u8], name: &str) -> Result<(), ExtractError> {
+        let mut found = Vec::new();
+        xml::walk(bytes, name, self.pkg.limits().max_depth, |ev| {
+            if let Ev::Open(e) = ev
+                && e.name == "label"
+                && let Some(id) = e.attr("id")
+            {
+                let yes = |a: &str| e.attr(a).is_some_and(|v| v == "1" || v == "true");
+                found.push((id, yes("enabled") && !yes("removed")));
+            }
+        })?;
+        self.doc
+            .props
+            .extend(found.into_iter().map(|(id, on)| Property {
+                key: format!("MSIP_Label_{id}_Enabled"),
+                value: on.to_string(),
                 part: name.to_string(),
             }));
         Ok(())

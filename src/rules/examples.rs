@@ -6,8 +6,8 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use super::check::{
-    CheckContext, TopCopy, bad_suppressions, lint_scanned, suppress_in, top_copy,
-    top_secret_copies, unreadable,
+    CheckContext, Held, TopCopy, bad_suppressions, container_below_contents, higher, lint_scanned,
+    own_level, suppress_in, top_copy, top_secret_copies, unreadable,
 };
 use super::{Kind, Registry, Rule};
 use crate::config::SystemKind;
@@ -73,6 +73,7 @@ pub fn lint_example_in(
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,
+        label_map: &[],
     };
     // A name without an extension is Markdown, like the default name.
     let ext = Path::new(name)
@@ -108,6 +109,8 @@ pub fn lint_example_in(
         .filter_map(|r| for_system(r, system))
         .collect();
     let (mut diags, scan) = lint_scanned(&rules, &ctx, &path, name, &doc);
+    let own = own_level(&path, &doc, &scan);
+    carried(&rules, &ctx, &path, own, &doc, &mut diags);
     for rule in rules.iter().filter(|r| r.kind == Kind::UnreadableFile) {
         diags.extend(
             doc.gaps
@@ -140,6 +143,50 @@ pub fn lint_example_in(
     }
     top_secret_copies(&rules, &ctx, &copies, &mut diags);
     diags
+}
+
+/// The documents `doc` carries (an email's attachments, an archive's members), linted
+/// as the command line lints them, then ML206 over the container; the highest level
+/// the tree holds, `own` included.
+fn carried(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &DocPath,
+    own: Option<Held>,
+    doc: &Document,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Held> {
+    let mut inside = None;
+    for inner in &doc.embedded {
+        let at = path.child(&inner.name);
+        let name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
+        let d = match &inner.doc {
+            Ok(d) => d,
+            Err(e) => {
+                diags.extend(
+                    rules
+                        .iter()
+                        .filter(|r| r.kind == Kind::UnreadableFile)
+                        .map(|r| unreadable(r, ctx, &at, e)),
+                );
+                continue;
+            }
+        };
+        let (found, scan) = lint_scanned(rules, ctx, &at, name, d);
+        diags.extend(found);
+        let held = carried(rules, ctx, &at, own_level(&at, d, &scan), d, diags);
+        inside = higher(ctx.regime, inside, held);
+    }
+    if let Some(inner) = &inside {
+        diags.extend(container_below_contents(
+            rules,
+            ctx,
+            path,
+            own.as_ref(),
+            inner,
+        ));
+    }
+    higher(ctx.regime, own, inside)
 }
 
 /// Check every rule's examples: valid ones give no finding of that rule, invalid ones

@@ -24,6 +24,7 @@ pub enum KindId {
     TermUnit,
     MissingMark,
     MarkBelowContent,
+    ContainerBelowContents,
     MissingCopyNumber,
     MissingDistribution,
     AuthorityHint,
@@ -71,6 +72,7 @@ pub enum Var {
     Code,
     Match,
     Authority,
+    Carried,
 }
 
 impl Var {
@@ -109,6 +111,7 @@ impl Var {
             Var::Code => "code",
             Var::Match => "match",
             Var::Authority => "authority",
+            Var::Carried => "carried",
         }
     }
 
@@ -151,6 +154,8 @@ pub mod phrase {
     /// missing term.
     pub const INDEFINITE_WORD: &str = "indefinite-word";
     pub const NO_TERM: &str = "no-term";
+    /// ML206: a container that carries no mark in force at all.
+    pub const NO_MARK: &str = "no-mark";
 }
 
 /// What parameters a kind takes under `params:`.
@@ -168,6 +173,9 @@ pub enum Runs {
     Document(fn(&mut Out, &Input)),
     /// Decided across the tree after every document is checked (ML302).
     Tree,
+    /// Decided over a document and the documents it carries, once they are all scanned
+    /// (ML206).
+    Carrier,
     /// Findings about reading and directives, made by the engine (ML900, ML901).
     Tool,
 }
@@ -192,7 +200,7 @@ const MARK: &[Var] = &[Raw];
 
 /// Every kind. Phrases that come from closed enums elsewhere (ML001's problems, ML900's
 /// reasons, ML901's problems) are listed by those enums.
-pub static KINDS: [KindSpec; 25] = [
+pub static KINDS: [KindSpec; 26] = [
     spec(
         KindId::MalformedMark,
         "malformed-mark",
@@ -321,6 +329,14 @@ pub static KINDS: [KindSpec; 25] = [
         &[Raw, Inner, InnerLevel, Line, Content],
         ParamsKind::None,
         Runs::Document(check::presence::mark_below_content),
+    ),
+    spec(
+        KindId::ContainerBelowContents,
+        "container-below-contents",
+        &[NO_MARK],
+        &[Raw, Carried, InnerLevel, OtherRaw],
+        ParamsKind::None,
+        Runs::Carrier,
     ),
     spec(
         KindId::MissingCopyNumber,

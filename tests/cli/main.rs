@@ -104,6 +104,7 @@ macro_rules! snap {
 
 mod archives;
 mod bounds;
+mod carriers;
 mod check;
 #[cfg(unix)]
 mod containers;
@@ -112,6 +113,7 @@ mod formats;
 #[cfg(unix)]
 mod hostile;
 mod inventory_html;
+mod labels;
 mod legacy;
 mod names;
 mod ocr;

@@ -209,3 +209,81 @@ pub fn top_secret_copies(
         }
     }
 }
+
+/// A level a document holds, for ML206: the document it is in, and the mark (or the
+/// archive's name) that declares it.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub level: usize,
+    pub path: DocPath,
+    pub raw: String,
+    pub pos: Option<Position>,
+    pub mark: Option<Mark>,
+}
+
+/// The level a document carries itself, as its carrier's mark (Art. 22): its latest
+/// change mark, else its mark in force; an archive, which has no text, by its name
+/// (`【机密】资料.zip`). A declassified document holds no level.
+pub fn own_level(path: &DocPath, doc: &Document, scan: &Scan) -> Option<Held> {
+    if scan.declassified.is_some() {
+        return None;
+    }
+    if let Some(f) = scan.changes.last().or_else(|| scan.mark_in_force()) {
+        return Some(Held {
+            level: f.mark.level,
+            path: path.clone(),
+            raw: f.mark.raw.clone(),
+            pos: Some(f.pos.clone()),
+            mark: Some(f.mark.clone()),
+        });
+    }
+    let named = scan.file_name.as_ref().filter(|_| doc.archive)?;
+    Some(Held {
+        level: named.level?,
+        path: path.clone(),
+        raw: named.raw.clone(),
+        pos: named.pos.clone(),
+        mark: None,
+    })
+}
+
+/// The higher of two levels held (the first on a tie: the outer, or the earlier).
+pub fn higher(regime: &Regime, a: Option<Held>, b: Option<Held>) -> Option<Held> {
+    match (a, b) {
+        (Some(a), Some(b)) if regime.levels[b.level].rank > regime.levels[a.level].rank => Some(b),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    }
+}
+
+/// ML206: a document that carries others (embedded objects, attachments, archive
+/// members) is marked below the highest level inside, or not at all. `own` is what the
+/// container carries itself, `inner` the highest of what it carries, at any depth.
+pub fn container_below_contents(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &DocPath,
+    own: Option<&Held>,
+    inner: &Held,
+) -> Option<Diagnostic> {
+    let rule = rules
+        .iter()
+        .find(|r| r.kind == Kind::ContainerBelowContents)?;
+    let levels = &ctx.regime.levels;
+    if own.is_some_and(|o| levels[o.level].rank >= levels[inner.level].rank) {
+        return None;
+    }
+    let vars = [
+        (Var::Raw, own.map(|o| o.raw.clone()).unwrap_or_default()),
+        (Var::Carried, inner.path.to_string()),
+        (Var::InnerLevel, levels[inner.level].name.clone()),
+        (Var::OtherRaw, inner.raw.clone()),
+    ];
+    Some(one_finding(rule, ctx, path, |out| match own {
+        Some(o) => out.finding(o.pos.as_ref(), &vars, o.mark.as_ref(), None),
+        None => {
+            let text = out.phrase(phrase::NO_MARK).clone();
+            out.finding_in(&text, None, &vars, None)
+        }
+    }))
+}

@@ -157,7 +157,10 @@ fn sources(scan: &Scan) -> Vec<Source<'_>> {
             pos: d.pos.as_ref(),
         });
     }
-    for d in [&scan.props.level, &scan.props.term].into_iter().flatten() {
+    for d in [&scan.props.level, &scan.props.term, &scan.label]
+        .into_iter()
+        .flatten()
+    {
         sources.push(Source {
             name: "properties",
             level: d.level,

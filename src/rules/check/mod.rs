@@ -8,7 +8,7 @@ pub mod terms;
 pub mod tool;
 
 pub use carriers::top_secret_copies;
-pub use carriers::{TopCopy, top_copy};
+pub use carriers::{Held, TopCopy, container_below_contents, higher, own_level, top_copy};
 pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
 
 use jiff::civil::Date;
@@ -56,6 +56,8 @@ pub struct CheckContext<'a> {
     pub public_path: bool,
     /// The path matches config `classified-paths`: it must carry a mark.
     pub classified_path: bool,
+    /// Config `label-map`: sensitivity label names and GUIDs with their levels.
+    pub label_map: &'a crate::scan::labels::LabelMap,
     /// `--no-snippets` unset: messages may quote the document. Set, they carry a mark
     /// only in its canonical form and no other document text (reports travel through
     /// CI logs).
@@ -437,6 +439,7 @@ pub fn lint_scanned(
     if ctx.term_start_printed {
         scan.start_from_print_date();
     }
+    scan.map_labels(ctx.regime, doc, ctx.label_map);
     let mut diags = check_document(rules, ctx, path, file_name, doc, &scan);
     if doc.parts.iter().any(|p| p.ocr.is_some()) {
         read_by_ocr(rules, doc, &mut diags);

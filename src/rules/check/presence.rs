@@ -27,7 +27,7 @@ pub(crate) fn missing_mark(out: &mut Out, input: &Input) {
         Some(("label", l.raw.clone(), Some(&l.pos)))
     } else if let Some(d) = &scan.front.level {
         Some(("front-matter", d.raw.clone(), d.pos.as_ref()))
-    } else if let Some(d) = &scan.props.level {
+    } else if let Some(d) = scan.props.level.as_ref().or(scan.label.as_ref()) {
         Some(("properties", d.raw.clone(), d.pos.as_ref()))
     } else if let Some(d) = &scan.file_name {
         Some(("file-name", d.raw.clone(), None))

@@ -1,0 +1,201 @@
+//! ML206 (container-below-contents) on containers built at test time: a Word document
+//! with an embedded workbook, an archive whose name is its mark, an unmarked archive,
+//! an email attachment; and a mark that exists only inside an embedded object, found
+//! on an unclassified system.
+
+use super::*;
+
+const TODAY: &str = "2026-11-27";
+const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+fn para(text: &str) -> String {
+    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+fn rels(list: &[(&str, &str)]) -> String {
+    let mut s = String::from(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (i, (kind, target)) in list.iter().enumerate() {
+        s.push_str(&format!(
+            r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
+        ));
+    }
+    s + "</Relationships>"
+}
+
+/// A workbook of one sheet whose cells (one row each) hold `cells` as inline strings.
+fn xlsx(cells: &[&str]) -> Vec<u8> {
+    let x = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+    let rows: String = cells
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                r#"<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{t}</t></is></c></row>"#,
+                n = i + 1
+            )
+        })
+        .collect();
+    let sheet = format!("<worksheet {x}><sheetData>{rows}</sheetData></worksheet>");
+    let book = format!(
+        r#"<workbook {x}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId0"/></sheets></workbook>"#
+    );
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        (
+            "_rels/.rels",
+            rels(&[("officeDocument", "xl/workbook.xml")]).as_bytes(),
+        ),
+        ("xl/workbook.xml", book.as_bytes()),
+        (
+            "xl/_rels/workbook.xml.rels",
+            rels(&[("worksheet", "worksheets/sheet1.xml")]).as_bytes(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+/// A Word document whose body is `paras`, embedding `xlsx` as Word does
+/// (`word/embeddings/Microsoft_Excel_Worksheet.xlsx`, a `package` relationship).
+fn report_with_workbook(paras: &[&str], workbook: &[u8]) -> Vec<u8> {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let body: String = paras.iter().map(|p| para(p)).collect();
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let doc = format!("<w:document {w}><w:body>{body}</w:body></w:document>");
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        (
+            "_rels/.rels",
+            rels(&[("officeDocument", "word/document.xml")]).as_bytes(),
+        ),
+        ("word/document.xml", doc.as_bytes()),
+        (
+            "word/_rels/document.xml.rels",
+            rels(&[("package", "embeddings/Microsoft_Excel_Worksheet.xlsx")]).as_bytes(),
+        ),
+        ("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook),
+    ])
+}
+
+fn notice(mark: &str) -> Vec<u8> {
+    format!("000001\n{mark}\n关于汛前检查的报告\n正文。\n2026年3月5日\n").into_bytes()
+}
+
+fn folder(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    folder_of(&refs)
+}
+
+fn run_at(dir: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = run_in(dir, args);
+    format!("exit: {code}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}")
+}
+
+fn tree() -> tempfile::TempDir {
+    let body = ["000001", "秘密★5年", "关于管网改造的报告", "2026年3月5日"];
+    folder(&[
+        // The issue's case: 报告.docx is 秘密, its embedded workbook 机密.
+        (
+            "报告.docx",
+            report_with_workbook(&body, &xlsx(&["000001", "机密★10年", "管网参数表"])),
+        ),
+        // The same at the workbook's level: nothing.
+        (
+            "报告-已核.docx",
+            report_with_workbook(
+                &["000001", "机密★10年", "关于管网改造的报告", "2026年3月5日"],
+                &xlsx(&["000001", "机密★10年", "管网参数表"]),
+            ),
+        ),
+        // An archive's name is its mark: 【秘密】 below a 绝密 member, 【机密】 enough.
+        (
+            "【秘密】资料.zip",
+            zip_of(&[("a/纪要.txt", &notice("绝密★20年"))]),
+        ),
+        (
+            "【机密】资料.zip",
+            zip_of(&[("纪要.txt", &notice("机密★10年"))]),
+        ),
+        // No mark at all around a 秘密 member; nothing marked inside, nothing found.
+        ("资料.zip", zip_of(&[("纪要.txt", &notice("秘密★1年"))])),
+        (
+            "说明.zip",
+            zip_of(&[("说明.txt", "会议安排见附件。\n".as_bytes())]),
+        ),
+        // Nested: the outer zip is compared with the member of the inner one.
+        (
+            "【秘密】汇编.zip",
+            zip_of(&[("内层.zip", &zip_of(&[("纪要.txt", &notice("机密★10年"))]))]),
+        ),
+    ])
+}
+
+#[test]
+fn containers_below_their_contents_in_both_languages() {
+    let dir = tree();
+    let (code, out, err) = run_in(dir.path(), &concise(&["--select", "ML206", "."]));
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    for want in [
+        "报告.docx:2:1: ML206",
+        "【秘密】资料.zip:1:1: ML206",
+        "资料.zip:1:1: ML206",
+        "【秘密】汇编.zip:1:1: ML206",
+        // The inner archive is a carrier of its own, with no mark in its name.
+        "【秘密】汇编.zip!/内层.zip:1:1: ML206",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "{want} not in\n{out}"
+        );
+    }
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(
+        out.contains("`报告.docx!/word/embeddings/Microsoft_Excel_Worksheet.xlsx`"),
+        "the finding names both paths:\n{out}"
+    );
+    assert!(
+        out.contains("`【秘密】汇编.zip!/内层.zip!/纪要.txt`"),
+        "{out}"
+    );
+    snap!(
+        "carriers_zh",
+        run_at(
+            dir.path(),
+            &[
+                "check", "--today", TODAY, "--lang", "zh", "--select", "ML206", "."
+            ]
+        )
+    );
+    snap!(
+        "carriers_en",
+        run_at(
+            dir.path(),
+            &[
+                "check", "--today", TODAY, "--lang", "en", "--select", "ML206", "."
+            ]
+        )
+    );
+}
+
+/// A mark that exists only inside an embedded object is ML301 on an unclassified
+/// system, at the embedded document's path.
+#[test]
+fn unclassified_finds_a_mark_only_inside_an_embedded_object() {
+    let dir = folder(&[(
+        "周报.docx",
+        report_with_workbook(
+            &["本周工作", "见附表。"],
+            &xlsx(&["机密★10年", "管网参数表"]),
+        ),
+    )]);
+    let (code, out, err) = run_in(dir.path(), &concise(&["--system", "unclassified", "."]));
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert!(
+        out.starts_with("周报.docx!/word/embeddings/Microsoft_Excel_Worksheet.xlsx:1:1: ML301"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
