@@ -92,11 +92,14 @@ const UTF8_NAME: u16 = 1 << 11;
 /// Enough of the legacy names to tell their encoding.
 const NAME_SAMPLE: usize = 64 * 1024;
 
-/// Every entry name, decoded: UTF-8 where the entry says so (flag bit 11) or where the
-/// bytes are valid UTF-8; otherwise in the legacy code page of the tool that wrote the
-/// archive, which in China is GBK (Windows' built-in zip, WinRAR, 360压缩): guessed
-/// once for the whole archive from all such names (one name is too short to tell),
-/// with the `.cn` hint, and GB18030 for a name the guess cannot decode.
+/// Every entry name, decoded: UTF-8 where the entry says so (flag bit 11); otherwise
+/// UTF-8 where the bytes are UTF-8 and read as such, else the legacy code page of the
+/// tool that wrote the archive, which in China is GBK (Windows' built-in zip, WinRAR,
+/// 360压缩): guessed once for the whole archive from all such names (one name is too
+/// short to tell), with the `.cn` hint, and GB18030 for a name the guess cannot decode.
+/// One tool wrote the archive: once one unflagged name is not UTF-8, every unflagged
+/// name is in the legacy code page, even one whose bytes happen to be valid UTF-8
+/// (GBK `通知`, `CD A8 D6 AA`, is valid UTF-8 for `֪ͨ`).
 fn decode_names(zip: &ZipArchive<Cursor<&[u8]>>) -> Vec<String> {
     let flagged: Vec<bool> = (0..zip.len())
         .map(|i| {
@@ -117,11 +120,33 @@ fn decode_names(zip: &ZipArchive<Cursor<&[u8]>>) -> Vec<String> {
     zip.file_names_raw()
         .zip(&flagged)
         .map(|(raw, flag)| match (std::str::from_utf8(raw), guess) {
-            (Ok(s), _) => s.to_string(),
-            (Err(_), Some(enc)) if !flag => legacy_name(raw, enc),
+            (Ok(s), _) if *flag || s.is_ascii() => s.to_string(),
+            (_, Some(enc)) if !flag => legacy_name(raw, enc),
+            (Ok(s), None) if misread_gbk(s, raw) => legacy_name(raw, encoding_rs::GB18030),
+            (Ok(s), None) => s.to_string(),
             _ => String::from_utf8_lossy(raw).into_owned(),
         })
         .collect()
+}
+
+/// Whether `s`, the UTF-8 reading of the unflagged name `raw`, is GBK misread: it holds
+/// letters of the U+0300–U+07FF blocks (combining marks, Greek, Cyrillic, Hebrew,
+/// Arabic…), which two GBK bytes make when they happen to form UTF-8, while the GB18030
+/// reading is Chinese text throughout.
+fn misread_gbk(s: &str, raw: &[u8]) -> bool {
+    if !s.chars().any(|c| ('\u{300}'..='\u{7FF}').contains(&c)) {
+        return false;
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(raw)
+        .is_some_and(|g| {
+            g.chars().all(|c| {
+                c.is_ascii()
+                    || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+                    || ('\u{3000}'..='\u{303F}').contains(&c)
+                    || ('\u{FF00}'..='\u{FFEF}').contains(&c)
+            })
+        })
 }
 
 /// A name in a legacy encoding: the guess, else GB18030, else with replacements.
@@ -497,6 +522,46 @@ pub(crate) mod testkit {
 mod tests {
     use super::testkit::zip_of;
     use super::*;
+
+    /// Names of an unflagged zip, stored as `raw` bytes in place of ASCII placeholders.
+    fn names_of(raw: &[&[u8]]) -> Vec<String> {
+        let placeholders: Vec<String> = (0..raw.len())
+            .map(|i| format!("{i}").repeat(raw[i].len()))
+            .collect();
+        let entries: Vec<(&str, &[u8])> = placeholders
+            .iter()
+            .map(|p| (p.as_str(), &b"x"[..]))
+            .collect();
+        let mut bytes = testkit::zip_of(&entries);
+        for (p, r) in placeholders.iter().zip(raw) {
+            let p = p.as_bytes();
+            let mut at = 0;
+            while let Some(i) = bytes[at..].windows(p.len()).position(|w| w == p) {
+                bytes[at + i..at + i + p.len()].copy_from_slice(r);
+                at += i + p.len();
+            }
+        }
+        let budget = Budget::new(&Limits::new(1 << 20));
+        Package::open(&bytes, &budget).unwrap().names().to_vec()
+    }
+
+    /// GBK names without the UTF-8 flag are read as GBK even where their bytes happen to
+    /// be valid UTF-8 (`通知` is `CD A8 D6 AA`, UTF-8 for `֪ͨ`): alone, or beside GBK
+    /// names that are not UTF-8; unflagged UTF-8 names (Info-ZIP on Linux) stay UTF-8.
+    #[test]
+    fn gbk_names_that_look_like_utf8() {
+        let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+        let tongzhi = gbk("通知");
+        assert!(std::str::from_utf8(&tongzhi).is_ok());
+        assert_eq!(names_of(&[&tongzhi]), ["通知"]);
+        let fujian = gbk("附件一");
+        assert!(std::str::from_utf8(&fujian).is_err());
+        assert_eq!(names_of(&[&tongzhi, &fujian]), ["通知", "附件一"]);
+        assert_eq!(
+            names_of(&["通知".as_bytes(), "附件1.txt".as_bytes()]),
+            ["通知", "附件1.txt"]
+        );
+    }
 
     use super::testkit::{self as kit, docx, gaps, para};
     use crate::extract::{Extracted, extract_bytes};
