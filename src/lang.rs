@@ -77,19 +77,81 @@ pub fn severity(severity: Severity, lang: Lang) -> &'static str {
     }
 }
 
-/// A container part as a reader of `lang` names it: the PDF and OFD readers name pages
-/// `page N`, which Chinese output says as `第N页`; file names inside a container stay.
+/// A container part as a reader of `lang` names it. The readers name parts in English
+/// (`page 3`, `header 1 (first page)`, `slide 2 notes`, `sheet 1 (台账)`), which Chinese
+/// output says in Chinese (`第3页`, `页眉1（首页）`, `第2张幻灯片备注`, `工作表1（台账）`);
+/// the paths of zip parts and file names inside a container stay as they are.
 pub fn part(part: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return part.to_string();
+    }
     // `page 3 (OCR)`: a page read by OCR from a scan (`第3页（文字识别）`).
-    let (page, ocr) = match part.strip_suffix(" (OCR)") {
+    let (name, ocr) = match part.strip_suffix(" (OCR)") {
         Some(p) => (p, "（文字识别）"),
         None => (part, ""),
     };
-    match (lang, page.strip_prefix("page ")) {
-        (Lang::Zh, Some(n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("第{n}页{ocr}")
+    match part_zh(name) {
+        Some(zh) => format!("{zh}{ocr}"),
+        None => part.to_string(),
+    }
+}
+
+/// Reader part names in Chinese: `None` for a name no reader makes (a zip path).
+fn part_zh(name: &str) -> Option<String> {
+    const WHOLE: [(&str, &str); 14] = [
+        ("main text", "正文"),
+        ("document", "正文"),
+        ("message", "邮件正文"),
+        ("footnotes", "脚注"),
+        ("endnotes", "尾注"),
+        ("comments", "批注"),
+        ("text boxes", "文本框"),
+        ("header text boxes", "页眉文本框"),
+        ("note separators", "注释分隔符"),
+        ("headers and footers", "页眉页脚"),
+        ("notes master", "备注母版"),
+        ("handout master", "讲义母版"),
+        ("header", "页眉"),
+        ("footer", "页脚"),
+    ];
+    const WHICH: [(&str, &str); 4] = [
+        (" (first page)", "（首页）"),
+        (" (even pages)", "（偶数页）"),
+        (" (left pages)", "（左页）"),
+        (" (right pages)", "（右页）"),
+    ];
+    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    if let Some((_, zh)) = WHOLE.iter().find(|(en, _)| *en == name) {
+        return Some((*zh).to_string());
+    }
+    // `header 1 (first page)`, `footer (left pages)`.
+    for (en, zh) in [("header", "页眉"), ("footer", "页脚")] {
+        if let Some(rest) = name.strip_prefix(en) {
+            let (n, which) = match WHICH.iter().find(|(w, _)| rest.ends_with(w)) {
+                Some((w, z)) => (&rest[..rest.len() - w.len()], *z),
+                None => (rest, ""),
+            };
+            let n = n.trim_start();
+            if n.is_empty() || number(n) {
+                return Some(format!("{zh}{n}{which}"));
+            }
         }
-        _ => part.to_string(),
+    }
+    let (word, rest) = name.split_once(' ')?;
+    let (n, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    if !number(n) {
+        return None;
+    }
+    match (word, tail) {
+        ("page", "") => Some(format!("第{n}页")),
+        ("slide", "") => Some(format!("第{n}张幻灯片")),
+        ("slide", "notes") => Some(format!("第{n}张幻灯片备注")),
+        ("master", "") => Some(format!("母版{n}")),
+        // `sheet 1 (台账)`: the sheet's own name stays.
+        ("sheet", t) if t.starts_with('(') && t.ends_with(')') => {
+            Some(format!("工作表{n}（{}）", &t[1..t.len() - 1]))
+        }
+        _ => None,
     }
 }
 
@@ -655,5 +717,41 @@ pub fn page_review_heading(year: i16, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("{year}年度国家秘密审核：需要决定的事项"),
         Lang::En => format!("Annual secrecy review {year}: what needs a decision"),
+    }
+}
+
+#[cfg(test)]
+mod part_tests {
+    use super::*;
+
+    /// Every part name the readers make is said in Chinese in Chinese output; zip paths
+    /// and names the readers do not make stay as written; English output is unchanged.
+    #[test]
+    fn reader_part_names_in_chinese() {
+        for (en, zh) in [
+            ("page 3", "第3页"),
+            ("page 1 (OCR)", "第1页（文字识别）"),
+            ("main text", "正文"),
+            ("document", "正文"),
+            ("message", "邮件正文"),
+            ("header 1", "页眉1"),
+            ("header 1 (first page)", "页眉1（首页）"),
+            ("footer 2 (even pages)", "页脚2（偶数页）"),
+            ("header (left pages)", "页眉（左页）"),
+            ("footer", "页脚"),
+            ("footnotes", "脚注"),
+            ("comments", "批注"),
+            ("slide 2", "第2张幻灯片"),
+            ("slide 2 notes", "第2张幻灯片备注"),
+            ("master 1", "母版1"),
+            ("sheet 1 (检查台账)", "工作表1（检查台账）"),
+            ("word/header1.xml", "word/header1.xml"),
+            ("Doc_0/Attachs/a.ofd", "Doc_0/Attachs/a.ofd"),
+            ("page x", "page x"),
+            ("header footer", "header footer"),
+        ] {
+            assert_eq!(part(en, Lang::Zh), zh, "{en}");
+            assert_eq!(part(en, Lang::En), en);
+        }
     }
 }

@@ -67,8 +67,6 @@ fn zh_problems(text: &str, rule_names: &[String]) -> Vec<String> {
             || t.contains('/')
             || file.is_match(t)
             || rule_names.iter().any(|n| n == t)
-            // The part an email's own text is in, named like `word/document.xml`.
-            || (t == mark_lint::extract::mail::PART && before.ends_with('（'))
             || before.ends_with("配置项 ")
             || value.is_match(before);
         if !allowed {
