@@ -277,6 +277,9 @@ fn read_scans(reply: &mut Reply) -> Vec<Option<Result<crate::ocr::Reading, Extra
         .collect()
 }
 
+/// The worker sends page images as hex in its JSON reply (only the worker, built with
+/// the `pdf` feature, writes them).
+#[cfg(any(feature = "pdf", test))]
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
