@@ -43,6 +43,10 @@ pub struct Settings {
     pub regime: Regime,
     /// The rules that run on documents; ML900 apart.
     pub rules: Vec<Rule>,
+    /// The rules of `rules` that read a file's name and nothing else of it (ML301 on an
+    /// unclassified system, file-name patterns): all that runs on an archive, whose
+    /// name is all it has of its own. Chosen once here, not per archive.
+    pub name_rules: Vec<Rule>,
     pub unreadable: Option<Rule>,
     pub today: Date,
     pub lang: Lang,
@@ -195,10 +199,16 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
         let lines: Vec<String> = p.errors.iter().map(|e| format!("{e:#}")).collect();
         return Err(anyhow!("{}", lines.join("\n")));
     }
+    let name_rules = rules
+        .iter()
+        .filter(|r| reads_file_name(r))
+        .cloned()
+        .collect();
     Ok(Settings {
         registry,
         regime,
         rules,
+        name_rules,
         unreadable,
         today,
         lang: pick_lang(over.lang, raw.lang),
@@ -338,6 +348,20 @@ fn running_rules(
         }
     }
     (rules, unreadable)
+}
+
+/// Whether `rule` judges a file by its name: ML301 (a declaration in the name counts)
+/// and a pattern rule with `scope: file-name`.
+fn reads_file_name(rule: &Rule) -> bool {
+    use crate::rules::compile::{Params, Scope};
+    rule.kind == Kind::UnclassifiedSystem
+        || matches!(
+            rule.params,
+            Params::Pattern {
+                scope: Scope::FileName,
+                ..
+            }
+        )
 }
 
 /// Config `keywords`: literal strings, or regular expressions with `regex: true`.

@@ -252,24 +252,7 @@ fn lint_archive_name(
     doc: &Document,
     out: &mut Found,
 ) -> crate::scan::Scan {
-    use crate::rules::Kind;
-    use crate::rules::compile::{Params, Scope};
-    let by_name: Vec<rules::Rule> = s
-        .rules
-        .iter()
-        .filter(|r| {
-            r.kind == Kind::UnclassifiedSystem
-                || matches!(
-                    r.params,
-                    Params::Pattern {
-                        scope: Scope::FileName,
-                        ..
-                    }
-                )
-        })
-        .cloned()
-        .collect();
-    let (diags, scan) = lint_scanned(&by_name, ctx, shown, name, doc);
+    let (diags, scan) = lint_scanned(&s.name_rules, ctx, shown, name, doc);
     out.diags.extend(diags);
     scan
 }

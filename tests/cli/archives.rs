@@ -17,10 +17,6 @@ fn notice(mark: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-fn para(text: &str) -> String {
-    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
-}
-
 /// A minimal .docx with `paras` as its body.
 fn docx(paras: &[&str]) -> Vec<u8> {
     let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;

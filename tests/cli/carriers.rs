@@ -6,23 +6,6 @@
 use super::*;
 
 const TODAY: &str = "2026-11-27";
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-
-fn para(text: &str) -> String {
-    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
-}
-
-fn rels(list: &[(&str, &str)]) -> String {
-    let mut s = String::from(
-        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
-    );
-    for (i, (kind, target)) in list.iter().enumerate() {
-        s.push_str(&format!(
-            r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
-        ));
-    }
-    s + "</Relationships>"
-}
 
 /// A workbook of one sheet whose cells (one row each) hold `cells` as inline strings.
 fn xlsx(cells: &[&str]) -> Vec<u8> {

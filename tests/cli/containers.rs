@@ -8,24 +8,7 @@ use std::time::{Duration, Instant};
 use super::*;
 
 const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const OFD_NS: &str = r#"xmlns:ofd="http://www.ofdspec.org/2016""#;
-
-fn para(text: &str) -> String {
-    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
-}
-
-fn rels(list: &[(&str, &str)]) -> String {
-    let mut s = String::from(
-        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
-    );
-    for (i, (kind, target)) in list.iter().enumerate() {
-        s.push_str(&format!(
-            r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
-        ));
-    }
-    s + "</Relationships>"
-}
 
 /// A .docx whose body is `body`, with relationships of the main part and more entries.
 fn docx(body: &str, main_rels: &[(&str, &str)], more: &[(String, Vec<u8>)]) -> Vec<u8> {

@@ -8,7 +8,6 @@ use super::*;
 
 const GUID: &str = "3a4b5c6d-1111-2222-3333-444455556666";
 const SITE: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
 /// The custom properties Microsoft 365 writes for a label applied by hand.
 fn msip_custom(name: &str) -> String {

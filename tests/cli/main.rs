@@ -77,6 +77,27 @@ fn folder_of(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
+/// OOXML relationship types.
+const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+/// A Word paragraph of one run.
+fn para(text: &str) -> String {
+    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+/// An OOXML relationships part: `rId<i>` of each (type, target).
+fn rels(list: &[(&str, &str)]) -> String {
+    let mut s = String::from(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (i, (kind, target)) in list.iter().enumerate() {
+        s.push_str(&format!(
+            r#"<Relationship Id="rId{i}" Type="{REL}/{kind}" Target="{target}"/>"#
+        ));
+    }
+    s + "</Relationships>"
+}
+
 /// A deflated zip of `entries`: how office documents are built in tests.
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;
