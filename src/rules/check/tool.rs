@@ -56,6 +56,28 @@ pub fn unreadable(
     })
 }
 
+/// The ML900 finding for a file whose version at the base revision (`base_name`,
+/// `origin/main:docs/a.md`) could not be read: whether the change lowered its mark
+/// (ML108) is not known. At line 1 of the new version.
+pub fn unreadable_base(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &DocPath,
+    base_name: &str,
+    err: &ExtractError,
+) -> Diagnostic {
+    let (key, detail) = err.phrase();
+    let reason = render(
+        rule.phrases[key].pick(ctx.lang),
+        &[(Var::Detail, detail.clone())],
+    );
+    let text = rule.phrases[phrase::BASE_UNREADABLE].clone();
+    one_finding(rule, ctx, path, |out| {
+        let vars = [(Var::Reason, reason), (Var::Detail, base_name.to_string())];
+        out.emit(None, &text, &vars, rule.severity, None, None)
+    })
+}
+
 /// The ML900 finding for what could not be read inside a document that was otherwise
 /// read (an undecodable span, a part beyond a bound): at its part and line.
 pub fn unread_gap(rule: &Rule, ctx: &CheckContext, path: &DocPath, gap: &Gap) -> Diagnostic {
