@@ -315,6 +315,9 @@ pub struct History {
     cwd: PathBuf,
     /// Name now (relative to the top folder) → the version at the base revision.
     bases: HashMap<PathBuf, BaseFile>,
+    /// The last component of every name in `bases`: most files of a tree did not
+    /// change, and are told so without a look at the file system.
+    leaves: HashSet<std::ffi::OsString>,
     blobs: Blobs,
 }
 
@@ -336,6 +339,7 @@ pub fn history(rev: Option<&str>, staged: bool) -> Result<History> {
     let mut history = History {
         rev: shown.clone(),
         bases: HashMap::new(),
+        leaves: HashSet::new(),
         blobs: Blobs::new(&top),
         top,
         cwd,
@@ -357,6 +361,9 @@ pub fn history(rev: Option<&str>, staged: bool) -> Result<History> {
     let sizes = blob_sizes(&history.top, changed.iter().map(|(_, b)| b.oid.as_str()))?;
     for (now, mut base) in changed {
         base.size = sizes.get(&base.oid).copied();
+        history
+            .leaves
+            .extend(now.file_name().map(|n| n.to_os_string()));
         history.bases.insert(now, base);
     }
     Ok(history)
@@ -422,7 +429,7 @@ impl History {
     /// The base version of the file checked at `path` (as named from the current
     /// folder), if it changed since the base revision and was there then.
     pub fn base(&self, path: &Path) -> Option<&BaseFile> {
-        if self.bases.is_empty() {
+        if !self.leaves.contains(path.file_name()?) {
             return None;
         }
         let abs = lexical(&self.cwd.join(path));

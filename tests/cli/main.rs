@@ -131,6 +131,7 @@ mod check;
 mod containers;
 mod errors;
 mod formats;
+mod history;
 #[cfg(unix)]
 mod hostile;
 mod inventory_html;
