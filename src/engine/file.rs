@@ -131,6 +131,15 @@ fn changed_since(
         Ok(Extracted::Doc(old)) => {
             let name = readable_name(file.name.file_name());
             let was = Standing::scan(&ctx, &old, &name);
+            // No mark seen in a version read only in part: the mark may be in what
+            // was not read, so whether it was removed is not known.
+            if let (None, Some(gap)) = (&was.mark, old.gaps.first()) {
+                return s
+                    .unreadable
+                    .iter()
+                    .map(|r| unreadable_base(r, &ctx, &at, &base_name, &gap.error))
+                    .collect();
+            }
             unmarked_change(&s.rules, &ctx, &at, &base_name, &was, now)
                 .into_iter()
                 .collect()

@@ -344,22 +344,34 @@ fn an_unreadable_base_is_ml900_and_unclassified_systems_skip_ml108() {
     let big = notice("机密★10年") + &"正文。\n".repeat(200_000);
     repo.write("big.md", big.as_bytes());
     repo.write("lower.md", notice("机密★10年").as_bytes());
+    // Read only in part and no mark seen: the mark may be in what was not read.
+    let mut gap = notice("").into_bytes();
+    gap.splice(33..33, *b"\xff\xfe\xff\xfe\x80\x80");
+    repo.write("gap.md", &gap);
     repo.commit_all("base");
     repo.write("big.md", notice("秘密★10年").as_bytes());
     repo.write("lower.md", notice("秘密★10年").as_bytes());
+    repo.write("gap.md", notice("").as_bytes());
     let json = repo.check(&["--diff-base", "HEAD", "--format", "json"], 1);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let ml900: Vec<&serde_json::Value> = v["diagnostics"]
+    let ml900: Vec<(&str, &str)> = v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|d| d["code"] == "ML900")
+        .map(|d| (d["path"].as_str().unwrap(), d["message"].as_str().unwrap()))
         .collect();
-    assert_eq!(ml900.len(), 1, "{json}");
-    assert_eq!(ml900[0]["path"], "big.md");
-    let message = ml900[0]["message"].as_str().unwrap();
+    assert_eq!(ml900.len(), 2, "{json}");
+    let (path, message) = ml900[0];
+    assert_eq!(path, "big.md");
     assert!(
         message.contains("`HEAD:big.md`") && message.contains("size limit"),
+        "{message}"
+    );
+    let (path, message) = ml900[1];
+    assert_eq!(path, "gap.md");
+    assert!(
+        message.contains("`HEAD:gap.md`") && message.contains("partly undecodable"),
         "{message}"
     );
     assert_eq!(
