@@ -54,26 +54,8 @@ impl Repo {
 
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
-        cmd.current_dir(self.path());
-        // A test run from a git hook inherits GIT_DIR and GIT_INDEX_FILE, which would
-        // point at mark-lint's own repository.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("GIT_") {
-                cmd.env_remove(&key);
-            }
-        }
-        let home = self.home.path();
-        cmd.env("HOME", home)
-            .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-            .env_remove("LANG")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("RUST_BACKTRACE", "0");
+        cmd.current_dir(self.path()).env("RUST_BACKTRACE", "0");
+        isolate_git(&mut cmd, self.home.path());
         cmd
     }
 
