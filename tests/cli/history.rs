@@ -433,3 +433,57 @@ fn staged_in_a_pre_commit_hook() {
     );
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "2");
 }
+
+/// Every readable format is compared from git objects: a PDF, an OFD and a Word 97
+/// document each lowered (found at the new mark's page or part and line), and an
+/// encrypted PDF at the base, which cannot be read: ML900 naming it, no guess.
+#[test]
+fn every_format_is_read_from_git_objects() {
+    let Some(repo) = Repo::new() else { return };
+    let fixture =
+        |name: &str| std::fs::read(root().join("tests/fixtures/office").join(name)).unwrap();
+    let files = [
+        ("报告.pdf", "pdf/header.pdf", "pdf/page1.pdf"),
+        ("公文.ofd", "ofd/template.ofd", "ofd/page.ofd"),
+        ("纪要.doc", "legacy/header.doc", "legacy/body.doc"),
+        ("加密.pdf", "pdf/encrypted.pdf", "pdf/page1.pdf"),
+    ];
+    for (name, before, _) in files {
+        repo.write(name, &fixture(before));
+    }
+    repo.commit_all("base");
+    for (name, _, after) in files {
+        repo.write(name, &fixture(after));
+    }
+    let json = repo.check(&["--diff-base", "HEAD", "--format", "json"], 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<(String, String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "ML108" || d["message"].as_str().unwrap().contains("HEAD:"))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["part"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str, l: u64, p: &str| (a.to_string(), b.to_string(), l, p.to_string());
+    assert_eq!(
+        found,
+        vec![
+            s("ML108", "公文.ofd", 2, "page 1"),
+            s("ML900", "加密.pdf", 1, ""),
+            s("ML108", "报告.pdf", 3, "page 1"),
+            s("ML108", "纪要.doc", 2, "main text"),
+        ],
+        "{json}"
+    );
+    assert!(
+        json.contains("`HEAD:加密.pdf` could not be read: encrypted"),
+        "{json}"
+    );
+}
