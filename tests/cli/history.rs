@@ -487,3 +487,29 @@ fn every_format_is_read_from_git_objects() {
         "{json}"
     );
 }
+
+/// `--no-snippets`: an ML108 message carries the marks in their canonical form only (a
+/// 解密条件 is `…`), never the document's words.
+#[test]
+fn no_snippets_leaves_conditions_out() {
+    let Some(repo) = Repo::new() else { return };
+    repo.write("试卷.md", notice("绝密★启用前").as_bytes());
+    repo.commit_all("base");
+    repo.write("试卷.md", notice("绝密★考试结束后").as_bytes());
+    let json = repo.check(
+        &["--diff-base", "HEAD", "--no-snippets", "--format", "json"],
+        0,
+    );
+    assert_eq!(
+        ml108(&json),
+        vec![("试卷.md".to_string(), 1, "warning".to_string())]
+    );
+    assert!(
+        json.contains("`绝密★…` in the earlier version `HEAD:试卷.md` to `绝密★…`"),
+        "{json}"
+    );
+    assert!(
+        !json.contains("启用前") && !json.contains("考试结束后"),
+        "{json}"
+    );
+}
