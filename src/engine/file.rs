@@ -91,9 +91,16 @@ pub(super) fn check_file(
         },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
+    // Only where ML108 runs (not under `system: unclassified`, nor deselected): a base
+    // no rule compares is not read, and cannot be an ML900.
+    let compares = s
+        .rules
+        .iter()
+        .any(|r| r.kind == rules::Kind::UnmarkedChange);
     let base = preloaded
         .history
         .as_ref()
+        .filter(|_| compares)
         .and_then(|h| Some((h, h.base(path)?)));
     let mut result = check_extracted(s, path, shown, extracted, base.is_some());
     result.stamp = stamp;

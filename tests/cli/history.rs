@@ -373,6 +373,20 @@ fn an_unreadable_base_is_ml900_and_unclassified_systems_skip_ml108() {
     );
     assert!(ml108(&json).is_empty(), "{json}");
     assert!(json.contains("\"ML301\""), "{json}");
+    // Nor is a base read where ML108 does not run: no ML900 about one.
+    assert!(!json.contains("HEAD:"), "{json}");
+    let json = repo.check(
+        &[
+            "--diff-base",
+            "HEAD",
+            "--ignore",
+            "ML108",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert!(!json.contains("HEAD:") && !json.contains("ML108"), "{json}");
 }
 
 /// `--staged` in a real git pre-commit hook: a staged lowering blocks the commit (the
