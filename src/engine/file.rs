@@ -8,10 +8,10 @@ use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
 use crate::rules::check::{
-    CheckContext, Held, TopCopy, container_below_contents, higher, lint_scanned, own_level,
-    top_copy, unreadable,
+    CheckContext, Held, Standing, TopCopy, container_below_contents, higher, lint_scanned,
+    own_level, top_copy, unmarked_change, unreadable, unreadable_base,
 };
-use crate::{budget, fix, inventory, report, rules, suppress};
+use crate::{budget, fix, git, inventory, report, rules, suppress};
 
 /// The result of checking one file.
 pub(super) struct FileResult {
@@ -29,6 +29,9 @@ pub(super) struct FileResult {
     /// Image files not read because no OCR reads scans here: this file, or the images
     /// it carries.
     pub(super) unread_images: usize,
+    /// What the document says of its own mark, when it is to be compared with its
+    /// version at the base revision (ML108).
+    pub(super) standing: Option<Standing>,
 }
 
 /// What checking a document (and the documents it carries) gives.
@@ -64,7 +67,7 @@ pub(super) fn check_file(
             .flatten()
     };
     let before = stamp_now();
-    // Held until the document is dropped, at the end of this function.
+    // Held until the document is dropped (`check_extracted` takes it).
     let _permit;
     let extracted = match preloaded.read(path, &s.limits, budget) {
         Some((permit, bytes)) => {
@@ -88,18 +91,84 @@ pub(super) fn check_file(
         },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
-    let mut result = check_extracted(s, path, shown, extracted);
+    // Only where ML108 runs (not under `system: unclassified`, nor deselected): a base
+    // no rule compares is not read, and cannot be an ML900.
+    let compares = s
+        .rules
+        .iter()
+        .any(|r| r.kind == rules::Kind::UnmarkedChange);
+    let base = preloaded
+        .history
+        .as_ref()
+        .filter(|_| compares)
+        .and_then(|h| Some((h, h.base(path)?)));
+    let mut result = check_extracted(s, path, shown, extracted, base.is_some());
     result.stamp = stamp;
+    drop(_permit);
+    if let (Some((history, file)), Some(now)) = (base, result.standing.take()) {
+        let found = changed_since(s, path, &result.path, history, file, &now, budget);
+        result.found.diags.extend(found);
+    }
     result
+}
+
+/// ML108: the version of the file at the base revision, read from git objects, against
+/// `now`; a base that cannot be read is ML900 (whether the mark was lowered is not
+/// known). Read after the new version is dropped: one version in memory at a time.
+fn changed_since(
+    s: &Settings,
+    path: &Path,
+    shown: &str,
+    history: &git::History,
+    file: &git::BaseFile,
+    now: &Standing,
+    budget: &budget::Budget,
+) -> Vec<Diagnostic> {
+    let ctx = s.context(Some(path));
+    let at = DocPath::file(shown);
+    let base_name = history.shown(file);
+    let cost = file.size.unwrap_or(0).min(s.limits.max_bytes) * budget::CONTAINER_COST;
+    let _permit = budget.take(cost);
+    // Read as a file of its old name is read: the reader is chosen by that name and
+    // by the content, as for any file.
+    let extracted = history
+        .read(file, s.limits.max_bytes)
+        .and_then(|bytes| extract::extract_read(&file.name, bytes, &s.limits));
+    match extracted {
+        Ok(Extracted::Doc(old)) => {
+            let name = readable_name(file.name.file_name());
+            let was = Standing::scan(&ctx, &old, &name);
+            // No mark seen in a version read only in part: the mark may be in what
+            // was not read, so whether it was removed is not known.
+            if let (None, Some(gap)) = (&was.mark, old.gaps.first()) {
+                return s
+                    .unreadable
+                    .iter()
+                    .map(|r| unreadable_base(r, &ctx, &at, &base_name, &gap.error))
+                    .collect();
+            }
+            unmarked_change(&s.rules, &ctx, &at, &base_name, &was, now)
+                .into_iter()
+                .collect()
+        }
+        Ok(Extracted::Skip) => Vec::new(),
+        Err(e) => s
+            .unreadable
+            .iter()
+            .map(|r| unreadable_base(r, &ctx, &at, &base_name, &e))
+            .collect(),
+    }
 }
 
 /// What a file's extraction gives, checked: its findings (before inline suppressions),
 /// its directives and whether it is a marked document. The stamp is left unset.
+/// With `standing`, the document's own mark is taken too, for ML108.
 pub(super) fn check_extracted(
     s: &Settings,
     path: &Path,
     shown: String,
     extracted: Result<Extracted, extract::ExtractError>,
+    standing: bool,
 ) -> FileResult {
     let ctx = s.context(Some(path));
     match extracted {
@@ -107,6 +176,7 @@ pub(super) fn check_extracted(
             let name = readable_name(path.file_name());
             let mut found = Found::default();
             let marked = lint_tree(s, &ctx, &DocPath::file(&shown), &name, &doc, &mut found);
+            let standing = standing.then(|| Standing::scan(&ctx, &doc, &name));
             // Kept until the whole group is done: no spare capacity (a vector of one
             // finding would hold room for four, 1.1 KB wasted a file on a large tree).
             found.shrink_to_fit();
@@ -124,6 +194,7 @@ pub(super) fn check_extracted(
                 marked,
                 document: true,
                 unread_images: doc.images_unread,
+                standing,
             }
         }
         Ok(Extracted::Skip) => FileResult {
@@ -135,6 +206,7 @@ pub(super) fn check_extracted(
             found: Found::default(),
             marked: false,
             document: false,
+            standing: None,
         },
         Err(e) => FileResult {
             path: shown.clone(),
@@ -152,6 +224,7 @@ pub(super) fn check_extracted(
             marked: false,
             document: true,
             unread_images: 0,
+            standing: None,
         },
     }
 }

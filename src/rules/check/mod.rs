@@ -3,13 +3,15 @@
 
 pub mod carriers;
 pub mod form;
+pub mod history;
 pub mod presence;
 pub mod terms;
 pub mod tool;
 
 pub use carriers::top_secret_copies;
 pub use carriers::{Held, TopCopy, container_below_contents, higher, own_level, top_copy};
-pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
+pub use history::{Standing, unmarked_change};
+pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable, unreadable_base};
 
 use jiff::civil::Date;
 
