@@ -41,6 +41,10 @@ const FROM_DISK: &[&str] = &[
     "ppt", "pptx", "odp", "ods", "rtf", "zip", "tar", "gz", "tgz", "eml", "rar", "7z",
 ];
 
+/// A closed text file larger than this is checked from disk, its findings at the
+/// start of the file.
+const MAX_TEXT_READ: u64 = 16 << 20;
+
 /// An open document.
 struct Doc {
     uri: lsp::Uri,
@@ -476,11 +480,22 @@ impl Server {
         let found = match self.docs.get(uri.as_str()) {
             Some(d) => return d.found.iter().map(|f| f.lsp.clone()).collect(),
             None => match uri::to_path(uri.as_str()) {
-                Some(path) if !is_config(&path) => self.findings(&path, None),
+                Some(path) if !is_config(&path) => self.closed_findings(&path),
                 _ => Vec::new(),
             },
         };
         found.into_iter().map(|f| f.lsp).collect()
+    }
+
+    /// The findings of a file no editor holds: a text file in UTF-8 through its text
+    /// (so that ranges are exact), any other from disk.
+    fn closed_findings(&mut self, path: &Path) -> Vec<Found> {
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_TEXT_READ);
+        let text = (small && !is_from_disk(path))
+            .then(|| std::fs::read(path).ok())
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok());
+        self.findings(path, text.as_deref())
     }
 
     /// The settings of the config above `path` (found afresh, kept while its text is

@@ -189,7 +189,7 @@ impl Server {
         if let Some(d) = open.and_then(|k| self.docs.get(k)) {
             return report(d.uri.as_str(), d.version, &d.found);
         }
-        let found = self.findings(path, None);
+        let found = self.closed_findings(path);
         report(&uri::from_path(path), None, &found)
     }
 }
