@@ -31,18 +31,26 @@ pub enum Incoming {
 #[derive(Clone, Default)]
 pub struct Cancelled(Arc<Mutex<HashSet<RequestId>>>);
 
+/// Cancellations kept at most: one for a request already answered is never asked
+/// about, and clients send such (the set is emptied when it is full).
+const MAX_CANCELLED: usize = 4096;
+
 impl Cancelled {
     fn add(&self, id: RequestId) {
         if let Ok(mut set) = self.0.lock() {
+            if set.len() >= MAX_CANCELLED {
+                set.clear();
+            }
             set.insert(id);
         }
     }
 
-    /// Whether `id` was cancelled (and forget it once asked with `take`).
+    /// Whether `id` was cancelled.
     pub fn contains(&self, id: &RequestId) -> bool {
         self.0.lock().is_ok_and(|set| set.contains(id))
     }
 
+    /// Whether `id` was cancelled, forgetting it.
     pub fn take(&self, id: &RequestId) -> bool {
         self.0.lock().is_ok_and(|mut set| set.remove(id))
     }
