@@ -37,6 +37,10 @@ pub fn schema_command(kind: SchemaKind, out: &mut dyn Write) -> Result<i32> {
 }
 
 #[cfg(test)]
+#[path = "schema_conformance.rs"]
+mod conformance;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

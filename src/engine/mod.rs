@@ -190,16 +190,7 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
                     .or_default()
                     .push(f);
             }
-            if let Some(rule) = &s.unreadable {
-                let ctx = s.context(None);
-                let threshold = s.fail_on.threshold();
-                diags.extend(errors.iter().map(|e| {
-                    let path = DocPath::file(display_path(&e.path));
-                    let mut d = unreadable(rule, &ctx, &path, &e.error);
-                    d.fails = threshold.is_some_and(|t| d.severity >= t);
-                    d
-                }));
-            }
+            diags.extend(walk_problems(s, &errors));
         }
     }
     // Nested configs, met in the walk: loaded once each, all errors at once.
@@ -478,6 +469,25 @@ fn apply_directives(
         shown.extend(bad);
     }
     (shown, hidden)
+}
+
+/// The problems of a walk as ML900 findings on their paths (none when the config turns
+/// ML900 off), each judged against `fail-on`.
+pub fn walk_problems(s: &Settings, errors: &[walk::WalkError]) -> Vec<Diagnostic> {
+    let Some(rule) = &s.unreadable else {
+        return Vec::new();
+    };
+    let ctx = s.context(None);
+    let threshold = s.fail_on.threshold();
+    errors
+        .iter()
+        .map(|e| {
+            let path = DocPath::file(display_path(&e.path));
+            let mut d = unreadable(rule, &ctx, &path, &e.error);
+            d.fails = threshold.is_some_and(|t| d.severity >= t);
+            d
+        })
+        .collect()
 }
 
 /// One document checked on its own, as `check` would check the file at `path` with the

@@ -11,24 +11,28 @@
 
 mod features;
 pub mod position;
+mod transport;
 pub mod uri;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use anyhow::Result;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::config::ConfigFile;
 use crate::config::resolve::{Overrides, Settings, resolve};
 use crate::diagnostic::{Diagnostic, Lang, Severity};
 use crate::extract::Flavour;
 use position::Lines;
+use transport::{Cancelled, Incoming};
 
 /// Extensions of files read from disk (containers, office documents, PDFs): an editor
 /// does not hold their text.
@@ -36,6 +40,10 @@ const FROM_DISK: &[&str] = &[
     "docx", "docm", "dotx", "odt", "ott", "ofd", "pdf", "doc", "dot", "wps", "et", "xls", "xlsx",
     "ppt", "pptx", "odp", "ods", "rtf", "zip", "tar", "gz", "tgz", "eml", "rar", "7z",
 ];
+
+/// A closed text file larger than this is checked from disk, its findings at the
+/// start of the file.
+const MAX_TEXT_READ: u64 = 16 << 20;
 
 /// An open document.
 struct Doc {
@@ -60,39 +68,60 @@ pub(crate) struct Found {
 type ConfigKey = Option<(PathBuf, String)>;
 
 struct Server {
-    conn: Connection,
+    incoming: Receiver<Incoming>,
+    /// Requests the client cancelled, noted by the reader as they come.
+    cancelled: Cancelled,
     docs: BTreeMap<String, Doc>,
     settings: BTreeMap<ConfigKey, Rc<Settings>>,
     /// The client's interface language, used when the config names none.
     locale: Option<Lang>,
     /// The client pulls diagnostics itself: nothing is pushed.
     pulls: bool,
+    /// The client lets the server register a watcher for configs.
+    watch: bool,
+    /// The open folders, checked by workspace diagnostics.
+    folders: Vec<PathBuf>,
+    bounds: workspace::Bounds,
     shutdown: bool,
 }
 
 /// Run the server on stdin/stdout until `exit`; the exit code (1 for `exit` without
 /// `shutdown`, as the protocol asks).
 pub fn run() -> Result<i32> {
-    let (conn, io) = Connection::stdio();
-    let code = match serve(conn) {
+    let (incoming, cancelled) = transport::spawn_reader(std::io::BufReader::new(std::io::stdin()));
+    Ok(match serve(incoming, cancelled) {
         Ok(code) => code,
         Err(e) => {
             log(&format!("stopped: {e}"));
             crate::EXIT_FAILURE
         }
-    };
-    // A transport error's text may quote a message: only its kind is logged.
-    if let Err(e) = io.join() {
-        log(&format!("transport closed: {:?}", e.kind()));
-    }
-    Ok(code)
+    })
 }
 
-fn serve(conn: Connection) -> Result<i32> {
-    let (id, params) = conn
-        .initialize_start()
-        .map_err(|_| anyhow::anyhow!("no initialize request"))?;
-    let init: lsp::InitializeParams = serde_json::from_value(params).unwrap_or_default();
+/// Wait for `initialize`: any other request is refused, a notification dropped.
+fn handshake(incoming: &Receiver<Incoming>) -> Option<(RequestId, Value)> {
+    while let Ok(msg) = incoming.recv() {
+        match msg {
+            Incoming::Malformed(e) => send_raw(&e),
+            Incoming::Message(Message::Request(r)) if r.method == "initialize" => {
+                return Some((r.id, r.params));
+            }
+            Incoming::Message(Message::Request(r)) => send(Response::new_err(
+                r.id,
+                ErrorCode::ServerNotInitialized as i32,
+                "not initialized".into(),
+            )),
+            Incoming::Message(Message::Notification(n)) if n.method == "exit" => return None,
+            Incoming::Message(_) => {}
+        }
+    }
+    None
+}
+
+fn serve(incoming: Receiver<Incoming>, cancelled: Cancelled) -> Result<i32> {
+    let (id, params) =
+        handshake(&incoming).ok_or_else(|| anyhow::anyhow!("no initialize request"))?;
+    let init: lsp::InitializeParams = serde_json::from_value(params.clone()).unwrap_or_default();
     let locale = init.locale.as_deref().map(|l| {
         if l.to_ascii_lowercase().starts_with("zh") {
             Lang::Zh
@@ -105,22 +134,40 @@ fn serve(conn: Connection) -> Result<i32> {
         .text_document
         .as_ref()
         .is_some_and(|t| t.diagnostic.is_some());
-    let result = serde_json::json!({
+    let watch = init
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|w| w.dynamic_registration)
+        .unwrap_or(false);
+    let result = json!({
         "capabilities": capabilities(),
         "serverInfo": {"name": "mark-lint", "version": env!("CARGO_PKG_VERSION")},
     });
-    conn.initialize_finish(id, result)
-        .map_err(|_| anyhow::anyhow!("the client left during initialize"))?;
+    send(Response::new_ok(id, result));
     log("initialized");
     let mut server = Server {
-        conn,
+        incoming,
+        cancelled,
         docs: BTreeMap::new(),
         settings: BTreeMap::new(),
         locale,
         pulls,
+        watch,
+        folders: workspace::folders(&params),
+        bounds: workspace::Bounds::from_options(init.initialization_options.as_ref()),
         shutdown: false,
     };
-    while let Ok(msg) = server.conn.receiver.recv() {
+    while let Ok(msg) = server.incoming.recv() {
+        let msg = match msg {
+            Incoming::Message(m) => m,
+            Incoming::Malformed(e) => {
+                log("a message that is not JSON-RPC: answered with an error");
+                send_raw(&e);
+                continue;
+            }
+        };
         match msg {
             Message::Request(req) => server.request(req),
             Message::Notification(n) if n.method == "exit" => {
@@ -133,16 +180,25 @@ fn serve(conn: Connection) -> Result<i32> {
     Ok(if server.shutdown { 0 } else { 1 })
 }
 
+/// Send a message; the client gone, the loop ends at the next receive.
+fn send(msg: impl Into<Message>) {
+    let _ = transport::write_message(&msg.into());
+}
+
+fn send_raw(value: &Value) {
+    let _ = transport::write(value);
+}
+
 fn capabilities() -> Value {
     serde_json::json!({
         "positionEncoding": "utf-16",
-        "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
+        "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
         "hoverProvider": true,
         "codeActionProvider": {"codeActionKinds": ["quickfix"]},
         "diagnosticProvider": {
             "identifier": "mark-lint",
             "interFileDependencies": false,
-            "workspaceDiagnostics": false,
+            "workspaceDiagnostics": true,
         },
     })
 }
@@ -155,8 +211,7 @@ fn log(msg: &str) {
 
 impl Server {
     fn send(&self, msg: impl Into<Message>) {
-        // The client gone, the loop ends at the next receive.
-        let _ = self.conn.sender.send(msg.into());
+        send(msg);
     }
 
     fn request(&mut self, req: Request) {
@@ -164,6 +219,10 @@ impl Server {
         if self.shutdown {
             let e = Response::new_err(id, ErrorCode::InvalidRequest as i32, "shut down".into());
             return self.send(e);
+        }
+        // Cancelled while it waited: not even started.
+        if self.cancelled.take(&id) {
+            return self.send(cancelled(id));
         }
         let method = req.method.clone();
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.answer(req)));
@@ -175,6 +234,8 @@ impl Server {
                 Response::new_err(id, ErrorCode::InternalError as i32, "internal error".into())
             }
         };
+        // A cancellation that came too late is forgotten.
+        self.cancelled.take(&response.id);
         self.send(response);
     }
 
@@ -204,6 +265,7 @@ impl Server {
                 let actions = self.code_actions(&p);
                 Ok(serde_json::to_value(actions).unwrap_or(Value::Null))
             }
+            "workspace/diagnostic" => self.workspace_diagnostics(&req.id),
             "textDocument/diagnostic" => {
                 let p: lsp::DocumentDiagnosticParams =
                     serde_json::from_value(req.params).map_err(bad)?;
@@ -247,6 +309,7 @@ impl Server {
                 }
             }
             "workspace/didChangeWatchedFiles" | "workspace/didChangeConfiguration" => self.reload(),
+            "initialized" => self.register_watcher(),
             _ => {}
         }
     }
@@ -267,18 +330,45 @@ impl Server {
         self.check(uri.as_str());
     }
 
+    /// Ask the client to watch the configs, when it lets servers register watchers.
+    fn register_watcher(&self) {
+        if !self.watch {
+            return;
+        }
+        let watchers: Vec<Value> = crate::config::CONFIG_NAMES
+            .iter()
+            .map(|n| json!({"globPattern": format!("**/{n}")}))
+            .collect();
+        let params = json!({"registrations": [{
+            "id": "mark-lint/configs",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": {"watchers": watchers},
+        }]});
+        self.send(Request::new(
+            RequestId::from("mark-lint/register-watcher".to_string()),
+            "client/registerCapability".into(),
+            params,
+        ));
+    }
+
     fn change(&mut self, p: &lsp::DidChangeTextDocumentParams) {
         let key = p.text_document.uri.as_str();
         let Some(doc) = self.docs.get_mut(key) else {
             return;
         };
-        // Full sync: the last change holds the whole text.
-        if let (Some(text), Some(change)) = (&mut doc.text, p.content_changes.last()) {
-            if change.range.is_some() {
-                log("incremental change ignored: full sync was announced");
-                return;
+        // Incremental sync: each change in turn, a range replaced or (no range) the
+        // whole text. A file read from disk keeps no text: its changes are ignored.
+        if let Some(text) = &mut doc.text {
+            for change in &p.content_changes {
+                match change.range {
+                    Some(r) => {
+                        let from = position::offset(text, r.start);
+                        let to = position::offset(text, r.end).max(from);
+                        text.replace_range(from..to, &change.text);
+                    }
+                    None => *text = change.text.clone(),
+                }
             }
-            *text = change.text.clone();
         }
         doc.version = Some(p.text_document.version);
         if is_config(&doc.path) {
@@ -390,11 +480,22 @@ impl Server {
         let found = match self.docs.get(uri.as_str()) {
             Some(d) => return d.found.iter().map(|f| f.lsp.clone()).collect(),
             None => match uri::to_path(uri.as_str()) {
-                Some(path) if !is_config(&path) => self.findings(&path, None),
+                Some(path) if !is_config(&path) => self.closed_findings(&path),
                 _ => Vec::new(),
             },
         };
         found.into_iter().map(|f| f.lsp).collect()
+    }
+
+    /// The findings of a file no editor holds: a text file in UTF-8 through its text
+    /// (so that ranges are exact), any other from disk.
+    fn closed_findings(&mut self, path: &Path) -> Vec<Found> {
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_TEXT_READ);
+        let text = (small && !is_from_disk(path))
+            .then(|| std::fs::read(path).ok())
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok());
+        self.findings(path, text.as_deref())
     }
 
     /// The settings of the config above `path` (found afresh, kept while its text is
@@ -448,6 +549,11 @@ impl Server {
         };
         features::code_actions(&ctx, &doc.found, &p.range)
     }
+}
+
+/// The answer to a cancelled request.
+fn cancelled(id: RequestId) -> Response {
+    Response::new_err(id, ErrorCode::RequestCanceled as i32, "cancelled".into())
 }
 
 /// The path a document is checked as: its file, or for an unsaved buffer a name in the

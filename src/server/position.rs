@@ -118,6 +118,36 @@ impl<'t> Lines<'t> {
     }
 }
 
+/// The byte offset of protocol position `p` in `text` (lines at LF, CRLF and CR,
+/// columns in UTF-16 units), clamped as the protocol asks: a column past its line's
+/// end is the line's end, a line past the last the text's end; a column inside an
+/// astral character (between its two units) is the character's start.
+pub fn offset(text: &str, p: Position) -> usize {
+    let b = text.as_bytes();
+    let next_break = |from: usize| b[from..].iter().position(|&c| c == b'\n' || c == b'\r');
+    let mut start = 0;
+    for _ in 0..p.line {
+        let Some(i) = next_break(start) else {
+            return text.len();
+        };
+        let at = start + i;
+        start = if b[at] == b'\r' && b.get(at + 1) == Some(&b'\n') {
+            at + 2
+        } else {
+            at + 1
+        };
+    }
+    let end = next_break(start).map_or(text.len(), |i| start + i);
+    let mut units = 0u32;
+    for (i, c) in text[start..end].char_indices() {
+        units += c.len_utf16() as u32;
+        if units > p.character {
+            return start + i;
+        }
+    }
+    end
+}
+
 /// Whether `p` lies in `r` (ends included: a cursor just after a mark is on it).
 pub fn contains(r: &Range, p: Position) -> bool {
     (r.start.line, r.start.character) <= (p.line, p.character)
@@ -168,6 +198,24 @@ mod tests {
         assert_eq!(l.position(99), pos(0, 2));
         let empty = Lines::new("");
         assert_eq!(empty.position(3), pos(0, 0));
+    }
+
+    /// Positions back to bytes: CJK one unit, 𠮷 two, every kind of break.
+    #[test]
+    fn offsets_of_positions() {
+        let text = "𠮷野 机密\r\n乙\r丙\n";
+        assert_eq!(offset(text, pos(0, 0)), 0);
+        assert_eq!(offset(text, pos(0, 1)), 0, "inside 𠮷: its start");
+        assert_eq!(offset(text, pos(0, 2)), 4);
+        assert_eq!(offset(text, pos(0, 4)), text.find('机').unwrap());
+        assert_eq!(offset(text, pos(0, 99)), text.find('\r').unwrap());
+        assert_eq!(offset(text, pos(1, 1)), text.find('\r').unwrap() + 2 + 3);
+        assert_eq!(offset(text, pos(2, 0)), text.find('丙').unwrap());
+        assert_eq!(offset(text, pos(3, 0)), text.len());
+        assert_eq!(offset(text, pos(9, 9)), text.len());
+        for at in [0, 4, 7, 11] {
+            assert_eq!(offset(text, Lines::new(text).position(at)), at);
+        }
     }
 
     #[test]

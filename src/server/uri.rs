@@ -34,6 +34,35 @@ pub fn to_path(uri: &str) -> Option<PathBuf> {
     }
 }
 
+/// The `file:` URI of an absolute local path, every byte outside the unreserved set
+/// and `/` percent-encoded.
+pub fn from_path(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = {
+        let s = path.to_string_lossy().replace('\\', "/");
+        if s.starts_with('/') {
+            s
+        } else {
+            format!("/{s}")
+        }
+        .into_bytes()
+    };
+    let mut out = String::from("file://");
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-decoding; `None` for a bad escape.
 fn decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
@@ -66,6 +95,15 @@ mod tests {
             to_path("file://localhost/a/b.md").as_deref(),
             Some(Path::new("/a/b.md"))
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_to_uris_and_back() {
+        let path = Path::new("/tmp/涉密 a#b/c%.md");
+        let uri = from_path(path);
+        assert_eq!(uri, "file:///tmp/%E6%B6%89%E5%AF%86%20a%23b/c%25.md");
+        assert_eq!(to_path(&uri).as_deref(), Some(path));
     }
 
     #[test]
