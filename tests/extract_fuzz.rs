@@ -731,6 +731,38 @@ proptest! {
     }
 }
 
+/// The class behind a case the property test above found (two-pages.pdf cut at 96.6%
+/// read page 1, lost page 2 with its mark, and said nothing): a PDF cut at any point is
+/// read with its mark or reported — cut inside each object and at each end of one.
+#[test]
+fn pdfs_cut_anywhere_are_read_or_reported() {
+    use_built_worker();
+    for (rel, mark) in [
+        ("pdf/page1.pdf", "秘密★5"),
+        ("pdf/two-pages.pdf", "机密★10"),
+    ] {
+        let bytes = fixture(rel);
+        let objects = memchr::memmem::find_iter(&bytes, b" obj").map(|at| at + 16);
+        let ends = memchr::memmem::find_iter(&bytes, b"endobj").map(|at| at + 6);
+        let mut cuts: Vec<usize> = objects.chain(ends).filter(|&n| n < bytes.len()).collect();
+        cuts.sort_unstable();
+        assert!(cuts.len() > 20, "{rel}: {} cuts", cuts.len());
+        for n in cuts {
+            let cut = &bytes[..n];
+            let pct = n * 100 / bytes.len();
+            let read = match exercise(cut.to_vec(), "pdf") {
+                Err(_) => true,
+                Ok(Extracted::Doc(d)) => read_anywhere(&d, mark) || any_unreadable(&d),
+                Ok(Extracted::Skip) => false,
+            };
+            assert!(
+                read,
+                "{rel} cut at byte {n} ({pct}%): neither the mark nor an ML900"
+            );
+        }
+    }
+}
+
 /// Word 97 fixtures for the damage above (LibreOffice's conversions of the docx
 /// fixtures: headers, text boxes, comments, tables, footnotes, hidden text).
 const WORD_FIXTURES: &[&str] = &[

@@ -246,9 +246,62 @@ pub fn extract_with(bytes: Vec<u8>, ocr: crate::ocr::Options) -> Result<Document
         ));
     }
     let scans = ocr.usable().then_some(ocr.pages);
+    let damage = damage(&bytes);
     let mut reply = pool().run(|time, memory| run_worker(bytes, time, memory, scans))?;
     let read = read_scans(&mut reply);
-    to_document(reply, read)
+    let mut doc = to_document(reply, read)?;
+    if let Some(why) = damage {
+        // The reader rebuilt what it could: what it read is reported, and that pages
+        // past the damage may be missing is a gap, not silence.
+        doc.gaps.push(super::Gap {
+            part: None,
+            line: 1,
+            error: ExtractError::Corrupt(why.into()),
+        });
+    }
+    Ok(doc)
+}
+
+/// Damage to the file's structure that a PDF reader repairs silently by scanning for
+/// objects, losing whatever lay past it: no `%%EOF` near the end (the file was cut), or a
+/// `startxref` that does not point at a cross-reference section (ISO 32000-1 §7.5.5).
+fn damage(bytes: &[u8]) -> Option<&'static str> {
+    use memchr::memmem;
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    if memmem::rfind(tail, b"%%EOF").is_none() {
+        return Some("truncated: no end-of-file marker; pages after the cut may be missing");
+    }
+    const BROKEN: &str = "the cross-reference offset points at no cross-reference section; the pages were found by scanning and some may be missing";
+    let Some(at) = memmem::rfind(tail, b"startxref") else {
+        return Some(BROKEN);
+    };
+    let digits: Vec<u8> = tail[at + 9..]
+        .iter()
+        .copied()
+        .skip_while(u8::is_ascii_whitespace)
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    let offset = std::str::from_utf8(&digits).ok()?.parse::<usize>().ok();
+    // Offsets count from the header, which junk may precede.
+    let header = memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").unwrap_or(0);
+    let points_at_xref = |off: usize| {
+        let rest = bytes.get(off..).unwrap_or_default();
+        let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        rest.starts_with(b"xref") || is_object_header(rest)
+    };
+    match offset {
+        Some(off) if points_at_xref(off) || points_at_xref(off + header) => None,
+        _ => Some(BROKEN),
+    }
+}
+
+/// `12 0 obj` at the start of `s` (a cross-reference stream is an object).
+fn is_object_header(s: &[u8]) -> bool {
+    let s = &s[..s.len().min(32)];
+    let mut fields = s.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty());
+    let num =
+        |f: Option<&[u8]>| f.is_some_and(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit));
+    num(fields.next()) && num(fields.next()) && fields.next().is_some_and(|f| f.starts_with(b"obj"))
 }
 
 /// OCR of the bands the worker cut out, page by page (`None`: not a scan to read).
@@ -584,6 +637,46 @@ mod backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/office/pdf");
+        std::fs::read(dir.join(name)).unwrap()
+    }
+
+    #[test]
+    fn whole_files_are_not_damaged_cut_or_misdirected_ones_are() {
+        for name in ["page1.pdf", "two-pages.pdf", "owner-only-encrypted.pdf"] {
+            let bytes = fixture(name);
+            assert_eq!(damage(&bytes), None, "{name}");
+            // Junk before the header shifts every offset; readers accept it.
+            let mut junk = b"#".repeat(300);
+            junk.extend_from_slice(&bytes);
+            assert_eq!(damage(&junk), None, "{name} after junk");
+            // Cut anywhere: the end-of-file marker is gone.
+            for cut in [0.2, 0.5, 0.9, 0.965, 0.999] {
+                let n = (bytes.len() as f64 * cut) as usize;
+                assert!(damage(&bytes[..n]).is_some(), "{name} cut at {cut}");
+            }
+            // A startxref that points anywhere but a cross-reference section.
+            let at = memchr::memmem::rfind(&bytes, b"startxref").unwrap();
+            let mut moved = bytes[..at].to_vec();
+            moved.extend_from_slice(b"startxref\n17\n%%EOF\n");
+            assert!(damage(&moved).is_some(), "{name} misdirected");
+            let mut gone = bytes[..at].to_vec();
+            gone.extend_from_slice(b"%%EOF\n");
+            assert!(damage(&gone).is_some(), "{name} without startxref");
+        }
+    }
+
+    #[test]
+    fn object_headers() {
+        assert!(is_object_header(b"12 0 obj\n<<"));
+        assert!(is_object_header(b"7 0 obj<</Type/XRef"));
+        assert!(!is_object_header(b"12 0 R"));
+        assert!(!is_object_header(b"trailer"));
+        assert!(!is_object_header(b""));
+    }
 
     #[test]
     fn scanned_and_empty_pages_are_no_text() {
