@@ -20,6 +20,7 @@ pub mod pdf;
 pub mod rtf;
 pub mod text;
 pub mod xml;
+pub mod xmp;
 pub mod zipped;
 
 use std::cell::{Cell, RefCell};

@@ -61,6 +61,12 @@ pub fn lint_example_in(
         .as_deref()
         .and_then(|a| regime.authority(a))
         .cloned();
+    // A level the regime does not know maps nothing: its invalid example then fails.
+    let label_map: Vec<(String, usize)> = ex
+        .label_map
+        .iter()
+        .filter_map(|(label, level)| Some((label.clone(), regime.level_named(level)?)))
+        .collect();
     let ctx = CheckContext {
         authority: authority.as_ref(),
         term_start_printed: false,
@@ -73,7 +79,7 @@ pub fn lint_example_in(
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,
-        label_map: &[],
+        label_map: &label_map,
     };
     // A name without an extension is Markdown, like the default name.
     let ext = Path::new(name)
@@ -85,7 +91,7 @@ pub fn lint_example_in(
     // name says). Every example goes through the extractors the command line uses, so
     // its encoding, its HTML source and its suppressions are read the same way.
     let bytes = match ext {
-        "docx" => extract::ooxml::docx_from_body(text),
+        "docx" => extract::ooxml::docx_with_properties(text, &ex.properties),
         _ => text.as_bytes().to_vec(),
     };
     let limits = extract::Limits::new(1 << 30);

@@ -98,6 +98,14 @@ pub struct ExampleDoc {
     /// Invalid examples: the line the finding must point at (default 1).
     #[serde(default)]
     pub line: Option<u32>,
+    /// Config `label-map` for this example: sensitivity label names or GUIDs, and the
+    /// level each stands for.
+    #[serde(default, rename = "label-map")]
+    pub label_map: std::collections::BTreeMap<String, String>,
+    /// Custom document properties of a `.docx` example (`docProps/custom.xml`): a
+    /// sensitivity label's `MSIP_Label_<guid>_Enabled` and `_Name`, or `密级`.
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 impl RawExample {
@@ -114,6 +122,8 @@ impl RawExample {
                 public: false,
                 classified: false,
                 line: None,
+                label_map: Default::default(),
+                properties: Default::default(),
             },
             RawExample::Doc(d) => d.clone(),
         }
