@@ -370,7 +370,7 @@ pub(crate) mod tests {
     /// `bytes` read as a compound document named `.ext`.
     pub fn read_doc(bytes: &[u8], ext: &str) -> Result<Document, ExtractError> {
         let budget = Budget::new(&crate::extract::Limits::new(64 << 20));
-        match extract(bytes, ext, &budget)? {
+        match extract(bytes, ext, &budget, 0)? {
             Extracted::Doc(d) => Ok(d),
             Extracted::Skip => Err(ExtractError::Unsupported("skipped".into())),
         }
