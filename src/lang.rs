@@ -98,8 +98,10 @@ pub fn part(part: &str, lang: Lang) -> String {
 
 /// Reader part names in Chinese: `None` for a name no reader makes (a zip path).
 fn part_zh(name: &str) -> Option<String> {
-    const WHOLE: [(&str, &str); 14] = [
+    const WHOLE: [(&str, &str); 16] = [
         ("main text", "正文"),
+        ("PDF Info", "PDF 文档信息"),
+        ("XMP metadata", "XMP 元数据"),
         ("document", "正文"),
         ("message", "邮件正文"),
         ("footnotes", "脚注"),
@@ -393,8 +395,19 @@ pub fn declared_in(source: &str, lang: Lang) -> &'static str {
         ("front-matter", Lang::En) => "front matter",
         ("properties", Lang::Zh) => "文档属性",
         ("properties", Lang::En) => "document properties",
+        ("sensitivity-label", Lang::Zh) => "敏感度标签",
+        ("sensitivity-label", Lang::En) => "sensitivity label",
         (_, Lang::Zh) => "文件名",
         (_, Lang::En) => "file name",
+    }
+}
+
+/// A sensitivity label and the level config `label-map` maps it to, where a message
+/// names the place a level is declared: `按配置项 label-map 对应机密的敏感度标签`.
+pub fn mapped_label(level: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("按配置项 label-map 对应{level}的敏感度标签"),
+        Lang::En => format!("sensitivity label that config `label-map` maps to {level}"),
     }
 }
 
@@ -515,6 +528,15 @@ pub const ATTACHMENT_NOTE: Phrase = p("（附件）", " (attachment)");
 /// The tag on an attachment's mark on the HTML page.
 pub const ATTACHMENT: Phrase = p("附件", "attachment");
 
+/// A mapped sensitivity label beside the mark in the ledger:
+/// `标签“Highly Confidential”对应机密` / `label "Highly Confidential" maps to 机密`.
+pub fn label_note(name: &str, level: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("标签“{name}”对应{level}"),
+        Lang::En => format!("label \"{name}\" maps to {level}"),
+    }
+}
+
 /// When a row ends, for the review: `2021年6月1日届满（已届满2005天）`.
 pub fn ending(last_day: Date, days_left: i64, lang: Lang) -> String {
     let day = date(last_day, lang);
@@ -540,8 +562,9 @@ pub const TABLE_COLUMNS: [Phrase; 8] = [
     p("位置", "where"),
 ];
 
-/// The CSV's header: keys in English, words in Chinese (read in WPS or Excel).
-pub const CSV_COLUMNS: [Phrase; 15] = [
+/// The CSV's header: keys in English, words in Chinese (read in WPS or Excel). The
+/// label's two columns came last, after `today`, so the earlier ones keep their places.
+pub const CSV_COLUMNS: [Phrase; 17] = [
     p("路径", "path"),
     p("部件", "part"),
     p("行", "line"),
@@ -557,6 +580,8 @@ pub const CSV_COLUMNS: [Phrase; 15] = [
     p("份号", "copy_number"),
     p("知悉范围", "distribution"),
     p("检查日期", "today"),
+    p("敏感度标签", "label"),
+    p("标签对应密级", "label_level"),
 ];
 
 pub const YES: Phrase = p("是", "yes");

@@ -65,7 +65,8 @@ pub struct Declaration<'s> {
     pub pos: Option<&'s Position>,
     /// Set for marks; unset for labels and declared levels.
     pub mark: Option<&'s Mark>,
-    /// For a level declared off the page: `front-matter`, `properties`, `file-name`.
+    /// For a level declared off the page: `front-matter`, `properties`,
+    /// `sensitivity-label`, `file-name`.
     pub source: Option<&'static str>,
 }
 
@@ -221,7 +222,7 @@ impl Scan {
         let declared = [
             ("front-matter", &self.front.level),
             ("properties", &self.props.level),
-            ("properties", &self.label),
+            ("sensitivity-label", &self.label),
             ("file-name", &self.file_name),
         ]
         .into_iter()

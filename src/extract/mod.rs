@@ -20,6 +20,7 @@ pub mod pdf;
 pub mod rtf;
 pub mod text;
 pub mod xml;
+pub mod xmp;
 pub mod zipped;
 
 use std::cell::{Cell, RefCell};
@@ -893,7 +894,7 @@ fn container(bytes: Vec<u8>, name: &str, ext: &str, budget: &Budget, depth: usiz
     }
     match sig {
         Signature::Zip => {}
-        Signature::Ole => return Sniffed::Read(ole::extract(&bytes, ext, budget)),
+        Signature::Ole => return Sniffed::Read(ole::extract(&bytes, ext, budget, depth)),
         Signature::Rtf => return Sniffed::Read(rtf::extract(&bytes, budget).map(Extracted::Doc)),
         Signature::Pdf if flavour_of(ext).is_some() => {
             // A text that quotes a PDF header is still text: only what a PDF reader

@@ -1684,8 +1684,46 @@ fn paragraphs(
 
 /// about Word documents are written.
 pub fn docx_from_body(body: &str) -> Vec<u8> {
+    docx_with_properties(body, &std::collections::BTreeMap::new())
+}
+
+/// `docx_from_body` with custom document properties (`docProps/custom.xml`, text
+/// values), as rule examples that carry a sensitivity label are written.
+pub fn docx_with_properties(
+    body: &str,
+    properties: &std::collections::BTreeMap<String, String>,
+) -> Vec<u8> {
     use std::io::Write;
-    const TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    const CUSTOM_TYPE: &str = r#"<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>"#;
+    let types = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>{}</Types>"#,
+        if properties.is_empty() {
+            ""
+        } else {
+            CUSTOM_TYPE
+        }
+    );
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let custom: String = properties
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            format!(
+                r#"<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{}" name="{}"><vt:lpwstr>{}</vt:lpwstr></property>"#,
+                i + 2,
+                esc(k),
+                esc(v)
+            )
+        })
+        .collect();
+    let custom = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{custom}</Properties>"#
+    );
     let document = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
     );
@@ -1693,10 +1731,14 @@ pub fn docx_from_body(body: &str) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(&mut buf);
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in [
-        ("[Content_Types].xml", TYPES.as_bytes()),
+    let mut parts = vec![
+        ("[Content_Types].xml", types.as_bytes()),
         ("word/document.xml", document.as_bytes()),
-    ] {
+    ];
+    if !properties.is_empty() {
+        parts.push(("docProps/custom.xml", custom.as_bytes()));
+    }
+    for (name, data) in parts {
         // Writing to memory cannot fail short of allocation failure.
         zip.start_file(name, opts).expect("zip in memory");
         zip.write_all(data).expect("zip in memory");

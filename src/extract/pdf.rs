@@ -1,5 +1,8 @@
-//! PDF: the text of each page in reading order, one part per page (`page 3`), and the
-//! Info dictionary's creation date. No pure-Rust PDF reader is crash-proof (deep
+//! PDF: the text of each page in reading order, one part per page (`page 3`), the
+//! Info dictionary's creation date and text entries, and the properties of the XMP
+//! metadata packet (`pdf:`, `dc:`, `pdfx:` and any other namespace) as document
+//! properties: those named like the SPEC §2.2 keys declare a level, `MSIP_Label_*`
+//! are sensitivity labels. No pure-Rust PDF reader is crash-proof (deep
 //! nesting overflows the stack, which no `catch_unwind` can catch), so the reading runs
 //! in a child process — `mark-lint __pdf-worker`, the same binary — with a time and a
 //! memory bound; a crash, a timeout or an exhausted bound is ML900, and the run goes on.
@@ -18,6 +21,12 @@ pub struct Reply {
     pub pages: Vec<Page>,
     /// Info `CreationDate` as written (`D:20260305…`).
     pub created: Option<String>,
+    /// The Info dictionary's text entries (`Title`, `Keywords`, custom keys), decoded.
+    #[serde(default)]
+    pub info: Vec<(String, String)>,
+    /// The catalog's XMP metadata stream, decoded, as hex; or why it could not be.
+    #[serde(default)]
+    pub xmp: Option<Result<String, String>>,
     /// `encrypted`, `corrupt`: why nothing could be read.
     pub error: Option<(String, String)>,
 }
@@ -391,9 +400,43 @@ pub fn to_document(
     let mut doc = Document::with_parts(Flavour::Plain, parts);
     doc.gaps = gaps;
     doc.created = reply.created.as_deref().and_then(parse_iso_date);
+    metadata_props(&reply, &mut doc);
     doc.extracted = true;
     doc.paged = true;
     Ok(doc)
+}
+
+/// The part names of PDF metadata properties.
+pub const INFO_PART: &str = "PDF Info";
+pub const XMP_PART: &str = "XMP metadata";
+
+/// The Info entries and the XMP properties as document properties; XMP that cannot
+/// be read is a gap (it may hold a declaration).
+fn metadata_props(reply: &Reply, doc: &mut Document) {
+    let property = |(key, value): &(String, String), part: &str| super::Property {
+        key: key.clone(),
+        value: value.trim().to_string(),
+        part: part.to_string(),
+    };
+    doc.props
+        .extend(reply.info.iter().map(|kv| property(kv, INFO_PART)));
+    let read = match &reply.xmp {
+        None => return,
+        Some(Err(why)) => Err(ExtractError::Corrupt(format!("{XMP_PART}: {why}"))),
+        Some(Ok(hexed)) => unhex(hexed)
+            .ok_or_else(|| ExtractError::Corrupt(format!("{XMP_PART}: bad reply")))
+            .and_then(|bytes| super::xmp::properties(&bytes, XMP_PART)),
+    };
+    match read {
+        Ok(found) => doc
+            .props
+            .extend(found.iter().map(|kv| property(kv, XMP_PART))),
+        Err(error) => doc.gaps.push(super::Gap {
+            part: Some(XMP_PART.to_string()),
+            line: 1,
+            error,
+        }),
+    }
 }
 
 /// A scanned page as OCR read it (`page 3 (OCR)`), its doubts as gaps.
@@ -578,6 +621,8 @@ mod backend {
         Reply {
             pages,
             created: creation_date(&doc),
+            info: info_entries(&doc),
+            xmp: xmp_packet(&doc),
             error: None,
         }
     }
@@ -622,6 +667,49 @@ mod backend {
         let scanned = dpi.unwrap_or(prepare::TARGET_DPI).round() as u32;
         let (gray, dpi) = prepare::band_image(&img, band, dpi, prepare::Steps::from_env());
         Ok((prepare::png(&gray)?, dpi, scanned))
+    }
+
+    /// Every text entry of the Info dictionary, its key as named, sorted by key.
+    fn info_entries(doc: &PdfDocument) -> Vec<(String, String)> {
+        let Some(info) = doc.trailer().as_dict().and_then(|t| t.get("Info")) else {
+            return Vec::new();
+        };
+        let Some(info) = doc.resolve_object(info).ok() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = info
+            .as_dict()
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, value)| {
+                let value = doc.resolve_object(value).ok()?;
+                Some((name_text(key), decode_pdf_text_string(value.as_string()?)))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A name as text. pdf_oxide decodes a name's `#xx` escapes (ISO 32000-1 7.3.5)
+    /// into one character each, U+0000–U+00FF; those bytes are the name's UTF-8
+    /// (`/#E5#AF#86#E7#BA#A7` is `密级`). A name that is not UTF-8 stays as decoded.
+    fn name_text(name: &str) -> String {
+        let bytes: Option<Vec<u8>> = name.chars().map(|c| u8::try_from(c).ok()).collect();
+        bytes
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// The catalog's `/Metadata` stream, decoded, as hex; `None` without one.
+    fn xmp_packet(doc: &PdfDocument) -> Option<Result<String, String>> {
+        let catalog = doc.catalog().ok()?;
+        let metadata = catalog.as_dict()?.get("Metadata")?;
+        Some(
+            doc.resolve_object(metadata)
+                .and_then(|stream| stream.decode_stream_data())
+                .map(|bytes| hex(&bytes))
+                .map_err(|e| e.to_string()),
+        )
     }
 
     /// Info `/CreationDate`, as written.

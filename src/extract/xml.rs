@@ -41,6 +41,27 @@ impl Element<'_> {
 }
 
 impl Element<'_> {
+    /// Every attribute but namespace declarations: (prefix, local name, value
+    /// unescaped), in document order.
+    pub fn attrs(&self) -> Vec<(Option<String>, String, String)> {
+        self.start
+            .attributes()
+            .flatten()
+            .filter(|a| a.key.as_namespace_binding().is_none())
+            .map(|a| {
+                let value = a
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(Cow::into_owned)
+                    .unwrap_or_else(|_| a.value.to_string());
+                (
+                    a.key.prefix().map(|p| p.into_inner().to_string()),
+                    a.key.local_name().into_inner().to_string(),
+                    value,
+                )
+            })
+            .collect()
+    }
+
     /// The relationship id of an element (`r:id`), as opposed to its own `id`.
     pub fn rel_id(&self) -> Option<String> {
         self.start.attributes().flatten().find_map(|a| {

@@ -9,7 +9,7 @@ use crate::diagnostic::Lang;
 use crate::lang;
 
 /// The header's cells in `lang`.
-pub(crate) fn columns(lang: Lang) -> [&'static str; 15] {
+pub(crate) fn columns(lang: Lang) -> [&'static str; 17] {
     lang::CSV_COLUMNS.map(|c| c.pick(lang))
 }
 
@@ -72,6 +72,11 @@ pub fn emit(
             r.copy_number.clone().unwrap_or_default(),
             r.distribution.clone().unwrap_or_default(),
             today.to_string(),
+            r.label.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+            r.label
+                .as_ref()
+                .map(|l| l.level.clone())
+                .unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
         write!(w, "{}\r\n", line.join(","))?;

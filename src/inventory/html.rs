@@ -11,7 +11,7 @@ use jiff::Span;
 use jiff::civil::Date;
 use unicode_width::UnicodeWidthChar;
 
-use super::table::{attachment_note, ending, place};
+use super::table::{attachment_note, ending, label_note, place};
 use super::{Ledger, Row, Status, decisions};
 use crate::diagnostic::Lang;
 use crate::lang;
@@ -651,12 +651,13 @@ fn decisions_due(out: &mut String, ledger: &Ledger, today: Date, lang: Lang) -> 
             writeln!(
                 out,
                 "<li><span class=\"pill status-{}\">{}</span> <code>{}</code> \
-                 <strong>{}</strong>{}{when}</li>",
+                 <strong>{}</strong>{}{}{when}</li>",
                 r.status.as_str(),
                 r.status.label(lang),
                 esc(&place(r, lang)),
                 esc(&r.raw),
                 attachment_note(r, lang),
+                esc(&label_note(r, lang)),
             )?;
         }
         writeln!(out, "</ul>\n</div>")?;
@@ -757,6 +758,13 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
         )
     } else {
         String::new()
+    };
+    let note = match &r.label {
+        Some(l) => format!(
+            "{note} <span class=\"tag label\">{}</span>",
+            esc(&lang::label_note(&l.name, &l.level, lang))
+        ),
+        None => note,
     };
     writeln!(
         out,
@@ -1050,6 +1058,7 @@ mod tests {
             copy_number: Some("000001".into()),
             distribution: None,
             ocr: None,
+            label: None,
         }
     }
 

@@ -56,6 +56,15 @@ struct RowJson<'a> {
     source: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<u8>,
+    /// The document's sensitivity label mapped by config `label-map`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<LabelJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LabelJson<'a> {
+    name: &'a str,
+    level: &'a str,
 }
 
 pub fn emit(
@@ -109,6 +118,10 @@ pub fn emit(
                 distribution: r.distribution.as_deref(),
                 source: r.ocr.map(|_| "ocr"),
                 confidence: r.ocr,
+                label: r.label.as_ref().map(|l| LabelJson {
+                    name: &l.name,
+                    level: &l.level,
+                }),
             })
             .collect(),
     };

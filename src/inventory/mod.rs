@@ -106,6 +106,17 @@ pub struct Row {
     /// Read by OCR from a scan: the mean confidence of the read (0–100). Its part says
     /// so too (`page 1 (OCR)`), in every ledger format.
     pub ocr: Option<u8>,
+    /// The document's sensitivity label that config `label-map` maps, beside its own
+    /// mark (never on an attachment's row).
+    pub label: Option<RowLabel>,
+}
+
+/// A sensitivity label as the ledger shows it: its name (else its GUID) and the level
+/// config `label-map` maps it to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLabel {
+    pub name: String,
+    pub level: String,
 }
 
 /// The dates a ledger is computed for.
@@ -127,7 +138,7 @@ struct Item {
 
 /// What a document declares: its term marks (its own and its attachments'), else a
 /// level declared without a mark (a `密级：` label, front matter, properties, the file
-/// name) with the term declared beside it, if any.
+/// name, a mapped sensitivity label) with the term declared beside it, if any.
 fn items(scan: &Scan) -> Vec<Item> {
     let marks: Vec<Item> = scan
         .term_marks()
@@ -154,10 +165,15 @@ fn items(scan: &Scan) -> Vec<Item> {
         .labels
         .iter()
         .filter_map(|l| Some((l.level?, l.term.clone(), l.raw.clone(), Some(&l.pos))));
-    let declared = [&scan.front.level, &scan.props.level, &scan.file_name]
-        .into_iter()
-        .flatten()
-        .filter_map(|d| Some((d.level?, d.term.clone(), d.raw.clone(), d.pos.as_ref())));
+    let declared = [
+        &scan.front.level,
+        &scan.props.level,
+        &scan.file_name,
+        &scan.label,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|d| Some((d.level?, d.term.clone(), d.raw.clone(), d.pos.as_ref())));
     labels
         .chain(declared)
         .take(1)
@@ -210,9 +226,19 @@ pub fn rows(regime: &Regime, scan: &Scan, path: &str, window: Window) -> Vec<Row
                 copy_number: scan.copy_numbers.first().cloned(),
                 distribution: scan.distribution.clone().filter(|d| !d.is_empty()),
                 ocr: None,
+                label: row_label(regime, scan).filter(|_| !item.attachment),
             }
         })
         .collect()
+}
+
+/// The mapped sensitivity label of a document, as its rows show it.
+fn row_label(regime: &Regime, scan: &Scan) -> Option<RowLabel> {
+    let d = scan.label.as_ref()?;
+    Some(RowLabel {
+        name: d.raw.clone(),
+        level: regime.levels[d.level?].name.clone(),
+    })
 }
 
 /// The ledger of a run: rows sorted by path then line, and what could not be read.

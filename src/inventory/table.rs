@@ -32,7 +32,12 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
     vec![
         r.status.label(lang).to_string(),
         r.level.clone(),
-        format!("{}{}", escape(&r.raw), attachment_note(r, lang)),
+        format!(
+            "{}{}{}",
+            escape(&r.raw),
+            attachment_note(r, lang),
+            label_note(r, lang)
+        ),
         start,
         date(r.last_day),
         r.days_left
@@ -50,6 +55,14 @@ pub(super) fn attachment_note(r: &Row, lang: Lang) -> &'static str {
         false => "",
         true => lang::ATTACHMENT_NOTE.pick(lang),
     }
+}
+
+/// The mapped sensitivity label after the mark: `（标签“…”对应机密）`, else nothing.
+pub(super) fn label_note(r: &Row, lang: Lang) -> String {
+    r.label.as_ref().map_or_else(String::new, |l| {
+        let note = lang::label_note(&escape(&l.name), &l.level, lang);
+        lang::aside(&note, lang)
+    })
 }
 
 /// When the row ends, said for the review: `2021年6月1日届满（已届满2005天）`.
@@ -140,9 +153,10 @@ pub fn review(
         for r in rows {
             writeln!(
                 w,
-                "  {}  {}  {}",
+                "  {}  {}{}  {}",
                 place(r, lang),
                 escape(&r.raw),
+                label_note(r, lang),
                 ending(r, lang)
             )?;
         }

@@ -88,6 +88,7 @@ fn decisions_due_this_year() {
         copy_number: None,
         distribution: None,
         ocr: None,
+        label: None,
     };
     let d = |s, last| decision(&row(s, last), TODAY);
     assert_eq!(d(Status::Expired, None), Some(Decision::MarkDeclassified));

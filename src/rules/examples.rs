@@ -62,6 +62,12 @@ pub fn lint_example_in(
         .as_deref()
         .and_then(|a| regime.authority(a))
         .cloned();
+    // A level the regime does not know maps nothing: its invalid example then fails.
+    let label_map: Vec<(String, usize)> = ex
+        .label_map
+        .iter()
+        .filter_map(|(label, level)| Some((label.clone(), regime.level_named(level)?)))
+        .collect();
     let ctx = CheckContext {
         authority: authority.as_ref(),
         term_start_printed: false,
@@ -74,7 +80,7 @@ pub fn lint_example_in(
         public_path: ex.public,
         classified_path: ex.classified,
         snippets: true,
-        label_map: &[],
+        label_map: &label_map,
     };
     // A name without an extension is Markdown, like the default name.
     let ext = Path::new(name)
@@ -85,7 +91,7 @@ pub fn lint_example_in(
     // the text as the file's bytes (what an office name holds when it is not what the
     // name says). Every example goes through the extractors the command line uses, so
     // its encoding, its HTML source and its suppressions are read the same way.
-    let doc = match example_document(text, ext) {
+    let doc = match example_document(text, ext, &ex.properties) {
         Ok(Extracted::Doc(d)) => d,
         Ok(Extracted::Skip) => return Vec::new(),
         // A broken example shows as ML900, so its test fails loudly.
@@ -147,9 +153,13 @@ pub fn lint_example_in(
 /// An example's text as the document a file of its extension holds: the body XML of a
 /// Word document is built into a real .docx; any other name takes the text as the
 /// file's bytes.
-fn example_document(text: &str, ext: &str) -> Result<Extracted, extract::ExtractError> {
+fn example_document(
+    text: &str,
+    ext: &str,
+    properties: &std::collections::BTreeMap<String, String>,
+) -> Result<Extracted, extract::ExtractError> {
     let bytes = match ext {
-        "docx" => extract::ooxml::docx_from_body(text),
+        "docx" => extract::ooxml::docx_with_properties(text, properties),
         _ => text.as_bytes().to_vec(),
     };
     let limits = extract::Limits::new(1 << 30);
@@ -172,7 +182,7 @@ fn changed_since(
         .and_then(|e| e.to_str())
         .unwrap_or("md");
     let base_name = format!("HEAD:{name}");
-    match example_document(base, ext) {
+    match example_document(base, ext, &Default::default()) {
         Ok(Extracted::Doc(old)) => {
             let (was, now) = (
                 Standing::scan(ctx, &old, name),

@@ -148,6 +148,8 @@ pub mod phrase {
     pub const PORTION: &str = "portion";
     pub const ATTACHMENT: &str = "attachment";
     pub const LABEL: &str = "label";
+    /// A sensitivity label mapped by config `label-map`.
+    pub const SENSITIVITY_LABEL: &str = "sensitivity-label";
     pub const FILE_NAME: &str = "file-name";
     pub const CLASSIFIED_PATH: &str = "classified-path";
     pub const KEYWORD: &str = "keyword";
@@ -328,11 +330,12 @@ pub static KINDS: [KindSpec; 27] = [
             LABEL,
             FRONT_MATTER,
             PROPERTIES,
+            SENSITIVITY_LABEL,
             FILE_NAME,
             CLASSIFIED_PATH,
             KEYWORD,
         ],
-        &[Raw, Reason],
+        &[Raw, Reason, Level],
         ParamsKind::None,
         Runs::Document(check::presence::missing_mark),
     ),

@@ -102,6 +102,14 @@ pub struct ExampleDoc {
     /// compare a change with the base revision (ML108, as `--diff-base`/`--staged`).
     #[serde(default)]
     pub base: Option<String>,
+    /// Config `label-map` for this example: sensitivity label names or GUIDs, and the
+    /// level each stands for.
+    #[serde(default, rename = "label-map")]
+    pub label_map: std::collections::BTreeMap<String, String>,
+    /// Custom document properties of a `.docx` example (`docProps/custom.xml`): a
+    /// sensitivity label's `MSIP_Label_<guid>_Enabled` and `_Name`, or `密级`.
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 impl RawExample {
@@ -119,6 +127,8 @@ impl RawExample {
                 classified: false,
                 line: None,
                 base: None,
+                label_map: Default::default(),
+                properties: Default::default(),
             },
             RawExample::Doc(d) => d.clone(),
         }

@@ -182,3 +182,67 @@ fn unclassified_finds_a_mark_only_inside_an_embedded_object() {
     );
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// LibreOffice's Word 97-2003 files carrying an embedded worksheet
+/// (tests/fixtures/office/embedded/, `make_embedded.py`): the object is an Excel
+/// 97-2003 workbook in the storage `ObjectPool/_2147483647` of the .doc.
+fn embedded_legacy() -> tempfile::TempDir {
+    let from = root().join("tests/fixtures/office/embedded");
+    let files: Vec<(&str, Vec<u8>)> = ["embedded-higher.doc", "embedded-only.doc"]
+        .into_iter()
+        .map(|f| (f, std::fs::read(from.join(f)).unwrap()))
+        .collect();
+    folder(&files)
+}
+
+#[test]
+fn objects_embedded_in_legacy_files_are_carried_documents() {
+    let dir = embedded_legacy();
+    let object = "ObjectPool/_2147483647";
+    // The .doc is marked 秘密★5年; the worksheet inside it is 机密★10年.
+    let (_, out, _) = run_in(
+        dir.path(),
+        &concise(&["--select", "ML206", "embedded-higher.doc"]),
+    );
+    assert!(
+        out.starts_with("embedded-higher.doc:2:1: ML206")
+            && out.contains(&format!("embedded-higher.doc!/{object}"))
+            && out.contains("机密★10年"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    for lang in ["zh", "en"] {
+        let (_, out, _) = run_in(
+            dir.path(),
+            &[
+                "check",
+                "--today",
+                TODAY,
+                "--lang",
+                lang,
+                "--select",
+                "ML206",
+                "embedded-higher.doc",
+            ],
+        );
+        snap!(format!("legacy_object_below_{lang}"), out);
+    }
+    // The mark exists only inside the object: an unclassified system finds it there.
+    let (_, out, _) = run_in(
+        dir.path(),
+        &concise(&[
+            "--system",
+            "unclassified",
+            "--select",
+            "ML301",
+            "embedded-only.doc",
+        ]),
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [format!(
+            "embedded-only.doc!/{object}:1:1: ML301 [error] a file marked as a state secret (`机密★10年`, sheet 1 (Sheet1) line 1) is on an unclassified system: stop using it, do not copy, forward or delete it yourself, and report it to your secrecy office at once, which deals with it as the rules require (sheet 1 (Sheet1))"
+        )],
+        "{out}"
+    );
+}

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use super::*;
 
 const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
-const OFD_NS: &str = r#"xmlns:ofd="http://www.ofdspec.org/2016""#;
 
 /// A .docx whose body is `body`, with relationships of the main part and more entries.
 fn docx(body: &str, main_rels: &[(&str, &str)], more: &[(String, Vec<u8>)]) -> Vec<u8> {
@@ -58,23 +57,6 @@ fn headers(n: usize, text: &str) -> (Vec<(String, String)>, Entries) {
         })
         .collect();
     (names, entries)
-}
-
-fn ofd_page(text: &str) -> Vec<u8> {
-    format!(r#"<ofd:Page {OFD_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="1" Boundary="28 37 150 6" Font="1" Size="5.6"><ofd:TextCode X="0" Y="5">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#).into_bytes()
-}
-
-fn ofd(document_body: &str, more: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let root = format!(
-        r#"<ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
-    );
-    let document = format!(r#"<ofd:Document {OFD_NS}>{document_body}</ofd:Document>"#);
-    let mut entries: Vec<(&str, &[u8])> = vec![
-        ("OFD.xml", root.as_bytes()),
-        ("Doc_0/Document.xml", document.as_bytes()),
-    ];
-    entries.extend(more.iter().map(|(n, d)| (n.as_str(), d.as_slice())));
-    zip_of(&entries)
 }
 
 /// An OFD that carries `child` under 30 names, each listed twice.

@@ -138,6 +138,39 @@ fn isolate_git(cmd: &mut Command, home: &Path) {
         .env_remove("LC_MESSAGES");
 }
 
+/// OFD's namespace, as GB/T 33190-2016 names it.
+const OFD_NS: &str = r#"xmlns:ofd="http://www.ofdspec.org/2016""#;
+
+/// An OFD page of one text object.
+fn ofd_page(text: &str) -> Vec<u8> {
+    format!(r#"<ofd:Page {OFD_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="1" Boundary="28 37 150 6" Font="1" Size="5.6"><ofd:TextCode X="0" Y="5">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#).into_bytes()
+}
+
+/// An OFD of one document whose `Document.xml` holds `document_body`, with the parts
+/// `more`.
+fn ofd(document_body: &str, more: &[(String, Vec<u8>)]) -> Vec<u8> {
+    ofd_with_info("", document_body, more)
+}
+
+/// `ofd` with `doc_info` (the inside of `ofd:DocInfo`: `ofd:CustomDatas` …) in
+/// `OFD.xml`.
+fn ofd_with_info(doc_info: &str, document_body: &str, more: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let info = match doc_info {
+        "" => String::new(),
+        _ => format!("<ofd:DocInfo>{doc_info}</ofd:DocInfo>"),
+    };
+    let root = format!(
+        r#"<ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody>{info}<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
+    );
+    let document = format!(r#"<ofd:Document {OFD_NS}>{document_body}</ofd:Document>"#);
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("OFD.xml", root.as_bytes()),
+        ("Doc_0/Document.xml", document.as_bytes()),
+    ];
+    entries.extend(more.iter().map(|(n, d)| (n.as_str(), d.as_slice())));
+    zip_of(&entries)
+}
+
 macro_rules! snap {
     ($name:expr, $value:expr) => {
         insta::with_settings!({filters => vec![(r#""version": "\d+\.\d+\.\d+""#, r#""version": "[VERSION]""#)]}, {

@@ -6,7 +6,10 @@
 //! adds the property sets every compound document carries (`props`): Word and WPS
 //! documents (`word`), workbooks (`xls`) and presentations (`ppt`). What is not read
 //! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
+//! Objects embedded in a legacy document (`objects`) are embedded documents, read as
+//! the stand-alone compound files they were before they were embedded.
 
+mod objects;
 pub mod ppt;
 pub mod props;
 pub mod word;
@@ -19,7 +22,7 @@ use super::{Bound, Budget, Document, ExtractError, Extracted, Gap, Part};
 /// An opened compound file whose streams are read against the budget of the file it
 /// belongs to.
 pub struct Compound<'a> {
-    cfb: cfb::CompoundFile<Cursor<&'a [u8]>>,
+    pub(crate) cfb: cfb::CompoundFile<Cursor<&'a [u8]>>,
     pub budget: &'a Budget,
 }
 
@@ -83,7 +86,12 @@ type Reader = fn(&mut Compound) -> Result<Document, ExtractError>;
 /// name: a legacy document is read by the reader of its kind, with its property sets;
 /// a compound file holding no document stream (a `Thumbs.db` thumbnail cache, an
 /// installer) is no document unless its name says it is one; the rest is refused.
-pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, ExtractError> {
+pub fn extract(
+    bytes: &[u8],
+    ext: &str,
+    budget: &Budget,
+    depth: usize,
+) -> Result<Extracted, ExtractError> {
     let reader: Option<Reader> = match kind(bytes) {
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
         Kind::Excel => Some(xls::read),
@@ -92,7 +100,7 @@ pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, Ex
         _ => None,
     };
     match reader {
-        Some(reader) => read_with(bytes, budget, reader).map(Extracted::Doc),
+        Some(reader) => read_with(bytes, budget, depth, reader).map(Extracted::Doc),
         // A file whose directory the `cfb` crate rejects is damaged, whatever streams the
         // bounded first look found (a FAT past the end hides the document stream).
         None => match Compound::open(bytes, budget) {
@@ -105,7 +113,12 @@ pub fn extract(bytes: &[u8], ext: &str, budget: &Budget) -> Result<Extracted, Ex
 /// Open `bytes` and read it with `reader`, then its property sets. The readers are
 /// bounded and written not to panic; a panic all the same (in them or in the `cfb`
 /// crate) is this file's ML900, never the end of the run.
-fn read_with(bytes: &[u8], budget: &Budget, reader: Reader) -> Result<Document, ExtractError> {
+fn read_with(
+    bytes: &[u8],
+    budget: &Budget,
+    depth: usize,
+    reader: Reader,
+) -> Result<Document, ExtractError> {
     let read = || {
         let mut file = Compound::open(bytes, budget)?;
         let mut doc = reader(&mut file)?;
@@ -113,6 +126,7 @@ fn read_with(bytes: &[u8], budget: &Budget, reader: Reader) -> Result<Document, 
         doc.props.extend(summary.props);
         doc.created = doc.created.or(summary.created);
         doc.gaps.extend(summary.gaps);
+        objects::read(&mut file, depth, &mut doc);
         Ok(doc)
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
@@ -356,7 +370,7 @@ pub(crate) mod tests {
     /// `bytes` read as a compound document named `.ext`.
     pub fn read_doc(bytes: &[u8], ext: &str) -> Result<Document, ExtractError> {
         let budget = Budget::new(&crate::extract::Limits::new(64 << 20));
-        match extract(bytes, ext, &budget)? {
+        match extract(bytes, ext, &budget, 0)? {
             Extracted::Doc(d) => Ok(d),
             Extracted::Skip => Err(ExtractError::Unsupported("skipped".into())),
         }

@@ -982,7 +982,7 @@ mod tests {
             ..crate::extract::Limits::new(64 << 20)
         };
         let budget = crate::extract::Budget::new(&limits);
-        let doc = match super::super::extract(&bytes, "xls", &budget).unwrap() {
+        let doc = match super::super::extract(&bytes, "xls", &budget, 0).unwrap() {
             crate::extract::Extracted::Doc(d) => d,
             _ => panic!(),
         };

@@ -9,7 +9,11 @@ pub(crate) fn unclassified_system(out: &mut Out, input: &Input) {
     let lang = out.ctx.lang;
     let at = |pos: &Position| crate::lang::at_line(pos.part.as_deref(), pos.line, lang);
     for d in scan.declarations() {
+        let label_level = scan.label.as_ref().and_then(|l| l.level);
         let place = match (d.source, d.pos) {
+            (Some("sensitivity-label"), _) if let Some(level) = label_level => {
+                crate::lang::mapped_label(&out.ctx.regime.levels[level].name, lang)
+            }
             (Some(source), _) => crate::lang::declared_in(source, lang).to_string(),
             (None, Some(pos)) => at(pos),
             (None, None) => String::new(),

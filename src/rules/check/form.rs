@@ -157,12 +157,14 @@ fn sources(scan: &Scan) -> Vec<Source<'_>> {
             pos: d.pos.as_ref(),
         });
     }
-    for d in [&scan.props.level, &scan.props.term, &scan.label]
-        .into_iter()
-        .flatten()
-    {
+    for (name, d) in [
+        ("properties", &scan.props.level),
+        ("properties", &scan.props.term),
+        ("sensitivity-label", &scan.label),
+    ] {
+        let Some(d) = d else { continue };
         sources.push(Source {
-            name: "properties",
+            name,
             level: d.level,
             term: d.term.clone(),
             raw: d.raw.clone(),
@@ -215,9 +217,9 @@ pub(crate) fn conflicting_marks(out: &mut Out, input: &Input) {
         };
         let vars = [
             (Var::Raw, a.raw.clone()),
-            (Var::Source, source_named(a, lang)),
+            (Var::Source, source_named(a, out.ctx.regime, lang)),
             (Var::OtherRaw, b.raw.clone()),
-            (Var::OtherSource, source_named(b, lang)),
+            (Var::OtherSource, source_named(b, out.ctx.regime, lang)),
         ];
         out.finding(a.pos.or(b.pos).or(fallback), &vars, None, None);
     }
@@ -307,9 +309,12 @@ pub(crate) fn hidden_mark(out: &mut Out, input: &Input) {
 
 /// Where a source is, in words: a mark in another part is a header or footer (页眉,
 /// 页脚) or a template page.
-fn source_named(s: &Source, lang: Lang) -> String {
+fn source_named(s: &Source, regime: &crate::regime::Regime, lang: Lang) -> String {
     match (s.name, s.pos.and_then(|p| p.part.as_deref())) {
         ("banner", Some(part)) => crate::lang::banner_in_part(part, lang),
+        ("sensitivity-label", _) if let Some(level) = s.level => {
+            crate::lang::mapped_label(&regime.levels[level].name, lang)
+        }
         _ => crate::lang::declared_in(s.name, lang).to_string(),
     }
 }

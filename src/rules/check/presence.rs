@@ -27,8 +27,10 @@ pub(crate) fn missing_mark(out: &mut Out, input: &Input) {
         Some(("label", l.raw.clone(), Some(&l.pos)))
     } else if let Some(d) = &scan.front.level {
         Some(("front-matter", d.raw.clone(), d.pos.as_ref()))
-    } else if let Some(d) = scan.props.level.as_ref().or(scan.label.as_ref()) {
+    } else if let Some(d) = &scan.props.level {
         Some(("properties", d.raw.clone(), d.pos.as_ref()))
+    } else if let Some(d) = &scan.label {
+        Some(("sensitivity-label", d.raw.clone(), d.pos.as_ref()))
     } else if let Some(d) = &scan.file_name {
         Some(("file-name", d.raw.clone(), None))
     } else if let Some(hit) = out.hits.iter().find(|h| h.keyword.level.is_some()) {
@@ -41,7 +43,15 @@ pub(crate) fn missing_mark(out: &mut Out, input: &Input) {
     let Some((key, raw, pos)) = trigger else {
         return;
     };
-    let reason = out.render_phrase(key, &[(Var::Raw, raw.clone())]);
+    // A sensitivity label says which level config `label-map` maps it to.
+    let level = scan
+        .label
+        .as_ref()
+        .and_then(|l| l.level)
+        .filter(|_| key == "sensitivity-label")
+        .map(|l| out.ctx.regime.levels[l].name.clone())
+        .unwrap_or_default();
+    let reason = out.render_phrase(key, &[(Var::Raw, raw.clone()), (Var::Level, level)]);
     out.finding(pos, &[(Var::Raw, raw), (Var::Reason, reason)], None, None);
 }
 
