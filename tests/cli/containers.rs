@@ -364,7 +364,9 @@ fn pdf_workers_at_once_within_the_memory_budget() {
     let pdfs = dir.path().join("pdfs");
     std::fs::create_dir(&pdfs).unwrap();
     for i in 0..6 {
-        std::fs::write(pdfs.join(format!("{i}.pdf")), format!("%PDF-1.7\n{i}\n")).unwrap();
+        // Whole in structure (startxref at its one object, %%EOF), or it is a cut file.
+        let pdf = format!("%PDF-1.7\n1 0 obj\n{i}\nendobj\nstartxref\n9\n%%EOF\n");
+        std::fs::write(pdfs.join(format!("{i}.pdf")), pdf).unwrap();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_mark-lint"))
         .args(concise(&["--jobs", "6", pdfs.to_str().unwrap()]))
