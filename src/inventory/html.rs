@@ -750,7 +750,7 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
         r.status.label(lang)
     )?;
     writeln!(out, "<td data-sort=\"{}\">{}</td>", r.rank, esc(&r.level))?;
-    let note = if r.attachment {
+    let mut note = if r.attachment {
         format!(
             " <span class=\"tag\">{}</span>",
             lang::ATTACHMENT.pick(lang)
@@ -758,6 +758,13 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
     } else {
         String::new()
     };
+    if let Some(c) = r.ocr {
+        note.push_str(&format!(
+            " <span class=\"tag ocr\" title=\"{}\">{} {c}%</span>",
+            esc(lang::ocr_note(c, lang).trim()),
+            lang::OCR.pick(lang)
+        ));
+    }
     writeln!(
         out,
         "<td data-sort=\"{}\" class=\"mark\">{}{note}</td>",

@@ -44,7 +44,7 @@ fn detect() -> Result<Engine, String> {
     let program = std::env::var_os(PROGRAM_ENV).unwrap_or_else(|| "tesseract".into());
     let mut cmd = Command::new(&program);
     cmd.arg("--list-langs");
-    let out = child::run(cmd, Vec::new(), Duration::from_secs(10))
+    let out = child::run(cmd, Vec::<u8>::new(), Duration::from_secs(10))
         .map_err(|_| format!("Tesseract is not installed: {INSTALL_HINT}"))?;
     // Tesseract 4 printed the list on stderr.
     let listed = [out.stdout, out.stderr].concat();
@@ -61,9 +61,9 @@ fn detect() -> Result<Engine, String> {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
-/// The run's pool of Tesseract slots: as many at once as the machine has cores (each
+/// The run's pool of Tesseract (and pdftoppm) slots: as many at once as the machine has cores (each
 /// uses one thread), within a memory budget of 2 GiB.
-fn pool() -> &'static Pool {
+pub(crate) fn pool() -> &'static Pool {
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         let total = std::env::var(TIME_BUDGET_ENV)
@@ -85,7 +85,14 @@ fn pool() -> &'static Pool {
 impl Engine {
     /// Read a prepared image (any format Tesseract reads; here a PGM) at `dpi`.
     pub fn read(&self, image: Vec<u8>, dpi: u32) -> Result<Reading, ExtractError> {
-        pool().run(|time, memory| self.run(image, dpi, time, memory))
+        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
+        Ok(tsv::parse(&tsv))
+    }
+
+    /// Read a prepared image at `dpi` into its words, each with the pixel row of its top.
+    pub fn read_words(&self, image: Vec<u8>, dpi: u32) -> Result<Vec<(u32, String)>, ExtractError> {
+        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
+        Ok(tsv::words(&tsv))
     }
 
     fn run(
@@ -94,7 +101,7 @@ impl Engine {
         dpi: u32,
         time: Duration,
         memory: u64,
-    ) -> Result<Reading, ExtractError> {
+    ) -> Result<String, ExtractError> {
         let mut cmd = Command::new(&self.program);
         // `--psm 6`: one block of text, which a band cut from a page is.
         cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", "6", "--dpi"])
@@ -123,6 +130,6 @@ impl Engine {
                 }
             )));
         }
-        Ok(tsv::parse(&String::from_utf8_lossy(&out.stdout)))
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
