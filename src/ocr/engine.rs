@@ -18,6 +18,23 @@ pub const PROGRAM_ENV: &str = "MARK_LINT_TESSERACT";
 /// `MARK_LINT_OCR_TIME_BUDGET` (seconds): the OCR time of the whole run.
 pub const TIME_BUDGET_ENV: &str = "MARK_LINT_OCR_TIME_BUDGET";
 
+/// `MARK_LINT_OCR_PSM`: the benchmark's way to try other page segmentation modes
+/// (`scripts/ocr-bench.py --psm`); not a setting.
+pub const PSM_ENV: &str = "MARK_LINT_OCR_PSM";
+
+/// Tesseract's page segmentation mode: 6 (one uniform block of text, which a band cut
+/// from a page is; BENCHMARKS.md compares 3, 4, 6 and 11) unless the benchmark sets
+/// another of 3–13.
+fn psm() -> &'static str {
+    static PSM: OnceLock<String> = OnceLock::new();
+    PSM.get_or_init(|| {
+        std::env::var(PSM_ENV)
+            .ok()
+            .filter(|v| v.parse::<u8>().is_ok_and(|n| (3..=13).contains(&n)))
+            .unwrap_or_else(|| "6".to_string())
+    })
+}
+
 /// One image may take this long; Tesseract reads a band in about a second.
 pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Address space of one Tesseract (it needs about 100 MiB resident for `chi_sim`; the
@@ -103,8 +120,7 @@ impl Engine {
         memory: u64,
     ) -> Result<String, ExtractError> {
         let mut cmd = Command::new(&self.program);
-        // `--psm 6`: one block of text, which a band cut from a page is.
-        cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", "6", "--dpi"])
+        cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", psm(), "--dpi"])
             .arg(dpi.to_string())
             .arg("tsv")
             // One thread each: the pool runs several at once.
