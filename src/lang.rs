@@ -525,6 +525,18 @@ pub fn decision_heading(d: Decision, count: usize, lang: Lang) -> String {
 
 /// After the mark of an attachment in the table and the review.
 pub const ATTACHMENT_NOTE: Phrase = p("（附件）", " (attachment)");
+/// After a mark read by OCR, with the read's mean confidence: `（文字识别，置信度93%）`.
+pub fn ocr_note(confidence: u8, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（文字识别，置信度{confidence}%）"),
+        Lang::En => format!(" (OCR, {confidence}%)"),
+    }
+}
+/// The tag on a mark read by OCR on the HTML page.
+pub const OCR: Phrase = p("文字识别", "OCR");
+/// How a ledger row's mark was read, in the CSV: from text, or by OCR from a scan.
+pub const READ_FROM_TEXT: Phrase = p("文字", "text");
+pub const READ_BY_OCR: Phrase = p("文字识别", "ocr");
 /// The tag on an attachment's mark on the HTML page.
 pub const ATTACHMENT: Phrase = p("附件", "attachment");
 
@@ -562,9 +574,10 @@ pub const TABLE_COLUMNS: [Phrase; 8] = [
     p("位置", "where"),
 ];
 
-/// The CSV's header: keys in English, words in Chinese (read in WPS or Excel). The
-/// label's two columns came last, after `today`, so the earlier ones keep their places.
-pub const CSV_COLUMNS: [Phrase; 17] = [
+/// The CSV's header: keys in English, words in Chinese (read in WPS or Excel). Later
+/// columns (the label's, then the OCR's) came last, after `today`, so the earlier ones
+/// keep their places.
+pub const CSV_COLUMNS: [Phrase; 19] = [
     p("路径", "path"),
     p("部件", "part"),
     p("行", "line"),
@@ -582,6 +595,8 @@ pub const CSV_COLUMNS: [Phrase; 17] = [
     p("检查日期", "today"),
     p("敏感度标签", "label"),
     p("标签对应密级", "label_level"),
+    p("识读方式", "source"),
+    p("识别置信度", "confidence"),
 ];
 
 pub const YES: Phrase = p("是", "yes");

@@ -151,7 +151,7 @@ fn is_own_report(path: &Path) -> bool {
             .iter()
             .any(|m| t.contains(m))
     };
-    // The first 15 columns: a ledger written before the label's columns came is ours too.
+    // The first 15 columns: a ledger written before the label's and OCR's columns is ours too.
     let csv_header = |columns: &[&str]| text.starts_with(&columns[..15].join(","));
     (text.starts_with('{') && tool_name(text))
         || text.contains("<testsuites name=\"mark-lint\"")

@@ -182,6 +182,9 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
         ExtractError::Undecodable("bytes 120-184 of line 3".into()),
         ExtractError::Limit("inflated bytes 512 MiB".into()),
         ExtractError::Ocr("a mark-like line read at 41% confidence".into()),
+        ExtractError::Unrendered("Unsupported filter: JBIG2Decode".into()),
+        ExtractError::ScanNoOcr("2481×3508 pixels, A4 at 300 dpi".into()),
+        ExtractError::ScanOcrOff("1654×2339 pixels, A4 at 200 dpi".into()),
     ];
     let keys: Vec<&str> = errors.iter().map(|e| e.phrase().0).collect();
     for key in ExtractError::PHRASES {

@@ -340,7 +340,11 @@ fn lint_own(
     doc: &Document,
     out: &mut Found,
 ) -> crate::scan::Scan {
-    let (diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
+    let (mut diags, scan) = lint_scanned(&s.rules, ctx, shown, name, doc);
+    if doc.parts.iter().any(|p| p.ocr_head.is_some()) {
+        let ml900 = s.unreadable.as_ref();
+        rules::check::unsure_copy_number(&s.rules, ml900, ctx, shown, doc, &mut diags);
+    }
     out.diags.extend(diags);
     out.top_secret
         .extend(top_copy(&s.rules, ctx, shown, doc, &scan));

@@ -48,8 +48,13 @@ pub fn limit_address_space(cmd: &mut Command, bytes: u64) {
 #[cfg(not(unix))]
 pub fn limit_address_space(_cmd: &mut Command, _bytes: u64) {}
 
-/// Run `cmd` with `input` on its stdin, for at most `time`.
-pub fn run(mut cmd: Command, input: Vec<u8>, time: Duration) -> Result<Output, Failure> {
+/// Run `cmd` with `input` on its stdin, for at most `time` (`input` may be shared: the
+/// PDF's bytes go to the PDF worker and, for a page it cannot decode, to `pdftoppm`).
+pub fn run<I>(mut cmd: Command, input: I, time: Duration) -> Result<Output, Failure>
+where
+    I: std::ops::Deref + Send + 'static,
+    I::Target: AsRef<[u8]>,
+{
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -88,12 +93,16 @@ pub fn run(mut cmd: Command, input: Vec<u8>, time: Duration) -> Result<Output, F
 type Joined<T> = std::thread::JoinHandle<T>;
 
 /// Threads that feed stdin and drain stdout and stderr, so that no pipe fills up.
-fn pipes(child: &mut Child, input: Vec<u8>) -> (Joined<()>, Joined<Vec<u8>>, Joined<Vec<u8>>) {
+fn pipes<I>(child: &mut Child, input: I) -> (Joined<()>, Joined<Vec<u8>>, Joined<Vec<u8>>)
+where
+    I: std::ops::Deref + Send + 'static,
+    I::Target: AsRef<[u8]>,
+{
     let stdin = child.stdin.take();
     let writer = std::thread::spawn(move || {
         // The child may die before reading everything: that shows in its exit status.
         if let Some(mut stdin) = stdin {
-            let _ = stdin.write_all(&input);
+            let _ = stdin.write_all((*input).as_ref());
         }
     });
     let stdout = child.stdout.take();
@@ -132,14 +141,14 @@ mod tests {
         sleep.arg("5");
         let start = Instant::now();
         assert!(matches!(
-            run(sleep, Vec::new(), Duration::from_millis(50)),
+            run(sleep, Vec::<u8>::new(), Duration::from_millis(50)),
             Err(Failure::TimedOut)
         ));
         assert!(start.elapsed() < Duration::from_secs(3));
         assert!(matches!(
             run(
                 Command::new("/nonexistent/mark-lint-tool"),
-                Vec::new(),
+                Vec::<u8>::new(),
                 Duration::from_secs(1)
             ),
             Err(Failure::Start(_))
@@ -156,7 +165,7 @@ mod tests {
             "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo ${#x}",
         ]);
         limit_address_space(&mut sh, 32 << 20);
-        let out = run(sh, Vec::new(), Duration::from_secs(20)).unwrap();
+        let out = run(sh, Vec::<u8>::new(), Duration::from_secs(20)).unwrap();
         assert_ne!(String::from_utf8_lossy(&out.stdout).trim(), "67108864");
     }
 }

@@ -1,12 +1,14 @@
 //! Image files (`.png .jpg .jpeg .tif .tiff .bmp`) as scanned documents: read by OCR
-//! when the run can (see `crate::ocr`), one part per page read (`page 1 (OCR)`).
-//! Without OCR an image is not a document and is skipped — the engine counts it and the
-//! run says once that images went unread — because a folder of logos and screenshots
-//! must not become a flood of ML900; a scanned PDF or OFD is a document whatever the
-//! OCR, and stays ML900 without it.
+//! when the run can (see `crate::ocr`), one part per page read (`page 1 (OCR)`); each
+//! page of a TIFF is a page. Without OCR, an image that looks like a scanned page
+//! (`image_meta::page_like`: page size and proportions) is ML900 saying why it was not
+//! read; any other image (a logo, an icon, a screenshot, a photo) is not a document and
+//! is skipped — the engine counts it and the run says once that images went unread — so
+//! that a folder of pictures does not become a flood of ML900.
 
-use super::{Budget, Document, ExtractError, Extracted, Flavour, Gap};
-use crate::ocr::{self, Pages};
+use super::image_meta::{self, Tiff};
+use super::{Budget, Document, ExtractError, Extracted, Flavour, Gap, Part};
+use crate::ocr::{self, Mode, Pages};
 
 /// Whether `bytes` start like one of the image formats read (PNG, JPEG, TIFF, BMP).
 pub fn is_image(bytes: &[u8]) -> bool {
@@ -17,57 +19,115 @@ pub fn is_image(bytes: &[u8]) -> bool {
         || (bytes.starts_with(b"BM") && bytes.len() > 26)
 }
 
-/// Read an image file by OCR; `Skip` when the run has no OCR.
+/// Pages of a multi-page TIFF probed for an attachment with `--ocr-pages first`; the
+/// pages after them are said to be unread (`--ocr-pages all` reads them).
+pub const MAX_PROBED_PAGES: usize = 100;
+
+/// Read an image file by OCR; without OCR, ML900 for a scanned page and `Skip` for any
+/// other picture.
 pub fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, ExtractError> {
     let opts = budget.limits.ocr;
+    let head = image_meta::header(bytes);
     if !opts.usable() {
-        return Ok(Extracted::Skip);
+        return match head.as_ref().and_then(image_meta::page_like) {
+            Some(what) if opts.mode == Mode::Never => Err(ExtractError::ScanOcrOff(what)),
+            Some(what) => Err(ExtractError::ScanNoOcr(what)),
+            None => Ok(Extracted::Skip),
+        };
     }
-    let (part, unsure) = ocr::read_image(bytes, 1, opts.pages, None, false)?;
-    budget.charge_text(part.text.len(), part.name.as_deref().unwrap_or_default())?;
-    let mut doc = Document::with_parts(Flavour::Plain, vec![part]);
+    let dpi = head.as_ref().and_then(image_meta::page_dpi);
+    let (part, unsure) = ocr::read_image(bytes, 1, opts.pages, dpi, false)?;
+    let mut doc = Document::with_parts(Flavour::Plain, Vec::new());
     doc.extracted = true;
     doc.paged = true;
-    doc.gaps.extend(unsure.map(|error| Gap {
-        part: Some(ocr::part_name(1)),
-        line: 1,
-        error,
-    }));
-    if let Some(more) = tiff_pages(bytes).filter(|n| *n > 1) {
-        doc.gaps.extend(later_pages(more, opts.pages));
+    add_page(&mut doc, budget, 1, part, unsure)?;
+    if let Some(tiff) = Tiff::open(bytes) {
+        later_pages(&mut doc, budget, &tiff, opts.pages)?;
     }
     Ok(Extracted::Doc(doc))
 }
 
-/// Pages of a TIFF (`None` for other formats or a TIFF that does not say).
-fn tiff_pages(bytes: &[u8]) -> Option<usize> {
-    if !(bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*")) {
-        return None;
-    }
-    let count = || {
-        let mut d = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
-        let mut n = 1usize;
-        // Bounded: a page list that loops or never ends stops at 10 000.
-        while d.more_images() && n < 10_000 {
-            d.next_image().ok()?;
-            n += 1;
-        }
-        Some(n)
-    };
-    std::panic::catch_unwind(count).ok().flatten()
+/// A page read: its part, its doubt as a gap.
+fn add_page(
+    doc: &mut Document,
+    budget: &Budget,
+    page: usize,
+    part: Part,
+    unsure: Option<ExtractError>,
+) -> Result<(), ExtractError> {
+    budget.charge_text(part.text.len(), part.name.as_deref().unwrap_or_default())?;
+    doc.parts.push(part);
+    doc.gaps.extend(unsure.map(|error| Gap {
+        part: Some(ocr::part_name(page)),
+        line: 1,
+        error,
+    }));
+    Ok(())
 }
 
-/// Pages after the first of a multi-page TIFF. With `--ocr-pages first` they are not
-/// read, as for any scan (the mark is on page 1); with `all` they are not read either
-/// (only the first page of a TIFF is decoded): said as a gap, never silent.
-fn later_pages(pages: usize, mode: Pages) -> Option<Gap> {
-    (mode == Pages::All).then(|| Gap {
-        part: None,
+/// Pages 2… of a TIFF: every one whole with `--ocr-pages all`; with `first`, the band
+/// of each page whose top-left strip shows it starts an attachment (`附件`) or carries
+/// a level word (`ocr::pages_to_read`, one OCR run for all the strips). A page that
+/// cannot be decoded is a gap, never silence.
+fn later_pages(
+    doc: &mut Document,
+    budget: &Budget,
+    tiff: &Tiff,
+    pages: Pages,
+) -> Result<(), ExtractError> {
+    let ifds = tiff.pages();
+    let page_of = |n: usize| -> (Vec<u8>, Option<f32>) {
+        let ifd = ifds[n - 1];
+        let dpi = tiff.header(ifd).as_ref().and_then(image_meta::page_dpi);
+        (tiff.page_first(ifd), dpi)
+    };
+    let gap = |page: usize, error| Gap {
+        part: Some(ocr::part_name(page)),
         line: 1,
-        error: ExtractError::Ocr(format!(
-            "pages 2–{pages} of this TIFF were not read (only its first page is)"
-        )),
-    })
+        error,
+    };
+    let wanted: Vec<usize> = match pages {
+        Pages::All => (2..=ifds.len()).collect(),
+        Pages::First => {
+            let probed = ifds.len().min(MAX_PROBED_PAGES);
+            if ifds.len() > probed {
+                doc.gaps.push(Gap {
+                    part: None,
+                    line: 1,
+                    error: ExtractError::Limit(format!(
+                        "pages {}–{} of this TIFF were not looked at for an attachment \
+                         (at most {MAX_PROBED_PAGES}; --ocr-pages all reads every page)",
+                        probed + 1,
+                        ifds.len()
+                    )),
+                });
+            }
+            let mut strips = Vec::new();
+            for n in 2..=probed {
+                let (bytes, dpi) = page_of(n);
+                match ocr::prepare::decode(&bytes) {
+                    Ok(img) => strips.push((n, ocr::strip(&img, dpi))),
+                    Err(e) => doc.gaps.push(gap(n, e)),
+                }
+            }
+            match ocr::pages_to_read(&strips) {
+                Ok(found) => found,
+                Err(e) => {
+                    doc.gaps
+                        .extend(strips.iter().map(|(n, _)| gap(*n, e.clone())));
+                    Vec::new()
+                }
+            }
+        }
+    };
+    for n in wanted {
+        let (bytes, dpi) = page_of(n);
+        match ocr::read_image(&bytes, n, pages, dpi, false) {
+            Ok((part, unsure)) => add_page(doc, budget, n, part, unsure)?,
+            Err(e) => doc.gaps.push(gap(n, e)),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -84,9 +144,10 @@ mod tests {
         assert!(!is_image("机密★10年".as_bytes()));
     }
 
-    /// Without OCR an image is no document (the run counts it; see the engine).
+    /// Without OCR a picture is no document (the run counts it; see the engine), and a
+    /// scanned page is ML900 saying why it was not read.
     #[test]
-    fn without_ocr_an_image_is_skipped() {
+    fn without_ocr_pictures_are_skipped_and_pages_are_not() {
         let limits = super::super::Limits::new(1 << 20);
         assert_eq!(limits.ocr, ocr::Options::OFF);
         let budget = Budget::new(&limits);
@@ -94,5 +155,15 @@ mod tests {
             extract(b"\x89PNG\r\n\x1a\n", &budget),
             Ok(Extracted::Skip)
         ));
+        let mut page = std::io::Cursor::new(Vec::new());
+        image::GrayImage::new(827, 1169)
+            .write_to(&mut page, image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(
+            extract(page.get_ref(), &budget).err(),
+            Some(ExtractError::ScanOcrOff(
+                "827×1169 pixels in page proportions".into()
+            ))
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod child;
 pub mod html;
 pub mod image;
+pub mod image_meta;
 pub mod mail;
 pub mod markdown;
 pub mod odf;
@@ -91,6 +92,10 @@ pub struct Part {
     /// Read by OCR from a scan: the mean confidence (0–100). Such text is not typed
     /// text: no form findings (ML001, ML004) come from it.
     pub ocr: Option<f32>,
+    /// Read by OCR, and its head (the lines down to the first mark) not read for sure:
+    /// why. A 份号 there may have been misread, so its absence is not judged (ML203
+    /// becomes an ML900 that says the 份号 could not be read).
+    pub ocr_head: Option<String>,
 }
 
 impl Part {
@@ -102,6 +107,7 @@ impl Part {
             line_map: Vec::new(),
             blocks: Vec::new(),
             ocr: None,
+            ocr_head: None,
         }
     }
 
@@ -315,6 +321,14 @@ pub enum ExtractError {
     Limit(String),
     /// A scan read by OCR without confidence: a mark there may have been missed (why).
     Ocr(String),
+    /// A scanned PDF page whose image no decoder here reads (the decoder's reason), and
+    /// no `pdftoppm` to render it: not read by OCR.
+    Unrendered(String),
+    /// An image that looks like a scanned page (`crate::ocr::page_like`), not read
+    /// because no OCR engine is installed (what made it page-like).
+    ScanNoOcr(String),
+    /// The same, not read because OCR is turned off (`--ocr never`).
+    ScanOcrOff(String),
 }
 
 impl ExtractError {
@@ -335,11 +349,14 @@ impl ExtractError {
             ExtractError::Undecodable(what) => ("partly-undecodable", what.clone()),
             ExtractError::Limit(what) => ("limit", what.clone()),
             ExtractError::Ocr(why) => ("ocr-unsure", why.clone()),
+            ExtractError::Unrendered(why) => ("scan-undecodable", why.clone()),
+            ExtractError::ScanNoOcr(what) => ("scan-no-ocr", what.clone()),
+            ExtractError::ScanOcrOff(what) => ("scan-ocr-off", what.clone()),
         }
     }
 
     /// Every phrase key `phrase` can return (ML900 must define them all).
-    pub const PHRASES: [&'static str; 12] = [
+    pub const PHRASES: [&'static str; 15] = [
         "io-error",
         "too-large",
         "unsupported-format",
@@ -352,6 +369,9 @@ impl ExtractError {
         "partly-undecodable",
         "limit",
         "ocr-unsure",
+        "scan-undecodable",
+        "scan-no-ocr",
+        "scan-ocr-off",
     ];
 }
 

@@ -39,6 +39,11 @@ pub struct Page {
     /// A scan to read by OCR: its band, prepared (`ocr::prepare`), as a hex PNG.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanBand>,
+    /// A scanned page after the first, with `--ocr-pages first`: its top-left strip
+    /// (`ocr::strip`) as a hex PNG; its band is read only when the strip shows `附件` or
+    /// a level word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
 }
 
 /// The band of a scanned page the worker cut out for OCR, or why it could not.
@@ -46,6 +51,9 @@ pub struct Page {
 pub enum ScanBand {
     /// Hex of a PNG, the dpi it is at, and the dpi the page was scanned at.
     Png(String, u32, u32),
+    /// An image the worker cannot decode (JBIG2, JPEG 2000…): why, the page's width and
+    /// height in points, and the dpi it was scanned at; `pdftoppm` may render its band.
+    Render(String, f32, f32, u32),
     Failed(String),
 }
 
@@ -256,8 +264,15 @@ pub fn extract_with(bytes: Vec<u8>, ocr: crate::ocr::Options) -> Result<Document
     }
     let scans = ocr.usable().then_some(ocr.pages);
     let damage = damage(&bytes);
-    let mut reply = pool().run(|time, memory| run_worker(bytes, time, memory, scans))?;
-    let read = read_scans(&mut reply);
+    // Shared, not copied: pdftoppm gets the same bytes for a page the worker cannot decode.
+    let bytes = std::sync::Arc::new(bytes);
+    let worker_input = std::sync::Arc::clone(&bytes);
+    let mut reply = pool().run(|time, memory| run_worker(worker_input, time, memory, scans))?;
+    let band = match ocr.pages {
+        crate::ocr::Pages::First => crate::ocr::FIRST_PAGE_BAND,
+        crate::ocr::Pages::All => 1.0,
+    };
+    let read = read_scans(&mut reply, &bytes, band);
     let mut doc = to_document(reply, read)?;
     if let Some(why) = damage {
         // The reader rebuilt what it could: what it read is reported, and that pages
@@ -313,30 +328,72 @@ fn is_object_header(s: &[u8]) -> bool {
     num(fields.next()) && num(fields.next()) && fields.next().is_some_and(|f| f.starts_with(b"obj"))
 }
 
-/// OCR of the bands the worker cut out, page by page (`None`: not a scan to read).
-fn read_scans(reply: &mut Reply) -> Vec<Option<Result<crate::ocr::Reading, ExtractError>>> {
+/// OCR of the bands the worker cut out, or pdftoppm rendered, page by page (`None`: not
+/// a scan to read).
+fn read_scans(
+    reply: &mut Reply,
+    pdf: &std::sync::Arc<Vec<u8>>,
+    band: f32,
+) -> Vec<Option<Result<crate::ocr::Reading, ExtractError>>> {
+    probe_attachments(reply);
+    let too_coarse = |scanned: u32| {
+        ExtractError::Ocr(format!(
+            "scanned at {scanned} dpi, below the {} dpi OCR reads reliably",
+            crate::ocr::MIN_DPI
+        ))
+    };
     reply
         .pages
         .iter_mut()
-        .map(|page| {
+        .enumerate()
+        .map(|(i, page)| {
             Some(match page.scan.take()? {
                 ScanBand::Failed(why) => Err(ExtractError::Ocr(format!(
                     "the page image could not be decoded: {why}"
                 ))),
-                ScanBand::Png(_, _, scanned) if scanned < crate::ocr::MIN_DPI => {
-                    Err(ExtractError::Ocr(format!(
-                        "scanned at {scanned} dpi, below the {} dpi OCR reads reliably",
-                        crate::ocr::MIN_DPI
-                    )))
+                ScanBand::Png(_, _, scanned) | ScanBand::Render(_, _, _, scanned)
+                    if scanned < crate::ocr::MIN_DPI =>
+                {
+                    Err(too_coarse(scanned))
                 }
                 ScanBand::Png(hex, dpi, _) => match (crate::ocr::engine(), unhex(&hex)) {
                     (Ok(engine), Some(png)) => engine.read(png, dpi),
                     (Err(why), _) => Err(ExtractError::Ocr(why.clone())),
                     (_, None) => Err(ExtractError::Crashed("the PDF reader gave no image".into())),
                 },
+                ScanBand::Render(why, width_pt, height_pt, _) => {
+                    let band = crate::ocr::render::Band {
+                        page: i + 1,
+                        width_pt,
+                        height_pt,
+                        fraction: band,
+                    };
+                    crate::ocr::read_rendered(std::sync::Arc::clone(pdf), band, &why)
+                }
             })
         })
         .collect()
+}
+
+/// Pages after the first that the worker sent a strip of: one OCR run on all the strips
+/// (`ocr::pages_to_read`); a page whose strip shows no `附件` and no level word is not
+/// read. When the strips cannot be read, every such page is read rather than none.
+fn probe_attachments(reply: &mut Reply) {
+    let mut strips = Vec::new();
+    for (i, page) in reply.pages.iter_mut().enumerate() {
+        // A strip that does not decode leaves its page's band to be read.
+        let strip = page.probe.take().and_then(|h| unhex(&h));
+        if let Some(img) = strip.and_then(|png| image::load_from_memory(&png).ok()) {
+            strips.push((i + 1, img.into_luma8()));
+        }
+    }
+    if let Ok(found) = crate::ocr::pages_to_read(&strips) {
+        for (n, _) in &strips {
+            if !found.contains(n) {
+                reply.pages[n - 1].scan = None;
+            }
+        }
+    }
 }
 
 /// The worker sends page images as hex in its JSON reply (only the worker, built with
@@ -472,7 +529,7 @@ fn scanned_part(
 /// address space (the worker sets the bound on itself: see `worker_main`); `scans`
 /// says which scanned pages it cuts a band from for OCR.
 fn run_worker(
-    input: Vec<u8>,
+    input: std::sync::Arc<Vec<u8>>,
     time: Duration,
     memory: u64,
     scans: Option<crate::ocr::Pages>,
@@ -615,6 +672,7 @@ mod backend {
                 text,
                 images,
                 scan: None,
+                probe: None,
             });
         }
         cut_scans(&doc, &mut pages, scans);
@@ -628,8 +686,9 @@ mod backend {
     }
 
     /// For OCR, the band of each scanned page `scans` asks for: page 1, and every
-    /// scanned page when the text layer mentions an attachment (`附件`), with `first`;
-    /// every scanned page whole with `all`.
+    /// scanned page when the text layer mentions an attachment (`附件`), with `first`
+    /// (any other scanned page gets its band and its top-left strip: the parent reads
+    /// the band when the strip shows an attachment); every scanned page whole with `all`.
     fn cut_scans(doc: &PdfDocument, pages: &mut [Page], scans: Option<Pages>) {
         let Some(scans) = scans else { return };
         let attachments = pages.iter().any(|p| p.text.contains("附件"));
@@ -639,17 +698,22 @@ mod backend {
         };
         for (i, page) in pages.iter_mut().enumerate() {
             let wanted = i == 0 || scans == Pages::All || attachments;
-            if wanted && page.text.trim().is_empty() && page.images > 0 {
-                page.scan = Some(match scan_band(doc, i, band) {
-                    Ok((png, dpi, scanned)) => ScanBand::Png(hex(&png), dpi, scanned),
-                    Err(why) => ScanBand::Failed(why),
-                });
+            if page.text.trim().is_empty() && page.images > 0 {
+                let strip = (!wanted).then_some(&mut page.probe);
+                page.scan = Some(scan_band(doc, i, band, strip).unwrap_or_else(ScanBand::Failed));
             }
         }
     }
 
-    /// The band of page `i`'s largest image, prepared for OCR, as a PNG and its dpi.
-    fn scan_band(doc: &PdfDocument, i: usize, band: f32) -> Result<(Vec<u8>, u32, u32), String> {
+    /// The band of page `i`'s largest image, prepared for OCR, as a PNG and its dpi; an
+    /// image this decoder cannot decode is left to pdftoppm (`Render`), with the page's
+    /// size.
+    fn scan_band(
+        doc: &PdfDocument,
+        i: usize,
+        band: f32,
+        strip: Option<&mut Option<String>>,
+    ) -> Result<ScanBand, String> {
         let handles = doc.page_image_handles(i).map_err(|e| e.to_string())?;
         let h = handles
             .iter()
@@ -658,15 +722,24 @@ mod backend {
         if u64::from(h.width) * u64::from(h.height) > 100_000_000 {
             return Err(format!("{}×{} pixels", h.width, h.height));
         }
-        let img = h
-            .decode()
-            .and_then(|img| img.to_dynamic_image())
-            .map_err(|e| e.to_string())?;
         // Pixels per inch of the image as drawn (a PDF point is 1/72 inch).
-        let dpi = (h.bbox.width > 1.0).then(|| img.width() as f32 / (h.bbox.width / 72.0));
+        let dpi = (h.bbox.width > 1.0).then(|| h.width as f32 / (h.bbox.width / 72.0));
         let scanned = dpi.unwrap_or(prepare::TARGET_DPI).round() as u32;
+        let img = match h.decode().and_then(|img| img.to_dynamic_image()) {
+            Ok(img) => img,
+            Err(e) => {
+                // The page's size (A4 when the MediaBox cannot be read).
+                let (w, h) = doc
+                    .get_page_media_box(i)
+                    .map_or((595.28, 841.89), |(x0, y0, x1, y1)| (x1 - x0, y1 - y0));
+                return Ok(ScanBand::Render(e.to_string(), w.abs(), h.abs(), scanned));
+            }
+        };
+        if let Some(strip) = strip {
+            *strip = Some(hex(&prepare::png(&ocr::strip(&img, dpi))?));
+        }
         let (gray, dpi) = prepare::band_image(&img, band, dpi, prepare::Steps::from_env());
-        Ok((prepare::png(&gray)?, dpi, scanned))
+        Ok(ScanBand::Png(hex(&prepare::png(&gray)?), dpi, scanned))
     }
 
     /// Every text entry of the Info dictionary, its key as named, sorted by key.
@@ -772,6 +845,7 @@ mod tests {
             text: t.into(),
             images,
             scan: None,
+            probe: None,
         };
         let reply = |pages| Reply {
             pages,
@@ -800,6 +874,7 @@ mod tests {
             text: t.into(),
             images,
             scan: None,
+            probe: None,
         };
         let reading = Reading {
             lines: vec![Line {

@@ -1,6 +1,8 @@
 //! The ledger as CSV that Excel and WPS open correctly: UTF-8 with a BOM (without it
 //! Excel reads Chinese as mojibake), CRLF line ends, RFC 4180 quoting. Cells that a
 //! spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading `'`.
+//! The last two columns (after `today`) say whether a mark was read by OCR and with what
+//! mean confidence; a ledger written before them starts with the same 15 columns.
 
 use std::io::Write;
 
@@ -9,7 +11,7 @@ use crate::diagnostic::Lang;
 use crate::lang;
 
 /// The header's cells in `lang`.
-pub(crate) fn columns(lang: Lang) -> [&'static str; 17] {
+pub(crate) fn columns(lang: Lang) -> [&'static str; 19] {
     lang::CSV_COLUMNS.map(|c| c.pick(lang))
 }
 
@@ -77,6 +79,12 @@ pub fn emit(
                 .as_ref()
                 .map(|l| l.level.clone())
                 .unwrap_or_default(),
+            match r.ocr {
+                Some(_) => lang::READ_BY_OCR.pick(lang),
+                None => lang::READ_FROM_TEXT.pick(lang),
+            }
+            .to_string(),
+            r.ocr.map(|c| c.to_string()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
         write!(w, "{}\r\n", line.join(","))?;

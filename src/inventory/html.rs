@@ -759,13 +759,20 @@ fn table_row(out: &mut String, index: usize, r: &Row, lang: Lang) -> fmt::Result
     } else {
         String::new()
     };
-    let note = match &r.label {
+    let mut note = match &r.label {
         Some(l) => format!(
             "{note} <span class=\"tag label\">{}</span>",
             esc(&lang::label_note(&l.name, &l.level, lang))
         ),
         None => note,
     };
+    if let Some(c) = r.ocr {
+        note.push_str(&format!(
+            " <span class=\"tag ocr\" title=\"{}\">{} {c}%</span>",
+            esc(lang::ocr_note(c, lang).trim()),
+            lang::OCR.pick(lang)
+        ));
+    }
     writeln!(
         out,
         "<td data-sort=\"{}\" class=\"mark\">{}{note}</td>",

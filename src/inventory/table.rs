@@ -33,10 +33,11 @@ fn cells(r: &Row, lang: Lang) -> Vec<String> {
         r.status.label(lang).to_string(),
         r.level.clone(),
         format!(
-            "{}{}{}",
+            "{}{}{}{}",
             escape(&r.raw),
             attachment_note(r, lang),
-            label_note(r, lang)
+            label_note(r, lang),
+            r.ocr.map(|c| lang::ocr_note(c, lang)).unwrap_or_default()
         ),
         start,
         date(r.last_day),

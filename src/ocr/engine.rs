@@ -18,6 +18,23 @@ pub const PROGRAM_ENV: &str = "MARK_LINT_TESSERACT";
 /// `MARK_LINT_OCR_TIME_BUDGET` (seconds): the OCR time of the whole run.
 pub const TIME_BUDGET_ENV: &str = "MARK_LINT_OCR_TIME_BUDGET";
 
+/// `MARK_LINT_OCR_PSM`: the benchmark's way to try other page segmentation modes
+/// (`scripts/ocr-bench.py --psm`); not a setting.
+pub const PSM_ENV: &str = "MARK_LINT_OCR_PSM";
+
+/// Tesseract's page segmentation mode: 6 (one uniform block of text, which a band cut
+/// from a page is; BENCHMARKS.md compares 3, 4, 6 and 11) unless the benchmark sets
+/// another of 3–13.
+fn psm() -> &'static str {
+    static PSM: OnceLock<String> = OnceLock::new();
+    PSM.get_or_init(|| {
+        std::env::var(PSM_ENV)
+            .ok()
+            .filter(|v| v.parse::<u8>().is_ok_and(|n| (3..=13).contains(&n)))
+            .unwrap_or_else(|| "6".to_string())
+    })
+}
+
 /// One image may take this long; Tesseract reads a band in about a second.
 pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Address space of one Tesseract (it needs about 100 MiB resident for `chi_sim`; the
@@ -44,7 +61,7 @@ fn detect() -> Result<Engine, String> {
     let program = std::env::var_os(PROGRAM_ENV).unwrap_or_else(|| "tesseract".into());
     let mut cmd = Command::new(&program);
     cmd.arg("--list-langs");
-    let out = child::run(cmd, Vec::new(), Duration::from_secs(10))
+    let out = child::run(cmd, Vec::<u8>::new(), Duration::from_secs(10))
         .map_err(|_| format!("Tesseract is not installed: {INSTALL_HINT}"))?;
     // Tesseract 4 printed the list on stderr.
     let listed = [out.stdout, out.stderr].concat();
@@ -61,9 +78,9 @@ fn detect() -> Result<Engine, String> {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
-/// The run's pool of Tesseract slots: as many at once as the machine has cores (each
+/// The run's pool of Tesseract (and pdftoppm) slots: as many at once as the machine has cores (each
 /// uses one thread), within a memory budget of 2 GiB.
-fn pool() -> &'static Pool {
+pub(crate) fn pool() -> &'static Pool {
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         let total = std::env::var(TIME_BUDGET_ENV)
@@ -85,7 +102,14 @@ fn pool() -> &'static Pool {
 impl Engine {
     /// Read a prepared image (any format Tesseract reads; here a PGM) at `dpi`.
     pub fn read(&self, image: Vec<u8>, dpi: u32) -> Result<Reading, ExtractError> {
-        pool().run(|time, memory| self.run(image, dpi, time, memory))
+        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
+        Ok(tsv::parse(&tsv))
+    }
+
+    /// Read a prepared image at `dpi` into its words, each with the pixel row of its top.
+    pub fn read_words(&self, image: Vec<u8>, dpi: u32) -> Result<Vec<(u32, String)>, ExtractError> {
+        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
+        Ok(tsv::words(&tsv))
     }
 
     fn run(
@@ -94,10 +118,9 @@ impl Engine {
         dpi: u32,
         time: Duration,
         memory: u64,
-    ) -> Result<Reading, ExtractError> {
+    ) -> Result<String, ExtractError> {
         let mut cmd = Command::new(&self.program);
-        // `--psm 6`: one block of text, which a band cut from a page is.
-        cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", "6", "--dpi"])
+        cmd.args(["stdin", "stdout", "-l", "chi_sim", "--psm", psm(), "--dpi"])
             .arg(dpi.to_string())
             .arg("tsv")
             // One thread each: the pool runs several at once.
@@ -123,6 +146,6 @@ impl Engine {
                 }
             )));
         }
-        Ok(tsv::parse(&String::from_utf8_lossy(&out.stdout)))
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }

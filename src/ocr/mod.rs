@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod prepare;
+pub mod render;
 pub mod tsv;
 
 use crate::extract::{ExtractError, Part, Role};
@@ -109,6 +110,22 @@ pub const MIN_DPI: u32 = 100;
 /// but one, which falls below 60 and is reported, with no false mark.
 pub const MIN_CONFIDENCE: f32 = 60.0;
 
+/// `MARK_LINT_OCR_MIN_CONFIDENCE`: the benchmark's way to try other thresholds
+/// (`scripts/ocr-bench.py --min-confidence`); not a setting.
+pub const MIN_CONFIDENCE_ENV: &str = "MARK_LINT_OCR_MIN_CONFIDENCE";
+
+/// The threshold of this run: `MIN_CONFIDENCE` unless the benchmark sets another.
+pub fn min_confidence() -> f32 {
+    static MIN: std::sync::OnceLock<f32> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var(MIN_CONFIDENCE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|c: &f32| (0.0..=100.0).contains(c))
+            .unwrap_or(MIN_CONFIDENCE)
+    })
+}
+
 /// What OCR read of one image: lines in reading order, each with its mean confidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
@@ -148,12 +165,12 @@ pub fn part(page: usize, reading: &Reading) -> (Part, Option<ExtractError>) {
     let mut part = Part::new(Some(part_name(page)), Role::Body);
     let mut unsure = None;
     for (i, line) in reading.lines.iter().enumerate() {
-        if looks_like_mark(&line.text) && line.confidence < MIN_CONFIDENCE {
+        if looks_like_mark(&line.text) && line.confidence < min_confidence() {
             unsure.get_or_insert(ExtractError::Ocr(format!(
                 "line {} read with confidence {:.0}% < {:.0}%",
                 i + 1,
                 line.confidence,
-                MIN_CONFIDENCE
+                min_confidence()
             )));
             part.push_line("", i as u32 + 1);
             continue;
@@ -161,7 +178,55 @@ pub fn part(page: usize, reading: &Reading) -> (Part, Option<ExtractError>) {
         part.push_line(&line.text, i as u32 + 1);
     }
     part.ocr = Some(reading.confidence());
+    part.ocr_head = head_doubt(reading);
     (part, unsure)
+}
+
+/// Mean confidence below which the head of a page (its lines down to the first mark)
+/// is not taken as read for sure, so a 份号 missing from it is not judged: stricter
+/// than `MIN_CONFIDENCE`, as a wrong ML203 would blame the document for a misread. A
+/// 份号 in faint numbering-machine ink can vanish in binarisation and leave only this
+/// trace (the mark line reads at about 78 % where clean reads score 90 and more).
+pub const HEAD_CONFIDENCE: f32 = 85.0;
+
+/// Why the head of a reading (its lines down to the first mark-like line) is not read
+/// for sure: a line above the mark that looks like a misread number (`UUU0U01`), or a
+/// line there read below `HEAD_CONFIDENCE`. `None` without a mark: nothing to judge.
+pub fn head_doubt(reading: &Reading) -> Option<String> {
+    let mark = reading
+        .lines
+        .iter()
+        .position(|l| looks_like_mark(&l.text))?;
+    reading.lines[..=mark]
+        .iter()
+        .enumerate()
+        .find_map(|(i, l)| {
+            // What was read is not said: reports travel through CI logs.
+            if i < mark && misread_number(&l.text) {
+                Some(format!("line {} reads as a garbled number", i + 1))
+            } else if l.confidence < HEAD_CONFIDENCE {
+                Some(format!(
+                    "line {} read with confidence {:.0}% < {:.0}%",
+                    i + 1,
+                    l.confidence,
+                    HEAD_CONFIDENCE
+                ))
+            } else {
+                None
+            }
+        })
+}
+
+/// A short line mostly of digits and the glyphs OCR takes digits for, that is not all
+/// digits: what a 份号 misread looks like (`UUU0U01`, `0O0OO1`, `00000l`).
+fn misread_number(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let digitish = |c: &char| c.is_ascii_digit() || "OoQDUuIl|!SsBZz〇○口".contains(*c);
+    !chars.is_empty()
+        && chars.len() <= 12
+        && chars.iter().filter(|c| digitish(c)).count() * 3 >= chars.len() * 2
+        && chars.iter().any(|c| c.is_ascii_digit())
+        && !chars.iter().all(char::is_ascii_digit)
 }
 
 /// Read one page image (an image file, an OFD image resource) by OCR, drawn at `dpi`
@@ -198,6 +263,88 @@ pub fn read_image(
     Ok((part, unsure))
 }
 
+/// Read the band of a PDF page that pdftoppm renders (its image could not be decoded
+/// in-process: `why`).
+pub fn read_rendered(
+    pdf: std::sync::Arc<Vec<u8>>,
+    band: render::Band,
+    why: &str,
+) -> Result<Reading, ExtractError> {
+    let engine = engine()
+        .as_ref()
+        .map_err(|why| ExtractError::Ocr(why.clone()))?;
+    let gray = render::band(pdf, band, why)?;
+    let img = image::DynamicImage::ImageLuma8(gray);
+    let (pgm, at) = prepare::band(
+        &img,
+        1.0,
+        Some(prepare::TARGET_DPI),
+        prepare::Steps::from_env(),
+    );
+    engine.read(pgm, at)
+}
+
+/// The top-left strip of a page that is looked at to see whether the page starts an
+/// attachment: GB/T 9704 puts `附件` (3号 黑体) flush left on the first line of the type
+/// area (top margin 37 mm, left 28 mm: its line ends about 45 mm down, 15 % of an A4
+/// page, and `附件12` about 55 mm in, 26 %). 35 % × 22 % leaves room for skew and
+/// wider margins, and holds a mark set flush left above or below it.
+pub const ATTACHMENT_STRIP: (f32, f32) = (0.35, 0.22);
+
+/// A page's attachment strip, prepared for OCR like a band (gray, ~300 dpi, binarised).
+/// `dpi` is the page's (guessed from its width as A4 when unknown).
+pub fn strip(img: &image::DynamicImage, dpi: Option<f32>) -> image::GrayImage {
+    let dpi = dpi.unwrap_or(img.width() as f32 / (210.0 / 25.4));
+    let w = ((img.width() as f32 * ATTACHMENT_STRIP.0).ceil() as u32).clamp(1, img.width().max(1));
+    let left = img.crop_imm(0, 0, w, img.height());
+    prepare::band_image(
+        &left,
+        ATTACHMENT_STRIP.1,
+        Some(dpi),
+        prepare::Steps::from_env(),
+    )
+    .0
+}
+
+/// White rows between two strips stacked for one OCR run.
+const STRIP_GAP: u32 = 48;
+
+/// Which pages (of `strips`: page number, its strip) have their band read: those whose
+/// strip shows `附件` or a level word. The strips are stacked into one image and read
+/// by one Tesseract run, each word going to the strip it stands in, so that looking at
+/// five pages costs one engine start, not five (measured in BENCHMARKS.md).
+pub fn pages_to_read(strips: &[(usize, image::GrayImage)]) -> Result<Vec<usize>, ExtractError> {
+    if strips.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = engine()
+        .as_ref()
+        .map_err(|why| ExtractError::Ocr(why.clone()))?;
+    let width = strips.iter().map(|(_, s)| s.width()).max().unwrap_or(1);
+    let height: u32 = strips.iter().map(|(_, s)| s.height() + STRIP_GAP).sum();
+    let mut sheet = image::GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut spans = Vec::with_capacity(strips.len());
+    let mut top = 0;
+    for (page, s) in strips {
+        image::imageops::replace(&mut sheet, s, 0, i64::from(top));
+        spans.push((*page, top, top + s.height()));
+        top += s.height() + STRIP_GAP;
+    }
+    let words = engine.read_words(prepare::pgm(&sheet), prepare::TARGET_DPI as u32)?;
+    Ok(spans
+        .into_iter()
+        .filter(|(_, top, bottom)| {
+            let text: String = words
+                .iter()
+                .filter(|(y, _)| (*top..*bottom).contains(y))
+                .map(|(_, w)| w.as_str())
+                .collect();
+            text.contains("附件") || looks_like_mark(&text)
+        })
+        .map(|(page, _, _)| page)
+        .collect())
+}
+
 /// `page 3 (OCR)`: the name of a part read by OCR.
 pub fn part_name(page: usize) -> String {
     format!("page {page} (OCR)")
@@ -210,8 +357,8 @@ pub fn unsure_page(reading: &Reading) -> Option<ExtractError> {
         return Some(ExtractError::Ocr("no text in the top band".to_string()));
     }
     let c = reading.confidence();
-    (c < MIN_CONFIDENCE)
-        .then(|| ExtractError::Ocr(format!("mean confidence {c:.0}% < {:.0}%", MIN_CONFIDENCE)))
+    let min = min_confidence();
+    (c < min).then(|| ExtractError::Ocr(format!("mean confidence {c:.0}% < {min:.0}%")))
 }
 
 /// Whether an OCR line (spaces apart) carries a level word: it could be a mark.
@@ -327,6 +474,46 @@ mod tests {
             ))
         );
         assert!(part.ocr.is_some_and(|c| c > 60.0));
+    }
+
+    /// A head whose 份号 was misread, or read below `HEAD_CONFIDENCE` (what 100 dpi
+    /// scans of `gongwen-100-faint.jpg` read), is not read for sure; a clean one is.
+    #[test]
+    fn heads_not_read_for_sure() {
+        let line = |t: &str, c| Line {
+            text: t.into(),
+            confidence: c,
+        };
+        let reading = |lines| Reading { lines };
+        let clean = reading(vec![line("000001", 91.0), line("机密★10年", 93.0)]);
+        assert_eq!(head_doubt(&clean), None);
+        let misread = reading(vec![line("UUU0U01", 44.0), line("机密★10年", 91.0)]);
+        assert_eq!(
+            head_doubt(&misread).as_deref(),
+            Some("line 1 reads as a garbled number")
+        );
+        let faint = reading(vec![
+            line("机密★10年", 78.0),
+            line("云岭市水务局文件", 92.0),
+        ]);
+        assert_eq!(
+            head_doubt(&faint).as_deref(),
+            Some("line 1 read with confidence 78% < 85%")
+        );
+        let unmarked = reading(vec![line("UUU0U01", 44.0)]);
+        assert_eq!(head_doubt(&unmarked), None);
+        for s in ["0O0OO1", "00000l", "UUU0U01"] {
+            assert!(misread_number(s), "{s}");
+        }
+        for s in [
+            "000001",
+            "云岭市水务局文件",
+            "特急",
+            "云水发〔2026〕8号",
+            "OOO",
+        ] {
+            assert!(!misread_number(s), "{s}");
+        }
     }
 
     #[test]

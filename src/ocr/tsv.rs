@@ -46,6 +46,22 @@ pub fn parse(tsv: &str) -> Reading {
     Reading { lines }
 }
 
+/// Every word read with the pixel row of its top, in reading order.
+pub fn words(tsv: &str) -> Vec<(u32, String)> {
+    tsv.lines()
+        .skip(1)
+        .filter_map(|row| {
+            let cols: Vec<&str> = row.split('\t').collect();
+            if cols.len() < 12 || cols[0] != "5" {
+                return None;
+            }
+            let text = cols[11..].join("\t").trim().to_string();
+            let top = cols[7].trim().parse::<u32>().ok()?;
+            (!text.is_empty()).then_some((top, text))
+        })
+        .collect()
+}
+
 fn is_cjk(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}')
 }
@@ -122,6 +138,22 @@ mod tests {
         let texts: Vec<&str> = r.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["000001", "秘密★5年", "云岭市关于", "GB/T 9704"]);
         assert!(r.lines[1].confidence > 90.0, "{:?}", r.lines[1]);
+    }
+
+    #[test]
+    fn words_with_their_tops() {
+        let tsv = [
+            HEAD.to_string(),
+            "5\t1\t1\t1\t1\t1\t30\t412\t90\t40\t93\t附件\n".into(),
+            "5\t1\t1\t1\t1\t2\t130\t414\t20\t40\t90\t2\n".into(),
+            "4\t1\t1\t1\t1\t0\t30\t412\t90\t40\t-1\t\n".into(),
+        ]
+        .concat();
+        assert_eq!(
+            words(&tsv),
+            [(412, "附件".to_string()), (414, "2".to_string())]
+        );
+        assert!(words("").is_empty());
     }
 
     #[test]

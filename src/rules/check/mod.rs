@@ -449,6 +449,53 @@ pub fn lint_scanned(
     (diags, scan)
 }
 
+/// ML203 on a page whose head OCR did not read for sure (`Part::ocr_head`): the 份号
+/// may be there, misread, so its absence is not reported; an ML900 says the 份号 could
+/// not be read, and why, in its place (`unreadable`: the ML900 rule, when it runs).
+pub fn unsure_copy_number(
+    rules: &[Rule],
+    unreadable: Option<&Rule>,
+    ctx: &CheckContext,
+    path: &DocPath,
+    doc: &Document,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let doubt = |d: &Diagnostic| {
+        let part = d.part.as_deref()?;
+        let is_ml203 = rules
+            .iter()
+            .any(|r| *r.code == *d.code && r.kind == crate::rules::Kind::MissingCopyNumber);
+        let why = doc
+            .parts
+            .iter()
+            .find(|p| p.name.as_deref() == Some(part))?
+            .ocr_head
+            .as_ref()?;
+        is_ml203.then(|| (part.to_string(), why.clone()))
+    };
+    let mut instead = Vec::new();
+    diags.retain(|d| match doubt(d) {
+        Some((part, why)) => {
+            instead.push(crate::extract::Gap {
+                part: Some(part),
+                line: d.line,
+                error: crate::extract::ExtractError::Ocr(format!(
+                    "the 份号 could not be read: {why}"
+                )),
+            });
+            false
+        }
+        None => true,
+    });
+    if let Some(rule) = unreadable {
+        diags.extend(
+            instead
+                .iter()
+                .map(|gap| tool::unread_gap(rule, ctx, path, gap)),
+        );
+    }
+}
+
 /// Findings in text read by OCR: the form of a mark (its star glyph, its spacing:
 /// ML001, ML004) is not seen by OCR, so no form finding comes from it; every other
 /// finding there says it was read by OCR, with the read's confidence.
