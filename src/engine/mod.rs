@@ -37,6 +37,52 @@ pub struct Request {
     /// Something will be written (a report, a ledger, a baseline): keep every input,
     /// which none may overwrite.
     pub keep_inputs: bool,
+    /// `--shard I/N`: check only this part of the files.
+    pub shard: Option<Shard>,
+}
+
+/// `--shard I/N`: the `index`-th (1-based) of `count` parts of the files, each file's
+/// part decided by a hash of its path relative to the root it was found under, so
+/// that it is the same on every machine and every run. ML302, which compares the
+/// documents of the whole tree, does not run in a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// `I/N` with 1 ≤ I ≤ N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || anyhow!("--shard {text}: expected I/N with 1 <= I <= N, e.g. 2/4");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<u64>().map_err(|_| bad())?,
+            n.trim().parse::<u64>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file at `path`, found under `root`, is in this shard.
+    fn holds(&self, path: &Path, root: &Path) -> bool {
+        let rel = path
+            .strip_prefix(root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .unwrap_or(path);
+        // Separators as `/` whatever the system: the same part on every machine.
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let hash = blake3::hash(parts.join("/").as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&hash.as_bytes()[..8]);
+        u64::from_le_bytes(first) % self.count == self.index - 1
+    }
 }
 
 /// What one pass over the inputs found.
@@ -173,14 +219,19 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
             ignores: &ignores,
         };
         for root in roots {
-            let (found, errors) = if preloaded.contains_key(root) {
-                if walk::keep_file(root, &opts) {
+            let (mut found, mut errors) = if preloaded.contains_key(root) {
+                let shard_holds = req.shard.is_none_or(|sh| sh.holds(root, root));
+                if shard_holds && walk::keep_file(root, &opts) {
                     work.entry(key.clone()).or_default().push(root.clone());
                 }
                 (Vec::new(), ignores.take_problems())
             } else {
                 walk::walk(root, &opts)
             };
+            if let Some(shard) = &req.shard {
+                found.retain(|f| shard.holds(f, root));
+                errors.retain(|e| shard.holds(&e.path, root));
+            }
             for f in found {
                 let nested = match &plan.explicit {
                     Some(_) => None,
@@ -277,11 +328,12 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         if req.keep_inputs {
             totals.inputs.extend(files.iter().cloned());
         }
+        let cache = open_cache(s)?;
         let run_all = || {
             files
                 .par_iter()
                 .map(|p| {
-                    let r = check_file(s, p, preloaded, &budget);
+                    let r = check_file(s, p, preloaded, &budget, cache.as_ref());
                     progress.tick();
                     r
                 })
@@ -295,6 +347,15 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
     }
     progress.finish();
     finish(req, &plan, walked.loaded, walked.first, regimes, totals)
+}
+
+/// The cache of a group's settings, if it has one: not for `inventory` (its ledger
+/// quotes lines) nor `--fix`/`--diff` (they rewrite the text).
+fn open_cache(s: &Settings) -> Result<Option<crate::cache::Cache>> {
+    match &s.cache_dir {
+        Some(dir) if !s.inventory && !s.fixing => crate::cache::Cache::open(dir, s).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// A group's results into the totals: tree rules (ML302), inline suppressions, and
@@ -339,7 +400,10 @@ fn check_group(
         copies.extend(r.found.top_secret);
         t.rows.extend(r.found.rows);
     }
-    rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+    // A shard sees part of the tree: ML302 would miss the copies in other shards.
+    if req.shard.is_none() {
+        rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+    }
     let (mut shown, hidden) = apply_directives(s, group, &directives);
     let threshold = s.fail_on.threshold();
     for d in &mut shown {
@@ -492,7 +556,7 @@ pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagno
         }
         None => {
             let budget = budget::Budget::new(budget::RUN_BUDGET);
-            check_file(s, path, &Preloaded::new(), &budget)
+            check_file(s, path, &Preloaded::new(), &budget, None)
         }
     };
     let mut directives = BTreeMap::new();

@@ -8,7 +8,9 @@ pub mod terms;
 pub mod tool;
 
 pub use carriers::top_secret_copies;
-pub use carriers::{Held, TopCopy, container_below_contents, higher, own_level, top_copy};
+pub use carriers::{
+    Held, TopCopy, container_below_contents, higher, own_level, text_hits, top_copy,
+};
 pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
 
 use jiff::civil::Date;
@@ -440,11 +442,25 @@ pub fn lint_scanned(
         scan.start_from_print_date();
     }
     scan.map_labels(ctx.regime, doc, ctx.label_map);
-    let mut diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    let diags = check_scanned(rules, ctx, path, file_name, doc, &scan);
+    (diags, scan)
+}
+
+/// Check one document already scanned (by `lint_scanned`, or its facts from the cache
+/// with a document that holds no text).
+pub fn check_scanned(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &DocPath,
+    file_name: &str,
+    doc: &Document,
+    scan: &Scan,
+) -> Vec<Diagnostic> {
+    let mut diags = check_document(rules, ctx, path, file_name, doc, scan);
     if doc.parts.iter().any(|p| p.ocr.is_some()) {
         read_by_ocr(rules, doc, &mut diags);
     }
-    (diags, scan)
+    diags
 }
 
 /// Findings in text read by OCR: the form of a mark (its star glyph, its spacing:
