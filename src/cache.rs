@@ -31,7 +31,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::resolve::Settings;
-use crate::scan::{Position, Scan};
+use crate::marking::{Mark, Term};
+use crate::scan::{Declared, Position, Scan};
 
 /// Bumped whenever the facts stored (or what they mean) change.
 pub const FORMAT: u32 = 1;
@@ -89,6 +90,11 @@ pub struct Cache {
 pub struct Key([u8; 32]);
 
 impl Key {
+    /// The salt of the digests in the entry's facts (`Scan::without_text`).
+    pub fn salt(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     fn hex(&self) -> String {
         hex(&self.0)
     }
@@ -261,12 +267,74 @@ fn settings_key(s: &Settings) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// A string of the document that the rules only compare (a mark as written, a 解密条件,
+/// a label): a digest keyed by the entry, so that two equal strings of one document stay
+/// equal and no text is stored (nor can be guessed from another document's entry).
+fn digest(salt: &[u8; 32], text: &mut String) {
+    let hash = blake3::keyed_hash(salt, text.as_bytes());
+    *text = format!("#{}", &hash.to_hex()[..24]);
+}
+
+fn digest_term(salt: &[u8; 32], term: &mut Term) {
+    if let Term::Condition(text) = term {
+        digest(salt, text);
+    }
+}
+
+fn digest_mark(salt: &[u8; 32], mark: &mut Mark) {
+    digest(salt, &mut mark.raw);
+    digest_term(salt, &mut mark.term);
+    mark.fix.iter_mut().for_each(|f| digest(salt, f));
+}
+
+fn digest_declared(salt: &[u8; 32], d: &mut Declared) {
+    digest(salt, &mut d.raw);
+    d.term.iter_mut().for_each(|t| digest_term(salt, t));
+}
+
 impl Scan {
-    /// The scan as the cache stores it: no line of the document (each position's
-    /// snippet is emptied) and a 知悉范围 only as present; the marks and declarations,
-    /// as written, stay: they are the facts.
-    pub fn without_text(&self) -> Scan {
+    /// The scan as the cache stores it, with no text of the document: each position's
+    /// line (snippet) emptied, a 知悉范围 only as present, and every other string the
+    /// rules read (marks and labels as written, 解密条件, designations) replaced by a
+    /// digest keyed by `salt` (equal strings stay equal). Levels, terms, dates, 份号 and
+    /// positions stay: they are the facts.
+    pub fn without_text(&self, salt: &[u8; 32]) -> Scan {
         let mut s = self.clone();
+        for m in s
+            .banners
+            .iter_mut()
+            .chain(&mut s.candidates)
+            .chain(&mut s.changes)
+            .chain(&mut s.hidden)
+        {
+            digest_mark(salt, &mut m.mark);
+        }
+        for l in &mut s.labels {
+            digest(salt, &mut l.raw);
+            l.term.iter_mut().for_each(|t| digest_term(salt, t));
+        }
+        s.portions.iter_mut().for_each(|p| digest(salt, &mut p.raw));
+        for n in &mut s.non_secret {
+            digest(salt, &mut n.raw);
+            digest(salt, &mut n.designation);
+        }
+        s.public.iter_mut().for_each(|(_, t)| digest(salt, t));
+        for info in [&mut s.front, &mut s.props] {
+            for d in [&mut info.level, &mut info.term].into_iter().flatten() {
+                digest_declared(salt, d);
+            }
+            info.public.iter_mut().for_each(|(_, t)| digest(salt, t));
+        }
+        for d in [&mut s.label, &mut s.file_name].into_iter().flatten() {
+            digest_declared(salt, d);
+        }
+        s.blank_lines();
+        s
+    }
+
+    /// Every position's line emptied; a 知悉范围 kept only as present.
+    fn blank_lines(&mut self) {
+        let s = self;
         let blank = |p: &mut Position| p.snippet = String::new();
         for m in s
             .banners
@@ -300,7 +368,6 @@ impl Scan {
             d.pos.iter_mut().for_each(blank);
         }
         s.distribution = s.distribution.as_ref().map(|_| String::new());
-        s
     }
 }
 

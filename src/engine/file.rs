@@ -43,6 +43,8 @@ pub(super) struct Found {
     /// With a cache: the facts of each document checked, the last one's on top (a
     /// carrier takes those of the documents it carries as it goes).
     facts: Option<Vec<DocFacts>>,
+    /// The salt of the digests in those facts (the entry's key).
+    salt: [u8; 32],
 }
 
 impl Found {
@@ -123,7 +125,8 @@ fn with_cache(
     {
         return result;
     }
-    let (result, facts) = check_extracted_with(s, path, shown, read.extract(&s.limits), true);
+    let extracted = read.extract(&s.limits);
+    let (result, facts) = check_extracted_with(s, path, shown, extracted, Some(key.salt()));
     if let (None, Some(facts)) = (stored, facts) {
         cache.put(&key, &facts);
     }
@@ -138,24 +141,27 @@ pub(super) fn check_extracted(
     shown: String,
     extracted: Result<Extracted, extract::ExtractError>,
 ) -> FileResult {
-    check_extracted_with(s, path, shown, extracted, false).0
+    check_extracted_with(s, path, shown, extracted, None).0
 }
 
-/// `check_extracted`, also giving the file's facts for the cache when `facts` is set
-/// (none for a file that could not be read: it is read again each run).
+/// `check_extracted`, also giving the file's facts for the cache when `salt` (their
+/// digests' salt) is given; none for a file that could not be read: it is read again
+/// each run.
 fn check_extracted_with(
     s: &Settings,
     path: &Path,
     shown: String,
     extracted: Result<Extracted, extract::ExtractError>,
-    facts: bool,
+    salt: Option<&[u8; 32]>,
 ) -> (FileResult, Option<FileFacts>) {
+    let facts = salt.is_some();
     let ctx = s.context(Some(path));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = readable_name(path.file_name());
             let mut found = Found {
                 facts: facts.then(Vec::new),
+                salt: salt.copied().unwrap_or_default(),
                 ..Found::default()
             };
             let marked = lint_tree(s, &ctx, &DocPath::file(&shown), &name, &doc, &mut found);
@@ -372,7 +378,7 @@ fn lint_carrier(
     let mut node = out.facts.is_some().then(|| DocFacts {
         archive: doc.archive,
         parts: doc.parts.iter().map(|p| (p.name.clone(), p.ocr)).collect(),
-        scan: scan.without_text(),
+        scan: scan.without_text(&out.salt),
         gaps: doc.gaps.len(),
         text_hits: !doc.archive && rules::check::text_hits(ctx.regime, doc, ctx.keywords, &s.rules),
         embedded: Vec::new(),

@@ -328,7 +328,9 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         if req.keep_inputs {
             totals.inputs.extend(files.iter().cloned());
         }
-        let cache = open_cache(s)?;
+        // Never for stdin or the index (`--staged`): only files on disk are cached.
+        let on_disk = files.iter().any(|f| !preloaded.contains_key(f));
+        let cache = on_disk.then(|| open_cache(s)).flatten().transpose()?;
         let run_all = || {
             files
                 .par_iter()
@@ -351,10 +353,10 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
 
 /// The cache of a group's settings, if it has one: not for `inventory` (its ledger
 /// quotes lines) nor `--fix`/`--diff` (they rewrite the text).
-fn open_cache(s: &Settings) -> Result<Option<crate::cache::Cache>> {
+fn open_cache(s: &Settings) -> Option<Result<crate::cache::Cache>> {
     match &s.cache_dir {
-        Some(dir) if !s.inventory && !s.fixing => crate::cache::Cache::open(dir, s).map(Some),
-        _ => Ok(None),
+        Some(dir) if !s.inventory && !s.fixing => Some(crate::cache::Cache::open(dir, s)),
+        _ => None,
     }
 }
 
@@ -570,4 +572,48 @@ pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagno
     }
     shown.sort_by(|a, b| a.sort_key_cmp(b));
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_is_parsed_or_refused_in_one_line() {
+        assert_eq!(
+            Shard::parse("2/4").unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        for bad in ["0/4", "5/4", "1/0", "", "1", "a/b", "1/2/3", "-1/2"] {
+            let e = Shard::parse(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--shard ") && !e.contains('\n'), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_files_shard_is_its_path_below_the_root_hashed() {
+        let shard_of = |path: &str, root: &str| {
+            (1..=5)
+                .find(|i| Shard { index: *i, count: 5 }.holds(Path::new(path), Path::new(root)))
+                .unwrap()
+        };
+        // The same file named from anywhere is in the same shard: only the path below
+        // the root named counts.
+        assert_eq!(shard_of("docs/a/b.txt", "docs"), shard_of("/ci/x/docs/a/b.txt", "/ci/x/docs"));
+        assert_eq!(shard_of("./a/b.txt", "."), shard_of("a/b.txt", ""));
+        // Fixed values: a shard must not move between versions or machines.
+        let fixed: Vec<u64> = ["a.txt", "b.txt", "通知/附件1.docx", "x/y/z.md"]
+            .iter()
+            .map(|p| shard_of(p, ""))
+            .collect();
+        assert_eq!(fixed, FIXED_SHARDS);
+        // Spread: 1,000 names over 5 shards, none empty or holding most.
+        let mut counts = [0usize; 5];
+        for i in 0..1000 {
+            counts[shard_of(&format!("d{}/f{i}.txt", i % 7), "") as usize - 1] += 1;
+        }
+        assert!(counts.iter().all(|c| (120..=280).contains(c)), "{counts:?}");
+    }
+
+    const FIXED_SHARDS: [u64; 4] = [4, 4, 5, 2];
 }
