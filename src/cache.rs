@@ -445,7 +445,11 @@ mod tests {
         }
         // One fact changed, the checksum left: refused.
         let text = String::from_utf8(whole.clone()).unwrap();
-        std::fs::write(&path, text.replace("\"text_file\":true", "\"text_file\":fals")).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("\"text_file\":true", "\"text_file\":fals"),
+        )
+        .unwrap();
         assert!(cache.get(&key).is_none());
         std::fs::write(&path, &whole).unwrap();
         assert!(cache.get(&key).is_some());

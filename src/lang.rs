@@ -293,7 +293,9 @@ pub fn wrote_baseline(entries: usize, file: &str, lang: Lang) -> String {
 pub fn shard_skips_copies(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "分片检查不运行 ML302（绝密文件的多份副本）：它需要比对整个目录",
-        Lang::En => "ML302 (copies of a 绝密 document) does not run in a shard: it needs the whole tree",
+        Lang::En => {
+            "ML302 (copies of a 绝密 document) does not run in a shard: it needs the whole tree"
+        }
     }
 }
 

@@ -51,7 +51,9 @@ pub struct DeclassDate {
 }
 
 /// What is wrong with the form of a mark (ML001); the key names a rule phrase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Problem {
     WrongStar,
     MissingStar,

@@ -44,7 +44,11 @@ pub fn request(args: &CheckArgs) -> Result<engine::Request> {
         jobs: args.jobs,
         quiet: args.quiet,
         keep_inputs: !args.output.is_empty() || args.write_baseline.is_some(),
-        shard: args.shard.as_deref().map(engine::Shard::parse).transpose()?,
+        shard: args
+            .shard
+            .as_deref()
+            .map(engine::Shard::parse)
+            .transpose()?,
     })
 }
 
@@ -54,7 +58,10 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let mut run = engine::lint(&req, &paths, &preloaded)?;
     if req.shard.is_some()
         && !args.quiet
-        && run.rules.iter().any(|r| r.kind == crate::rules::Kind::TopSecretCopy)
+        && run
+            .rules
+            .iter()
+            .any(|r| r.kind == crate::rules::Kind::TopSecretCopy)
     {
         report::note(lang::shard_skips_copies(run.lang));
     }

@@ -171,17 +171,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
             ),
         }
     }
-    let term_start_printed = match raw.term_start.as_deref() {
-        None | Some("成文日期") => false,
-        Some("印发日期") => true,
-        Some(other) => {
-            p.key(
-                "term-start",
-                format!("`{other}`: expected 成文日期 or 印发日期"),
-            );
-            false
-        }
-    };
+    let term_start_printed = term_start_printed(&raw, &mut p);
     let authority = raw.authority.as_ref().and_then(|a| {
         let found = regime.authority(a).cloned();
         if found.is_none() {
@@ -255,6 +245,21 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
     })
 }
 
+/// Config `term-start`: whether terms run from the 印发日期 (else the 成文日期).
+fn term_start_printed(raw: &super::RawConfig, p: &mut Problems) -> bool {
+    match raw.term_start.as_deref() {
+        None | Some("成文日期") => false,
+        Some("印发日期") => true,
+        Some(other) => {
+            p.key(
+                "term-start",
+                format!("`{other}`: expected 成文日期 or 印发日期"),
+            );
+            false
+        }
+    }
+}
+
 /// How scans are read: the flag, else the config, else auto and the first page.
 /// `always` without the engine is an error (exit 2), said in one line.
 fn ocr_options(over: &Overrides, raw: &super::RawConfig, p: &mut Problems) -> crate::ocr::Options {
@@ -291,7 +296,10 @@ fn cache_dir(
             Some(f.dir.join(crate::cache::DEFAULT_DIR))
         }
         (CacheChoice::Config, Some(CacheSetting::Folder(dir)), Some(_)) if dir.is_empty() => {
-            p.key("cache", "an empty folder name; `true` names .mark-lint-cache".into());
+            p.key(
+                "cache",
+                "an empty folder name; `true` names .mark-lint-cache".into(),
+            );
             None
         }
         (CacheChoice::Config, Some(CacheSetting::Folder(dir)), Some(f)) => {

@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use super::Preloaded;
+use crate::cache::{Cache, DocFacts, FileFacts};
 use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
-use crate::cache::{Cache, DocFacts, FileFacts};
 use crate::rules::check::{
     CheckContext, Held, TopCopy, container_below_contents, higher, lint_scanned, own_level,
     top_copy, unreadable,
@@ -173,12 +173,16 @@ fn check_extracted_with(
                 .map(|t| suppress::parse(t, doc.flavour))
                 .filter(|d| !d.is_empty());
             let text_file = source.is_some() && doc.flavour != Flavour::Html;
-            let facts = found.facts.take().and_then(|mut f| f.pop()).map(|d| FileFacts {
-                text_file,
-                directives: directives.is_some(),
-                images_unread: doc.images_unread,
-                doc: Some(d),
-            });
+            let facts = found
+                .facts
+                .take()
+                .and_then(|mut f| f.pop())
+                .map(|d| FileFacts {
+                    text_file,
+                    directives: directives.is_some(),
+                    images_unread: doc.images_unread,
+                    doc: Some(d),
+                });
             let result = FileResult {
                 path: shown,
                 // HTML is never rewritten: its marks may be entity-encoded or split by tags.
@@ -227,11 +231,11 @@ fn unread_file(
     e: &extract::ExtractError,
 ) -> FileResult {
     FileResult {
-            path: shown.clone(),
-            text_file: false,
-            stamp: None,
-            directives: None,
-            found: Found {
+        path: shown.clone(),
+        text_file: false,
+        stamp: None,
+        directives: None,
+        found: Found {
             diags: s
                 .unreadable
                 .iter()
@@ -295,7 +299,11 @@ fn carrier_facts(
         .collect();
     let mut doc = Document::with_parts(Flavour::Plain, parts);
     doc.archive = facts.archive;
-    let rules = if facts.archive { &s.name_rules } else { &s.rules };
+    let rules = if facts.archive {
+        &s.name_rules
+    } else {
+        &s.rules
+    };
     let scan = &facts.scan;
     if !rules::check::check_scanned(rules, ctx, shown, name, &doc, scan).is_empty()
         || (!facts.archive && top_copy(&s.rules, ctx, shown, &doc, scan).is_some())

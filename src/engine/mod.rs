@@ -580,10 +580,7 @@ mod tests {
 
     #[test]
     fn a_shard_is_parsed_or_refused_in_one_line() {
-        assert_eq!(
-            Shard::parse("2/4").unwrap(),
-            Shard { index: 2, count: 4 }
-        );
+        assert_eq!(Shard::parse("2/4").unwrap(), Shard { index: 2, count: 4 });
         for bad in ["0/4", "5/4", "1/0", "", "1", "a/b", "1/2/3", "-1/2"] {
             let e = Shard::parse(bad).unwrap_err().to_string();
             assert!(e.starts_with("--shard ") && !e.contains('\n'), "{bad}: {e}");
@@ -594,12 +591,21 @@ mod tests {
     fn a_files_shard_is_its_path_below_the_root_hashed() {
         let shard_of = |path: &str, root: &str| {
             (1..=5)
-                .find(|i| Shard { index: *i, count: 5 }.holds(Path::new(path), Path::new(root)))
+                .find(|i| {
+                    Shard {
+                        index: *i,
+                        count: 5,
+                    }
+                    .holds(Path::new(path), Path::new(root))
+                })
                 .unwrap()
         };
         // The same file named from anywhere is in the same shard: only the path below
         // the root named counts.
-        assert_eq!(shard_of("docs/a/b.txt", "docs"), shard_of("/ci/x/docs/a/b.txt", "/ci/x/docs"));
+        assert_eq!(
+            shard_of("docs/a/b.txt", "docs"),
+            shard_of("/ci/x/docs/a/b.txt", "/ci/x/docs")
+        );
         assert_eq!(shard_of("./a/b.txt", "."), shard_of("a/b.txt", ""));
         // Fixed values: a shard must not move between versions or machines.
         let fixed: Vec<u64> = ["a.txt", "b.txt", "通知/附件1.docx", "x/y/z.md"]

@@ -19,7 +19,10 @@ fn notice(mark: &str, title: &str) -> String {
 fn tree() -> tempfile::TempDir {
     let word = |paras: &[&str]| docx(paras);
     let files: Vec<(String, Vec<u8>)> = vec![
-        ("通知/a.txt".into(), notice("机密★10年", "关于甲的通知").into()),
+        (
+            "通知/a.txt".into(),
+            notice("机密★10年", "关于甲的通知").into(),
+        ),
         ("b.txt".into(), notice("秘密★1年", "关于乙的通知").into()),
         ("c.txt".into(), "没有标志的文件。\n".into()),
         ("d.md".into(), notice("绝密★长期", "关于丁的通知").into()),
@@ -40,11 +43,20 @@ fn tree() -> tempfile::TempDir {
             "bundle.zip".into(),
             zip_of(&[
                 ("h.txt", notice("秘密★1年", "关于辛的通知").as_bytes()),
-                ("i.docx", &word(&["秘密★5年", "关于壬的通知", "2024年3月5日"])),
+                (
+                    "i.docx",
+                    &word(&["秘密★5年", "关于壬的通知", "2024年3月5日"]),
+                ),
             ]),
         ),
-        ("photo.png".into(), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
-        ("broken.docx".into(), b"PK\x03\x04 not a zip at all".to_vec()),
+        (
+            "photo.png".into(),
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+        ),
+        (
+            "broken.docx".into(),
+            b"PK\x03\x04 not a zip at all".to_vec(),
+        ),
     ];
     let refs: Vec<(&str, &[u8])> = files
         .iter()
@@ -65,7 +77,12 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for sub in std::fs::read_dir(cache).unwrap().flatten() {
         if sub.path().is_dir() {
-            found.extend(std::fs::read_dir(sub.path()).unwrap().flatten().map(|e| e.path()));
+            found.extend(
+                std::fs::read_dir(sub.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
         }
     }
     found.sort();
@@ -199,8 +216,11 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
         ),
         (
             "other format",
-            text.replace(&version, &format!("mark-lint-cache 999 {}", env!("CARGO_PKG_VERSION")))
-                .into_bytes(),
+            text.replace(
+                &version,
+                &format!("mark-lint-cache 999 {}", env!("CARGO_PKG_VERSION")),
+            )
+            .into_bytes(),
         ),
         // Another file's entry (a clean one) put in its place.
         ("another key", other_entry),
@@ -228,8 +248,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     };
     let dir = tree();
     let root = dir.path();
-    std::fs::write(root.join(".mark-lint.yaml"), "rules: [rules/project.yaml]\ncache: true\n")
-        .unwrap();
+    std::fs::write(
+        root.join(".mark-lint.yaml"),
+        "rules: [rules/project.yaml]\ncache: true\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("rules")).unwrap();
     std::fs::write(root.join("rules/project.yaml"), rule("项目代号")).unwrap();
     std::fs::write(root.join("k.txt"), "长江计划的材料。\n").unwrap();
@@ -248,7 +271,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     let changed = run();
     assert!(changed.1.contains("项目代号出现"), "{}", changed.1);
     assert_eq!(changed, uncached());
-    assert_eq!(entries(&cache).len(), 2 * n, "new keys for the new rule set");
+    assert_eq!(
+        entries(&cache).len(),
+        2 * n,
+        "new keys for the new rule set"
+    );
     // The config changes what is read (a label map): new keys again.
     std::fs::write(
         root.join(".mark-lint.yaml"),
@@ -265,7 +292,10 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     }
     assert_eq!(run(), uncached());
     let rewritten = entries(&cache).iter().filter(|e| sound(e)).count();
-    assert_eq!(rewritten, n, "the entries of the current settings are written again");
+    assert_eq!(
+        rewritten, n,
+        "the entries of the current settings are written again"
+    );
 }
 
 #[test]
@@ -273,17 +303,25 @@ fn two_runs_writing_one_cache_at_once_agree() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..60 {
         let mark = ["机密★10年", "秘密★1年", "绝密★长期", "机密*5年", ""][i % 5];
-        files.push((format!("d{}/n{i}.txt", i % 4), notice(mark, &format!("第{i}号通知")).into()));
+        files.push((
+            format!("d{}/n{i}.txt", i % 4),
+            notice(mark, &format!("第{i}号通知")).into(),
+        ));
         if i % 6 == 0 {
             files.push((format!("w{i}.docx"), docx(&[mark, "通知", "2024年3月5日"])));
         }
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
     let dir = folder_of(&refs);
     let truth = check(dir.path(), &["--format", "json"]);
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_mark-lint"))
-            .args(["check", "--today", TODAY, "--ocr", "never", "--format", "json"])
+            .args([
+                "check", "--today", TODAY, "--ocr", "never", "--format", "json",
+            ])
             .args(["--cache", "shared-cache", "-j", "2"])
             .current_dir(dir.path())
             .env_remove("LANG")
@@ -309,9 +347,15 @@ fn two_runs_writing_one_cache_at_once_agree() {
     let all = entries(&cache);
     assert_eq!(all.len(), files.len());
     assert!(all.iter().all(|e| sound(e)), "every entry whole");
-    let leftovers: Vec<_> = all.iter().filter(|e| e.to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = all
+        .iter()
+        .filter(|e| e.to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert_eq!(check(dir.path(), &["--format", "json", "--cache", "shared-cache"]), truth);
+    assert_eq!(
+        check(dir.path(), &["--format", "json", "--cache", "shared-cache"]),
+        truth
+    );
 }
 
 #[test]
@@ -338,10 +382,22 @@ fn no_cache_entry_holds_the_documents_text() {
     let paras: Vec<&str> = paras.iter().map(String::as_str).collect();
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("a.txt", text("机密★10年").into_bytes()),
-        ("b.md", format!("---\n密级: 机密\n---\n{}", text("")).into_bytes()),
-        ("c.html", format!("<html><body>{html}</body></html>").into_bytes()),
+        (
+            "b.md",
+            format!("---\n密级: 机密\n---\n{}", text("")).into_bytes(),
+        ),
+        (
+            "c.html",
+            format!("<html><body>{html}</body></html>").into_bytes(),
+        ),
         ("d.docx", docx(&paras)),
-        ("e.zip", zip_of(&[("inner.txt", text("绝密★长期").as_bytes()), ("f.docx", &docx(&paras))])),
+        (
+            "e.zip",
+            zip_of(&[
+                ("inner.txt", text("绝密★长期").as_bytes()),
+                ("f.docx", &docx(&paras)),
+            ]),
+        ),
         ("g.txt", format!("{secret}\n").into_bytes()),
     ];
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
@@ -359,11 +415,18 @@ fn no_cache_entry_holds_the_documents_text() {
         let bytes = std::fs::read(e).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for needle in [secret, latin, "蓝鲸", "计划书", "关于某事"] {
-            assert!(!text.contains(needle), "{needle} in {}: {text}", e.display());
+            assert!(
+                !text.contains(needle),
+                "{needle} in {}: {text}",
+                e.display()
+            );
         }
     }
     // The marks are there as facts (their levels: 机密 is level 1), not as written.
-    let all_text: String = all.iter().map(|e| std::fs::read_to_string(e).unwrap()).collect();
+    let all_text: String = all
+        .iter()
+        .map(|e| std::fs::read_to_string(e).unwrap())
+        .collect();
     assert!(all_text.contains("\"level\":1,"), "{all_text}");
     assert!(!all_text.contains('★'), "{all_text}");
 }
@@ -372,7 +435,9 @@ fn no_cache_entry_holds_the_documents_text() {
 fn today_is_applied_to_the_cached_facts_on_every_run() {
     let dir = tree();
     let run = |today: &str, cache: bool| {
-        let mut args = vec!["check", "--today", today, "--ocr", "never", "--format", "concise"];
+        let mut args = vec![
+            "check", "--today", today, "--ocr", "never", "--format", "concise",
+        ];
         if cache {
             args.extend(["--cache", "cc"]);
         }
@@ -459,7 +524,15 @@ fn findings(json: &str) -> Vec<String> {
 #[test]
 fn the_shards_together_are_one_whole_run_but_ml302() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let marks = ["机密★10年", "秘密★1年", "绝密★长期", "机密*5年", "", "秘密★20年", "機密★3年"];
+    let marks = [
+        "机密★10年",
+        "秘密★1年",
+        "绝密★长期",
+        "机密*5年",
+        "",
+        "秘密★20年",
+        "機密★3年",
+    ];
     for i in 0..70 {
         let mark = marks[i % marks.len()];
         let name = format!("{}/f{i}.{}", ["a", "b/c", "d"][i % 3], ["txt", "md"][i % 2]);
@@ -470,7 +543,10 @@ fn the_shards_together_are_one_whole_run_but_ml302() {
     files.push(("copies/one.txt".into(), copy.clone().into()));
     files.push(("copies/two.txt".into(), copy.into()));
     files.push(("w.docx".into(), docx(&["秘密★1年", "通知", "2024年3月5日"])));
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
     let dir = folder_of(&refs);
     let whole = check(dir.path(), &["--format", "json", "."]).1;
     let whole_findings = findings(&whole);
@@ -498,11 +574,18 @@ fn the_shards_together_are_one_whole_run_but_ml302() {
         }
         union.sort();
         assert_eq!(union, expected, "{n} shards");
-        assert_eq!(files_checked, files.len() as u64, "{n} shards: each file once");
+        assert_eq!(
+            files_checked,
+            files.len() as u64,
+            "{n} shards: each file once"
+        );
     }
     // The same shard twice, and from another folder naming the tree: the same files.
     let here = check(dir.path(), &["--format", "json", "--shard", "2/3", "."]).1;
-    assert_eq!(check(dir.path(), &["--format", "json", "--shard", "2/3", "."]).1, here);
+    assert_eq!(
+        check(dir.path(), &["--format", "json", "--shard", "2/3", "."]).1,
+        here
+    );
     let parent = dir.path().parent().unwrap();
     let name = dir.path().file_name().unwrap().to_str().unwrap();
     let there = check(parent, &["--format", "json", "--shard", "2/3", name]).1;
@@ -517,6 +600,9 @@ fn a_bad_shard_is_a_one_line_error() {
         let (code, out, err) = check(dir.path(), &["--shard", bad]);
         assert_eq!(code, 2, "{bad}: {out}{err}");
         assert_eq!(err.lines().count(), 1, "{bad}: {err}");
-        assert!(err.contains("--shard") && err.contains("I/N"), "{bad}: {err}");
+        assert!(
+            err.contains("--shard") && err.contains("I/N"),
+            "{bad}: {err}"
+        );
     }
 }
