@@ -271,9 +271,15 @@ pub struct CheckArgs {
     /// Show what `--fix` would change as a unified diff; change nothing.
     #[arg(long)]
     pub diff: bool,
-    /// Lint the files staged in the git index, as they will be committed.
+    /// Lint the files staged in the git index, as they will be committed, and compare
+    /// each changed file with its version at HEAD (ML108).
     #[arg(long, conflicts_with_all = ["paths", "fix", "diff"])]
     pub staged: bool,
+    /// Compare each changed file with its version at this git revision (renames
+    /// followed): a mark lowered, shortened or removed without a change or 解密 mark is
+    /// ML108. In CI: `--diff-base origin/main`.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
     /// Hide the findings recorded in this baseline file; report only new ones.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

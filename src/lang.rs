@@ -337,6 +337,12 @@ pub const EXPLAIN_ALSO: Phrase = p(
     "another file in the same folder:",
 );
 
+/// Above an example's earlier version (ML108), which it is compared with.
+pub const EXPLAIN_BASE: Phrase = p(
+    "修改前的版本（上一次提交中的同一文件）：",
+    "the earlier version (the same file at the last commit):",
+);
+
 /// The file name an example runs under.
 pub fn example_file(name: &str, lang: Lang) -> String {
     match lang {

@@ -15,7 +15,7 @@ use mark_lint::regime::Regime;
 use mark_lint::report::Format;
 use mark_lint::report::{ReportOptions, Summary};
 use mark_lint::rules::Registry;
-use mark_lint::rules::check::{CheckContext, unread_gap, unreadable};
+use mark_lint::rules::check::{CheckContext, unread_gap, unreadable, unreadable_base};
 
 /// Names an officer reads as names: the standard, office suites, this tool.
 const PROPER_NAMES: [&str; 5] = ["GB/T", "WPS", "LibreOffice", "Tesseract", "mark-lint"];
@@ -194,6 +194,14 @@ fn unreadable_findings(registry: &Registry, lang: Lang) -> Vec<Diagnostic> {
         .iter()
         .map(|e| unreadable(rule, &ctx, &DocPath::file("扫描件.pdf"), e))
         .collect();
+    // The version at the base revision (ML108) that could not be read.
+    out.push(unreadable_base(
+        rule,
+        &ctx,
+        &DocPath::file("方案.docx"),
+        "origin/main:方案.docx",
+        &ExtractError::Corrupt("broken zip container: invalid Zip archive".into()),
+    ));
     out.push(unread_gap(
         rule,
         &ctx,

@@ -69,6 +69,7 @@ fn codes_are_the_spec_catalogue() {
             ("ML105", "term-expiring", "warning"),
             ("ML106", "undated-mark", "info"),
             ("ML107", "term-unit", "warning"),
+            ("ML108", "unmarked-change", "error"),
             ("ML201", "missing-mark", "error"),
             ("ML202", "mark-below-content", "error"),
             ("ML203", "missing-copy-number", "warning"),

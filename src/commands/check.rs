@@ -124,6 +124,9 @@ fn inputs(args: &CheckArgs) -> Result<(Vec<PathBuf>, Preloaded)> {
     if (args.fix || args.diff) && !preloaded.is_empty() {
         bail!("--fix and --diff rewrite files on disk: not with --staged or stdin");
     }
+    if args.staged || args.diff_base.is_some() {
+        preloaded.history = Some(git::history(args.diff_base.as_deref(), args.staged)?);
+    }
     Ok((paths, preloaded))
 }
 

@@ -120,6 +120,12 @@ fn explain(rule: &Rule, l: Lang, out: &mut dyn Write) -> Result<()> {
             for line in ex.text.trim_end().lines() {
                 writeln!(out, "  | {line}")?;
             }
+            if let Some(base) = &ex.base {
+                writeln!(out, "  # {}", lang::EXPLAIN_BASE.pick(l))?;
+                for line in base.trim_end().lines() {
+                    writeln!(out, "  | {line}")?;
+                }
+            }
             for other in &ex.also {
                 writeln!(out, "  # {}", lang::EXPLAIN_ALSO.pick(l))?;
                 for line in other.trim_end().lines() {

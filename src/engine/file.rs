@@ -9,10 +9,10 @@ use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
 use crate::rules::check::{
-    CheckContext, Held, TopCopy, container_below_contents, higher, lint_scanned, own_level,
-    top_copy, unreadable,
+    CheckContext, Held, Standing, TopCopy, container_below_contents, higher, lint_scanned,
+    own_level, top_copy, unmarked_change, unreadable, unreadable_base,
 };
-use crate::{budget, fix, inventory, report, rules, suppress};
+use crate::{budget, fix, git, inventory, report, rules, suppress};
 
 /// The result of checking one file.
 pub(super) struct FileResult {
@@ -30,6 +30,9 @@ pub(super) struct FileResult {
     /// Image files not read because no OCR reads scans here: this file, or the images
     /// it carries.
     pub(super) unread_images: usize,
+    /// What the document says of its own mark, when it is to be compared with its
+    /// version at the base revision (ML108).
+    pub(super) standing: Option<Standing>,
 }
 
 /// What checking a document (and the documents it carries) gives.
@@ -71,7 +74,18 @@ pub(super) fn check_file(
             .flatten()
     };
     let before = stamp_now();
-    // Held until the document is dropped, at the end of this function.
+    // Only where ML108 runs (not under `system: unclassified`, nor deselected): a base
+    // no rule compares is not read, and cannot be an ML900.
+    let compares = s
+        .rules
+        .iter()
+        .any(|r| r.kind == rules::Kind::UnmarkedChange);
+    let base = preloaded
+        .history
+        .as_ref()
+        .filter(|_| compares)
+        .and_then(|h| Some((h, h.base(path)?)));
+    // Held until the document is dropped (`check_extracted` takes it).
     let _permit;
     let extracted = match preloaded.read(path, &s.limits, budget) {
         Some((permit, bytes)) => {
@@ -87,7 +101,9 @@ pub(super) fn check_file(
                 };
                 _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
                 // Not with `--fix` (the engine opens no cache then): no stamp to take.
-                if let Some(cache) = cache {
+                // Nor where ML108 compares the file with its base: that needs the
+                // document's own mark as read, not facts.
+                if let Some(cache) = cache.filter(|_| base.is_none()) {
                     return with_cache(s, path, shown, opened, cache);
                 }
                 opened.extract(&s.limits)
@@ -99,8 +115,13 @@ pub(super) fn check_file(
         },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
-    let mut result = check_extracted(s, path, shown, extracted);
+    let mut result = check_extracted(s, path, shown, extracted, base.is_some());
     result.stamp = stamp;
+    drop(_permit);
+    if let (Some((history, file)), Some(now)) = (base, result.standing.take()) {
+        let found = changed_since(s, path, &result.path, history, file, &now, budget);
+        result.found.diags.extend(found);
+    }
     result
 }
 
@@ -116,7 +137,7 @@ fn with_cache(
 ) -> FileResult {
     let read = match opened.read(&s.limits) {
         Ok(read) => read,
-        Err(e) => return check_extracted(s, path, shown, Err(e)),
+        Err(e) => return check_extracted(s, path, shown, Err(e), false),
     };
     let key = cache.key(&readable_name(path.file_name()), read.bytes());
     let stored = cache.get(&key);
@@ -126,22 +147,72 @@ fn with_cache(
         return result;
     }
     let extracted = read.extract(&s.limits);
-    let (result, facts) = check_extracted_with(s, path, shown, extracted, Some(key.salt()));
+    let (result, facts) = check_extracted_with(s, path, shown, extracted, false, Some(key.salt()));
     if let (None, Some(facts)) = (stored, facts) {
         cache.put(&key, &facts);
     }
     result
 }
 
+/// ML108: the version of the file at the base revision, read from git objects, against
+/// `now`; a base that cannot be read is ML900 (whether the mark was lowered is not
+/// known). Read after the new version is dropped: one version in memory at a time.
+fn changed_since(
+    s: &Settings,
+    path: &Path,
+    shown: &str,
+    history: &git::History,
+    file: &git::BaseFile,
+    now: &Standing,
+    budget: &budget::Budget,
+) -> Vec<Diagnostic> {
+    let ctx = s.context(Some(path));
+    let at = DocPath::file(shown);
+    let base_name = history.shown(file);
+    let cost = file.size.unwrap_or(0).min(s.limits.max_bytes) * budget::CONTAINER_COST;
+    let _permit = budget.take(cost);
+    // Read as a file of its old name is read: the reader is chosen by that name and
+    // by the content, as for any file.
+    let extracted = history
+        .read(file, s.limits.max_bytes)
+        .and_then(|bytes| extract::extract_read(&file.name, bytes, &s.limits));
+    match extracted {
+        Ok(Extracted::Doc(old)) => {
+            let name = readable_name(file.name.file_name());
+            let was = Standing::scan(&ctx, &old, &name);
+            // No mark seen in a version read only in part: the mark may be in what
+            // was not read, so whether it was removed is not known.
+            if let (None, Some(gap)) = (&was.mark, old.gaps.first()) {
+                return s
+                    .unreadable
+                    .iter()
+                    .map(|r| unreadable_base(r, &ctx, &at, &base_name, &gap.error))
+                    .collect();
+            }
+            unmarked_change(&s.rules, &ctx, &at, &base_name, &was, now)
+                .into_iter()
+                .collect()
+        }
+        Ok(Extracted::Skip) => Vec::new(),
+        Err(e) => s
+            .unreadable
+            .iter()
+            .map(|r| unreadable_base(r, &ctx, &at, &base_name, &e))
+            .collect(),
+    }
+}
+
 /// What a file's extraction gives, checked: its findings (before inline suppressions),
 /// its directives and whether it is a marked document. The stamp is left unset.
+/// With `standing`, the document's own mark is taken too, for ML108.
 pub(super) fn check_extracted(
     s: &Settings,
     path: &Path,
     shown: String,
     extracted: Result<Extracted, extract::ExtractError>,
+    standing: bool,
 ) -> FileResult {
-    check_extracted_with(s, path, shown, extracted, None).0
+    check_extracted_with(s, path, shown, extracted, standing, None).0
 }
 
 /// `check_extracted`, also giving the file's facts for the cache when `salt` (their
@@ -152,6 +223,7 @@ fn check_extracted_with(
     path: &Path,
     shown: String,
     extracted: Result<Extracted, extract::ExtractError>,
+    standing: bool,
     salt: Option<&[u8; 32]>,
 ) -> (FileResult, Option<FileFacts>) {
     let facts = salt.is_some();
@@ -165,6 +237,7 @@ fn check_extracted_with(
                 ..Found::default()
             };
             let marked = lint_tree(s, &ctx, &DocPath::file(&shown), &name, &doc, &mut found);
+            let standing = standing.then(|| Standing::scan(&ctx, &doc, &name));
             // Kept until the whole group is done: no spare capacity (a vector of one
             // finding would hold room for four, 1.1 KB wasted a file on a large tree).
             found.shrink_to_fit();
@@ -172,6 +245,7 @@ fn check_extracted_with(
             let directives = source
                 .map(|t| suppress::parse(t, doc.flavour))
                 .filter(|d| !d.is_empty());
+            // HTML is never rewritten: its marks may be entity-encoded or split by tags.
             let text_file = source.is_some() && doc.flavour != Flavour::Html;
             let facts = found
                 .facts
@@ -185,14 +259,14 @@ fn check_extracted_with(
                 });
             let result = FileResult {
                 path: shown,
-                // HTML is never rewritten: its marks may be entity-encoded or split by tags.
-                text_file: source.is_some() && doc.flavour != Flavour::Html,
+                text_file,
                 stamp: None,
                 directives,
                 found,
                 marked,
                 document: true,
                 unread_images: doc.images_unread,
+                standing,
             };
             (result, facts)
         }
@@ -220,6 +294,7 @@ fn skipped(s: &Settings, path: &Path, shown: String) -> FileResult {
         found: Found::default(),
         marked: false,
         document: false,
+        standing: None,
     }
 }
 
@@ -246,6 +321,7 @@ fn unread_file(
         marked: false,
         document: true,
         unread_images: 0,
+        standing: None,
     }
 }
 
@@ -271,6 +347,7 @@ fn check_facts(s: &Settings, path: &Path, shown: &str, facts: &FileFacts) -> Opt
         marked,
         document: true,
         unread_images: facts.images_unread,
+        standing: None,
     })
 }
 

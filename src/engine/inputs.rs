@@ -13,6 +13,9 @@ pub struct Preloaded {
     /// The path shown for stdin, and whether it was read (it can be, once).
     pub stdin: Option<(PathBuf, std::sync::Mutex<bool>)>,
     pub staged: Option<git::Staged>,
+    /// `--diff-base` / `--staged`: the versions at the base revision (ML108). Not an
+    /// input of its own: the files it knows are checked as they are now.
+    pub history: Option<git::History>,
 }
 
 impl Preloaded {

@@ -554,7 +554,7 @@ pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagno
     let result = match bytes {
         Some(bytes) => {
             let extracted = crate::extract::extract_read(path, bytes, &s.limits);
-            file::check_extracted(s, path, display_path(path), extracted)
+            file::check_extracted(s, path, display_path(path), extracted, false)
         }
         None => {
             let budget = budget::Budget::new(budget::RUN_BUDGET);

@@ -6,8 +6,9 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use super::check::{
-    CheckContext, Held, TopCopy, bad_suppressions, container_below_contents, higher, lint_scanned,
-    own_level, suppress_in, top_copy, top_secret_copies, unreadable,
+    CheckContext, Held, Standing, TopCopy, bad_suppressions, container_below_contents, higher,
+    lint_scanned, own_level, suppress_in, top_copy, top_secret_copies, unmarked_change, unreadable,
+    unreadable_base,
 };
 use super::{Kind, Registry, Rule};
 use crate::config::SystemKind;
@@ -84,12 +85,7 @@ pub fn lint_example_in(
     // the text as the file's bytes (what an office name holds when it is not what the
     // name says). Every example goes through the extractors the command line uses, so
     // its encoding, its HTML source and its suppressions are read the same way.
-    let bytes = match ext {
-        "docx" => extract::ooxml::docx_from_body(text),
-        _ => text.as_bytes().to_vec(),
-    };
-    let limits = extract::Limits::new(1 << 30);
-    let doc = match extract::extract_bytes(bytes, ext, &limits, 0) {
+    let doc = match example_document(text, ext) {
         Ok(Extracted::Doc(d)) => d,
         Ok(Extracted::Skip) => return Vec::new(),
         // A broken example shows as ML900, so its test fails loudly.
@@ -109,6 +105,9 @@ pub fn lint_example_in(
         .filter_map(|r| for_system(r, system))
         .collect();
     let (mut diags, scan) = lint_scanned(&rules, &ctx, &path, name, &doc);
+    if let Some(base) = &ex.base {
+        diags.extend(changed_since(&rules, &ctx, &path, name, base, &doc));
+    }
     let own = own_level(&path, &doc, &scan);
     carried(&rules, &ctx, &path, own, &doc, &mut diags);
     for rule in rules.iter().filter(|r| r.kind == Kind::UnreadableFile) {
@@ -143,6 +142,53 @@ pub fn lint_example_in(
     }
     top_secret_copies(&rules, &ctx, &copies, &mut diags);
     diags
+}
+
+/// An example's text as the document a file of its extension holds: the body XML of a
+/// Word document is built into a real .docx; any other name takes the text as the
+/// file's bytes.
+fn example_document(text: &str, ext: &str) -> Result<Extracted, extract::ExtractError> {
+    let bytes = match ext {
+        "docx" => extract::ooxml::docx_from_body(text),
+        _ => text.as_bytes().to_vec(),
+    };
+    let limits = extract::Limits::new(1 << 30);
+    extract::extract_bytes(bytes, ext, &limits, 0)
+}
+
+/// ML108 for an example with a `base`: the base read as a file of the same name, as
+/// `--staged` reads the version at HEAD. A base that cannot be read is ML900, as it is
+/// on the command line.
+fn changed_since(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &DocPath,
+    name: &str,
+    base: &str,
+    doc: &Document,
+) -> Vec<Diagnostic> {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("md");
+    let base_name = format!("HEAD:{name}");
+    match example_document(base, ext) {
+        Ok(Extracted::Doc(old)) => {
+            let (was, now) = (
+                Standing::scan(ctx, &old, name),
+                Standing::scan(ctx, doc, name),
+            );
+            unmarked_change(rules, ctx, path, &base_name, &was, &now)
+                .into_iter()
+                .collect()
+        }
+        Ok(Extracted::Skip) => Vec::new(),
+        Err(e) => rules
+            .iter()
+            .filter(|r| r.kind == Kind::UnreadableFile)
+            .map(|r| unreadable_base(r, ctx, path, &base_name, &e))
+            .collect(),
+    }
 }
 
 /// The documents `doc` carries (an email's attachments, an archive's members), linted

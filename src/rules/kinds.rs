@@ -25,6 +25,7 @@ pub enum KindId {
     MissingMark,
     MarkBelowContent,
     ContainerBelowContents,
+    UnmarkedChange,
     MissingCopyNumber,
     MissingDistribution,
     AuthorityHint,
@@ -73,6 +74,7 @@ pub enum Var {
     Match,
     Authority,
     Carried,
+    Base,
 }
 
 impl Var {
@@ -112,6 +114,7 @@ impl Var {
             Var::Match => "match",
             Var::Authority => "authority",
             Var::Carried => "carried",
+            Var::Base => "base",
         }
     }
 
@@ -156,6 +159,14 @@ pub mod phrase {
     pub const NO_TERM: &str = "no-term";
     /// ML206: a container that carries no mark in force at all.
     pub const NO_MARK: &str = "no-mark";
+    /// ML108: the mark in force was removed, its term shortened, or it was changed
+    /// otherwise (raised, or a term that cannot be ordered).
+    pub const REMOVED: &str = "removed";
+    pub const SHORTENED: &str = "shortened";
+    pub const CHANGED: &str = "changed";
+    /// ML900: the file's version at the base revision could not be read (ML108 could
+    /// not compare), a whole message of its own.
+    pub const BASE_UNREADABLE: &str = "base-unreadable";
 }
 
 /// What parameters a kind takes under `params:`.
@@ -176,6 +187,9 @@ pub enum Runs {
     /// Decided over a document and the documents it carries, once they are all scanned
     /// (ML206).
     Carrier,
+    /// Decided against the file's version at the base revision (`--diff-base`,
+    /// `--staged`), read from git by the engine (ML108).
+    History,
     /// Findings about reading and directives, made by the engine (ML900, ML901).
     Tool,
 }
@@ -200,7 +214,7 @@ const MARK: &[Var] = &[Raw];
 
 /// Every kind. Phrases that come from closed enums elsewhere (ML001's problems, ML900's
 /// reasons, ML901's problems) are listed by those enums.
-pub static KINDS: [KindSpec; 26] = [
+pub static KINDS: [KindSpec; 27] = [
     spec(
         KindId::MalformedMark,
         "malformed-mark",
@@ -339,6 +353,14 @@ pub static KINDS: [KindSpec; 26] = [
         Runs::Carrier,
     ),
     spec(
+        KindId::UnmarkedChange,
+        "unmarked-change",
+        &[REMOVED, SHORTENED, CHANGED],
+        &[Raw, OtherRaw, Base],
+        ParamsKind::None,
+        Runs::History,
+    ),
+    spec(
         KindId::MissingCopyNumber,
         "missing-copy-number",
         &[],
@@ -397,7 +419,7 @@ pub static KINDS: [KindSpec; 26] = [
     tool(
         KindId::UnreadableFile,
         "unreadable-file",
-        &crate::extract::ExtractError::PHRASES,
+        &UNREADABLE_PHRASES,
         &[Reason, Detail],
     ),
     tool(
@@ -463,6 +485,20 @@ const MALFORMED_PHRASES: [&str; crate::marking::Problem::KEYS.len() + 2] = {
     }
     keys[i] = INDEFINITE_WORD;
     keys[i + 1] = NO_TERM;
+    keys
+};
+
+/// ML900's phrases: one per reason a reader gives, then the base version that could not
+/// be read.
+const UNREADABLE_PHRASES: [&str; crate::extract::ExtractError::PHRASES.len() + 1] = {
+    let reasons = crate::extract::ExtractError::PHRASES;
+    let mut keys = [""; crate::extract::ExtractError::PHRASES.len() + 1];
+    let mut i = 0;
+    while i < reasons.len() {
+        keys[i] = reasons[i];
+        i += 1;
+    }
+    keys[i] = BASE_UNREADABLE;
     keys
 };
 

@@ -98,6 +98,10 @@ pub struct ExampleDoc {
     /// Invalid examples: the line the finding must point at (default 1).
     #[serde(default)]
     pub line: Option<u32>,
+    /// The file's earlier version (same name, same format as `text`), for rules that
+    /// compare a change with the base revision (ML108, as `--diff-base`/`--staged`).
+    #[serde(default)]
+    pub base: Option<String>,
 }
 
 impl RawExample {
@@ -114,6 +118,7 @@ impl RawExample {
                 public: false,
                 classified: false,
                 line: None,
+                base: None,
             },
             RawExample::Doc(d) => d.clone(),
         }

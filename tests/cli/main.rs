@@ -129,6 +129,29 @@ fn docx(paras: &[&str]) -> Vec<u8> {
     ])
 }
 
+/// `cmd` isolated from the caller's git and locale: no inherited `GIT_*` variable (a test
+/// run from a git hook inherits GIT_DIR and GIT_INDEX_FILE, which would point at
+/// mark-lint's own repository), HOME and an empty global git config in `home`, a fixed
+/// author, no system config.
+fn isolate_git(cmd: &mut Command, home: &Path) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GIT_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", home)
+        // An empty file rather than /dev/null: the same on every platform.
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+}
+
 macro_rules! snap {
     ($name:expr, $value:expr) => {
         insta::with_settings!({filters => vec![(r#""version": "\d+\.\d+\.\d+""#, r#""version": "[VERSION]""#)]}, {
@@ -146,6 +169,7 @@ mod check;
 mod containers;
 mod errors;
 mod formats;
+mod history;
 #[cfg(unix)]
 mod hostile;
 mod inventory_html;

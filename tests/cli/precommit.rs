@@ -155,28 +155,17 @@ impl Sandbox {
     fn command(&self, program: &OsString) -> Command {
         let mut cmd = Command::new(program);
         cmd.current_dir(self.repo.path());
-        // A test run from a git hook inherits GIT_DIR and GIT_INDEX_FILE, which would
-        // point at mark-lint's own repository; SKIP would silence the hook under test.
+        // SKIP would silence the hook under test.
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
-            if k.starts_with("GIT_") || k.starts_with("PRE_COMMIT") || k == "SKIP" {
+            if k.starts_with("PRE_COMMIT") || k == "SKIP" {
                 cmd.env_remove(&key);
             }
         }
         let home = self.home.path();
-        cmd.env("HOME", home)
-            .env("PRE_COMMIT_HOME", home.join("pre-commit"))
-            .env("PRE_COMMIT_COLOR", "never")
-            // An empty file rather than /dev/null: the same on every platform.
-            .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-            .env_remove("LANG")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES");
+        isolate_git(&mut cmd, home);
+        cmd.env("PRE_COMMIT_HOME", home.join("pre-commit"))
+            .env("PRE_COMMIT_COLOR", "never");
         cmd
     }
 

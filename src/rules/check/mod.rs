@@ -3,6 +3,7 @@
 
 pub mod carriers;
 pub mod form;
+pub mod history;
 pub mod presence;
 pub mod terms;
 pub mod tool;
@@ -11,7 +12,8 @@ pub use carriers::top_secret_copies;
 pub use carriers::{
     Held, TopCopy, container_below_contents, higher, own_level, text_hits, top_copy,
 };
-pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable};
+pub use history::{Standing, unmarked_change};
+pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable, unreadable_base};
 
 use jiff::civil::Date;
 

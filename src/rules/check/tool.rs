@@ -45,14 +45,38 @@ pub fn unreadable(
     path: &DocPath,
     err: &ExtractError,
 ) -> Diagnostic {
-    let (key, detail) = err.phrase();
-    let reason = render(
-        rule.phrases[key].pick(ctx.lang),
-        &[(Var::Detail, detail.clone())],
-    );
+    let (reason, detail) = reason(rule, ctx.lang, err);
     one_finding(rule, ctx, path, |out| {
         let vars = [(Var::Reason, reason), (Var::Detail, detail)];
         out.emit(None, &rule.message, &vars, rule.severity, None, None)
+    })
+}
+
+/// Why a reader failed, in the rule's words, and the reader's own detail.
+fn reason(rule: &Rule, lang: Lang, err: &ExtractError) -> (String, String) {
+    let (key, detail) = err.phrase();
+    let reason = render(
+        rule.phrases[key].pick(lang),
+        &[(Var::Detail, detail.clone())],
+    );
+    (reason, detail)
+}
+
+/// The ML900 finding for a file whose version at the base revision (`base_name`,
+/// `origin/main:docs/a.md`) could not be read: whether the change lowered its mark
+/// (ML108) is not known. At line 1 of the new version.
+pub fn unreadable_base(
+    rule: &Rule,
+    ctx: &CheckContext,
+    path: &DocPath,
+    base_name: &str,
+    err: &ExtractError,
+) -> Diagnostic {
+    let (reason, _) = reason(rule, ctx.lang, err);
+    let text = rule.phrases[phrase::BASE_UNREADABLE].clone();
+    one_finding(rule, ctx, path, |out| {
+        let vars = [(Var::Reason, reason), (Var::Detail, base_name.to_string())];
+        out.emit(None, &text, &vars, rule.severity, None, None)
     })
 }
 
