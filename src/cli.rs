@@ -40,6 +40,25 @@ pub enum Command {
     Server,
     /// Print the JSON Schema of a config file or a rule file (for editors).
     Schema(SchemaArgs),
+    /// The cache of facts `check --cache` keeps: `mark-lint cache clean`.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CacheAction {
+    /// Remove the cache folder (only one mark-lint made).
+    Clean {
+        /// The cache folder [default: config `cache:`, else .mark-lint-cache].
+        dir: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -285,6 +304,20 @@ pub struct CheckArgs {
     /// pages), `all` every page whole [default: config `ocr-pages`, else first].
     #[arg(long, value_enum, value_name = "PAGES")]
     pub ocr_pages: Option<crate::ocr::Pages>,
+    /// Keep the facts each file's scan found (never its text, never a finding) in DIR,
+    /// and reuse them while the file, the settings and the version are unchanged
+    /// [default: config `cache:`, else no cache]. Never for `--staged` or stdin.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// No cache, whatever the config says.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Check only part I of N of the files (1 <= I <= N), chosen by a hash of each
+    /// path relative to the folder named: the N parts together are one whole run,
+    /// except ML302 (copies of a 绝密 document), which needs the whole tree and does
+    /// not run in a shard.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Set by `inventory`: the expiring window in days.
     #[arg(skip)]
     pub expiring_within: Option<u32>,

@@ -291,6 +291,24 @@ pub fn wrote_baseline(entries: usize, file: &str, lang: Lang) -> String {
     }
 }
 
+/// `--shard`: the tree rule left out.
+pub fn shard_skips_copies(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "分片检查不运行 ML302（绝密文件的多份副本）：它需要比对整个目录",
+        Lang::En => {
+            "ML302 (copies of a 绝密 document) does not run in a shard: it needs the whole tree"
+        }
+    }
+}
+
+/// `mark-lint cache clean`.
+pub fn cache_cleaned(entries: usize, dir: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("已删除缓存 {dir}（{entries}项）"),
+        Lang::En => format!("removed the cache {dir} ({entries} entries)"),
+    }
+}
+
 /// The head of the list of stale baseline entries.
 pub fn stale_entries(count: usize, file: &str, lang: Lang) -> String {
     match lang {

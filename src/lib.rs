@@ -10,6 +10,7 @@
 
 pub(crate) mod baseline;
 pub(crate) mod budget;
+pub(crate) mod cache;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod config;
@@ -69,5 +70,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
         Some(Command::Completions(args)) => commands::completions(args.shell, out),
         Some(Command::Server) => run_server(),
         Some(Command::Schema(args)) => commands::schema::schema_command(args.kind, out),
+        Some(Command::Cache(args)) => commands::cache_command(args.action),
     }
 }

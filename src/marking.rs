@@ -13,7 +13,7 @@ use regex::Regex;
 use crate::regime::{LevelForm, Regime};
 
 /// The term written after the star.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Term {
     /// `机密★`: nothing after the star.
     None,
@@ -27,14 +27,14 @@ pub enum Term {
     Indefinite(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Duration {
     pub years: u32,
     pub months: u32,
     pub days: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DatePrecision {
     /// `2040年12月31日`: secrecy ends on that day.
     Day,
@@ -44,14 +44,16 @@ pub enum DatePrecision {
     Month,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeclassDate {
     pub date: Date,
     pub precision: DatePrecision,
 }
 
 /// What is wrong with the form of a mark (ML001); the key names a rule phrase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Problem {
     WrongStar,
     MissingStar,
@@ -133,7 +135,7 @@ impl Problem {
 }
 
 /// A state-secret mark (or something meant as one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Mark {
     /// Index into `Regime::levels`.
     pub level: usize,

@@ -16,7 +16,7 @@ use crate::marking::{self, LineKind, Mark, ParseOptions, Term};
 use crate::regime::Regime;
 
 /// Where something was found, in terms a reader can follow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     /// The container part (`word/header1.xml`, `page 2`); `None` for a plain file.
     pub part: Option<String>,
@@ -31,7 +31,7 @@ pub struct Position {
     pub width: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FoundMark {
     pub pos: Position,
     pub mark: Mark,
@@ -42,7 +42,7 @@ pub struct FoundMark {
     pub seq: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FoundLabel {
     pub pos: Position,
     pub level: Option<usize>,
@@ -51,7 +51,7 @@ pub struct FoundLabel {
 }
 
 /// A portion mark `（机密）` opening a paragraph.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FoundPortion {
     pub pos: Position,
     pub level: usize,
@@ -70,7 +70,7 @@ pub struct Declaration<'s> {
     pub source: Option<&'static str>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FoundNonSecret {
     pub pos: Position,
     pub designation: String,
@@ -79,7 +79,7 @@ pub struct FoundNonSecret {
 }
 
 /// Where the term's start date came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DateSource {
     /// Front matter `定密日期` / `classified_on`.
     FrontMatter,
@@ -94,7 +94,7 @@ pub enum DateSource {
 }
 
 /// A level declared somewhere other than the banner.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Declared {
     pub level: Option<usize>,
     pub term: Option<Term>,
@@ -103,7 +103,7 @@ pub struct Declared {
 }
 
 /// Declarations from front matter or document properties (`密级: 机密`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatterInfo {
     pub level: Option<Declared>,
     pub term: Option<Declared>,
@@ -113,7 +113,7 @@ pub struct FrontMatterInfo {
     pub distribution: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Scan {
     pub banners: Vec<FoundMark>,
     pub candidates: Vec<FoundMark>,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{self, CheckArgs};
+use crate::config::resolve::CacheChoice;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Preloaded, Run};
 use crate::report::Format;
@@ -33,11 +34,21 @@ pub fn request(args: &CheckArgs) -> Result<engine::Request> {
             inventory: false,
             ocr: args.ocr,
             ocr_pages: args.ocr_pages,
+            cache: match (&args.cache, args.no_cache) {
+                (_, true) => CacheChoice::Off,
+                (Some(dir), false) => CacheChoice::Folder(dir.clone()),
+                (None, false) => CacheChoice::Config,
+            },
         },
         config: args.config.clone(),
         jobs: args.jobs,
         quiet: args.quiet,
         keep_inputs: !args.output.is_empty() || args.write_baseline.is_some(),
+        shard: args
+            .shard
+            .as_deref()
+            .map(engine::Shard::parse)
+            .transpose()?,
     })
 }
 
@@ -45,6 +56,15 @@ pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let req = request(&args)?;
     let (paths, preloaded) = inputs(&args)?;
     let mut run = engine::lint(&req, &paths, &preloaded)?;
+    if req.shard.is_some()
+        && !args.quiet
+        && run
+            .rules
+            .iter()
+            .any(|r| r.kind == crate::rules::Kind::TopSecretCopy)
+    {
+        report::note(lang::shard_skips_copies(run.lang));
+    }
     // Every place to write is checked before anything is written, fixes included.
     let targets = Targets::check(&args, &paths, &preloaded, &run)?;
     if args.fix || args.diff {

@@ -53,3 +53,29 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<i
     out.write_all(&script)?;
     Ok(EXIT_CLEAN)
 }
+
+/// `mark-lint cache clean [DIR]`: remove the cache folder named, else the one the
+/// config found here names, else `.mark-lint-cache`; a note says how many entries went.
+pub fn cache_command(action: crate::cli::CacheAction) -> Result<i32> {
+    let crate::cli::CacheAction::Clean { dir, config } = action;
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            let file = config_file(config.as_deref())?;
+            let over = crate::config::resolve::Overrides::default();
+            let named = match &file {
+                Some(_) => crate::config::resolve::resolve(&over, file.as_ref())?.cache_dir,
+                None => None,
+            };
+            named.unwrap_or_else(|| crate::cache::DEFAULT_DIR.into())
+        }
+    };
+    let removed = crate::cache::clean(&dir)?;
+    let lang = crate::config::lang_from_env();
+    crate::report::note(&crate::lang::cache_cleaned(
+        removed,
+        &crate::report::path_text(&dir),
+        lang,
+    ));
+    Ok(EXIT_CLEAN)
+}

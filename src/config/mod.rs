@@ -46,6 +46,17 @@ pub struct RawConfig {
     pub ocr: Option<crate::ocr::Mode>,
     /// What of a scan OCR reads: first | all.
     pub ocr_pages: Option<crate::ocr::Pages>,
+    /// Keep the facts of each file in a cache folder (not its text): `true` for
+    /// `.mark-lint-cache` beside this file, or the folder. Off unless set.
+    pub cache: Option<CacheSetting>,
+}
+
+/// Config `cache:`: on (the default folder) or off, or the folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum CacheSetting {
+    On(bool),
+    Folder(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, clap::ValueEnum)]

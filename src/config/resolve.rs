@@ -34,6 +34,16 @@ pub struct Overrides {
     /// `--ocr`, `--ocr-pages`.
     pub ocr: Option<crate::ocr::Mode>,
     pub ocr_pages: Option<crate::ocr::Pages>,
+    pub cache: CacheChoice,
+}
+
+/// `--cache DIR`, `--no-cache`, or neither: config `cache:` decides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheChoice {
+    #[default]
+    Config,
+    Off,
+    Folder(PathBuf),
 }
 
 /// Everything one group of paths (sharing a config) is checked with.
@@ -67,6 +77,8 @@ pub struct Settings {
     pub limits: crate::extract::Limits,
     pub snippets: bool,
     pub fixing: bool,
+    /// The cache folder (`--cache`, config `cache:`); `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The language: the flag, else the config, else the environment.
@@ -159,17 +171,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
             ),
         }
     }
-    let term_start_printed = match raw.term_start.as_deref() {
-        None | Some("成文日期") => false,
-        Some("印发日期") => true,
-        Some(other) => {
-            p.key(
-                "term-start",
-                format!("`{other}`: expected 成文日期 or 印发日期"),
-            );
-            false
-        }
-    };
+    let term_start_printed = term_start_printed(&raw, &mut p);
     let authority = raw.authority.as_ref().and_then(|a| {
         let found = regime.authority(a).cloned();
         if found.is_none() {
@@ -183,6 +185,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
     });
     let system = over.system.or(raw.system).unwrap_or(SystemKind::Classified);
     let ocr = ocr_options(over, &raw, &mut p);
+    let cache_dir = cache_dir(over, file, &raw, &mut p);
     let (rules, unreadable) =
         running_rules(over, &raw, &registry, system, authority.is_some(), &mut p);
     let mut globs = |key: &str, list: &Option<Vec<String>>| match (file, list) {
@@ -230,6 +233,7 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
         rule_dirs: canonical_dirs(&rule_files),
         snippets: over.snippets,
         fixing: over.fixing,
+        cache_dir,
         limits: crate::extract::Limits {
             ocr,
             ..crate::extract::Limits::new(
@@ -239,6 +243,21 @@ pub fn resolve(over: &Overrides, file: Option<&ConfigFile>) -> Result<Settings> 
             )
         },
     })
+}
+
+/// Config `term-start`: whether terms run from the 印发日期 (else the 成文日期).
+fn term_start_printed(raw: &super::RawConfig, p: &mut Problems) -> bool {
+    match raw.term_start.as_deref() {
+        None | Some("成文日期") => false,
+        Some("印发日期") => true,
+        Some(other) => {
+            p.key(
+                "term-start",
+                format!("`{other}`: expected 成文日期 or 印发日期"),
+            );
+            false
+        }
+    }
 }
 
 /// How scans are read: the flag, else the config, else auto and the first page.
@@ -259,6 +278,35 @@ fn ocr_options(over: &Overrides, raw: &super::RawConfig, p: &mut Problems) -> cr
         }
     }
     opts
+}
+
+/// The cache folder: the flag, else the config's `cache:` (`true`: `.mark-lint-cache`
+/// beside the config; a folder: relative to it), else none.
+fn cache_dir(
+    over: &Overrides,
+    file: Option<&ConfigFile>,
+    raw: &super::RawConfig,
+    p: &mut Problems,
+) -> Option<PathBuf> {
+    use super::CacheSetting;
+    match (&over.cache, &raw.cache, file) {
+        (CacheChoice::Off, _, _) => None,
+        (CacheChoice::Folder(dir), _, _) => Some(dir.clone()),
+        (CacheChoice::Config, Some(CacheSetting::On(true)), Some(f)) => {
+            Some(f.dir.join(crate::cache::DEFAULT_DIR))
+        }
+        (CacheChoice::Config, Some(CacheSetting::Folder(dir)), Some(_)) if dir.is_empty() => {
+            p.key(
+                "cache",
+                "an empty folder name; `true` names .mark-lint-cache".into(),
+            );
+            None
+        }
+        (CacheChoice::Config, Some(CacheSetting::Folder(dir)), Some(f)) => {
+            p.take(f.resolve("cache", dir))
+        }
+        _ => None,
+    }
 }
 
 fn lower_first(s: &str) -> String {

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::Preloaded;
+use crate::cache::{Cache, DocFacts, FileFacts};
 use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
@@ -42,6 +43,11 @@ pub(super) struct Found {
     pub(super) top_secret: Vec<TopCopy>,
     /// Ledger rows (`inventory` only).
     pub(super) rows: Vec<inventory::Row>,
+    /// With a cache: the facts of each document checked, the last one's on top (a
+    /// carrier takes those of the documents it carries as it goes).
+    facts: Option<Vec<DocFacts>>,
+    /// The salt of the digests in those facts (the entry's key).
+    salt: [u8; 32],
 }
 
 impl Found {
@@ -57,6 +63,7 @@ pub(super) fn check_file(
     path: &Path,
     preloaded: &Preloaded,
     budget: &budget::Budget,
+    cache: Option<&Cache>,
 ) -> FileResult {
     let shown = display_path(path);
     // Taken before and after the read: `--fix` rewrites only a file that was the same
@@ -67,6 +74,17 @@ pub(super) fn check_file(
             .flatten()
     };
     let before = stamp_now();
+    // Only where ML108 runs (not under `system: unclassified`, nor deselected): a base
+    // no rule compares is not read, and cannot be an ML900.
+    let compares = s
+        .rules
+        .iter()
+        .any(|r| r.kind == rules::Kind::UnmarkedChange);
+    let base = preloaded
+        .history
+        .as_ref()
+        .filter(|_| compares)
+        .and_then(|h| Some((h, h.base(path)?)));
     // Held until the document is dropped (`check_extracted` takes it).
     let _permit;
     let extracted = match preloaded.read(path, &s.limits, budget) {
@@ -82,6 +100,12 @@ pub(super) fn check_file(
                     budget::TEXT_COST
                 };
                 _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
+                // Not with `--fix` (the engine opens no cache then): no stamp to take.
+                // Nor where ML108 compares the file with its base: that needs the
+                // document's own mark as read, not facts.
+                if let Some(cache) = cache.filter(|_| base.is_none()) {
+                    return with_cache(s, path, shown, opened, cache);
+                }
                 opened.extract(&s.limits)
             }
             Err(e) => {
@@ -91,23 +115,41 @@ pub(super) fn check_file(
         },
     };
     let stamp = before.filter(|b| stamp_now() == Some(*b));
-    // Only where ML108 runs (not under `system: unclassified`, nor deselected): a base
-    // no rule compares is not read, and cannot be an ML900.
-    let compares = s
-        .rules
-        .iter()
-        .any(|r| r.kind == rules::Kind::UnmarkedChange);
-    let base = preloaded
-        .history
-        .as_ref()
-        .filter(|_| compares)
-        .and_then(|h| Some((h, h.base(path)?)));
     let mut result = check_extracted(s, path, shown, extracted, base.is_some());
     result.stamp = stamp;
     drop(_permit);
     if let (Some((history, file)), Some(now)) = (base, result.standing.take()) {
         let found = changed_since(s, path, &result.path, history, file, &now, budget);
         result.found.diags.extend(found);
+    }
+    result
+}
+
+/// A file on disk checked through the cache: its facts, if the cache holds them and
+/// they give nothing to show (no finding, no 绝密 copy, no inline suppression), else
+/// the file read and checked in full, its facts stored.
+fn with_cache(
+    s: &Settings,
+    path: &Path,
+    shown: String,
+    opened: extract::Opened,
+    cache: &Cache,
+) -> FileResult {
+    let read = match opened.read(&s.limits) {
+        Ok(read) => read,
+        Err(e) => return check_extracted(s, path, shown, Err(e), false),
+    };
+    let key = cache.key(&readable_name(path.file_name()), read.bytes());
+    let stored = cache.get(&key);
+    if let Some(facts) = &stored
+        && let Some(result) = check_facts(s, path, &shown, facts)
+    {
+        return result;
+    }
+    let extracted = read.extract(&s.limits);
+    let (result, facts) = check_extracted_with(s, path, shown, extracted, false, Some(key.salt()));
+    if let (None, Some(facts)) = (stored, facts) {
+        cache.put(&key, &facts);
     }
     result
 }
@@ -170,11 +212,30 @@ pub(super) fn check_extracted(
     extracted: Result<Extracted, extract::ExtractError>,
     standing: bool,
 ) -> FileResult {
+    check_extracted_with(s, path, shown, extracted, standing, None).0
+}
+
+/// `check_extracted`, also giving the file's facts for the cache when `salt` (their
+/// digests' salt) is given; none for a file that could not be read: it is read again
+/// each run.
+fn check_extracted_with(
+    s: &Settings,
+    path: &Path,
+    shown: String,
+    extracted: Result<Extracted, extract::ExtractError>,
+    standing: bool,
+    salt: Option<&[u8; 32]>,
+) -> (FileResult, Option<FileFacts>) {
+    let facts = salt.is_some();
     let ctx = s.context(Some(path));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
             let name = readable_name(path.file_name());
-            let mut found = Found::default();
+            let mut found = Found {
+                facts: facts.then(Vec::new),
+                salt: salt.copied().unwrap_or_default(),
+                ..Found::default()
+            };
             let marked = lint_tree(s, &ctx, &DocPath::file(&shown), &name, &doc, &mut found);
             let standing = standing.then(|| Standing::scan(&ctx, &doc, &name));
             // Kept until the whole group is done: no spare capacity (a vector of one
@@ -184,10 +245,21 @@ pub(super) fn check_extracted(
             let directives = source
                 .map(|t| suppress::parse(t, doc.flavour))
                 .filter(|d| !d.is_empty());
-            FileResult {
+            // HTML is never rewritten: its marks may be entity-encoded or split by tags.
+            let text_file = source.is_some() && doc.flavour != Flavour::Html;
+            let facts = found
+                .facts
+                .take()
+                .and_then(|mut f| f.pop())
+                .map(|d| FileFacts {
+                    text_file,
+                    directives: directives.is_some(),
+                    images_unread: doc.images_unread,
+                    doc: Some(d),
+                });
+            let result = FileResult {
                 path: shown,
-                // HTML is never rewritten: its marks may be entity-encoded or split by tags.
-                text_file: source.is_some() && doc.flavour != Flavour::Html,
+                text_file,
                 stamp: None,
                 directives,
                 found,
@@ -195,38 +267,150 @@ pub(super) fn check_extracted(
                 document: true,
                 unread_images: doc.images_unread,
                 standing,
-            }
+            };
+            (result, facts)
         }
-        Ok(Extracted::Skip) => FileResult {
-            unread_images: usize::from(is_unread_image(s, path)),
-            path: shown,
-            text_file: false,
-            stamp: None,
-            directives: None,
-            found: Found::default(),
-            marked: false,
-            document: false,
-            standing: None,
-        },
-        Err(e) => FileResult {
-            path: shown.clone(),
-            text_file: false,
-            stamp: None,
-            directives: None,
-            found: Found {
-                diags: s
-                    .unreadable
-                    .iter()
-                    .map(|r| unreadable(r, &ctx, &DocPath::file(&shown), &e))
-                    .collect(),
-                ..Found::default()
-            },
-            marked: false,
-            document: true,
-            unread_images: 0,
-            standing: None,
-        },
+        Ok(Extracted::Skip) => {
+            let facts = facts.then_some(FileFacts {
+                text_file: false,
+                directives: false,
+                images_unread: 0,
+                doc: None,
+            });
+            (skipped(s, path, shown), facts)
+        }
+        Err(e) => (unread_file(s, &ctx, shown, &e), None),
     }
+}
+
+/// A file that is not a document.
+fn skipped(s: &Settings, path: &Path, shown: String) -> FileResult {
+    FileResult {
+        unread_images: usize::from(is_unread_image(s, path)),
+        path: shown,
+        text_file: false,
+        stamp: None,
+        directives: None,
+        found: Found::default(),
+        marked: false,
+        document: false,
+        standing: None,
+    }
+}
+
+/// A file that could not be read: ML900.
+fn unread_file(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: String,
+    e: &extract::ExtractError,
+) -> FileResult {
+    FileResult {
+        path: shown.clone(),
+        text_file: false,
+        stamp: None,
+        directives: None,
+        found: Found {
+            diags: s
+                .unreadable
+                .iter()
+                .map(|r| unreadable(r, ctx, &DocPath::file(&shown), e))
+                .collect(),
+            ..Found::default()
+        },
+        marked: false,
+        document: true,
+        unread_images: 0,
+        standing: None,
+    }
+}
+
+/// A file checked from its facts alone: its result, if it has nothing to show that
+/// needs its text (no finding, which would quote its line; no 绝密 copy for ML302; no
+/// inline suppression); `None`: read it in full.
+fn check_facts(s: &Settings, path: &Path, shown: &str, facts: &FileFacts) -> Option<FileResult> {
+    let Some(doc) = &facts.doc else {
+        return Some(skipped(s, path, shown.to_string()));
+    };
+    if facts.directives {
+        return None;
+    }
+    let ctx = s.context(Some(path));
+    let name = readable_name(path.file_name());
+    let (marked, _) = carrier_facts(s, &ctx, &DocPath::file(shown), &name, doc)?;
+    Some(FileResult {
+        path: shown.to_string(),
+        text_file: facts.text_file,
+        stamp: None,
+        directives: None,
+        found: Found::default(),
+        marked,
+        document: true,
+        unread_images: facts.images_unread,
+        standing: None,
+    })
+}
+
+/// `lint_carrier` over a document's facts: whether it (or one it carries) is marked,
+/// and the highest level it holds; `None` as soon as something is to be shown.
+fn carrier_facts(
+    s: &Settings,
+    ctx: &CheckContext,
+    shown: &DocPath,
+    name: &str,
+    facts: &DocFacts,
+) -> Option<(bool, Option<Held>)> {
+    let unreadable = s.unreadable.is_some();
+    if facts.text_hits || (unreadable && facts.gaps > 0) {
+        return None;
+    }
+    // The document as the rules see it, without a line of text: its parts' names and
+    // OCR confidences, and whether it is an archive. Rules read the scan.
+    let parts = facts
+        .parts
+        .iter()
+        .map(|(name, ocr)| extract::Part {
+            ocr: *ocr,
+            ..extract::Part::new(name.clone(), extract::Role::Body)
+        })
+        .collect();
+    let mut doc = Document::with_parts(Flavour::Plain, parts);
+    doc.archive = facts.archive;
+    let rules = if facts.archive {
+        &s.name_rules
+    } else {
+        &s.rules
+    };
+    let scan = &facts.scan;
+    if !rules::check::check_scanned(rules, ctx, shown, name, &doc, scan).is_empty()
+        || (!facts.archive && top_copy(&s.rules, ctx, shown, &doc, scan).is_some())
+    {
+        return None;
+    }
+    let mut marked = if facts.archive {
+        scan.file_name.is_some()
+    } else {
+        scan.is_marked()
+    };
+    let own = own_level(shown, &doc, scan);
+    let mut inside: Option<Held> = None;
+    for (inner, child) in &facts.embedded {
+        let child = match child {
+            Some(c) => c,
+            None if unreadable => return None,
+            None => continue,
+        };
+        let inner_name = inner.rsplit('/').next().unwrap_or(inner);
+        let (m, held) = carrier_facts(s, ctx, &shown.child(inner), inner_name, child)?;
+        marked |= m;
+        inside = higher(ctx.regime, inside, held);
+    }
+    if let Some(inner) = &inside
+        && container_below_contents(&s.rules, ctx, shown, own.as_ref(), inner).is_some()
+    {
+        return None;
+    }
+    Some((marked, higher(ctx.regime, own, inside)))
 }
 
 /// An image file skipped because scans are not read in this run (no OCR engine, or
@@ -276,6 +460,14 @@ fn lint_carrier(
         scan.is_marked()
     };
     let own = own_level(shown, doc, &scan);
+    let mut node = out.facts.is_some().then(|| DocFacts {
+        archive: doc.archive,
+        parts: doc.parts.iter().map(|p| (p.name.clone(), p.ocr)).collect(),
+        scan: scan.without_text(&out.salt),
+        gaps: doc.gaps.len(),
+        text_hits: !doc.archive && rules::check::text_hits(ctx.regime, doc, ctx.keywords, &s.rules),
+        embedded: Vec::new(),
+    });
     drop(scan);
     if let Some(rule) = &s.unreadable {
         let mut gaps: Vec<Diagnostic> = doc
@@ -295,11 +487,22 @@ fn lint_carrier(
                 let (m, held) = lint_carrier(s, ctx, &path, inner_name, d, out);
                 marked |= m;
                 inside = higher(ctx.regime, inside, held);
+                if let Some(node) = &mut node {
+                    let child = out.facts.as_mut().and_then(Vec::pop);
+                    node.embedded.push((inner.name.clone(), child));
+                }
             }
-            Err(e) => out
-                .diags
-                .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e))),
+            Err(e) => {
+                out.diags
+                    .extend(s.unreadable.iter().map(|r| unreadable(r, ctx, &path, e)));
+                if let Some(node) = &mut node {
+                    node.embedded.push((inner.name.clone(), None));
+                }
+            }
         }
+    }
+    if let (Some(node), Some(facts)) = (node, &mut out.facts) {
+        facts.push(node);
     }
     if let Some(inner) = &inside {
         out.diags.extend(container_below_contents(

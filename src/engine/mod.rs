@@ -37,6 +37,52 @@ pub struct Request {
     /// Something will be written (a report, a ledger, a baseline): keep every input,
     /// which none may overwrite.
     pub keep_inputs: bool,
+    /// `--shard I/N`: check only this part of the files.
+    pub shard: Option<Shard>,
+}
+
+/// `--shard I/N`: the `index`-th (1-based) of `count` parts of the files, each file's
+/// part decided by a hash of its path relative to the root it was found under, so
+/// that it is the same on every machine and every run. ML302, which compares the
+/// documents of the whole tree, does not run in a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// `I/N` with 1 ≤ I ≤ N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || anyhow!("--shard {text}: expected I/N with 1 <= I <= N, e.g. 2/4");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<u64>().map_err(|_| bad())?,
+            n.trim().parse::<u64>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file at `path`, found under `root`, is in this shard.
+    fn holds(&self, path: &Path, root: &Path) -> bool {
+        let rel = path
+            .strip_prefix(root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .unwrap_or(path);
+        // Separators as `/` whatever the system: the same part on every machine.
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let hash = blake3::hash(parts.join("/").as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&hash.as_bytes()[..8]);
+        u64::from_le_bytes(first) % self.count == self.index - 1
+    }
 }
 
 /// What one pass over the inputs found.
@@ -173,14 +219,19 @@ fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walk
             ignores: &ignores,
         };
         for root in roots {
-            let (found, errors) = if preloaded.contains_key(root) {
-                if walk::keep_file(root, &opts) {
+            let (mut found, mut errors) = if preloaded.contains_key(root) {
+                let shard_holds = req.shard.is_none_or(|sh| sh.holds(root, root));
+                if shard_holds && walk::keep_file(root, &opts) {
                     work.entry(key.clone()).or_default().push(root.clone());
                 }
                 (Vec::new(), ignores.take_problems())
             } else {
                 walk::walk(root, &opts)
             };
+            if let Some(shard) = &req.shard {
+                found.retain(|f| shard.holds(f, root));
+                errors.retain(|e| shard.holds(&e.path, root));
+            }
             for f in found {
                 let nested = match &plan.explicit {
                     Some(_) => None,
@@ -268,11 +319,14 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         if req.keep_inputs {
             totals.inputs.extend(files.iter().cloned());
         }
+        // Never for stdin or the index (`--staged`): only files on disk are cached.
+        let on_disk = files.iter().any(|f| !preloaded.contains_key(f));
+        let cache = on_disk.then(|| open_cache(s)).flatten().transpose()?;
         let run_all = || {
             files
                 .par_iter()
                 .map(|p| {
-                    let r = check_file(s, p, preloaded, &budget);
+                    let r = check_file(s, p, preloaded, &budget, cache.as_ref());
                     progress.tick();
                     r
                 })
@@ -286,6 +340,15 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
     }
     progress.finish();
     finish(req, &plan, walked.loaded, walked.first, regimes, totals)
+}
+
+/// The cache of a group's settings, if it has one: not for `inventory` (its ledger
+/// quotes lines) nor `--fix`/`--diff` (they rewrite the text).
+fn open_cache(s: &Settings) -> Option<Result<crate::cache::Cache>> {
+    match &s.cache_dir {
+        Some(dir) if !s.inventory && !s.fixing => Some(crate::cache::Cache::open(dir, s)),
+        _ => None,
+    }
 }
 
 /// A group's results into the totals: tree rules (ML302), inline suppressions, and
@@ -330,7 +393,10 @@ fn check_group(
         copies.extend(r.found.top_secret);
         t.rows.extend(r.found.rows);
     }
-    rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+    // A shard sees part of the tree: ML302 would miss the copies in other shards.
+    if req.shard.is_none() {
+        rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
+    }
     let (mut shown, hidden) = apply_directives(s, group, &directives);
     let threshold = s.fail_on.threshold();
     for d in &mut shown {
@@ -502,7 +568,7 @@ pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagno
         }
         None => {
             let budget = budget::Budget::new(budget::RUN_BUDGET);
-            check_file(s, path, &Preloaded::new(), &budget)
+            check_file(s, path, &Preloaded::new(), &budget, None)
         }
     };
     let mut directives = BTreeMap::new();
@@ -516,4 +582,54 @@ pub fn lint_one(s: &Settings, path: &Path, bytes: Option<Vec<u8>>) -> Vec<Diagno
     }
     shown.sort_by(|a, b| a.sort_key_cmp(b));
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_is_parsed_or_refused_in_one_line() {
+        assert_eq!(Shard::parse("2/4").unwrap(), Shard { index: 2, count: 4 });
+        for bad in ["0/4", "5/4", "1/0", "", "1", "a/b", "1/2/3", "-1/2"] {
+            let e = Shard::parse(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--shard ") && !e.contains('\n'), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_files_shard_is_its_path_below_the_root_hashed() {
+        let shard_of = |path: &str, root: &str| {
+            (1..=5)
+                .find(|i| {
+                    Shard {
+                        index: *i,
+                        count: 5,
+                    }
+                    .holds(Path::new(path), Path::new(root))
+                })
+                .unwrap()
+        };
+        // The same file named from anywhere is in the same shard: only the path below
+        // the root named counts.
+        assert_eq!(
+            shard_of("docs/a/b.txt", "docs"),
+            shard_of("/ci/x/docs/a/b.txt", "/ci/x/docs")
+        );
+        assert_eq!(shard_of("./a/b.txt", "."), shard_of("a/b.txt", ""));
+        // Fixed values: a shard must not move between versions or machines.
+        let fixed: Vec<u64> = ["a.txt", "b.txt", "通知/附件1.docx", "x/y/z.md"]
+            .iter()
+            .map(|p| shard_of(p, ""))
+            .collect();
+        assert_eq!(fixed, FIXED_SHARDS);
+        // Spread: 1,000 names over 5 shards, none empty or holding most.
+        let mut counts = [0usize; 5];
+        for i in 0..1000 {
+            counts[shard_of(&format!("d{}/f{i}.txt", i % 7), "") as usize - 1] += 1;
+        }
+        assert!(counts.iter().all(|c| (120..=280).contains(c)), "{counts:?}");
+    }
+
+    const FIXED_SHARDS: [u64; 4] = [4, 4, 5, 2];
 }

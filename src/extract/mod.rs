@@ -743,6 +743,12 @@ impl Opened {
 
     /// Read and decode the file.
     pub fn extract(self, limits: &Limits) -> Result<Extracted, ExtractError> {
+        self.read(limits)?.extract(limits)
+    }
+
+    /// Read the file's bytes, to be decoded by `ReadFile::extract` (the cache hashes them
+    /// first).
+    pub fn read(self, limits: &Limits) -> Result<ReadFile, ExtractError> {
         let io = |e: std::io::Error| ExtractError::Io(io_message(&e));
         let Opened {
             mut file,
@@ -766,7 +772,25 @@ impl Opened {
                 return Err(too_large(bytes.len() as u64, limits));
             }
         }
-        extract_named(bytes, &name, &ext, limits, 0)
+        Ok(ReadFile { bytes, name, ext })
+    }
+}
+
+/// A file's bytes as read, not yet decoded.
+pub struct ReadFile {
+    bytes: Vec<u8>,
+    name: String,
+    ext: String,
+}
+
+impl ReadFile {
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Decode the file.
+    pub fn extract(self, limits: &Limits) -> Result<Extracted, ExtractError> {
+        extract_named(self.bytes, &self.name, &self.ext, limits, 0)
     }
 }
 

@@ -17,20 +17,6 @@ fn notice(mark: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// A minimal .docx with `paras` as its body.
-fn docx(paras: &[&str]) -> Vec<u8> {
-    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
-    let body: String = paras.iter().map(|p| para(p)).collect();
-    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
-    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
-    let doc = format!("<w:document {w}><w:body>{body}</w:body></w:document>");
-    zip_of(&[
-        ("[Content_Types].xml", types.as_bytes()),
-        ("_rels/.rels", rels.as_bytes()),
-        ("word/document.xml", doc.as_bytes()),
-    ])
-}
-
 /// Replace every `from` by `to` (the same length): a zip name in both its headers.
 fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
     let mut at = 0;

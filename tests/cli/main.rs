@@ -115,6 +115,20 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     buf.into_inner()
 }
 
+/// A minimal .docx with `paras` as its body.
+fn docx(paras: &[&str]) -> Vec<u8> {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let body: String = paras.iter().map(|p| para(p)).collect();
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    let doc = format!("<w:document {w}><w:body>{body}</w:body></w:document>");
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        ("word/document.xml", doc.as_bytes()),
+    ])
+}
+
 /// `cmd` isolated from the caller's git and locale: no inherited `GIT_*` variable (a test
 /// run from a git hook inherits GIT_DIR and GIT_INDEX_FILE, which would point at
 /// mark-lint's own repository), HOME and an empty global git config in `home`, a fixed
@@ -181,6 +195,7 @@ macro_rules! snap {
 
 mod archives;
 mod bounds;
+mod cache;
 mod carriers;
 mod check;
 #[cfg(unix)]

@@ -100,6 +100,31 @@ pub(super) fn keyword_hits<'k>(
     hits
 }
 
+/// Whether a configured keyword, or a `pattern` rule of `rules` that reads the text,
+/// matches anywhere in the lines a reader sees: all the cache keeps of what they read
+/// (a document where one does is read again in full).
+pub fn text_hits(regime: &Regime, doc: &Document, keywords: &[Keyword], rules: &[Rule]) -> bool {
+    let patterns: Vec<&regex::Regex> = rules
+        .iter()
+        .filter_map(|r| match &r.params {
+            Params::Pattern { regex, scope } if *scope != Scope::FileName => Some(regex),
+            _ => None,
+        })
+        .collect();
+    if keywords.is_empty() && patterns.is_empty() {
+        return false;
+    }
+    let mut hit = false;
+    visit_lines(regime, doc, |line| {
+        if let Some(clean) = &line.clean {
+            hit = keywords.iter().any(|k| k.regex.is_match(clean))
+                || patterns.iter().any(|r| r.is_match(clean));
+        }
+        !hit
+    });
+    hit
+}
+
 /// A user `pattern` rule: a regex over the lines a reader sees.
 pub(crate) fn pattern(out: &mut Out, input: &Input) {
     let (doc, file_name) = (input.doc, input.file_name);

@@ -9,7 +9,9 @@ pub mod terms;
 pub mod tool;
 
 pub use carriers::top_secret_copies;
-pub use carriers::{Held, TopCopy, container_below_contents, higher, own_level, top_copy};
+pub use carriers::{
+    Held, TopCopy, container_below_contents, higher, own_level, text_hits, top_copy,
+};
 pub use history::{Standing, unmarked_change};
 pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable, unreadable_base};
 
@@ -442,11 +444,25 @@ pub fn lint_scanned(
         scan.start_from_print_date();
     }
     scan.map_labels(ctx.regime, doc, ctx.label_map);
-    let mut diags = check_document(rules, ctx, path, file_name, doc, &scan);
+    let diags = check_scanned(rules, ctx, path, file_name, doc, &scan);
+    (diags, scan)
+}
+
+/// Check one document already scanned (by `lint_scanned`, or its facts from the cache
+/// with a document that holds no text).
+pub fn check_scanned(
+    rules: &[Rule],
+    ctx: &CheckContext,
+    path: &DocPath,
+    file_name: &str,
+    doc: &Document,
+    scan: &Scan,
+) -> Vec<Diagnostic> {
+    let mut diags = check_document(rules, ctx, path, file_name, doc, scan);
     if doc.parts.iter().any(|p| p.ocr.is_some()) {
         read_by_ocr(rules, doc, &mut diags);
     }
-    (diags, scan)
+    diags
 }
 
 /// ML203 on a page whose head OCR did not read for sure (`Part::ocr_head`): the 份号
