@@ -41,7 +41,8 @@ fn inflate(path: &Path) -> Result<u64, String> {
     let mut buf = Vec::new();
     for i in 0..zip.len() {
         let mut part = zip.by_index(i).map_err(|e| e.to_string())?;
-        if read_by_mark_lint(part.name()) {
+        let wanted = read_by_mark_lint(&part.name().map_err(|e| e.to_string())?);
+        if wanted {
             buf.clear();
             part.read_to_end(&mut buf).map_err(|e| e.to_string())?;
             total += buf.len() as u64;
