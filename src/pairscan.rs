@@ -63,8 +63,8 @@ fn any_pair_portable<const N: usize>(
         // Branch-free inside the block: it vectorises.
         let mut any = 0u8;
         for (a, b) in pairs {
-            for i in 0..BLOCK {
-                any |= u8::from((p[i] == a) & (c[i] == b));
+            for (x, y) in p.iter().zip(c) {
+                any |= u8::from((*x == a) & (*y == b));
             }
         }
         if any != 0 && settle(start, hit) {

@@ -477,8 +477,16 @@ fn text_starting_like_a_media_file_is_text() {
 fn second_look_finds_what_the_two_searches_find() {
     let filler = "正文内容，没有标志。“引号”——破折号…\r\n\t".repeat(9);
     let specials = [
-        "", "\u{85}", "\u{2028}", "\u{2029}", "\u{FFFD}", "\u{1}", "\u{7f}", "\u{1b}", "\u{c}",
-        "倩怨",
+        "",
+        "\u{85}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{FFFD}",
+        "\u{1}",
+        "\u{7f}",
+        "\u{1b}",
+        "\u{c}",
+        "倩怨忽￥",
     ];
     for special in specials {
         for at in (0..filler.len()).filter(|&i| filler.is_char_boundary(i)) {
