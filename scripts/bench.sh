@@ -47,7 +47,7 @@ cd "$REPO_ROOT"
 
 echo "==> cargo build --release"
 cargo build --release
-BIN="target/release/mark-lint"
+BIN="${CARGO_TARGET_DIR:-target}/release/mark-lint"
 
 # Quote a word for hyperfine: it splits commands with POSIX shell rules,
 # both with -N (shell-words) and with a shell.

@@ -27,6 +27,7 @@ pub(crate) mod marking;
 pub(crate) mod normalize;
 pub mod ocr;
 pub(crate) mod output;
+pub(crate) mod pairscan;
 pub(crate) mod progress;
 pub mod regime;
 pub mod report;

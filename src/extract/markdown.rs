@@ -151,7 +151,9 @@ impl LineCleaner {
             return Some(Cow::Borrowed(""));
         }
         let mut s: Cow<'a, str> = Cow::Borrowed(line);
-        if let Some(i) = s.find("<!--") {
+        // Most lines hold no `<`: one byte search spares them a substring searcher.
+        let angle = memchr::memchr(b'<', line.as_bytes()).is_some();
+        if angle && let Some(i) = s.find("<!--") {
             let after = &s[i + 4..];
             let owned = match after.find("-->") {
                 Some(j) => format!("{}{}", &s[..i], &after[j + 3..]),
@@ -165,7 +167,8 @@ impl LineCleaner {
         if s.contains('`') {
             s = Cow::Owned(replace_inline_code(&s));
         }
-        if s.contains('<') {
+        // Without a `<` in the line, none is left after the comments are cut.
+        if angle && s.contains('<') {
             s = Cow::Owned(strip_tags(&s));
         }
         let was_table = matches!(previous, Block::TableCell(_));

@@ -470,3 +470,37 @@ fn text_starting_like_a_media_file_is_text() {
         assert!(d.text.contains(MARK), "{start}");
     }
 }
+
+/// The one-pass look agrees with the two searches it stands for: the control bytes
+/// exactly, the rare characters as a superset, at every offset in and across blocks.
+#[test]
+fn second_look_finds_what_the_two_searches_find() {
+    let filler = "正文内容，没有标志。“引号”——破折号…\r\n\t".repeat(9);
+    let specials = [
+        "",
+        "\u{85}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{FFFD}",
+        "\u{1}",
+        "\u{7f}",
+        "\u{1b}",
+        "\u{c}",
+        "倩怨忽￥",
+    ];
+    for special in specials {
+        for at in (0..filler.len()).filter(|&i| filler.is_char_boundary(i)) {
+            let text = format!("{}{special}{}", &filler[..at], &filler[at..]);
+            let bytes = text.as_bytes();
+            let (control, maybe_rare) = second_look(bytes);
+            let (breaks, fffd) = rare_chars(bytes);
+            assert_eq!(control, has_control(bytes), "{special:?} at {at}");
+            assert!(maybe_rare || !(breaks || fffd), "{special:?} at {at}");
+            let expected = matches!(special, "\u{85}" | "\u{2028}" | "\u{2029}" | "\u{FFFD}");
+            assert_eq!(breaks || fffd, expected, "{special:?} at {at}");
+            assert_eq!(second_look_portable(bytes), (control, maybe_rare));
+        }
+    }
+    assert_eq!(second_look(b""), (false, false));
+    assert_eq!(second_look(b"\x01"), (true, false));
+}
