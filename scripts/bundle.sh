@@ -81,7 +81,7 @@ clean_cargo() {
   env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER \
     -u CARGO_TARGET_DIR -u CARGO_BUILD_TARGET_DIR -u CARGO_BUILD_RUSTFLAGS \
     -u CARGO_INCREMENTAL -u RUSTDOCFLAGS \
-    CARGO_HOME="$work/cargo-home" SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" nice cargo "$@"
+    CARGO_HOME="$work/cargo-home" SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" cargo "$@"
 }
 
 # The .cargo/ of the source tarball: vendored sources, and rustc run through a wrapper
