@@ -16,6 +16,7 @@
 #
 # Usage: scripts/bundle.sh [OUT]        the whole bundle (needs crates.io or a filled
 #                                       cargo cache for `cargo vendor`; builds a release)
+#        scripts/bundle.sh source [OUT] only the source tarball
 #        scripts/bundle.sh sbom SRC     print the SBOM of the source tree SRC
 #        scripts/bundle.sh sums DIR [FILE...]
 #                                       write DIR/SHA256SUMS and DIR/SM3SUMS over FILEs
@@ -157,7 +158,7 @@ package_binary() {
   local stage=$work/bin/$name
   mkdir -p "$stage"
   cp "$built" "$stage/mark-lint"
-  cp "$repo/README.md" "$stage/README.md"
+  cp "$work/src/mark-lint-$version/README.md" "$stage/README.md"
   {
     echo "mark-lint $version, commit $commit"
     echo "built from mark-lint-$version-src.tar.gz with: cargo build --release --offline --locked"
@@ -169,7 +170,8 @@ package_binary() {
   repro_tar "$work/bin" "$name" "$out/$name.tar.gz"
 }
 
-cmd_bundle() {
+# The commit, its time, the version, OUT and a work folder removed on exit.
+setup() {
   out=${1:-$repo/target/bundle}
   mkdir -p "$out"
   out=$(cd "$out" && pwd -P)
@@ -178,8 +180,8 @@ cmd_bundle() {
   commit=$(git -C "$repo" rev-parse --verify 'HEAD^{commit}') || fail "$repo: not a git work tree"
   SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct "$commit")
   export SOURCE_DATE_EPOCH
-  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n1)
-  [ -n "$version" ] || fail "$repo/Cargo.toml:1: no package version"
+  version=$(git -C "$repo" show "$commit:Cargo.toml" | sed -n 's/^version = "\(.*\)"$/\1/p' | head -n1)
+  [ -n "$version" ] || fail "Cargo.toml (at $commit): no package version"
   arch=$(uname -m)
   if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
     echo "bundle.sh: the work tree has uncommitted changes; the bundle holds HEAD ($commit)" >&2
@@ -187,6 +189,10 @@ cmd_bundle() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/mark-lint-bundle.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/cargo-home"
+}
+
+cmd_bundle() {
+  setup "$@"
   rm -f "$out"/mark-lint-"$version"-* "$out/mark-lint-$version.cdx.json" "$out/SHA256SUMS" "$out/SM3SUMS"
   local started=$SECONDS
   make_source
@@ -202,6 +208,12 @@ cmd_bundle() {
 }
 
 case "${1:-}" in
+source)
+  [ $# -le 2 ] || fail "usage: bundle.sh source [OUT]"
+  shift
+  setup "$@"
+  make_source
+  ;;
 sbom)
   [ $# -eq 2 ] || fail "usage: bundle.sh sbom SRC"
   cmd_sbom "$2"
@@ -215,7 +227,7 @@ sums)
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
   ;;
 *)
-  [ $# -le 1 ] || fail "usage: bundle.sh [OUT] | sbom SRC | sums DIR [FILE...]"
+  [ $# -le 1 ] || fail "usage: bundle.sh [OUT] | source [OUT] | sbom SRC | sums DIR [FILE...]"
   cmd_bundle "$@"
   ;;
 esac
