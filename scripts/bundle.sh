@@ -166,6 +166,12 @@ package_binary() {
     echo "rustc -vV:"
     rustc -vV | sed 's/^/  /'
     echo "sha256 of mark-lint: $(sha256sum "$built" | cut -d' ' -f1)"
+    # The binary runs where the C library is at least as new as the newest symbol
+    # version it links against (the machine that made the bundle sets it).
+    if command -v objdump >/dev/null; then
+      echo "needs glibc $(objdump -T "$built" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -n1 |
+        sed 's/GLIBC_//') or later"
+    fi
   } >"$stage/BUILDINFO"
   repro_tar "$work/bin" "$name" "$out/$name.tar.gz"
 }

@@ -75,7 +75,12 @@ fn commit_comes_from_the_commit_file_outside_git() {
     assert_eq!(found.id, COMMIT_ID);
     assert_eq!(found.watch, vec![file.clone()]);
 
-    for bad in ["", "main\n", "0123456789ABCDEF0123456789ABCDEF01234567\n", "0123\n"] {
+    for bad in [
+        "",
+        "main\n",
+        "0123456789ABCDEF0123456789ABCDEF01234567\n",
+        "0123\n",
+    ] {
         std::fs::write(&file, bad).unwrap();
         let err = commit::commit(dir.path()).unwrap_err();
         assert_eq!(
@@ -109,7 +114,10 @@ fn commit_comes_from_git_only_at_the_top_of_a_work_tree() {
     assert_eq!(found.id, head);
     // A commit rewrites the branch HEAD names: the build script watches both.
     assert!(found.watch.contains(&top.join(".git/HEAD")), "{found:?}");
-    assert!(found.watch.contains(&top.join(".git/refs/heads/main")), "{found:?}");
+    assert!(
+        found.watch.contains(&top.join(".git/refs/heads/main")),
+        "{found:?}"
+    );
 
     let inner = top.join("mark-lint-0.1.0");
     std::fs::create_dir(&inner).unwrap();
@@ -187,7 +195,10 @@ fn lock_packages() -> BTreeMap<(String, String), String> {
         .map(|block| {
             let name = value(block, "name").expect("a name");
             let version = value(block, "version").expect("a version");
-            ((name, version), value(block, "checksum").unwrap_or_default())
+            (
+                (name, version),
+                value(block, "checksum").unwrap_or_default(),
+            )
         })
         .collect()
 }
@@ -232,7 +243,10 @@ fn sbom_lists_every_crate_of_the_lock_file() {
             "{key:?}: licence {licence:?}"
         );
         assert!(["required", "excluded"].contains(&c["scope"].as_str().unwrap()));
-        assert!(listed.insert(key.clone(), c.clone()).is_none(), "{key:?} twice");
+        assert!(
+            listed.insert(key.clone(), c.clone()).is_none(),
+            "{key:?} twice"
+        );
     }
     let lock = lock_packages();
     assert!(lock.len() > 200, "{}", lock.len());
@@ -247,7 +261,11 @@ fn sbom_lists_every_crate_of_the_lock_file() {
         assert_eq!(c["hashes"][0]["alg"], "SHA-256", "{name}");
         assert_eq!(c["hashes"][0]["content"], checksum.as_str(), "{name}");
     }
-    assert_eq!(listed.len(), lock.len() - 1, "the SBOM lists crates not in Cargo.lock");
+    assert_eq!(
+        listed.len(),
+        lock.len() - 1,
+        "the SBOM lists crates not in Cargo.lock"
+    );
     // What reaches the binary is `required`: the PDF reader is, a test-only crate is not.
     let scope = |name: &str| {
         listed
