@@ -46,17 +46,22 @@ cmd_sums() {
   [ -d "$dir" ] || fail "$dir: not a folder"
   local files=("$@")
   if [ ${#files[@]} -eq 0 ]; then
-    mapfile -t files < <(cd "$dir" && find . -maxdepth 1 -type f ! -name SHA256SUMS \
-      ! -name SM3SUMS -printf '%f\n' | LC_ALL=C sort)
+    mapfile -t files < <(cd "$dir" && find . -maxdepth 1 -type f ! -name 'SHA256SUMS*' \
+      ! -name 'SM3SUMS*' -printf '%f\n' | LC_ALL=C sort)
   fi
   [ ${#files[@]} -gt 0 ] || fail "$dir: no file to sum"
   sm3_ready
   (
     cd "$dir"
-    sha256sum -- "${files[@]}" >SHA256SUMS.tmp
+    local f h
     for f in "${files[@]}"; do
       [ -f "$f" ] || fail "$dir/$f: not a file"
-      printf '%s  %s\n' "$(openssl dgst -sm3 -r "$f" | cut -d' ' -f1)" "$f"
+    done
+    sha256sum -- "${files[@]}" >SHA256SUMS.tmp
+    for f in "${files[@]}"; do
+      h=$(openssl dgst -sm3 -r "$f" | cut -d' ' -f1)
+      [ ${#h} = 64 ] || fail "$dir/$f: openssl gave no SM3"
+      printf '%s  %s\n' "$h" "$f"
     done >SM3SUMS.tmp
     mv SHA256SUMS.tmp SHA256SUMS
     mv SM3SUMS.tmp SM3SUMS
