@@ -171,15 +171,7 @@ impl Sandbox {
             }
         }
         let home = self.home.path();
-        // `$HOME/bin` first: where a test installs mark-lint for the `language: system`
-        // hooks, as a user would.
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let path = std::env::join_paths(
-            std::iter::once(home.join("bin")).chain(std::env::split_paths(&path)),
-        )
-        .unwrap();
         cmd.env("HOME", home)
-            .env("PATH", path)
             .env("PRE_COMMIT_HOME", home.join("pre-commit"))
             .env("PRE_COMMIT_COLOR", "never")
             // An empty file rather than /dev/null: the same on every platform.
@@ -196,7 +188,14 @@ impl Sandbox {
     }
 
     fn run(&self, program: &OsString, args: &[&str]) -> Output {
+        // `$HOME/bin` first: where a test installs mark-lint for the `language: system`
+        // hooks, as a user would.
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let bin = self.home.path().join("bin");
+        let path =
+            std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
         self.command(program)
+            .env("PATH", path)
             .args(args)
             .output()
             .expect("the command starts")
