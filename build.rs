@@ -1,21 +1,36 @@
 //! Two jobs before the crate compiles:
 //! - the built-in rules: every `rules/*.yaml` but the regime is embedded, so adding a rule
 //!   is adding its file (`$OUT_DIR/builtin_rules.rs`);
+//! - the commit for `mark-lint --version` (`MARK_LINT_COMMIT`, see `build/commit.rs`);
 //! - a warning when `../shared/` (the law and the corpora) is absent: the tests that read
 //!   it then skip, and the skip should be visible without `--nocapture`.
 
 use std::io::Write;
+
+#[path = "build/commit.rs"]
+mod commit;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=../shared/law");
     println!("cargo:rerun-if-changed=build.rs");
     builtin_rules();
+    build_commit();
     if !std::path::Path::new("../shared/law").is_dir() {
         println!(
             "cargo:warning=../shared/ not found: tests on the law and the corpora will be SKIPPED (they run in .ci/run)"
         );
     }
+}
+
+fn build_commit() {
+    println!("cargo:rerun-if-changed=build/commit.rs");
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let found = commit::commit(std::path::Path::new(&root)).unwrap_or_else(|e| panic!("{e}"));
+    for path in &found.watch {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    println!("cargo:rustc-env=MARK_LINT_COMMIT={}", found.id);
 }
 
 fn builtin_rules() {

@@ -9,7 +9,8 @@ use crate::config::FailOn;
 #[derive(Debug, Parser)]
 #[command(
     name = "mark-lint",
-    version,
+    // The commit comes from build.rs: git, the source bundle's COMMIT file, or "unknown".
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("MARK_LINT_COMMIT"), ")"),
     about = "Lint Chinese state-secret markings (国家秘密标志) against 保守国家秘密法 (2024)",
     args_conflicts_with_subcommands = true
 )]

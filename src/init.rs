@@ -78,9 +78,9 @@ pub fn pre_commit_snippet(system: SystemKind) -> String {
         .map(|h| (h.name.as_str(), h.entry.as_str(), h.files.as_str()))
         .unwrap_or(("mark-lint", "mark-lint check", ".*"));
     format!(
-        r#"# .pre-commit-config.yaml — with mark-lint installed on this machine
-# (`cargo install --path .` from a copy of its source); works offline, as on an
-# air-gapped network:
+        r#"# .pre-commit-config.yaml — with mark-lint installed on this machine (the release
+# binary, or built from the offline source bundle: README, 离线安装 / Air-gapped
+# install); nothing is compiled or downloaded, as on an air-gapped network:
 repos:
   - repo: local
     hooks:
@@ -92,11 +92,12 @@ repos:
         # never `types: [text]`: Office, OFD and PDF files would not reach the hook
         files: {files}
 
-# Or let pre-commit build it from the mark-lint repository (needs crates.io):
+# Or the hooks of the mark-lint repository: `{id}-system` runs the installed
+# binary (an internal mirror on an air-gapped network); `{id}` builds it (crates.io):
 #  - repo: <URL of mark-lint, or your internal mirror>
 #    rev: v{version}
 #    hooks:
-#      - id: {id}
+#      - id: {id}-system
 
 # Without the pre-commit framework, lint what is staged:
 #   mark-lint check --staged
@@ -146,6 +147,10 @@ mod tests {
             assert!(snippet.contains(&format!("entry: {}", hook.entry)));
             let yaml: serde_yaml::Value = serde_yaml::from_str(&snippet).unwrap();
             assert!(yaml["repos"][0]["hooks"][0]["id"].as_str() == Some(id));
+            // The commented mirror alternative names a hook that exists.
+            let system = format!("{id}-system");
+            assert!(snippet.contains(&format!("- id: {system}\n")));
+            assert!(hooks.iter().any(|h| h.id == system), "{system}");
         }
     }
 }

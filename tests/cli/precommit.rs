@@ -128,6 +128,13 @@ struct Commit {
 impl Sandbox {
     /// `None` (and a SKIPPED message) when pre-commit or git is not installed.
     fn new(id: &str) -> Option<Sandbox> {
+        let sandbox = Sandbox::bare(id)?;
+        sandbox.write(".pre-commit-config.yaml", local_config(id).as_bytes());
+        Some(sandbox)
+    }
+
+    /// The repository with no `.pre-commit-config.yaml` yet.
+    fn bare(id: &str) -> Option<Sandbox> {
         let Some(pre_commit) = pre_commit() else {
             skip("pre-commit is not installed (pip install pre-commit)");
             return None;
@@ -147,8 +154,8 @@ impl Sandbox {
             hook_name: field(&hook(id), "name").to_string(),
         };
         std::fs::write(sandbox.home.path().join("gitconfig"), "").unwrap();
+        std::fs::create_dir(sandbox.home.path().join("bin")).unwrap();
         sandbox.git(&["init", "-q"]);
-        sandbox.write(".pre-commit-config.yaml", local_config(id).as_bytes());
         Some(sandbox)
     }
 
@@ -170,7 +177,14 @@ impl Sandbox {
     }
 
     fn run(&self, program: &OsString, args: &[&str]) -> Output {
+        // `$HOME/bin` first: where a test installs mark-lint for the `language: system`
+        // hooks, as a user would.
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let bin = self.home.path().join("bin");
+        let path =
+            std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
         self.command(program)
+            .env("PATH", path)
             .args(args)
             .output()
             .expect("the command starts")
@@ -318,6 +332,75 @@ fn unclassified_guard_blocks_marked_files() {
         "unclassified_guard_blocks_marked_files: {:?}",
         start.elapsed()
     );
+}
+
+/// The `-system` hooks are the two hooks above run by the installed binary: every key the
+/// same but `id`, `description` and `language: system` (nothing is built).
+#[test]
+fn system_hooks_are_the_hooks_without_a_build() {
+    for (system, built) in [
+        ("mark-lint-system", "mark-lint"),
+        ("mark-lint-unclassified-system", "mark-lint-unclassified"),
+    ] {
+        let mut system = hook(system);
+        let mut built = hook(built);
+        assert_eq!(field(&system, "language"), "system");
+        for key in ["id", "description", "language"] {
+            system.remove(key);
+            built.remove(key);
+        }
+        assert_eq!(system, built);
+    }
+}
+
+/// `mark-lint-system` from a mirror of this repository (a local git repository holding
+/// `.pre-commit-hooks.yaml`, as an air-gapped network would host it): pre-commit builds
+/// nothing and runs the `mark-lint` on PATH.
+#[cfg(unix)]
+#[test]
+fn system_hook_runs_the_installed_binary() {
+    let Some(repo) = Sandbox::bare("mark-lint-system") else {
+        return;
+    };
+    let mirror = tempfile::tempdir().unwrap();
+    let hooks = std::fs::read(root().join(".pre-commit-hooks.yaml")).unwrap();
+    std::fs::write(mirror.path().join(".pre-commit-hooks.yaml"), hooks).unwrap();
+    let mirror_git = |args: &[&str]| {
+        let out = repo
+            .command(&"git".into())
+            .current_dir(mirror.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    mirror_git(&["init", "-q"]);
+    mirror_git(&["add", ".pre-commit-hooks.yaml"]);
+    mirror_git(&["commit", "-q", "-m", "hooks"]);
+    let rev = mirror_git(&["rev-parse", "HEAD"]);
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_mark-lint"),
+        repo.home.path().join("bin/mark-lint"),
+    )
+    .unwrap();
+    let config = format!(
+        "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: mark-lint-system\n        args: ['--today={TODAY}']\n",
+        mirror.path().display(),
+        rev.trim()
+    );
+    repo.write(".pre-commit-config.yaml", config.as_bytes());
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "config"]);
+    repo.install();
+
+    let c = repo.commit("notices/report.md", OVERLONG_TERM.as_bytes());
+    assert!(!c.ok, "a 机密★30年 mark was committed:\n{}", c.output);
+    assert_eq!(repo.status(&c), "Failed", "{}", c.output);
+    assert!(c.output.contains("ML101"), "{}", c.output);
+    let c = repo.commit("notices/report.md", LAWFUL_TERM.as_bytes());
+    assert!(c.ok, "the fixed document was refused:\n{}", c.output);
+    assert_eq!(repo.status(&c), "Passed", "{}", c.output);
 }
 
 /// The quoted extensions between `start` and the next `end` in `src`.
