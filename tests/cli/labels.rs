@@ -398,12 +398,15 @@ fn the_ledger_shows_the_label_beside_the_mark() {
     assert!(row("no-label.pdf").get("label").is_none(), "{json}");
     let csv = inventory("csv", "en");
     let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
-    assert!(header.ends_with(",today,label,label_level"), "{header}");
+    assert!(
+        header.ends_with(",today,label,label_level,source,confidence"),
+        "{header}"
+    );
     let line = csv
         .lines()
         .find(|l| l.starts_with("label-below.docx"))
         .unwrap();
-    assert!(line.ends_with(",Highly Confidential,机密"), "{line}");
+    assert!(line.ends_with(",Highly Confidential,机密,text,"), "{line}");
     let html = inventory("html", "zh");
     assert!(
         html.contains("标签“Highly Confidential”对应机密"),
