@@ -27,7 +27,6 @@ pub(crate) mod marking;
 pub(crate) mod normalize;
 pub mod ocr;
 pub(crate) mod output;
-pub(crate) mod pairscan;
 pub(crate) mod progress;
 pub mod regime;
 pub mod report;

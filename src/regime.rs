@@ -180,30 +180,9 @@ impl Gate {
         }
     }
 
+    /// The star, or a level's last character closed by a bracket (`密）`: a portion
+    /// mark).
     pub fn is_match(&self, text: &[u8]) -> bool {
-        // One pass over the last two bytes of the star and of each level's last
-        // character (CJK, three bytes each in the built-in regime).
-        let star = self.star.needle();
-        if let [one] = self.tails.as_slice()
-            && star.len() >= 2
-            && one.needle().len() >= 2
-        {
-            let tail = one.needle();
-            let pairs = [star, tail].map(|n| (n[n.len() - 2], n[n.len() - 1]));
-            return crate::pairscan::any_pair(text, pairs, |i, k| {
-                let (head, rest) = text.split_at(i + 1);
-                match k {
-                    0 => head.ends_with(star),
-                    _ => head.ends_with(tail) && closes(rest),
-                }
-            });
-        }
-        self.is_match_memmem(text)
-    }
-
-    /// `is_match` for any regime: a search for the star, then one for each level's
-    /// last character.
-    fn is_match_memmem(&self, text: &[u8]) -> bool {
         if self.star.find(text).is_some() {
             return true;
         }
@@ -399,25 +378,6 @@ mod tests {
         assert!(!r.gate.is_match("".as_bytes()));
         // A level word at the very end of the text has nothing after it.
         assert!(!r.gate.is_match("秘密".as_bytes()));
-    }
-
-    /// The one-pass gate of the built-in regime answers as the two searches do, with
-    /// the star or a closed level word at every offset.
-    #[test]
-    fn one_pass_gate_agrees_with_the_searches() {
-        let r = Regime::builtin();
-        let filler = "保守国家秘密，密级（二）【附】“密”★".repeat(3);
-        for needle in ["★", "密）", "密】", "密)", "密]", "密", "）", "☆", "宓）"] {
-            for at in (0..filler.len()).filter(|&i| filler.is_char_boundary(i)) {
-                for text in [
-                    format!("{}{needle}{}", &filler[..at], &filler[at..]),
-                    format!("{}{needle}", &filler[..at]).replace('★', "☆"),
-                ] {
-                    let b = text.as_bytes();
-                    assert_eq!(r.gate.is_match(b), r.gate.is_match_memmem(b), "{text}");
-                }
-            }
-        }
     }
 
     #[test]
