@@ -109,9 +109,16 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The first line of every entry.
+/// The first line of every entry: the format, the version and the commit the binary was
+/// built from (`--version`), so that a build with other readers at the same version
+/// number never trusts facts an older one read. A build that knows no commit (no git,
+/// no `COMMIT` file) says `unknown`, and only `FORMAT` tells such builds apart.
 fn header() -> String {
-    format!("{MAGIC} {FORMAT} {}", env!("CARGO_PKG_VERSION"))
+    format!(
+        "{MAGIC} {FORMAT} {} {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("MARK_LINT_COMMIT")
+    )
 }
 
 impl Cache {

@@ -126,8 +126,11 @@ fn sound(entry: &Path) -> bool {
     let _key = lines.next();
     let sum = lines.next().unwrap_or_default();
     let payload = lines.next().unwrap_or_default();
-    head == format!("mark-lint-cache 1 {}", env!("CARGO_PKG_VERSION"))
-        && sum == blake3::hash(payload.as_bytes()).to_hex().as_str()
+    head == format!(
+        "mark-lint-cache 1 {} {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("MARK_LINT_COMMIT")
+    ) && sum == blake3::hash(payload.as_bytes()).to_hex().as_str()
 }
 
 #[test]
@@ -198,7 +201,11 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
     let other = entries(&cache).into_iter().find(|e| *e != entry).unwrap();
     let other_entry = std::fs::read(&other).unwrap();
     let text = String::from_utf8(whole.clone()).unwrap();
-    let version = format!("mark-lint-cache 1 {}", env!("CARGO_PKG_VERSION"));
+    let version = format!(
+        "mark-lint-cache 1 {} {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("MARK_LINT_COMMIT")
+    );
     let damages: Vec<(&str, Vec<u8>)> = vec![
         ("truncated", whole[..whole.len() / 2].to_vec()),
         ("empty", Vec::new()),
@@ -213,6 +220,18 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
             "other version",
             text.replace(&version, "mark-lint-cache 1 0.0.1-other")
                 .into_bytes(),
+        ),
+        // The same version number built from another commit (other readers).
+        (
+            "other commit",
+            text.replace(
+                &version,
+                &format!(
+                    "mark-lint-cache 1 {} 0000000000000000000000000000000000000000",
+                    env!("CARGO_PKG_VERSION")
+                ),
+            )
+            .into_bytes(),
         ),
         (
             "other format",
@@ -287,7 +306,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     // Another version wrote the entries (its header): each is ignored and rewritten.
     for e in entries(&cache) {
         let text = std::fs::read_to_string(&e).unwrap();
-        let version = format!("mark-lint-cache 1 {}\n", env!("CARGO_PKG_VERSION"));
+        let version = format!(
+            "mark-lint-cache 1 {} {}\n",
+            env!("CARGO_PKG_VERSION"),
+            env!("MARK_LINT_COMMIT")
+        );
         std::fs::write(&e, text.replace(&version, "mark-lint-cache 1 9.9.9\n")).unwrap();
     }
     assert_eq!(run(), uncached());
