@@ -384,7 +384,9 @@ pub fn apply(
         let mut begun: BinaryHeap<Reverse<usize>> = BinaryHeap::new();
         let mut next = 0;
         for (line, d) in lines {
+            step();
             while next < list.len() && active[list[next]].0.from <= line {
+                step();
                 begun.push(Reverse(list[next]));
                 next += 1;
             }
@@ -392,6 +394,7 @@ pub fn apply(
                 .peek()
                 .is_some_and(|Reverse(i)| active[*i].0.to < line)
             {
+                step();
                 begun.pop();
             }
             hit[d] = begun.peek().map(|Reverse(i)| *i);
@@ -420,6 +423,19 @@ pub fn apply(
     }
     bad.sort_by_key(|b| (b.at.line, b.at.column));
     Applied { shown, hidden, bad }
+}
+
+// The sweep's steps, counted in tests so that linearity is asserted by counting, not
+// by a clock.
+#[cfg(test)]
+thread_local! {
+    static STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[inline]
+fn step() {
+    #[cfg(test)]
+    STEPS.with(|s| s.set(s.get() + 1));
 }
 
 #[cfg(test)]

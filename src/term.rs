@@ -64,6 +64,28 @@ pub fn exceeds(d: &Duration, max_years: u32, start: Option<Date>) -> bool {
     }
 }
 
+/// Whether term `a` keeps an item secret longer than term `b`, where the two can be
+/// ordered without knowing when each counts from: two durations (from one start), two
+/// 解密时间, or 长期 against a finite term. A 解密条件 or a bare level (`机密★`) orders
+/// with nothing. For the roll-up of several 密点 to the longest term (定密规定
+/// 第三十一条第二款).
+pub fn outlasts(a: &Term, b: &Term) -> bool {
+    let from = Date::constant(2000, 1, 1);
+    match (a, b) {
+        (Term::Duration(x), Term::Duration(y)) => {
+            match (add_duration(from, x), add_duration(from, y)) {
+                (Some(x), Some(y)) => x > y,
+                // Beyond the calendar: longer than any term that has an end.
+                (None, Some(_)) => true,
+                _ => false,
+            }
+        }
+        (Term::Date(_), Term::Date(_)) => last_day(a, None, 0) > last_day(b, None, 0),
+        (Term::Indefinite(_), Term::Duration(_) | Term::Date(_)) => true,
+        _ => false,
+    }
+}
+
 /// Days from `today` to `day` (negative when `day` is in the past).
 pub fn days_between(today: Date, day: Date) -> i64 {
     today
@@ -194,6 +216,44 @@ mod tests {
         assert!(!exceeds(&dur(0, 0, 3652), 10, Some(d(2020, 1, 1))));
         assert!(exceeds(&dur(0, 0, 3654), 10, Some(d(2020, 1, 1))));
         assert!(exceeds(&dur(99999, 0, 0), 30, None));
+    }
+
+    #[test]
+    fn terms_order_only_where_they_can() {
+        let on = |y| {
+            Term::Date(DeclassDate {
+                date: d(y, 12, 31),
+                precision: DatePrecision::Day,
+            })
+        };
+        let months = |m| {
+            Term::Duration(Duration {
+                years: 0,
+                months: m,
+                days: 0,
+            })
+        };
+        assert!(outlasts(&years(10), &years(5)));
+        assert!(!outlasts(&years(5), &years(10)));
+        assert!(!outlasts(&years(5), &years(5)));
+        assert!(outlasts(&months(61), &years(5)));
+        assert!(!outlasts(&months(60), &years(5)));
+        assert!(outlasts(&years(99999), &years(30)));
+        assert!(outlasts(&on(2041), &on(2040)));
+        assert!(!outlasts(&on(2040), &on(2040)));
+        let long = Term::Indefinite("长期".into());
+        assert!(outlasts(&long, &years(30)));
+        assert!(outlasts(&long, &on(2040)));
+        assert!(!outlasts(&years(30), &long));
+        // Unordered: a duration and a date need a start; conditions and bare levels
+        // have no end here.
+        assert!(!outlasts(&years(30), &on(2030)));
+        assert!(!outlasts(&on(2090), &years(1)));
+        let cond = Term::Condition("工程竣工后".into());
+        assert!(!outlasts(&cond, &years(1)));
+        assert!(!outlasts(&years(1), &cond));
+        assert!(!outlasts(&Term::None, &years(1)));
+        assert!(!outlasts(&years(30), &Term::None));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
 use crate::rules::check::{
-    CheckContext, Held, Standing, TopCopy, container_below_contents, higher, lint_scanned,
-    own_level, top_copy, unmarked_change, unreadable, unreadable_base,
+    CheckContext, Holds, Standing, TopCopy, container_below_contents, lint_scanned, own_level,
+    top_copy, unmarked_change, unreadable, unreadable_base,
 };
 use crate::{budget, fix, git, inventory, report, rules, suppress};
 
@@ -352,14 +352,14 @@ fn check_facts(s: &Settings, path: &Path, shown: &str, facts: &FileFacts) -> Opt
 }
 
 /// `lint_carrier` over a document's facts: whether it (or one it carries) is marked,
-/// and the highest level it holds; `None` as soon as something is to be shown.
+/// and what it holds; `None` as soon as something is to be shown.
 fn carrier_facts(
     s: &Settings,
     ctx: &CheckContext,
     shown: &DocPath,
     name: &str,
     facts: &DocFacts,
-) -> Option<(bool, Option<Held>)> {
+) -> Option<(bool, Holds)> {
     let unreadable = s.unreadable.is_some();
     if facts.text_hits || (unreadable && facts.gaps > 0) {
         return None;
@@ -393,7 +393,7 @@ fn carrier_facts(
         scan.is_marked()
     };
     let own = own_level(shown, &doc, scan);
-    let mut inside: Option<Held> = None;
+    let mut inside = Holds::default();
     for (inner, child) in &facts.embedded {
         let child = match child {
             Some(c) => c,
@@ -403,14 +403,14 @@ fn carrier_facts(
         let inner_name = inner.rsplit('/').next().unwrap_or(inner);
         let (m, held) = carrier_facts(s, ctx, &shown.child(inner), inner_name, child)?;
         marked |= m;
-        inside = higher(ctx.regime, inside, held);
+        inside.add(ctx.regime, held);
     }
-    if let Some(inner) = &inside
-        && container_below_contents(&s.rules, ctx, shown, own.as_ref(), inner).is_some()
-    {
+    if container_below_contents(&s.rules, ctx, shown, own.as_ref(), &inside).is_some() {
         return None;
     }
-    Some((marked, higher(ctx.regime, own, inside)))
+    let mut all = Holds::of(own);
+    all.add(ctx.regime, inside);
+    Some((marked, all))
 }
 
 /// An image file skipped because scans are not read in this run (no OCR engine, or
@@ -439,8 +439,9 @@ fn lint_tree(
     lint_carrier(s, ctx, shown, name, doc, out).0
 }
 
-/// `lint_tree`, also giving the highest level the tree holds (its own or carried), so
-/// that each container is compared with everything inside it (ML206).
+/// `lint_tree`, also giving what the tree holds (its highest level and longest term,
+/// its own or carried), so that each container is compared with everything inside it
+/// (ML206).
 fn lint_carrier(
     s: &Settings,
     ctx: &CheckContext,
@@ -448,7 +449,7 @@ fn lint_carrier(
     name: &str,
     doc: &Document,
     out: &mut Found,
-) -> (bool, Option<Held>) {
+) -> (bool, Holds) {
     let scan = if doc.archive {
         lint_archive_name(s, ctx, shown, name, doc, out)
     } else {
@@ -478,7 +479,7 @@ fn lint_carrier(
         rules::check::cap_per_rule(&mut gaps, std::slice::from_ref(rule), ctx.lang, shown);
         out.diags.extend(gaps);
     }
-    let mut inside: Option<Held> = None;
+    let mut inside = Holds::default();
     for inner in &doc.embedded {
         let path = shown.child(&inner.name);
         let inner_name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
@@ -486,7 +487,7 @@ fn lint_carrier(
             Ok(d) => {
                 let (m, held) = lint_carrier(s, ctx, &path, inner_name, d, out);
                 marked |= m;
-                inside = higher(ctx.regime, inside, held);
+                inside.add(ctx.regime, held);
                 if let Some(node) = &mut node {
                     let child = out.facts.as_mut().and_then(Vec::pop);
                     node.embedded.push((inner.name.clone(), child));
@@ -504,16 +505,16 @@ fn lint_carrier(
     if let (Some(node), Some(facts)) = (node, &mut out.facts) {
         facts.push(node);
     }
-    if let Some(inner) = &inside {
-        out.diags.extend(container_below_contents(
-            &s.rules,
-            ctx,
-            shown,
-            own.as_ref(),
-            inner,
-        ));
-    }
-    (marked, higher(ctx.regime, own, inside))
+    out.diags.extend(container_below_contents(
+        &s.rules,
+        ctx,
+        shown,
+        own.as_ref(),
+        &inside,
+    ));
+    let mut all = Holds::of(own);
+    all.add(ctx.regime, inside);
+    (marked, all)
 }
 
 /// An archive has no text of its own, but its name may declare a level

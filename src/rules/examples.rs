@@ -6,7 +6,7 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use super::check::{
-    CheckContext, Held, Standing, TopCopy, bad_suppressions, container_below_contents, higher,
+    CheckContext, Held, Holds, Standing, TopCopy, bad_suppressions, container_below_contents,
     lint_scanned, own_level, suppress_in, top_copy, top_secret_copies, unmarked_change, unreadable,
     unreadable_base,
 };
@@ -202,8 +202,8 @@ fn changed_since(
 }
 
 /// The documents `doc` carries (an email's attachments, an archive's members), linted
-/// as the command line lints them, then ML206 over the container; the highest level
-/// the tree holds, `own` included.
+/// as the command line lints them, then ML206 over the container; what the tree holds
+/// (its highest level and longest term), `own` included.
 fn carried(
     rules: &[Rule],
     ctx: &CheckContext,
@@ -211,8 +211,8 @@ fn carried(
     own: Option<Held>,
     doc: &Document,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Held> {
-    let mut inside = None;
+) -> Holds {
+    let mut inside = Holds::default();
     for inner in &doc.embedded {
         let at = path.child(&inner.name);
         let name = inner.name.rsplit('/').next().unwrap_or(&inner.name);
@@ -231,18 +231,18 @@ fn carried(
         let (found, scan) = lint_scanned(rules, ctx, &at, name, d);
         diags.extend(found);
         let held = carried(rules, ctx, &at, own_level(&at, d, &scan), d, diags);
-        inside = higher(ctx.regime, inside, held);
+        inside.add(ctx.regime, held);
     }
-    if let Some(inner) = &inside {
-        diags.extend(container_below_contents(
-            rules,
-            ctx,
-            path,
-            own.as_ref(),
-            inner,
-        ));
-    }
-    higher(ctx.regime, own, inside)
+    diags.extend(container_below_contents(
+        rules,
+        ctx,
+        path,
+        own.as_ref(),
+        &inside,
+    ));
+    let mut all = Holds::of(own);
+    all.add(ctx.regime, inside);
+    all
 }
 
 /// Check every rule's examples: valid ones give no finding of that rule, invalid ones

@@ -350,7 +350,7 @@ pub static KINDS: [KindSpec; 27] = [
     spec(
         KindId::ContainerBelowContents,
         "container-below-contents",
-        &[NO_MARK],
+        &[NO_MARK, TERM_SHORTER],
         &[Raw, Carried, InnerLevel, OtherRaw],
         ParamsKind::None,
         Runs::Carrier,

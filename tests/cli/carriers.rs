@@ -92,6 +92,30 @@ fn tree() -> tempfile::TempDir {
                 &xlsx(&["000001", "机密★10年", "管网参数表"]),
             ),
         ),
+        // At the workbook's level but with a shorter term, and above it with a shorter
+        // term: the carrier takes the longest term inside (定密规定第三十一条第二款).
+        (
+            "报告-期限.docx",
+            report_with_workbook(
+                &["000001", "机密★5年", "关于管网改造的报告", "2026年3月5日"],
+                &xlsx(&["000001", "机密★10年", "管网参数表"]),
+            ),
+        ),
+        (
+            "报告-秘级.docx",
+            report_with_workbook(
+                &["000001", "机密★5年", "关于管网改造的报告", "2026年3月5日"],
+                &xlsx(&["000001", "秘密★10年", "管网参数表"]),
+            ),
+        ),
+        // A longer term on the carrier is enough.
+        (
+            "报告-长期.docx",
+            report_with_workbook(
+                &["000001", "机密★20年", "关于管网改造的报告", "2026年3月5日"],
+                &xlsx(&["000001", "秘密★10年", "管网参数表"]),
+            ),
+        ),
         // An archive's name is its mark: 【秘密】 below a 绝密 member, 【机密】 enough.
         (
             "【秘密】资料.zip",
@@ -128,13 +152,23 @@ fn containers_below_their_contents_in_both_languages() {
         "【秘密】汇编.zip:1:1: ML206",
         // The inner archive is a carrier of its own, with no mark in its name.
         "【秘密】汇编.zip!/内层.zip:1:1: ML206",
+        "报告-期限.docx:2:1: ML206",
+        "报告-秘级.docx:2:1: ML206",
     ] {
         assert!(
             lines.iter().any(|l| l.starts_with(want)),
             "{want} not in\n{out}"
         );
     }
-    assert_eq!(lines.len(), 5, "{out}");
+    assert_eq!(lines.len(), 7, "{out}");
+    let term = lines
+        .iter()
+        .find(|l| l.starts_with("报告-秘级.docx:"))
+        .unwrap();
+    assert!(
+        term.contains("shorter term") && term.contains("`秘密★10年`"),
+        "{term}"
+    );
     assert!(
         out.contains("`报告.docx!/word/embeddings/Microsoft_Excel_Worksheet.xlsx`"),
         "the finding names both paths:\n{out}"

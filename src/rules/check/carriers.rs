@@ -244,6 +244,8 @@ pub fn top_secret_copies(
 #[derive(Debug, Clone)]
 pub struct Held {
     pub level: usize,
+    /// The term the mark declares (none for an archive name without one).
+    pub term: Option<Term>,
     pub path: DocPath,
     pub raw: String,
     pub pos: Option<Position>,
@@ -260,6 +262,7 @@ pub fn own_level(path: &DocPath, doc: &Document, scan: &Scan) -> Option<Held> {
     if let Some(f) = scan.changes.last().or_else(|| scan.mark_in_force()) {
         return Some(Held {
             level: f.mark.level,
+            term: Some(f.mark.term.clone()),
             path: path.clone(),
             raw: f.mark.raw.clone(),
             pos: Some(f.pos.clone()),
@@ -269,6 +272,7 @@ pub fn own_level(path: &DocPath, doc: &Document, scan: &Scan) -> Option<Held> {
     let named = scan.file_name.as_ref().filter(|_| doc.archive)?;
     Some(Held {
         level: named.level?,
+        term: named.term.clone(),
         path: path.clone(),
         raw: named.raw.clone(),
         pos: named.pos.clone(),
@@ -285,34 +289,87 @@ pub fn higher(regime: &Regime, a: Option<Held>, b: Option<Held>) -> Option<Held>
     }
 }
 
+/// What a document tree holds, for ML206: its highest level and, apart from it, its
+/// longest term — an item with several 密点 takes the highest level and the longest
+/// term among them (定密规定第三十一条第二款), and so does the carrier of several.
+#[derive(Debug, Clone, Default)]
+pub struct Holds {
+    pub highest: Option<Held>,
+    pub longest: Option<Held>,
+}
+
+impl Holds {
+    /// What one document holds itself.
+    pub fn of(own: Option<Held>) -> Holds {
+        Holds {
+            longest: own.clone().filter(|h| h.term.is_some()),
+            highest: own,
+        }
+    }
+
+    /// Add what another tree holds (the first is kept on a tie: the outer, or the
+    /// earlier).
+    pub fn add(&mut self, regime: &Regime, other: Holds) {
+        self.highest = higher(regime, self.highest.take(), other.highest);
+        self.longest = match (self.longest.take(), other.longest) {
+            (Some(a), Some(b)) if outlasts(&b, &a) => Some(b),
+            (Some(a), _) => Some(a),
+            (None, b) => b,
+        };
+    }
+}
+
+/// Whether `a`'s term is longer than `b`'s, where the two can be ordered.
+fn outlasts(a: &Held, b: &Held) -> bool {
+    match (&a.term, &b.term) {
+        (Some(x), Some(y)) => crate::term::outlasts(x, y),
+        _ => false,
+    }
+}
+
 /// ML206: a document that carries others (embedded objects, attachments, archive
-/// members) is marked below the highest level inside, or not at all. `own` is what the
-/// container carries itself, `inner` the highest of what it carries, at any depth.
+/// members) is marked below the highest level inside, or not at all, or — at that
+/// level — with a shorter term than the longest inside. `own` is what the container
+/// carries itself, `inner` what it carries, at any depth.
 pub fn container_below_contents(
     rules: &[Rule],
     ctx: &CheckContext,
     path: &DocPath,
     own: Option<&Held>,
-    inner: &Held,
+    inner: &Holds,
 ) -> Option<Diagnostic> {
     let rule = rules
         .iter()
         .find(|r| r.kind == Kind::ContainerBelowContents)?;
     let levels = &ctx.regime.levels;
-    if own.is_some_and(|o| levels[o.level].rank >= levels[inner.level].rank) {
-        return None;
+    let below = inner
+        .highest
+        .as_ref()
+        .filter(|i| own.is_none_or(|o| levels[o.level].rank < levels[i.level].rank));
+    if let Some(inner) = below {
+        let vars = [
+            (Var::Raw, own.map(|o| o.raw.clone()).unwrap_or_default()),
+            (Var::Carried, inner.path.to_string()),
+            (Var::InnerLevel, levels[inner.level].name.clone()),
+            (Var::OtherRaw, inner.raw.clone()),
+        ];
+        return Some(one_finding(rule, ctx, path, |out| match own {
+            Some(o) => out.finding(o.pos.as_ref(), &vars, o.mark.as_ref(), None),
+            None => {
+                let text = out.phrase(phrase::NO_MARK).clone();
+                out.finding_in(&text, None, &vars, None)
+            }
+        }));
     }
+    let own = own?;
+    let inner = inner.longest.as_ref().filter(|i| outlasts(i, own))?;
     let vars = [
-        (Var::Raw, own.map(|o| o.raw.clone()).unwrap_or_default()),
+        (Var::Raw, own.raw.clone()),
         (Var::Carried, inner.path.to_string()),
-        (Var::InnerLevel, levels[inner.level].name.clone()),
         (Var::OtherRaw, inner.raw.clone()),
     ];
-    Some(one_finding(rule, ctx, path, |out| match own {
-        Some(o) => out.finding(o.pos.as_ref(), &vars, o.mark.as_ref(), None),
-        None => {
-            let text = out.phrase(phrase::NO_MARK).clone();
-            out.finding_in(&text, None, &vars, None)
-        }
+    Some(one_finding(rule, ctx, path, |out| {
+        let text = out.phrase(phrase::TERM_SHORTER).clone();
+        out.finding_in(&text, own.pos.as_ref(), &vars, own.mark.as_ref())
     }))
 }

@@ -10,7 +10,7 @@ pub mod tool;
 
 pub use carriers::top_secret_copies;
 pub use carriers::{
-    Held, TopCopy, container_below_contents, higher, own_level, text_hits, top_copy,
+    Held, Holds, TopCopy, container_below_contents, own_level, text_hits, top_copy,
 };
 pub use history::{Standing, unmarked_change};
 pub use tool::{bad_suppressions, suppress_in, unread_gap, unreadable, unreadable_base};

@@ -113,21 +113,18 @@ pub(crate) fn mark_below_content(out: &mut Out, input: &Input) {
         out.finding(Some(&banner.pos), &vars, Some(&banner.mark), None);
         return;
     }
-    // Terms: compare from one start date; only durations can be compared.
-    let from = jiff::civil::Date::constant(2000, 1, 1);
-    let end = |t: &Term| match t {
-        Term::Duration(d) => term::add_duration(from, d),
-        _ => None,
-    };
-    let Some(banner_end) = end(&banner.mark.term) else {
-        return;
-    };
+    // Terms: the longest of the attachments' terms, where terms can be ordered.
     let longer = scan
         .banners
         .iter()
-        .filter(|b| b.attachment)
-        .filter(|b| end(&b.mark.term).is_some_and(|e| e > banner_end))
-        .max_by_key(|b| end(&b.mark.term));
+        .filter(|b| b.attachment && term::outlasts(&b.mark.term, &banner.mark.term))
+        .reduce(|a, b| {
+            if term::outlasts(&b.mark.term, &a.mark.term) {
+                b
+            } else {
+                a
+            }
+        });
     if let Some(inner) = longer {
         let vars = [
             (Var::Raw, banner.mark.raw.clone()),
