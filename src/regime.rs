@@ -8,6 +8,8 @@ use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use serde::Deserialize;
 
+use crate::extract::text::Absent;
+
 /// The built-in Chinese regime.
 pub const BUILTIN_REGIME: &str = include_str!("../rules/regime-cn.yaml");
 
@@ -159,6 +161,9 @@ pub struct Regime {
 #[derive(Debug, Clone)]
 pub struct Gate {
     star: memchr::memmem::Finder<'static>,
+    /// The star is ★, which the pass over a text file's bytes looks for
+    /// (`extract::text::Absent`).
+    star_is_black: bool,
     /// The last character of each level name (`密`), followed by a closing bracket.
     tails: Vec<memchr::memmem::Finder<'static>>,
 }
@@ -176,6 +181,7 @@ impl Gate {
         };
         Gate {
             star: finder(star),
+            star_is_black: star == '★',
             tails: tails.into_iter().map(finder).collect(),
         }
     }
@@ -183,7 +189,13 @@ impl Gate {
     /// The star, or a level's last character closed by a bracket (`密）`: a portion
     /// mark).
     pub fn is_match(&self, text: &[u8]) -> bool {
-        if self.star.find(text).is_some() {
+        self.is_match_in(text, Absent::default())
+    }
+
+    /// `is_match` on a text known not to hold what `absent` says.
+    pub fn is_match_in(&self, text: &[u8], absent: Absent) -> bool {
+        let no_star = absent.star && self.star_is_black;
+        if !no_star && self.star.find(text).is_some() {
             return true;
         }
         self.tails.iter().any(|f| {

@@ -444,7 +444,7 @@ pub fn scan(regime: &Regime, doc: &Document, file_name: &str) -> Scan {
     // rest decide whether anything more is read.
     let rest_has_star = doc
         .visible()
-        .any(|p| regime.gate.is_match(p.text.as_bytes()));
+        .any(|p| regime.gate.is_match_in(p.text.as_bytes(), doc.absent));
     if !zone.marked
         && !rest_has_star
         && scan.front.level.is_none()

@@ -242,7 +242,9 @@ fn check_extracted_with(
             // finding would hold room for four, 1.1 KB wasted a file on a large tree).
             found.shrink_to_fit();
             let source = doc.text_source();
+            // A text file's bytes were looked at once for `mark-lint` already.
             let directives = source
+                .filter(|_| !doc.absent.directive)
                 .map(|t| suppress::parse(t, doc.flavour))
                 .filter(|d| !d.is_empty());
             // HTML is never rewritten: its marks may be entity-encoded or split by tags.

@@ -216,6 +216,10 @@ pub struct Document {
     /// documents it carries are linted; the archive itself adds no finding of a
     /// document (no missing mark, no copy, no ledger row), only its gaps.
     pub archive: bool,
+    /// What the text is known not to hold (a text file, from the pass that looks for
+    /// damage): the scan and the suppression parser skip their searches for them.
+    /// Anything that changes the text after reading must reset it.
+    pub absent: text::Absent,
     /// Where the Markdown body starts after front matter: (byte, first line). Found once;
     /// every pass over the lines needs it.
     body_start: std::sync::OnceLock<Option<(usize, u32)>>,
@@ -247,6 +251,7 @@ impl Document {
             gaps: Vec::new(),
             images_unread: 0,
             archive: false,
+            absent: text::Absent::default(),
             body_start: std::sync::OnceLock::new(),
         }
     }
@@ -836,7 +841,7 @@ fn decode_text(bytes: Vec<u8>, ext: &str) -> Result<Extracted, ExtractError> {
         None => return Ok(Extracted::Skip),
     };
     // Once, here: every reader after this splits on LF (and strips a CR before it).
-    let (source, gaps, encoding) = decoded.into_lf_text();
+    let (source, gaps, encoding, absent) = decoded.into_lf_text();
     let flavour = flavour.unwrap_or(Flavour::Plain);
     let mut doc = match flavour {
         Flavour::Html => {
@@ -851,9 +856,18 @@ fn decode_text(bytes: Vec<u8>, ext: &str) -> Result<Extracted, ExtractError> {
                 }],
             );
             doc.source = Some(source);
+            // The rendered text may hold a ★ the source spells as an entity.
+            doc.absent = text::Absent {
+                star: false,
+                ..absent
+            };
             doc
         }
-        _ => Document::plain(flavour, source),
+        _ => {
+            let mut doc = Document::plain(flavour, source);
+            doc.absent = absent;
+            doc
+        }
     };
     doc.encoding = encoding;
     doc.gaps.extend(gaps);

@@ -21,13 +21,26 @@ pub struct Decoded {
     pub exact: bool,
     /// The text holds NEL, U+2028 or U+2029 (found with U+FFFD in the same pass).
     unicode_breaks: bool,
+    /// What the same pass found not to be in the text.
+    pub absent: Absent,
+}
+
+/// What a text is known not to hold (from the pass over its bytes that looks for
+/// damage), so that the searches for them are skipped; `false`: not known, search.
+/// Line breaks made LF do not change it: a break is only ever replaced by a break.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Absent {
+    /// No ★.
+    pub star: bool,
+    /// No `mark-lint` (no inline suppression).
+    pub directive: bool,
 }
 
 impl Decoded {
     /// The text with every line break as LF (see `normalise_breaks`).
-    pub fn into_lf_text(self) -> (String, Vec<Gap>, &'static str) {
+    pub fn into_lf_text(self) -> (String, Vec<Gap>, &'static str, Absent) {
         let text = normalise_known(self.text, self.unicode_breaks);
-        (text, self.gaps, self.encoding)
+        (text, self.gaps, self.encoding, self.absent)
     }
 }
 
@@ -457,8 +470,9 @@ enum Reading {
 /// The decoded text with its gaps, looked for in one pass over it with the breaks.
 fn finish(text: String, encoding: &'static str, exact: bool, reading: Reading) -> Decoded {
     let bytes = text.as_bytes();
-    let (control, maybe_rare) = second_look(bytes);
-    let (unicode_breaks, fffd) = match maybe_rare {
+    let look = second_look(bytes);
+    let control = look.control;
+    let (unicode_breaks, fffd) = match look.rare {
         true => rare_chars(bytes),
         false => (false, false),
     };
@@ -473,6 +487,10 @@ fn finish(text: String, encoding: &'static str, exact: bool, reading: Reading) -
         gaps,
         exact,
         unicode_breaks,
+        absent: Absent {
+            star: !look.star,
+            directive: !look.directive,
+        },
     }
 }
 
@@ -555,13 +573,27 @@ fn has_control(bytes: &[u8]) -> bool {
     blocks.any(block) || block(blocks.remainder())
 }
 
-/// What a whole text needs a second look for, in one pass over its bytes: (a control
-/// byte as `has_control` finds them, a byte pair that may belong to one of the rare
-/// characters of `rare_chars`). The pairs (`C2 85`; `80 A8`, `80 A9` ending U+2028/9;
-/// `EF BF` starting U+FFFD) are a superset, which `rare_chars` then settles exactly,
-/// and rare in Chinese text (`BF BD`, ending U+FFFD, also ends 忽). On a corpus of
-/// Chinese Markdown this pass replaced two: the control bytes and the packed search.
-fn second_look(bytes: &[u8]) -> (bool, bool) {
+/// What one pass over a whole text saw. `control` is exact (a control byte as
+/// `has_control` finds them); the others are byte patterns that *may* belong to what
+/// they name — a superset, settled by an exact search when set, and never unset when
+/// the thing is there:
+/// - `rare`: a pair of NEL, U+2028/9 or U+FFFD (`C2 85`; `80 A8`, `80 A9` ending
+///   U+2028/9; `EF BF` starting U+FFFD), which `rare_chars` settles. These pairs are
+///   rare in Chinese text (`BF BD`, ending U+FFFD, also ends 忽: not that one);
+/// - `star`: the bytes of ★ (`E2 98 85`), for the gate (`regime::Gate`);
+/// - `directive`: `-l`, the middle of `mark-lint`, for inline suppressions.
+///
+/// On Chinese Markdown this one pass stands for four: the control bytes, the packed
+/// search for the rare characters, and the searches for ★ and `mark-lint`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Look {
+    pub(crate) control: bool,
+    pub(crate) rare: bool,
+    pub(crate) star: bool,
+    pub(crate) directive: bool,
+}
+
+fn second_look(bytes: &[u8]) -> Look {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has just been found to support AVX2.
@@ -573,7 +605,7 @@ fn second_look(bytes: &[u8]) -> (bool, bool) {
 /// `second_look_portable` compiled for AVX2: the same code, twice the lanes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn second_look_avx2(bytes: &[u8]) -> (bool, bool) {
+fn second_look_avx2(bytes: &[u8]) -> Look {
     second_look_portable(bytes)
 }
 
@@ -585,35 +617,64 @@ fn rare_tail(prev: u8, cur: u8) -> bool {
         | ((prev == 0xef) & (cur == 0xbf))
 }
 
-/// Written without branches inside a block, over the bytes and the same bytes shifted
-/// by one, so that it vectorises.
+/// The bytes of ★ end at `c`.
 #[inline(always)]
-fn second_look_portable(bytes: &[u8]) -> (bool, bool) {
+fn star_at(a: u8, b: u8, c: u8) -> bool {
+    (a == 0xe2) & (b == 0x98) & (c == 0x85)
+}
+
+/// `-l`, the middle of `mark-lint`, ends at `c`.
+#[inline(always)]
+fn directive_at(b: u8, c: u8) -> bool {
+    (b == b'-') & (c == b'l')
+}
+
+/// Written without branches inside a block, over the bytes and the same bytes shifted
+/// by one and by two, so that it vectorises.
+#[inline(always)]
+fn second_look_portable(bytes: &[u8]) -> Look {
     const BLOCK: usize = 64;
-    let Some((&first, _)) = bytes.split_first() else {
-        return (false, false);
-    };
-    let (mut control, mut rare) = (is_control(first), false);
-    let (prev, cur) = (&bytes[..bytes.len() - 1], &bytes[1..]);
-    let mut prevs = prev.chunks_exact(BLOCK);
-    let mut curs = cur.chunks_exact(BLOCK);
-    for (p, c) in (&mut prevs).zip(&mut curs) {
-        let (mut ctl, mut tail) = (0u8, 0u8);
-        for (x, y) in p.iter().zip(c) {
-            ctl |= u8::from(is_control(*y));
-            tail |= u8::from(rare_tail(*x, *y));
-        }
-        control |= ctl != 0;
-        rare |= tail != 0;
-        if control & rare {
-            return (true, true);
+    let mut look = Look::default();
+    // The first two bytes end no triple (and the first no pair).
+    for (i, &c) in bytes.iter().enumerate().take(2) {
+        look.control |= is_control(c);
+        if i == 1 {
+            look.rare |= rare_tail(bytes[0], c);
+            look.directive |= directive_at(bytes[0], c);
         }
     }
-    for (&p, &c) in prevs.remainder().iter().zip(curs.remainder()) {
-        control |= is_control(c);
-        rare |= rare_tail(p, c);
+    if bytes.len() < 3 {
+        return look;
     }
-    (control, rare)
+    let n = bytes.len() - 2;
+    let (a, b, c) = (&bytes[..n], &bytes[1..n + 1], &bytes[2..]);
+    let full = n - n % BLOCK;
+    for at in (0..full).step_by(BLOCK) {
+        let x: &[u8; BLOCK] = a[at..at + BLOCK].try_into().expect("a block");
+        let y: &[u8; BLOCK] = b[at..at + BLOCK].try_into().expect("a block");
+        let z: &[u8; BLOCK] = c[at..at + BLOCK].try_into().expect("a block");
+        let (mut ctl, mut tail, mut star, mut dir) = (0u8, 0u8, 0u8, 0u8);
+        for j in 0..BLOCK {
+            ctl |= u8::from(is_control(z[j]));
+            tail |= u8::from(rare_tail(y[j], z[j]));
+            star |= u8::from(star_at(x[j], y[j], z[j]));
+            dir |= u8::from(directive_at(y[j], z[j]));
+        }
+        look.control |= ctl != 0;
+        look.rare |= tail != 0;
+        look.star |= star != 0;
+        look.directive |= dir != 0;
+        if look.control & look.rare & look.star & look.directive {
+            return look;
+        }
+    }
+    for j in full..n {
+        look.control |= is_control(c[j]);
+        look.rare |= rare_tail(b[j], c[j]);
+        look.star |= star_at(a[j], b[j], c[j]);
+        look.directive |= directive_at(b[j], c[j]);
+    }
+    look
 }
 
 /// Binary rather than text with some damage: control bytes are more than 1 in 4 of

@@ -471,11 +471,12 @@ fn text_starting_like_a_media_file_is_text() {
     }
 }
 
-/// The one-pass look agrees with the two searches it stands for: the control bytes
-/// exactly, the rare characters as a superset, at every offset in and across blocks.
+/// The one-pass look agrees with the searches it stands for: the control bytes
+/// exactly; the rare characters, ★ and `mark-lint` as a superset (never missed), at
+/// every offset in and across blocks, and at the very start and end.
 #[test]
-fn second_look_finds_what_the_two_searches_find() {
-    let filler = "正文内容，没有标志。“引号”——破折号…\r\n\t".repeat(9);
+fn second_look_finds_what_the_searches_find() {
+    let filler = "正文内容，没有标志。“引号”——破折号…\r\n\t阅览-".repeat(9);
     let specials = [
         "",
         "\u{85}",
@@ -487,20 +488,92 @@ fn second_look_finds_what_the_two_searches_find() {
         "\u{1b}",
         "\u{c}",
         "倩怨忽￥",
+        "★",
+        "机密★10年",
+        "mark-lint",
+        "<!-- mark-lint-disable ML001 -->",
+        "☆阅-L",
     ];
+    let check = |bytes: &[u8], what: &str| {
+        let look = second_look(bytes);
+        let (breaks, fffd) = rare_chars(bytes);
+        assert_eq!(look.control, has_control(bytes), "{what}");
+        assert!(look.rare || !(breaks || fffd), "{what}");
+        let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
+        assert!(look.star || !has("★"), "{what}");
+        assert!(look.directive || !has("mark-lint"), "{what}");
+        assert_eq!(second_look_portable(bytes), look, "{what}");
+        (breaks || fffd, look)
+    };
     for special in specials {
         for at in (0..filler.len()).filter(|&i| filler.is_char_boundary(i)) {
             let text = format!("{}{special}{}", &filler[..at], &filler[at..]);
-            let bytes = text.as_bytes();
-            let (control, maybe_rare) = second_look(bytes);
-            let (breaks, fffd) = rare_chars(bytes);
-            assert_eq!(control, has_control(bytes), "{special:?} at {at}");
-            assert!(maybe_rare || !(breaks || fffd), "{special:?} at {at}");
+            let (rare, _) = check(text.as_bytes(), &format!("{special:?} at {at}"));
             let expected = matches!(special, "\u{85}" | "\u{2028}" | "\u{2029}" | "\u{FFFD}");
-            assert_eq!(breaks || fffd, expected, "{special:?} at {at}");
-            assert_eq!(second_look_portable(bytes), (control, maybe_rare));
+            assert_eq!(rare, expected, "{special:?} at {at}");
+        }
+        // Alone, and cut at every byte: the first two bytes end no triple.
+        for end in 0..=special.len() {
+            check(&special.as_bytes()[..end], &format!("{special:?} to {end}"));
         }
     }
-    assert_eq!(second_look(b""), (false, false));
-    assert_eq!(second_look(b"\x01"), (true, false));
+    // No false alarm on the filler: the searches are skipped on such text.
+    let (_, look) = check(filler.as_bytes(), "filler");
+    assert!(!look.star && !look.directive && !look.rare && !look.control);
+    assert_eq!(second_look(b""), Look::default());
+    let one = Look {
+        control: true,
+        ..Look::default()
+    };
+    assert_eq!(second_look(b"\x01"), one);
+}
+
+/// What decoding says a text does not hold, it does not hold — after the line breaks
+/// are made LF — in every encoding and with every break.
+#[test]
+fn absent_is_never_wrong_after_line_breaks() {
+    let pieces = [
+        "★",
+        "mark-lint",
+        "mark-\r\nlint",
+        "-\rl",
+        "-\u{2028}l",
+        "\u{85}",
+        "\r",
+        "\r\n",
+        "机密",
+        "正文",
+        "-",
+        "l",
+        "\u{e2}",
+    ];
+    let mut seed = 7u64;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        for _ in 0..(seed % 9) {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        for bytes in [text.clone().into_bytes(), encode_utf16le_bom(&text)] {
+            let Some(decoded) = decode(bytes, false) else {
+                continue;
+            };
+            let (lf, _, _, absent) = decoded.into_lf_text();
+            assert!(!absent.star || !lf.contains('★'), "{text:?}");
+            assert!(!absent.directive || !lf.contains("mark-lint"), "{text:?}");
+        }
+    }
+}
+
+fn encode_utf16le_bom(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&unit.to_le_bytes());
+    }
+    out
 }
