@@ -195,6 +195,20 @@ fn embedded_legacy() -> tempfile::TempDir {
     folder(&files)
 }
 
+/// The human ML206 output for `file` in Chinese and English, snapshotted as
+/// `{name}_zh` and `{name}_en`.
+fn snap_ml206_in_both_languages(dir: &Path, file: &str, name: &str) {
+    for lang in ["zh", "en"] {
+        let (_, out, _) = run_in(
+            dir,
+            &[
+                "check", "--today", TODAY, "--lang", lang, "--select", "ML206", file,
+            ],
+        );
+        snap!(format!("{name}_{lang}"), out);
+    }
+}
+
 #[test]
 fn objects_embedded_in_legacy_files_are_carried_documents() {
     let dir = embedded_legacy();
@@ -211,22 +225,7 @@ fn objects_embedded_in_legacy_files_are_carried_documents() {
         "{out}"
     );
     assert_eq!(out.lines().count(), 1, "{out}");
-    for lang in ["zh", "en"] {
-        let (_, out, _) = run_in(
-            dir.path(),
-            &[
-                "check",
-                "--today",
-                TODAY,
-                "--lang",
-                lang,
-                "--select",
-                "ML206",
-                "embedded-higher.doc",
-            ],
-        );
-        snap!(format!("legacy_object_below_{lang}"), out);
-    }
+    snap_ml206_in_both_languages(dir.path(), "embedded-higher.doc", "legacy_object_below");
     // The mark exists only inside the object: an unclassified system finds it there.
     let (_, out, _) = run_in(
         dir.path(),
@@ -306,22 +305,7 @@ fn objects_embedded_in_presentations_are_carried_documents() {
         "{out}"
     );
     assert_eq!(out.lines().count(), 1, "{out}");
-    for lang in ["zh", "en"] {
-        let (_, out, _) = run_in(
-            dir.path(),
-            &[
-                "check",
-                "--today",
-                TODAY,
-                "--lang",
-                lang,
-                "--select",
-                "ML206",
-                "embedded-higher.ppt",
-            ],
-        );
-        snap!(format!("ppt_object_below_{lang}"), out);
-    }
+    snap_ml206_in_both_languages(dir.path(), "embedded-higher.ppt", "ppt_object_below");
     // The deck has no mark; its worksheet is 秘密★5年: an unclassified system finds it
     // there, and nowhere else.
     let (code, out, err) = run_in(
