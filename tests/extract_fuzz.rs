@@ -645,6 +645,13 @@ const LEGACY_STREAMS: &[(&str, &str, &str, &str)] = &[
         "/PowerPoint Document",
         "机密★10年",
     ),
+    // The mark is only in the worksheet embedded as a compressed ExOleObjStg record.
+    (
+        "embedded/embedded-only.ppt",
+        "ppt",
+        "/PowerPoint Document",
+        "秘密★5年",
+    ),
 ];
 
 proptest! {
@@ -685,6 +692,70 @@ proptest! {
             }
         }
         let _ = exercise(compound_of(&streams), ext);
+    }
+}
+
+/// Where the first ExOleObjStg record (type 0x1011) of a `PowerPoint Document` stream
+/// starts and ends, walking its top-level records.
+fn ole_object_record(stream: &[u8]) -> (usize, usize) {
+    let mut at = 0;
+    loop {
+        let kind = u16::from_le_bytes([stream[at + 2], stream[at + 3]]);
+        let len = u32::from_le_bytes(stream[at + 4..at + 8].try_into().unwrap()) as usize;
+        if kind == 0x1011 {
+            return (at, at + 8 + len);
+        }
+        at += 8 + len;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A .ppt whose only mark is in an embedded worksheet (a compressed ExOleObjStg
+    /// record), with that record's size or zlib data damaged — bytes flipped, the record
+    /// shortened (its data cut), or a declared size set to an extreme:
+    /// the mark is read or an ML900 names what was not. Never silence, never a panic.
+    #[test]
+    fn ppt_objects_damaged_are_read_or_reported(
+        flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..), 0..6),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+        declared in prop::option::of(prop::sample::select(vec![0u32, 1, 5631, 5633, u32::MAX])),
+    ) {
+        let mut streams = compound_streams(&fixture("embedded/embedded-only.ppt"));
+        let at = streams.iter().position(|(p, _)| p == "/PowerPoint Document").unwrap();
+        let stream = &mut streams[at].1;
+        let (start, end) = ole_object_record(stream);
+        for (i, v) in &flips {
+            // After the record header: the declared size and the zlib stream.
+            let i = start + 8 + i.index(end - start - 8);
+            stream[i] ^= v;
+        }
+        if let Some(size) = declared {
+            stream[start + 8..start + 12].copy_from_slice(&size.to_le_bytes());
+        }
+        if let Some(cut) = cut {
+            // The record keeps `keep` bytes of its data; the rest becomes a record of a
+            // type no reader knows, so that every later record stays where the persist
+            // directory says.
+            let keep = cut.index(end - start - 16);
+            stream[start + 4..start + 8].copy_from_slice(&(keep as u32).to_le_bytes());
+            let filler = start + 8 + keep;
+            stream[filler..filler + 4].copy_from_slice(&[0, 0, 0xAD, 0x0B]);
+            let rest = (end - filler - 8) as u32;
+            stream[filler + 4..filler + 8].copy_from_slice(&rest.to_le_bytes());
+        }
+        let result = exercise(compound_of(&streams), "ppt");
+        prop_assert!(found_or_reported_mark(&result, "秘密★5年"), "{result:?}");
+    }
+}
+
+/// The oracle for a mark other than the planted one.
+fn found_or_reported_mark(result: &Result<Extracted, ExtractError>, mark: &str) -> bool {
+    match result {
+        Err(_) => true,
+        Ok(Extracted::Doc(d)) => read_anywhere(d, mark) || any_unreadable(d),
+        Ok(Extracted::Skip) => false,
     }
 }
 
@@ -825,6 +896,15 @@ fn unmutated_fixtures_read() {
         let result = exercise(rebuilt, "doc");
         assert!(
             matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, "密★") && !any_unreadable(d)),
+            "{rel}: {:?}",
+            result.err()
+        );
+    }
+    for (rel, ext, _, mark) in LEGACY_STREAMS {
+        let rebuilt = compound_of(&compound_streams(&fixture(rel)));
+        let result = exercise(rebuilt, ext);
+        assert!(
+            matches!(&result, Ok(Extracted::Doc(d)) if read_anywhere(d, mark) && !any_unreadable(d)),
             "{rel}: {:?}",
             result.err()
         );

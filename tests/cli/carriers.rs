@@ -229,6 +229,20 @@ fn embedded_legacy() -> tempfile::TempDir {
     folder(&files)
 }
 
+/// The human ML206 output for `file` in Chinese and English, snapshotted as
+/// `{name}_zh` and `{name}_en`.
+fn snap_ml206_in_both_languages(dir: &Path, file: &str, name: &str) {
+    for lang in ["zh", "en"] {
+        let (_, out, _) = run_in(
+            dir,
+            &[
+                "check", "--today", TODAY, "--lang", lang, "--select", "ML206", file,
+            ],
+        );
+        snap!(format!("{name}_{lang}"), out);
+    }
+}
+
 #[test]
 fn objects_embedded_in_legacy_files_are_carried_documents() {
     let dir = embedded_legacy();
@@ -245,22 +259,7 @@ fn objects_embedded_in_legacy_files_are_carried_documents() {
         "{out}"
     );
     assert_eq!(out.lines().count(), 1, "{out}");
-    for lang in ["zh", "en"] {
-        let (_, out, _) = run_in(
-            dir.path(),
-            &[
-                "check",
-                "--today",
-                TODAY,
-                "--lang",
-                lang,
-                "--select",
-                "ML206",
-                "embedded-higher.doc",
-            ],
-        );
-        snap!(format!("legacy_object_below_{lang}"), out);
-    }
+    snap_ml206_in_both_languages(dir.path(), "embedded-higher.doc", "legacy_object_below");
     // The mark exists only inside the object: an unclassified system finds it there.
     let (_, out, _) = run_in(
         dir.path(),
@@ -278,5 +277,138 @@ fn objects_embedded_in_legacy_files_are_carried_documents() {
             "embedded-only.doc!/{object}:1:1: ML301 [error] a file marked as a state secret (`机密★10年`, sheet 1 (Sheet1) line 1) is on an unclassified system: stop using it, do not copy, forward or delete it yourself, and report it to your secrecy office at once, which deals with it as the rules require (sheet 1 (Sheet1))"
         )],
         "{out}"
+    );
+}
+
+/// LibreOffice's PowerPoint 97-2003 decks carrying an embedded worksheet
+/// (tests/fixtures/office/embedded/, `make_embedded.py`): the object is an Excel
+/// 97-2003 workbook in a zlib-compressed ExOleObjStg record of the `PowerPoint
+/// Document` stream, persist id 6 (named `ExOleObjStg/6`).
+fn embedded_decks() -> tempfile::TempDir {
+    let from = root().join("tests/fixtures/office/embedded");
+    let files: Vec<(&str, Vec<u8>)> = ["embedded-higher.ppt", "embedded-only.ppt"]
+        .into_iter()
+        .map(|f| (f, std::fs::read(from.join(f)).unwrap()))
+        .collect();
+    folder(&files)
+}
+
+/// `deck` with the adler-32 checksum that ends its one ExOleObjStg record's zlib
+/// stream changed: the object's data is corrupt, the slides are whole.
+fn with_corrupt_object(deck: &[u8]) -> Vec<u8> {
+    use std::io::{Cursor, Read, Write};
+    let mut file = cfb::CompoundFile::open(Cursor::new(deck.to_vec())).unwrap();
+    let mut stream = Vec::new();
+    file.open_stream("/PowerPoint Document")
+        .unwrap()
+        .read_to_end(&mut stream)
+        .unwrap();
+    let mut at = 0;
+    let end = loop {
+        let kind = u16::from_le_bytes([stream[at + 2], stream[at + 3]]);
+        let len = u32::from_le_bytes(stream[at + 4..at + 8].try_into().unwrap()) as usize;
+        if kind == 0x1011 {
+            assert_eq!(stream[at] >> 4, 1, "LibreOffice compresses the object");
+            break at + 8 + len;
+        }
+        at += 8 + len;
+    };
+    stream[end - 1] ^= 0xFF;
+    file.create_stream("/PowerPoint Document")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn objects_embedded_in_presentations_are_carried_documents() {
+    let dir = embedded_decks();
+    let object = "ExOleObjStg/6";
+    // The deck is marked 秘密★5年 on its slide; the worksheet inside it is 机密★10年.
+    let (code, out, err) = run_in(
+        dir.path(),
+        &concise(&["--select", "ML206", "embedded-higher.ppt"]),
+    );
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert!(
+        out.starts_with("embedded-higher.ppt:1:1: ML206")
+            && out.contains(&format!("`embedded-higher.ppt!/{object}`"))
+            && out.contains("机密★10年"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    snap_ml206_in_both_languages(dir.path(), "embedded-higher.ppt", "ppt_object_below");
+    // The deck has no mark; its worksheet is 秘密★5年: an unclassified system finds it
+    // there, and nowhere else.
+    let (code, out, err) = run_in(
+        dir.path(),
+        &concise(&["--system", "unclassified", "embedded-only.ppt"]),
+    );
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [format!(
+            "embedded-only.ppt!/{object}:1:1: ML301 [error] a file marked as a state secret (`秘密★5年`, sheet 1 (Sheet1) line 1) is on an unclassified system: stop using it, do not copy, forward or delete it yourself, and report it to your secrecy office at once, which deals with it as the rules require (sheet 1 (Sheet1))"
+        )],
+        "{out}"
+    );
+}
+
+/// A compressed object whose zlib data is corrupt is an ML900 naming the object; the
+/// deck's own slides are still read (its mark is in the ledger), and no ML206 is
+/// guessed from an object nobody could read.
+#[test]
+fn a_corrupt_object_in_a_presentation_is_reported() {
+    let from = root().join("tests/fixtures/office/embedded/embedded-higher.ppt");
+    let broken = with_corrupt_object(&std::fs::read(from).unwrap());
+    let dir = folder(&[("损坏对象.ppt", broken)]);
+    // ML900 is a warning, below the default fail-on level.
+    let (code, out, err) = run_in(dir.path(), &concise(&["损坏对象.ppt"]));
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("损坏对象.ppt:1:1: ML106") && lines[0].contains("`秘密★5年`"),
+        "the slide's mark is read:\n{out}"
+    );
+    assert!(
+        lines[1].starts_with("损坏对象.ppt!/ExOleObjStg/6:1:1: ML900")
+            && lines[1].contains("zlib data is broken"),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 2, "no ML206 without the object's mark:\n{out}");
+    let (_, ledger, _) = run_in(
+        dir.path(),
+        &[
+            "inventory",
+            "--today",
+            TODAY,
+            "--format",
+            "csv",
+            "损坏对象.ppt",
+        ],
+    );
+    assert!(ledger.contains("秘密★5年"), "{ledger}");
+    snap!(
+        "ppt_object_corrupt_human",
+        run_at(
+            dir.path(),
+            &["check", "--today", TODAY, "--lang", "en", "损坏对象.ppt"]
+        )
+    );
+    snap!(
+        "ppt_object_corrupt_json",
+        run_at(
+            dir.path(),
+            &[
+                "check",
+                "--today",
+                TODAY,
+                "--format",
+                "json",
+                "损坏对象.ppt"
+            ]
+        )
     );
 }

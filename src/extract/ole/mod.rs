@@ -6,8 +6,9 @@
 //! adds the property sets every compound document carries (`props`): Word and WPS
 //! documents (`word`), workbooks (`xls`) and presentations (`ppt`). What is not read
 //! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
-//! Objects embedded in a legacy document (`objects`) are embedded documents, read as
-//! the stand-alone compound files they were before they were embedded.
+//! Objects embedded in a legacy document (`objects`; PowerPoint's, found in its stream
+//! by `ppt`) are embedded documents, read as the stand-alone compound files they were
+//! before they were embedded.
 
 mod objects;
 pub mod ppt;
@@ -24,6 +25,9 @@ use super::{Bound, Budget, Document, ExtractError, Extracted, Gap, Part};
 pub struct Compound<'a> {
     pub(crate) cfb: cfb::CompoundFile<Cursor<&'a [u8]>>,
     pub budget: &'a Budget,
+    /// How deep the document it holds is nested (0: a file of its own): the objects a
+    /// reader finds inside a stream are carried one level deeper.
+    pub(crate) depth: usize,
 }
 
 impl<'a> Compound<'a> {
@@ -32,7 +36,11 @@ impl<'a> Compound<'a> {
     pub fn open(bytes: &'a [u8], budget: &'a Budget) -> Result<Compound<'a>, ExtractError> {
         let cfb = cfb::CompoundFile::open(Cursor::new(bytes))
             .map_err(|e| ExtractError::Corrupt(format!("broken compound file: {e}")))?;
-        Ok(Compound { cfb, budget })
+        Ok(Compound {
+            cfb,
+            budget,
+            depth: 0,
+        })
     }
 
     /// Whether a stream `path` (`/WordDocument`, `/1Table`) exists.
@@ -121,6 +129,7 @@ fn read_with(
 ) -> Result<Document, ExtractError> {
     let read = || {
         let mut file = Compound::open(bytes, budget)?;
+        file.depth = depth;
         let mut doc = reader(&mut file)?;
         let summary = props::read(&mut file);
         doc.props.extend(summary.props);

@@ -6,14 +6,15 @@
 //! `Ole10Native`, an OOXML `Package`), so it is copied out into a compound file of its
 //! own and read like any carried document: an `Embedded` of the document, named by the
 //! storage's path (`ObjectPool/_1234567890`). Equation objects hold no text a mark
-//! could be in; an object that cannot be copied out is a gap naming it.
-//! PowerPoint keeps objects compressed inside its document stream (`ExOleObjStg`): not
-//! read here.
+//! could be in; an object that cannot be copied out is a gap naming it. PowerPoint
+//! keeps its objects as records of its document stream (`ExOleObjStg`, often
+//! zlib-compressed): `ppt` finds and inflates them and hands each to `carry`, the same
+//! way in as these storages.
 
 use std::io::{Cursor, Read, Write};
 
 use super::{Compound, Kind};
-use crate::extract::{Document, Embedded, ExtractError, Gap, extract_nested};
+use crate::extract::{Budget, Document, Embedded, ExtractError, Gap, extract_nested};
 
 /// Whether `path` (`/ObjectPool/_123`, `/MBD0012ABCD`) is the storage of an object.
 fn is_object_storage(path: &str) -> bool {
@@ -51,16 +52,28 @@ pub(super) fn read(file: &mut Compound, depth: usize, doc: &mut Document) {
                 continue;
             }
         };
-        if super::kind(&bytes) == Kind::Equation {
-            continue;
-        }
-        if let Some(read) = extract_nested(bytes, &name, file.budget, depth + 1) {
-            doc.embedded.push(Embedded { name, doc: read });
-        }
-        if file.budget.spent().is_some() {
+        if !carry(name, bytes, file.budget, depth, doc) {
             return;
         }
     }
+}
+
+/// Read the object `bytes` (a compound file) as the embedded document `name` of `doc`,
+/// which lies at nesting `depth`; an equation is passed over. Whether more objects may
+/// be read (no file-wide bound is reached).
+pub(super) fn carry(
+    name: String,
+    bytes: Vec<u8>,
+    budget: &Budget,
+    depth: usize,
+    doc: &mut Document,
+) -> bool {
+    if super::kind(&bytes) != Kind::Equation
+        && let Some(read) = extract_nested(bytes, &name, budget, depth + 1)
+    {
+        doc.embedded.push(Embedded { name, doc: read });
+    }
+    budget.spent().is_none()
 }
 
 /// The storage `path` of `file` as a compound file of its own: every stream and

@@ -7,12 +7,18 @@
 //! a hidden slide is hidden, and so is a slide container nothing refers to. When the
 //! directory cannot be followed, slides are read in stream order beside a gap. Nesting
 //! is bounded by `max_depth`, every loop by the stream, the text by the budget.
+//! Embedded OLE objects are ExOleObjStg records of the same stream (a compound file,
+//! mostly zlib-compressed): each is inflated within the budget and read as an embedded
+//! document named `ExOleObjStg/<persist id>` (the id its ExOleObjAtom refers to), or
+//! `ExOleObjStg/byte-<offset>` when no persist directory names it. One that cannot be
+//! inflated whole is an unreadable embedded document under that name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Compound, admit, u16_at, u32_at};
+use super::{Compound, admit, objects, u16_at, u32_at};
 use crate::extract::{
-    Block, Bound, Document, ExtractError, Flavour, Gap, Limits, Part, Role, map_symbols,
+    Block, Bound, Budget, Document, Embedded, ExtractError, Flavour, Gap, Limits, Part, Role,
+    map_symbols,
 };
 
 /// Record types ([MS-PPT] 2.13.24).
@@ -38,6 +44,9 @@ mod rt {
     pub const PERSIST_DIRECTORY: u16 = 0x1772;
     pub const COMMENT: u16 = 0x2EE0;
     pub const SHAPE: u16 = 0xF004;
+    /// RT_ExternalOleObjectStg: the storage of an OLE object (ExOleObjStg), of an
+    /// ActiveX control or of a VBA project.
+    pub const OLE_STORAGE: u16 = 0x1011;
     /// Fields whose text stands as `*` in the text: slide number, dates, header, footer.
     pub const FIELDS: [u16; 6] = [0x0FD8, 0x0FF7, 0x0FF8, 0x0FF9, 0x0FFA, 0x1015];
 }
@@ -55,15 +64,19 @@ pub fn read(file: &mut Compound) -> Result<Document, ExtractError> {
         .ok_or_else(|| ExtractError::Corrupt("no PowerPoint Document stream".into()))?;
     let user = file.read("/Current User")?;
     let mut deck = Deck::new(&stream, file.budget.text_left(), &file.budget.limits);
-    match directory(&stream, user.as_deref()) {
+    let dir = match directory(&stream, user.as_deref()) {
         Ok(dir) => {
             if let Err(why) = deck.in_order(&dir) {
                 deck.fall_back(why);
             }
+            Some(dir)
         }
         Err(Fail::Encrypted) => return Err(ExtractError::Encrypted),
-        Err(Fail::Broken(why)) => deck.fall_back(why),
-    }
+        Err(Fail::Broken(why)) => {
+            deck.fall_back(why);
+            None
+        }
+    };
     deck.stream_order(false);
     if deck.parts.iter().all(Part::is_blank) && !deck.found_any {
         return Err(ExtractError::Corrupt(
@@ -75,6 +88,7 @@ pub fn read(file: &mut Compound) -> Result<Document, ExtractError> {
     doc.encoding = "UTF-16LE";
     doc.gaps = std::mem::take(&mut deck.gaps);
     admit(file.budget, std::mem::take(&mut deck.parts), &mut doc);
+    carry_objects(file, &stream, dir.as_ref(), deck.fell_back, &mut doc);
     Ok(doc)
 }
 
@@ -416,6 +430,8 @@ struct Deck<'a> {
     stopped: bool,
     /// A document, slide, notes or master container was found.
     found_any: bool,
+    /// The directory could not be followed: the stream was read in stream order.
+    fell_back: bool,
 }
 
 impl<'a> Deck<'a> {
@@ -429,6 +445,7 @@ impl<'a> Deck<'a> {
             gaps: Vec::new(),
             stopped: false,
             found_any: false,
+            fell_back: false,
         }
     }
 
@@ -443,6 +460,7 @@ impl<'a> Deck<'a> {
     fn fall_back(&mut self, why: String) {
         let error = ExtractError::Corrupt(format!("{why}: slides read in stream order"));
         self.gap("PowerPoint Document", error);
+        self.fell_back = true;
         self.stream_order(true);
     }
 
@@ -784,6 +802,205 @@ fn utf16(data: &[u8]) -> String {
     String::from_utf16_lossy(&units)
 }
 
+/// The ExOleObjStg records of a stream, by offset: every one the persist directory
+/// names and every one found walking the record tree (an older edit's object, one no
+/// directory names). `None`: a record whose header says it is one but which runs past
+/// the end of its container.
+#[derive(Default)]
+struct ObjectRecords {
+    records: BTreeMap<usize, Option<Rec>>,
+    /// Where a top-level record (of another type) runs past the end of the stream.
+    cut: Option<usize>,
+    /// Containers nested deeper than the bound were not looked into.
+    too_deep: bool,
+}
+
+/// Find the object records of `b` (see `ObjectRecords`), looking no deeper than
+/// `max_depth` containers.
+fn object_records(b: &[u8], dir: Option<&Directory>, max_depth: usize) -> ObjectRecords {
+    let mut found = ObjectRecords::default();
+    let is_object = |at: usize| {
+        u16_at(b, at).is_some_and(|v| v & 0xF != 0xF)
+            && at.checked_add(2).and_then(|k| u16_at(b, k)) == Some(rt::OLE_STORAGE)
+    };
+    for at in dir.iter().flat_map(|d| d.offsets.values()) {
+        if is_object(*at) {
+            found.records.insert(*at, Rec::at(b, *at, b.len()));
+        }
+    }
+    // Every record is visited once: the walk is bounded by the stream.
+    let mut open = vec![(0usize, b.len(), 0usize)];
+    while let Some((start, end, depth)) = open.pop() {
+        let (kids, cut) = records_in(b, start, end);
+        if cut {
+            let at = kids.last().map_or(start, |r| r.end);
+            if is_object(at) {
+                found.records.entry(at).or_insert(None);
+            } else if depth == 0 {
+                found.cut = Some(at);
+            }
+        }
+        for r in kids {
+            if r.kind == rt::OLE_STORAGE && !r.container {
+                found.records.insert(r.at, Some(r));
+            } else if r.container && depth + 1 >= max_depth {
+                found.too_deep = true;
+            } else if r.container {
+                open.push((r.start, r.end, depth + 1));
+            }
+        }
+    }
+    found
+}
+
+/// The name of the object stored at byte `at`: `ExOleObjStg/<persist id>` by the id the
+/// persist directory gives it (the id its ExOleObjAtom refers to), else
+/// `ExOleObjStg/byte-<offset>`.
+fn object_name(at: usize, ids: &BTreeMap<usize, u32>) -> String {
+    match ids.get(&at) {
+        Some(id) => format!("ExOleObjStg/{id}"),
+        None => format!("ExOleObjStg/byte-{at}"),
+    }
+}
+
+/// Read every OLE object the stream stores as an embedded document of `doc`, in stream
+/// order. An object whose record is cut short, whose zlib data is broken or cut, whose
+/// declared size is not what inflates, or which reaches a bound, is an embedded
+/// document that could not be read, under its name: never left out in silence.
+fn carry_objects(
+    file: &Compound,
+    b: &[u8],
+    dir: Option<&Directory>,
+    fell_back: bool,
+    doc: &mut Document,
+) {
+    let budget = file.budget;
+    let mut ids = BTreeMap::new();
+    for (id, at) in dir.iter().flat_map(|d| d.offsets.iter()) {
+        let smallest = ids.entry(*at).or_insert(*id);
+        *smallest = (*smallest).min(*id);
+    }
+    let found = object_records(b, dir, budget.limits.max_depth);
+    let place = Some("PowerPoint Document".to_string());
+    // When the slides were read in stream order, a stream cut short is a gap already.
+    if let Some(at) = found.cut.filter(|_| !fell_back) {
+        let why = format!(
+            "the record at byte {at} runs past the end of the stream: no embedded object in it is looked for"
+        );
+        doc.gaps.push(Gap {
+            part: place.clone(),
+            line: 1,
+            error: corrupt(&why),
+        });
+    }
+    if found.too_deep {
+        let why = format!(
+            "record nesting depth {}: no embedded object deeper is looked for",
+            budget.limits.max_depth
+        );
+        doc.gaps.push(Gap {
+            part: place,
+            line: 1,
+            error: ExtractError::Limit(why),
+        });
+    }
+    for (at, rec) in found.records {
+        let name = object_name(at, &ids);
+        let bytes = budget
+            .check_depth(file.depth + 1, &name)
+            .and_then(|()| rec.ok_or_else(|| object_corrupt(&name, "its record is cut short")))
+            .and_then(|rec| object_bytes(b, &rec, &name, budget));
+        let more = match bytes {
+            Ok(bytes) => objects::carry(name, bytes, budget, file.depth, doc),
+            Err(error) => {
+                doc.embedded.push(Embedded {
+                    name,
+                    doc: Err(error),
+                });
+                budget.spent().is_none()
+            }
+        };
+        if !more {
+            return;
+        }
+    }
+}
+
+fn object_corrupt(name: &str, why: &str) -> ExtractError {
+    ExtractError::Corrupt(format!("embedded object {name}: {why}"))
+}
+
+/// The compound file an ExOleObjStg record holds: its data as is (recInstance 0, an
+/// ExOleObjStgUncompressedAtom), or a declared size and a zlib stream inflated within
+/// the bounds (recInstance 1, an ExOleObjStgCompressedAtom; [MS-PPT] 2.10.34–36).
+fn object_bytes(b: &[u8], rec: &Rec, name: &str, budget: &Budget) -> Result<Vec<u8>, ExtractError> {
+    let data = rec.data(b);
+    match rec.instance {
+        0 => Ok(data.to_vec()),
+        1 => {
+            let declared = u32_at(data, 0)
+                .ok_or_else(|| object_corrupt(name, "its record is cut short before its size"))?;
+            inflate(&data[4..], u64::from(declared), name, budget)
+        }
+        n => Err(object_corrupt(
+            name,
+            &format!("unknown record instance {n}"),
+        )),
+    }
+}
+
+/// Inflate the zlib stream `data` that declares `declared` bytes. Every byte counts
+/// against the file's inflated bytes and, past 1 MiB, against the compression ratio;
+/// a size beyond one part is refused before inflating, and a stream that gives more
+/// than it declared is stopped there.
+fn inflate(
+    data: &[u8],
+    declared: u64,
+    name: &str,
+    budget: &Budget,
+) -> Result<Vec<u8>, ExtractError> {
+    let limits = &budget.limits;
+    if declared > limits.max_entry_bytes {
+        return Err(Bound::PartBytes.exceeded(limits, name));
+    }
+    let compressed = (data.len() as u64).max(1);
+    let mut z = flate2::Decompress::new(true);
+    let mut out = Vec::with_capacity(declared.min(1 << 20) as usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let (read, made) = (z.total_in(), z.total_out());
+        let rest = data.get(read as usize..).unwrap_or_default();
+        let status = z
+            .decompress(rest, &mut chunk, flate2::FlushDecompress::None)
+            .map_err(|e| object_corrupt(name, &format!("its zlib data is broken ({e})")))?;
+        let n = (z.total_out() - made) as usize;
+        out.extend_from_slice(&chunk[..n]);
+        budget.charge_inflated(n as u64, name)?;
+        let len = out.len() as u64;
+        if len > declared {
+            let why = format!("it inflates to more than the {declared} bytes it declares");
+            return Err(object_corrupt(name, &why));
+        }
+        if len > (1 << 20) && len / compressed > limits.max_ratio {
+            return Err(Bound::Ratio.exceeded(limits, name));
+        }
+        if status == flate2::Status::StreamEnd {
+            break;
+        }
+        if n == 0 && z.total_in() == read {
+            return Err(object_corrupt(name, "its zlib data is cut short"));
+        }
+    }
+    if out.len() as u64 != declared {
+        let why = format!(
+            "it inflates to {} bytes, not the {declared} it declares",
+            out.len()
+        );
+        return Err(object_corrupt(name, &why));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1046,6 +1263,238 @@ mod tests {
             doc.gaps
                 .iter()
                 .any(|g| matches!(&g.error, ExtractError::Limit(m) if m.contains("nesting")))
+        );
+    }
+
+    fn zlib(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// An ExOleObjStgCompressedAtom holding `object`, declaring `declared` bytes.
+    fn compressed(object: &[u8], declared: usize) -> Vec<u8> {
+        let mut data = (declared as u32).to_le_bytes().to_vec();
+        data.extend(zlib(object));
+        atom(rt::OLE_STORAGE, 1, &data)
+    }
+
+    fn legacy_fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/office/legacy/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(path).unwrap()
+    }
+
+    /// A one-slide deck (persist id 2) followed by `objects` (persist ids 3, …).
+    fn deck_with(objects: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+        let slide = container(rt::SLIDE, 0, &[drawing(&[shape(false, 4, "第一页")])]);
+        let mut containers = vec![slide];
+        containers.extend(objects.iter().cloned());
+        deck(&[(0, vec![persist(2, 0x100)])], &containers)
+    }
+
+    /// The embedded documents of `doc`: (name, the text of their parts, or the error).
+    fn carried(doc: &Document) -> Vec<(String, Result<String, ExtractError>)> {
+        doc.embedded
+            .iter()
+            .map(|e| {
+                let text = e
+                    .doc
+                    .as_ref()
+                    .map(|d| d.parts.iter().map(|p| p.text.as_str()).collect::<String>());
+                (e.name.clone(), text.map_err(Clone::clone))
+            })
+            .collect()
+    }
+
+    /// Objects stored compressed (recInstance 1) and as they are (recInstance 0) are
+    /// read as embedded documents, named by the persist id the directory gives them;
+    /// one no directory names (after the last edit) by its offset.
+    #[test]
+    fn stored_objects_are_carried_documents() {
+        let sheet = legacy_fixture("sheet.xls");
+        let doc_file = legacy_fixture("header.doc");
+        let (mut stream, user) = deck_with(&[
+            compressed(&sheet, sheet.len()),
+            atom(rt::OLE_STORAGE, 0, &doc_file),
+        ]);
+        let at = stream.len();
+        let mut other = legacy_fixture("sheet.et");
+        // Not the same bytes as the first object (one carried twice is read once).
+        other.extend([0; 512]);
+        stream.extend(compressed(&other, other.len()));
+        let doc = read_deck(&stream, &user).unwrap();
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+        assert_eq!(doc.parts[0].text, "第一页\n");
+        let got = carried(&doc);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        let last = format!("ExOleObjStg/byte-{at}");
+        assert_eq!(names, ["ExOleObjStg/3", "ExOleObjStg/4", last.as_str()]);
+        for (name, text) in &got {
+            assert!(
+                text.as_ref().is_ok_and(|t| t.contains("密★")),
+                "{name}: {text:?}"
+            );
+        }
+    }
+
+    /// An object whose record or data is damaged is an embedded document that could
+    /// not be read, under its name; the slides and the other objects are still read.
+    #[test]
+    fn damaged_objects_are_named_and_nothing_else_is_lost() {
+        let sheet = legacy_fixture("sheet.xls");
+        let good = compressed(&sheet, sheet.len());
+        let z = zlib(&sheet);
+        let mut flipped = good.clone();
+        for i in (20..flipped.len() - 8).step_by(97) {
+            flipped[i] ^= 0x5A;
+        }
+        let mut checksum = good.clone();
+        let last = checksum.len() - 1;
+        checksum[last] ^= 1;
+        let with_data = |data: &[u8]| {
+            let mut d = (sheet.len() as u32).to_le_bytes().to_vec();
+            d.extend(data);
+            atom(rt::OLE_STORAGE, 1, &d)
+        };
+        let cases = [
+            (
+                "a size lie, too small",
+                compressed(&sheet, sheet.len() - 1),
+                "more than the",
+            ),
+            (
+                "a size lie, too large",
+                compressed(&sheet, sheet.len() + 1),
+                "not the",
+            ),
+            (
+                "zlib data cut short",
+                with_data(&z[..z.len() / 2]),
+                "cut short",
+            ),
+            ("a wrong checksum", checksum, "zlib data is broken"),
+            // Whatever the damage turns into, the object is named.
+            ("bytes flipped", flipped, "ExOleObjStg/3"),
+            (
+                "no size",
+                atom(rt::OLE_STORAGE, 1, &[1, 0]),
+                "before its size",
+            ),
+            (
+                "an unknown instance",
+                atom(rt::OLE_STORAGE, 2, &sheet),
+                "instance 2",
+            ),
+        ];
+        for (what, bad, says) in cases {
+            // The damaged object is persist id 3, a good one 4.
+            let other = {
+                let mut o = sheet.clone();
+                o.extend([0; 512]);
+                compressed(&o, o.len())
+            };
+            let (stream, user) = deck_with(&[bad, other]);
+            let doc = read_deck(&stream, &user).unwrap();
+            assert!(doc.gaps.is_empty(), "{what}: {:?}", doc.gaps);
+            assert_eq!(doc.parts[0].text, "第一页\n", "{what}");
+            let got = carried(&doc);
+            assert_eq!(got.len(), 2, "{what}: {got:?}");
+            assert_eq!(got[0].0, "ExOleObjStg/3", "{what}");
+            assert!(
+                matches!(&got[0].1, Err(ExtractError::Corrupt(m)) if m.contains("ExOleObjStg/3") && m.contains(says)),
+                "{what}: {:?}",
+                got[0].1
+            );
+            assert!(
+                got[1].1.as_ref().is_ok_and(|t| t.contains("秘密★5年")),
+                "{what}"
+            );
+        }
+        // A record cut short by the end of the stream, named by its offset.
+        let (mut stream, user) = deck_with(&[]);
+        let at = stream.len();
+        let record = good.clone();
+        stream.extend(&record[..record.len() - 10]);
+        let doc = read_deck(&stream, &user).unwrap();
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+        let got = carried(&doc);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, format!("ExOleObjStg/byte-{at}"));
+        assert!(
+            matches!(&got[0].1, Err(ExtractError::Corrupt(m)) if m.contains("record is cut short")),
+            "{:?}",
+            got[0].1
+        );
+        // Another record running past the end may hide objects: a gap says so.
+        let (mut stream, user) = deck_with(&[]);
+        stream.extend(atom(0x0FF0, 0, &[0; 64]).into_iter().take(40));
+        let doc = read_deck(&stream, &user).unwrap();
+        assert!(
+            doc.gaps.iter().any(
+                |g| matches!(&g.error, ExtractError::Corrupt(m) if m.contains("runs past the end"))
+            ),
+            "{:?}",
+            doc.gaps
+        );
+    }
+
+    /// A zlib bomb in an object meets the bounds: the ratio, the declared size of one
+    /// part (refused before inflating), the inflated bytes of the whole file.
+    #[test]
+    fn object_bombs_meet_the_bounds() {
+        let zeros = vec![0u8; 4 << 20];
+        let bomb = compressed(&zeros, zeros.len());
+        let mut huge = atom(rt::OLE_STORAGE, 1, &u32::MAX.to_le_bytes());
+        huge.extend([0x78, 0x9C]);
+        let (stream, user) = deck_with(&[bomb, huge]);
+        let file = compound_with(&[("/PowerPoint Document", &stream), ("/Current User", &user)]);
+        let doc = read_doc(&file, "ppt").unwrap();
+        let got = carried(&doc);
+        assert!(
+            matches!(&got[0].1, Err(ExtractError::Limit(m)) if m.contains("compression ratio")),
+            "{got:?}"
+        );
+        assert!(
+            matches!(&got[1].1, Err(ExtractError::Limit(m)) if m.contains("inflated size of one part")),
+            "{got:?}"
+        );
+        let mut limits = Limits::new(64 << 20);
+        limits.max_total_bytes = 256 << 10;
+        let small = compressed(&zeros[..512 << 10], 512 << 10);
+        let (stream, user) = deck_with(&[small]);
+        let file = compound_with(&[("/PowerPoint Document", &stream), ("/Current User", &user)]);
+        let Ok(crate::extract::Extracted::Doc(doc)) =
+            crate::extract::extract_bytes(file, "ppt", &limits, 0)
+        else {
+            panic!("not read");
+        };
+        let got = carried(&doc);
+        assert!(
+            matches!(&got[0].1, Err(ExtractError::Limit(m)) if m.contains("inflated size of one file")),
+            "{got:?}"
+        );
+    }
+
+    /// LibreOffice's .ppt with an embedded worksheet (tests/fixtures/office/embedded/):
+    /// the object is a compressed ExOleObjStg record, persist id 6.
+    #[test]
+    fn libreoffice_stores_a_worksheet_as_a_compressed_record() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/office/embedded/embedded-only.ppt"
+        );
+        let doc = read_doc(&std::fs::read(path).unwrap(), "ppt").unwrap();
+        assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
+        let got = carried(&doc);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "ExOleObjStg/6");
+        assert!(
+            got[0].1.as_ref().is_ok_and(|t| t.contains("秘密★5年")),
+            "{got:?}"
         );
     }
 }
