@@ -574,13 +574,14 @@ fn has_control(bytes: &[u8]) -> bool {
 }
 
 /// What one pass over a whole text saw. `control` is exact (a control byte as
-/// `has_control` finds them); the others are byte patterns that *may* belong to what
+/// `has_control` finds them); the others are byte pairs that *may* belong to what
 /// they name — a superset, settled by an exact search when set, and never unset when
 /// the thing is there:
 /// - `rare`: a pair of NEL, U+2028/9 or U+FFFD (`C2 85`; `80 A8`, `80 A9` ending
 ///   U+2028/9; `EF BF` starting U+FFFD), which `rare_chars` settles. These pairs are
 ///   rare in Chinese text (`BF BD`, ending U+FFFD, also ends 忽: not that one);
-/// - `star`: the bytes of ★ (`E2 98 85`), for the gate (`regime::Gate`);
+/// - `star`: `E2 98`, the start of ★ (and of the other symbols U+2600–U+263F), for
+///   the gate (`regime::Gate`);
 /// - `directive`: `-l`, the middle of `mark-lint`, for inline suppressions.
 ///
 /// On Chinese Markdown this one pass stands for four: the control bytes, the packed
@@ -593,19 +594,33 @@ pub(crate) struct Look {
     pub(crate) directive: bool,
 }
 
+impl Look {
+    /// From the class bits of `second_look_avx2` (see there).
+    fn from_bits(bits: u8) -> Look {
+        Look {
+            rare: bits & 0b111 != 0,
+            star: bits & 0b1000 != 0,
+            directive: bits & 0b1_0000 != 0,
+            control: bits & 0b1110_0000 != 0,
+        }
+    }
+
+    fn or(self, other: Look) -> Look {
+        Look {
+            control: self.control | other.control,
+            rare: self.rare | other.rare,
+            star: self.star | other.star,
+            directive: self.directive | other.directive,
+        }
+    }
+}
+
 fn second_look(bytes: &[u8]) -> Look {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has just been found to support AVX2.
         return unsafe { second_look_avx2(bytes) };
     }
-    second_look_portable(bytes)
-}
-
-/// `second_look_portable` compiled for AVX2: the same code, twice the lanes.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn second_look_avx2(bytes: &[u8]) -> Look {
     second_look_portable(bytes)
 }
 
@@ -617,64 +632,139 @@ fn rare_tail(prev: u8, cur: u8) -> bool {
         | ((prev == 0xef) & (cur == 0xbf))
 }
 
-/// The bytes of ★ end at `c`.
-#[inline(always)]
-fn star_at(a: u8, b: u8, c: u8) -> bool {
-    (a == 0xe2) & (b == 0x98) & (c == 0x85)
-}
-
-/// `-l`, the middle of `mark-lint`, ends at `c`.
-#[inline(always)]
-fn directive_at(b: u8, c: u8) -> bool {
-    (b == b'-') & (c == b'l')
-}
-
-/// Written without branches inside a block, over the bytes and the same bytes shifted
-/// by one and by two, so that it vectorises.
-#[inline(always)]
+/// The pass byte by byte: what `second_look_avx2` computes 32 bytes at a time.
 fn second_look_portable(bytes: &[u8]) -> Look {
-    const BLOCK: usize = 64;
-    let mut look = Look::default();
-    // The first two bytes end no triple (and the first no pair).
-    for (i, &c) in bytes.iter().enumerate().take(2) {
-        look.control |= is_control(c);
-        if i == 1 {
-            look.rare |= rare_tail(bytes[0], c);
-            look.directive |= directive_at(bytes[0], c);
-        }
-    }
-    if bytes.len() < 3 {
-        return look;
-    }
-    let n = bytes.len() - 2;
-    let (a, b, c) = (&bytes[..n], &bytes[1..n + 1], &bytes[2..]);
-    let full = n - n % BLOCK;
-    for at in (0..full).step_by(BLOCK) {
-        let x: &[u8; BLOCK] = a[at..at + BLOCK].try_into().expect("a block");
-        let y: &[u8; BLOCK] = b[at..at + BLOCK].try_into().expect("a block");
-        let z: &[u8; BLOCK] = c[at..at + BLOCK].try_into().expect("a block");
-        let (mut ctl, mut tail, mut star, mut dir) = (0u8, 0u8, 0u8, 0u8);
-        for j in 0..BLOCK {
-            ctl |= u8::from(is_control(z[j]));
-            tail |= u8::from(rare_tail(y[j], z[j]));
-            star |= u8::from(star_at(x[j], y[j], z[j]));
-            dir |= u8::from(directive_at(y[j], z[j]));
-        }
-        look.control |= ctl != 0;
-        look.rare |= tail != 0;
-        look.star |= star != 0;
-        look.directive |= dir != 0;
-        if look.control & look.rare & look.star & look.directive {
-            return look;
-        }
-    }
-    for j in full..n {
-        look.control |= is_control(c[j]);
-        look.rare |= rare_tail(b[j], c[j]);
-        look.star |= star_at(a[j], b[j], c[j]);
-        look.directive |= directive_at(b[j], c[j]);
+    let mut look = Look {
+        control: bytes.first().is_some_and(|&b| is_control(b)),
+        ..Look::default()
+    };
+    for pair in bytes.windows(2) {
+        let (y, z) = (pair[0], pair[1]);
+        look.control |= is_control(z);
+        look.rare |= rare_tail(y, z);
+        look.star |= (y == 0xe2) & (z == 0x98);
+        look.directive |= (y == b'-') & (z == b'l');
     }
     look
+}
+
+/// The nibble tables of `second_look_avx2`: a byte's class is
+/// `HIGH[b >> 4] & LOW[b & 15]`, one bit per thing looked for. As the first byte of a
+/// pair (`Y`): bit 0 `C2`, 1 `80`, 2 `EF`, 3 `E2`, 4 `-`, and bits 5–7 always (so
+/// that the second byte's control bits pass the `&`). As the second byte (`Z`): bit 0
+/// `85`, 1 `A8`/`A9`, 2 `BF`, 3 `98`, 4 `l`; and the control bytes: bit 5 `00`–`08`,
+/// `0E`, `0F`; bit 6 `10`–`1A`, `1C`–`1F`; bit 7 `7F`. A pair matches where
+/// `class(y) & class(z)` has a bit 0–4; a control byte where `class(z)` has a bit 5–7.
+#[cfg(target_arch = "x86_64")]
+mod nibbles {
+    const ALL: u8 = 0b1110_0000;
+    const fn table(entries: &[(usize, u8)], base: u8) -> [u8; 16] {
+        let mut t = [base; 16];
+        let mut i = 0;
+        while i < entries.len() {
+            t[entries[i].0] |= entries[i].1;
+            i += 1;
+        }
+        t
+    }
+    pub(super) const Y_HIGH: [u8; 16] = table(&[(0xC, 1), (0x8, 2), (0xE, 4 | 8), (0x2, 16)], ALL);
+    pub(super) const Y_LOW: [u8; 16] = table(&[(0x2, 1 | 8), (0x0, 2), (0xF, 4), (0xD, 16)], ALL);
+    pub(super) const Z_HIGH: [u8; 16] = table(
+        &[
+            (0x8, 1),
+            (0xA, 2),
+            (0xB, 4),
+            (0x9, 8),
+            (0x6, 16),
+            (0x0, 32),
+            (0x1, 64),
+            (0x7, 128),
+        ],
+        0,
+    );
+    pub(super) const Z_LOW: [u8; 16] = {
+        let mut t = table(
+            &[
+                (0x5, 1),
+                (0x8, 2 | 8),
+                (0x9, 2),
+                (0xF, 4),
+                (0xC, 16),
+                (0xF, 128),
+            ],
+            0,
+        );
+        // 00–08, 0E, 0F; 10–1A, 1C–1F.
+        let mut i = 0;
+        while i < 16 {
+            if i <= 8 || i >= 0xE {
+                t[i] |= 32;
+            }
+            if i != 0xB {
+                t[i] |= 64;
+            }
+            i += 1;
+        }
+        t
+    };
+}
+
+/// `second_look_portable`, 32 pairs at a time: each byte is classified by two table
+/// look-ups on its nibbles (`nibbles`), and the classes of the two bytes of each pair
+/// are and-ed and gathered.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn second_look_avx2(bytes: &[u8]) -> Look {
+    use std::arch::x86_64::*;
+    const LANES: usize = 32;
+    if bytes.len() <= LANES {
+        return second_look_portable(bytes);
+    }
+    let lanes = |t: [u8; 16]| {
+        let mut both = [0u8; 32];
+        both[..16].copy_from_slice(&t);
+        both[16..].copy_from_slice(&t);
+        // SAFETY: `both` is 32 bytes.
+        unsafe { _mm256_loadu_si256(both.as_ptr().cast()) }
+    };
+    let (y_high, y_low) = (lanes(nibbles::Y_HIGH), lanes(nibbles::Y_LOW));
+    let (z_high, z_low) = (lanes(nibbles::Z_HIGH), lanes(nibbles::Z_LOW));
+    let low4 = _mm256_set1_epi8(0x0f);
+    let class = |v: __m256i, high: __m256i, low: __m256i| {
+        let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+        let lo = _mm256_and_si256(v, low4);
+        _mm256_and_si256(_mm256_shuffle_epi8(high, hi), _mm256_shuffle_epi8(low, lo))
+    };
+    let mut acc = _mm256_setzero_si256();
+    // Pairs (y at `at`, z at `at + 1`) while a whole vector of z fits.
+    let mut at = 0;
+    while at + LANES < bytes.len() {
+        // SAFETY: `at + 1 + 32 <= len`: both loads are inside `bytes`.
+        let (y, z) = unsafe {
+            let p = bytes.as_ptr().add(at);
+            (
+                _mm256_loadu_si256(p.cast()),
+                _mm256_loadu_si256(p.add(1).cast()),
+            )
+        };
+        acc = _mm256_or_si256(
+            acc,
+            _mm256_and_si256(class(y, y_high, y_low), class(z, z_high, z_low)),
+        );
+        at += LANES;
+    }
+    let mut gathered = [0u8; 32];
+    // SAFETY: `gathered` is 32 bytes.
+    unsafe { _mm256_storeu_si256(gathered.as_mut_ptr().cast(), acc) };
+    let bits = gathered.iter().fold(0, |a, b| a | b);
+    let first = Look {
+        control: is_control(bytes[0]),
+        ..Look::default()
+    };
+    // The pairs left start at `at` (whose byte was the last `z`, checked again).
+    Look::from_bits(bits)
+        .or(first)
+        .or(second_look_portable(&bytes[at..]))
 }
 
 /// Binary rather than text with some damage: control bytes are more than 1 in 4 of

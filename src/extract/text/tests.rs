@@ -577,3 +577,40 @@ fn encode_utf16le_bom(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Every byte pair, at offsets inside, across and after the 32-byte vectors, in a run
+/// of a filler byte: the vector pass and the byte-by-byte pass agree, and each says
+/// exactly what the definitions say (a control byte; each of the five pairs).
+#[test]
+fn second_look_agrees_with_itself_on_every_pair() {
+    for filler in [b'a', 0xe4] {
+        for y in 0..=255u8 {
+            for z in 0..=255u8 {
+                for at in [0usize, 31, 32, 70] {
+                    let mut bytes = vec![filler; 72];
+                    bytes[at] = y;
+                    bytes[at + 1] = z;
+                    let look = second_look(&bytes);
+                    assert_eq!(
+                        look,
+                        second_look_portable(&bytes),
+                        "{y:02x} {z:02x} at {at}"
+                    );
+                    let want = Look {
+                        control: is_control(y) || is_control(z),
+                        rare: rare_tail(y, z),
+                        star: (y, z) == (0xe2, 0x98),
+                        directive: (y, z) == (b'-', b'l'),
+                    };
+                    // The filler makes no pair with the two bytes that counts.
+                    let around = Look {
+                        rare: rare_tail(filler, y) || rare_tail(z, filler),
+                        star: (filler, y) == (0xe2, 0x98) || (z, filler) == (0xe2, 0x98),
+                        ..Look::default()
+                    };
+                    assert_eq!(look, want.or(around), "{y:02x} {z:02x} at {at}");
+                }
+            }
+        }
+    }
+}
