@@ -40,6 +40,7 @@ pub fn inventory_command(args: &cli::InventoryArgs, out: &mut dyn Write) -> Resu
         jobs: args.jobs,
         quiet: true,
         keep_inputs: true,
+        keep_checked: true,
         shard: None,
     };
     let paths = if args.paths.is_empty() {

@@ -37,6 +37,10 @@ pub struct Request {
     /// Something will be written (a report, a ledger, a baseline): keep every input,
     /// which none may overwrite.
     pub keep_inputs: bool,
+    /// Keep the name of every file checked (`Run::files`): a JUnit report lists them, a
+    /// baseline is written or compared against them. Otherwise only counted, so that
+    /// memory does not grow with the tree.
+    pub keep_checked: bool,
     /// `--shard I/N`: check only this part of the files.
     pub shard: Option<Shard>,
 }
@@ -322,21 +326,28 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         // Never for stdin or the index (`--staged`): only files on disk are cached.
         let on_disk = files.iter().any(|f| !preloaded.contains_key(f));
         let cache = on_disk.then(|| open_cache(s)).flatten().transpose()?;
-        let run_all = || {
-            files
-                .par_iter()
-                .map(|p| {
-                    let r = check_file(s, p, preloaded, &budget, cache.as_ref());
-                    progress.tick();
-                    r
-                })
-                .collect::<Vec<_>>()
-        };
-        let results = match &pool {
-            Some(pool) => pool.install(run_all),
-            None => run_all(),
-        };
-        check_group(req, s, index, &files, results, preloaded, &mut totals);
+        // In slices: the results of a slice are folded into the group's totals before
+        // the next is checked, so that memory holds one slice's results, not the tree's.
+        let mut group = Group::default();
+        for slice in files.chunks(SLICE) {
+            let run_all = || {
+                slice
+                    .par_iter()
+                    .map(|p| {
+                        let r = check_file(s, p, preloaded, &budget, cache.as_ref());
+                        progress.tick();
+                        r
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let results = match &pool {
+                Some(pool) => pool.install(run_all),
+                None => run_all(),
+            };
+            let checked = slice.iter().zip(results);
+            absorb(req, s, index, checked, preloaded, &mut totals, &mut group);
+        }
+        check_group(req, s, group, &mut totals);
     }
     progress.finish();
     finish(req, &plan, walked.loaded, walked.first, regimes, totals)
@@ -351,24 +362,34 @@ fn open_cache(s: &Settings) -> Option<Result<crate::cache::Cache>> {
     }
 }
 
-/// A group's results into the totals: tree rules (ML302), inline suppressions, and
-/// each finding judged against the group's own `fail-on`.
-fn check_group(
+/// How many files are checked before their results are folded into the totals.
+const SLICE: usize = 2048;
+
+/// What a group's files gave, gathered slice by slice until the group is done.
+#[derive(Default)]
+struct Group {
+    diags: Vec<Diagnostic>,
+    copies: Vec<rules::check::TopCopy>,
+    directives: BTreeMap<String, suppress::Directives>,
+}
+
+/// A slice's results into the totals and the group: what each file gave, kept as
+/// findings, ledger rows and counts (the results themselves are dropped).
+fn absorb<'a>(
     req: &Request,
     s: &Settings,
     index: usize,
-    files: &[PathBuf],
-    results: Vec<file::FileResult>,
+    checked: impl ExactSizeIterator<Item = (&'a PathBuf, file::FileResult)>,
     preloaded: &Preloaded,
     t: &mut Totals,
+    group: &mut Group,
 ) {
-    // Sized once: growing by doubling would copy every finding and leave up to half of
-    // the vector unused.
-    let mut group = Vec::with_capacity(results.iter().map(|r| r.found.diags.len()).sum());
-    let mut copies = Vec::new();
-    let mut directives = BTreeMap::new();
-    for (r, p) in results.into_iter().zip(files) {
-        if r.document {
+    let checked: Vec<_> = checked.collect();
+    group
+        .diags
+        .reserve_exact(checked.iter().map(|(_, r)| r.found.diags.len()).sum());
+    for (p, r) in checked {
+        if r.document && req.keep_checked {
             t.checked.push(r.path.clone());
         }
         // Only `--fix` and `--diff` need them: a large tree would keep every path twice.
@@ -381,7 +402,7 @@ fn check_group(
             t.fixable_files.insert(r.path.clone(), fixable);
         }
         if let Some(d) = r.directives {
-            directives.insert(r.path, d);
+            group.directives.insert(r.path, d);
         }
         t.summary.files += usize::from(r.document);
         t.summary.images_unread += r.unread_images;
@@ -389,10 +410,21 @@ fn check_group(
             t.summary.ocr_missing = s.limits.ocr.why_not();
         }
         t.summary.marked += usize::from(r.marked);
-        group.extend(r.found.diags);
-        copies.extend(r.found.top_secret);
+        group.diags.extend(r.found.diags);
+        group.copies.extend(r.found.top_secret);
         t.rows.extend(r.found.rows);
     }
+}
+
+/// A group's findings into the totals once all its files are checked: tree rules
+/// (ML302), inline suppressions, and each finding judged against the group's own
+/// `fail-on`.
+fn check_group(req: &Request, s: &Settings, group: Group, t: &mut Totals) {
+    let Group {
+        diags: mut group,
+        copies,
+        directives,
+    } = group;
     // A shard sees part of the tree: ML302 would miss the copies in other shards.
     if req.shard.is_none() {
         rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
