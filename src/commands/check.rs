@@ -45,7 +45,10 @@ pub fn request(args: &CheckArgs) -> Result<engine::Request> {
         quiet: args.quiet,
         keep_inputs: !args.output.is_empty() || args.write_baseline.is_some(),
         keep_checked: args.format == Some(crate::cli::Format::Junit)
-            || args.output.iter().any(|o| o.format == crate::cli::Format::Junit)
+            || args
+                .output
+                .iter()
+                .any(|o| o.format == crate::cli::Format::Junit)
             || args.baseline.is_some()
             || args.write_baseline.is_some(),
         shard: args

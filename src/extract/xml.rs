@@ -89,7 +89,8 @@ pub fn decode<'a>(bytes: &'a [u8], part: &str) -> Result<Cow<'a, str>, ExtractEr
         }
         return Ok(text);
     }
-    match std::str::from_utf8(bytes) {
+    // SIMD validation: XML parts are mostly ASCII, and large.
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => Ok(Cow::Borrowed(s)),
         Err(_) => Err(bad_encoding(part, "UTF-8")),
     }
