@@ -1122,7 +1122,11 @@ pub fn symbol_char(font: &str, code: u32) -> Option<char> {
 
 /// `map_symbol_char` over a string, allocating only when something changes.
 pub fn map_symbols(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(|c| ('\u{F000}'..='\u{F0FF}').contains(&c)) {
+    // U+F000–U+F0FF is `EF 80 80`–`EF 83 BF` in UTF-8.
+    let bytes = s.as_bytes();
+    let symbol = memchr::memchr_iter(0xEF, bytes)
+        .any(|i| bytes.get(i + 1).is_some_and(|b| b & 0xFC == 0x80));
+    if symbol {
         std::borrow::Cow::Owned(s.chars().map(map_symbol_char).collect())
     } else {
         std::borrow::Cow::Borrowed(s)
@@ -1161,6 +1165,32 @@ mod tests {
         "txt", "md", "html", "", "dat", "docx", "odt", "ofd", "doc", "wps", "rtf", "zip", "jar",
         "bin", "pdf", "png",
     ];
+
+    /// The private-use symbols (U+F000–U+F0FF) are found by their bytes wherever they
+    /// stand, and nothing else is taken for them.
+    #[test]
+    fn symbol_characters_are_found_by_their_bytes() {
+        for c in ['\u{F000}', '\u{F06C}', '\u{F0FF}'] {
+            for text in [format!("{c}"), format!("正文，{c}"), format!("“{c}”（）")] {
+                assert!(
+                    matches!(map_symbols(&text), std::borrow::Cow::Owned(_)),
+                    "{text:?}"
+                );
+            }
+        }
+        for text in [
+            "",
+            "正文，（）：",
+            "\u{EFFF}\u{F100}\u{FF01}",
+            "\u{E000}",
+            "\u{F900}",
+        ] {
+            assert!(
+                matches!(map_symbols(text), std::borrow::Cow::Borrowed(_)),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn signatures() {

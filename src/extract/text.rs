@@ -1038,18 +1038,26 @@ fn break_at(s: &[u8], i: usize) -> usize {
 
 /// The next line break at or after `from`: (start, length).
 fn next_break(s: &[u8], from: usize) -> Option<(usize, usize)> {
+    // The first byte of each break: LF, CR, NEL's C2, U+2028/9's E2 (which also starts
+    // Chinese text's quotes and dashes: searched apart, so that those do not slow the
+    // search for the others).
+    let mut e2 = memchr::memchr(0xE2, &s[from..]).map(|i| from + i);
     let mut at = from;
-    while let Some(i) = s[at..]
-        .iter()
-        .position(|b| matches!(b, b'\n' | b'\r' | 0xC2 | 0xE2))
-    {
-        let len = break_at(s, at + i);
+    loop {
+        let other = memchr::memchr3(b'\n', b'\r', 0xC2, &s[at..]).map(|i| at + i);
+        let first = match (other, e2) {
+            (Some(o), Some(e)) => o.min(e),
+            (o, e) => o.or(e)?,
+        };
+        let len = break_at(s, first);
         if len > 0 {
-            return Some((at + i, len));
+            return Some((first, len));
         }
-        at += i + 1;
+        at = first + 1;
+        if e2 == Some(first) {
+            e2 = memchr::memchr(0xE2, &s[at..]).map(|i| at + i);
+        }
     }
-    None
 }
 
 /// The lines of `s` with their terminators (`""` for a last line without one). A text

@@ -47,7 +47,11 @@ fn declared_entries(bytes: &[u8]) -> u64 {
     let tail_start = bytes.len().saturating_sub(65_557);
     let tail = &bytes[tail_start..];
     let mut most = 0;
-    for at in memchr::memmem::rfind_iter(tail, b"PK\x05\x06") {
+    // By the signature's last byte (a SIMD search; the reverse substring search is not).
+    let records = memchr::memchr_iter(0x06, tail)
+        .filter(|&i| i >= 3 && tail[i - 3..=i] == *b"PK\x05\x06")
+        .map(|i| i - 3);
+    for at in records {
         let at = tail_start + at;
         let mut n = le16(bytes, at + 10).max(le16(bytes, at + 8));
         // A zip64 locator just before the record points at the zip64 record.
@@ -558,6 +562,29 @@ mod tests {
     /// GBK names without the UTF-8 flag are read as GBK even where their bytes happen to
     /// be valid UTF-8 (`通知` is `CD A8 D6 AA`, UTF-8 for `֪ͨ`): alone, or beside GBK
     /// names that are not UTF-8; unflagged UTF-8 names (Info-ZIP on Linux) stay UTF-8.
+    /// Every end-of-central-directory record in the tail counts, found by its last
+    /// byte: the count each declares, the largest kept, whatever stands around them.
+    #[test]
+    fn declared_entries_reads_every_record() {
+        let record = |n: u16| {
+            let mut r = b"PK\x05\x06".to_vec();
+            r.extend_from_slice(&[0; 4]);
+            r.extend_from_slice(&n.to_le_bytes());
+            r.extend_from_slice(&n.to_le_bytes());
+            r.extend_from_slice(&[0; 10]);
+            r
+        };
+        let mut bytes = b"\x06\x06PK\x05".to_vec();
+        bytes.extend(record(7));
+        bytes.extend_from_slice(b"\x06junk\x05\x06");
+        bytes.extend(record(300));
+        bytes.extend(record(2));
+        assert_eq!(declared_entries(&bytes), 300);
+        assert_eq!(declared_entries(&record(5)), 5);
+        assert_eq!(declared_entries(b"PK\x05"), 0);
+        assert_eq!(declared_entries(b""), 0);
+    }
+
     #[test]
     fn gbk_names_that_look_like_utf8() {
         let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();

@@ -614,3 +614,48 @@ fn second_look_agrees_with_itself_on_every_pair() {
         }
     }
 }
+
+/// The break search by `memchr` finds what a byte-by-byte search for the breaks'
+/// first bytes finds, with quotes, dashes and look-alikes of every break around.
+#[test]
+fn next_break_agrees_with_the_plain_search() {
+    fn plain(s: &[u8], from: usize) -> Option<(usize, usize)> {
+        let mut at = from;
+        while let Some(i) = s[at..]
+            .iter()
+            .position(|b| matches!(b, b'\n' | b'\r' | 0xC2 | 0xE2))
+        {
+            let len = break_at(s, at + i);
+            if len > 0 {
+                return Some((at + i, len));
+            }
+            at += i + 1;
+        }
+        None
+    }
+    let pieces = [
+        "“", "”", "—", "…", "\u{2028}", "\u{2029}", "\u{85}", "\u{a0}", "\r\n", "\r", "\n", "正文",
+        "a", "\u{2027}", "\u{202a}",
+    ];
+    let mut seed = 11u64;
+    for _ in 0..4000 {
+        let mut text = String::new();
+        for _ in 0..(seed % 12) {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let bytes = text.as_bytes();
+        for from in (0..=bytes.len()).filter(|&i| text.is_char_boundary(i)) {
+            assert_eq!(
+                next_break(bytes, from),
+                plain(bytes, from),
+                "{text:?} from {from}"
+            );
+        }
+    }
+}
