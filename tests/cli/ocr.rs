@@ -274,7 +274,8 @@ fn without_ocr() {
             .collect::<Vec<_>>()
     };
     let images = said(&none.1, "OCR is not installed");
-    assert_eq!(images.len(), 9, "{}", none.1);
+    // Every image file of the folder (the PDFs and OFDs say "no text layer").
+    assert_eq!(images.len(), 12, "{}", none.1);
     assert_eq!(said(&off.1, "OCR is turned off"), images);
     let mut always = args.to_vec();
     always.extend(["--ocr", "always"]);
@@ -447,17 +448,53 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// A `tesseract` that notes each OCR run (not the `--list-langs` that finds it) in a
+/// log, then runs the real one: `(its folder, the log)`.
+fn counting_tesseract() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("runs.log");
+    let script = dir.path().join("tesseract");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in --list-langs) ;; *) echo run >> '{}' ;; esac\nexec tesseract \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, log)
+}
+
+/// The OCR runs `check` makes on `file`, and its JSON diagnostics.
+fn runs_and_diagnostics(file: &str) -> (usize, Vec<serde_json::Value>) {
+    let (dir, log) = counting_tesseract();
+    let program = dir.path().join("tesseract");
+    let env = [("MARK_LINT_TESSERACT", program.to_str().unwrap())];
+    let args = ["check", "--today", TODAY, "--format", "json", file];
+    let (code, stdout, stderr) = run_env(&scans(), &env, &args);
+    assert_eq!(code, 1, "{file}: {stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let runs = std::fs::read_to_string(&log).unwrap_or_default();
+    (runs.lines().count(), v["diagnostics"].as_array().unwrap().clone())
+}
+
 /// A four-page scan whose page 3 starts an attachment (`附件`) with its own, higher
 /// mark (`机密★10年` under a `秘密★5年` document), as a multi-page TIFF and as an
 /// image-only PDF: by default page 1 and page 3 are read (page 3 found by OCR of the
 /// pages' top-left strips), and the banner below the attachment's mark is ML202; pages
-/// 2 and 4 are not read. `--ocr-pages all` reads every page of the TIFF.
+/// 2 and 4 are not read — their strips name 附件 inside a sentence. It all takes one
+/// OCR run: page 1's band and the strips of pages 2–4 are one multi-page image, and
+/// page 3's mark is read from its strip. `--ocr-pages all` reads every page of the TIFF.
 #[test]
 fn attachment_pages_found_by_ocr() {
     if !has_tesseract() {
         return;
     }
     for file in ["attachment-200-g4.tif", "attachment-200-g4.pdf"] {
+        let (runs, _) = runs_and_diagnostics(file);
+        assert_eq!(runs, 1, "{file}: OCR runs");
         let args = ["check", "--today", TODAY, "--format", "json", file];
         let (code, stdout, stderr) = run_env(&scans(), &[], &args);
         assert_eq!(code, 1, "{file}: {stdout}{stderr}");
@@ -561,4 +598,83 @@ fn copy_number_misread_is_not_missing() {
     let none = codes("gongwen-300-no-copy.png");
     assert!(none.iter().any(|(c, _)| c == "ML203"), "{none:?}");
     assert!(none.iter().all(|(c, _)| c != "ML900"), "{none:?}");
+}
+
+/// An attachment whose mark (`机密★2040年12月31日`) runs past the strip that is looked
+/// at: what the strip shows of it is not taken (it could read as `机密★2040年12月`);
+/// the page's band is read in a second OCR run (for the PDF, cut by a second worker
+/// run), and ML202 names the whole mark at `page 2 (OCR)`.
+#[test]
+fn attachment_mark_cut_by_the_strip_is_read_from_the_band() {
+    if !has_tesseract() {
+        return;
+    }
+    for file in ["attachment-long-200-g4.tif", "attachment-long-200-g4.pdf"] {
+        let (runs, diags) = runs_and_diagnostics(file);
+        assert_eq!(runs, 2, "{file}: OCR runs");
+        let ml202: Vec<_> = diags.iter().filter(|d| d["code"] == "ML202").collect();
+        assert_eq!(ml202.len(), 1, "{file}: {diags:?}");
+        let message = ml202[0]["message"].as_str().unwrap();
+        assert!(message.contains("机密★2040年12月31日"), "{file}: {message}");
+        assert!(diags.iter().all(|d| d["code"] != "ML900"), "{file}: {diags:?}");
+        // The ledger has the attachment's mark, read whole, from page 2.
+        let args = ["inventory", "--today", TODAY, "--format", "csv", file];
+        let (_, csv, _) = run_env(&scans(), &[], &args);
+        let row = csv.lines().find(|l| l.contains("page 2 (OCR)"));
+        assert!(
+            row.is_some_and(|r| r.contains(",机密★2040年12月31日,")),
+            "{file}: {csv}"
+        );
+    }
+}
+
+/// A 份号 in light grey (#B0B0B0) that Otsu's binarisation turns white: OCR reads
+/// nothing above the mark, where the unbinarised band has ink. That is not "no 份号"
+/// (ML203, which the pipeline gave before) but an ML900 saying the 份号 could not be
+/// read — as a gray PNG at 300 dpi and as JPEG in a PDF at 200 dpi (the worker's
+/// band). The same heads with no 份号 at all still give ML203 and no ML900.
+#[test]
+fn faint_grey_copy_number_is_not_missing() {
+    if !has_tesseract() {
+        return;
+    }
+    let codes = |file: &str| {
+        let (_, diags) = default_json(file);
+        diags
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for file in ["gongwen-300-grey-copy.png", "gongwen-200-grey-copy.pdf"] {
+        let found = codes(file);
+        assert!(found.iter().all(|(c, _)| c != "ML203"), "{file}: {found:?}");
+        let ml900: Vec<_> = found.iter().filter(|(c, _)| c == "ML900").collect();
+        assert_eq!(ml900.len(), 1, "{file}: {found:?}");
+        assert!(
+            ml900[0]
+                .1
+                .contains("the 份号 could not be read: ink above the mark too faint to read"),
+            "{file}: {found:?}"
+        );
+    }
+    for file in ["gongwen-300-no-copy-gray.png", "gongwen-200-no-copy.pdf"] {
+        let found = codes(file);
+        assert!(found.iter().any(|(c, _)| c == "ML203"), "{file}: {found:?}");
+        assert!(found.iter().all(|(c, _)| c != "ML900"), "{file}: {found:?}");
+    }
+}
+
+/// `check --format json` in English on a classified archive (the default system).
+fn default_json(file: &str) -> (i32, Vec<serde_json::Value>) {
+    let args = ["check", "--today", TODAY, "--lang", "en", "--format", "json", file];
+    let (code, stdout, stderr) = run_env(&scans(), &[], &args);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("{file}: {e}\n{stdout}{stderr}");
+    });
+    (code, v["diagnostics"].as_array().unwrap().clone())
 }
