@@ -401,7 +401,7 @@ fn read_scans(reply: &mut Reply, pdf: &std::sync::Arc<Vec<u8>>, band: f32) -> Ve
         .map(|(_, p)| p)
         .chain(strips.iter().map(|(_, p, _)| p))
         .collect();
-    let mut readings = ocr_all(&all).into_iter();
+    let mut readings = crate::ocr::read_each(&all).into_iter();
     for ((i, _), reading) in bands.iter().zip(readings.by_ref()) {
         read[*i] = Some(reading);
     }
@@ -475,29 +475,6 @@ fn strip_of(strip: ScanBand) -> Prepared {
     prepared(strip, &empty, 0, 1.0, false)
 }
 
-/// What OCR read of each prepared image (one run for all that are images), or why not.
-fn ocr_all(images: &[&Prepared]) -> Vec<Result<crate::ocr::Reading, ExtractError>> {
-    let ok: Vec<&crate::ocr::prepare::Prepared> =
-        images.iter().filter_map(|p| p.as_ref().ok()).collect();
-    let mut read = if ok.is_empty() {
-        Ok(Vec::new())
-    } else {
-        crate::ocr::installed().and_then(|engine| engine.read(&ok))
-    };
-    let mut readings = match &mut read {
-        Ok(r) => std::mem::take(r).into_iter(),
-        Err(_) => Vec::new().into_iter(),
-    };
-    images
-        .iter()
-        .map(|p| match (p, &read) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(_), Err(e)) => Err(e.clone()),
-            (Ok(_), Ok(_)) => Ok(readings.next().unwrap_or_default()),
-        })
-        .collect()
-}
-
 /// The bands of `pages` (1-based), cut by a second worker run and read in one OCR
 /// run; a page whose band cannot be had is an error for that page.
 fn read_bands(
@@ -527,7 +504,11 @@ fn read_bands(
         )
         .collect();
     let refs: Vec<&Prepared> = bands.iter().collect();
-    pages.iter().copied().zip(ocr_all(&refs)).collect()
+    pages
+        .iter()
+        .copied()
+        .zip(crate::ocr::read_each(&refs))
+        .collect()
 }
 
 /// The worker sends page images as hex in its JSON reply (only the worker, built with

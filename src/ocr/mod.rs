@@ -289,24 +289,25 @@ pub fn installed() -> Result<&'static Engine, ExtractError> {
         .map_err(|why| ExtractError::Ocr(why.clone()))
 }
 
-/// Read one page image (an image file, an OFD image resource) by OCR, drawn at `dpi`
-/// when known: its part and, when it was not read with confidence, why. A `document`
-/// (an OFD page) with no confident text is a doubt; an image file is one only where a
-/// mark-like line was unsure (a logo reads as nothing, and is nothing).
-pub fn read_image(
-    bytes: &[u8],
-    page: usize,
-    pages: Pages,
-    dpi: Option<f32>,
-    document: bool,
-) -> Result<(Part, Option<ExtractError>), ExtractError> {
-    let engine = installed()?;
-    if let Some(e) = too_coarse(dpi) {
-        return Err(e);
-    }
-    let band = prepare_image(bytes, band_fraction(pages), dpi)?;
-    let reading = engine.read(&[&band])?.pop().unwrap_or_default();
-    Ok(read_part(page, &reading, document))
+/// What OCR read of each image that could be prepared, in one run (`Engine::read`), or
+/// why an image has no reading: its own error, or the run's.
+pub fn read_each(
+    images: &[&Result<prepare::Prepared, ExtractError>],
+) -> Vec<Result<Reading, ExtractError>> {
+    let ok: Vec<&prepare::Prepared> = images.iter().filter_map(|p| p.as_ref().ok()).collect();
+    let read = if ok.is_empty() {
+        Ok(Vec::new())
+    } else {
+        installed().and_then(|engine| engine.read(&ok))
+    };
+    let mut readings = read.clone().unwrap_or_default().into_iter();
+    images
+        .iter()
+        .map(|p| match (p, &read) {
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e.clone()),
+            (Ok(_), Ok(_)) => Ok(readings.next().unwrap_or_default()),
+        })
+        .collect()
 }
 
 /// The top `band` of an image file's page, decoded and prepared for OCR.

@@ -477,7 +477,10 @@ fn runs_and_diagnostics(file: &str) -> (usize, Vec<serde_json::Value>) {
     assert_eq!(code, 1, "{file}: {stdout}{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let runs = std::fs::read_to_string(&log).unwrap_or_default();
-    (runs.lines().count(), v["diagnostics"].as_array().unwrap().clone())
+    (
+        runs.lines().count(),
+        v["diagnostics"].as_array().unwrap().clone(),
+    )
 }
 
 /// A four-page scan whose page 3 starts an attachment (`附件`) with its own, higher
@@ -600,6 +603,32 @@ fn copy_number_misread_is_not_missing() {
     assert!(none.iter().all(|(c, _)| c != "ML900"), "{none:?}");
 }
 
+/// An image-only OFD of two pages whose page 2 starts an attachment with a higher mark:
+/// its pages after the first are looked at like a PDF's (they were not before: no
+/// finding at all), in the same single OCR run as page 1's band: ML202, and the
+/// attachment's mark in the ledger from `page 2 (OCR)`.
+#[test]
+fn ofd_attachment_pages_found_by_ocr() {
+    if !has_tesseract() {
+        return;
+    }
+    let file = "attachment-200.ofd";
+    let (runs, diags) = runs_and_diagnostics(file);
+    assert_eq!(runs, 1, "{file}: OCR runs");
+    let ml202: Vec<_> = diags.iter().filter(|d| d["code"] == "ML202").collect();
+    assert_eq!(ml202.len(), 1, "{file}: {diags:?}");
+    assert_eq!(ml202[0]["mark"]["raw"], "秘密★5年");
+    assert!(
+        ml202[0]["message"].as_str().unwrap().contains("机密★10年"),
+        "{diags:?}"
+    );
+    assert!(diags.iter().all(|d| d["code"] != "ML900"), "{diags:?}");
+    let args = ["inventory", "--today", TODAY, "--format", "csv", file];
+    let (_, csv, _) = run_env(&scans(), &[], &args);
+    let row = csv.lines().find(|l| l.contains("page 2 (OCR)"));
+    assert!(row.is_some_and(|r| r.contains(",机密★10年,")), "{csv}");
+}
+
 /// An attachment whose mark (`机密★2040年12月31日`) runs past the strip that is looked
 /// at: what the strip shows of it is not taken (it could read as `机密★2040年12月`);
 /// the page's band is read in a second OCR run (for the PDF, cut by a second worker
@@ -616,7 +645,10 @@ fn attachment_mark_cut_by_the_strip_is_read_from_the_band() {
         assert_eq!(ml202.len(), 1, "{file}: {diags:?}");
         let message = ml202[0]["message"].as_str().unwrap();
         assert!(message.contains("机密★2040年12月31日"), "{file}: {message}");
-        assert!(diags.iter().all(|d| d["code"] != "ML900"), "{file}: {diags:?}");
+        assert!(
+            diags.iter().all(|d| d["code"] != "ML900"),
+            "{file}: {diags:?}"
+        );
         // The ledger has the attachment's mark, read whole, from page 2.
         let args = ["inventory", "--today", TODAY, "--format", "csv", file];
         let (_, csv, _) = run_env(&scans(), &[], &args);
@@ -671,7 +703,9 @@ fn faint_grey_copy_number_is_not_missing() {
 
 /// `check --format json` in English on a classified archive (the default system).
 fn default_json(file: &str) -> (i32, Vec<serde_json::Value>) {
-    let args = ["check", "--today", TODAY, "--lang", "en", "--format", "json", file];
+    let args = [
+        "check", "--today", TODAY, "--lang", "en", "--format", "json", file,
+    ];
     let (code, stdout, stderr) = run_env(&scans(), &[], &args);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!("{file}: {e}\n{stdout}{stderr}");
