@@ -432,6 +432,47 @@ fn without_ocr_pages_are_findings_and_pictures_are_counted() {
     );
 }
 
+/// A JPEG whose resolution is recorded only in Exif (JFIF with an aspect ratio only,
+/// as cameras and many scanners write it) is a page by that resolution: US Letter at
+/// 300 dpi (2550 × 3300, not ISO proportions) is ML900 without Tesseract; the same
+/// pixels with no resolution are a picture, counted and skipped.
+#[test]
+fn exif_resolution_makes_a_page() {
+    let img = image::GrayImage::from_pixel(2550, 3300, image::Luma([255]));
+    let mut plain = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut plain, image::ImageFormat::Jpeg).unwrap();
+    let plain = plain.into_inner();
+    // After SOI and the encoder's JFIF APP0 (aspect ratio only): an Exif APP1 whose
+    // IFD0 says 300/1 per inch (big-endian TIFF this time).
+    assert_eq!(&plain[2..4], b"\xFF\xE0");
+    assert_eq!(plain[13], 0, "JFIF density units: aspect ratio only");
+    let app0_end = 4 + usize::from(u16::from_be_bytes([plain[4], plain[5]]));
+    let mut tiff = b"MM\0*\0\0\0\x08\0\x02".to_vec();
+    tiff.extend_from_slice(b"\x01\x1A\0\x05\0\0\0\x01\0\0\0\x26");
+    tiff.extend_from_slice(b"\x01\x28\0\x03\0\0\0\x01\0\x02\0\0");
+    tiff.extend_from_slice(b"\0\0\0\0\0\0\x01\x2C\0\0\0\x01");
+    let mut app1 = b"\xFF\xE1".to_vec();
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend(tiff);
+    let mut exif = plain.clone();
+    exif.splice(app0_end..app0_end, app1);
+    let dir = folder_of(&[("letter-exif.jpg", &exif), ("letter-plain.jpg", &plain)]);
+    let args = [
+        "check", "--today", TODAY, "--lang", "en", "--format", "concise", ".",
+    ];
+    let (_, stdout, stderr) = run_env(dir.path(), &[NO_TESSERACT], &args);
+    assert!(
+        stdout.contains(
+            "letter-exif.jpg:1:1: ML900 [warning] file could not be inspected: an image that \
+             looks like a scanned page (2550×3300 pixels at 300 dpi, a 216×279 mm page)"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stderr.contains("1 image file(s) not checked"), "{stderr}");
+}
+
 /// CRC-32 (IEEE) of a PNG chunk's type and data.
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
