@@ -114,9 +114,8 @@ impl Engine {
         let mut out = vec![Reading::default(); images.len()];
         for run in runs(images) {
             let pages: Vec<&image::GrayImage> = run.iter().map(|&i| &images[i].image).collect();
-            let tiff = super::prepare::tiff(&pages)
-                .map_err(|e| ExtractError::Crashed(format!("cannot write the OCR image: {e}")))?;
             let dpi = images[run[0]].dpi;
+            let tiff = super::prepare::tiff(&pages, dpi);
             let tsv = pool().run(|time, memory| self.run(tiff, dpi, time, memory))?;
             for (&i, mut reading) in run.iter().zip(tsv::parse_pages(&tsv, run.len())) {
                 reading.faint.clone_from(&images[i].faint);

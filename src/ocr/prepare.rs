@@ -335,18 +335,68 @@ pub fn faint_rows(gray: &GrayImage, threshold: u8, dpi: u32) -> Vec<(u32, u32)> 
     runs
 }
 
-/// The images of one OCR run as one multi-page TIFF (8-bit gray, uncompressed): what
-/// Tesseract reads from stdin page by page, loading its model once for all of them.
-pub fn tiff(pages: &[&GrayImage]) -> Result<Vec<u8>, String> {
-    use tiff::encoder::{TiffEncoder, colortype::Gray8};
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut encoder = TiffEncoder::new(&mut out).map_err(|e| e.to_string())?;
+/// The images of one OCR run, all at `dpi`, as one multi-page TIFF (uncompressed,
+/// little-endian): what Tesseract reads from stdin page by page, loading its model once
+/// for all of them. A black-and-white image (every pixel 0 or 255, as binarised) is
+/// written with one bit per pixel: Tesseract then skips its own thresholding, which
+/// cost about 0.05 s of CPU on a 300 dpi band (BENCHMARKS.md); any other image with
+/// eight.
+pub fn tiff(pages: &[&GrayImage], dpi: u32) -> Vec<u8> {
+    let mut out = b"II*\0\0\0\0\0".to_vec();
+    // Where the offset of the next directory goes: the header's, then each directory's.
+    let mut link = 4;
     for page in pages {
-        encoder
-            .write_image::<Gray8>(page.width(), page.height(), page.as_raw())
-            .map_err(|e| e.to_string())?;
+        let (w, h) = page.dimensions();
+        let bilevel = page.as_raw().iter().all(|p| *p == 0 || *p == 255);
+        let data_at = out.len() as u32;
+        if bilevel {
+            for row in page.as_raw().chunks_exact(w.max(1) as usize) {
+                out.extend(row.chunks(8).map(|bits| {
+                    bits.iter()
+                        .enumerate()
+                        .fold(0u8, |b, (i, p)| b | (u8::from(*p == 255) << (7 - i)))
+                }));
+            }
+        } else {
+            out.extend_from_slice(page.as_raw());
+        }
+        let data_len = out.len() as u32 - data_at;
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+        let ifd = out.len() as u32;
+        out[link..link + 4].copy_from_slice(&ifd.to_le_bytes());
+        const ENTRIES: u16 = 12;
+        let rational = ifd + 2 + 12 * u32::from(ENTRIES) + 4;
+        // (tag, type: 3 SHORT, 4 LONG, 5 RATIONAL, value or offset), in tag order.
+        let entries: [(u16, u16, u32); ENTRIES as usize] = [
+            (256, 4, w),
+            (257, 4, h),
+            (258, 3, if bilevel { 1 } else { 8 }),
+            (259, 3, 1),
+            // BlackIsZero: 0 is black, in one bit as in eight.
+            (262, 3, 1),
+            (273, 4, data_at),
+            (277, 3, 1),
+            (278, 4, h),
+            (279, 4, data_len),
+            (282, 5, rational),
+            (283, 5, rational),
+            (296, 3, 2),
+        ];
+        out.extend_from_slice(&ENTRIES.to_le_bytes());
+        for (tag, kind, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        link = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&dpi.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
     }
-    Ok(out.into_inner())
+    out
 }
 
 #[cfg(test)]
@@ -453,19 +503,33 @@ mod tests {
         assert!(faint_rows(&clean, otsu_threshold(&clean), 300).is_empty());
     }
 
-    /// The images of one run as a multi-page TIFF: each page whole, in order.
+    /// The images of one run as a multi-page TIFF: each page whole, in order, at its
+    /// resolution; black-and-white pages in one bit per pixel (rows padded to a byte),
+    /// others in eight.
     #[test]
     fn images_as_one_tiff() {
-        let a = sample(40, 30);
-        let b = sample(25, 60);
-        let bytes = tiff(&[&a, &b]).unwrap();
+        let gray = sample(40, 30);
+        let bilevel = binarise(sample(25, 61), 128);
+        let bytes = tiff(&[&gray, &bilevel, &gray], 300);
         let file = crate::extract::image_meta::Tiff::open(&bytes).unwrap();
         let pages = file.pages();
-        assert_eq!(pages.len(), 2);
-        for (ifd, want) in pages.iter().zip([&a, &b]) {
+        assert_eq!(pages.len(), 3);
+        for (ifd, want) in pages.iter().zip([&gray, &bilevel, &gray]) {
+            let h = file.header(*ifd).unwrap();
+            assert_eq!(
+                (h.width, h.height, h.dpi),
+                (want.width(), want.height(), Some(300.0))
+            );
             let page = decode(&file.page_first(*ifd)).unwrap().into_luma8();
             assert!(page == *want);
         }
+        // 25 pixels a row: 4 bytes each, 61 rows.
+        assert!(
+            bytes.len() < 2 * 40 * 30 + 4 * 61 + 3 * 200,
+            "{}",
+            bytes.len()
+        );
+        assert_eq!(tiff(&[], 300), b"II*\0\0\0\0\0");
     }
 
     #[test]
