@@ -1,6 +1,7 @@
 //! What an image file's headers say, read without decoding a pixel: its size, the
-//! resolution it records (PNG `pHYs`, JFIF density, TIFF `XResolution`, BMP pixels per
-//! metre), the pages of a TIFF, and from these whether it looks like a scanned page.
+//! resolution it records (PNG `pHYs`, JFIF density or else the Exif `XResolution` of a
+//! JPEG, TIFF `XResolution`, BMP pixels per metre), the pages of a TIFF, and from these
+//! whether it looks like a scanned page.
 //! Every read is bounds-checked; a header that says nothing, or nonsense, is `None`.
 
 /// Size and recorded resolution of one image (one page of a TIFF).
@@ -103,11 +104,14 @@ fn png(b: &[u8]) -> Option<Header> {
     Some(Header { width, height, dpi })
 }
 
-/// JPEG: the frame's size (SOFn), the JFIF density (units 1: per inch, 2: per cm). An
-/// Exif-only file records no density here: `None`, and the page test goes by pixels.
+/// JPEG: the frame's size (SOFn), the JFIF density (units 1: per inch, 2: per cm) or,
+/// where JFIF gives none (no JFIF segment, or only an aspect ratio: units 0, as cameras
+/// and many scanners write), the Exif resolution of the image (its APP1 segment holds a
+/// TIFF header and directory: `XResolution`, `ResolutionUnit`).
 fn jpeg(b: &[u8]) -> Option<Header> {
     let mut at = 2;
     let mut dpi = None;
+    let mut exif_dpi = None;
     loop {
         if *b.get(at)? != 0xFF {
             return None;
@@ -128,8 +132,14 @@ fn jpeg(b: &[u8]) -> Option<Header> {
                     _ => None,
                 };
             }
+            0xE1 if seg.starts_with(b"Exif\0\0") => {
+                // Offsets in the Exif TIFF count from its own header: the slice is it.
+                let tiff = Tiff::open(&seg[6..]);
+                exif_dpi = tiff.and_then(|t| t.resolution(*t.pages().first()?));
+            }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 let (height, width) = (be16(seg, 1)? as u32, be16(seg, 3)? as u32);
+                let dpi = dpi.or(exif_dpi);
                 return Some(Header { width, height, dpi });
             }
             0xDA | 0xD9 => return None,
@@ -225,21 +235,24 @@ impl<'a> Tiff<'a> {
     pub fn header(&self, ifd: u32) -> Option<Header> {
         let width = self.tag(ifd, 256)?.1;
         let height = self.tag(ifd, 257)?.1;
-        // ResolutionUnit: 2 inch (the default), 3 centimetre, 1 none.
-        let unit = self.tag(ifd, 296).map_or(2, |(_, u)| u);
-        let dpi = match self.tag(ifd, 282) {
-            Some((5, off)) => {
-                let (num, den) = (self.u32(off as usize)?, self.u32(off as usize + 4)?);
-                let per_unit = (den != 0).then(|| num as f32 / den as f32);
-                match unit {
-                    2 => per_unit.and_then(plausible),
-                    3 => per_unit.and_then(|d| plausible(d * 2.54)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
+        let dpi = self.resolution(ifd);
         Some(Header { width, height, dpi })
+    }
+
+    /// The resolution the directory at `ifd` records, in dots per inch: `XResolution`
+    /// (a RATIONAL) in its `ResolutionUnit` (2 inch, the default; 3 centimetre; 1 none).
+    pub fn resolution(&self, ifd: u32) -> Option<f32> {
+        let unit = self.tag(ifd, 296).map_or(2, |(_, u)| u);
+        let Some((5, off)) = self.tag(ifd, 282) else {
+            return None;
+        };
+        let (num, den) = (self.u32(off as usize)?, self.u32(off as usize + 4)?);
+        let per_unit = (den != 0).then(|| num as f32 / den as f32)?;
+        match unit {
+            2 => plausible(per_unit),
+            3 => plausible(per_unit * 2.54),
+            _ => None,
+        }
     }
 
     /// The file with its page at `ifd` made the first (the header's pointer to the first
@@ -312,6 +325,78 @@ mod tests {
         assert_eq!((second.width, second.dpi), (2481, Some(300.0)));
         let h = header(&tiff.page_first(pages[1])).unwrap();
         assert_eq!(h, second);
+    }
+
+    /// An Exif APP1 segment whose IFD0 records `XResolution` = `num/den` in `unit`
+    /// (little-endian TIFF, as cameras write; the rational stored after the directory).
+    fn exif(num: u32, den: u32, unit: u16) -> Vec<u8> {
+        let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+        tiff.extend_from_slice(&3u16.to_le_bytes());
+        let entry = |tag: u16, kind: u16, value: u32| {
+            let mut e = tag.to_le_bytes().to_vec();
+            e.extend_from_slice(&kind.to_le_bytes());
+            e.extend_from_slice(&1u32.to_le_bytes());
+            e.extend_from_slice(&value.to_le_bytes());
+            e
+        };
+        let rational_at = 8 + 2 + 3 * 12 + 4;
+        tiff.extend(entry(282, 5, rational_at));
+        tiff.extend(entry(283, 5, rational_at));
+        tiff.extend(entry(296, 3, u32::from(unit)));
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.extend_from_slice(&num.to_le_bytes());
+        tiff.extend_from_slice(&den.to_le_bytes());
+        let mut seg = b"\xFF\xE1".to_vec();
+        seg.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+        seg.extend_from_slice(b"Exif\0\0");
+        seg.extend(tiff);
+        seg
+    }
+
+    /// A JPEG whose resolution is only in Exif (JFIF absent, or with an aspect ratio
+    /// only) has that resolution; JFIF's density, when it gives one, comes first.
+    #[test]
+    fn exif_resolutions() {
+        let sof = b"\xFF\xC0\x00\x0B\x08\x0C\xE4\x09\xF6\x01\x01\x11\x00";
+        let jpeg = |segments: &[&[u8]]| {
+            let mut b = b"\xFF\xD8".to_vec();
+            for s in segments {
+                b.extend_from_slice(s);
+            }
+            b.extend_from_slice(sof);
+            b
+        };
+        let aspect_only = b"\xFF\xE0\x00\x10JFIF\0\x01\x01\x00\x00\x01\x00\x01\0\0";
+        let at_200 = b"\xFF\xE0\x00\x10JFIF\0\x01\x01\x01\x00\xC8\x00\xC8\0\0";
+        let h = header(&jpeg(&[&exif(300, 1, 2)])).unwrap();
+        assert_eq!((h.width, h.height, h.dpi), (2550, 3300, Some(300.0)));
+        let h = header(&jpeg(&[aspect_only, &exif(300, 1, 2)])).unwrap();
+        assert_eq!(h.dpi, Some(300.0));
+        let per_cm = header(&jpeg(&[&exif(11811, 100, 3)])).unwrap().dpi.unwrap();
+        assert!((per_cm - 300.0).abs() < 0.1, "{per_cm}");
+        assert_eq!(
+            header(&jpeg(&[at_200, &exif(300, 1, 2)])).unwrap().dpi,
+            Some(200.0)
+        );
+        // No unit, a zero denominator, 72 dpi nonsense kept out by `plausible`, a cut
+        // or looping directory: no resolution, and the size still read.
+        for bad in [exif(300, 1, 1), exif(300, 0, 2), exif(1, 1, 2)] {
+            assert_eq!(header(&jpeg(&[&bad])).unwrap().dpi, None);
+        }
+        let mut cut = exif(300, 1, 2);
+        cut.truncate(30);
+        cut[2..4].copy_from_slice(&28u16.to_be_bytes());
+        assert_eq!(header(&jpeg(&[&cut])).unwrap().dpi, None);
+        let mut looping = exif(300, 1, 2);
+        // The directory's next-IFD pointer (after its three entries) back to itself.
+        let next = 4 + 6 + 8 + 2 + 3 * 12;
+        looping[next..next + 4].copy_from_slice(&8u32.to_le_bytes());
+        assert_eq!(header(&jpeg(&[&looping])).unwrap().dpi, Some(300.0));
+        // US Letter at 300 dpi (not ISO proportions) is a page only with its resolution.
+        let letter = header(&jpeg(&[aspect_only, &exif(300, 1, 2)])).unwrap();
+        assert!(page_like(&letter).is_some());
+        let plain = header(&jpeg(&[aspect_only])).unwrap();
+        assert!(page_like(&plain).is_none());
     }
 
     #[test]

@@ -195,6 +195,7 @@ fn read_pages(
 ) -> Vec<String> {
     let budget = pkg.budget();
     let mut used_templates: Vec<String> = Vec::new();
+    let mut scans = Vec::new();
     for loc in locs {
         if reader.stopped {
             break;
@@ -215,14 +216,27 @@ fn read_pages(
                 continue;
             }
         };
+        let mut waiting = false;
         if content.runs.is_empty() && content.images > 0 {
             let ocr = pkg.limits().ocr;
             if !ocr.usable() {
                 // A scanned page: whatever mark it carries cannot be seen.
                 reader.gaps.push(gap(&name, ExtractError::NoText));
-            } else if reader.pages == 1 || ocr.pages == crate::ocr::Pages::All {
-                read_scan(pkg, &content, media, reader);
-                continue;
+            } else {
+                // Read after the last page, in one OCR run (`read_scans`): its part
+                // stands here, empty until then.
+                let whole = reader.pages == 1 || ocr.pages == crate::ocr::Pages::All;
+                scans.push(ScanPage {
+                    at: reader.parts.len(),
+                    page: reader.pages,
+                    whole,
+                    image: scan_image(pkg, &content, media),
+                });
+                reader.parts.push(Part::new(Some(name.clone()), Role::Body));
+                if whole {
+                    continue;
+                }
+                waiting = true;
             }
         }
         for id in &content.templates {
@@ -230,8 +244,11 @@ fn read_pages(
                 used_templates.push(id.clone());
             }
         }
-        reader.add(budget, lines_part(name, Role::Body, content.runs));
+        if !waiting {
+            reader.add(budget, lines_part(name, Role::Body, content.runs));
+        }
     }
+    read_scans(pkg, scans, reader);
     used_templates
 }
 
@@ -283,42 +300,133 @@ fn media_files(pkg: &mut Package, base: &str, locs: &[String]) -> Media {
     media
 }
 
-/// A scanned page read by OCR: the image its largest `ImageObject` draws, read from
-/// the package (charged to the file's budget), as part `page N (OCR)`.
-fn read_scan(pkg: &mut Package, content: &PageContent, media: &Media, reader: &mut Reader) {
-    let budget = pkg.budget();
-    let page = reader.pages;
-    let name = crate::ocr::part_name(page);
+/// A scanned page of the document, its part waiting at `at` in the reader's parts.
+struct ScanPage {
+    at: usize,
+    page: usize,
+    /// Its band is read (page 1, or every page with `--ocr-pages all`); otherwise its
+    /// top-left strip is looked at for an attachment (`ocr::look`).
+    whole: bool,
+    /// The image its largest `ImageObject` draws, and the dpi it is drawn at.
+    image: Result<(Vec<u8>, Option<f32>), ExtractError>,
+}
+
+/// The image a scanned page's largest `ImageObject` draws, read from the package
+/// (charged to the file's budget), and its dpi as drawn.
+fn scan_image(
+    pkg: &mut Package,
+    content: &PageContent,
+    media: &Media,
+) -> Result<(Vec<u8>, Option<f32>), ExtractError> {
     let image = content
         .largest_image
         .as_ref()
         .and_then(|(id, width)| Some((media.get(id)?, *width)));
-    let Some((loc, width_mm)) = image else {
-        reader.fail(
-            budget,
-            &name,
-            ExtractError::Ocr("the page image is not in the package".into()),
-        );
-        return;
+    let Some(((res_base, file), width_mm)) = image else {
+        return Err(ExtractError::Ocr(
+            "the page image is not in the package".into(),
+        ));
     };
-    let (res_base, file) = loc;
     let bytes = match resolve(pkg, res_base, file).map(|p| pkg.require(&p)) {
-        Some(Ok(b)) => b,
-        Some(Err(e)) => return reader.fail(budget, &name, e),
-        None => {
-            let e = ExtractError::Corrupt(format!("missing image {file}"));
-            return reader.fail(budget, &name, e);
-        }
+        Some(b) => b?,
+        None => return Err(ExtractError::Corrupt(format!("missing image {file}"))),
     };
     let dpi = crate::ocr::prepare::width(&bytes)
         .filter(|_| width_mm > 1.0)
         .map(|px| px as f32 / (width_mm as f32 / 25.4));
-    match crate::ocr::read_image(&bytes, page, pkg.limits().ocr.pages, dpi, true) {
-        Ok((part, unsure)) => {
-            if let Some(e) = unsure {
-                reader.gaps.push(gap(&name, e));
-            }
-            reader.add(budget, part);
+    Ok((bytes, dpi))
+}
+
+/// The scanned pages by OCR, like a PDF's: the band of each page read whole and the
+/// strip of every other in one run; a strip showing an attachment heading or a whole
+/// mark is its page's reading, one showing a mark cut at its edge has the page's band
+/// read in a second run. Each page read replaces its waiting part (`page N (OCR)`); a
+/// page that cannot be read is a gap, and a later page whose strip shows nothing keeps
+/// its empty part.
+fn read_scans(pkg: &mut Package, scans: Vec<ScanPage>, reader: &mut Reader) {
+    use crate::ocr::{self, Look};
+    if scans.is_empty() {
+        return;
+    }
+    let band = ocr::band_fraction(pkg.limits().ocr.pages);
+    let prepare = |(bytes, dpi): &(Vec<u8>, Option<f32>), whole: bool| {
+        if whole && let Some(e) = ocr::too_coarse(*dpi) {
+            return Err(e);
+        }
+        if whole {
+            ocr::prepare_image(bytes, band, *dpi)
+        } else {
+            ocr::prepare::decode(bytes).map(|img| ocr::strip(&img, *dpi))
+        }
+    };
+    let prepared: Vec<_> = scans
+        .iter()
+        .map(|s| {
+            s.image
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|i| prepare(i, s.whole))
+        })
+        .collect();
+    let mut again = Vec::new();
+    let first = ocr::read_each(&prepared.iter().collect::<Vec<_>>());
+    for ((scan, image), reading) in scans.iter().zip(&prepared).zip(first) {
+        let look = match (scan.whole, &reading, image) {
+            (true, _, _) => Look::Strip,
+            (false, Ok(r), Ok(p)) => ocr::look(r, p.image.width()),
+            (false, _, _) => Look::Band,
+        };
+        let coarse = scan
+            .image
+            .as_ref()
+            .ok()
+            .and_then(|(_, dpi)| ocr::too_coarse(*dpi));
+        match (look, coarse) {
+            (Look::Nothing, _) => {}
+            // A page too coarse to read that may start an attachment: said, not read.
+            (_, Some(e)) => put_scan(pkg, reader, scan, Err(e)),
+            (Look::Strip, None) => put_scan(pkg, reader, scan, reading),
+            (Look::Band, None) => again.push(scan),
+        }
+    }
+    let bands: Vec<_> = again
+        .iter()
+        .map(|s| {
+            s.image
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|i| prepare(i, true))
+        })
+        .collect();
+    for (scan, reading) in again
+        .iter()
+        .zip(ocr::read_each(&bands.iter().collect::<Vec<_>>()))
+    {
+        put_scan(pkg, reader, scan, reading);
+    }
+}
+
+/// A scanned page's reading into its waiting part (`page N (OCR)`), its doubt as a gap.
+fn put_scan(
+    pkg: &Package,
+    reader: &mut Reader,
+    scan: &ScanPage,
+    reading: Result<crate::ocr::Reading, ExtractError>,
+) {
+    let budget = pkg.budget();
+    let name = crate::ocr::part_name(scan.page);
+    let reading = match reading {
+        Ok(r) => r,
+        Err(e) => return reader.fail(budget, &name, e),
+    };
+    let (part, unsure) = crate::ocr::read_part(scan.page, &reading, true);
+    if let Some(e) = unsure {
+        reader.gaps.push(gap(&name, e));
+    }
+    match budget.charge_text(part.text.len(), &name) {
+        Ok(()) => {
+            reader.text_chars += part.text.chars().filter(|c| !c.is_whitespace()).count();
+            reader.parts[scan.at] = part;
         }
         Err(e) => reader.fail(budget, &name, e),
     }

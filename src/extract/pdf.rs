@@ -40,17 +40,18 @@ pub struct Page {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanBand>,
     /// A scanned page after the first, with `--ocr-pages first`: its top-left strip
-    /// (`ocr::strip`) as a hex PNG; its band is read only when the strip shows `附件` or
-    /// a level word.
+    /// (`ocr::strip`), read with page 1's band; what it shows decides what of the page
+    /// is read (`ocr::look`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probe: Option<String>,
+    pub probe: Option<ScanBand>,
 }
 
 /// The band of a scanned page the worker cut out for OCR, or why it could not.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ScanBand {
-    /// Hex of a PNG, the dpi it is at, and the dpi the page was scanned at.
-    Png(String, u32, u32),
+    /// Hex of a PNG, the dpi it is at, the dpi the page was scanned at, and the rows of
+    /// faint ink its binarisation removed (`ocr::prepare::Prepared::faint`).
+    Png(String, u32, u32, Vec<(u32, u32)>),
     /// An image the worker cannot decode (JBIG2, JPEG 2000…): why, the page's width and
     /// height in points, and the dpi it was scanned at; `pdftoppm` may render its band.
     Render(String, f32, f32, u32),
@@ -82,9 +83,53 @@ pub const MEMORY_BUDGET_ENV: &str = "MARK_LINT_PDF_MEMORY_BUDGET";
 pub const TIME_BUDGET_ENV: &str = "MARK_LINT_PDF_TIME_BUDGET";
 /// The address-space limit the parent gives one worker (bytes).
 const WORKER_MEMORY_ENV: &str = "MARK_LINT_PDF_WORKER_MEMORY";
-/// Which scanned pages the worker cuts a band from for OCR: `first`, `all`, or unset
-/// (none: the run has no OCR).
+/// Which scanned pages the worker cuts a band from for OCR: `first`, `all`,
+/// `bands:3,5`, or unset (none: the run has no OCR).
 const SCANS_ENV: &str = "MARK_LINT_PDF_SCANS";
+
+/// What of its scanned pages the worker prepares for OCR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scans {
+    /// `--ocr-pages first`: the band of page 1 (of every scanned page when the text
+    /// layer mentions `附件`), the top-left strip of every other scanned page.
+    First,
+    /// `--ocr-pages all`: every scanned page whole.
+    All,
+    /// The band of these pages (1-based): those whose strip showed a mark cut at its edge.
+    Bands(Vec<usize>),
+}
+
+impl Scans {
+    fn to_env(&self) -> String {
+        match self {
+            Scans::First => "first".into(),
+            Scans::All => "all".into(),
+            Scans::Bands(pages) => format!(
+                "bands:{}",
+                pages
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    fn from_env(v: &str) -> Option<Scans> {
+        match v {
+            "first" => Some(Scans::First),
+            "all" => Some(Scans::All),
+            _ => {
+                let list = v.strip_prefix("bands:")?;
+                let pages = list
+                    .split(',')
+                    .map(|n| n.parse().ok().filter(|n| *n > 0))
+                    .collect::<Option<Vec<usize>>>()?;
+                Some(Scans::Bands(pages))
+            }
+        }
+    }
+}
 
 impl Default for PdfBudget {
     fn default() -> Self {
@@ -262,17 +307,17 @@ pub fn extract_with(bytes: Vec<u8>, ocr: crate::ocr::Options) -> Result<Document
             ".pdf (this build has no PDF reader: cargo feature `pdf`)".into(),
         ));
     }
-    let scans = ocr.usable().then_some(ocr.pages);
+    let scans = ocr.usable().then_some(match ocr.pages {
+        crate::ocr::Pages::First => Scans::First,
+        crate::ocr::Pages::All => Scans::All,
+    });
     let damage = damage(&bytes);
     // Shared, not copied: pdftoppm gets the same bytes for a page the worker cannot decode.
     let bytes = std::sync::Arc::new(bytes);
     let worker_input = std::sync::Arc::clone(&bytes);
-    let mut reply = pool().run(|time, memory| run_worker(worker_input, time, memory, scans))?;
-    let band = match ocr.pages {
-        crate::ocr::Pages::First => crate::ocr::FIRST_PAGE_BAND,
-        crate::ocr::Pages::All => 1.0,
-    };
-    let read = read_scans(&mut reply, &bytes, band);
+    let mut reply =
+        pool().run(|time, memory| run_worker(worker_input, time, memory, scans.as_ref()))?;
+    let read = read_scans(&mut reply, &bytes, crate::ocr::band_fraction(ocr.pages));
     let mut doc = to_document(reply, read)?;
     if let Some(why) = damage {
         // The reader rebuilt what it could: what it read is reported, and that pages
@@ -328,72 +373,142 @@ fn is_object_header(s: &[u8]) -> bool {
     num(fields.next()) && num(fields.next()) && fields.next().is_some_and(|f| f.starts_with(b"obj"))
 }
 
-/// OCR of the bands the worker cut out, or pdftoppm rendered, page by page (`None`: not
-/// a scan to read).
-fn read_scans(
-    reply: &mut Reply,
-    pdf: &std::sync::Arc<Vec<u8>>,
-    band: f32,
-) -> Vec<Option<Result<crate::ocr::Reading, ExtractError>>> {
-    probe_attachments(reply);
-    let too_coarse = |scanned: u32| {
-        ExtractError::Ocr(format!(
-            "scanned at {scanned} dpi, below the {} dpi OCR reads reliably",
-            crate::ocr::MIN_DPI
-        ))
-    };
-    reply
-        .pages
-        .iter_mut()
-        .enumerate()
-        .map(|(i, page)| {
-            Some(match page.scan.take()? {
-                ScanBand::Failed(why) => Err(ExtractError::Ocr(format!(
-                    "the page image could not be decoded: {why}"
-                ))),
-                ScanBand::Png(_, _, scanned) | ScanBand::Render(_, _, _, scanned)
-                    if scanned < crate::ocr::MIN_DPI =>
-                {
-                    Err(too_coarse(scanned))
-                }
-                ScanBand::Png(hex, dpi, _) => match (crate::ocr::engine(), unhex(&hex)) {
-                    (Ok(engine), Some(png)) => engine.read(png, dpi),
-                    (Err(why), _) => Err(ExtractError::Ocr(why.clone())),
-                    (_, None) => Err(ExtractError::Crashed("the PDF reader gave no image".into())),
-                },
-                ScanBand::Render(why, width_pt, height_pt, _) => {
-                    let band = crate::ocr::render::Band {
-                        page: i + 1,
-                        width_pt,
-                        height_pt,
-                        fraction: band,
-                    };
-                    crate::ocr::read_rendered(std::sync::Arc::clone(pdf), band, &why)
-                }
-            })
-        })
-        .collect()
-}
+/// What OCR read of a scanned page, or why it could not (`None`: not a scan to read).
+type ScanRead = Option<Result<crate::ocr::Reading, ExtractError>>;
 
-/// Pages after the first that the worker sent a strip of: one OCR run on all the strips
-/// (`ocr::pages_to_read`); a page whose strip shows no `附件` and no level word is not
-/// read. When the strips cannot be read, every such page is read rather than none.
-fn probe_attachments(reply: &mut Reply) {
+/// OCR of the scanned pages, page by page. The bands the worker cut out (or pdftoppm
+/// rendered) and the strips of later pages are read in one OCR run; a strip that shows
+/// an attachment heading or a whole mark is its page's reading (`ocr::look`), and the
+/// pages whose strip shows a mark cut at its edge have their band cut by a second
+/// worker run and read in a second OCR run.
+fn read_scans(reply: &mut Reply, pdf: &std::sync::Arc<Vec<u8>>, band: f32) -> Vec<ScanRead> {
+    let mut read: Vec<ScanRead> = reply.pages.iter().map(|_| None).collect();
+    let mut bands = Vec::new();
     let mut strips = Vec::new();
     for (i, page) in reply.pages.iter_mut().enumerate() {
-        // A strip that does not decode leaves its page's band to be read.
-        let strip = page.probe.take().and_then(|h| unhex(&h));
-        if let Some(img) = strip.and_then(|png| image::load_from_memory(&png).ok()) {
-            strips.push((i + 1, img.into_luma8()));
+        if let Some(scan) = page.scan.take() {
+            bands.push((i, prepared(scan, pdf, i + 1, band, true)));
+        } else if let Some(strip) = page.probe.take() {
+            let scanned = match strip {
+                ScanBand::Png(_, _, scanned, _) => crate::ocr::too_coarse(Some(scanned as f32)),
+                _ => None,
+            };
+            strips.push((i, strip_of(strip), scanned));
         }
     }
-    if let Ok(found) = crate::ocr::pages_to_read(&strips) {
-        for (n, _) in &strips {
-            if !found.contains(n) {
-                reply.pages[n - 1].scan = None;
-            }
+    let all: Vec<&Prepared> = bands
+        .iter()
+        .map(|(_, p)| p)
+        .chain(strips.iter().map(|(_, p, _)| p))
+        .collect();
+    let mut readings = crate::ocr::read_each(&all).into_iter();
+    for ((i, _), reading) in bands.iter().zip(readings.by_ref()) {
+        read[*i] = Some(reading);
+    }
+    let mut again = Vec::new();
+    for ((i, strip, coarse), reading) in strips.into_iter().zip(readings) {
+        let look = match (&reading, &strip) {
+            (Ok(r), Ok(p)) => crate::ocr::look(r, p.image.width()),
+            // A strip that could not be read leaves its page's band to be read.
+            _ => crate::ocr::Look::Band,
+        };
+        match (look, coarse) {
+            (crate::ocr::Look::Nothing, _) => {}
+            (_, Some(e)) => read[i] = Some(Err(e)),
+            (crate::ocr::Look::Strip, None) => read[i] = Some(reading),
+            (crate::ocr::Look::Band, None) => again.push(i + 1),
         }
     }
+    for (page, reading) in read_bands(pdf, band, &again) {
+        read[page - 1] = Some(reading);
+    }
+    read
+}
+
+/// A band or strip from the worker, decoded, or why its page cannot be read.
+type Prepared = Result<crate::ocr::prepare::Prepared, ExtractError>;
+
+/// The worker's band of page `page` (or pdftoppm's rendering of it) ready for OCR;
+/// with `check_dpi`, a page scanned below `ocr::MIN_DPI` is not read.
+fn prepared(
+    scan: ScanBand,
+    pdf: &std::sync::Arc<Vec<u8>>,
+    page: usize,
+    band: f32,
+    check_dpi: bool,
+) -> Prepared {
+    if check_dpi
+        && let ScanBand::Png(_, _, scanned, _) | ScanBand::Render(_, _, _, scanned) = scan
+        && let Some(e) = crate::ocr::too_coarse(Some(scanned as f32))
+    {
+        return Err(e);
+    }
+    match scan {
+        ScanBand::Failed(why) => Err(ExtractError::Ocr(format!(
+            "the page image could not be decoded: {why}"
+        ))),
+        ScanBand::Png(hex, dpi, _, faint) => {
+            let img = unhex(&hex)
+                .and_then(|png| image::load_from_memory(&png).ok())
+                .ok_or_else(|| ExtractError::Crashed("the PDF reader gave no image".into()))?;
+            Ok(crate::ocr::prepare::Prepared {
+                image: img.into_luma8(),
+                dpi,
+                faint,
+            })
+        }
+        ScanBand::Render(why, width_pt, height_pt, _) => {
+            let band = crate::ocr::render::Band {
+                page,
+                width_pt,
+                height_pt,
+                fraction: band,
+            };
+            crate::ocr::prepare_rendered(std::sync::Arc::clone(pdf), band, &why)
+        }
+    }
+}
+
+/// A strip from the worker (always a PNG: a page it cannot decode gets no strip).
+fn strip_of(strip: ScanBand) -> Prepared {
+    let empty = std::sync::Arc::new(Vec::new());
+    prepared(strip, &empty, 0, 1.0, false)
+}
+
+/// The bands of `pages` (1-based), cut by a second worker run and read in one OCR
+/// run; a page whose band cannot be had is an error for that page.
+fn read_bands(
+    pdf: &std::sync::Arc<Vec<u8>>,
+    band: f32,
+    pages: &[usize],
+) -> Vec<(usize, Result<crate::ocr::Reading, ExtractError>)> {
+    if pages.is_empty() {
+        return Vec::new();
+    }
+    let scans = Scans::Bands(pages.to_vec());
+    let input = std::sync::Arc::clone(pdf);
+    let reply = pool().run(|time, memory| run_worker(input, time, memory, Some(&scans)));
+    let mut reply = match reply {
+        Ok(r) => r,
+        Err(e) => return pages.iter().map(|&n| (n, Err(e.clone()))).collect(),
+    };
+    let bands: Vec<Prepared> = pages
+        .iter()
+        .map(
+            |&n| match reply.pages.get_mut(n - 1).and_then(|p| p.scan.take()) {
+                Some(scan) => prepared(scan, pdf, n, band, true),
+                None => Err(ExtractError::Crashed(
+                    "the PDF reader gave no band for this page".into(),
+                )),
+            },
+        )
+        .collect();
+    let refs: Vec<&Prepared> = bands.iter().collect();
+    pages
+        .iter()
+        .copied()
+        .zip(crate::ocr::read_each(&refs))
+        .collect()
 }
 
 /// The worker sends page images as hex in its JSON reply (only the worker, built with
@@ -532,7 +647,7 @@ fn run_worker(
     input: std::sync::Arc<Vec<u8>>,
     time: Duration,
     memory: u64,
-    scans: Option<crate::ocr::Pages>,
+    scans: Option<&Scans>,
 ) -> Result<Reply, ExtractError> {
     let exe = match (WORKER.get(), std::env::var_os(WORKER_ENV)) {
         (Some(p), _) => p.clone(),
@@ -544,8 +659,7 @@ fn run_worker(
     cmd.arg(WORKER_COMMAND)
         .env(WORKER_MEMORY_ENV, memory.to_string());
     match scans {
-        Some(crate::ocr::Pages::First) => cmd.env(SCANS_ENV, "first"),
-        Some(crate::ocr::Pages::All) => cmd.env(SCANS_ENV, "all"),
+        Some(scans) => cmd.env(SCANS_ENV, scans.to_env()),
         None => cmd.env_remove(SCANS_ENV),
     };
     let out = match child::run(cmd, input, time) {
@@ -586,12 +700,10 @@ pub fn worker_main() -> i32 {
     if std::io::stdin().read_to_end(&mut bytes).is_err() {
         return 3;
     }
-    let scans = match std::env::var(SCANS_ENV).as_deref() {
-        Ok("first") => Some(crate::ocr::Pages::First),
-        Ok("all") => Some(crate::ocr::Pages::All),
-        _ => None,
-    };
-    let reply = read(&bytes, scans);
+    let scans = std::env::var(SCANS_ENV)
+        .ok()
+        .and_then(|v| Scans::from_env(&v));
+    let reply = read(&bytes, scans.as_ref());
     let mut out = std::io::stdout().lock();
     if serde_json::to_writer(&mut out, &reply).is_err() || out.flush().is_err() {
         return 3;
@@ -616,12 +728,12 @@ fn limit_memory(bytes: u64) {
 fn limit_memory(_bytes: u64) {}
 
 #[cfg(feature = "pdf")]
-fn read(bytes: &[u8], scans: Option<crate::ocr::Pages>) -> Reply {
+fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
     backend::read(bytes, scans)
 }
 
 #[cfg(not(feature = "pdf"))]
-fn read(_bytes: &[u8], _scans: Option<crate::ocr::Pages>) -> Reply {
+fn read(_bytes: &[u8], _scans: Option<&Scans>) -> Reply {
     Reply {
         error: Some(("corrupt".into(), "no PDF reader in this build".into())),
         ..Reply::default()
@@ -633,8 +745,8 @@ mod backend {
     use pdf_oxide::PdfDocument;
     use pdf_oxide::optional_content::decode_pdf_text_string;
 
-    use super::{Page, Reply, ScanBand, hex};
-    use crate::ocr::{self, Pages, prepare};
+    use super::{Page, Reply, ScanBand, Scans, hex};
+    use crate::ocr::{self, prepare};
 
     fn fail(kind: &str, detail: String) -> Reply {
         Reply {
@@ -643,7 +755,7 @@ mod backend {
         }
     }
 
-    pub fn read(bytes: &[u8], scans: Option<Pages>) -> Reply {
+    pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
         let doc = match PdfDocument::from_bytes(bytes.to_vec()) {
             Ok(d) => d,
             Err(e) => return fail("corrupt", e.to_string()),
@@ -685,35 +797,47 @@ mod backend {
         }
     }
 
-    /// For OCR, the band of each scanned page `scans` asks for: page 1, and every
-    /// scanned page when the text layer mentions an attachment (`附件`), with `first`
-    /// (any other scanned page gets its band and its top-left strip: the parent reads
-    /// the band when the strip shows an attachment); every scanned page whole with `all`.
-    fn cut_scans(doc: &PdfDocument, pages: &mut [Page], scans: Option<Pages>) {
+    /// For OCR, what `scans` asks for of each scanned page: with `First`, the band of
+    /// page 1 — of every scanned page when the text layer mentions an attachment
+    /// (`附件`) — and the top-left strip of every other; with `All`, every page whole;
+    /// with `Bands`, the band of the pages listed. A page whose image cannot be decoded
+    /// here gets its band rendered by pdftoppm or its reason, never a strip.
+    fn cut_scans(doc: &PdfDocument, pages: &mut [Page], scans: Option<&Scans>) {
         let Some(scans) = scans else { return };
         let attachments = pages.iter().any(|p| p.text.contains("附件"));
-        let band = match scans {
-            Pages::First => ocr::FIRST_PAGE_BAND,
-            Pages::All => 1.0,
-        };
         for (i, page) in pages.iter_mut().enumerate() {
-            let wanted = i == 0 || scans == Pages::All || attachments;
-            if page.text.trim().is_empty() && page.images > 0 {
-                let strip = (!wanted).then_some(&mut page.probe);
-                page.scan = Some(scan_band(doc, i, band, strip).unwrap_or_else(ScanBand::Failed));
+            if !page.text.trim().is_empty() || page.images == 0 {
+                continue;
+            }
+            let cut = match scans {
+                Scans::All => Cut::Band(1.0),
+                Scans::First if i == 0 || attachments => Cut::Band(ocr::FIRST_PAGE_BAND),
+                Scans::First => Cut::Strip,
+                Scans::Bands(wanted) if wanted.contains(&(i + 1)) => {
+                    Cut::Band(ocr::FIRST_PAGE_BAND)
+                }
+                Scans::Bands(_) => continue,
+            };
+            match (scan_band(doc, i, cut), cut) {
+                (Ok(band @ ScanBand::Png(..)), Cut::Strip) => page.probe = Some(band),
+                (Ok(band), _) => page.scan = Some(band),
+                (Err(why), _) => page.scan = Some(ScanBand::Failed(why)),
             }
         }
     }
 
-    /// The band of page `i`'s largest image, prepared for OCR, as a PNG and its dpi; an
-    /// image this decoder cannot decode is left to pdftoppm (`Render`), with the page's
-    /// size.
-    fn scan_band(
-        doc: &PdfDocument,
-        i: usize,
-        band: f32,
-        strip: Option<&mut Option<String>>,
-    ) -> Result<ScanBand, String> {
+    /// What `scan_band` cuts from a page image: its top (a fraction of the height) or
+    /// its attachment strip.
+    #[derive(Debug, Clone, Copy)]
+    enum Cut {
+        Band(f32),
+        Strip,
+    }
+
+    /// The band (or strip) of page `i`'s largest image, prepared for OCR, as a PNG and
+    /// its dpi; an image this decoder cannot decode is left to pdftoppm (`Render`), with
+    /// the page's size and its band.
+    fn scan_band(doc: &PdfDocument, i: usize, cut: Cut) -> Result<ScanBand, String> {
         let handles = doc.page_image_handles(i).map_err(|e| e.to_string())?;
         let h = handles
             .iter()
@@ -735,11 +859,16 @@ mod backend {
                 return Ok(ScanBand::Render(e.to_string(), w.abs(), h.abs(), scanned));
             }
         };
-        if let Some(strip) = strip {
-            *strip = Some(hex(&prepare::png(&ocr::strip(&img, dpi))?));
-        }
-        let (gray, dpi) = prepare::band_image(&img, band, dpi, prepare::Steps::from_env());
-        Ok(ScanBand::Png(hex(&prepare::png(&gray)?), dpi, scanned))
+        let prepared = match cut {
+            Cut::Strip => ocr::strip(&img, dpi),
+            Cut::Band(band) => prepare::band_image(&img, band, dpi, prepare::Steps::from_env()),
+        };
+        Ok(ScanBand::Png(
+            hex(&prepare::png(&prepared.image)?),
+            prepared.dpi,
+            scanned,
+            prepared.faint,
+        ))
     }
 
     /// Every text entry of the Info dictionary, its key as named, sorted by key.
@@ -877,10 +1006,8 @@ mod tests {
             probe: None,
         };
         let reading = Reading {
-            lines: vec![Line {
-                text: "机密★10年".into(),
-                confidence: 93.0,
-            }],
+            lines: vec![Line::new("机密★10年", 93.0)],
+            ..Reading::default()
         };
         let reply = Reply {
             pages: vec![page("", 1), page("", 1), page("", 1)],

@@ -7,6 +7,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::prepare::Prepared;
 use super::{Reading, tsv};
 use crate::extract::ExtractError;
 use crate::extract::child;
@@ -99,17 +100,29 @@ pub(crate) fn pool() -> &'static Pool {
     })
 }
 
-impl Engine {
-    /// Read a prepared image (any format Tesseract reads; here a PGM) at `dpi`.
-    pub fn read(&self, image: Vec<u8>, dpi: u32) -> Result<Reading, ExtractError> {
-        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
-        Ok(tsv::parse(&tsv))
-    }
+/// Pixels of the images one Tesseract run reads (a multi-page TIFF of 8-bit gray: this
+/// many bytes on its stdin, which it holds while it reads): the band of page 1 and the
+/// strips of about 30 later pages at 300 dpi. More images take more runs.
+pub const MAX_RUN_PIXELS: u64 = 40_000_000;
 
-    /// Read a prepared image at `dpi` into its words, each with the pixel row of its top.
-    pub fn read_words(&self, image: Vec<u8>, dpi: u32) -> Result<Vec<(u32, String)>, ExtractError> {
-        let tsv = pool().run(|time, memory| self.run(image, dpi, time, memory))?;
-        Ok(tsv::words(&tsv))
+impl Engine {
+    /// Read prepared images: one reading each, in order, with the faint rows of each.
+    /// Images of one resolution are read in one run (a multi-page TIFF: the model is
+    /// loaded once), within `MAX_RUN_PIXELS`; an image of another resolution takes a
+    /// run of its own, as `--dpi` is one per run.
+    pub fn read(&self, images: &[&Prepared]) -> Result<Vec<Reading>, ExtractError> {
+        let mut out = vec![Reading::default(); images.len()];
+        for run in runs(images) {
+            let pages: Vec<&image::GrayImage> = run.iter().map(|&i| &images[i].image).collect();
+            let dpi = images[run[0]].dpi;
+            let tiff = super::prepare::tiff(&pages, dpi);
+            let tsv = pool().run(|time, memory| self.run(tiff, dpi, time, memory))?;
+            for (&i, mut reading) in run.iter().zip(tsv::parse_pages(&tsv, run.len())) {
+                reading.faint.clone_from(&images[i].faint);
+                out[i] = reading;
+            }
+        }
+        Ok(out)
     }
 
     fn run(
@@ -147,5 +160,69 @@ impl Engine {
             )));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// The images of each run, by index: grouped by resolution in order of first
+/// appearance, and cut where a run would pass `MAX_RUN_PIXELS` (an image larger than
+/// that alone is a run).
+fn runs(images: &[&Prepared]) -> Vec<Vec<usize>> {
+    let mut dpis: Vec<u32> = Vec::new();
+    for p in images {
+        if !dpis.contains(&p.dpi) {
+            dpis.push(p.dpi);
+        }
+    }
+    let mut runs = Vec::new();
+    for dpi in dpis {
+        let (mut run, mut pixels) = (Vec::new(), 0u64);
+        for (i, p) in images.iter().enumerate().filter(|(_, p)| p.dpi == dpi) {
+            let n = u64::from(p.image.width()) * u64::from(p.image.height());
+            if !run.is_empty() && pixels + n > MAX_RUN_PIXELS {
+                runs.push(std::mem::take(&mut run));
+                pixels = 0;
+            }
+            run.push(i);
+            pixels += n;
+        }
+        runs.push(run);
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(w: u32, h: u32, dpi: u32) -> Prepared {
+        Prepared {
+            image: image::GrayImage::new(w, h),
+            dpi,
+            faint: Vec::new(),
+        }
+    }
+
+    /// Images at one dpi share a run until the pixel bound; another dpi runs apart.
+    #[test]
+    fn runs_by_resolution_and_size() {
+        let band = prepared(2480, 1053, 300);
+        let strip = prepared(992, 1053, 300);
+        let odd = prepared(800, 300, 260);
+        assert_eq!(runs(&[&band, &strip, &strip]), [vec![0, 1, 2]]);
+        assert_eq!(runs(&[&band, &odd, &strip]), [vec![0, 2], vec![1]]);
+        let many: Vec<&Prepared> = std::iter::once(&band)
+            .chain(std::iter::repeat_n(&strip, 60))
+            .collect();
+        let cut = runs(&many);
+        assert_eq!(cut.len(), 2, "{cut:?}");
+        assert_eq!(cut.iter().map(Vec::len).sum::<usize>(), 61);
+        for run in &cut {
+            let px: u64 = run
+                .iter()
+                .map(|&i| u64::from(many[i].image.width()) * u64::from(many[i].image.height()))
+                .sum();
+            assert!(px <= MAX_RUN_PIXELS, "{px}");
+        }
+        assert!(runs(&[]).is_empty());
     }
 }

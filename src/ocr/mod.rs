@@ -126,10 +126,13 @@ pub fn min_confidence() -> f32 {
     })
 }
 
-/// What OCR read of one image: lines in reading order, each with its mean confidence.
+/// What OCR read of one image: lines in reading order, each with its mean confidence
+/// and its box, and where binarising the image removed faint ink.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
     pub lines: Vec<Line>,
+    /// Rows of faint ink the binarisation turned white (`prepare::Prepared::faint`).
+    pub faint: Vec<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +140,19 @@ pub struct Line {
     pub text: String,
     /// Mean confidence of its words, 0–100 (a glyph taken as the star not counted).
     pub confidence: f32,
+    /// Left, top, right and bottom edges of its words, in pixels of the image read.
+    pub bbox: (u32, u32, u32, u32),
+}
+
+impl Line {
+    /// A line with no known place.
+    pub fn new(text: impl Into<String>, confidence: f32) -> Line {
+        Line {
+            text: text.into(),
+            confidence,
+            bbox: (0, 0, 0, 0),
+        }
+    }
 }
 
 impl Reading {
@@ -190,14 +206,16 @@ pub fn part(page: usize, reading: &Reading) -> (Part, Option<ExtractError>) {
 pub const HEAD_CONFIDENCE: f32 = 85.0;
 
 /// Why the head of a reading (its lines down to the first mark-like line) is not read
-/// for sure: a line above the mark that looks like a misread number (`UUU0U01`), or a
-/// line there read below `HEAD_CONFIDENCE`. `None` without a mark: nothing to judge.
+/// for sure: a line above the mark that looks like a misread number (`UUU0U01`), a
+/// line there read below `HEAD_CONFIDENCE`, or faint ink above the mark (where GB/T
+/// 9704 puts the 份号) that binarisation removed and OCR read nothing of. `None`
+/// without a mark: nothing to judge.
 pub fn head_doubt(reading: &Reading) -> Option<String> {
     let mark = reading
         .lines
         .iter()
         .position(|l| looks_like_mark(&l.text))?;
-    reading.lines[..=mark]
+    let doubt = reading.lines[..=mark]
         .iter()
         .enumerate()
         .find_map(|(i, l)| {
@@ -214,7 +232,23 @@ pub fn head_doubt(reading: &Reading) -> Option<String> {
             } else {
                 None
             }
-        })
+        });
+    doubt.or_else(|| unread_faint_ink(reading, reading.lines[mark].bbox.1))
+}
+
+/// Faint ink above `mark_top` in rows where OCR read no line: text lost in binarisation.
+fn unread_faint_ink(reading: &Reading, mark_top: u32) -> Option<String> {
+    let read = |top: u32, bottom: u32| {
+        reading
+            .lines
+            .iter()
+            .any(|l| l.bbox.1 < bottom && top < l.bbox.3)
+    };
+    reading
+        .faint
+        .iter()
+        .any(|&(top, bottom)| (top + bottom) / 2 < mark_top && !read(top, bottom))
+        .then(|| "ink above the mark too faint to read".to_string())
 }
 
 /// A short line mostly of digits and the glyphs OCR takes digits for, that is not all
@@ -229,71 +263,107 @@ fn misread_number(s: &str) -> bool {
         && !chars.iter().all(char::is_ascii_digit)
 }
 
-/// Read one page image (an image file, an OFD image resource) by OCR, drawn at `dpi`
-/// when known: its part and, when it was not read with confidence, why. A `document`
-/// (an OFD page) with no confident text is a doubt; an image file is one only where a
-/// mark-like line was unsure (a logo reads as nothing, and is nothing).
-pub fn read_image(
-    bytes: &[u8],
-    page: usize,
-    pages: Pages,
-    dpi: Option<f32>,
-    document: bool,
-) -> Result<(Part, Option<ExtractError>), ExtractError> {
-    let engine = engine()
-        .as_ref()
-        .map_err(|why| ExtractError::Ocr(why.clone()))?;
-    let img = prepare::decode(bytes)?;
-    let band = match pages {
+/// The part of the page height read of each page: the band with `first`, all of it
+/// with `all`.
+pub fn band_fraction(pages: Pages) -> f32 {
+    match pages {
         Pages::First => FIRST_PAGE_BAND,
         Pages::All => 1.0,
-    };
-    let (pgm, at) = prepare::band(&img, band, dpi, prepare::Steps::from_env());
-    drop(img);
-    if let Some(scanned) = dpi.map(|d| d.round() as u32)
-        && scanned < MIN_DPI
-    {
-        return Err(ExtractError::Ocr(format!(
-            "scanned at {scanned} dpi, below the {MIN_DPI} dpi OCR reads reliably"
-        )));
     }
-    let reading = engine.read(pgm, at)?;
-    let (part, unsure) = part(page, &reading);
-    let unsure = unsure.or_else(|| document.then(|| unsure_page(&reading)).flatten());
-    Ok((part, unsure))
 }
 
-/// Read the band of a PDF page that pdftoppm renders (its image could not be decoded
-/// in-process: `why`).
-pub fn read_rendered(
+/// Why a page scanned at `dpi` is not read: below `MIN_DPI`.
+pub fn too_coarse(dpi: Option<f32>) -> Option<ExtractError> {
+    let scanned = dpi?.round() as u32;
+    (scanned < MIN_DPI).then(|| {
+        ExtractError::Ocr(format!(
+            "scanned at {scanned} dpi, below the {MIN_DPI} dpi OCR reads reliably"
+        ))
+    })
+}
+
+/// The engine, or why there is none, as an error.
+pub fn installed() -> Result<&'static Engine, ExtractError> {
+    engine()
+        .as_ref()
+        .map_err(|why| ExtractError::Ocr(why.clone()))
+}
+
+/// What OCR read of each image that could be prepared, in one run (`Engine::read`), or
+/// why an image has no reading: its own error, or the run's.
+pub fn read_each(
+    images: &[&Result<prepare::Prepared, ExtractError>],
+) -> Vec<Result<Reading, ExtractError>> {
+    let ok: Vec<&prepare::Prepared> = images.iter().filter_map(|p| p.as_ref().ok()).collect();
+    let read = if ok.is_empty() {
+        Ok(Vec::new())
+    } else {
+        installed().and_then(|engine| engine.read(&ok))
+    };
+    let mut readings = read.clone().unwrap_or_default().into_iter();
+    images
+        .iter()
+        .map(|p| match (p, &read) {
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e.clone()),
+            (Ok(_), Ok(_)) => Ok(readings.next().unwrap_or_default()),
+        })
+        .collect()
+}
+
+/// The top `band` of an image file's page, decoded and prepared for OCR.
+pub fn prepare_image(
+    bytes: &[u8],
+    band: f32,
+    dpi: Option<f32>,
+) -> Result<prepare::Prepared, ExtractError> {
+    let img = prepare::decode(bytes)?;
+    Ok(prepare::band_image(
+        &img,
+        band,
+        dpi,
+        prepare::Steps::from_env(),
+    ))
+}
+
+/// A page's part from what OCR read, and its doubt: a mark-like line read unsurely,
+/// or, for a `document`'s page (PDF, OFD), a page read without confidence.
+pub fn read_part(page: usize, reading: &Reading, document: bool) -> (Part, Option<ExtractError>) {
+    let (part, unsure) = part(page, reading);
+    let unsure = unsure.or_else(|| document.then(|| unsure_page(reading)).flatten());
+    (part, unsure)
+}
+
+/// The band of a PDF page that pdftoppm renders (its image could not be decoded
+/// in-process: `why`), prepared for OCR.
+pub fn prepare_rendered(
     pdf: std::sync::Arc<Vec<u8>>,
     band: render::Band,
     why: &str,
-) -> Result<Reading, ExtractError> {
-    let engine = engine()
-        .as_ref()
-        .map_err(|why| ExtractError::Ocr(why.clone()))?;
+) -> Result<prepare::Prepared, ExtractError> {
+    installed()?;
     let gray = render::band(pdf, band, why)?;
     let img = image::DynamicImage::ImageLuma8(gray);
-    let (pgm, at) = prepare::band(
+    Ok(prepare::band_image(
         &img,
         1.0,
         Some(prepare::TARGET_DPI),
         prepare::Steps::from_env(),
-    );
-    engine.read(pgm, at)
+    ))
 }
 
-/// The top-left strip of a page that is looked at to see whether the page starts an
-/// attachment: GB/T 9704 puts `附件` (3号 黑体) flush left on the first line of the type
-/// area (top margin 37 mm, left 28 mm: its line ends about 45 mm down, 15 % of an A4
-/// page, and `附件12` about 55 mm in, 26 %). 35 % × 22 % leaves room for skew and
-/// wider margins, and holds a mark set flush left above or below it.
-pub const ATTACHMENT_STRIP: (f32, f32) = (0.35, 0.22);
+/// The top-left strip of a page after the first that is read to see whether the page
+/// starts an attachment, and what mark it carries. GB/T 9704 puts `附件` (3号 黑体) flush
+/// left on the first line of the type area (top margin 37 mm, left 28 mm), and the
+/// attachment's own mark at the top left, under or beside it: `附件1　机密★10年` ends
+/// about 84 mm in (40 % of an A4 page). The strip is as tall as the first page's band
+/// (30 %), so a mark that band would hold on page 1 is in the strip of a later page;
+/// a mark line that runs into the strip's right edge is read again from the page's
+/// band (`Look::Band`).
+pub const ATTACHMENT_STRIP: (f32, f32) = (0.40, FIRST_PAGE_BAND);
 
 /// A page's attachment strip, prepared for OCR like a band (gray, ~300 dpi, binarised).
 /// `dpi` is the page's (guessed from its width as A4 when unknown).
-pub fn strip(img: &image::DynamicImage, dpi: Option<f32>) -> image::GrayImage {
+pub fn strip(img: &image::DynamicImage, dpi: Option<f32>) -> prepare::Prepared {
     let dpi = dpi.unwrap_or(img.width() as f32 / (210.0 / 25.4));
     let w = ((img.width() as f32 * ATTACHMENT_STRIP.0).ceil() as u32).clamp(1, img.width().max(1));
     let left = img.crop_imm(0, 0, w, img.height());
@@ -303,46 +373,53 @@ pub fn strip(img: &image::DynamicImage, dpi: Option<f32>) -> image::GrayImage {
         Some(dpi),
         prepare::Steps::from_env(),
     )
-    .0
 }
 
-/// White rows between two strips stacked for one OCR run.
-const STRIP_GAP: u32 = 48;
+/// What the strip of a later page shows, and so what of the page is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// No `附件` heading and no level word: the page is not read.
+    Nothing,
+    /// An attachment heading, or a mark that ends inside the strip: the strip's reading
+    /// is the page's part (no further OCR run).
+    Strip,
+    /// A line with a level word that runs into the strip's right edge (a long term, a
+    /// mark beside a wide heading, prose): the page's band is read.
+    Band,
+}
 
-/// Which pages (of `strips`: page number, its strip) have their band read: those whose
-/// strip shows `附件` or a level word. The strips are stacked into one image and read
-/// by one Tesseract run, each word going to the strip it stands in, so that looking at
-/// five pages costs one engine start, not five (measured in BENCHMARKS.md).
-pub fn pages_to_read(strips: &[(usize, image::GrayImage)]) -> Result<Vec<usize>, ExtractError> {
-    if strips.is_empty() {
-        return Ok(Vec::new());
+/// What `strip` (the reading of a strip `width` pixels wide) shows.
+pub fn look(strip: &Reading, width: u32) -> Look {
+    let marks = strip.lines.iter().filter(|l| looks_like_mark(&l.text));
+    if marks.clone().any(|l| runs_to_edge(l, width)) {
+        Look::Band
+    } else if marks.count() > 0 || strip.lines.iter().any(|l| attachment_heading(&l.text)) {
+        Look::Strip
+    } else {
+        Look::Nothing
     }
-    let engine = engine()
-        .as_ref()
-        .map_err(|why| ExtractError::Ocr(why.clone()))?;
-    let width = strips.iter().map(|(_, s)| s.width()).max().unwrap_or(1);
-    let height: u32 = strips.iter().map(|(_, s)| s.height() + STRIP_GAP).sum();
-    let mut sheet = image::GrayImage::from_pixel(width, height, image::Luma([255]));
-    let mut spans = Vec::with_capacity(strips.len());
-    let mut top = 0;
-    for (page, s) in strips {
-        image::imageops::replace(&mut sheet, s, 0, i64::from(top));
-        spans.push((*page, top, top + s.height()));
-        top += s.height() + STRIP_GAP;
-    }
-    let words = engine.read_words(prepare::pgm(&sheet), prepare::TARGET_DPI as u32)?;
-    Ok(spans
-        .into_iter()
-        .filter(|(_, top, bottom)| {
-            let text: String = words
-                .iter()
-                .filter(|(y, _)| (*top..*bottom).contains(y))
-                .map(|(_, w)| w.as_str())
-                .collect();
-            text.contains("附件") || looks_like_mark(&text)
+}
+
+/// Whether a line ends within one and a half of its heights (about one character) of
+/// the right edge of an image `width` pixels wide: what stood to its right was cut off.
+fn runs_to_edge(line: &Line, width: u32) -> bool {
+    let (_, top, right, bottom) = line.bbox;
+    let height = bottom.saturating_sub(top).max(1);
+    right.saturating_add(height * 3 / 2) >= width
+}
+
+/// `附件`, `附件2`, `附件三` alone on a line (the heading of an attachment's first page;
+/// not `附件：1.…`, the list of attachments at the end of the main text).
+fn attachment_heading(s: &str) -> bool {
+    let squeezed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed
+        .trim_matches(|c: char| "|[]{}()'\"‘’“”,.:;—-_~`!".contains(c))
+        .strip_prefix("附件")
+        .is_some_and(|n| {
+            n.chars().all(|c| {
+                c.is_ascii_digit() || "０１２３４５６７８９一二三四五六七八九十".contains(c)
+            })
         })
-        .map(|(page, _, _)| page)
-        .collect())
 }
 
 /// `page 3 (OCR)`: the name of a part read by OCR.
@@ -449,19 +526,11 @@ mod tests {
     fn low_confidence_mark_lines_are_not_guessed() {
         let reading = Reading {
             lines: vec![
-                Line {
-                    text: "000001".into(),
-                    confidence: 90.0,
-                },
-                Line {
-                    text: "机密★10年".into(),
-                    confidence: 41.0,
-                },
-                Line {
-                    text: "云岭市水务局文件".into(),
-                    confidence: 92.0,
-                },
+                Line::new("000001", 90.0),
+                Line::new("机密★10年", 41.0),
+                Line::new("云岭市水务局文件", 92.0),
             ],
+            ..Reading::default()
         };
         let (part, unsure) = part(1, &reading);
         assert_eq!(part.name.as_deref(), Some("page 1 (OCR)"));
@@ -480,11 +549,11 @@ mod tests {
     /// scans of `gongwen-100-faint.jpg` read), is not read for sure; a clean one is.
     #[test]
     fn heads_not_read_for_sure() {
-        let line = |t: &str, c| Line {
-            text: t.into(),
-            confidence: c,
+        let line = |t: &str, c| Line::new(t, c);
+        let reading = |lines| Reading {
+            lines,
+            ..Reading::default()
         };
-        let reading = |lines| Reading { lines };
         let clean = reading(vec![line("000001", 91.0), line("机密★10年", 93.0)]);
         assert_eq!(head_doubt(&clean), None);
         let misread = reading(vec![line("UUU0U01", 44.0), line("机密★10年", 91.0)]);
@@ -518,14 +587,12 @@ mod tests {
 
     #[test]
     fn scanned_pages_read_without_confidence() {
-        let line = |t: &str, c| Line {
-            text: t.into(),
-            confidence: c,
-        };
+        let line = |t: &str, c| Line::new(t, c);
         let empty = Reading::default();
         assert!(unsure_page(&empty).is_some());
         let noise = Reading {
             lines: vec![line("狐殴 广电咱障 它", 30.0)],
+            ..Reading::default()
         };
         assert_eq!(
             unsure_page(&noise),
@@ -533,7 +600,79 @@ mod tests {
         );
         let good = Reading {
             lines: vec![line("云岭市水务局文件", 93.0)],
+            ..Reading::default()
         };
         assert_eq!(unsure_page(&good), None);
+    }
+
+    fn placed(text: &str, bbox: (u32, u32, u32, u32)) -> Line {
+        Line {
+            bbox,
+            ..Line::new(text, 93.0)
+        }
+    }
+
+    /// Faint ink above the mark that OCR read nothing of (a light 份号 lost in
+    /// binarisation) leaves the head unsure; faint rows OCR did read, or below the
+    /// mark's top, do not.
+    #[test]
+    fn faint_ink_above_the_mark_unread() {
+        let lines = vec![
+            placed("机密★10年", (330, 570, 680, 640)),
+            placed("云岭市水务局文件", (330, 800, 1600, 880)),
+        ];
+        let with = |faint| Reading {
+            lines: lines.clone(),
+            faint,
+        };
+        assert_eq!(
+            head_doubt(&with(vec![(460, 510)])).as_deref(),
+            Some("ink above the mark too faint to read")
+        );
+        assert_eq!(head_doubt(&with(Vec::new())), None);
+        // Faint rows beside the mark or under it: not above it.
+        assert_eq!(head_doubt(&with(vec![(600, 640), (900, 950)])), None);
+        // Read there: the line OCR made of it is judged as before.
+        let mut read = with(vec![(460, 510)]);
+        read.lines.insert(0, placed("000001", (330, 462, 540, 508)));
+        assert_eq!(head_doubt(&read), None);
+    }
+
+    /// What a later page's strip shows decides what of the page is read.
+    #[test]
+    fn strips_looked_at() {
+        let strip = |lines| Reading {
+            lines,
+            ..Reading::default()
+        };
+        let width = 992;
+        let attachment = strip(vec![
+            placed("附件", (334, 457, 461, 520)),
+            placed("机密★10年", (331, 567, 670, 640)),
+        ]);
+        assert_eq!(look(&attachment, width), Look::Strip);
+        let heading_only = strip(vec![
+            placed("附件2", (334, 457, 520, 520)),
+            placed("城西水厂联络管", (331, 690, 990, 760)),
+        ]);
+        assert_eq!(look(&heading_only, width), Look::Strip);
+        // A mark running into the edge may go on beyond it: the band is read.
+        let cut = strip(vec![placed("机密★2040年12月", (331, 567, 960, 640))]);
+        assert_eq!(look(&cut, width), Look::Band);
+        let prose = strip(vec![placed("本文件属机密，请妥", (331, 567, 985, 640))]);
+        assert_eq!(look(&prose, width), Look::Band);
+        // The list of attachments, and prose that names one, start nothing.
+        let body = strip(vec![
+            placed("线路方案见附件", (333, 573, 830, 640)),
+            placed("附件：1.城西水厂", (333, 690, 985, 760)),
+        ]);
+        assert_eq!(look(&body, width), Look::Nothing);
+        assert_eq!(look(&Reading::default(), width), Look::Nothing);
+        for s in ["附件", "附件1", "附件 12", "附件三", "| 附件2"] {
+            assert!(attachment_heading(s), "{s}");
+        }
+        for s in ["附件：1.方案", "见附件", "附件说明", "附"] {
+            assert!(!attachment_heading(s), "{s}");
+        }
     }
 }

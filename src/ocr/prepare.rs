@@ -80,21 +80,21 @@ impl Steps {
     }
 }
 
-/// The top `band` (a fraction of the height; 1.0 for the whole page) of a page image
-/// of known or guessed resolution, ready for OCR: a PGM and the dpi it is at. Without
-/// a resolution, the page is taken as A4 portrait (210 mm wide).
-pub fn band(img: &DynamicImage, band: f32, dpi: Option<f32>, steps: Steps) -> (Vec<u8>, u32) {
-    let (gray, dpi) = band_image(img, band, dpi, steps);
-    (pgm(&gray), dpi)
+/// A band or strip made ready for OCR: the image, the dpi it is at, and the rows where
+/// binarising it removed faint ink (see `faint_rows`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub image: GrayImage,
+    pub dpi: u32,
+    /// Pixel rows (top, bottom; bottom exclusive) of ink in the left half that the
+    /// binarisation turned white: text too faint to survive it (a 份号 printed light).
+    pub faint: Vec<(u32, u32)>,
 }
 
-/// `band`, as an image: the PDF worker sends it to the parent as a PNG.
-pub fn band_image(
-    img: &DynamicImage,
-    band: f32,
-    dpi: Option<f32>,
-    steps: Steps,
-) -> (GrayImage, u32) {
+/// The top `band` (a fraction of the height; 1.0 for the whole page) of a page image
+/// of known or guessed resolution, ready for OCR. Without a resolution, the page is
+/// taken as A4 portrait (210 mm wide).
+pub fn band_image(img: &DynamicImage, band: f32, dpi: Option<f32>, steps: Steps) -> Prepared {
     let (w, h) = (img.width(), img.height());
     let cut = ((h as f32 * band.clamp(0.05, 1.0)).ceil() as u32).clamp(1, h.max(1));
     let gray = img.crop_imm(0, 0, w, cut).into_luma8();
@@ -107,17 +107,30 @@ pub fn band_image(
             ((w as f32 * f).round() as u32).max(1),
             ((cut as f32 * f).round() as u32).max(1),
         );
-        let filter = if f > 1.0 {
-            image::imageops::FilterType::CatmullRom
+        let kernel = if f > 1.0 {
+            Kernel::CatmullRom
         } else {
-            image::imageops::FilterType::Triangle
+            Kernel::Triangle
         };
-        (image::imageops::resize(&gray, nw, nh, filter), TARGET_DPI)
+        (resize(&gray, nw, nh, kernel), TARGET_DPI)
     } else {
         (gray, dpi)
     };
-    let gray = if steps.binarise { otsu(gray) } else { gray };
-    (gray, dpi.round() as u32)
+    let dpi = dpi.round() as u32;
+    if !steps.binarise {
+        return Prepared {
+            image: gray,
+            dpi,
+            faint: Vec::new(),
+        };
+    }
+    let threshold = otsu_threshold(&gray);
+    let faint = faint_rows(&gray, threshold, dpi);
+    Prepared {
+        image: binarise(gray, threshold),
+        dpi,
+        faint,
+    }
 }
 
 /// A PNG of `img` (small for a binarised band: the PDF worker's reply carries it).
@@ -128,12 +141,108 @@ pub fn png(img: &GrayImage) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The resampling filters `band_image` uses: Catmull-Rom to enlarge, triangle (linear)
+/// to shrink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    CatmullRom,
+    Triangle,
+}
+
+impl Kernel {
+    fn support(self) -> f32 {
+        match self {
+            Kernel::CatmullRom => 2.0,
+            Kernel::Triangle => 1.0,
+        }
+    }
+
+    fn weight(self, x: f32) -> f32 {
+        let a = x.abs();
+        match self {
+            // Mitchell–Netravali with B = 0, C = 0.5.
+            Kernel::CatmullRom if a < 1.0 => (9.0 * a.powi(3) - 15.0 * a.powi(2) + 6.0) / 6.0,
+            Kernel::CatmullRom if a < 2.0 => {
+                (-3.0 * a.powi(3) + 15.0 * a.powi(2) - 24.0 * a + 12.0) / 6.0
+            }
+            Kernel::Triangle if a < 1.0 => 1.0 - a,
+            _ => 0.0,
+        }
+    }
+}
+
+/// The source span and normalised weights of each output position along one axis of
+/// `from` pixels resampled to `to` (the image crate's separable scheme: a pixel's
+/// centre maps to `(o + 0.5) · from / to`, the kernel widens when shrinking).
+fn taps(from: u32, to: u32, kernel: Kernel) -> Vec<(usize, Vec<f32>)> {
+    let ratio = from as f32 / to as f32;
+    let sratio = ratio.max(1.0);
+    let support = kernel.support() * sratio;
+    (0..to)
+        .map(|o| {
+            let centre = (o as f32 + 0.5) * ratio;
+            let left = ((centre - support).floor() as i64).clamp(0, i64::from(from) - 1);
+            let right = ((centre + support).ceil() as i64).clamp(left + 1, i64::from(from));
+            let centre = centre - 0.5;
+            let mut ws: Vec<f32> = (left..right)
+                .map(|i| kernel.weight((i as f32 - centre) / sratio))
+                .collect();
+            let sum: f32 = ws.iter().fold(0.0, |s, w| s + w);
+            for w in &mut ws {
+                *w /= sum;
+            }
+            (left as usize, ws)
+        })
+        .collect()
+}
+
+/// `img` resampled to `nw` × `nh`: the same arithmetic as `image::imageops::resize`
+/// with the same filter (columns first, then rows, in `f32`; the test below compares
+/// them pixel for pixel), on one channel and row by row. The image crate's version
+/// works through four `f32` channels and column by column, and cost 170 ms of a
+/// 200 dpi band (BENCHMARKS.md, "OCR of scans").
+pub fn resize(img: &GrayImage, nw: u32, nh: u32, kernel: Kernel) -> GrayImage {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 || (nw, nh) == (w, h) || nw == 0 || nh == 0 {
+        return image::imageops::resize(img, nw, nh, image::imageops::FilterType::Nearest);
+    }
+    let (w, nw_us) = (w as usize, nw as usize);
+    let src = img.as_raw();
+    let mut tall = vec![0f32; w * nh as usize];
+    for (row, (top, ws)) in tall.chunks_exact_mut(w).zip(taps(h, nh, kernel)) {
+        for (i, weight) in ws.iter().enumerate() {
+            let line = &src[(top + i) * w..(top + i + 1) * w];
+            for (t, p) in row.iter_mut().zip(line) {
+                *t += f32::from(*p) * weight;
+            }
+        }
+    }
+    let across = taps(w as u32, nw, kernel);
+    let mut out = vec![0u8; nw_us * nh as usize];
+    for (row, line) in out.chunks_exact_mut(nw_us).zip(tall.chunks_exact(w)) {
+        for (o, (left, ws)) in row.iter_mut().zip(&across) {
+            let t = ws
+                .iter()
+                .zip(&line[*left..])
+                .fold(0.0f32, |t, (w, p)| t + p * w);
+            *o = t.clamp(0.0, 255.0).round() as u8;
+        }
+    }
+    GrayImage::from_raw(nw, nh, out).expect("buffer of the output's size")
+}
+
 /// Black and white at Otsu's threshold (the one that best separates the two classes
 /// of the histogram).
-pub fn otsu(mut img: GrayImage) -> GrayImage {
+pub fn otsu(img: GrayImage) -> GrayImage {
+    let threshold = otsu_threshold(&img);
+    binarise(img, threshold)
+}
+
+/// Otsu's threshold of `img`: values above it are paper.
+pub fn otsu_threshold(img: &GrayImage) -> u8 {
     let mut hist = [0u64; 256];
-    for p in img.pixels() {
-        hist[p.0[0] as usize] += 1;
+    for p in img.as_raw() {
+        hist[*p as usize] += 1;
     }
     let total: u64 = hist.iter().sum();
     let sum: f64 = hist
@@ -159,16 +268,134 @@ pub fn otsu(mut img: GrayImage) -> GrayImage {
             threshold = t as u8;
         }
     }
+    threshold
+}
+
+fn binarise(mut img: GrayImage, threshold: u8) -> GrayImage {
     for p in img.pixels_mut() {
         p.0[0] = if p.0[0] > threshold { 255 } else { 0 };
     }
     img
 }
 
-/// A binary PGM (P5), which Tesseract reads from stdin.
-pub fn pgm(img: &GrayImage) -> Vec<u8> {
-    let mut out = format!("P5\n{} {}\n255\n", img.width(), img.height()).into_bytes();
-    out.extend_from_slice(img.as_raw());
+/// How much darker than the paper a pixel that binarisation turned white must be to
+/// count as faint ink (JPEG noise on paper stays within a few levels).
+const FAINT_BELOW_PAPER: u8 = 40;
+/// Faint pixels a row's left half needs to count as a row of faint ink.
+const FAINT_PIXELS_PER_ROW: usize = 8;
+/// Height (mm) a run of faint rows needs to be text: the rows just above and below a
+/// dark line, grey from anti-aliasing and resampling, are thinner than this.
+const FAINT_MIN_MM: f32 = 1.2;
+
+/// Runs of rows where the left half of `gray` holds ink that binarising at `threshold`
+/// turns white — lighter than the threshold, clearly darker than the paper — and no
+/// ink that survives it: a line of text too faint to be read (GB/T 9704 puts the 份号
+/// top left, above the mark). Rows of dark text, with their grey edges, are not counted.
+pub fn faint_rows(gray: &GrayImage, threshold: u8, dpi: u32) -> Vec<(u32, u32)> {
+    let (w, h) = (gray.width() as usize, gray.height());
+    let mut hist = [0u64; 256];
+    for p in gray.as_raw() {
+        hist[*p as usize] += 1;
+    }
+    // The paper: the commonest value above the threshold.
+    let paper = (usize::from(threshold) + 1..256)
+        .max_by_key(|v| (hist[*v], *v))
+        .unwrap_or(255) as u8;
+    let Some(faint_max) = paper.checked_sub(FAINT_BELOW_PAPER) else {
+        return Vec::new();
+    };
+    if faint_max <= threshold {
+        return Vec::new();
+    }
+    let half = (w / 2).max(1);
+    let faint_row = |y: u32| {
+        let row = &gray.as_raw()[y as usize * w..y as usize * w + half];
+        let faint = row
+            .iter()
+            .filter(|p| **p > threshold && **p <= faint_max)
+            .count();
+        let dark = row.iter().filter(|p| **p <= threshold).count();
+        faint >= FAINT_PIXELS_PER_ROW && dark * 20 <= faint
+    };
+    let min_rows = (FAINT_MIN_MM / 25.4 * dpi as f32).ceil() as u32;
+    let mut runs = Vec::new();
+    let mut start = None;
+    for y in 0..=h {
+        match (y < h && faint_row(y), start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                if y - s >= min_rows {
+                    runs.push((s, y));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// The images of one OCR run, all at `dpi`, as one multi-page TIFF (uncompressed,
+/// little-endian): what Tesseract reads from stdin page by page, loading its model once
+/// for all of them. A black-and-white image (every pixel 0 or 255, as binarised) is
+/// written with one bit per pixel: Tesseract then skips its own thresholding, which
+/// cost about 0.05 s of CPU on a 300 dpi band (BENCHMARKS.md); any other image with
+/// eight.
+pub fn tiff(pages: &[&GrayImage], dpi: u32) -> Vec<u8> {
+    let mut out = b"II*\0\0\0\0\0".to_vec();
+    // Where the offset of the next directory goes: the header's, then each directory's.
+    let mut link = 4;
+    for page in pages {
+        let (w, h) = page.dimensions();
+        let bilevel = page.as_raw().iter().all(|p| *p == 0 || *p == 255);
+        let data_at = out.len() as u32;
+        if bilevel {
+            for row in page.as_raw().chunks_exact(w.max(1) as usize) {
+                out.extend(row.chunks(8).map(|bits| {
+                    bits.iter()
+                        .enumerate()
+                        .fold(0u8, |b, (i, p)| b | (u8::from(*p == 255) << (7 - i)))
+                }));
+            }
+        } else {
+            out.extend_from_slice(page.as_raw());
+        }
+        let data_len = out.len() as u32 - data_at;
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+        let ifd = out.len() as u32;
+        out[link..link + 4].copy_from_slice(&ifd.to_le_bytes());
+        const ENTRIES: u16 = 12;
+        let rational = ifd + 2 + 12 * u32::from(ENTRIES) + 4;
+        // (tag, type: 3 SHORT, 4 LONG, 5 RATIONAL, value or offset), in tag order.
+        let entries: [(u16, u16, u32); ENTRIES as usize] = [
+            (256, 4, w),
+            (257, 4, h),
+            (258, 3, if bilevel { 1 } else { 8 }),
+            (259, 3, 1),
+            // BlackIsZero: 0 is black, in one bit as in eight.
+            (262, 3, 1),
+            (273, 4, data_at),
+            (277, 3, 1),
+            (278, 4, h),
+            (279, 4, data_len),
+            (282, 5, rational),
+            (283, 5, rational),
+            (296, 3, 2),
+        ];
+        out.extend_from_slice(&ENTRIES.to_le_bytes());
+        for (tag, kind, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        link = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&dpi.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+    }
     out
 }
 
@@ -194,14 +421,115 @@ mod tests {
             scale: true,
             binarise: true,
         };
-        let (pgm, dpi) = band(&img, 0.3, None, all);
-        assert_eq!(dpi, 300);
-        assert!(pgm.starts_with(b"P5\n2480 1053\n255\n"), "{:?}", &pgm[..20]);
+        let band = band_image(&img, 0.3, None, all);
+        assert_eq!(band.dpi, 300);
+        assert_eq!(band.image.dimensions(), (2480, 1053));
         // Already near 300 dpi: left as it is.
         let img = DynamicImage::new_luma8(2480, 3508);
-        let (pgm, dpi) = band(&img, 1.0, Some(300.0), all);
-        assert_eq!(dpi, 300);
-        assert!(pgm.starts_with(b"P5\n2480 3508\n"));
+        let page = band_image(&img, 1.0, Some(300.0), all);
+        assert_eq!(page.dpi, 300);
+        assert_eq!(page.image.dimensions(), (2480, 3508));
+    }
+
+    /// Gray ink of varied tones on paper: a picture to resample.
+    fn sample(w: u32, h: u32) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let v = (x * 37 + y * 91 + (x * y) % 17) % 256;
+            image::Luma([if (x / 7 + y / 5) % 3 == 0 {
+                v as u8
+            } else {
+                250
+            }])
+        })
+    }
+
+    /// `resize` gives the image crate's result pixel for pixel, enlarging (Catmull-Rom)
+    /// and shrinking (triangle), by whole and by odd factors.
+    #[test]
+    fn resize_equals_the_image_crates() {
+        use image::imageops::FilterType;
+        let img = sample(157, 83);
+        for (nw, nh) in [
+            (471, 249),
+            (236, 125),
+            (200, 83),
+            (157, 100),
+            (60, 31),
+            (31, 60),
+        ] {
+            for (kernel, filter) in [
+                (Kernel::CatmullRom, FilterType::CatmullRom),
+                (Kernel::Triangle, FilterType::Triangle),
+            ] {
+                let ours = resize(&img, nw, nh, kernel);
+                let theirs = image::imageops::resize(&img, nw, nh, filter);
+                assert_eq!(ours.dimensions(), theirs.dimensions());
+                assert!(ours == theirs, "{nw}×{nh} {kernel:?}");
+            }
+        }
+        assert_eq!(resize(&img, 157, 83, Kernel::CatmullRom), img);
+    }
+
+    /// A light-grey line above black text: Otsu's threshold turns it white, and its
+    /// rows are faint; the grey edges of the black text are not; noise on the paper is
+    /// not.
+    #[test]
+    fn faint_ink_lost_in_binarisation() {
+        let (w, h) = (600u32, 300u32);
+        let img = GrayImage::from_fn(w, h, |x, y| {
+            let ink = (x / 6) % 2 == 0 && x < 240;
+            let v = match y {
+                40..=79 if ink => 176,
+                150..=199 if ink => 0,
+                // Anti-aliased edges of the black line.
+                147..=149 | 200..=202 if ink => 170,
+                _ => 250 - ((x * 7 + y * 13) % 5) as u8,
+            };
+            image::Luma([v])
+        });
+        let t = otsu_threshold(&img);
+        assert!(t < 176, "{t}");
+        assert_eq!(faint_rows(&img, t, 300), [(40, 80)]);
+        let binarised = binarise(img, t);
+        assert!((40..80).all(|y| binarised.get_pixel(0, y).0[0] == 255));
+        // Without faint ink: nothing.
+        let clean = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([if (150..200).contains(&y) && x % 12 < 6 {
+                0
+            } else {
+                248
+            }])
+        });
+        assert!(faint_rows(&clean, otsu_threshold(&clean), 300).is_empty());
+    }
+
+    /// The images of one run as a multi-page TIFF: each page whole, in order, at its
+    /// resolution; black-and-white pages in one bit per pixel (rows padded to a byte),
+    /// others in eight.
+    #[test]
+    fn images_as_one_tiff() {
+        let gray = sample(40, 30);
+        let bilevel = binarise(sample(25, 61), 128);
+        let bytes = tiff(&[&gray, &bilevel, &gray], 300);
+        let file = crate::extract::image_meta::Tiff::open(&bytes).unwrap();
+        let pages = file.pages();
+        assert_eq!(pages.len(), 3);
+        for (ifd, want) in pages.iter().zip([&gray, &bilevel, &gray]) {
+            let h = file.header(*ifd).unwrap();
+            assert_eq!(
+                (h.width, h.height, h.dpi),
+                (want.width(), want.height(), Some(300.0))
+            );
+            let page = decode(&file.page_first(*ifd)).unwrap().into_luma8();
+            assert!(page == *want);
+        }
+        // 25 pixels a row: 4 bytes each, 61 rows.
+        assert!(
+            bytes.len() < 2 * 40 * 30 + 4 * 61 + 3 * 200,
+            "{}",
+            bytes.len()
+        );
+        assert_eq!(tiff(&[], 300), b"II*\0\0\0\0\0");
     }
 
     #[test]

@@ -12,12 +12,28 @@ type LineKey = (u32, u32, u32, u32);
 struct Word {
     text: String,
     conf: f32,
+    /// Left, top, right and bottom edges in pixels.
+    bbox: (u32, u32, u32, u32),
 }
 
-/// Parse TSV; rows that do not parse are ignored (Tesseract writes nothing else).
+/// Parse TSV of one image; rows that do not parse are ignored (Tesseract writes nothing
+/// else).
 pub fn parse(tsv: &str) -> Reading {
-    let mut lines = Vec::new();
+    parse_pages(tsv, 1).pop().unwrap_or_default()
+}
+
+/// Parse TSV of a run over `pages` images (a multi-page TIFF): one reading per page, in
+/// order (Tesseract's `page_num` counts from 1); a page it wrote nothing for reads empty.
+pub fn parse_pages(tsv: &str, pages: usize) -> Vec<Reading> {
+    let mut out = vec![Reading::default(); pages];
     let mut current: Option<(LineKey, Vec<Word>)> = None;
+    let mut flush = |line: Option<(LineKey, Vec<Word>)>| {
+        if let Some(((page, ..), words)) = line
+            && let Some(reading) = (page as usize).checked_sub(1).and_then(|i| out.get_mut(i))
+        {
+            reading.lines.push(self::line(&words));
+        }
+    };
     for row in tsv.lines().skip(1) {
         let cols: Vec<&str> = row.split('\t').collect();
         if cols.len() < 12 || cols[0] != "5" {
@@ -30,36 +46,16 @@ pub fn parse(tsv: &str) -> Reading {
         if text.is_empty() || conf < 0.0 {
             continue;
         }
+        let (left, top) = (num(6), num(7));
+        let bbox = (left, top, left + num(8), top + num(9));
+        let word = Word { text, conf, bbox };
         match &mut current {
-            Some((k, words)) if *k == key => words.push(Word { text, conf }),
-            _ => {
-                if let Some((_, words)) = current.take() {
-                    lines.push(line(&words));
-                }
-                current = Some((key, vec![Word { text, conf }]));
-            }
+            Some((k, words)) if *k == key => words.push(word),
+            _ => flush(current.replace((key, vec![word]))),
         }
     }
-    if let Some((_, words)) = current {
-        lines.push(line(&words));
-    }
-    Reading { lines }
-}
-
-/// Every word read with the pixel row of its top, in reading order.
-pub fn words(tsv: &str) -> Vec<(u32, String)> {
-    tsv.lines()
-        .skip(1)
-        .filter_map(|row| {
-            let cols: Vec<&str> = row.split('\t').collect();
-            if cols.len() < 12 || cols[0] != "5" {
-                return None;
-            }
-            let text = cols[11..].join("\t").trim().to_string();
-            let top = cols[7].trim().parse::<u32>().ok()?;
-            (!text.is_empty()).then_some((top, text))
-        })
-        .collect()
+    flush(current);
+    out
 }
 
 fn is_cjk(c: char) -> bool {
@@ -75,21 +71,26 @@ fn line(words: &[Word]) -> Line {
         }
         text.push_str(&w.text);
     }
-    match canonical_mark(&text) {
+    let bbox = words.iter().fold((u32::MAX, u32::MAX, 0, 0), |b, w| {
+        (
+            b.0.min(w.bbox.0),
+            b.1.min(w.bbox.1),
+            b.2.max(w.bbox.2),
+            b.3.max(w.bbox.3),
+        )
+    });
+    let (left, top, right, bottom) = if words.is_empty() { (0, 0, 0, 0) } else { bbox };
+    let mut line = match canonical_mark(&text) {
         Some(mark) => {
             // The star's glyph is a guess with no confidence of its own: only the words
             // that carry the level and the term count.
             let counted: Vec<&Word> = words.iter().filter(|w| carries_mark(&w.text)).collect();
-            Line {
-                text: mark,
-                confidence: mean(&counted),
-            }
+            Line::new(mark, mean(&counted))
         }
-        None => Line {
-            text,
-            confidence: mean(&words.iter().collect::<Vec<_>>()),
-        },
-    }
+        None => Line::new(text, mean(&words.iter().collect::<Vec<_>>())),
+    };
+    line.bbox = (left, top, right, bottom);
+    line
 }
 
 /// A word with a character of a level word, a digit or a term word in it.
@@ -140,20 +141,31 @@ mod tests {
         assert!(r.lines[1].confidence > 90.0, "{:?}", r.lines[1]);
     }
 
+    /// A run over three images: each page's lines, with their boxes; a page Tesseract
+    /// wrote no word for reads empty, and a page number past the images is dropped.
     #[test]
-    fn words_with_their_tops() {
+    fn pages_and_boxes() {
         let tsv = [
             HEAD.to_string(),
             "5\t1\t1\t1\t1\t1\t30\t412\t90\t40\t93\t附件\n".into(),
             "5\t1\t1\t1\t1\t2\t130\t414\t20\t40\t90\t2\n".into(),
             "4\t1\t1\t1\t1\t0\t30\t412\t90\t40\t-1\t\n".into(),
+            "5\t3\t1\t1\t1\t1\t33\t50\t60\t30\t91\t机密\n".into(),
+            "5\t3\t1\t1\t2\t1\t33\t100\t60\t30\t91\t城西\n".into(),
+            "5\t4\t1\t1\t1\t1\t33\t50\t60\t30\t91\t多余\n".into(),
         ]
         .concat();
-        assert_eq!(
-            words(&tsv),
-            [(412, "附件".to_string()), (414, "2".to_string())]
-        );
-        assert!(words("").is_empty());
+        let pages = parse_pages(&tsv, 3);
+        assert_eq!(pages.len(), 3);
+        let first = &pages[0].lines;
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].text, "附件 2");
+        assert_eq!(first[0].bbox, (30, 412, 150, 454));
+        assert!(pages[1].lines.is_empty());
+        let texts: Vec<&str> = pages[2].lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["机密", "城西"]);
+        assert_eq!(pages[2].lines[1].bbox, (33, 100, 93, 130));
+        assert_eq!(parse(&tsv).lines.len(), 1);
     }
 
     #[test]

@@ -274,7 +274,8 @@ fn without_ocr() {
             .collect::<Vec<_>>()
     };
     let images = said(&none.1, "OCR is not installed");
-    assert_eq!(images.len(), 9, "{}", none.1);
+    // Every image file of the folder (the PDFs and OFDs say "no text layer").
+    assert_eq!(images.len(), 12, "{}", none.1);
     assert_eq!(said(&off.1, "OCR is turned off"), images);
     let mut always = args.to_vec();
     always.extend(["--ocr", "always"]);
@@ -431,6 +432,47 @@ fn without_ocr_pages_are_findings_and_pictures_are_counted() {
     );
 }
 
+/// A JPEG whose resolution is recorded only in Exif (JFIF with an aspect ratio only,
+/// as cameras and many scanners write it) is a page by that resolution: US Letter at
+/// 300 dpi (2550 × 3300, not ISO proportions) is ML900 without Tesseract; the same
+/// pixels with no resolution are a picture, counted and skipped.
+#[test]
+fn exif_resolution_makes_a_page() {
+    let img = image::GrayImage::from_pixel(2550, 3300, image::Luma([255]));
+    let mut plain = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut plain, image::ImageFormat::Jpeg).unwrap();
+    let plain = plain.into_inner();
+    // After SOI and the encoder's JFIF APP0 (aspect ratio only): an Exif APP1 whose
+    // IFD0 says 300/1 per inch (big-endian TIFF this time).
+    assert_eq!(&plain[2..4], b"\xFF\xE0");
+    assert_eq!(plain[13], 0, "JFIF density units: aspect ratio only");
+    let app0_end = 4 + usize::from(u16::from_be_bytes([plain[4], plain[5]]));
+    let mut tiff = b"MM\0*\0\0\0\x08\0\x02".to_vec();
+    tiff.extend_from_slice(b"\x01\x1A\0\x05\0\0\0\x01\0\0\0\x26");
+    tiff.extend_from_slice(b"\x01\x28\0\x03\0\0\0\x01\0\x02\0\0");
+    tiff.extend_from_slice(b"\0\0\0\0\0\0\x01\x2C\0\0\0\x01");
+    let mut app1 = b"\xFF\xE1".to_vec();
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend(tiff);
+    let mut exif = plain.clone();
+    exif.splice(app0_end..app0_end, app1);
+    let dir = folder_of(&[("letter-exif.jpg", &exif), ("letter-plain.jpg", &plain)]);
+    let args = [
+        "check", "--today", TODAY, "--lang", "en", "--format", "concise", ".",
+    ];
+    let (_, stdout, stderr) = run_env(dir.path(), &[NO_TESSERACT], &args);
+    assert!(
+        stdout.contains(
+            "letter-exif.jpg:1:1: ML900 [warning] file could not be inspected: an image that \
+             looks like a scanned page (2550×3300 pixels at 300 dpi, a 216×279 mm page)"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stderr.contains("1 image file(s) not checked"), "{stderr}");
+}
+
 /// CRC-32 (IEEE) of a PNG chunk's type and data.
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
@@ -447,17 +489,56 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// A `tesseract` that notes each OCR run (not the `--list-langs` that finds it) in a
+/// log, then runs the real one: `(its folder, the log)`.
+fn counting_tesseract() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("runs.log");
+    let script = dir.path().join("tesseract");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in --list-langs) ;; *) echo run >> '{}' ;; esac\nexec tesseract \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, log)
+}
+
+/// The OCR runs `check` makes on `file`, and its JSON diagnostics.
+fn runs_and_diagnostics(file: &str) -> (usize, Vec<serde_json::Value>) {
+    let (dir, log) = counting_tesseract();
+    let program = dir.path().join("tesseract");
+    let env = [("MARK_LINT_TESSERACT", program.to_str().unwrap())];
+    let args = ["check", "--today", TODAY, "--format", "json", file];
+    let (code, stdout, stderr) = run_env(&scans(), &env, &args);
+    assert_eq!(code, 1, "{file}: {stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let runs = std::fs::read_to_string(&log).unwrap_or_default();
+    (
+        runs.lines().count(),
+        v["diagnostics"].as_array().unwrap().clone(),
+    )
+}
+
 /// A four-page scan whose page 3 starts an attachment (`附件`) with its own, higher
 /// mark (`机密★10年` under a `秘密★5年` document), as a multi-page TIFF and as an
 /// image-only PDF: by default page 1 and page 3 are read (page 3 found by OCR of the
 /// pages' top-left strips), and the banner below the attachment's mark is ML202; pages
-/// 2 and 4 are not read. `--ocr-pages all` reads every page of the TIFF.
+/// 2 and 4 are not read — their strips name 附件 inside a sentence. It all takes one
+/// OCR run: page 1's band and the strips of pages 2–4 are one multi-page image, and
+/// page 3's mark is read from its strip. `--ocr-pages all` reads every page of the TIFF.
 #[test]
 fn attachment_pages_found_by_ocr() {
     if !has_tesseract() {
         return;
     }
     for file in ["attachment-200-g4.tif", "attachment-200-g4.pdf"] {
+        let (runs, _) = runs_and_diagnostics(file);
+        assert_eq!(runs, 1, "{file}: OCR runs");
         let args = ["check", "--today", TODAY, "--format", "json", file];
         let (code, stdout, stderr) = run_env(&scans(), &[], &args);
         assert_eq!(code, 1, "{file}: {stdout}{stderr}");
@@ -561,4 +642,114 @@ fn copy_number_misread_is_not_missing() {
     let none = codes("gongwen-300-no-copy.png");
     assert!(none.iter().any(|(c, _)| c == "ML203"), "{none:?}");
     assert!(none.iter().all(|(c, _)| c != "ML900"), "{none:?}");
+}
+
+/// An image-only OFD of two pages whose page 2 starts an attachment with a higher mark:
+/// its pages after the first are looked at like a PDF's (they were not before: no
+/// finding at all), in the same single OCR run as page 1's band: ML202, and the
+/// attachment's mark in the ledger from `page 2 (OCR)`.
+#[test]
+fn ofd_attachment_pages_found_by_ocr() {
+    if !has_tesseract() {
+        return;
+    }
+    let file = "attachment-200.ofd";
+    let (runs, diags) = runs_and_diagnostics(file);
+    assert_eq!(runs, 1, "{file}: OCR runs");
+    let ml202: Vec<_> = diags.iter().filter(|d| d["code"] == "ML202").collect();
+    assert_eq!(ml202.len(), 1, "{file}: {diags:?}");
+    assert_eq!(ml202[0]["mark"]["raw"], "秘密★5年");
+    assert!(
+        ml202[0]["message"].as_str().unwrap().contains("机密★10年"),
+        "{diags:?}"
+    );
+    assert!(diags.iter().all(|d| d["code"] != "ML900"), "{diags:?}");
+    let args = ["inventory", "--today", TODAY, "--format", "csv", file];
+    let (_, csv, _) = run_env(&scans(), &[], &args);
+    let row = csv.lines().find(|l| l.contains("page 2 (OCR)"));
+    assert!(row.is_some_and(|r| r.contains(",机密★10年,")), "{csv}");
+}
+
+/// An attachment whose mark (`机密★2040年12月31日`) runs past the strip that is looked
+/// at: what the strip shows of it is not taken (it could read as `机密★2040年12月`);
+/// the page's band is read in a second OCR run (for the PDF, cut by a second worker
+/// run), and ML202 names the whole mark at `page 2 (OCR)`.
+#[test]
+fn attachment_mark_cut_by_the_strip_is_read_from_the_band() {
+    if !has_tesseract() {
+        return;
+    }
+    for file in ["attachment-long-200-g4.tif", "attachment-long-200-g4.pdf"] {
+        let (runs, diags) = runs_and_diagnostics(file);
+        assert_eq!(runs, 2, "{file}: OCR runs");
+        let ml202: Vec<_> = diags.iter().filter(|d| d["code"] == "ML202").collect();
+        assert_eq!(ml202.len(), 1, "{file}: {diags:?}");
+        let message = ml202[0]["message"].as_str().unwrap();
+        assert!(message.contains("机密★2040年12月31日"), "{file}: {message}");
+        assert!(
+            diags.iter().all(|d| d["code"] != "ML900"),
+            "{file}: {diags:?}"
+        );
+        // The ledger has the attachment's mark, read whole, from page 2.
+        let args = ["inventory", "--today", TODAY, "--format", "csv", file];
+        let (_, csv, _) = run_env(&scans(), &[], &args);
+        let row = csv.lines().find(|l| l.contains("page 2 (OCR)"));
+        assert!(
+            row.is_some_and(|r| r.contains(",机密★2040年12月31日,")),
+            "{file}: {csv}"
+        );
+    }
+}
+
+/// A 份号 in light grey (#B0B0B0) that Otsu's binarisation turns white: OCR reads
+/// nothing above the mark, where the unbinarised band has ink. That is not "no 份号"
+/// (ML203, which the pipeline gave before) but an ML900 saying the 份号 could not be
+/// read — as a gray PNG at 300 dpi and as JPEG in a PDF at 200 dpi (the worker's
+/// band). The same heads with no 份号 at all still give ML203 and no ML900.
+#[test]
+fn faint_grey_copy_number_is_not_missing() {
+    if !has_tesseract() {
+        return;
+    }
+    let codes = |file: &str| {
+        let (_, diags) = default_json(file);
+        diags
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for file in ["gongwen-300-grey-copy.png", "gongwen-200-grey-copy.pdf"] {
+        let found = codes(file);
+        assert!(found.iter().all(|(c, _)| c != "ML203"), "{file}: {found:?}");
+        let ml900: Vec<_> = found.iter().filter(|(c, _)| c == "ML900").collect();
+        assert_eq!(ml900.len(), 1, "{file}: {found:?}");
+        assert!(
+            ml900[0]
+                .1
+                .contains("the 份号 could not be read: ink above the mark too faint to read"),
+            "{file}: {found:?}"
+        );
+    }
+    for file in ["gongwen-300-no-copy-gray.png", "gongwen-200-no-copy.pdf"] {
+        let found = codes(file);
+        assert!(found.iter().any(|(c, _)| c == "ML203"), "{file}: {found:?}");
+        assert!(found.iter().all(|(c, _)| c != "ML900"), "{file}: {found:?}");
+    }
+}
+
+/// `check --format json` in English on a classified archive (the default system).
+fn default_json(file: &str) -> (i32, Vec<serde_json::Value>) {
+    let args = [
+        "check", "--today", TODAY, "--lang", "en", "--format", "json", file,
+    ];
+    let (code, stdout, stderr) = run_env(&scans(), &[], &args);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("{file}: {e}\n{stdout}{stderr}");
+    });
+    (code, v["diagnostics"].as_array().unwrap().clone())
 }
