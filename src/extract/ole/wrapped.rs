@@ -604,4 +604,59 @@ mod tests {
             "{got:?}"
         );
     }
+
+    /// An object wrapping a file carries it under `name/file name`; an OOXML package
+    /// that is no document, or a Package stream that is no zip, is an error naming the
+    /// object, never a skip; the same file met twice in one file is read once; a
+    /// compound file that is only a wrapper is a carrier of the file.
+    #[test]
+    fn wrapped_files_are_carried_documents() {
+        use crate::extract::ole::tests::{compound_with, read_doc};
+        use crate::extract::{Budget, Limits};
+        let text = "机密★10年\n附件正文\n".as_bytes();
+        let wrapper = compound_with(&[(
+            "/\u{1}Ole10Native",
+            &native(
+                "附件.txt".as_bytes(),
+                "C:\\a\\附件.txt".as_bytes(),
+                b"",
+                text,
+                None,
+            ),
+        )]);
+        let budget = Budget::new(&Limits::new(64 << 20));
+        let got = embed(
+            "word/embeddings/oleObject1.bin",
+            wrapper.clone(),
+            &budget,
+            0,
+        )
+        .unwrap();
+        assert_eq!(got.name, "word/embeddings/oleObject1.bin/附件.txt");
+        let doc = got.doc.unwrap();
+        assert!(doc.parts[0].text.contains("机密★10年"), "{:?}", doc.parts);
+        assert!(embed("again", wrapper.clone(), &budget, 0).is_none());
+        for (stream, why, named) in [
+            (
+                &b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"[..],
+                "holds no document",
+                "ObjectPool/_1/Package",
+            ),
+            (b"not a zip", "no OOXML package", "ObjectPool/_1"),
+        ] {
+            let object = compound_with(&[("/Package", stream)]);
+            let got = embed("ObjectPool/_1", object, &budget, 0).unwrap();
+            assert_eq!(got.name, named);
+            assert!(
+                matches!(&got.doc, Err(ExtractError::Corrupt(m)) if m.contains(why)),
+                "{:?}",
+                got.doc
+            );
+        }
+        let doc = read_doc(&wrapper, "bin").unwrap();
+        assert!(doc.archive && doc.parts.is_empty());
+        assert_eq!(doc.embedded.len(), 1);
+        assert_eq!(doc.embedded[0].name, "附件.txt");
+        assert!(doc.embedded[0].doc.is_ok());
+    }
 }
