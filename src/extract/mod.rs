@@ -1050,6 +1050,17 @@ pub fn extract_nested(
     if !budget.first_visit(&bytes) {
         return None;
     }
+    read_nested(bytes, name, budget, depth)
+}
+
+/// `extract_nested` once the depth is allowed and the bytes are known to be new in
+/// this file. `None`: not a document.
+pub(crate) fn read_nested(
+    bytes: Vec<u8>,
+    name: &str,
+    budget: &Budget,
+    depth: usize,
+) -> Option<Result<Document, ExtractError>> {
     let ext = extension(Path::new(name));
     let extracted = match container(bytes, name, &ext, budget, depth) {
         Sniffed::Read(r) => r,

@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap};
 use super::{
-    Block, Budget, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
-    extract_nested, map_symbols, ole, parse_iso_date, signature,
+    Block, Budget, Document, ExtractError, Flavour, Part, Property, Role, Signature, map_symbols,
+    ole, parse_iso_date, signature,
 };
 
 /// One `manifest:file-entry`.
@@ -270,17 +270,10 @@ fn read_other_entries(
                 continue;
             }
         };
-        let sig = signature(&bytes);
-        if sig != Signature::None {
-            if sig == Signature::Ole && ole::kind(&bytes) == ole::Kind::Equation {
-                continue;
-            }
-            if let Some(inner) = extract_nested(bytes, &name, budget, depth + 1) {
-                doc.embedded.push(Embedded {
-                    name: name.clone(),
-                    doc: inner,
-                });
-            }
+        if signature(&bytes) != Signature::None {
+            // An equation is passed over, a wrapped file read as the file it is.
+            doc.embedded
+                .extend(ole::wrapped::embed(&name, bytes, budget, depth));
         } else if !listed || name.to_lowercase().ends_with("content.xml") {
             // Unnamed by the manifest, or the content of an object of an unknown type:
             // read only what an ODF reader would treat as document content.

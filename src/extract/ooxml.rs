@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use super::xml::{self, Element, Ev};
 use super::zipped::{Package, gap, natural_key};
 use super::{
-    Block, Document, Embedded, ExtractError, Flavour, Part, Property, Role, Signature,
-    extract_nested, map_symbols, ole, parse_iso_date, sheet_column_group, signature, symbol_char,
+    Block, Document, ExtractError, Flavour, Part, Property, Role, Signature, map_symbols, ole,
+    parse_iso_date, sheet_column_group, signature, symbol_char,
 };
 
 /// One relationship of a part.
@@ -690,9 +690,8 @@ impl<'p, 'a> Walk<'p, 'a> {
             }
         };
         let uses_rels = memchr::memmem::find(&bytes, b"r:id=").is_some();
-        let sig = signature(&bytes);
-        if EMBEDDING_RELS.contains(&rel.kind.as_str()) || sig != Signature::None {
-            self.embedded(&name, bytes, sig);
+        if EMBEDDING_RELS.contains(&rel.kind.as_str()) || signature(&bytes) != Signature::None {
+            self.embedded(&name, bytes);
             return self.follow(&name, hidden, uses_rels);
         }
         let root = match root_of(&bytes) {
@@ -819,19 +818,14 @@ impl<'p, 'a> Walk<'p, 'a> {
             .collect()
     }
 
-    fn embedded(&mut self, name: &str, bytes: Vec<u8>, sig: Signature) {
-        // An equation object holds no text a mark could be in; any other OLE object
-        // (a Word 97 document, a wrapped file) is reported.
-        if sig == Signature::Ole && ole::kind(&bytes) == ole::Kind::Equation {
-            return;
-        }
+    fn embedded(&mut self, name: &str, bytes: Vec<u8>) {
+        // An equation object holds no text a mark could be in; a wrapped file is read
+        // as the file it is (`oleObject1.bin/附件.docx`); any other OLE object (a Word
+        // 97 document) as the document it is.
         let budget = self.pkg.budget();
-        if let Some(doc) = extract_nested(bytes, name, budget, self.depth + 1) {
-            self.doc.embedded.push(Embedded {
-                name: name.to_string(),
-                doc,
-            });
-        }
+        self.doc
+            .embedded
+            .extend(ole::wrapped::embed(name, bytes, budget, self.depth));
         if budget.spent().is_some() {
             self.stopped = true;
         }

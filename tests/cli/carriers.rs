@@ -412,3 +412,167 @@ fn a_corrupt_object_in_a_presentation_is_reported() {
         )
     );
 }
+
+/// The storage of the object in the Word fixtures of tests/fixtures/office/embedded/.
+const WORD_OBJECT: &str = "/ObjectPool/_2147483647";
+
+/// The `\x01Ole10Native` stream of a Packager object wrapping `data` ([MS-OLEDS]
+/// 2.3.6; the Packager's fields): header 2, `label` and `source` NUL-terminated, two
+/// u16 flags, a temporary path, the file's size and bytes.
+fn packager(label: &str, source: &str, data: &[u8]) -> Vec<u8> {
+    let mut native = vec![2, 0];
+    native.extend(label.bytes().chain([0]));
+    native.extend(source.bytes().chain([0]));
+    native.extend([0, 0, 3, 0]);
+    let temp = format!("C:\\Temp\\{label}\0");
+    native.extend((temp.len() as u32).to_le_bytes());
+    native.extend(temp.bytes());
+    native.extend((data.len() as u32).to_le_bytes());
+    native.extend(data);
+    let mut stream = (native.len() as u32).to_le_bytes().to_vec();
+    stream.extend(native);
+    stream
+}
+
+/// The Word fixture `file` with its object replaced by a wrapper holding `streams`
+/// (`Package`, `\x01Ole10Native`): no installed producer writes one (LibreOffice
+/// writes a native Excel 97 object), so it is built here with the `cfb` crate.
+fn with_wrapped_object(file: &str, streams: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let path = root().join("tests/fixtures/office/embedded").join(file);
+    let mut doc = cfb::CompoundFile::open(Cursor::new(std::fs::read(path).unwrap())).unwrap();
+    doc.remove_storage_all(WORD_OBJECT).unwrap();
+    doc.create_storage(WORD_OBJECT).unwrap();
+    for (name, bytes) in streams {
+        doc.create_stream(format!("{WORD_OBJECT}/{name}"))
+            .unwrap()
+            .write_all(bytes)
+            .unwrap();
+    }
+    doc.flush().unwrap();
+    doc.into_inner().into_inner()
+}
+
+/// A .docx marked 机密★10年: the file a .doc wraps.
+fn secret_attachment() -> Vec<u8> {
+    docx(&["000002", "机密★10年", "附件：管网参数", "正文。"])
+}
+
+/// A 秘密 .doc carrying a 机密 .docx wrapped by the Packager (`Ole10Native`) or by
+/// Office 2007+ (`Package`): ML206 names the wrapped file, under the object's path
+/// and the file's own name, or under `Package`.
+#[test]
+fn files_wrapped_as_objects_are_carried_documents() {
+    let attachment = secret_attachment();
+    let native = packager("附件.docx", "C:\\Users\\u\\附件.docx", &attachment);
+    let dir = folder(&[
+        (
+            "包装.doc",
+            with_wrapped_object("embedded-higher.doc", &[("\u{1}Ole10Native", &native)]),
+        ),
+        (
+            "套件.doc",
+            with_wrapped_object("embedded-higher.doc", &[("Package", &attachment)]),
+        ),
+    ]);
+    for (file, inner) in [
+        ("包装.doc", "ObjectPool/_2147483647/附件.docx"),
+        ("套件.doc", "ObjectPool/_2147483647/Package"),
+    ] {
+        let (code, out, err) = run_in(dir.path(), &concise(&["--select", "ML206,ML900", file]));
+        assert_eq!((code, err.as_str()), (1, ""), "{out}");
+        assert!(
+            out.starts_with(&format!("{file}:2:1: ML206"))
+                && out.contains(&format!("`{file}!/{inner}`"))
+                && out.contains("机密★10年"),
+            "{out}"
+        );
+        assert_eq!(out.lines().count(), 1, "{out}");
+    }
+    snap_ml206_in_both_languages(dir.path(), "包装.doc", "wrapped_object_below");
+}
+
+/// A mark that exists only inside a wrapped file is ML301 on an unclassified system,
+/// at the wrapped file's path — in a .doc's object, and in a compound file that is
+/// nothing but the wrapper (an object saved on its own).
+#[test]
+fn unclassified_finds_a_mark_only_inside_a_wrapped_file() {
+    let native = packager("附件.docx", "附件.docx", &secret_attachment());
+    let dir = folder(&[
+        (
+            "仅附件.doc",
+            with_wrapped_object("embedded-only.doc", &[("\u{1}Ole10Native", &native)]),
+        ),
+        ("对象.bin", {
+            use std::io::{Cursor, Write};
+            let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+            let mut stream = file.create_stream("/\u{1}Ole10Native").unwrap();
+            stream.write_all(&native).unwrap();
+            drop(stream);
+            file.flush().unwrap();
+            file.into_inner().into_inner()
+        }),
+    ]);
+    let (code, out, err) = run_in(dir.path(), &concise(&["--system", "unclassified", "."]));
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    let at: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(" [").next().unwrap_or(l))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "仅附件.doc!/ObjectPool/_2147483647/附件.docx:2:1: ML301",
+            "对象.bin!/附件.docx:2:1: ML301",
+        ],
+        "{out}"
+    );
+}
+
+/// A wrapper whose native data lies about the file's size is an ML900 naming the
+/// object and the field; the .doc's own text is still read, and no ML206 is guessed
+/// from a file nobody could read.
+#[test]
+fn a_damaged_wrapper_is_reported() {
+    let mut native = packager("附件.docx", "附件.docx", &secret_attachment());
+    let size_at = native.len() - secret_attachment().len() - 4;
+    native[size_at..size_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let dir = folder(&[(
+        "损坏包装.doc",
+        with_wrapped_object("embedded-higher.doc", &[("\u{1}Ole10Native", &native)]),
+    )]);
+    let (code, out, err) = run_in(
+        dir.path(),
+        &concise(&["--select", "ML206,ML900", "损坏包装.doc"]),
+    );
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert!(
+        out.starts_with("损坏包装.doc!/ObjectPool/_2147483647:1:1: ML900")
+            && out.contains("Ole10Native: the file (4294967295 bytes) runs past"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    for lang in ["zh", "en"] {
+        snap!(
+            format!("wrapped_object_damaged_{lang}"),
+            run_at(
+                dir.path(),
+                &["check", "--today", TODAY, "--lang", lang, "损坏包装.doc"]
+            )
+        );
+    }
+    snap!(
+        "wrapped_object_damaged_json",
+        run_at(
+            dir.path(),
+            &[
+                "check",
+                "--today",
+                TODAY,
+                "--format",
+                "json",
+                "损坏包装.doc"
+            ]
+        )
+    );
+}

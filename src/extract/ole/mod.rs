@@ -8,12 +8,14 @@
 //! (encrypted packages, Outlook messages, objects) is an ML900 naming what it is.
 //! Objects embedded in a legacy document (`objects`; PowerPoint's, found in its stream
 //! by `ppt`) are embedded documents, read as the stand-alone compound files they were
-//! before they were embedded.
+//! before they were embedded; an object that wraps a file (`wrapped`: an OOXML
+//! `Package`, a Packager's `Ole10Native`) carries that file.
 
 mod objects;
 pub mod ppt;
 pub mod props;
 pub mod word;
+pub(crate) mod wrapped;
 pub mod xls;
 
 use std::io::{Cursor, Read};
@@ -102,6 +104,7 @@ pub fn extract(
 ) -> Result<Extracted, ExtractError> {
     let reader: Option<Reader> = match kind(bytes) {
         Kind::Other if !super::names_a_document(ext) => return Ok(Extracted::Skip),
+        Kind::Package => return wrapped::extract(bytes, budget, depth).map(Extracted::Doc),
         Kind::Excel => Some(xls::read),
         Kind::PowerPoint => Some(ppt::read),
         Kind::Word => Some(word::read),

@@ -5,7 +5,8 @@
 //! workbook's `Workbook` stream, a document's `WordDocument`, a wrapped file's
 //! `Ole10Native`, an OOXML `Package`), so it is copied out into a compound file of its
 //! own and read like any carried document: an `Embedded` of the document, named by the
-//! storage's path (`ObjectPool/_1234567890`). Equation objects hold no text a mark
+//! storage's path (`ObjectPool/_1234567890`); a wrapped file is named by the path and
+//! its own name (`ObjectPool/_1234567890/附件.docx`, see `wrapped`). Equation objects hold no text a mark
 //! could be in; an object that cannot be copied out is a gap naming it. PowerPoint
 //! keeps its objects as records of its document stream (`ExOleObjStg`, often
 //! zlib-compressed): `ppt` finds and inflates them and hands each to `carry`, the same
@@ -13,8 +14,8 @@
 
 use std::io::{Cursor, Read, Write};
 
-use super::{Compound, Kind};
-use crate::extract::{Budget, Document, Embedded, ExtractError, Gap, extract_nested};
+use super::Compound;
+use crate::extract::{Budget, Document, ExtractError, Gap};
 
 /// Whether `path` (`/ObjectPool/_123`, `/MBD0012ABCD`) is the storage of an object.
 fn is_object_storage(path: &str) -> bool {
@@ -59,8 +60,9 @@ pub(super) fn read(file: &mut Compound, depth: usize, doc: &mut Document) {
 }
 
 /// Read the object `bytes` (a compound file) as the embedded document `name` of `doc`,
-/// which lies at nesting `depth`; an equation is passed over. Whether more objects may
-/// be read (no file-wide bound is reached).
+/// which lies at nesting `depth`; an equation is passed over, a wrapped file is read as
+/// the document it is (`wrapped::embed`). Whether more objects may be read (no
+/// file-wide bound is reached).
 pub(super) fn carry(
     name: String,
     bytes: Vec<u8>,
@@ -68,11 +70,8 @@ pub(super) fn carry(
     depth: usize,
     doc: &mut Document,
 ) -> bool {
-    if super::kind(&bytes) != Kind::Equation
-        && let Some(read) = extract_nested(bytes, &name, budget, depth + 1)
-    {
-        doc.embedded.push(Embedded { name, doc: read });
-    }
+    doc.embedded
+        .extend(super::wrapped::embed(&name, bytes, budget, depth));
     budget.spent().is_none()
 }
 
