@@ -547,18 +547,7 @@ fn absent_is_never_wrong_after_line_breaks() {
         "l",
         "\u{e2}",
     ];
-    let mut seed = 7u64;
-    for _ in 0..3000 {
-        let mut text = String::new();
-        for _ in 0..(seed % 9) {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-        }
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+    for text in random_texts(&pieces, 7, 3000, 9) {
         for bytes in [text.clone().into_bytes(), encode_utf16le_bom(&text)] {
             let Some(decoded) = decode(bytes, false) else {
                 continue;
@@ -637,18 +626,7 @@ fn next_break_agrees_with_the_plain_search() {
         "“", "”", "—", "…", "\u{2028}", "\u{2029}", "\u{85}", "\u{a0}", "\r\n", "\r", "\n", "正文",
         "a", "\u{2027}", "\u{202a}",
     ];
-    let mut seed = 11u64;
-    for _ in 0..4000 {
-        let mut text = String::new();
-        for _ in 0..(seed % 12) {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-        }
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+    for text in random_texts(&pieces, 11, 4000, 12) {
         let bytes = text.as_bytes();
         for from in (0..=bytes.len()).filter(|&i| text.is_char_boundary(i)) {
             assert_eq!(
@@ -658,4 +636,26 @@ fn next_break_agrees_with_the_plain_search() {
             );
         }
     }
+}
+
+/// `count` texts of up to `longest - 1` of `pieces`, chosen by a fixed generator
+/// (the same texts every run).
+fn random_texts<'a>(
+    pieces: &'a [&'a str],
+    mut seed: u64,
+    count: usize,
+    longest: u64,
+) -> impl Iterator<Item = String> + 'a {
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed
+    };
+    (0..count).map(move |_| {
+        let n = next() % longest;
+        (0..n)
+            .map(|_| pieces[(next() >> 33) as usize % pieces.len()])
+            .collect()
+    })
 }
