@@ -307,13 +307,7 @@ impl Scan {
     /// positions stay: they are the facts.
     pub fn without_text(&self, salt: &[u8; 32]) -> Scan {
         let mut s = self.clone();
-        for m in s
-            .banners
-            .iter_mut()
-            .chain(&mut s.candidates)
-            .chain(&mut s.changes)
-            .chain(&mut s.hidden)
-        {
+        for m in s.found_marks_mut() {
             digest_mark(salt, &mut m.mark);
         }
         for l in &mut s.labels {
@@ -339,17 +333,20 @@ impl Scan {
         s
     }
 
+    /// Every mark the scan found: banners, candidates, change marks, hidden ones.
+    fn found_marks_mut(&mut self) -> impl Iterator<Item = &mut crate::scan::FoundMark> {
+        self.banners
+            .iter_mut()
+            .chain(&mut self.candidates)
+            .chain(&mut self.changes)
+            .chain(&mut self.hidden)
+    }
+
     /// Every position's line emptied; a 知悉范围 kept only as present.
     fn blank_lines(&mut self) {
         let s = self;
         let blank = |p: &mut Position| p.snippet = String::new();
-        for m in s
-            .banners
-            .iter_mut()
-            .chain(&mut s.candidates)
-            .chain(&mut s.changes)
-            .chain(&mut s.hidden)
-        {
+        for m in s.found_marks_mut() {
             blank(&mut m.pos);
         }
         s.labels.iter_mut().for_each(|l| blank(&mut l.pos));

@@ -344,8 +344,15 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
                 Some(pool) => pool.install(run_all),
                 None => run_all(),
             };
-            let checked = slice.iter().zip(results);
-            absorb(req, s, index, checked, preloaded, &mut totals, &mut group);
+            absorb(
+                req,
+                s,
+                index,
+                (slice, results),
+                preloaded,
+                &mut totals,
+                &mut group,
+            );
         }
         check_group(req, s, group, &mut totals);
     }
@@ -375,20 +382,19 @@ struct Group {
 
 /// A slice's results into the totals and the group: what each file gave, kept as
 /// findings, ledger rows and counts (the results themselves are dropped).
-fn absorb<'a>(
+fn absorb(
     req: &Request,
     s: &Settings,
     index: usize,
-    checked: impl ExactSizeIterator<Item = (&'a PathBuf, file::FileResult)>,
+    (files, results): (&[PathBuf], Vec<file::FileResult>),
     preloaded: &Preloaded,
     t: &mut Totals,
     group: &mut Group,
 ) {
-    let checked: Vec<_> = checked.collect();
     group
         .diags
-        .reserve_exact(checked.iter().map(|(_, r)| r.found.diags.len()).sum());
-    for (p, r) in checked {
+        .reserve_exact(results.iter().map(|r| r.found.diags.len()).sum());
+    for (p, r) in files.iter().zip(results) {
         if r.document && req.keep_checked {
             t.checked.push(r.path.clone());
         }

@@ -77,45 +77,24 @@ fn run_at(dir: &Path, args: &[&str]) -> String {
 }
 
 fn tree() -> tempfile::TempDir {
-    let body = ["000001", "秘密★5年", "关于管网改造的报告", "2026年3月5日"];
+    // A report marked `own` embedding a workbook marked `inner`.
+    let report = |own: &str, inner: &str| {
+        report_with_workbook(
+            &["000001", own, "关于管网改造的报告", "2026年3月5日"],
+            &xlsx(&["000001", inner, "管网参数表"]),
+        )
+    };
     folder(&[
         // The case: 报告.docx is 秘密, its embedded workbook 机密.
-        (
-            "报告.docx",
-            report_with_workbook(&body, &xlsx(&["000001", "机密★10年", "管网参数表"])),
-        ),
+        ("报告.docx", report("秘密★5年", "机密★10年")),
         // The same at the workbook's level: nothing.
-        (
-            "报告-已核.docx",
-            report_with_workbook(
-                &["000001", "机密★10年", "关于管网改造的报告", "2026年3月5日"],
-                &xlsx(&["000001", "机密★10年", "管网参数表"]),
-            ),
-        ),
+        ("报告-已核.docx", report("机密★10年", "机密★10年")),
         // At the workbook's level but with a shorter term, and above it with a shorter
         // term: the carrier takes the longest term inside (定密规定第三十一条第二款).
-        (
-            "报告-期限.docx",
-            report_with_workbook(
-                &["000001", "机密★5年", "关于管网改造的报告", "2026年3月5日"],
-                &xlsx(&["000001", "机密★10年", "管网参数表"]),
-            ),
-        ),
-        (
-            "报告-秘级.docx",
-            report_with_workbook(
-                &["000001", "机密★5年", "关于管网改造的报告", "2026年3月5日"],
-                &xlsx(&["000001", "秘密★10年", "管网参数表"]),
-            ),
-        ),
+        ("报告-期限.docx", report("机密★5年", "机密★10年")),
+        ("报告-秘级.docx", report("机密★5年", "秘密★10年")),
         // A longer term on the carrier is enough.
-        (
-            "报告-长期.docx",
-            report_with_workbook(
-                &["000001", "机密★20年", "关于管网改造的报告", "2026年3月5日"],
-                &xlsx(&["000001", "秘密★10年", "管网参数表"]),
-            ),
-        ),
+        ("报告-长期.docx", report("机密★20年", "秘密★10年")),
         // An archive's name is its mark: 【秘密】 below a 绝密 member, 【机密】 enough.
         (
             "【秘密】资料.zip",
