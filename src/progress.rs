@@ -1,6 +1,7 @@
 //! A progress line on stderr for long runs: only when stderr is a terminal, not under
 //! CI (`CI` set), not with `--quiet`, and only once a run has taken more than a second.
-//! Workers bump a counter; one thread redraws the line and erases it at the end.
+//! The walk adds to the total as it finds files, workers bump a counter; one thread
+//! redraws the line and erases it at the end.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -9,9 +10,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub struct Progress {
-    done: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     stop: Arc<AtomicBool>,
     painter: Option<JoinHandle<()>>,
+}
+
+/// Files found so far, whether the walk is over, and files checked.
+#[derive(Default)]
+struct Counts {
+    total: AtomicUsize,
+    walked: AtomicBool,
+    done: AtomicUsize,
 }
 
 /// Whether this run may draw a progress line.
@@ -20,23 +29,33 @@ pub fn wanted(quiet: bool) -> bool {
 }
 
 impl Progress {
-    /// Start counting `total` files; draws nothing unless `show`.
-    pub fn start(total: usize, show: bool) -> Progress {
-        let done = Arc::new(AtomicUsize::new(0));
+    /// Start counting; draws nothing unless `show`. The total grows by `found`.
+    pub fn start(show: bool) -> Progress {
+        let counts = Arc::new(Counts::default());
         let stop = Arc::new(AtomicBool::new(false));
         let painter = show.then(|| {
-            let (done, stop) = (done.clone(), stop.clone());
-            std::thread::spawn(move || paint(total, &done, &stop))
+            let (counts, stop) = (counts.clone(), stop.clone());
+            std::thread::spawn(move || paint(&counts, &stop))
         });
         Progress {
-            done,
+            counts,
             stop,
             painter,
         }
     }
 
+    /// `n` more files to check.
+    pub fn found(&self, n: usize) {
+        self.counts.total.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The walk is over: the total is final.
+    pub fn walked(&self) {
+        self.counts.walked.store(true, Ordering::Relaxed);
+    }
+
     pub fn tick(&self) {
-        self.done.fetch_add(1, Ordering::Relaxed);
+        self.counts.done.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn finish(mut self) {
@@ -56,37 +75,46 @@ fn delay() -> Duration {
         .map_or(Duration::from_secs(1), Duration::from_millis)
 }
 
-fn draw(total: usize, done: &AtomicUsize) {
-    let n = done.load(Ordering::Relaxed).min(total);
+fn draw(counts: &Counts) {
+    let total = counts.total.load(Ordering::Relaxed);
+    let n = counts.done.load(Ordering::Relaxed).min(total);
+    // While the walk goes on, the total is what it has found so far.
+    let more = if counts.walked.load(Ordering::Relaxed) {
+        ""
+    } else {
+        "+"
+    };
     let width = 30;
     let filled = (n * width).checked_div(total).unwrap_or(width);
     // `eprint!` would panic if stderr went away; a progress line is not worth that.
     let mut err = std::io::stderr();
     let _ = write!(
         err,
-        "\r[{}{}] {n}/{total} files",
+        "\r[{}{}] {n}/{total}{more} files",
         "#".repeat(filled),
         "-".repeat(width - filled)
     );
     let _ = err.flush();
 }
 
-fn paint(total: usize, done: &AtomicUsize, stop: &AtomicBool) {
+fn paint(counts: &Counts, stop: &AtomicBool) {
     let started = Instant::now();
     let after = delay();
     let mut drawn = false;
     if after.is_zero() {
-        draw(total, done);
+        draw(counts);
         drawn = true;
     }
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         if started.elapsed() >= after && !stop.load(Ordering::Relaxed) {
-            draw(total, done);
+            draw(counts);
             drawn = true;
         }
     }
     if drawn {
+        // The line as the run ended (the total final), then erased.
+        draw(counts);
         let mut err = std::io::stderr();
         let _ = write!(err, "\r\x1b[2K");
         let _ = err.flush();

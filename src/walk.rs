@@ -81,18 +81,27 @@ fn absolute(path: &Path) -> Option<PathBuf> {
 /// are never opened, and never left out silently.
 pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
+    let errors = walk_each(root, opts, &mut |f| files.push(f));
+    // Byte order is enough for determinism and much cheaper than `Path` ordering.
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    (files, errors)
+}
+
+/// `walk`, handing each file to `emit` as it is found (in the order the file system
+/// lists folders, not sorted), so that checking can start before the walk ends.
+pub fn walk_each(root: &Path, opts: &WalkOptions, emit: &mut dyn FnMut(PathBuf)) -> Vec<WalkError> {
     let mut errors = Vec::new();
     if let Ok(meta) = std::fs::metadata(root)
         && !meta.is_dir()
     {
         if keep_file(root, opts) {
             match special(root, meta.file_type()) {
-                None => files.push(root.to_path_buf()),
+                None => emit(root.to_path_buf()),
                 Some(e) => errors.push(e),
             }
         }
         errors.extend(opts.ignores.take_problems());
-        return (files, errors);
+        return errors;
     }
     let exclude = opts.exclude.cloned();
     let skip = opts.skip.to_vec();
@@ -155,7 +164,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
                     continue;
                 }
                 match special(e.path(), t) {
-                    None => files.push(e.into_path()),
+                    None => emit(e.into_path()),
                     Some(err) => errors.push(err),
                 }
             }
@@ -163,9 +172,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<PathBuf>, Vec<WalkError>) {
         }
     }
     errors.extend(opts.ignores.take_problems());
-    // Byte order is enough for determinism and much cheaper than `Path` ordering.
-    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    (files, errors)
+    errors
 }
 
 /// A file that is not a regular one (the type as seen through symlinks): ML900.

@@ -5,12 +5,15 @@
 
 mod file;
 mod inputs;
+mod walker;
 
 pub use crate::rules::check::lint_document;
 pub use inputs::Preloaded;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
 use jiff::civil::Date;
@@ -166,120 +169,6 @@ fn plan(req: &Request, paths: &[PathBuf]) -> Result<Plan> {
     })
 }
 
-/// The settings of every config met, and the files each is to check.
-struct Walked {
-    loaded: BTreeMap<Key, Settings>,
-    work: BTreeMap<Key, Vec<PathBuf>>,
-    /// ML900 for what the walk could not read (unreadable folders, ignore files).
-    diags: Vec<Diagnostic>,
-    /// The first group's settings decide the report's date and language.
-    first: Option<Key>,
-}
-
-/// Resolve every config; the errors of those that fail, each config's on its lines.
-fn resolve_all<'k>(
-    req: &Request,
-    keys: impl Iterator<Item = (&'k Key, Option<&'k ConfigFile>)>,
-    errors: &mut Vec<String>,
-) -> BTreeMap<Key, Settings> {
-    let mut loaded = BTreeMap::new();
-    for (key, file) in keys {
-        match resolve(&req.overrides, file) {
-            Ok(s) => {
-                loaded.insert(key.clone(), s);
-            }
-            Err(e) => errors.push(format!("{e:#}")),
-        }
-    }
-    loaded
-}
-
-/// Walk each group with its config; every file goes to the nearest config above it (a
-/// nested `.mark-lint.yaml` inside a walked tree applies below it).
-fn walk_groups(req: &Request, plan: &Plan, preloaded: &Preloaded) -> Result<Walked> {
-    let keys = plan
-        .groups
-        .iter()
-        .map(|(k, _)| (k, plan.configs.get(k).and_then(|f| f.as_ref())));
-    let mut errors = Vec::new();
-    let mut loaded = resolve_all(req, keys, &mut errors);
-    // A config with errors still lets the walk go on (with no settings of its own), so
-    // that the errors of the configs nested below it are reported with its own.
-    let fallback = match errors.is_empty() {
-        true => None,
-        false => Some(resolve(&req.overrides, None)?),
-    };
-    let mut work: BTreeMap<Key, Vec<PathBuf>> = BTreeMap::new();
-    let mut diags = Vec::new();
-    let mut dir_configs = std::collections::HashMap::new();
-    let ignores = walk::Ignores::default();
-    for (key, roots) in &plan.groups {
-        let Some(s) = loaded.get(key).or(fallback.as_ref()) else {
-            continue;
-        };
-        let opts = walk::WalkOptions {
-            exclude: s.exclude.as_ref(),
-            skip: &s.rule_dirs,
-            ignores: &ignores,
-        };
-        for root in roots {
-            let (mut found, mut errors) = if preloaded.contains_key(root) {
-                let shard_holds = req.shard.is_none_or(|sh| sh.holds(root, root));
-                if shard_holds && walk::keep_file(root, &opts) {
-                    work.entry(key.clone()).or_default().push(root.clone());
-                }
-                (Vec::new(), ignores.take_problems())
-            } else {
-                walk::walk(root, &opts)
-            };
-            if let Some(shard) = &req.shard {
-                found.retain(|f| shard.holds(f, root));
-                errors.retain(|e| shard.holds(&e.path, root));
-            }
-            for f in found {
-                let nested = match &plan.explicit {
-                    Some(_) => None,
-                    None => nested_config(&f, root, &mut dir_configs),
-                };
-                work.entry(nested.or_else(|| key.clone()))
-                    .or_default()
-                    .push(f);
-            }
-            diags.extend(walk_problems(s, &errors));
-        }
-    }
-    // Nested configs, met in the walk: loaded once each, all errors at once.
-    let nested: Vec<(Key, ConfigFile)> = work
-        .keys()
-        .filter(|k| !loaded.contains_key(*k) && !plan.configs.contains_key(*k))
-        .filter_map(|k| k.as_ref().map(|p| (k.clone(), p)))
-        .map(|(k, p)| Ok((k, ConfigFile::load_found(p)?)))
-        .collect::<Result<_>>()?;
-    loaded.extend(resolve_all(
-        req,
-        nested.iter().map(|(k, f)| (k, Some(f))),
-        &mut errors,
-    ));
-    if !errors.is_empty() {
-        return Err(anyhow!("{}", errors.join("\n")));
-    }
-    for (key, files) in &mut work {
-        // The walk applied the outer config's excludes; apply the nested one's too.
-        if nested.iter().any(|(k, _)| k == key)
-            && let Some(ex) = &loaded[key].exclude
-        {
-            files.retain(|f| !ex.is_match(f));
-        }
-    }
-    let first = plan.groups.first().map(|(k, _)| k.clone());
-    Ok(Walked {
-        loaded,
-        work,
-        diags,
-        first,
-    })
-}
-
 /// What the checks of all groups add up to.
 #[derive(Default)]
 struct Totals {
@@ -290,13 +179,27 @@ struct Totals {
     fixable_files: BTreeMap<String, Fixable>,
     rows: Vec<inventory::Row>,
     inputs: Vec<PathBuf>,
+    /// The group whose settings say why images went unread (the first config's that
+    /// met one, whichever worker got there first).
+    ocr_missing_from: Option<usize>,
 }
 
-/// One pass: walk, check every file in parallel, decide tree rules, apply inline
-/// suppressions.
+/// Checked files' results as they come in: the totals, and what each group's tree
+/// rules and suppressions need once all its files are checked.
+#[derive(Default)]
+struct Gathered {
+    totals: Totals,
+    groups: BTreeMap<usize, Group>,
+}
+
+/// How many batches the walk may be ahead of the checkers: it waits beyond that, so
+/// that memory holds a few batches of paths, not the tree's.
+const AHEAD: usize = 16;
+
+/// One pass: walk (on its own thread), check every file in parallel as it is found,
+/// decide tree rules, apply inline suppressions.
 pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<Run> {
     let plan = plan(req, paths)?;
-    let walked = walk_groups(req, &plan, preloaded)?;
     // However many workers run, the documents in memory at once stay within this.
     let budget = budget::Budget::new(budget::RUN_BUDGET);
     let pool = match req.jobs {
@@ -308,56 +211,114 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
         ),
         None => None,
     };
-    let total: usize = walked.work.values().map(Vec::len).sum();
-    let progress = progress::Progress::start(total, progress::wanted(req.quiet));
-    let mut totals = Totals {
-        diags: walked.diags,
-        ..Totals::default()
-    };
-    let regimes: Vec<Regime> = walked.loaded.values().map(|s| s.regime.clone()).collect();
-    for (key, mut files) in walked.work {
-        let index = walked.loaded.keys().position(|k| *k == key).unwrap_or(0);
-        let s = &walked.loaded[&key];
-        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-        files.dedup();
-        if req.keep_inputs {
-            totals.inputs.extend(files.iter().cloned());
+    let progress = progress::Progress::start(progress::wanted(req.quiet));
+    let abort = AtomicBool::new(false);
+    let gathered = Mutex::new(Gathered::default());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<walker::Batch>(AHEAD);
+    let walked = std::thread::scope(|scope| {
+        let (plan, progress, abort) = (&plan, &progress, &abort);
+        let walking = scope
+            .spawn(move || walker::Walker::new(req, plan, preloaded, progress, abort, tx).run());
+        let checking = Checking {
+            req,
+            preloaded,
+            budget: &budget,
+            progress,
+            abort,
+            gathered: &gathered,
+        };
+        match &pool {
+            Some(pool) => pool.in_place_scope(|scope| checking.feed(scope, rx)),
+            None => rayon::in_place_scope(|scope| checking.feed(scope, rx)),
         }
-        // Never for stdin or the index (`--staged`): only files on disk are cached.
-        let on_disk = files.iter().any(|f| !preloaded.contains_key(f));
-        let cache = on_disk.then(|| open_cache(s)).flatten().transpose()?;
-        // In slices: the results of a slice are folded into the group's totals before
-        // the next is checked, so that memory holds one slice's results, not the tree's.
-        let mut group = Group::default();
-        for slice in files.chunks(SLICE) {
-            let run_all = || {
-                slice
-                    .par_iter()
-                    .map(|p| {
-                        let r = check_file(s, p, preloaded, &budget, cache.as_ref());
-                        progress.tick();
-                        r
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let results = match &pool {
-                Some(pool) => pool.install(run_all),
-                None => run_all(),
-            };
-            absorb(
-                req,
-                s,
-                index,
-                (slice, results),
-                preloaded,
-                &mut totals,
-                &mut group,
-            );
-        }
-        check_group(req, s, group, &mut totals);
-    }
+        walking.join()
+    });
     progress.finish();
-    finish(req, &plan, walked.loaded, walked.first, regimes, totals)
+    let walked = walked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    if let Some(e) = walked.error {
+        return Err(e);
+    }
+    let Gathered {
+        mut totals,
+        mut groups,
+    } = gathered.into_inner().unwrap_or_else(|e| e.into_inner());
+    totals.diags.extend(walked.diags);
+    // In the order of the configs' paths, as the groups were when checked one by one.
+    let mut by_key: Vec<&walker::ConfigGroup> = walked.groups.iter().map(|g| &**g).collect();
+    by_key.sort_by(|a, b| a.key.cmp(&b.key));
+    for g in by_key {
+        let group = groups.remove(&g.index).unwrap_or_default();
+        check_group(req, &g.settings, group, &mut totals);
+    }
+    finish(req, &plan, &walked.groups, totals)
+}
+
+/// What checking a batch needs, shared by the workers.
+struct Checking<'a> {
+    req: &'a Request,
+    preloaded: &'a Preloaded,
+    budget: &'a budget::Budget,
+    progress: &'a progress::Progress,
+    abort: &'a AtomicBool,
+    gathered: &'a Mutex<Gathered>,
+}
+
+/// A batch's place in the workers' queue, given back when dropped.
+struct Token(std::sync::mpsc::SyncSender<()>);
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+impl<'a> Checking<'a> {
+    /// Hand each batch the walk sends to the workers, from this thread: no worker ever
+    /// waits on the channel, for the walk itself runs work on the pool (compiling a
+    /// nested config's rules) and a worker waiting for the walk would wait for itself.
+    /// A token per batch in hand keeps the walk at most `AHEAD` batches ahead.
+    fn feed(&self, scope: &rayon::Scope<'a>, rx: std::sync::mpsc::Receiver<walker::Batch>) {
+        let (tokens, returned) = std::sync::mpsc::sync_channel::<()>(AHEAD);
+        for _ in 0..AHEAD {
+            let _ = tokens.send(());
+        }
+        for batch in rx {
+            if returned.recv().is_err() {
+                break;
+            }
+            // Given back however the batch ends (a panic included, or the walk would wait).
+            let token = Token(tokens.clone());
+            let this = Checking { ..*self };
+            scope.spawn(move |_| {
+                let _token = token;
+                this.check(batch);
+            });
+        }
+    }
+
+    fn check(&self, batch: walker::Batch) {
+        if self.abort.load(Ordering::Relaxed) {
+            return;
+        }
+        let g = &batch.group;
+        let results: Vec<_> = batch
+            .files
+            .par_iter()
+            .map(|p| {
+                let r = check_file(&g.settings, p, self.preloaded, self.budget, g.cache());
+                self.progress.tick();
+                r
+            })
+            .collect();
+        let mut gathered = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
+        absorb(
+            self.req,
+            g,
+            (&batch.files, results),
+            self.preloaded,
+            &mut gathered,
+        );
+    }
 }
 
 /// The cache of a group's settings, if it has one: not for `inventory` (its ledger
@@ -369,10 +330,7 @@ fn open_cache(s: &Settings) -> Option<Result<crate::cache::Cache>> {
     }
 }
 
-/// How many files are checked before their results are folded into the totals.
-const SLICE: usize = 2048;
-
-/// What a group's files gave, gathered slice by slice until the group is done.
+/// What a group's files gave, gathered batch by batch until the group is done.
 #[derive(Default)]
 struct Group {
     diags: Vec<Diagnostic>,
@@ -380,20 +338,24 @@ struct Group {
     directives: BTreeMap<String, suppress::Directives>,
 }
 
-/// A slice's results into the totals and the group: what each file gave, kept as
+/// A batch's results into the totals and its group: what each file gave, kept as
 /// findings, ledger rows and counts (the results themselves are dropped).
 fn absorb(
     req: &Request,
-    s: &Settings,
-    index: usize,
+    g: &walker::ConfigGroup,
     (files, results): (&[PathBuf], Vec<file::FileResult>),
     preloaded: &Preloaded,
-    t: &mut Totals,
-    group: &mut Group,
+    gathered: &mut Gathered,
 ) {
+    let s = &g.settings;
+    let t = &mut gathered.totals;
+    let group = gathered.groups.entry(g.index).or_default();
+    if req.keep_inputs {
+        t.inputs.extend(files.iter().cloned());
+    }
     group
         .diags
-        .reserve_exact(results.iter().map(|r| r.found.diags.len()).sum());
+        .reserve(results.iter().map(|r| r.found.diags.len()).sum());
     for (p, r) in files.iter().zip(results) {
         if r.document && req.keep_checked {
             t.checked.push(r.path.clone());
@@ -403,7 +365,7 @@ fn absorb(
             let fixable = Fixable {
                 path: p.clone(),
                 stamp: r.stamp,
-                regime: index,
+                regime: g.index,
             };
             t.fixable_files.insert(r.path.clone(), fixable);
         }
@@ -412,8 +374,9 @@ fn absorb(
         }
         t.summary.files += usize::from(r.document);
         t.summary.images_unread += r.unread_images;
-        if r.unread_images > 0 && t.summary.ocr_missing.is_empty() {
+        if r.unread_images > 0 && t.ocr_missing_from.is_none_or(|i| g.index < i) {
             t.summary.ocr_missing = s.limits.ocr.why_not();
+            t.ocr_missing_from = Some(g.index);
         }
         t.summary.marked += usize::from(r.marked);
         group.diags.extend(r.found.diags);
@@ -428,11 +391,13 @@ fn absorb(
 fn check_group(req: &Request, s: &Settings, group: Group, t: &mut Totals) {
     let Group {
         diags: mut group,
-        copies,
+        mut copies,
         directives,
     } = group;
     // A shard sees part of the tree: ML302 would miss the copies in other shards.
     if req.shard.is_none() {
+        // In path order, whatever order the workers finished in: ML302 lists the others.
+        copies.sort_by_cached_key(|c| c.path.to_string());
         rules::check::top_secret_copies(&s.rules, &s.context(None), &copies, &mut group);
     }
     let (mut shown, hidden) = apply_directives(s, group, &directives);
@@ -454,9 +419,7 @@ fn check_group(req: &Request, s: &Settings, group: Group, t: &mut Totals) {
 fn finish(
     req: &Request,
     plan: &Plan,
-    loaded: BTreeMap<Key, Settings>,
-    first: Option<Key>,
-    regimes: Vec<Regime>,
+    groups: &[Arc<walker::ConfigGroup>],
     mut t: Totals,
 ) -> Result<Run> {
     t.diags.sort_by(|a, b| a.sort_key_cmp(b));
@@ -464,14 +427,18 @@ fn finish(
     t.checked.dedup();
     // The rules that ran in any group, once each, in code order.
     let mut ran: BTreeMap<&str, &Rule> = BTreeMap::new();
-    for s in loaded.values() {
-        for r in s.rules.iter().chain(&s.unreadable) {
+    for g in groups {
+        for r in g.settings.rules.iter().chain(&g.settings.unreadable) {
             ran.entry(r.code.as_str()).or_insert(r);
         }
     }
     let rules: Vec<Rule> = ran.into_values().cloned().collect();
-    let (today, lang, window) = match first.as_ref().and_then(|k| loaded.get(k)) {
-        Some(s) => (s.today, s.lang, s.window),
+    let first = plan
+        .groups
+        .first()
+        .and_then(|(k, _)| groups.iter().find(|g| g.key == *k));
+    let (today, lang, window) = match first {
+        Some(g) => (g.settings.today, g.settings.lang, g.settings.window),
         None => {
             let file = match &plan.explicit {
                 Some(f) => Some(f.clone()),
@@ -495,7 +462,7 @@ fn finish(
         today,
         lang,
         fixable_files: t.fixable_files,
-        regimes,
+        regimes: groups.iter().map(|g| g.settings.regime.clone()).collect(),
         inputs: t.inputs,
     })
 }
