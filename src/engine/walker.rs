@@ -84,8 +84,9 @@ pub(super) struct Walker<'a> {
     fatal: Option<anyhow::Error>,
     diags: Vec<Diagnostic>,
     dir_configs: HashMap<PathBuf, Option<PathBuf>>,
-    /// Paths sent, when several roots could name one file twice.
+    /// Paths sent (as `spelled_once`), when several roots could name one file twice.
     seen: Option<HashSet<PathBuf>>,
+    cwd: Option<PathBuf>,
 }
 
 impl<'a> Walker<'a> {
@@ -117,6 +118,7 @@ impl<'a> Walker<'a> {
             diags: Vec::new(),
             dir_configs: HashMap::new(),
             seen: (roots > 1).then(HashSet::new),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
@@ -270,7 +272,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(seen) = &mut self.seen
-            && !seen.insert(file.clone())
+            && !seen.insert(spelled_once(&file, self.cwd.as_deref()))
         {
             return;
         }
@@ -336,5 +338,36 @@ impl<'a> Walker<'a> {
             self.abort.store(true, Ordering::Relaxed);
         }
         self.batch = (self.batch * 2).min(LAST_BATCH);
+    }
+}
+
+/// A path with its `.` components dropped and made absolute, so that `share/a.md`,
+/// `./share/a.md` and `/here/share/a.md` are one file; `..` is kept (through a
+/// symlink it may lead elsewhere: two files must never be taken for one).
+fn spelled_once(path: &Path, cwd: Option<&Path>) -> PathBuf {
+    let joined;
+    let path = match cwd.filter(|_| path.is_relative()) {
+        Some(cwd) => {
+            joined = cwd.join(path);
+            joined.as_path()
+        }
+        None => path,
+    };
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_file_spelled_three_ways_is_one_and_dot_dot_is_kept() {
+        let cwd = Path::new("/here");
+        let key = |p: &str| spelled_once(Path::new(p), Some(cwd));
+        assert_eq!(key("share/a.md"), key("./share/./a.md"));
+        assert_eq!(key("share/a.md"), key("/here/share/a.md"));
+        assert_ne!(key("share/a.md"), key("link/../share/a.md"));
     }
 }

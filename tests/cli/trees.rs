@@ -102,3 +102,90 @@ fn unclassified_mode_on_the_corpora() {
         );
     }
 }
+
+/// A tree the walk sends in many batches while nested configs are met mid-walk (each
+/// compiles its rules while files are being checked): every file is checked once with
+/// its nearest config, whatever the number of workers, and a path named twice is
+/// checked once. Also: a nested config that fails, met after hundreds of files were
+/// sent, stops the run with its error (exit 2), never a hang or a partial report.
+#[test]
+fn a_streamed_walk_checks_each_file_once_with_its_config() {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    // Files in the root and in three subfolders, a config in two of them.
+    for (sub, config) in [
+        ("", None),
+        ("classified/", Some("ignore: [ML106]\n")),
+        ("share/", Some("system: unclassified\n")),
+        ("plain/", None),
+    ] {
+        if let Some(c) = config {
+            files.push((format!("{sub}.mark-lint.yaml"), c.as_bytes().to_vec()));
+        }
+        for i in 0..300 {
+            let text = match i % 3 {
+                0 => format!("# 第{i}号\n\n机密★10年\n\n正文。\n"),
+                1 => format!("# 说明{i}\n\n本文件讲保密制度。\n"),
+                _ => format!("秘密★5年\n\n第{i}号通知\n\n2026年3月5日\n"),
+            };
+            files.push((format!("{sub}d{i:03}.md"), text.into_bytes()));
+        }
+    }
+    let named: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let dir = folder_of(&named);
+    let sorted_lines = |args: &[&str]| {
+        let (code, out, err) = run_in(dir.path(), &concise(args));
+        assert_eq!(err, "", "{args:?}");
+        let mut lines: Vec<String> = out.lines().map(str::to_string).collect();
+        lines.sort();
+        (code, lines)
+    };
+    let mut each = Vec::new();
+    for path in ["classified", "share", "plain"] {
+        each.extend(sorted_lines(&[path]).1);
+    }
+    for path in (0..300).map(|i| format!("d{i:03}.md")) {
+        each.extend(sorted_lines(&[path.as_str()]).1);
+    }
+    each.sort();
+    // Each config judged its own files: the unclassified share flags every mark.
+    assert!(each.iter().filter(|l| l.contains(" ML301 ")).count() >= 200);
+    assert!(
+        !each
+            .iter()
+            .any(|l| l.starts_with("classified/") && l.contains("ML106"))
+    );
+    for jobs in ["1", "2", "4"] {
+        let (code, all) = sorted_lines(&["--jobs", jobs, "."]);
+        assert_eq!(code, 1);
+        assert!(
+            all == each,
+            "--jobs {jobs}: {} lines, {} one by one",
+            all.len(),
+            each.len()
+        );
+        // The same folder named again, inside and as itself: each file once.
+        let (_, twice) = sorted_lines(&["--jobs", jobs, ".", "share", "./plain", "."]);
+        assert!(
+            twice == each,
+            "--jobs {jobs}, paths named twice: {}",
+            twice.len()
+        );
+    }
+    // A broken nested config deep in the walk: the run stops with its error.
+    std::fs::write(
+        dir.path().join("plain/.mark-lint.yaml"),
+        "authority: nowhere\n",
+    )
+    .unwrap();
+    for jobs in ["1", "2"] {
+        let (code, out, err) = run_in(dir.path(), &concise(&["--jobs", jobs, "."]));
+        assert_eq!((code, out.as_str()), (2, ""), "--jobs {jobs}: {err}");
+        assert!(
+            err.contains("key `authority`") && err.lines().count() <= 3,
+            "{err}"
+        );
+    }
+}
