@@ -194,7 +194,7 @@ struct Gathered {
 
 /// How many batches the walk may be ahead of the checkers: it waits beyond that, so
 /// that memory holds a few batches of paths, not the tree's.
-const AHEAD: usize = 16;
+const AHEAD: usize = 8;
 
 /// One pass: walk (on its own thread), check every file in parallel as it is found,
 /// decide tree rules, apply inline suppressions.
