@@ -1,7 +1,8 @@
 //! The check pipeline and nothing else: group the paths by the config above them, walk
-//! each group, check its files in parallel (extract → scan → rules), decide what is
-//! decided across the tree, apply inline suppressions. Returns what it found; never
-//! prints, never decides the exit code.
+//! them on a thread of their own (`walker`), check each batch of files in parallel as
+//! the walk sends it (extract → scan → rules), decide what is decided across the tree,
+//! apply inline suppressions. Returns what it found; never prints, never decides the
+//! exit code.
 
 mod file;
 mod inputs;
