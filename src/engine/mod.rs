@@ -255,6 +255,7 @@ pub fn lint(req: &Request, paths: &[PathBuf], preloaded: &Preloaded) -> Result<R
 }
 
 /// What checking a batch needs, shared by the workers.
+#[derive(Clone, Copy)]
 struct Checking<'a> {
     req: &'a Request,
     preloaded: &'a Preloaded,
@@ -289,7 +290,7 @@ impl<'a> Checking<'a> {
             }
             // Given back however the batch ends (a panic included, or the walk would wait).
             let token = Token(tokens.clone());
-            let this = Checking { ..*self };
+            let this = *self;
             scope.spawn(move |_| {
                 let _token = token;
                 this.check(batch);

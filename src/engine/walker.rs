@@ -140,7 +140,10 @@ impl<'a> Walker<'a> {
             true => None,
             false => match resolve(&self.req.overrides, None) {
                 Ok(s) => Some(s),
-                Err(e) => return self.stop(e),
+                Err(e) => {
+                    self.abort.store(true, Ordering::Relaxed);
+                    return self.end(Some(e));
+                }
             },
         };
         if fallback.is_some() {
@@ -156,22 +159,17 @@ impl<'a> Walker<'a> {
         for i in indices {
             self.flush(i);
         }
-        self.progress.walked();
         let error = self.error();
+        self.end(error)
+    }
+
+    /// The walk is over (the channel closes as `self` goes).
+    fn end(self, error: Option<anyhow::Error>) -> Walked {
+        self.progress.walked();
         Walked {
             groups: self.groups,
             diags: self.diags,
             error,
-        }
-    }
-
-    fn stop(self, e: anyhow::Error) -> Walked {
-        self.abort.store(true, Ordering::Relaxed);
-        self.progress.walked();
-        Walked {
-            groups: self.groups,
-            diags: self.diags,
-            error: Some(e),
         }
     }
 

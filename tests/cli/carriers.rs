@@ -208,6 +208,22 @@ fn embedded_legacy() -> tempfile::TempDir {
     folder(&files)
 }
 
+/// `--select ML206` on the file of `at` (`embedded-higher.doc:2:1`): exit 1, nothing on
+/// stderr, and one finding, at `at`, naming the file's `object` and its 机密★10年.
+#[track_caller]
+fn one_carrier_below_its_object(dir: &Path, at: &str, object: &str) {
+    let file = at.split(':').next().unwrap();
+    let (code, out, err) = run_in(dir, &concise(&["--select", "ML206", file]));
+    assert_eq!((code, err.as_str()), (1, ""), "{out}");
+    assert!(
+        out.starts_with(&format!("{at}: ML206"))
+            && out.contains(&format!("`{file}!/{object}`"))
+            && out.contains("机密★10年"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
+
 /// The human ML206 output for `file` in Chinese and English, snapshotted as
 /// `{name}_zh` and `{name}_en`.
 fn snap_ml206_in_both_languages(dir: &Path, file: &str, name: &str) {
@@ -227,17 +243,7 @@ fn objects_embedded_in_legacy_files_are_carried_documents() {
     let dir = embedded_legacy();
     let object = "ObjectPool/_2147483647";
     // The .doc is marked 秘密★5年; the worksheet inside it is 机密★10年.
-    let (_, out, _) = run_in(
-        dir.path(),
-        &concise(&["--select", "ML206", "embedded-higher.doc"]),
-    );
-    assert!(
-        out.starts_with("embedded-higher.doc:2:1: ML206")
-            && out.contains(&format!("embedded-higher.doc!/{object}"))
-            && out.contains("机密★10年"),
-        "{out}"
-    );
-    assert_eq!(out.lines().count(), 1, "{out}");
+    one_carrier_below_its_object(dir.path(), "embedded-higher.doc:2:1", object);
     snap_ml206_in_both_languages(dir.path(), "embedded-higher.doc", "legacy_object_below");
     // The mark exists only inside the object: an unclassified system finds it there.
     let (_, out, _) = run_in(
@@ -306,18 +312,7 @@ fn objects_embedded_in_presentations_are_carried_documents() {
     let dir = embedded_decks();
     let object = "ExOleObjStg/6";
     // The deck is marked 秘密★5年 on its slide; the worksheet inside it is 机密★10年.
-    let (code, out, err) = run_in(
-        dir.path(),
-        &concise(&["--select", "ML206", "embedded-higher.ppt"]),
-    );
-    assert_eq!((code, err.as_str()), (1, ""), "{out}");
-    assert!(
-        out.starts_with("embedded-higher.ppt:1:1: ML206")
-            && out.contains(&format!("`embedded-higher.ppt!/{object}`"))
-            && out.contains("机密★10年"),
-        "{out}"
-    );
-    assert_eq!(out.lines().count(), 1, "{out}");
+    one_carrier_below_its_object(dir.path(), "embedded-higher.ppt:1:1", object);
     snap_ml206_in_both_languages(dir.path(), "embedded-higher.ppt", "ppt_object_below");
     // The deck has no mark; its worksheet is 秘密★5年: an unclassified system finds it
     // there, and nowhere else.
