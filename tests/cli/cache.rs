@@ -254,15 +254,15 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
 
 #[test]
 fn the_key_holds_the_rules_the_config_and_the_version() {
-    let rule = |message: &str| {
+    let rule = |message: &str, pattern: &str| {
         format!(
             "code: X-PROJECT\nname: project\nkind: pattern\nseverity: warning\n\
              summary: {{zh: 项目代号, en: a project word}}\n\
              article: {{law: 中华人民共和国保守国家秘密法, number: 第十九条, text: \
              国家秘密的密级、保密期限和知悉范围，应当根据情况变化及时变更。}}\n\
              message: {{zh: \"{message}“{{match}}”\", en: \"{message} `{{match}}`\"}}\n\
-             params: {{pattern: 长江计划, scope: body}}\n\
-             examples: {{valid: [\"无\\n\"], invalid: [\"长江计划\\n\"]}}\n"
+             params: {{pattern: {pattern}, scope: body}}\n\
+             examples: {{valid: [\"无\\n\"], invalid: [\"{pattern}\\n\"]}}\n"
         )
     };
     let dir = tree();
@@ -273,7 +273,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     )
     .unwrap();
     std::fs::create_dir_all(root.join("rules")).unwrap();
-    std::fs::write(root.join("rules/project.yaml"), rule("项目代号")).unwrap();
+    std::fs::write(
+        root.join("rules/project.yaml"),
+        rule("项目代号", "长江计划"),
+    )
+    .unwrap();
     std::fs::write(root.join("k.txt"), "长江计划的材料。\n").unwrap();
     let cache = root.join(".mark-lint-cache");
     let run = || check(root, &["--format", "concise"]);
@@ -285,15 +289,31 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     assert!(n >= 9, "{n} entries");
     assert_eq!(run(), first);
     assert_eq!(entries(&cache).len(), n, "a warm run adds nothing");
-    // A custom rule changes: every key changes, the rule's finding follows it.
-    std::fs::write(root.join("rules/project.yaml"), rule("项目代号出现")).unwrap();
+    // A custom rule's words change (its message): the facts are the same, no key
+    // changes, and the finding (the file is read again to show it) says the new words.
+    std::fs::write(
+        root.join("rules/project.yaml"),
+        rule("项目代号出现", "长江计划"),
+    )
+    .unwrap();
+    let reworded = run();
+    assert!(reworded.1.contains("项目代号出现"), "{}", reworded.1);
+    assert_eq!(reworded, uncached());
+    assert_eq!(entries(&cache).len(), n, "a rule's words are no fact");
+    // What the rule matches changes: every key changes, the finding follows the rule.
+    std::fs::write(
+        root.join("rules/project.yaml"),
+        rule("项目代号出现", "长江"),
+    )
+    .unwrap();
+    std::fs::write(root.join("l.txt"), "长江的材料。\n").unwrap();
     let changed = run();
-    assert!(changed.1.contains("项目代号出现"), "{}", changed.1);
+    assert!(changed.1.contains("l.txt:1:1: X-PROJECT"), "{}", changed.1);
     assert_eq!(changed, uncached());
     assert_eq!(
         entries(&cache).len(),
-        2 * n,
-        "new keys for the new rule set"
+        2 * n + 1,
+        "new keys for the new rule set (and l.txt's)"
     );
     // The config changes what is read (a label map): new keys again.
     std::fs::write(
@@ -302,7 +322,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     )
     .unwrap();
     assert_eq!(run(), uncached());
-    assert_eq!(entries(&cache).len(), 3 * n, "new keys for the new config");
+    assert_eq!(
+        entries(&cache).len(),
+        3 * n + 2,
+        "new keys for the new config"
+    );
     // Another version wrote the entries (its header): each is ignored and rewritten.
     for e in entries(&cache) {
         let text = std::fs::read_to_string(&e).unwrap();
@@ -316,7 +340,8 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     assert_eq!(run(), uncached());
     let rewritten = entries(&cache).iter().filter(|e| sound(e)).count();
     assert_eq!(
-        rewritten, n,
+        rewritten,
+        n + 1,
         "the entries of the current settings are written again"
     );
 }
