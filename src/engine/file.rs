@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Preloaded;
-use crate::cache::{Cache, DocFacts, FileFacts};
+use crate::cache::{Cache, DocFacts, FileFacts, Stamp, content_hash};
 use crate::config::resolve::Settings;
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::extract::{self, Document, Extracted, Flavour};
@@ -92,25 +92,14 @@ pub(super) fn check_file(
             _permit = permit;
             bytes.and_then(|b| extract::extract_read(path, b, &s.limits))
         }
-        None => match extract::open(path, &s.limits) {
-            Ok(opened) => {
-                let per_byte = if opened.is_container() {
-                    budget::CONTAINER_COST
-                } else {
-                    budget::TEXT_COST
-                };
-                _permit = Some(budget.take(opened.len().saturating_mul(per_byte)));
-                // Not with `--fix` (the engine opens no cache then): no stamp to take.
-                // Nor where ML108 compares the file with its base: that needs the
-                // document's own mark as read, not facts.
-                if let Some(cache) = cache.filter(|_| base.is_none()) {
-                    return with_cache(s, path, shown, opened, cache);
-                }
-                opened.extract(&s.limits)
-            }
-            Err(e) => {
-                _permit = None;
-                Err(e)
+        // Not with `--fix` (the engine opens no cache then): no stamp to take. Nor where
+        // ML108 compares the file with its base: that needs the document's own mark as
+        // read, not facts.
+        None => match on_disk(s, path, &shown, budget, cache.filter(|_| base.is_none())) {
+            OnDisk::Checked(result) => return *result,
+            OnDisk::Read(permit, extracted) => {
+                _permit = permit;
+                extracted
             }
         },
     };
@@ -125,31 +114,113 @@ pub(super) fn check_file(
     result
 }
 
+/// What reading a file on disk gave: its result (found through the cache), or its
+/// extraction and the share of the budget it holds until checked.
+enum OnDisk<'b> {
+    Checked(Box<FileResult>),
+    Read(
+        Option<budget::Permit<'b>>,
+        Result<Extracted, extract::ExtractError>,
+    ),
+}
+
+/// Read a file on disk, through the cache if there is one.
+fn on_disk<'b>(
+    s: &Settings,
+    path: &Path,
+    shown: &str,
+    budget: &'b budget::Budget,
+    cache: Option<&Cache>,
+) -> OnDisk<'b> {
+    let known = match cache.map(|c| by_stamp(s, path, shown, c)) {
+        Some(Ok(result)) => return OnDisk::Checked(Box::new(result)),
+        Some(Err(known)) => known,
+        None => None,
+    };
+    let opened = match extract::open(path, &s.limits) {
+        Ok(opened) => opened,
+        Err(e) => return OnDisk::Read(None, Err(e)),
+    };
+    let per_byte = if opened.is_container() {
+        budget::CONTAINER_COST
+    } else {
+        budget::TEXT_COST
+    };
+    let permit = budget.take(opened.len().saturating_mul(per_byte));
+    match cache {
+        Some(cache) => {
+            let result = with_cache(s, path, shown.to_string(), opened, cache, known);
+            drop(permit);
+            OnDisk::Checked(Box::new(result))
+        }
+        None => OnDisk::Read(Some(permit), opened.extract(&s.limits)),
+    }
+}
+
+/// A file on disk looked up by its stamp (its path's metadata): `Err` with the stamp
+/// its entry was found under (or `None`) when the file is to be opened after all.
+fn by_stamp(
+    s: &Settings,
+    path: &Path,
+    shown: &str,
+    cache: &Cache,
+) -> Result<FileResult, Option<Stamp>> {
+    let stamp = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .and_then(|m| Stamp::of(&m))
+        .ok_or(None)?;
+    let key = cache.stamp_key(&readable_name(path.file_name()), &stamp);
+    let facts = cache.get(&key).filter(|f| current(s, f)).ok_or(None)?;
+    check_facts(s, path, shown, &facts).ok_or(Some(stamp))
+}
+
 /// A file on disk checked through the cache: its facts, if the cache holds them and
 /// they give nothing to show (no finding, no 绝密 copy, no inline suppression), else
-/// the file read and checked in full, its facts stored.
+/// the file read and checked in full, its facts stored. A file that had settled when
+/// opened has its facts stored under its stamp too, unless they are there already
+/// (`known`: the stamp `by_stamp` found an entry for).
 fn with_cache(
     s: &Settings,
     path: &Path,
     shown: String,
     opened: extract::Opened,
     cache: &Cache,
+    known: Option<Stamp>,
 ) -> FileResult {
+    let name = readable_name(path.file_name());
+    let stamp = Stamp::of(opened.meta()).filter(|st| known != Some(*st));
+    let opened_at = opened.opened_at();
     let read = match opened.read(&s.limits) {
         Ok(read) => read,
         Err(e) => return check_extracted(s, path, shown, Err(e), false),
     };
-    let key = cache.key(&readable_name(path.file_name()), read.bytes());
-    let stored = cache.get(&key);
-    if let Some(facts) = &stored
-        && let Some(result) = check_facts(s, path, &shown, facts)
-    {
-        return result;
+    let key = cache.key_of(&name, &content_hash(read.bytes()));
+    let stamp_key = stamp
+        .filter(|st| st.recordable(opened_at, read.bytes().len()))
+        .map(|st| cache.stamp_key(&name, &st));
+    let stored = cache.get(&key).filter(|f| current(s, f));
+    if let Some(facts) = &stored {
+        if let Some(k) = &stamp_key {
+            cache.put(k, facts);
+        }
+        if let Some(result) = check_facts(s, path, &shown, facts) {
+            return result;
+        }
     }
-    let extracted = read.extract(&s.limits);
-    let (result, facts) = check_extracted_with(s, path, shown, extracted, false, Some(key.salt()));
+    let ((result, facts), asked) = crate::ocr::asking(|| {
+        let extracted = read.extract(&s.limits);
+        check_extracted_with(s, path, shown, extracted, false, Some(key.salt()))
+    });
+    let facts = facts.map(|f| FileFacts {
+        ocr: asked.then(|| s.limits.ocr.usable()),
+        ..f
+    });
     if let (None, Some(facts)) = (stored, facts) {
         cache.put(&key, &facts);
+        if let Some(k) = &stamp_key {
+            cache.put(k, &facts);
+        }
     }
     result
 }
@@ -258,6 +329,7 @@ fn check_extracted_with(
                     directives: directives.is_some(),
                     images_unread: doc.images_unread,
                     doc: Some(d),
+                    ocr: None,
                 });
             let result = FileResult {
                 path: shown,
@@ -278,6 +350,7 @@ fn check_extracted_with(
                 directives: false,
                 images_unread: 0,
                 doc: None,
+                ocr: None,
             });
             (skipped(s, path, shown), facts)
         }
@@ -330,6 +403,14 @@ fn unread_file(
 /// A file checked from its facts alone: its result, if it has nothing to show that
 /// needs its text (no finding, which would quote its line; no 绝密 copy for ML302; no
 /// inline suppression); `None`: read it in full.
+/// Whether stored facts hold for this run: read with the answer this run gives to
+/// whether OCR reads scans, when that mattered to them.
+fn current(s: &Settings, facts: &FileFacts) -> bool {
+    facts
+        .ocr
+        .is_none_or(|usable| usable == s.limits.ocr.usable())
+}
+
 fn check_facts(s: &Settings, path: &Path, shown: &str, facts: &FileFacts) -> Option<FileResult> {
     let Some(doc) = &facts.doc else {
         return Some(skipped(s, path, shown.to_string()));

@@ -700,6 +700,10 @@ pub struct Opened {
     len: u64,
     name: String,
     ext: String,
+    /// The handle's metadata, and the time just before the file was opened (the cache
+    /// tells by them whether the file is the one it read before).
+    meta: std::fs::Metadata,
+    opened_at: std::time::SystemTime,
 }
 
 /// Open one file for `Opened::extract`, a file the walk found regular (special files
@@ -707,6 +711,7 @@ pub struct Opened {
 /// symlink to a device) is opened non-blocking and found on the handle: an error
 /// (ML900), never read.
 pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
+    let opened_at = std::time::SystemTime::now();
     let (file, meta) = crate::input::open_checked(path).map_err(|e| match e {
         crate::input::ReadError::Io(e) => ExtractError::Io(io_message(&e)),
         other => ExtractError::Io(other.to_string()),
@@ -720,6 +725,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
         len,
         name: file_name(path),
         ext: extension(path),
+        meta,
+        opened_at,
     })
 }
 
@@ -738,6 +745,16 @@ impl Opened {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The open handle's metadata.
+    pub fn meta(&self) -> &std::fs::Metadata {
+        &self.meta
+    }
+
+    /// The time taken just before the file was opened.
+    pub fn opened_at(&self) -> std::time::SystemTime {
+        self.opened_at
     }
 
     /// Whether the name says an office document, OFD or archive (a container: its
@@ -760,6 +777,7 @@ impl Opened {
             len,
             name,
             ext,
+            ..
         } = self;
         // The size is known: read exactly that much — one `read` for most files, without
         // the size probe (`statx` + `lseek`) and end-of-file read of `File::read_to_end`

@@ -71,9 +71,15 @@ impl Options {
         pages: Pages::First,
     };
 
-    /// Whether scans are read: OCR is wanted and the engine is installed.
+    /// Whether scans are read: OCR is wanted and the engine is installed. When the
+    /// answer rests on the engine (OCR is wanted), the question is noted on this thread
+    /// (`asking`).
     pub fn usable(&self) -> bool {
-        self.mode != Mode::Never && engine().is_ok()
+        if self.mode == Mode::Never {
+            return false;
+        }
+        ASKED.with(|a| a.set(true));
+        engine().is_ok()
     }
 
     /// Why a scan was not read by OCR (the ML900 detail), when it was not.
@@ -84,6 +90,23 @@ impl Options {
             (_, Ok(_)) => "",
         }
     }
+}
+
+thread_local! {
+    /// Whether `Options::usable` was asked on this thread, with OCR wanted (`asking`).
+    static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` and say whether it asked whether scans can be read with the answer resting
+/// on the engine being installed: what a document gave (extracted on this thread) then
+/// depends on the engine, and the cache stores its facts with the answer. So a run
+/// whose documents hold no image never looks for the engine (`tesseract --list-langs`
+/// is 30 ms of CPU).
+pub fn asking<T>(f: impl FnOnce() -> T) -> (T, bool) {
+    let outer = ASKED.with(|a| a.replace(false));
+    let out = f();
+    let asked = ASKED.with(|a| a.replace(outer || a.get()));
+    (out, asked)
 }
 
 /// The image file extensions read as scans.

@@ -72,11 +72,43 @@ fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     run_in(dir, &args)
 }
 
-/// The entry files of the cache at `cache` (not its `.gitignore` and tag).
+/// The facts entries of the cache at `cache` (not its `.gitignore` and tag, nor the
+/// stamp entries: `stamps`).
 fn entries(cache: &Path) -> Vec<PathBuf> {
+    entries_in(cache, |sub| sub.file_name() != "stamps")
+}
+
+/// The stamp entries of the cache at `cache`.
+fn stamps(cache: &Path) -> Vec<PathBuf> {
+    let at = cache.join("stamps");
+    if !at.exists() {
+        return Vec::new();
+    }
+    entries_in(&at, |_| true)
+}
+
+/// Every file in the cache at `cache`, at any depth.
+fn every_file(cache: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![cache.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for e in std::fs::read_dir(folder).unwrap().flatten() {
+            if e.path().is_dir() {
+                folders.push(e.path());
+            } else {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The files two levels down in `cache`, under the first-level folders `keep` keeps.
+fn entries_in(cache: &Path, keep: impl Fn(&std::fs::DirEntry) -> bool) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for sub in std::fs::read_dir(cache).unwrap().flatten() {
-        if sub.path().is_dir() {
+        if sub.path().is_dir() && keep(&sub) {
             found.extend(
                 std::fs::read_dir(sub.path())
                     .unwrap()
@@ -127,7 +159,7 @@ fn sound(entry: &Path) -> bool {
     let sum = lines.next().unwrap_or_default();
     let payload = lines.next().unwrap_or_default();
     head == format!(
-        "mark-lint-cache 1 {} {}",
+        "mark-lint-cache 2 {} {}",
         env!("CARGO_PKG_VERSION"),
         env!("MARK_LINT_COMMIT")
     ) && sum == blake3::hash(payload.as_bytes()).to_hex().as_str()
@@ -202,7 +234,7 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
     let other_entry = std::fs::read(&other).unwrap();
     let text = String::from_utf8(whole.clone()).unwrap();
     let version = format!(
-        "mark-lint-cache 1 {} {}",
+        "mark-lint-cache 2 {} {}",
         env!("CARGO_PKG_VERSION"),
         env!("MARK_LINT_COMMIT")
     );
@@ -218,7 +250,7 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
         // Another version's entry, sealed as it would seal it.
         (
             "other version",
-            text.replace(&version, "mark-lint-cache 1 0.0.1-other")
+            text.replace(&version, "mark-lint-cache 2 0.0.1-other")
                 .into_bytes(),
         ),
         // The same version number built from another commit (other readers).
@@ -227,7 +259,7 @@ fn damaged_or_foreign_entries_are_ignored_and_written_again() {
             text.replace(
                 &version,
                 &format!(
-                    "mark-lint-cache 1 {} 0000000000000000000000000000000000000000",
+                    "mark-lint-cache 2 {} 0000000000000000000000000000000000000000",
                     env!("CARGO_PKG_VERSION")
                 ),
             )
@@ -331,11 +363,11 @@ fn the_key_holds_the_rules_the_config_and_the_version() {
     for e in entries(&cache) {
         let text = std::fs::read_to_string(&e).unwrap();
         let version = format!(
-            "mark-lint-cache 1 {} {}\n",
+            "mark-lint-cache 2 {} {}\n",
             env!("CARGO_PKG_VERSION"),
             env!("MARK_LINT_COMMIT")
         );
-        std::fs::write(&e, text.replace(&version, "mark-lint-cache 1 9.9.9\n")).unwrap();
+        std::fs::write(&e, text.replace(&version, "mark-lint-cache 2 9.9.9\n")).unwrap();
     }
     assert_eq!(run(), uncached());
     let rewritten = entries(&cache).iter().filter(|e| sound(e)).count();
@@ -457,8 +489,10 @@ fn no_cache_entry_holds_the_documents_text() {
         assert!(out.contains("a.txt") || out.contains("b.md"), "{out}");
     }
     let cache = dir.path().join("cc");
-    let all = entries(&cache);
-    assert_eq!(all.len(), files.len());
+    assert_eq!(entries(&cache).len(), files.len());
+    // Every file the cache holds: facts entries, stamp entries (if the files had
+    // settled by the time they were read), the tag and the ignore file.
+    let all = every_file(&cache);
     for e in &all {
         let bytes = std::fs::read(e).unwrap();
         let text = String::from_utf8_lossy(&bytes);
@@ -477,6 +511,120 @@ fn no_cache_entry_holds_the_documents_text() {
         .collect();
     assert!(all_text.contains("\"level\":1,"), "{all_text}");
     assert!(!all_text.contains('★'), "{all_text}");
+}
+
+/// The one stamp entry whose facts contain `needle` (and none of `not`).
+fn stamp_with(cache: &Path, needle: &str, not: &[&str]) -> PathBuf {
+    let found: Vec<PathBuf> = stamps(cache)
+        .into_iter()
+        .filter(|e| {
+            let text = std::fs::read_to_string(e).unwrap();
+            text.contains(needle) && !not.iter().any(|n| text.contains(n))
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one stamp entry with {needle}: {found:?}");
+    found.into_iter().next().unwrap()
+}
+
+/// An entry's payload (its facts).
+fn payload(entry: &Path) -> String {
+    let text = std::fs::read_to_string(entry).unwrap();
+    text.splitn(4, '\n').nth(3).unwrap().to_string()
+}
+
+/// Run `check` (about files written at `written`) if they cannot have settled yet: on
+/// a machine so loaded that 3 s went by, say so instead.
+fn unsettled(written: std::time::Instant, check: impl FnOnce()) {
+    if written.elapsed() < std::time::Duration::from_millis(2_500) {
+        check();
+    } else {
+        eprintln!("NOT CHECKED: the machine took over 2.5 s; the files may have settled");
+    }
+}
+
+/// Long enough for a file just written to have settled (the cache's `SETTLE`, 3 s).
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+}
+
+#[test]
+fn a_settled_file_is_known_by_its_stamp_and_any_write_makes_it_read_again() {
+    let clean = notice("", "关于甲的通知");
+    let expired = notice("秘密★1年", "关于乙的通知");
+    let written = std::time::Instant::now();
+    let dir = folder_of(&[
+        ("x/same.txt", clean.as_bytes()),
+        ("y/same.txt", expired.as_bytes()),
+        (
+            "z.docx",
+            &docx(&["机密★10年", "关于丙的通知", "2024年3月5日"]),
+        ),
+    ]);
+    let root = dir.path();
+    let cache = root.join("cc");
+    let cached = ["--format", "concise", "--cache", "cc"];
+    let truth = check(root, &["--format", "concise"]);
+    assert!(truth.1.contains("y/same.txt:1:1: ML104"), "{}", truth.1);
+    // Files read within the settling time of their last write: no stamp recorded (a
+    // write in the same tick would leave the stamp as it was).
+    assert_eq!(check(root, &cached), truth);
+    unsettled(written, || {
+        assert!(stamps(&cache).is_empty(), "{:?}", stamps(&cache))
+    });
+    settle();
+    assert_eq!(check(root, &cached), truth);
+    assert_eq!(stamps(&cache).len(), 3, "every settled file's stamp");
+    assert_eq!(check(root, &cached), truth, "warm, through the stamps");
+    assert_eq!(stamps(&cache).len(), 3);
+    // The stamps are trusted: y's stamp entry made to hold x's facts (sealed as the
+    // cache seals it). A run that does not read y shows no finding there.
+    let y_stamp = stamp_with(&cache, "\"years\":1,", &[]);
+    let x_stamp = stamp_with(&cache, "\"parts\"", &["years", "word/"]);
+    let x_facts = payload(&x_stamp);
+    reseal(&y_stamp, |_| x_facts.clone());
+    let (_, trusted, _) = check(root, &cached);
+    assert!(!trusted.contains("y/same.txt"), "{trusted}");
+    // Any write gives the file another stamp, read again: here the same bytes written
+    // over it with the modification time put back (a careless copy), and a change of
+    // the same size with its time put back too.
+    let y = root.join("y/same.txt");
+    let mtime = std::fs::metadata(&y).unwrap().modified().unwrap();
+    let rewrite = |text: &str| {
+        std::fs::write(&y, text).unwrap();
+        let f = std::fs::File::options().write(true).open(&y).unwrap();
+        f.set_modified(mtime).unwrap();
+    };
+    rewrite(&expired);
+    assert_eq!(check(root, &cached), truth);
+    let other = notice("秘密★2年", "关于乙的通知");
+    assert_eq!(other.len(), expired.len());
+    let written = std::time::Instant::now();
+    rewrite(&other);
+    let changed = check(root, &cached);
+    assert_eq!(changed, check(root, &["--format", "concise"]));
+    assert!(changed.1.contains("y/same.txt:1:1: ML104"), "{}", changed.1);
+    assert!(changed.1.contains("2年"), "{}", changed.1);
+    // Written just now: not recorded yet (the old, wrong entry stays unused).
+    unsettled(written, || assert_eq!(stamps(&cache).len(), 3));
+    settle();
+    assert_eq!(check(root, &cached), changed);
+    assert_eq!(stamps(&cache).len(), 4, "recorded once settled");
+    stamp_with(&cache, "\"years\":2,", &[]);
+    // A damaged stamp entry is not trusted, and written again.
+    let z = stamp_with(&cache, "word/document.xml", &[]);
+    let whole = std::fs::read(&z).unwrap();
+    let damaged: [&[u8]; 3] = [&whole[..whole.len() / 2], b"", b"\x00\xff\n\n\n"];
+    for bytes in damaged {
+        std::fs::write(&z, bytes).unwrap();
+        assert_eq!(check(root, &cached), changed);
+        assert_eq!(std::fs::read(&z).unwrap(), whole, "written again");
+    }
+    // They hold a hash each, no text.
+    for e in stamps(&cache) {
+        let text = std::fs::read_to_string(&e).unwrap();
+        assert!(sound(&e), "{}", e.display());
+        assert!(!text.contains("通知") && !text.contains('★'), "{text}");
+    }
 }
 
 #[test]

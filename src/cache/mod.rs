@@ -22,6 +22,16 @@
 //! another version or for another key is ignored and written again, never trusted.
 //! Entries are written to a temporary file and renamed into place, so runs sharing the
 //! folder never see half an entry.
+//!
+//! Each settled file's facts are also stored under a second key, made of its name and
+//! its stamp (device, inode, size, times; `stamp`) instead of its bytes, in `stamps/`:
+//! a file whose stamp has an entry is neither opened, read nor hashed on a warm run.
+//! The content key stays the key of record: a file copied or touched (a new stamp,
+//! the same bytes) is read and hashed once, and found by it.
+
+mod stamp;
+
+pub use stamp::Stamp;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,7 +46,7 @@ use crate::rules::compile::Rule;
 use crate::scan::{Declared, Position, Scan};
 
 /// Bumped whenever the facts stored (or what they mean) change.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &str = "mark-lint-cache";
 /// The folder a cache takes when none is named (`cache: true`).
 pub const DEFAULT_DIR: &str = ".mark-lint-cache";
@@ -60,6 +70,10 @@ pub struct FileFacts {
     pub images_unread: usize,
     /// `None`: not a document (an image, a binary).
     pub doc: Option<DocFacts>,
+    /// Whether scans could be read by OCR when the file was read, if that mattered to
+    /// what it gave (it holds an image, or is one: `ocr::asking`); `None` when it did
+    /// not. Facts read with another answer than this run's are not used.
+    pub ocr: Option<bool>,
 }
 
 /// The facts of one document and of those it carries.
@@ -86,18 +100,21 @@ pub struct Cache {
     settings: [u8; 32],
 }
 
-/// Where one file's entry is: its key.
+/// Where one file's entry is: its key, and whether it is a stamp entry (`stamps/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key([u8; 32]);
+pub struct Key {
+    hash: [u8; 32],
+    stamped: bool,
+}
 
 impl Key {
     /// The salt of the digests in the entry's facts (`Scan::without_text`).
     pub fn salt(&self) -> &[u8; 32] {
-        &self.0
+        &self.hash
     }
 
     fn hex(&self) -> String {
-        hex(&self.0)
+        hex(&self.hash)
     }
 }
 
@@ -151,32 +168,48 @@ impl Cache {
         })
     }
 
-    /// The key of a file named `name` holding `bytes`.
-    pub fn key(&self, name: &str, bytes: &[u8]) -> Key {
-        let content = blake3::hash(bytes);
+    /// The key of a file named `name` whose bytes hash to `content` (`content_hash`).
+    pub fn key_of(&self, name: &str, content: &Content) -> Key {
+        self.key_in(b"", name, &content.0, false)
+    }
+
+    /// The key of the stamp entry of a file named `name` stamped `stamp`: the facts of
+    /// the bytes it held when its stamp was recorded, under these settings. Keys of
+    /// their own (another domain of the hash), kept apart in `stamps/`.
+    pub fn stamp_key(&self, name: &str, stamp: &Stamp) -> Key {
+        self.key_in(b"stamp\0", name, &stamp.bytes(), true)
+    }
+
+    fn key_in(&self, domain: &[u8], name: &str, what: &[u8], stamped: bool) -> Key {
         let mut h = blake3::Hasher::new();
+        h.update(domain);
         h.update(header().as_bytes());
         h.update(&[0]);
         h.update(&self.settings);
         h.update(&(name.len() as u64).to_le_bytes());
         h.update(name.as_bytes());
-        h.update(content.as_bytes());
-        Key(*h.finalize().as_bytes())
+        h.update(what);
+        Key {
+            hash: *h.finalize().as_bytes(),
+            stamped,
+        }
     }
 
     fn entry_path(&self, key: &Key) -> PathBuf {
         let hex = key.hex();
-        self.dir.join(&hex[..2]).join(&hex[2..])
+        let dir = if key.stamped {
+            self.dir.join(STAMPS)
+        } else {
+            self.dir.clone()
+        };
+        dir.join(&hex[..2]).join(&hex[2..])
     }
 
     /// The facts stored under `key`, if an entry is there and sound: written by this
     /// format and version, for this key, whole (its checksum holds) and parseable.
     pub fn get(&self, key: &Key) -> Option<FileFacts> {
-        let path = self.entry_path(key);
-        let file = std::fs::File::open(&path).ok()?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_ENTRY), &mut bytes).ok()?;
-        parse_entry(&bytes, key)
+        let bytes = read_entry(&self.entry_path(key))?;
+        serde_json::from_slice(unseal(&bytes, key)?).ok()
     }
 
     /// Store `facts` under `key`, atomically; a failure leaves the run as it is (the
@@ -185,24 +218,55 @@ impl Cache {
         let Ok(payload) = serde_json::to_vec(facts) else {
             return;
         };
-        let path = self.entry_path(key);
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let mut entry = Vec::with_capacity(payload.len() + 200);
-        entry.extend_from_slice(header().as_bytes());
-        entry.push(b'\n');
-        entry.extend_from_slice(key.hex().as_bytes());
-        entry.push(b'\n');
-        entry.extend_from_slice(blake3::hash(&payload).to_hex().as_bytes());
-        entry.push(b'\n');
-        entry.extend_from_slice(&payload);
-        let _ = write_atomic(&path, &entry);
+        write_entry(&self.entry_path(key), &seal(key, &payload));
     }
 }
 
-/// An entry's facts, if its header, key and checksum hold.
-fn parse_entry(bytes: &[u8], key: &Key) -> Option<FileFacts> {
+/// The hash of a file's bytes, as keys and stamp entries hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Content([u8; 32]);
+
+/// The hash of `bytes`.
+pub fn content_hash(bytes: &[u8]) -> Content {
+    Content(*blake3::hash(bytes).as_bytes())
+}
+
+/// The folder of the stamp entries, inside the cache folder.
+const STAMPS: &str = "stamps";
+
+/// An entry's bytes, if it can be read (and is not absurdly large).
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(path).ok()?;
+    // Room for a whole entry of most files (a few hundred bytes to a few KB): one read
+    // and the one that finds the end (an empty vector grows through seven).
+    let mut bytes = Vec::with_capacity(8 * 1024);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_ENTRY), &mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Write an entry atomically, its folder made if need be; a failure is ignored.
+fn write_entry(path: &Path, entry: &[u8]) {
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let _ = write_atomic(path, entry);
+}
+
+/// An entry: the header, the key, the payload's checksum, each a line, then the payload.
+fn seal(key: &Key, payload: &[u8]) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(payload.len() + 200);
+    entry.extend_from_slice(header().as_bytes());
+    entry.push(b'\n');
+    entry.extend_from_slice(key.hex().as_bytes());
+    entry.push(b'\n');
+    entry.extend_from_slice(blake3::hash(payload).to_hex().as_bytes());
+    entry.push(b'\n');
+    entry.extend_from_slice(payload);
+    entry
+}
+
+/// An entry's payload, if its header, key and checksum hold.
+fn unseal<'a>(bytes: &'a [u8], key: &Key) -> Option<&'a [u8]> {
     let mut lines = bytes.splitn(4, |b| *b == b'\n');
     let (head, stored_key, sum, payload) =
         (lines.next()?, lines.next()?, lines.next()?, lines.next()?);
@@ -212,7 +276,7 @@ fn parse_entry(bytes: &[u8], key: &Key) -> Option<FileFacts> {
     if sum != blake3::hash(payload).to_hex().as_bytes() {
         return None;
     }
-    serde_json::from_slice(payload).ok()
+    Some(payload)
 }
 
 /// Write `bytes` to a new temporary file beside `path`, then rename it over `path`: a
@@ -240,8 +304,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The part of every key the settings give: everything that shapes what extraction and
-/// the scan find (the regime, the limits, whether OCR reads scans here), and the rule
-/// set, keywords and label map. Not the date, language or `fail-on`: they shape
+/// the scan find (the regime, the limits), and the rule set, keywords and label map.
+/// Whether OCR can read scans here is not in it (the engine would be looked for on
+/// every run): the facts of a file that depended on it say so (`FileFacts::ocr`). Not the date, language or `fail-on`: they shape
 /// verdicts, which are never stored.
 fn settings_key(s: &Settings) -> [u8; 32] {
     let r = &s.regime;
@@ -263,7 +328,6 @@ fn settings_key(s: &Settings) -> [u8; 32] {
     let parts = [
         regime,
         format!("{:?}", s.limits),
-        format!("ocr usable {}", s.limits.ocr.usable()),
         format!("{:?}", shapes(&s.rules)),
         format!("{:?}", shapes(&s.name_rules)),
         format!("{:?}", s.keywords),
@@ -433,6 +497,7 @@ mod tests {
             directives: false,
             images_unread: 0,
             doc: None,
+            ocr: None,
         }
     }
 
@@ -445,9 +510,9 @@ mod tests {
     fn an_entry_is_read_back_only_for_its_own_key() {
         let dir = tempfile::tempdir().unwrap();
         let cache = open(dir.path());
-        let a = cache.key("a.txt", b"one");
-        let b = cache.key("a.txt", b"two");
-        let c = cache.key("b.txt", b"one");
+        let a = cache.key_of("a.txt", &content_hash(b"one"));
+        let b = cache.key_of("a.txt", &content_hash(b"two"));
+        let c = cache.key_of("b.txt", &content_hash(b"one"));
         assert_ne!(a, b);
         assert_ne!(a, c);
         cache.put(&a, &facts());
@@ -463,7 +528,7 @@ mod tests {
     fn a_damaged_entry_is_not_trusted() {
         let dir = tempfile::tempdir().unwrap();
         let cache = open(dir.path());
-        let key = cache.key("a.txt", b"one");
+        let key = cache.key_of("a.txt", &content_hash(b"one"));
         cache.put(&key, &facts());
         let path = cache.entry_path(&key);
         let whole = std::fs::read(&path).unwrap();
@@ -483,6 +548,47 @@ mod tests {
         assert!(cache.get(&key).is_some());
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_stamp_entry_is_found_only_for_its_name_and_stamp_and_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open(&dir.path().join("c"));
+        let stamp_of = |name: &str, text: &str| {
+            let file = dir.path().join(name);
+            std::fs::write(&file, text).unwrap();
+            Stamp::of(&std::fs::metadata(&file).unwrap()).unwrap()
+        };
+        let (a, b) = (stamp_of("a.txt", "一"), stamp_of("b.txt", "二"));
+        let key = cache.stamp_key("a.txt", &a);
+        assert_ne!(key, cache.stamp_key("a.txt", &b));
+        assert_ne!(key, cache.stamp_key("b.txt", &a), "the name is in the key");
+        assert_ne!(key.hash, cache.key_of("a.txt", &content_hash(b"one")).hash);
+        assert!(cache.get(&key).is_none());
+        cache.put(&key, &facts());
+        assert!(cache.get(&key).is_some());
+        assert!(cache.get(&cache.stamp_key("a.txt", &b)).is_none());
+        let path = cache.entry_path(&key);
+        assert!(
+            path.starts_with(dir.path().join("c").join(STAMPS)),
+            "{path:?}"
+        );
+        // The same hash as a facts key is another entry (another folder).
+        let plain = Key {
+            stamped: false,
+            ..key
+        };
+        assert!(cache.get(&plain).is_none());
+    }
+
+    #[test]
+    fn hex_is_two_lower_case_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        let bytes: [u8; 32] = std::array::from_fn(|i| (i * 37 % 256) as u8);
+        let text = hex(&bytes);
+        assert_eq!(text.len(), 64);
+        assert_eq!(text, text.to_lowercase());
+    }
+
     #[test]
     fn the_folder_is_ignored_and_tagged_and_cleaned() {
         let dir = tempfile::tempdir().unwrap();
@@ -493,7 +599,7 @@ mod tests {
             GITIGNORE
         );
         assert!(at.join(TAG_NAME).is_file());
-        let key = cache.key("a.txt", b"one");
+        let key = cache.key_of("a.txt", &content_hash(b"one"));
         cache.put(&key, &facts());
         assert_eq!(clean(&at).unwrap(), 1);
         assert!(!at.exists());
