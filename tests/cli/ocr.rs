@@ -753,3 +753,117 @@ fn default_json(file: &str) -> (i32, Vec<serde_json::Value>) {
     });
     (code, v["diagnostics"].as_array().unwrap().clone())
 }
+
+/// A `tesseract` that notes every time it is run, `--list-langs` included, and lists
+/// `chi_sim` without running anything: `(its folder, the log)`.
+fn noting_tesseract() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("asked.log");
+    let script = dir.path().join("tesseract");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nprintf 'List of available languages:\\nchi_sim\\n'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, log)
+}
+
+/// Documents without an image never need OCR: a run over them, cached (cold and warm)
+/// or not, never looks for the engine; an image in the tree makes it look.
+#[test]
+fn a_run_over_documents_without_images_never_looks_for_the_engine() {
+    let (engine, log) = noting_tesseract();
+    let program = engine.path().join("tesseract");
+    let env = [("MARK_LINT_TESSERACT", program.to_str().unwrap())];
+    let dir = folder_of(&[
+        (
+            "a.txt",
+            "机密★10年\n关于甲的通知\n2024年3月5日\n".as_bytes(),
+        ),
+        (
+            "b.docx",
+            &docx(&["秘密★1年", "关于乙的通知", "2024年3月5日"]),
+        ),
+        ("c.zip", &zip_of(&[("d.md", "无标志的说明。\n".as_bytes())])),
+    ]);
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--today", TODAY, "--format", "concise"];
+        args.extend_from_slice(extra);
+        run_env(dir.path(), &env, &args)
+    };
+    let plain = check(&[]);
+    assert!(plain.1.contains("b.docx"), "{}", plain.1);
+    for round in ["cold", "warm"] {
+        assert_eq!(check(&["--cache", "cc"]), plain, "{round}");
+    }
+    assert!(!log.exists(), "{}", std::fs::read_to_string(&log).unwrap());
+    std::fs::copy(scans().join("unmarked-200.png"), dir.path().join("e.png")).unwrap();
+    check(&["--cache", "cc"]);
+    let asked = std::fs::read_to_string(&log).unwrap();
+    assert!(asked.contains("--list-langs"), "{asked}");
+}
+
+/// Facts of a file read while OCR could not read its scans are not those of the same
+/// file read with OCR. A picture (not in a page's proportions, so not ML900 without
+/// OCR: skipped and counted) holding a mark, alone and in a zip, checked without
+/// Tesseract, then with it (its mark seen: ML301 on an unclassified system), then
+/// without it again, through one cache: each run gives what it gives uncached.
+#[test]
+fn facts_read_without_ocr_are_not_used_by_a_run_with_it() {
+    if !has_tesseract() {
+        return;
+    }
+    // The band of page1-150.png that holds its 秘密★5年: 1241×500 pixels, no resolution.
+    let picture = image::open(scans().join("page1-150.png"))
+        .unwrap()
+        .crop_imm(0, 200, 1241, 500);
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let dir = folder_of(&[
+        ("picture.png", &png),
+        ("bundle.zip", &zip_of(&[("inner.png", &png)])),
+    ]);
+    let check = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--today",
+            TODAY,
+            "--format",
+            "concise",
+            "--system",
+            "unclassified",
+        ];
+        args.extend_from_slice(extra);
+        run_env(dir.path(), env, &args)
+    };
+    let without = check(&[NO_TESSERACT], &["--no-cache"]);
+    let with = check(&[], &["--no-cache"]);
+    assert_eq!(without.1, "", "{without:?}");
+    assert!(
+        without.2.contains("2 image file(s) not checked"),
+        "{}",
+        without.2
+    );
+    assert!(with.1.contains("picture.png:2:1: ML301"), "{}", with.1);
+    assert!(
+        with.1.contains("bundle.zip!/inner.png:2:1: ML301"),
+        "{}",
+        with.1
+    );
+    for (round, env, truth) in [
+        ("without", &[NO_TESSERACT][..], &without),
+        ("without, warm", &[NO_TESSERACT][..], &without),
+        ("with", &[][..], &with),
+        ("with, warm", &[][..], &with),
+        ("without again", &[NO_TESSERACT][..], &without),
+    ] {
+        assert_eq!(&check(env, &["--cache", "cc"]), truth, "{round}");
+    }
+}
