@@ -300,30 +300,10 @@ struct Root {
 }
 
 fn root_of(bytes: &[u8]) -> Option<Root> {
-    use quick_xml::events::Event;
-    // Only the head is needed; a cut in the middle of a character is tolerated.
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let text = match xml::decode(head, "") {
-        Ok(t) => t,
-        Err(_) => xml::decode(bytes, "").ok()?,
-    };
-    let mut reader = quick_xml::Reader::from_str(&text);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                let show = e.attributes().flatten().find_map(|a| {
-                    (a.key.local_name().into_inner() == "show").then(|| a.value.into_owned())
-                });
-                return Some(Root {
-                    name: e.local_name().into_inner().to_string(),
-                    hidden: matches!(show.as_deref(), Some("0" | "false")),
-                });
-            }
-            // Declarations, comments, a DTD (refused later, by the reader of the part).
-            Ok(Event::Eof) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
+    xml::root(bytes, |e| Root {
+        name: e.name.to_string(),
+        hidden: matches!(e.attr("show").as_deref(), Some("0" | "false")),
+    })
 }
 
 /// Images and other media by their signature: what a package carries that is no text.
