@@ -504,7 +504,7 @@ mod tests {
     ];
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
         /// On any string of the pieces, the walk gives quick-xml's events, or an error
         /// where quick-xml gives one (`known_differences` lists where it reads more).
         #[test]
@@ -576,9 +576,9 @@ mod tests {
     }
 
     /// Where the walk refuses what quick-xml read, on purpose: an attribute that
-    /// cannot be read (quick-xml skipped it).
+    /// cannot be read, or a reference with no name (`&;`): quick-xml dropped both.
     fn refused_on_purpose(error: &str) -> bool {
-        error.contains("attribute")
+        error.contains("attribute") || error.contains("starts no reference")
     }
 
     #[test]
