@@ -16,7 +16,9 @@
 //! within `SETTLE`, and the file system keeps change times (one that reports none, or
 //! no inode, is never recorded). A pseudo-file whose size is not its content (`/proc`,
 //! `/sys`) is never recorded either: a stamp is recorded only when as many bytes were
-//! read as the size said, and never for a size of 0.
+//! read as the size said, and never for a size of 0. A program that changes a file
+//! through a memory map may leave its times as they were until the pages are written
+//! back; git's index has the same blind spot. `--no-cache` reads every file.
 
 use std::fs::Metadata;
 use std::time::{Duration, SystemTime};

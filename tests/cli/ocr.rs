@@ -492,15 +492,20 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// A `tesseract` that notes each OCR run (not the `--list-langs` that finds it) in a
 /// log, then runs the real one: `(its folder, the log)`.
 fn counting_tesseract() -> (tempfile::TempDir, PathBuf) {
+    script_tesseract(
+        "case \"$1\" in --list-langs) ;; *) echo run >> \"$LOG\" ;; esac\nexec tesseract \"$@\"\n",
+    )
+}
+
+/// A `tesseract` that is the shell script `body` (which may write to `$LOG`):
+/// `(its folder, the log)`.
+fn script_tesseract(body: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("runs.log");
+    let log = dir.path().join("tesseract.log");
     let script = dir.path().join("tesseract");
     std::fs::write(
         &script,
-        format!(
-            "#!/bin/sh\ncase \"$1\" in --list-langs) ;; *) echo run >> '{}' ;; esac\nexec tesseract \"$@\"\n",
-            log.display()
-        ),
+        format!("#!/bin/sh\nLOG='{}'\n{body}", log.display()),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -757,20 +762,9 @@ fn default_json(file: &str) -> (i32, Vec<serde_json::Value>) {
 /// A `tesseract` that notes every time it is run, `--list-langs` included, and lists
 /// `chi_sim` without running anything: `(its folder, the log)`.
 fn noting_tesseract() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("asked.log");
-    let script = dir.path().join("tesseract");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho \"$@\" >> '{}'\nprintf 'List of available languages:\\nchi_sim\\n'\n",
-            log.display()
-        ),
+    script_tesseract(
+        "echo \"$@\" >> \"$LOG\"\nprintf 'List of available languages:\\nchi_sim\\n'\n",
     )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (dir, log)
 }
 
 /// Documents without an image never need OCR: a run over them, cached (cold and warm)
