@@ -7,7 +7,9 @@
 # The corpus: N law texts of ../shared/corpora/laws (default 1000), each a .docx of one
 # paragraph per line, written by the Python standard library (zipfile): the same parts
 # Word writes that mark-lint reads (document.xml, content types, relationships). Built
-# under target/bench-cache/ (not committed) and reused when present.
+# under target/bench-cache/ (not committed) and reused when present. A warm run finds the
+# files by their stamps (not read at all) once they have settled: written >= 3 s before the
+# run that records them, which the build below leaves time for.
 #
 # Usage: scripts/bench-cache.sh [N]
 #        PREPARE_ONLY=1 scripts/bench-cache.sh   builds the corpus and stops
