@@ -224,3 +224,21 @@ fn designations_by_shape_count_on_the_first_page_only() {
         "a listed designation counts anywhere"
     );
 }
+
+#[test]
+fn lines_are_split_as_split_does() {
+    for text in [
+        "",
+        "\n",
+        "a",
+        "a\n",
+        "\na",
+        "机密★\n\n秘密\r\n",
+        "a\nb\nc",
+        "\n\n",
+    ] {
+        let ours: Vec<&str> = super::split_lines(text).collect();
+        let std: Vec<&str> = text.split('\n').collect();
+        assert_eq!(ours, std, "{text:?}");
+    }
+}
