@@ -79,30 +79,45 @@ fn split_name(name: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// An attribute's value as XML reads it: references resolved, each line end, tab or
-/// newline a space. A reference that cannot be resolved leaves the value as written.
+/// An attribute's value as XML reads it (XML 1.0, 3.3.3): each line end, tab or newline
+/// written in it a space, references resolved (a `&#10;` stays a newline). A reference
+/// that cannot be resolved leaves the value as written.
 fn attribute_value(raw: &str) -> String {
-    let plain = memchr::memchr3(b'&', b'\t', b'\n', raw.as_bytes()).is_none()
-        && memchr::memchr(b'\r', raw.as_bytes()).is_none();
-    if plain {
+    let bytes = raw.as_bytes();
+    if memchr::memchr3(b'&', b'\t', b'\n', bytes).is_none()
+        && memchr::memchr(b'\r', bytes).is_none()
+    {
         return raw.to_string();
     }
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw.replace("\r\n", "\n");
-    while let Some(at) = rest.find('&') {
+    let mut rest = raw;
+    while let Some(at) = rest.find(['&', '\t', '\n', '\r']) {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        let Some(end) = after.find(';') else {
-            return raw.to_string();
+        rest = match rest.as_bytes()[at] {
+            b'&' => {
+                let Some((name, tail)) = after.split_once(';') else {
+                    return raw.to_string();
+                };
+                let Some(c) = resolve(name) else {
+                    return raw.to_string();
+                };
+                out.push(c);
+                tail
+            }
+            // `\r\n` is one line end: one space.
+            b'\r' => {
+                out.push(' ');
+                after.strip_prefix('\n').unwrap_or(after)
+            }
+            _ => {
+                out.push(' ');
+                after
+            }
         };
-        match resolve(&after[..end]) {
-            Some(c) => out.push(c),
-            None => return raw.to_string(),
-        }
-        rest = after[end + 1..].to_string();
     }
-    out.push_str(&rest);
-    out.replace(['\t', '\n', '\r'], " ")
+    out.push_str(rest);
+    out
 }
 
 /// What a reference (`amp`, `#23494`, `#x673A`) stands for: a predefined entity or a
@@ -460,6 +475,8 @@ mod tests {
         "<c/>",
         "<d z=\"a&amp;b\"/>",
         "<e v=\"x\ty\r\nz\"/>",
+        "<h v=\"a&#10;b&#x9;c&#13;\"/>",
+        "<i v=\"a\r\rb\n\"/>",
         "<f xmlns=\"u\" xmlns:w=\"v\" w:k=\"&#x673A;\"/>",
         "text",
         "机密★10年",
@@ -584,6 +601,15 @@ mod tests {
     /// cannot be read, or a reference with no name (`&;`): quick-xml dropped both.
     fn refused_on_purpose(error: &str) -> bool {
         error.contains("attribute") || error.contains("starts no reference")
+    }
+
+    #[test]
+    fn attribute_values_are_normalised_as_xml_says() {
+        assert_eq!(attribute_value("a\tb\r\nc\rd\ne"), "a b c d e");
+        assert_eq!(attribute_value("a&#10;b&#x9;c&amp;d"), "a\nb\tc&d");
+        assert_eq!(attribute_value("a&bogus;b"), "a&bogus;b");
+        assert_eq!(attribute_value("a & b"), "a & b");
+        assert_eq!(attribute_value("机密"), "机密");
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl<'a> Tokens<'a> {
                 b'&' => self.reference()?,
                 _ => {
                     let len = memchr2(b'<', b'&', rest).unwrap_or(rest.len());
-                    Some(Token::Text(self.take(len)))
+                    Some(Token::Text(self.take(len)?))
                 }
             };
             if let Some(token) = token {
@@ -67,11 +67,14 @@ impl<'a> Tokens<'a> {
     }
 
     /// The next `len` bytes as a `str`, consumed. Every cut is at an ASCII delimiter
-    /// (or the end), so it falls between characters.
-    fn take(&mut self, len: usize) -> &'a str {
+    /// (or the end), so it falls between characters; one that did not would be an
+    /// error, never text dropped.
+    fn take(&mut self, len: usize) -> Result<&'a str, String> {
         let start = self.pos;
         self.pos += len;
-        self.text.get(start..self.pos).unwrap_or_default()
+        self.text
+            .get(start..self.pos)
+            .ok_or_else(|| "a cut inside a character".to_string())
     }
 
     /// A reference: `&…;` with no `<`, `&` or whitespace before its `;`.
@@ -83,7 +86,7 @@ impl<'a> Tokens<'a> {
         match end {
             Some(n) if rest[n] == b';' && n > 0 => {
                 self.pos += 1;
-                let name = self.take(n);
+                let name = self.take(n)?;
                 self.pos += 1;
                 Ok(Some(Token::Ref(name)))
             }
@@ -97,7 +100,7 @@ impl<'a> Tokens<'a> {
         if let Some(after) = rest.strip_prefix("</") {
             let len = memchr(b'>', after.as_bytes()).ok_or("an end tag never closed")?;
             self.pos += 2;
-            let name = self.take(len).trim_end_matches(is_space);
+            let name = self.take(len)?.trim_end_matches(is_space);
             self.pos += 1;
             return Ok(Some(Token::End(name)));
         }
@@ -108,7 +111,7 @@ impl<'a> Tokens<'a> {
         if rest.starts_with("<![CDATA[") {
             let len = memmem::find(&rest.as_bytes()[9..], b"]]>").ok_or("CDATA never closed")?;
             self.pos += 9;
-            let data = self.take(len);
+            let data = self.take(len)?;
             self.pos += 3;
             return Ok(Some(Token::CData(data)));
         }
@@ -163,7 +166,7 @@ impl<'a> Tokens<'a> {
             at = i + 1 + close + 1;
         };
         self.pos += 1;
-        let inner = self.take(end - (self.pos));
+        let inner = self.take(end - self.pos)?;
         self.pos += 1;
         let (inner, empty) = match inner.strip_suffix('/') {
             Some(inner) => (inner, true),
