@@ -300,13 +300,30 @@ fn trim(s: &str) -> &str {
 }
 
 /// Sentence punctuation: a line carrying it is prose, whatever level word it holds.
+fn is_prose_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'
+    )
+}
+
+/// Whether `s` holds `is_prose_punctuation`: by bytes, for this runs on most lines of a
+/// first page (the UTF-8 of each: `，` `EF BC 8C`, `；` `EF BC 9B`, `！` `EF BC 81`,
+/// `？` `EF BC 9F`, `。` `E3 80 82`, `、` `E3 80 81`, `“` `E2 80 9C`, `”` `E2 80 9D`).
 fn has_prose_punctuation(s: &str) -> bool {
-    s.chars().any(|c| {
-        matches!(
-            c,
-            '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'
-        )
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &x)| match x {
+        b',' | b';' | b'!' | b'?' | b'"' => true,
+        0xef => matches!(b.get(i + 1..i + 3), Some([0xbc, 0x8c | 0x9b | 0x81 | 0x9f])),
+        0xe3 => matches!(b.get(i + 1..i + 3), Some([0x80, 0x82 | 0x81])),
+        0xe2 => matches!(b.get(i + 1..i + 3), Some([0x80, 0x9c | 0x9d])),
+        _ => false,
     })
+}
+
+/// `s.chars().count() <= n`, without counting past `n + 1` characters.
+pub fn at_most_chars(s: &str, n: usize) -> bool {
+    s.len() <= n || s.chars().nth(n).is_none()
 }
 
 const BRACKETS: [(char, char); 6] = [
@@ -409,7 +426,7 @@ fn parse_clean(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineIn
     if let Some(decl) = public_declaration(regime, trimmed) {
         return plain(LineKind::PublicDeclaration(decl));
     }
-    if ATTACHMENT.is_match(trimmed) {
+    if trimmed.starts_with("附件") && ATTACHMENT.is_match(trimmed) {
         return plain(LineKind::Attachment);
     }
     if let Some(date) = parse_date(trimmed) {
@@ -481,14 +498,18 @@ fn parse_clean(regime: &Regime, line: &str, opts: ParseOptions) -> Option<LineIn
     if explained_example(regime, core, opts) {
         return None;
     }
-    if core.chars().count() > 60 || has_prose_punctuation(core) {
+    if !at_most_chars(core, 60) || has_prose_punctuation(core) {
         return None;
     }
 
-    if let Some(kind) = change_mark(regime, core, start, opts) {
+    // A change mark holds the star too (`change_mark` finds it or gives nothing).
+    let star = core.find(regime.star);
+    if star.is_some()
+        && let Some(kind) = change_mark(regime, core, start, opts)
+    {
         return info(kind);
     }
-    if let Some(star_at) = core.find(regime.star) {
+    if let Some(star_at) = star {
         return star_line(regime, core, start, star_at, opts).and_then(info);
     }
     // `密级：机密`; a label followed by something that is almost a mark
@@ -1055,6 +1076,10 @@ pub fn parse_date(s: &str) -> Option<Date> {
     if !(first.is_ascii_digit() || is_cn_digit(first)) {
         return None;
     }
+    // `ISO_DATE` ends in a digit, `CN_DATE` in 日 (and `s` ends in no space).
+    if !s.ends_with(|c: char| c == '日' || c.is_ascii_digit()) {
+        return None;
+    }
     let compact: String = s.chars().filter(|c| !is_space(*c)).collect();
     if let Some(c) = ISO_DATE.captures(&compact) {
         return Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?).ok();
@@ -1239,7 +1264,7 @@ fn change_mark(regime: &Regime, s: &str, offset: usize, opts: ParseOptions) -> O
 /// A line without the real star that is nothing but a level-like word, an optional
 /// separator and an optional duration-like term.
 fn candidate(regime: &Regime, core: &str, offset: usize, opts: ParseOptions) -> Option<LineKind> {
-    if core.chars().count() > opts.max_candidate_chars {
+    if !at_most_chars(core, opts.max_candidate_chars) {
         return None;
     }
     let (level, form, len, spaced) = level_prefix_spaced(regime, core)?;

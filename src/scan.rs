@@ -327,7 +327,9 @@ impl Runs {
                 }
                 Block::Heading => None,
                 Block::Text if is_option_line(text) => Some(RunKind::List),
-                Block::Text if text.chars().count() <= SHORT_LINE_CHARS => Some(RunKind::Short),
+                Block::Text if marking::at_most_chars(text, SHORT_LINE_CHARS) => {
+                    Some(RunKind::Short)
+                }
                 Block::Text => None,
             },
         };
@@ -353,16 +355,27 @@ impl Runs {
 /// Plain lines up to this length can be a run of examples (a style guide's lines).
 const SHORT_LINE_CHARS: usize = 24;
 
+/// The option lines of `is_option_line`.
+static OPTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:[A-Ha-h][.．、)）]|[（(](?:[A-Ha-h]|[0-9]{1,2}|[一二三四五六七八九十])[)）]|[①-⑳]|[0-9]{1,2}[.．、)）]|[-•·*+]\s)",
+    )
+    .expect("valid regex")
+});
+
 /// A quiz option or list line in plain text: `A.`, `A．`, `A、`, `（A）`, `(1)`, `①`,
 /// `1.`, `-`, `•`.
 fn is_option_line(s: &str) -> bool {
-    static OPTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"^(?:[A-Ha-h][.．、)）]|[（(](?:[A-Ha-h]|[0-9]{1,2}|[一二三四五六七八九十])[)）]|[①-⑳]|[0-9]{1,2}[.．、)）]|[-•·*+]\s)",
-        )
-        .expect("valid regex")
-    });
+    // Most lines are prose: the first character settles them without the regex.
+    if !s.starts_with(may_open_option) {
+        return false;
+    }
     OPTION.is_match(s)
+}
+
+/// The characters an option line (`OPTION` in `is_option_line`) can start with.
+fn may_open_option(c: char) -> bool {
+    matches!(c, 'A'..='H' | 'a'..='h' | '0'..='9' | '（' | '(' | '①'..='⑳' | '-' | '•' | '·' | '*' | '+')
 }
 
 /// Visit the visible lines in reading order — margins (headers, footers, templates:

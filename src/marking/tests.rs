@@ -759,3 +759,55 @@ fn fixes_read_back_as_clean_marks() {
         assert!(!show(line).contains("fix="), "{line}: {}", show(line));
     }
 }
+
+/// `has_prose_punctuation` reads bytes; `is_prose_punctuation` is its definition. Every
+/// character alone and between others, and the byte sequences that share a first byte
+/// with the punctuation (`EF BC 8D`, `E3 80 83`, `E2 80 9E`).
+#[test]
+fn prose_punctuation_by_bytes_is_prose_punctuation_by_characters() {
+    let chars = (0u32..0x11_0000).filter_map(char::from_u32);
+    for c in chars.filter(|c| (*c as u32) < 0x1_0000 || (*c as u32) % 97 == 0) {
+        let want = is_prose_punctuation(c);
+        assert_eq!(has_prose_punctuation(&c.to_string()), want, "{c:?}");
+        assert_eq!(has_prose_punctuation(&format!("机密{c}5年")), want, "{c:?}");
+    }
+    assert!(!has_prose_punctuation(""));
+    assert!(has_prose_punctuation("机密，"));
+}
+
+#[test]
+fn at_most_chars_is_a_bounded_count() {
+    let (twenty_four, twenty_five) = ("密".repeat(24), "密".repeat(25));
+    for s in [
+        "",
+        "a",
+        "机密",
+        "机密★5年",
+        &twenty_four,
+        &twenty_five,
+        &"a".repeat(30),
+    ] {
+        for n in [0, 1, 2, 5, 24, 25, 40, 60] {
+            assert_eq!(at_most_chars(s, n), s.chars().count() <= n, "{s:?} {n}");
+        }
+    }
+}
+
+/// A date line is read after its spaces are trimmed: the quick test of its last
+/// character comes after the trim.
+#[test]
+fn dates_with_trailing_spaces_and_other_endings() {
+    for (s, ok) in [
+        ("2026年3月5日", true),
+        ("2026年3月5日\u{3000} ", true),
+        ("2026 年 3 月 5 日", true),
+        ("2026-03-05", true),
+        ("2026-03-05 ", true),
+        ("二〇二六年三月五日", true),
+        ("2026年3月5日发布", false),
+        ("2026年3月5日。", false),
+        ("2026-03-05x", false),
+    ] {
+        assert_eq!(parse_date(s).is_some(), ok, "{s:?}");
+    }
+}

@@ -242,3 +242,22 @@ fn lines_are_split_as_split_does() {
         assert_eq!(ours, std, "{text:?}");
     }
 }
+
+#[test]
+fn the_first_character_test_never_turns_away_an_option_line() {
+    // Every character of the Basic Multilingual Plane as a line's first, followed by
+    // what completes each alternative of `OPTION`: the cheap test must pass every line
+    // the regex accepts.
+    let tails = ["", ".", "）", "A）", "1)", "一）", " x", "、", "10."];
+    for c in (0u32..0x1_0000).filter_map(char::from_u32) {
+        for tail in tails {
+            let line = format!("{c}{tail}");
+            if OPTION.is_match(&line) {
+                assert!(may_open_option(c), "{line:?} is an option line");
+                assert!(is_option_line(&line));
+            } else {
+                assert!(!is_option_line(&line));
+            }
+        }
+    }
+}
