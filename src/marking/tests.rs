@@ -766,7 +766,7 @@ fn fixes_read_back_as_clean_marks() {
 #[test]
 fn prose_punctuation_by_bytes_is_prose_punctuation_by_characters() {
     let chars = (0u32..0x11_0000).filter_map(char::from_u32);
-    for c in chars.filter(|c| (*c as u32) < 0x1_0000 || (*c as u32) % 97 == 0) {
+    for c in chars.filter(|c| (*c as u32) < 0x1_0000 || (*c as u32).is_multiple_of(97)) {
         let want = is_prose_punctuation(c);
         assert_eq!(has_prose_punctuation(&c.to_string()), want, "{c:?}");
         assert_eq!(has_prose_punctuation(&format!("机密{c}5年")), want, "{c:?}");
