@@ -299,16 +299,9 @@ fn trim(s: &str) -> &str {
     s.trim_matches(is_space)
 }
 
-/// Sentence punctuation: a line carrying it is prose, whatever level word it holds.
-fn is_prose_punctuation(c: char) -> bool {
-    matches!(
-        c,
-        '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'
-    )
-}
-
-/// Whether `s` holds `is_prose_punctuation`: by bytes, for this runs on most lines of a
-/// first page (the UTF-8 of each: `，` `EF BC 8C`, `；` `EF BC 9B`, `！` `EF BC 81`,
+/// Whether `s` holds sentence punctuation — `，。；！？,;!?“”"、` — a line carrying it is
+/// prose, whatever level word it holds. By bytes, for this runs on most lines of a first
+/// page (the UTF-8 of each: `，` `EF BC 8C`, `；` `EF BC 9B`, `！` `EF BC 81`,
 /// `？` `EF BC 9F`, `。` `E3 80 82`, `、` `E3 80 81`, `“` `E2 80 9C`, `”` `E2 80 9D`).
 fn has_prose_punctuation(s: &str) -> bool {
     let b = s.as_bytes();

@@ -760,6 +760,14 @@ fn fixes_read_back_as_clean_marks() {
     }
 }
 
+/// The characters `has_prose_punctuation` looks for, one by one.
+fn is_prose_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。' | '；' | '！' | '？' | ',' | ';' | '!' | '?' | '“' | '”' | '"' | '、'
+    )
+}
+
 /// `has_prose_punctuation` reads bytes; `is_prose_punctuation` is its definition. Every
 /// character alone and between others, and the byte sequences that share a first byte
 /// with the punctuation (`EF BC 8D`, `E3 80 83`, `E2 80 9E`).
