@@ -153,6 +153,35 @@ impl SharedText {
 
 /// Compile one rule file. `stem` is the file stem, which must equal the rule name.
 pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<RuleError>> {
+    compile_raw(parse(src, origin)?, src, origin, stem)
+}
+
+/// Compile a built-in rule file from its JSON form (build.rs), `src` as written for the
+/// positions of errors.
+pub fn compile_json(
+    json: &str,
+    src: &str,
+    origin: &str,
+    stem: Option<&str>,
+) -> Result<Rule, Vec<RuleError>> {
+    let raw = serde_json::from_str(json).map_err(|e| {
+        vec![RuleError {
+            file: origin.to_string(),
+            line: 1,
+            column: 1,
+            key: String::new(),
+            message: format!("the built-in rule's JSON form does not read: {e}"),
+        }]
+    })?;
+    compile_raw(raw, src, origin, stem)
+}
+
+fn compile_raw(
+    raw: RawRule,
+    src: &str,
+    origin: &str,
+    stem: Option<&str>,
+) -> Result<Rule, Vec<RuleError>> {
     let mut errors = Vec::new();
     let err = |key: &str, message: String| {
         let (line, column) =
@@ -165,7 +194,6 @@ pub fn compile(src: &str, origin: &str, stem: Option<&str>) -> Result<Rule, Vec<
             message,
         }
     };
-    let raw = parse(src, origin)?;
     check_identity(&raw, stem, &err, &mut errors);
     let Some(spec) = super::kinds::by_name(&raw.kind) else {
         let names: Vec<&str> = super::kinds::KINDS.iter().map(|k| k.name).collect();

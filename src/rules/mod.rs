@@ -54,11 +54,14 @@ impl Registry {
         // Each rule with its source, so that an error about it can name the line, and
         // whether it is built in.
         let mut rules: Vec<(Rule, String, bool)> = Vec::new();
-        // In parallel: parsing the built-in YAML is most of a run's serial start-up.
-        // The results keep BUILTIN's order.
+        // From their JSON form (build.rs), in parallel: reading the built-in rules is
+        // most of a run's serial start-up. The results keep BUILTIN's order.
         let builtin: Vec<_> = BUILTIN
             .par_iter()
-            .map(|(stem, src)| compile::compile(src, &format!("rules/{stem}.yaml"), Some(stem)))
+            .zip(BUILTIN_JSON)
+            .map(|((stem, src), json)| {
+                compile::compile_json(json, src, &format!("rules/{stem}.yaml"), Some(stem))
+            })
             .collect();
         for ((_, src), compiled) in BUILTIN.iter().zip(builtin) {
             match compiled {
@@ -152,5 +155,35 @@ impl Registry {
             .iter()
             .filter(|r| r.code.starts_with(&upper) || r.name == key)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run reads the built-in rules from the JSON build.rs writes: each must compile to
+    /// the very rule its YAML compiles to (every field, examples and texts included).
+    #[test]
+    fn each_built_in_rule_reads_the_same_from_json_as_from_yaml() {
+        assert_eq!(BUILTIN.len(), BUILTIN_JSON.len());
+        assert!(BUILTIN.len() >= 20, "the rule files are embedded");
+        for ((stem, src), json) in BUILTIN.iter().zip(BUILTIN_JSON) {
+            let origin = format!("rules/{stem}.yaml");
+            let from_yaml = compile::compile(src, &origin, Some(stem)).expect("valid YAML rule");
+            let from_json =
+                compile::compile_json(json, src, &origin, Some(stem)).expect("valid JSON rule");
+            assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"), "{stem}");
+        }
+    }
+
+    #[test]
+    fn json_that_does_not_read_is_an_error_naming_the_rule_file() {
+        let (stem, src) = BUILTIN[0];
+        let origin = format!("rules/{stem}.yaml");
+        let errors = compile::compile_json("{", src, &origin, Some(stem)).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].file, origin);
+        assert!(errors[0].message.contains("JSON"), "{}", errors[0].message);
     }
 }
