@@ -46,6 +46,34 @@ const GIT_IGNORE: &str = ".gitignore";
 /// of ignore files to some 40 MB, far above what real repositories use.
 pub const MAX_IGNORE_PATTERNS: usize = 4096;
 
+/// `path.file_name()`, read from the bytes after the last `/` when they are a name (not
+/// empty, `.` nor `..`): the same answer, for `Path::file_name` parses the path's
+/// components from the back, which costs more than checking a small text file's lines.
+/// Elsewhere, and on other systems, std's answer.
+pub fn file_name(path: &Path) -> Option<&std::ffi::OsStr> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let b = path.as_os_str().as_bytes();
+        let last = &b[memchr::memrchr(b'/', b).map_or(0, |i| i + 1)..];
+        if !last.is_empty() && last != b"." && last != b".." {
+            return Some(std::ffi::OsStr::from_bytes(last));
+        }
+    }
+    path.file_name()
+}
+
+/// `Path::extension` of a file name (`file_name`'s answer): after its last dot, unless
+/// that dot starts the name (`.gitignore`) or there is none.
+pub fn extension(name: &std::ffi::OsStr) -> Option<&std::ffi::OsStr> {
+    let b = name.as_encoded_bytes();
+    match memchr::memrchr(b'.', b) {
+        None | Some(0) => None,
+        // SAFETY: split just after an ASCII byte of the same encoded string.
+        Some(i) => Some(unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(&b[i + 1..]) }),
+    }
+}
+
 fn is_own_file(name: &str) -> bool {
     CONFIG_NAMES.contains(&name) || OWN_FILES.contains(&name)
 }
@@ -513,6 +541,34 @@ fn walk_error(root: &Path, err: ignore::Error) -> WalkError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every path of up to five pieces from a set that holds the cases (`.`, `..`, empty
+    /// parts, dots inside and at the start of names, a byte that is not UTF-8): the same
+    /// file name and extension as std's.
+    #[test]
+    fn file_name_and_extension_are_std_s() {
+        use std::os::unix::ffi::OsStrExt;
+        let pieces: [&[u8]; 9] = [
+            b"/", b".", b"..", b"a", b".b", b"c.", b"d.txt", b"\xb9", b"\xb9.md",
+        ];
+        let mut paths: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..5 {
+            let longer: Vec<Vec<u8>> = paths
+                .iter()
+                .flat_map(|p| pieces.iter().map(move |x| [p.as_slice(), x].concat()))
+                .collect();
+            paths.extend(longer);
+        }
+        for bytes in &paths {
+            let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
+            assert_eq!(file_name(path), path.file_name(), "{path:?}");
+            assert_eq!(
+                file_name(path).and_then(extension),
+                path.extension(),
+                "{path:?}"
+            );
+        }
+    }
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

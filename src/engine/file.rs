@@ -170,7 +170,7 @@ fn by_stamp(
         .filter(|m| m.is_file())
         .and_then(|m| Stamp::of(&m))
         .ok_or(None)?;
-    let key = cache.stamp_key(&readable_name(path.file_name()), &stamp);
+    let key = cache.stamp_key(&readable_name(crate::walk::file_name(path)), &stamp);
     let facts = cache.get(&key).filter(|f| current(s, f)).ok_or(None)?;
     check_facts(s, path, shown, &facts).ok_or(Some(stamp))
 }
@@ -188,7 +188,7 @@ fn with_cache(
     cache: &Cache,
     known: Option<Stamp>,
 ) -> FileResult {
-    let name = readable_name(path.file_name());
+    let name = readable_name(crate::walk::file_name(path));
     let stamp = Stamp::of(opened.meta()).filter(|st| known != Some(*st));
     let opened_at = opened.opened_at();
     let read = match opened.read(&s.limits) {
@@ -301,7 +301,7 @@ fn check_extracted_with(
     let ctx = s.context(Some(path));
     match extracted {
         Ok(Extracted::Doc(doc)) => {
-            let name = readable_name(path.file_name());
+            let name = readable_name(crate::walk::file_name(path));
             let mut found = Found {
                 facts: facts.then(Vec::new),
                 salt: salt.copied().unwrap_or_default(),
@@ -419,7 +419,7 @@ fn check_facts(s: &Settings, path: &Path, shown: &str, facts: &FileFacts) -> Opt
         return None;
     }
     let ctx = s.context(Some(path));
-    let name = readable_name(path.file_name());
+    let name = readable_name(crate::walk::file_name(path));
     let (marked, _) = carrier_facts(s, &ctx, &DocPath::file(shown), &name, doc)?;
     Some(FileResult {
         path: shown.to_string(),

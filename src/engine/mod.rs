@@ -472,33 +472,52 @@ fn finish(
 /// The config file in the nearest folder between `file` and `root` (exclusive: the
 /// root's own config is the group's), cached per parent folder: files come from
 /// walking `root`, so every ancestor up to it is a folder of the tree.
-fn nested_config(
-    file: &Path,
-    root: &Path,
-    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
-) -> Option<PathBuf> {
+fn nested_config(file: &Path, root: &Path, cache: &mut DirConfigs) -> Option<PathBuf> {
     let parent = file.parent()?;
-    if let Some(found) = cache.get(parent) {
+    if let Some((dir, found)) = &cache.last
+        && dir.as_os_str() == parent.as_os_str()
+    {
         return found.clone();
     }
+    let found = match cache.seen.get(parent) {
+        Some(found) => found.clone(),
+        None => {
+            let found = config_above(parent, root);
+            cache.seen.insert(parent.to_path_buf(), found.clone());
+            found
+        }
+    };
+    cache.last = Some((parent.to_path_buf(), found.clone()));
+    found
+}
+
+/// The nested config found for each folder, the last folder asked about first: the walk
+/// gives a folder's files one after another, and comparing bytes is cheaper than hashing
+/// a path (`Path`'s hash walks its components).
+#[derive(Default)]
+pub(super) struct DirConfigs {
+    last: Option<(PathBuf, Option<PathBuf>)>,
+    seen: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+/// The config file in `dir` or the nearest folder above it, below `root`.
+fn config_above(dir: &Path, root: &Path) -> Option<PathBuf> {
     let root_len = root.as_os_str().len();
-    let mut found = None;
-    let mut dir = Some(parent);
+    let mut dir = Some(dir);
     while let Some(d) = dir {
         if d.as_os_str().len() <= root_len || d == root {
             break;
         }
-        found = crate::config::CONFIG_NAMES
+        let found = crate::config::CONFIG_NAMES
             .iter()
             .map(|n| d.join(n))
             .find(|p| std::fs::symlink_metadata(p).is_ok());
         if found.is_some() {
-            break;
+            return found;
         }
         dir = d.parent();
     }
-    cache.insert(parent.to_path_buf(), found.clone());
-    found
+    None
 }
 
 /// Inline suppressions of each file: (shown, hidden); directive problems become ML901.

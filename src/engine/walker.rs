@@ -83,7 +83,7 @@ pub(super) struct Walker<'a> {
     nested_errors: BTreeMap<Key, String>,
     fatal: Option<anyhow::Error>,
     diags: Vec<Diagnostic>,
-    dir_configs: HashMap<PathBuf, Option<PathBuf>>,
+    dir_configs: super::DirConfigs,
     /// Paths sent (as `spelled_once`), when several roots could name one file twice.
     seen: Option<HashSet<PathBuf>>,
     cwd: Option<PathBuf>,
@@ -116,7 +116,7 @@ impl<'a> Walker<'a> {
             nested_errors: BTreeMap::new(),
             fatal: None,
             diags: Vec::new(),
-            dir_configs: HashMap::new(),
+            dir_configs: super::DirConfigs::default(),
             seen: (roots > 1).then(HashSet::new),
             cwd: std::env::current_dir().ok(),
         }

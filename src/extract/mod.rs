@@ -664,13 +664,15 @@ fn flavour_of(ext: &str) -> Option<Flavour> {
 
 /// The file name of `path` as text (lossy: it only names a `.gz` file's content).
 fn file_name(path: &Path) -> String {
-    path.file_name()
+    crate::walk::file_name(path)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
+/// The extension, lower case; none where it is not UTF-8.
 fn extension(path: &Path) -> String {
-    path.extension()
+    crate::walk::file_name(path)
+        .and_then(crate::walk::extension)
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default()
