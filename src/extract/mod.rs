@@ -802,20 +802,47 @@ impl Opened {
 /// At most `len` bytes of `file`, in as few `read` calls as the kernel allows: one for
 /// most files. (`Read::read_to_end` through `take` reads 8 KiB first and grows the reads
 /// from there: two calls for a 10 KB file, five for a 100 KB one.) Fewer bytes where the
-/// file ends sooner.
+/// file ends sooner. The buffer is not zeroed first: the kernel writes it.
 fn read_up_to(file: &mut std::fs::File, len: usize) -> std::io::Result<Vec<u8>> {
-    let mut bytes = vec![0u8; len];
-    let mut filled = 0;
-    while filled < len {
-        match file.read(&mut bytes[filled..]) {
+    let mut bytes: Vec<u8> = Vec::with_capacity(len);
+    while bytes.len() < len {
+        let want = len - bytes.len();
+        match read_into(file, &mut bytes.spare_capacity_mut()[..want]) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            // SAFETY: `read_into` initialised the first `n` bytes of the spare capacity.
+            Ok(n) => unsafe { bytes.set_len(bytes.len() + n) },
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    bytes.truncate(filled);
     Ok(bytes)
+}
+
+/// One `read(2)` into memory not yet initialised; the count of bytes it wrote there.
+#[cfg(unix)]
+fn read_into(
+    file: &mut std::fs::File,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes and `read` writes at most
+    // that many; the descriptor is open for as long as `file` is borrowed.
+    let n = unsafe { libc::read(file.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+}
+
+/// Elsewhere: through a zeroed buffer.
+#[cfg(not(unix))]
+fn read_into(
+    file: &mut std::fs::File,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<usize> {
+    let mut zeroed = vec![0u8; buf.len()];
+    let n = file.read(&mut zeroed)?;
+    for (dst, src) in buf.iter_mut().zip(&zeroed[..n]) {
+        dst.write(*src);
+    }
+    Ok(n)
 }
 
 /// A file's bytes as read, not yet decoded.
