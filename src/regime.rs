@@ -153,6 +153,56 @@ pub struct Regime {
     /// What makes a document worth reading past its first page.
     pub gate: Gate,
     pub authorities: Vec<Authority>,
+    /// The characters every mark `marking::parse_line` finds holds one of: the star, the
+    /// first character of each level word and of each label, `解` (of 解密). See
+    /// `marking::may_hold_mark`.
+    pub mark_openers: Openers,
+}
+
+/// Characters looked for in a line, and the characters `normalize` folds into them: a
+/// line holds one of them as written exactly when it holds one once normalised (or a
+/// character normalising removes — a superset, which is what a quick test needs).
+#[derive(Debug, Clone)]
+pub struct Openers {
+    /// Sorted; the folded forms too.
+    chars: Vec<char>,
+    /// One bit per value of a code point's low 12 bits: most characters are settled by
+    /// one bit, not a search.
+    bloom: [u64; 64],
+}
+
+impl Openers {
+    fn new(chars: impl IntoIterator<Item = char>) -> Openers {
+        let mut chars: Vec<char> = chars.into_iter().collect();
+        let folded: Vec<char> = crate::normalize::folding_into(&chars).collect();
+        chars.extend(folded);
+        chars.sort_unstable();
+        chars.dedup();
+        let mut bloom = [0u64; 64];
+        for &c in &chars {
+            let (word, bit) = Self::slot(c);
+            bloom[word] |= 1 << bit;
+        }
+        Openers { chars, bloom }
+    }
+
+    fn slot(c: char) -> (usize, u32) {
+        let low = c as u32 & 0xfff;
+        ((low >> 6) as usize, low & 63)
+    }
+
+    /// The characters, sorted (with the folded forms).
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    /// Whether `s` holds one of them.
+    pub fn in_text(&self, s: &str) -> bool {
+        s.chars().any(|c| {
+            let (word, bit) = Self::slot(c);
+            self.bloom[word] >> bit & 1 == 1 && self.chars.binary_search(&c).is_ok()
+        })
+    }
 }
 
 /// The byte searches that decide whether a document needs more than its first page:
@@ -315,7 +365,18 @@ impl Regime {
                 highest,
             });
         }
+        let mark_openers = Openers::new(
+            [star, '解'].into_iter().chain(
+                level_words
+                    .iter()
+                    .map(|(w, _, _)| w.as_str())
+                    .chain(raw.level_labels.iter().map(String::as_str))
+                    .chain(raw.term_labels.iter().map(String::as_str))
+                    .filter_map(|w| w.chars().next()),
+            ),
+        );
         Ok(Regime {
+            mark_openers,
             name: raw.name,
             title: raw.title,
             star,
@@ -375,6 +436,26 @@ impl Regime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_open_with_the_star_a_level_word_a_label_or_jie() {
+        let r = Regime::builtin();
+        let chars: String = r.mark_openers.chars().iter().collect();
+        for c in [
+            '★', '解', '绝', '机', '秘', '絕', '機', '祕', '决', '极', '泌', '密', '保',
+        ] {
+            assert!(chars.contains(c), "{c} in {chars}");
+        }
+        // What normalising folds into them: ㊙ into 秘, ⼏ into 几, 🈖 into 解.
+        for folded in ["㊙", "⼏", "🈖"] {
+            assert!(r.mark_openers.in_text(folded), "{folded}");
+        }
+        assert!(r.mark_openers.in_text("2026年3月5日 关于机构改革的通知"));
+        assert!(
+            !r.mark_openers
+                .in_text("1991年3月4日 中华人民共和国国务院令第76号发布")
+        );
+    }
 
     #[test]
     fn gate_finds_the_star_or_a_closed_level_word() {

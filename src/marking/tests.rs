@@ -433,8 +433,117 @@ mod properties {
             })
     }
 
+    /// Lines of every level word, label, star and urgency word of the regime, with
+    /// digits, brackets, spaces (ideographic and zero-width too), compatibility forms and
+    /// prose around them.
+    fn regime_words_line() -> impl Strategy<Value = String> {
+        let r = Regime::builtin();
+        let mut words: Vec<String> = r.level_words.iter().map(|(w, _, _)| w.clone()).collect();
+        words.extend(r.level_labels.iter().cloned());
+        words.extend(r.term_labels.iter().cloned());
+        words.extend(r.urgency.iter().cloned());
+        words.extend(r.non_secret.iter().cloned());
+        words.extend(r.other_regime_marks.iter().cloned());
+        words.extend(r.wrong_stars.iter().map(|c| c.to_string()));
+        words.extend(r.mark_openers.chars().iter().map(|c| c.to_string()));
+        for w in [
+            "★",
+            "解密",
+            "已",
+            "变更为",
+            "：",
+            "（",
+            "）",
+            "【",
+            "】",
+            " ",
+            "\u{3000}",
+            "\u{200b}",
+            "000001",
+            "5",
+            "年",
+            "个月",
+            "2026年3月5日",
+            "１０",
+            "⽉",
+            "长期",
+            "前",
+            "发布",
+            "关于",
+        ] {
+            words.push(w.to_string());
+        }
+        prop::collection::vec(prop::sample::select(words), 0..7).prop_map(|v| v.concat())
+    }
+
+    /// A designation, a star and a term in the grammar of marks, with what may come
+    /// before: level words, non-secret and other regimes' designations, other words.
+    fn mark_shaped_line() -> impl Strategy<Value = String> {
+        let r = Regime::builtin();
+        let mut designations: Vec<String> =
+            r.level_words.iter().map(|(w, _, _)| w.clone()).collect();
+        designations.extend(r.non_secret.iter().cloned());
+        designations.extend(r.other_regime_marks.iter().cloned());
+        designations.extend(["工作", "测试", "重要", "核心"].map(String::from));
+        let mut stars: Vec<String> = r.wrong_stars.iter().map(|c| c.to_string()).collect();
+        stars.extend(["★", ""].map(String::from));
+        (
+            prop::sample::select(vec![
+                "",
+                "密级：",
+                "000001 ",
+                "特急 ",
+                "【",
+                "变更为：",
+                "已",
+            ]),
+            prop::sample::select(designations),
+            prop::sample::select(stars),
+            prop::sample::select(vec![
+                "5年",
+                "10年",
+                "6个月",
+                "长期",
+                "",
+                "2030年1月1日前",
+                "解密",
+            ]),
+        )
+            .prop_map(|(pre, d, star, term)| format!("{pre}{d}{star}{term}"))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// `may_hold_mark` never turns away a line `parse_line` reads as a mark, under
+        /// any options.
+        #[test]
+        fn lines_turned_away_hold_no_mark(
+            line in prop_oneof![
+                mark_alphabet(),
+                regime_words_line(),
+                mark_shaped_line(),
+                disguised_mark().prop_map(|d| d.0),
+            ],
+            legacy in any::<bool>(),
+            extracted in any::<bool>(),
+        ) {
+            let r = Regime::builtin();
+            let opts = ParseOptions { legacy, extracted, ..ParseOptions::new() };
+            let kind = parse_line(&r, &line, opts).map(|i| i.kind);
+            let mark = matches!(
+                kind,
+                Some(
+                    LineKind::Banner(_)
+                        | LineKind::Candidate(_)
+                        | LineKind::Label { .. }
+                        | LineKind::NonSecretStar { .. }
+                        | LineKind::Declassified { .. }
+                        | LineKind::Change(_)
+                )
+            );
+            prop_assert!(!mark || may_hold_mark(&r, &line), "{:?}: {:?}", line, kind);
+        }
 
         /// The oracle for the class: the mark is found, with its level, and it is clean
         /// only when nothing disguised it.

@@ -49,6 +49,14 @@ pub fn is_star_like(c: char) -> bool {
 }
 
 /// The character a compatibility character stands for (`⽉` → `月`, `²` → `2`).
+/// The characters `fold` turns into one of `targets`.
+pub fn folding_into(targets: &[char]) -> impl Iterator<Item = char> + '_ {
+    tables::FOLDS
+        .iter()
+        .filter(|(_, to)| targets.contains(to))
+        .map(|&(from, _)| from)
+}
+
 pub fn fold(c: char) -> Option<char> {
     if c < '\u{B2}' || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
         return None;
