@@ -186,6 +186,22 @@ impl Openers {
         Openers { chars, bloom }
     }
 
+    /// What every mark opens with or holds: the star, `解` (of 解密), the first character
+    /// of each level word and label.
+    fn of_marks(
+        star: char,
+        level_words: &[(String, usize, LevelForm)],
+        level_labels: &[String],
+        term_labels: &[String],
+    ) -> Openers {
+        let words = level_words.iter().map(|(w, _, _)| w);
+        let firsts = words
+            .chain(level_labels)
+            .chain(term_labels)
+            .filter_map(|w| w.chars().next());
+        Openers::new([star, '解'].into_iter().chain(firsts))
+    }
+
     fn slot(c: char) -> (usize, u32) {
         let low = c as u32 & 0xfff;
         ((low >> 6) as usize, low & 63)
@@ -365,16 +381,8 @@ impl Regime {
                 highest,
             });
         }
-        let mark_openers = Openers::new(
-            [star, '解'].into_iter().chain(
-                level_words
-                    .iter()
-                    .map(|(w, _, _)| w.as_str())
-                    .chain(raw.level_labels.iter().map(String::as_str))
-                    .chain(raw.term_labels.iter().map(String::as_str))
-                    .filter_map(|w| w.chars().next()),
-            ),
-        );
+        let mark_openers =
+            Openers::of_marks(star, &level_words, &raw.level_labels, &raw.term_labels);
         Ok(Regime {
             mark_openers,
             name: raw.name,
