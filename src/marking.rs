@@ -262,6 +262,23 @@ pub enum LineKind {
     Portion { level: usize, raw: String },
 }
 
+impl LineKind {
+    /// Whether a first-page line of this kind makes its document marked: a banner, a
+    /// candidate, a label, a non-secret star, a declassification or a change mark (what
+    /// `may_hold_mark` answers for).
+    pub fn marks_document(&self) -> bool {
+        matches!(
+            self,
+            LineKind::Banner(_)
+                | LineKind::Candidate(_)
+                | LineKind::Label { .. }
+                | LineKind::NonSecretStar { .. }
+                | LineKind::Declassified { .. }
+                | LineKind::Change(_)
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineInfo {
     pub kind: LineKind,
@@ -386,8 +403,8 @@ pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<Lin
     Some(info)
 }
 
-/// Whether `line` can be a mark: false means `parse_line` finds no banner, candidate,
-/// label, non-secret star, declassification nor change mark in it. Each of those holds
+/// Whether `line` can be a mark: false means `parse_line` finds in it no kind that
+/// `LineKind::marks_document`. Each of those holds
 /// the star or 解密, or begins — once a 份号, an urgency word and brackets are peeled —
 /// with a level word (its characters maybe spaced) or a label, all within the line as
 /// normalised; so the line holds one of `Regime::mark_openers` (which has the characters

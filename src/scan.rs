@@ -559,17 +559,7 @@ fn first_page<'a>(regime: &Regime, doc: &'a Document, opts: ParseOptions) -> Zon
     });
     let marked = lines.iter().any(|(_, clean)| {
         marking::may_hold_mark(regime, clean)
-            && marking::parse_line(regime, clean, opts).is_some_and(|i| {
-                matches!(
-                    i.kind,
-                    LineKind::Banner(_)
-                        | LineKind::Candidate(_)
-                        | LineKind::Label { .. }
-                        | LineKind::NonSecretStar { .. }
-                        | LineKind::Declassified { .. }
-                        | LineKind::Change(_)
-                )
-            })
+            && marking::parse_line(regime, clean, opts).is_some_and(|i| i.kind.marks_document())
     });
     Zone {
         lines,

@@ -531,17 +531,7 @@ mod properties {
             let r = Regime::builtin();
             let opts = ParseOptions { legacy, extracted, ..ParseOptions::new() };
             let kind = parse_line(&r, &line, opts).map(|i| i.kind);
-            let mark = matches!(
-                kind,
-                Some(
-                    LineKind::Banner(_)
-                        | LineKind::Candidate(_)
-                        | LineKind::Label { .. }
-                        | LineKind::NonSecretStar { .. }
-                        | LineKind::Declassified { .. }
-                        | LineKind::Change(_)
-                )
-            );
+            let mark = kind.as_ref().is_some_and(LineKind::marks_document);
             prop_assert!(!mark || may_hold_mark(&r, &line), "{:?}: {:?}", line, kind);
         }
 
