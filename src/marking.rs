@@ -404,12 +404,11 @@ pub fn parse_line(regime: &Regime, line: &str, opts: ParseOptions) -> Option<Lin
 }
 
 /// Whether `line` can be a mark: false means `parse_line` finds in it no kind that
-/// `LineKind::marks_document`. Each of those holds
-/// the star or 解密, or begins — once a 份号, an urgency word and brackets are peeled —
-/// with a level word (its characters maybe spaced) or a label, all within the line as
-/// normalised; so the line holds one of `Regime::mark_openers` (which has the characters
-/// normalising folds into them). A cheap test for the many first-page lines that are not
-/// marks (dates, titles).
+/// `LineKind::marks_document`. Each of those holds the star or 解密, or begins — once a
+/// 份号, an urgency word and brackets are peeled — with a level word (its characters maybe
+/// spaced) or a label, all within the line as normalised; so the line holds one of
+/// `Regime::mark_openers` (which has the characters normalising folds into them). A
+/// cheap test for the many first-page lines that are not marks (dates, titles).
 pub fn may_hold_mark(regime: &Regime, line: &str) -> bool {
     regime.mark_openers.in_text(line)
 }

@@ -159,9 +159,9 @@ pub struct Regime {
     pub mark_openers: Openers,
 }
 
-/// Characters looked for in a line, and the characters `normalize` folds into them: a
-/// line holds one of them as written exactly when it holds one once normalised (or a
-/// character normalising removes — a superset, which is what a quick test needs).
+/// Characters looked for in a line, with the characters `normalize` folds into them:
+/// whenever the normalised line holds one, the line as written does (the converse need
+/// not hold — a quick test may say yes for nothing).
 #[derive(Debug, Clone)]
 pub struct Openers {
     /// Sorted; the folded forms too.

@@ -396,7 +396,7 @@ pub fn visit_lines<'a>(regime: &Regime, doc: &'a Document, mut f: impl FnMut(Lin
                 _ => (part.text.as_str(), 1),
             };
             let mut cleaner = (doc.flavour == Flavour::Markdown).then(LineCleaner::new);
-            for (i, raw) in split_lines(text).enumerate() {
+            for (i, raw) in split_lf(text).enumerate() {
                 let raw = raw.strip_suffix('\r').unwrap_or(raw);
                 let (clean, block) = match &mut cleaner {
                     Some(c) => (c.clean(raw), c.block()),
@@ -783,8 +783,9 @@ fn enumerations(
 }
 
 /// `text.split('\n')` by the memchr crate's search (core's `CharSearcher` was 13.5 M
-/// instructions on the laws corpus, a call per line).
-fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+/// instructions on the laws corpus, a call per line). A part's breaks are LF by now;
+/// `extract::text::split_lines` is the reader's split at every kind of break.
+fn split_lf(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let now = rest?;

@@ -662,17 +662,24 @@ fn flavour_of(ext: &str) -> Option<Flavour> {
     })
 }
 
-/// The file name of `path` as text (lossy: it only names a `.gz` file's content).
-fn file_name(path: &Path) -> String {
+/// The file name of `path` as text (lossy: it only names a `.gz` file's content) and its
+/// extension as `extension` gives it.
+fn name_and_extension(path: &Path) -> (String, String) {
+    match crate::walk::file_name(path) {
+        Some(name) => (name.to_string_lossy().into_owned(), lower_extension(name)),
+        None => (String::new(), String::new()),
+    }
+}
+
+/// The extension of `path`'s file name, lower case; none where it is not UTF-8.
+pub(crate) fn extension(path: &Path) -> String {
     crate::walk::file_name(path)
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(lower_extension)
         .unwrap_or_default()
 }
 
-/// The extension, lower case; none where it is not UTF-8.
-fn extension(path: &Path) -> String {
-    crate::walk::file_name(path)
-        .and_then(crate::walk::extension)
+fn lower_extension(name: &std::ffi::OsStr) -> String {
+    crate::walk::extension(name)
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default()
@@ -688,7 +695,8 @@ pub fn extract_read(
     if len > limits.max_bytes {
         return Err(too_large(len, limits));
     }
-    extract_named(bytes, &file_name(path), &extension(path), limits, 0)
+    let (name, ext) = name_and_extension(path);
+    extract_named(bytes, &name, &ext, limits, 0)
 }
 
 /// Read and decode one file.
@@ -722,11 +730,12 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Opened, ExtractError> {
     if len > limits.max_bytes {
         return Err(too_large(len, limits));
     }
+    let (name, ext) = name_and_extension(path);
     Ok(Opened {
         file,
         len,
-        name: file_name(path),
-        ext: extension(path),
+        name,
+        ext,
         meta,
         opened_at,
     })

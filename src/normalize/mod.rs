@@ -48,8 +48,8 @@ pub fn is_star_like(c: char) -> bool {
     in_ranges(tables::STAR_LIKE, c)
 }
 
-/// The character a compatibility character stands for (`⽉` → `月`, `²` → `2`).
-/// The characters `fold` turns into one of `targets`.
+/// The characters `fold` may turn into one of `targets` (the table's entries; `fold`
+/// leaves some of them alone: a superset).
 pub fn folding_into(targets: &[char]) -> impl Iterator<Item = char> + '_ {
     tables::FOLDS
         .iter()
@@ -57,6 +57,7 @@ pub fn folding_into(targets: &[char]) -> impl Iterator<Item = char> + '_ {
         .map(|&(from, _)| from)
 }
 
+/// The character a compatibility character stands for (`⽉` → `月`, `²` → `2`).
 pub fn fold(c: char) -> Option<char> {
     if c < '\u{B2}' || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
         return None;

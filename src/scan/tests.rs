@@ -237,7 +237,7 @@ fn lines_are_split_as_split_does() {
         "a\nb\nc",
         "\n\n",
     ] {
-        let ours: Vec<&str> = super::split_lines(text).collect();
+        let ours: Vec<&str> = super::split_lf(text).collect();
         let std: Vec<&str> = text.split('\n').collect();
         assert_eq!(ours, std, "{text:?}");
     }

@@ -571,19 +571,12 @@ fn doc_path(uri: &str, language: &str) -> PathBuf {
     })
 }
 
-fn extension(path: &Path) -> String {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
-
 fn is_from_disk(path: &Path) -> bool {
-    FROM_DISK.contains(&extension(path).as_str())
+    FROM_DISK.contains(&crate::extract::extension(path).as_str())
 }
 
 fn flavour_of(path: &Path) -> Flavour {
-    match extension(path).as_str() {
+    match crate::extract::extension(path).as_str() {
         "md" | "markdown" | "mdown" | "mkd" => Flavour::Markdown,
         "html" | "htm" | "xhtml" => Flavour::Html,
         _ => Flavour::Plain,
