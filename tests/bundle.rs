@@ -255,7 +255,9 @@ fn sbom_lists_every_crate_of_the_lock_file() {
         );
     }
     let lock = lock_packages();
-    assert!(lock.len() > 200, "{}", lock.len());
+    // The lock file was read whole: 190 packages since the own PDF reader replaced
+    // pdf_oxide's tree (248 before).
+    assert!(lock.len() > 150, "{}", lock.len());
     for ((name, version), checksum) in &lock {
         if name == "mark-lint" {
             continue;
@@ -272,7 +274,8 @@ fn sbom_lists_every_crate_of_the_lock_file() {
         lock.len() - 1,
         "the SBOM lists crates not in Cargo.lock"
     );
-    // What reaches the binary is `required`: the PDF reader is, a test-only crate is not.
+    // What reaches the binary is `required`: the PDF reader's AES is, a test-only crate
+    // is not.
     let scope = |name: &str| {
         listed
             .iter()
@@ -280,7 +283,7 @@ fn sbom_lists_every_crate_of_the_lock_file() {
             .map(|(_, c)| c["scope"].as_str().unwrap().to_string())
             .unwrap()
     };
-    assert_eq!(scope("pdf_oxide"), "required");
+    assert_eq!(scope("aes"), "required");
     assert_eq!(scope("insta"), "excluded");
 
     let again = bundle_sh(&[Path::new("sbom"), &root()]);

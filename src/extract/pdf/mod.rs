@@ -27,6 +27,13 @@ pub struct Reply {
     /// The catalog's XMP metadata stream, decoded, as hex; or why it could not be.
     #[serde(default)]
     pub xmp: Option<Result<String, String>>,
+    /// What of a page could not be read, each a gap: the page (1-based; 0 for the
+    /// document), `undecodable` (text without Unicode) or `corrupt`, and the detail.
+    #[serde(default)]
+    pub gaps: Vec<(usize, String, String)>,
+    /// The cross-reference data was damaged and the objects were found by scanning.
+    #[serde(default)]
+    pub repaired: bool,
     /// `encrypted`, `corrupt`: why nothing could be read.
     pub error: Option<(String, String)>,
 }
@@ -318,10 +325,16 @@ pub fn extract_with(bytes: Vec<u8>, ocr: crate::ocr::Options) -> Result<Document
     let mut reply =
         pool().run(|time, memory| run_worker(worker_input, time, memory, scans.as_ref()))?;
     let read = read_scans(&mut reply, &bytes, crate::ocr::band_fraction(ocr.pages));
+    let repaired = reply.repaired;
     let mut doc = to_document(reply, read)?;
-    if let Some(why) = damage {
-        // The reader rebuilt what it could: what it read is reported, and that pages
-        // past the damage may be missing is a gap, not silence.
+    // The reader rebuilt what it could: what it read is reported, and that pages
+    // past the damage may be missing is a gap, not silence.
+    let why = match damage {
+        Some(why) => Some(why),
+        None if repaired => Some("a damaged cross-reference table (objects found by scanning)"),
+        None => None,
+    };
+    if let Some(why) = why {
         doc.gaps.push(super::Gap {
             part: None,
             line: 1,
@@ -570,6 +583,16 @@ pub fn to_document(
         })
         .collect();
     let mut doc = Document::with_parts(Flavour::Plain, parts);
+    for (page, kind, detail) in &reply.gaps {
+        gaps.push(super::Gap {
+            part: (*page > 0).then(|| format!("page {page}")),
+            line: 1,
+            error: match kind.as_str() {
+                "undecodable" => ExtractError::Undecodable(detail.clone()),
+                _ => ExtractError::Corrupt(detail.clone()),
+            },
+        });
+    }
     doc.gaps = gaps;
     doc.created = reply.created.as_deref().and_then(parse_iso_date);
     metadata_props(&reply, &mut doc);
@@ -729,7 +752,7 @@ fn limit_memory(_bytes: u64) {}
 
 #[cfg(feature = "pdf")]
 fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
-    backend::read(bytes, scans)
+    reader::read(bytes, scans)
 }
 
 #[cfg(not(feature = "pdf"))]
@@ -741,188 +764,7 @@ fn read(_bytes: &[u8], _scans: Option<&Scans>) -> Reply {
 }
 
 #[cfg(feature = "pdf")]
-mod backend {
-    use pdf_oxide::PdfDocument;
-    use pdf_oxide::optional_content::decode_pdf_text_string;
-
-    use super::{Page, Reply, ScanBand, Scans, hex};
-    use crate::ocr::{self, prepare};
-
-    fn fail(kind: &str, detail: String) -> Reply {
-        Reply {
-            error: Some((kind.to_string(), detail)),
-            ..Reply::default()
-        }
-    }
-
-    pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
-        let doc = match PdfDocument::from_bytes(bytes.to_vec()) {
-            Ok(d) => d,
-            Err(e) => return fail("corrupt", e.to_string()),
-        };
-        // Opening tries the empty user password: owner-only protection still reads.
-        if doc.is_encrypted() && !doc.is_authenticated() {
-            return fail("encrypted", String::new());
-        }
-        let count = match doc.page_count() {
-            Ok(n) => n,
-            Err(e) => return fail("corrupt", e.to_string()),
-        };
-        let mut pages = Vec::with_capacity(count);
-        for i in 0..count {
-            let text = match doc.extract_text(i) {
-                Ok(t) => t,
-                Err(e) => return fail("corrupt", format!("page {}: {e}", i + 1)),
-            };
-            // Only a page without text needs its images counted.
-            let images = if text.trim().is_empty() {
-                doc.page_image_handles(i).map_or(0, |h| h.len())
-            } else {
-                0
-            };
-            pages.push(Page {
-                text,
-                images,
-                scan: None,
-                probe: None,
-            });
-        }
-        cut_scans(&doc, &mut pages, scans);
-        Reply {
-            pages,
-            created: creation_date(&doc),
-            info: info_entries(&doc),
-            xmp: xmp_packet(&doc),
-            error: None,
-        }
-    }
-
-    /// For OCR, what `scans` asks for of each scanned page: with `First`, the band of
-    /// page 1 — of every scanned page when the text layer mentions an attachment
-    /// (`附件`) — and the top-left strip of every other; with `All`, every page whole;
-    /// with `Bands`, the band of the pages listed. A page whose image cannot be decoded
-    /// here gets its band rendered by pdftoppm or its reason, never a strip.
-    fn cut_scans(doc: &PdfDocument, pages: &mut [Page], scans: Option<&Scans>) {
-        let Some(scans) = scans else { return };
-        let attachments = pages.iter().any(|p| p.text.contains("附件"));
-        for (i, page) in pages.iter_mut().enumerate() {
-            if !page.text.trim().is_empty() || page.images == 0 {
-                continue;
-            }
-            let cut = match scans {
-                Scans::All => Cut::Band(1.0),
-                Scans::First if i == 0 || attachments => Cut::Band(ocr::FIRST_PAGE_BAND),
-                Scans::First => Cut::Strip,
-                Scans::Bands(wanted) if wanted.contains(&(i + 1)) => {
-                    Cut::Band(ocr::FIRST_PAGE_BAND)
-                }
-                Scans::Bands(_) => continue,
-            };
-            match (scan_band(doc, i, cut), cut) {
-                (Ok(band @ ScanBand::Png(..)), Cut::Strip) => page.probe = Some(band),
-                (Ok(band), _) => page.scan = Some(band),
-                (Err(why), _) => page.scan = Some(ScanBand::Failed(why)),
-            }
-        }
-    }
-
-    /// What `scan_band` cuts from a page image: its top (a fraction of the height) or
-    /// its attachment strip.
-    #[derive(Debug, Clone, Copy)]
-    enum Cut {
-        Band(f32),
-        Strip,
-    }
-
-    /// The band (or strip) of page `i`'s largest image, prepared for OCR, as a PNG and
-    /// its dpi; an image this decoder cannot decode is left to pdftoppm (`Render`), with
-    /// the page's size and its band.
-    fn scan_band(doc: &PdfDocument, i: usize, cut: Cut) -> Result<ScanBand, String> {
-        let handles = doc.page_image_handles(i).map_err(|e| e.to_string())?;
-        let h = handles
-            .iter()
-            .max_by_key(|h| u64::from(h.width) * u64::from(h.height))
-            .ok_or("no image")?;
-        if u64::from(h.width) * u64::from(h.height) > 100_000_000 {
-            return Err(format!("{}×{} pixels", h.width, h.height));
-        }
-        // Pixels per inch of the image as drawn (a PDF point is 1/72 inch).
-        let dpi = (h.bbox.width > 1.0).then(|| h.width as f32 / (h.bbox.width / 72.0));
-        let scanned = dpi.unwrap_or(prepare::TARGET_DPI).round() as u32;
-        let img = match h.decode().and_then(|img| img.to_dynamic_image()) {
-            Ok(img) => img,
-            Err(e) => {
-                // The page's size (A4 when the MediaBox cannot be read).
-                let (w, h) = doc
-                    .get_page_media_box(i)
-                    .map_or((595.28, 841.89), |(x0, y0, x1, y1)| (x1 - x0, y1 - y0));
-                return Ok(ScanBand::Render(e.to_string(), w.abs(), h.abs(), scanned));
-            }
-        };
-        let prepared = match cut {
-            Cut::Strip => ocr::strip(&img, dpi),
-            Cut::Band(band) => prepare::band_image(&img, band, dpi, prepare::Steps::from_env()),
-        };
-        Ok(ScanBand::Png(
-            hex(&prepare::png(&prepared.image)?),
-            prepared.dpi,
-            scanned,
-            prepared.faint,
-        ))
-    }
-
-    /// Every text entry of the Info dictionary, its key as named, sorted by key.
-    fn info_entries(doc: &PdfDocument) -> Vec<(String, String)> {
-        let Some(info) = doc.trailer().as_dict().and_then(|t| t.get("Info")) else {
-            return Vec::new();
-        };
-        let Some(info) = doc.resolve_object(info).ok() else {
-            return Vec::new();
-        };
-        let mut out: Vec<(String, String)> = info
-            .as_dict()
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, value)| {
-                let value = doc.resolve_object(value).ok()?;
-                Some((name_text(key), decode_pdf_text_string(value.as_string()?)))
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// A name as text. pdf_oxide decodes a name's `#xx` escapes (ISO 32000-1 7.3.5)
-    /// into one character each, U+0000–U+00FF; those bytes are the name's UTF-8
-    /// (`/#E5#AF#86#E7#BA#A7` is `密级`). A name that is not UTF-8 stays as decoded.
-    fn name_text(name: &str) -> String {
-        let bytes: Option<Vec<u8>> = name.chars().map(|c| u8::try_from(c).ok()).collect();
-        bytes
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_else(|| name.to_string())
-    }
-
-    /// The catalog's `/Metadata` stream, decoded, as hex; `None` without one.
-    fn xmp_packet(doc: &PdfDocument) -> Option<Result<String, String>> {
-        let catalog = doc.catalog().ok()?;
-        let metadata = catalog.as_dict()?.get("Metadata")?;
-        Some(
-            doc.resolve_object(metadata)
-                .and_then(|stream| stream.decode_stream_data())
-                .map(|bytes| hex(&bytes))
-                .map_err(|e| e.to_string()),
-        )
-    }
-
-    /// Info `/CreationDate`, as written.
-    fn creation_date(doc: &PdfDocument) -> Option<String> {
-        let info = doc.trailer().as_dict()?.get("Info")?;
-        let info = doc.resolve_object(info).ok()?;
-        let value = info.as_dict()?.get("CreationDate")?;
-        let value = doc.resolve_object(value).ok()?;
-        Some(decode_pdf_text_string(value.as_string()?))
-    }
-}
+mod reader;
 
 #[cfg(test)]
 mod tests {
