@@ -491,7 +491,7 @@ fn every_format_is_read_from_git_objects() {
         vec![
             s("ML108", "公文.ofd", 2, "page 1"),
             s("ML900", "加密.pdf", 1, ""),
-            s("ML108", "报告.pdf", 3, "page 1"),
+            s("ML108", "报告.pdf", 2, "page 1"),
             s("ML108", "纪要.doc", 2, "main text"),
         ],
         "{json}"

@@ -37,6 +37,9 @@ pub struct Font {
     widths: Widths,
     /// Text space units per glyph unit (1/1000, or a Type 3 font's matrix).
     scale: f64,
+    /// A CID TrueType font without ToUnicode: each glyph's character by its own cmap,
+    /// and the CID-to-glyph map (`None`: the identity).
+    glyphs: Glyphs,
     pub vertical: bool,
 }
 
@@ -96,6 +99,7 @@ impl Font {
             simple: Some(simple),
             widths,
             scale,
+            glyphs: None,
             vertical: false,
         })
     }
@@ -136,12 +140,15 @@ impl Font {
             Some(a) => a.first().cloned(),
             None => None,
         };
-        let widths = match descendant {
-            Some(d) => cid_widths(pdf, &d)?,
-            None => Widths::Cid {
-                ranges: Vec::new(),
-                default: 1000.0,
-            },
+        let (widths, glyphs) = match descendant {
+            Some(d) => (cid_widths(pdf, &d)?, embedded_glyphs(pdf, &d, &name)?),
+            None => (
+                Widths::Cid {
+                    ranges: Vec::new(),
+                    default: 1000.0,
+                },
+                None,
+            ),
         };
         Ok(Font {
             name,
@@ -150,6 +157,7 @@ impl Font {
             simple: None,
             widths,
             scale: 0.001,
+            glyphs,
             vertical,
         })
     }
@@ -191,10 +199,29 @@ impl Font {
         if mapped.is_some() {
             return mapped;
         }
-        match &self.codes {
+        let by_encoding = match &self.codes {
             Codes::Single => self.simple.as_ref()?[code.code as usize & 0xff].clone(),
             Codes::Predefined(p) => p.unicode(code),
             Codes::Embedded(_) => None,
+        };
+        by_encoding.or_else(|| {
+            // The font's own cmap, read backwards: CID → glyph → character.
+            let (map, cid_to_gid) = self.glyphs.as_ref()?;
+            let cid = self.cid(code)?;
+            let gid = match cid_to_gid {
+                None => u16::try_from(cid).ok()?,
+                Some(table) => *table.get(usize::try_from(cid).ok()?)?,
+            };
+            map.get(&gid).map(|c| c.to_string())
+        })
+    }
+
+    /// The CID of a code, where the encoding says it.
+    fn cid(&self, code: Code) -> Option<u32> {
+        match &self.codes {
+            Codes::Predefined(p) if p.is_identity() => Some(code.code),
+            Codes::Embedded(c) => c.cid(code.code, code.len),
+            _ => None,
         }
     }
 
@@ -208,20 +235,65 @@ impl Font {
                 .ok()
                 .and_then(|i| widths.get(i).copied())
                 .unwrap_or(*missing),
-            Widths::Cid { ranges, default } => {
-                let cid = match &self.codes {
-                    Codes::Predefined(p) if p.is_identity() => Some(code.code),
-                    Codes::Embedded(c) => c.cid(code.code, code.len),
-                    _ => None,
-                };
-                cid.and_then(|cid| {
+            Widths::Cid { ranges, default } => self
+                .cid(code)
+                .and_then(|cid| {
                     let i = ranges.partition_point(|r| r.1 < cid);
                     ranges.get(i).filter(|r| r.0 <= cid).map(|r| r.2)
                 })
-                .unwrap_or(*default)
-            }
+                .unwrap_or(*default),
         }
     }
+}
+
+/// A CIDFontType2's embedded TrueType program read for its glyphs' characters, and
+/// its `/CIDToGIDMap`; `None` for other fonts or a program without a Unicode cmap. A
+/// program that cannot be decoded is an error (the text would go unmapped unsaid).
+type Glyphs = Option<(std::collections::HashMap<u16, char>, Option<Vec<u16>>)>;
+
+fn embedded_glyphs(pdf: &Pdf<'_>, descendant: &Object, name: &str) -> Result<Glyphs, String> {
+    let font = pdf.resolve(descendant)?;
+    let Some(d) = font.as_dict() else {
+        return Ok(None);
+    };
+    if d.name(b"Subtype") != Some(b"CIDFontType2") {
+        return Ok(None);
+    }
+    let descriptor = pdf.get_in(d, b"FontDescriptor")?;
+    let Some(descriptor) = descriptor.as_dict() else {
+        return Ok(None);
+    };
+    let program = pdf.get_in(descriptor, b"FontFile2")?;
+    let Some(program) = program.as_stream() else {
+        return Ok(None);
+    };
+    let data = pdf
+        .decode(program)
+        .map_err(|e| format!("font {name}: its program: {e}"))?;
+    if data.damaged {
+        return Err(format!(
+            "font {name}: its program is cut short or fails its checksum"
+        ));
+    }
+    let Some(map) = super::truetype::glyph_unicode(&data.data) else {
+        return Ok(None);
+    };
+    let cid_to_gid = match &*pdf.get_in(d, b"CIDToGIDMap")? {
+        Object::Stream(s) => {
+            let table = pdf
+                .decode(s)
+                .map_err(|e| format!("font {name}: its CIDToGIDMap: {e}"))?;
+            Some(
+                table
+                    .data
+                    .chunks_exact(2)
+                    .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    Ok(Some((map, cid_to_gid)))
 }
 
 /// The widths of a simple font; a standard font without `/Widths` gets an average

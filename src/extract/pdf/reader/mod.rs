@@ -19,6 +19,7 @@ mod object;
 mod syntax;
 #[cfg(test)]
 mod tests;
+mod truetype;
 
 use std::collections::HashSet;
 use std::rc::Rc;
