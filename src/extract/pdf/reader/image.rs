@@ -79,13 +79,17 @@ fn fax(data: &[u8], parm: &Dict, width: u32, height: u32) -> Result<GrayImage, S
         .int(b"Rows")
         .and_then(|r| u16::try_from(r).ok())
         .or_else(|| u16::try_from(height).ok());
+    // The decoded samples are 0 for a black run, or 1 with `/BlackIs1 true`; a sample
+    // of 1 is white in the image's grey (§7.4.6, Table 11).
+    let black_is_1 = matches!(parm.get(b"BlackIs1"), Some(Object::Bool(true)));
+    let (black, white) = if black_is_1 { (255u8, 0u8) } else { (0u8, 255u8) };
     let mut pixels: Vec<u8> = Vec::new();
     let mut lines = 0u32;
     let mut line = |transitions: &[u16]| {
         if lines < height {
             pixels.extend(fax::decoder::pels(transitions, columns).map(|c| match c {
-                fax::Color::Black => 0u8,
-                fax::Color::White => 255u8,
+                fax::Color::Black => black,
+                fax::Color::White => white,
             }));
             lines += 1;
         }
@@ -99,7 +103,7 @@ fn fax(data: &[u8], parm: &Dict, width: u32, height: u32) -> Result<GrayImage, S
         return Err("damaged fax data".into());
     }
     let w = u32::from(columns);
-    pixels.resize((w * lines) as usize, 255);
+    pixels.resize((w * lines) as usize, white);
     let img = GrayImage::from_raw(w, lines, pixels).ok_or("fax data of the wrong size")?;
     if w != width {
         return Ok(image::imageops::crop_imm(&img, 0, 0, width.min(w), lines).to_image());

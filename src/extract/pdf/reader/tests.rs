@@ -364,3 +364,75 @@ fn damage_is_reported_or_changes_nothing() {
         }
     }
 }
+
+/// Page images decode as poppler's pdfimages decodes them: fax images pixel for pixel,
+/// JPEG within rounding (two decoders); each page's largest image.
+#[test]
+fn page_images_decode_as_pdfimages_does() {
+    if std::process::Command::new("pdfimages")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        skip("pdfimages (poppler-utils) is not installed: the image oracle did not run");
+        return;
+    }
+    let dir = root().join("tests/fixtures/scans");
+    let mut compared = 0;
+    for path in pdfs_in(&dir) {
+        let bytes = std::fs::read(&path).unwrap();
+        let pdf = super::file::Pdf::open(&bytes).unwrap();
+        let (nodes, _) = super::pages(&pdf).unwrap();
+        let mut fonts = super::content::Fonts::default();
+        let (content, _) = super::page_content(&pdf, &nodes[0].dict);
+        let page = super::content::Interpreter::new(&pdf, &mut fonts).run_page(
+            &content,
+            &nodes[0].resources,
+            super::content::Matrix::IDENTITY,
+        );
+        let image = &page.images[0];
+        let ours = match super::image::decode(&pdf, &image.image.dict, &image.image.data) {
+            Ok(img) => img.to_luma8(),
+            // JPEG 2000 and JBIG2 go to pdftoppm (the Render path): named, not decoded.
+            Err(e) => {
+                assert!(
+                    e.contains("JPXDecode") || e.contains("JBIG2Decode"),
+                    "{}: {e}",
+                    path.display()
+                );
+                continue;
+            }
+        };
+        let out = std::env::temp_dir().join(format!("ml-pdfimages-{}", std::process::id()));
+        let status = std::process::Command::new("pdfimages")
+            .args(["-png", "-f", "1", "-l", "1"])
+            .arg(&path)
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let png = out.with_file_name(format!(
+            "{}-000.png",
+            out.file_name().unwrap().to_string_lossy()
+        ));
+        let theirs = image::open(&png).unwrap().to_luma8();
+        let _ = std::fs::remove_file(&png);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(ours.dimensions(), theirs.dimensions(), "{name}");
+        let differ = ours
+            .pixels()
+            .zip(theirs.pixels())
+            .filter(|(a, b)| a.0[0].abs_diff(b.0[0]) > 8)
+            .count();
+        let fax = image
+            .image
+            .dict
+            .get(b"Filter")
+            .and_then(super::object::Object::as_name)
+            == Some(b"CCITTFaxDecode");
+        let allowed = if fax { 0 } else { (ours.len() / 1000).max(1) };
+        assert!(differ <= allowed, "{name}: {differ} pixels differ");
+        compared += 1;
+    }
+    assert!(compared >= 5, "{compared}");
+}
