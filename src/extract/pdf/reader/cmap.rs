@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use encoding_rs::{BIG5, EUC_JP, EUC_KR, Encoding, GB18030, GBK, SHIFT_JIS};
 
 use super::encoding::glyph_unicode;
+use super::syntax::{hex_value, is_delimiter, is_space as is_white};
 
 /// At most this many mappings (chars, ranges and array elements) are kept from one CMap.
 const MAX_MAPPINGS: usize = 1 << 20;
@@ -610,26 +611,6 @@ struct Lexer<'a> {
     pos: usize,
 }
 
-fn is_white(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' | b'\0')
-}
-
-fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 impl Lexer<'_> {
     fn peek(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
@@ -648,21 +629,7 @@ impl Lexer<'_> {
     }
 
     fn next(&mut self) -> Option<Tok> {
-        loop {
-            let b = self.peek()?;
-            if is_white(b) {
-                self.pos += 1;
-            } else if b == b'%' {
-                while let Some(c) = self.peek() {
-                    if c == b'\n' || c == b'\r' {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-            } else {
-                break;
-            }
-        }
+        self.pos = super::syntax::skip_blank(self.data, self.pos);
         let b = self.peek()?;
         self.pos += 1;
         Some(match b {

@@ -244,22 +244,7 @@ impl<'p, 'a> Interpreter<'p, 'a> {
                     }
                     match ops.last() {
                         Some(Object::Str(s)) => self.show(s, &gs, &mut tm),
-                        Some(Object::Array(a)) if op == b"TJ" => {
-                            for item in a {
-                                match item {
-                                    Object::Str(s) => self.show(s, &gs, &mut tm),
-                                    o => {
-                                        let adj = o.as_f64().unwrap_or(0.0) / 1000.0 * gs.size;
-                                        let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
-                                        tm = if vertical {
-                                            Matrix::translate(0.0, -adj).then(&tm)
-                                        } else {
-                                            Matrix::translate(-adj * gs.scale, 0.0).then(&tm)
-                                        };
-                                    }
-                                }
-                            }
-                        }
+                        Some(Object::Array(a)) if op == b"TJ" => self.show_array(a, &gs, &mut tm),
                         _ => {}
                     }
                 }
@@ -306,6 +291,25 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             self.fonts.by_ref.insert(k, loaded);
         }
         font
+    }
+
+    /// `TJ`: strings shown, numbers moving the next glyph back by thousandths of the
+    /// font size (a large one is a word gap).
+    fn show_array(&mut self, items: &[Object], gs: &State, tm: &mut Matrix) {
+        let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
+        for item in items {
+            match item {
+                Object::Str(s) => self.show(s, gs, tm),
+                o => {
+                    let adj = o.as_f64().unwrap_or(0.0) / 1000.0 * gs.size;
+                    *tm = if vertical {
+                        Matrix::translate(0.0, -adj).then(tm)
+                    } else {
+                        Matrix::translate(-adj * gs.scale, 0.0).then(tm)
+                    };
+                }
+            }
+        }
     }
 
     fn show(&mut self, bytes: &[u8], gs: &State, tm: &mut Matrix) {

@@ -231,27 +231,7 @@ fn lzw(data: &[u8], parm: &Dict) -> Result<Vec<u8>, String> {
 }
 
 fn ascii_hex(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 2);
-    let mut high = None;
-    for &b in data {
-        if b == b'>' {
-            break;
-        }
-        let v = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => continue,
-        };
-        match high.take() {
-            Some(h) => out.push(h << 4 | v),
-            None => high = Some(v),
-        }
-    }
-    if let Some(h) = high {
-        out.push(h << 4);
-    }
-    out
+    super::syntax::hex_until_end(data).0
 }
 
 fn ascii85(data: &[u8]) -> Result<Vec<u8>, String> {

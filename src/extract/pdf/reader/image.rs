@@ -82,7 +82,11 @@ fn fax(data: &[u8], parm: &Dict, width: u32, height: u32) -> Result<GrayImage, S
     // The decoded samples are 0 for a black run, or 1 with `/BlackIs1 true`; a sample
     // of 1 is white in the image's grey (§7.4.6, Table 11).
     let black_is_1 = matches!(parm.get(b"BlackIs1"), Some(Object::Bool(true)));
-    let (black, white) = if black_is_1 { (255u8, 0u8) } else { (0u8, 255u8) };
+    let (black, white) = if black_is_1 {
+        (255u8, 0u8)
+    } else {
+        (0u8, 255u8)
+    };
     let mut pixels: Vec<u8> = Vec::new();
     let mut lines = 0u32;
     let mut line = |transitions: &[u16]| {

@@ -34,7 +34,7 @@ pub fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'\x0c' | b'\0')
 }
 
-fn is_delimiter(b: u8) -> bool {
+pub fn is_delimiter(b: u8) -> bool {
     matches!(
         b,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
@@ -45,13 +45,54 @@ fn is_regular(b: u8) -> bool {
     !is_space(b) && !is_delimiter(b)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+pub fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
+}
+
+/// Where the white space and comments from `pos` end (a CMap's syntax is PDF's here).
+pub fn skip_blank(buf: &[u8], mut pos: usize) -> usize {
+    while let Some(&b) = buf.get(pos) {
+        if is_space(b) {
+            pos += 1;
+        } else if b == b'%' {
+            while buf.get(pos).is_some_and(|&c| c != b'\n' && c != b'\r') {
+                pos += 1;
+            }
+        } else {
+            break;
+        }
+    }
+    pos
+}
+
+/// Hexadecimal digits up to a `>` or the end (ISO 32000-1 §7.3.4.3, and the
+/// ASCIIHexDecode filter's data): white space and stray bytes skipped, an odd last digit
+/// read as followed by 0. The bytes, and how many input bytes were used (the `>` too).
+pub fn hex_until_end(data: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(data.len() / 2);
+    let mut high: Option<u8> = None;
+    let mut used = data.len();
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'>' {
+            used = i + 1;
+            break;
+        }
+        if let Some(v) = hex_value(b) {
+            match high.take() {
+                Some(h) => out.push(h << 4 | v),
+                None => high = Some(v),
+            }
+        }
+    }
+    if let Some(h) = high {
+        out.push(h << 4);
+    }
+    (out, used)
 }
 
 impl<'a> Parser<'a> {
@@ -81,20 +122,7 @@ impl<'a> Parser<'a> {
 
     /// Skip white space and comments.
     pub fn skip_space(&mut self) {
-        while let Some(b) = self.peek() {
-            if is_space(b) {
-                self.pos += 1;
-            } else if b == b'%' {
-                while let Some(c) = self.peek() {
-                    if c == b'\n' || c == b'\r' {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-            } else {
-                break;
-            }
-        }
+        self.pos = skip_blank(self.buf, self.pos);
     }
 
     /// The next keyword's bytes, if the next token is one (the position moves past it).
@@ -262,26 +290,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A hexadecimal string after its `<`; white space and stray bytes skipped, an odd
-    /// last digit read as followed by 0.
+    /// A hexadecimal string after its `<`.
     fn hex(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut high: Option<u8> = None;
-        while let Some(b) = self.peek() {
-            self.pos += 1;
-            if b == b'>' {
-                break;
-            }
-            if let Some(v) = hex_value(b) {
-                match high.take() {
-                    Some(h) => out.push(h << 4 | v),
-                    None => high = Some(v),
-                }
-            }
-        }
-        if let Some(h) = high {
-            out.push(h << 4);
-        }
+        let (out, used) = hex_until_end(&self.buf[self.pos..]);
+        self.pos += used;
         out
     }
 
