@@ -205,6 +205,9 @@ pub struct CMap {
     array: Vec<(u32, u8)>,
     usecmap: Option<Vec<u8>>,
     vertical: bool,
+    /// Mapping items that did not read (garbage, a bad source or destination, past the
+    /// bound): the codes they meant are not known to be unmapped, so the caller reports.
+    dropped: usize,
 }
 
 impl CMap {
@@ -308,6 +311,11 @@ impl CMap {
             Dest::Cid(cid) => cid.checked_add(code - entry.low),
             _ => None,
         }
+    }
+
+    /// How many mapping items did not read (see the field).
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     /// The name after `usecmap`, if any (the caller resolves predefined ones; this CMap's
@@ -425,6 +433,9 @@ impl Builder {
                 Tok::ArrayOpen => Operand::Array(self.array(lexer)),
                 Tok::Op(_) | Tok::ArrayClose | Tok::Other => {
                     // Garbage breaks the item it lands in; the next item starts afresh.
+                    if !item.is_empty() || matches!(kind, Section::BfChar | Section::BfRange) {
+                        self.cmap.dropped += 1;
+                    }
                     item.clear();
                     continue;
                 }
@@ -454,8 +465,18 @@ impl Builder {
     }
 
     fn item(&mut self, kind: Section, item: &[Operand]) {
+        let before = self.mappings;
+        let read = self.read_item(kind, item);
+        if !read || (self.mappings == before && matches!(kind, Section::BfChar | Section::BfRange))
+        {
+            self.cmap.dropped += usize::from(matches!(kind, Section::BfChar | Section::BfRange));
+        }
+    }
+
+    /// Enter one item; false when its shape is not one the section has.
+    fn read_item(&mut self, kind: Section, item: &[Operand]) -> bool {
         if self.mappings >= MAX_MAPPINGS {
-            return;
+            return false;
         }
         match (kind, item) {
             (Section::Codespace, [Operand::Bytes(low), Operand::Bytes(high)]) => {
@@ -483,7 +504,7 @@ impl Builder {
             }
             (Section::BfRange, [Operand::Bytes(low), Operand::Bytes(high), dest]) => {
                 let Some((low, high, len)) = source_range(low, high) else {
-                    return;
+                    return false;
                 };
                 let dest = match dest {
                     Operand::Array(elements) => {
@@ -507,7 +528,7 @@ impl Builder {
                     }
                     other => match self.text_dest(other) {
                         Some(dest) => dest,
-                        None => return,
+                        None => return false,
                     },
                 };
                 self.add_unicode(low, high, len, dest);
@@ -525,8 +546,10 @@ impl Builder {
                 }
             }
             // Notdef mappings are read to keep the stream in step; they name no character.
-            _ => {}
+            (Section::NotDefChar | Section::NotDefRange, _) => {}
+            _ => return false,
         }
+        true
     }
 
     /// Stores a destination string or glyph name as UTF-16BE bytes.

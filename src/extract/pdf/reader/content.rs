@@ -18,6 +18,9 @@ const MAX_FORMS: usize = 12;
 const MAX_SAVES: usize = 256;
 /// Operands kept before an operator (a content stream of numbers only stays bounded).
 const MAX_OPERANDS: usize = 4096;
+/// Forms drawn on one page, nested or not (a crafted file draws each of ten nested
+/// forms ten times: ten billion); past it the page is reported, not finished.
+const MAX_FORMS_RUN: usize = 10_000;
 
 /// An affine matrix `[a b c d e f]` (§8.3.4): a point (x, y) goes to
 /// (a·x + c·y + e, b·x + d·y + f).
@@ -115,6 +118,10 @@ pub struct Interpreter<'p, 'a> {
     fonts: &'p mut Fonts,
     out: PageContent,
     forms: Vec<u32>,
+    /// Forms drawn so far on the page.
+    forms_run: usize,
+    /// Forms' content, decoded once each (by object number).
+    decoded: HashMap<u32, Rc<Vec<u8>>>,
     glyphs: Vec<Glyph>,
 }
 
@@ -125,6 +132,8 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             fonts,
             out: PageContent::default(),
             forms: Vec::new(),
+            forms_run: 0,
+            decoded: HashMap::new(),
             glyphs: Vec::new(),
         }
     }
@@ -171,8 +180,9 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             let range = match item {
                 Item::End => return,
                 Item::Obj(o) => {
+                    // No operator takes this many operands: the run of numbers is noise.
                     if ops.len() >= MAX_OPERANDS {
-                        ops.remove(0);
+                        ops.clear();
                     }
                     ops.push(o);
                     continue;
@@ -357,71 +367,110 @@ impl<'p, 'a> Interpreter<'p, 'a> {
         }
     }
 
-    /// `Do`: run a form, note an image.
+    /// `Do`: run a form, note an image. An XObject that cannot be found or read is a
+    /// problem: it may have held text.
     fn draw(&mut self, resources: &Dict, name: &[u8], gs: &State) {
-        let Ok(xobjects) = self.pdf.get_in(resources, b"XObject") else {
-            return;
+        let label = format!("XObject /{}", String::from_utf8_lossy(name));
+        let reference = match self.pdf.get_in(resources, b"XObject") {
+            Ok(x) => x.as_dict().and_then(|d| d.get(name)).cloned(),
+            Err(e) => {
+                self.problem(format!("{label}: {e}"));
+                return;
+            }
         };
-        let Some(reference) = xobjects.as_dict().and_then(|d| d.get(name)).cloned() else {
+        let Some(reference) = reference else {
+            self.problem(format!("{label} is not in the page's resources"));
             return;
         };
         let num = match reference {
             Object::Ref(n, _) => Some(n),
             _ => None,
         };
-        let resolved = match self.pdf.resolve(&reference) {
-            Ok(r) => r,
+        let stream = match self.pdf.resolve(&reference) {
+            Ok(r) => r.as_stream().cloned(),
             Err(e) => {
-                self.problem(format!("XObject /{}: {e}", String::from_utf8_lossy(name)));
+                self.problem(format!("{label}: {e}"));
                 return;
             }
         };
-        let Some(stream) = resolved.as_stream().cloned() else {
+        let Some(stream) = stream else {
+            self.problem(format!("{label} is not a stream"));
             return;
         };
-        drop(resolved);
         match stream.dict.name(b"Subtype") {
             Some(b"Image") => self.image(stream, gs),
-            Some(b"Form") => {
-                if self.forms.len() >= MAX_FORMS || num.is_some_and(|n| self.forms.contains(&n)) {
-                    self.problem(format!(
-                        "form /{} nested too deep or within itself",
-                        String::from_utf8_lossy(name)
-                    ));
+            Some(b"Form") => self.form(&label, num, &stream, resources, gs),
+            // PostScript XObjects draw nothing in PDF (ISO 32000-1 §8.8.2).
+            Some(b"PS") => {}
+            _ => self.problem(format!("{label} has no known /Subtype")),
+        }
+    }
+
+    /// A form XObject: its content run with its matrix and its own resources (else the
+    /// caller's), within the page's budget of forms.
+    fn form(
+        &mut self,
+        label: &str,
+        num: Option<u32>,
+        stream: &Stream,
+        resources: &Dict,
+        gs: &State,
+    ) {
+        if self.forms.len() >= MAX_FORMS || num.is_some_and(|n| self.forms.contains(&n)) {
+            self.problem(format!(
+                "{label}: forms nested too deep or within themselves"
+            ));
+            return;
+        }
+        self.forms_run += 1;
+        if self.forms_run > MAX_FORMS_RUN {
+            self.problem(format!("more than {MAX_FORMS_RUN} forms drawn on one page"));
+            return;
+        }
+        let data = match num.and_then(|n| self.decoded.get(&n).cloned()) {
+            Some(d) => d,
+            None => match self.pdf.decode(stream) {
+                Ok(d) => {
+                    if d.damaged {
+                        self.problem(format!(
+                            "{label}: its compressed data is cut short or fails its checksum"
+                        ));
+                    }
+                    let d = Rc::new(d.data);
+                    if let Some(n) = num {
+                        self.decoded.insert(n, Rc::clone(&d));
+                    }
+                    d
+                }
+                Err(e) => {
+                    self.problem(format!("{label}: {e}"));
                     return;
                 }
-                let data = match self.pdf.decode(&stream) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        self.problem(format!("form /{}: {e}", String::from_utf8_lossy(name)));
-                        return;
-                    }
-                };
-                if data.damaged {
-                    self.problem(format!(
-                        "form /{}: its compressed data is cut short or fails its checksum",
-                        String::from_utf8_lossy(name)
-                    ));
-                }
-                let mut inner = gs.clone();
-                if let Some(m) = stream
-                    .dict
-                    .get(b"Matrix")
-                    .and_then(Object::as_array)
-                    .and_then(Matrix::from_operands)
-                {
-                    inner.ctm = m.then(&gs.ctm);
-                }
-                let own = match stream.dict.get(b"Resources") {
-                    Some(r) => self.pdf.resolve(r).ok().and_then(|r| r.as_dict().cloned()),
-                    None => None,
-                };
-                self.forms.push(num.unwrap_or(u32::MAX));
-                self.run(&data.data, own.as_ref().unwrap_or(resources), inner);
-                self.forms.pop();
-            }
-            _ => {}
+            },
+        };
+        let mut inner = gs.clone();
+        if let Some(m) = stream
+            .dict
+            .get(b"Matrix")
+            .and_then(Object::as_array)
+            .and_then(Matrix::from_operands)
+        {
+            inner.ctm = m.then(&gs.ctm);
         }
+        let own = match stream.dict.get(b"Resources") {
+            None => None,
+            Some(r) => match self.pdf.resolve(r) {
+                Ok(r) => Some(r.as_dict().cloned().unwrap_or_default()),
+                Err(e) => {
+                    // Not the caller's: its fonts would read its text wrongly.
+                    self.problem(format!("{label}: its resources: {e}"));
+                    Some(Dict::default())
+                }
+            },
+        };
+        self.forms.push(num.unwrap_or(u32::MAX));
+        self.run(&data, own.as_ref().unwrap_or(resources), inner);
+        self.forms.pop();
     }
 
     fn image(&mut self, image: Rc<Stream>, gs: &State) {
@@ -443,32 +492,109 @@ impl<'p, 'a> Interpreter<'p, 'a> {
         });
     }
 
-    /// `BI … ID data EI`: the dictionary, then the data up to an `EI` standing alone.
+    /// `BI … ID data EI`: the dictionary, then the data — as long as `/L` says, or as
+    /// its size says when it is not filtered, else up to an `EI` standing alone and
+    /// followed by text (binary data may hold ` EI `). No end found is a problem: the
+    /// rest of the stream cannot be told from the image.
     fn inline_image(&mut self, p: &mut Parser<'_>, gs: &State) {
         let mut dict = Dict::default();
         loop {
             match p.item() {
                 Ok(Item::Obj(Object::Name(k))) => match p.item() {
                     Ok(Item::Obj(v)) => dict.0.push((k, v)),
-                    _ => return,
+                    _ => break,
                 },
-                Ok(Item::Keyword(r)) if &p.buf[r.clone()] == b"ID" => break,
+                Ok(Item::Keyword(r)) if &p.buf[r.clone()] == b"ID" => {
+                    let start = (p.pos + 1).min(p.buf.len());
+                    let rest = &p.buf[start..];
+                    match inline_length(&dict)
+                        .filter(|&n| n <= rest.len())
+                        .or_else(|| inline_end(rest))
+                    {
+                        Some(end) => {
+                            let data = rest[..end].to_vec();
+                            // Past the data, its `EI`.
+                            p.pos = start + end;
+                            let mut after = Parser::content(&p.buf[p.pos..]);
+                            if after.keyword() == Some(b"EI") {
+                                p.pos += after.pos;
+                            }
+                            self.image(Rc::new(Stream { dict, data }), gs);
+                            return;
+                        }
+                        None => break,
+                    }
+                }
                 Ok(Item::Obj(_)) => {}
-                _ => return,
+                _ => break,
             }
         }
-        let start = p.pos + 1;
-        let rest = p.buf.get(start..).unwrap_or_default();
-        let end = memchr::memmem::find_iter(rest, b"EI")
-            .find(|&i| {
-                (i == 0 || super::syntax::is_space(rest[i - 1]))
-                    && rest.get(i + 2).is_none_or(|&b| super::syntax::is_space(b))
-            })
-            .unwrap_or(rest.len());
-        let data = rest[..end].to_vec();
-        p.pos = (start + end + 2).min(p.buf.len());
-        self.image(Rc::new(Stream { dict, data }), gs);
+        self.problem(
+            "an inline image without its end: the rest of the content was not read".into(),
+        );
+        p.pos = p.buf.len();
     }
+}
+
+/// An inline image's data length from `/L` (or `/Length`), or from its size when it is
+/// not filtered.
+fn inline_length(dict: &Dict) -> Option<usize> {
+    let int = |k: &[u8], short: &[u8]| {
+        dict.get(k)
+            .or_else(|| dict.get(short))
+            .and_then(Object::as_int)
+            .and_then(|v| usize::try_from(v).ok())
+    };
+    if let Some(n) = int(b"Length", b"L") {
+        return Some(n);
+    }
+    if dict.get(b"Filter").or_else(|| dict.get(b"F")).is_some() {
+        return None;
+    }
+    let mask = matches!(
+        dict.get(b"ImageMask").or_else(|| dict.get(b"IM")),
+        Some(Object::Bool(true))
+    );
+    let bpc = if mask {
+        1
+    } else {
+        int(b"BitsPerComponent", b"BPC")?
+    };
+    let comps = if mask {
+        1
+    } else {
+        match dict.get(b"ColorSpace").or_else(|| dict.get(b"CS")) {
+            Some(Object::Name(n)) => match n.as_slice() {
+                b"DeviceRGB" | b"RGB" | b"CalRGB" => 3,
+                b"DeviceCMYK" | b"CMYK" => 4,
+                b"DeviceGray" | b"G" | b"CalGray" => 1,
+                _ => return None,
+            },
+            Some(Object::Array(a))
+                if matches!(a.first().and_then(Object::as_name), Some(b"Indexed" | b"I")) =>
+            {
+                1
+            }
+            _ => return None,
+        }
+    };
+    let row = (int(b"Width", b"W")?.checked_mul(comps)?.checked_mul(bpc)?).div_ceil(8);
+    row.checked_mul(int(b"Height", b"H")?)
+}
+
+/// Where an inline image's data ends: before an `EI` with white space before it and
+/// after it (or the end), the bytes after which read as text.
+fn inline_end(rest: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(rest, b"EI").find_map(|i| {
+        let before = i == 0 || super::syntax::is_space(rest[i - 1]);
+        let tail = &rest[i + 2..];
+        let after = tail.first().is_none_or(|&b| super::syntax::is_space(b));
+        let text = tail
+            .iter()
+            .take(32)
+            .all(|&b| b.is_ascii_graphic() || super::syntax::is_space(b) && b != 0);
+        (before && after && text).then(|| i.saturating_sub(1))
+    })
 }
 
 #[cfg(test)]

@@ -373,15 +373,17 @@ impl<'a> Pdf<'a> {
         };
         let bytes = |k: &[u8]| d.get(k).and_then(Object::as_str).unwrap_or_default();
         let v = d.int(b"V").unwrap_or(0);
-        let method = |key: &[u8]| -> Method {
+        // A crypt filter named but not defined, or of a method not known, is not the
+        // identity: its data would be read as it is stored.
+        let method = |key: &[u8]| -> Result<Method, OpenError> {
             if v < 4 {
-                return Method::Rc4;
+                return Ok(Method::Rc4);
             }
             let Some(name) = d.name(key) else {
-                return Method::Identity;
+                return Ok(Method::Identity);
             };
             if name == b"Identity" {
-                return Method::Identity;
+                return Ok(Method::Identity);
             }
             let cfm = d
                 .get(b"CF")
@@ -390,10 +392,18 @@ impl<'a> Pdf<'a> {
                 .and_then(Object::as_dict)
                 .and_then(|f| f.name(b"CFM"));
             match cfm {
-                Some(b"V2") => Method::Rc4,
-                Some(b"AESV2") => Method::Aes128,
-                Some(b"AESV3") => Method::Aes256,
-                _ => Method::Identity,
+                Some(b"V2") => Ok(Method::Rc4),
+                Some(b"AESV2") => Ok(Method::Aes128),
+                Some(b"AESV3") => Ok(Method::Aes256),
+                Some(b"None") => Ok(Method::Identity),
+                other => Err(OpenError::Corrupt(format!(
+                    "encryption not supported: crypt filter /{} of method {}",
+                    String::from_utf8_lossy(name),
+                    other.map_or("none".into(), |m| format!(
+                        "/{}",
+                        String::from_utf8_lossy(m)
+                    ))
+                ))),
             }
         };
         let e = Encrypt {
@@ -407,8 +417,8 @@ impl<'a> Pdf<'a> {
             ue: d.get(b"UE").and_then(Object::as_str),
             p: d.int(b"P").unwrap_or(0),
             encrypt_metadata: !matches!(d.get(b"EncryptMetadata"), Some(Object::Bool(false))),
-            streams: method(b"StmF"),
-            strings: method(b"StrF"),
+            streams: method(b"StmF")?,
+            strings: method(b"StrF")?,
         };
         let crypt = match Decryptor::new(&e, &id0) {
             Ok(c) => c,
@@ -439,7 +449,12 @@ impl<'a> Pdf<'a> {
         if self.encrypt_dict == Some(num) {
             return Ok(());
         }
-        decrypt_strings(crypt, num, generation, obj, 0)
+        let failed = decrypt_strings(crypt, num, generation, obj, 0)?;
+        if failed > 0 {
+            // Those strings are emptied; the rest of the object stands (reported).
+            self.rescued.set(true);
+        }
+        Ok(())
     }
 
     // ----- objects -----
@@ -493,9 +508,17 @@ impl<'a> Pdf<'a> {
             }
             Some(Entry::InStream(stream, index)) => {
                 let s = self.object_stream(stream)?;
-                let &(_, at) = s.objects.get(index).ok_or_else(|| {
-                    format!("object {num}: no entry {index} in object stream {stream}")
-                })?;
+                // The entry's index, if the number there is this one's; else by number.
+                let at = match s.objects.get(index) {
+                    Some(&(n, at)) if n == num => Some(at),
+                    _ => s
+                        .objects
+                        .iter()
+                        .find(|&&(n, _)| n == num)
+                        .map(|&(_, at)| at),
+                };
+                let at =
+                    at.ok_or_else(|| format!("object {num} is not in object stream {stream}"))?;
                 Parser::new(&s.data, at)
                     .object()
                     .map_err(|e| format!("object {num} in object stream {stream}: {e}"))
@@ -625,9 +648,20 @@ impl<'a> Pdf<'a> {
         }
     }
 
-    /// A stream's data with its filters undone.
+    /// A stream's data with its filters undone (`/Filter` and `/DecodeParms` may be
+    /// references).
     pub fn decode(&self, s: &Stream) -> Result<filter::Decoded, String> {
-        filter::decode(&s.dict, &s.data)
+        let indirect = |k: &[u8]| matches!(s.dict.get(k), Some(Object::Ref(..)));
+        if !indirect(b"Filter") && !indirect(b"DecodeParms") {
+            return filter::decode(&s.dict, &s.data);
+        }
+        let mut dict = s.dict.clone();
+        for (k, v) in &mut dict.0 {
+            if k == b"Filter" || k == b"DecodeParms" {
+                *v = (*self.resolve(v)?).clone();
+            }
+        }
+        filter::decode(&dict, &s.data)
     }
 
     /// The document catalog.
@@ -680,38 +714,43 @@ fn merge_newer(into: &mut Dict, newer: Dict) {
     }
 }
 
+/// Decrypt every string of an object (and its stream's data); the number of strings
+/// that did not decrypt (emptied). A stream whose data does not decrypt is an error.
 fn decrypt_strings(
     crypt: &Decryptor,
     num: u32,
     generation: u16,
     obj: &mut Object,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     if depth > super::syntax::MAX_DEPTH {
-        return Ok(());
+        return Ok(0);
     }
+    let mut failed = 0;
     match obj {
-        Object::Str(s) => {
-            *s = crypt
-                .string(num, generation, s)
-                .map_err(|e| format!("object {num}: {e:?}"))?;
-        }
+        Object::Str(s) => match crypt.string(num, generation, s) {
+            Ok(plain) => *s = plain,
+            Err(_) => {
+                s.clear();
+                failed += 1;
+            }
+        },
         Object::Array(a) => {
             for o in a {
-                decrypt_strings(crypt, num, generation, o, depth + 1)?;
+                failed += decrypt_strings(crypt, num, generation, o, depth + 1)?;
             }
         }
         Object::Dict(d) => {
             for (_, o) in &mut d.0 {
-                decrypt_strings(crypt, num, generation, o, depth + 1)?;
+                failed += decrypt_strings(crypt, num, generation, o, depth + 1)?;
             }
         }
         Object::Stream(s) => {
             let Some(s) = Rc::get_mut(s) else {
-                return Ok(());
+                return Ok(0);
             };
             for (_, o) in &mut s.dict.0 {
-                decrypt_strings(crypt, num, generation, o, depth + 1)?;
+                failed += decrypt_strings(crypt, num, generation, o, depth + 1)?;
             }
             let kind = s.dict.name(b"Type");
             let plain = kind == Some(b"XRef")
@@ -725,7 +764,7 @@ fn decrypt_strings(
         }
         _ => {}
     }
-    Ok(())
+    Ok(failed)
 }
 
 /// A stream whose first filter is `/Crypt` with the identity filter (or none named).

@@ -22,7 +22,7 @@ pub struct Decoded {
 /// Undo the filters of a stream with dictionary `dict` (an inline image's keys may be
 /// abbreviated: `F`, `DP`, `AHx`, `Fl`…).
 pub fn decode(dict: &Dict, data: &[u8]) -> Result<Decoded, String> {
-    let filters = list(dict.get(b"Filter").or_else(|| dict.get(b"F")));
+    let filters = list(dict.get(b"Filter").or_else(|| dict.get(b"F")))?;
     let parms = dict.get(b"DecodeParms").or_else(|| dict.get(b"DP"));
     let mut data = std::borrow::Cow::Borrowed(data);
     let mut damaged = false;
@@ -39,7 +39,11 @@ pub fn decode(dict: &Dict, data: &[u8]) -> Result<Decoded, String> {
                 damaged |= short;
                 predict(&out, &parm)?
             }
-            b"LZWDecode" | b"LZW" => predict(&lzw(&data, &parm)?, &parm)?,
+            b"LZWDecode" | b"LZW" => {
+                let (out, doubt) = lzw(&data, &parm)?;
+                damaged |= doubt;
+                predict(&out, &parm)?
+            }
             b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data),
             b"ASCII85Decode" | b"A85" => ascii85(&data)?,
             b"RunLengthDecode" | b"RL" => run_length(&data)?,
@@ -72,15 +76,18 @@ pub fn decode(dict: &Dict, data: &[u8]) -> Result<Decoded, String> {
     })
 }
 
-/// The filter names: one name or an array of them.
-fn list(filter: Option<&Object>) -> Vec<Vec<u8>> {
+/// The filter names: one name or an array of them (the caller resolved references);
+/// anything else is an error — the data would otherwise be read as it is stored.
+fn list(filter: Option<&Object>) -> Result<Vec<Vec<u8>>, String> {
+    let not_a_name = || "a /Filter that is not a name".to_string();
     match filter {
-        Some(Object::Name(n)) => vec![n.clone()],
+        None | Some(Object::Null) => Ok(Vec::new()),
+        Some(Object::Name(n)) => Ok(vec![n.clone()]),
         Some(Object::Array(a)) => a
             .iter()
-            .filter_map(|o| o.as_name().map(<[u8]>::to_vec))
+            .map(|o| o.as_name().map(<[u8]>::to_vec).ok_or_else(not_a_name))
             .collect(),
-        _ => Vec::new(),
+        Some(_) => Err(not_a_name()),
     }
 }
 
@@ -159,6 +166,14 @@ fn predict(data: &[u8], parm: &Dict) -> Result<Vec<u8>, String> {
     let columns = parm.int(b"Columns").unwrap_or(1).clamp(1, 1 << 24) as usize;
     let bpp = (colors * bpc).div_ceil(8).max(1);
     let row = (colors * bpc * columns).div_ceil(8);
+    if row > data.len() {
+        // A row wider than all the data: the parameters are wrong (and would allocate
+        // for nothing).
+        return Err(format!(
+            "a predictor row of {row} bytes for {} bytes of data",
+            data.len()
+        ));
+    }
     if predictor == 2 {
         if bpc != 8 {
             return Err(format!("TIFF predictor with {bpc} bits per component"));
@@ -212,7 +227,9 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-fn lzw(data: &[u8], parm: &Dict) -> Result<Vec<u8>, String> {
+/// LZW data, decoded in pieces so that the bound holds; data without its end code, or
+/// with a code that does not decode, gives what came before, in doubt (`true`).
+fn lzw(data: &[u8], parm: &Dict) -> Result<(Vec<u8>, bool), String> {
     let early = parm.int(b"EarlyChange").unwrap_or(1) != 0;
     let mut decoder = if early {
         weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
@@ -220,13 +237,25 @@ fn lzw(data: &[u8], parm: &Dict) -> Result<Vec<u8>, String> {
         weezl::decode::Decoder::new(weezl::BitOrder::Msb, 8)
     };
     let mut out = Vec::new();
-    let result = decoder.into_vec(&mut out).decode(data);
-    match result.status {
-        Ok(_) if out.len() <= MAX_OUTPUT => Ok(out),
-        Ok(_) => Err(format!("a stream decodes past {} MiB", MAX_OUTPUT >> 20)),
-        // Data without an end code ends where it ends.
-        Err(weezl::LzwError::InvalidCode) if !out.is_empty() => Ok(out),
-        Err(e) => Err(format!("damaged LZW data: {e}")),
+    let mut buf = vec![0u8; 64 << 10];
+    let mut input = data;
+    loop {
+        let r = decoder.decode_bytes(input, &mut buf);
+        out.extend_from_slice(&buf[..r.consumed_out]);
+        input = &input[r.consumed_in..];
+        if out.len() > MAX_OUTPUT {
+            return Err(format!("a stream decodes past {} MiB", MAX_OUTPUT >> 20));
+        }
+        match r.status {
+            Ok(weezl::LzwStatus::Done) => return Ok((out, false)),
+            Ok(weezl::LzwStatus::NoProgress) => return Ok((out, true)),
+            Ok(weezl::LzwStatus::Ok) if input.is_empty() && r.consumed_out == 0 => {
+                return Ok((out, true));
+            }
+            Ok(weezl::LzwStatus::Ok) => {}
+            Err(_) if !out.is_empty() => return Ok((out, true)),
+            Err(e) => return Err(format!("damaged LZW data: {e}")),
+        }
     }
 }
 

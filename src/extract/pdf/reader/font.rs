@@ -76,10 +76,16 @@ impl Font {
                         "font {name}: its ToUnicode is cut short or fails its checksum"
                     ));
                 }
-                Some(
-                    CMap::parse(&data.data)
-                        .map_err(|e| format!("font {name}: its ToUnicode: {e}"))?,
-                )
+                let cmap = CMap::parse(&data.data)
+                    .map_err(|e| format!("font {name}: its ToUnicode: {e}"))?;
+                if cmap.dropped() > 0 {
+                    // What those entries meant is unknown: the encoding must not stand in.
+                    return Err(format!(
+                        "font {name}: {} entries of its ToUnicode do not read",
+                        cmap.dropped()
+                    ));
+                }
+                Some(cmap)
             }
             None => None,
         };
@@ -119,8 +125,14 @@ impl Font {
                 )
             })?),
             Object::Stream(s) => {
-                let data = pdf.decode(s)?.data;
-                let cmap = CMap::parse(&data).map_err(|e| format!("font {name}: its CMap: {e}"))?;
+                let data = pdf.decode(s)?;
+                if data.damaged {
+                    return Err(format!(
+                        "font {name}: its CMap is cut short or fails its checksum"
+                    ));
+                }
+                let cmap =
+                    CMap::parse(&data.data).map_err(|e| format!("font {name}: its CMap: {e}"))?;
                 match (
                     cmap.has_codespace(),
                     cmap.usecmap().and_then(Predefined::from_name),
@@ -231,8 +243,9 @@ impl Font {
                 first,
                 widths,
                 missing,
-            } => usize::try_from(i64::from(code.code) - first)
-                .ok()
+            } => i64::from(code.code)
+                .checked_sub(*first)
+                .and_then(|i| usize::try_from(i).ok())
                 .and_then(|i| widths.get(i).copied())
                 .unwrap_or(*missing),
             Widths::Cid { ranges, default } => self
@@ -283,6 +296,11 @@ fn embedded_glyphs(pdf: &Pdf<'_>, descendant: &Object, name: &str) -> Result<Gly
             let table = pdf
                 .decode(s)
                 .map_err(|e| format!("font {name}: its CIDToGIDMap: {e}"))?;
+            if table.damaged {
+                return Err(format!(
+                    "font {name}: its CIDToGIDMap is cut short or fails its checksum"
+                ));
+            }
             Some(
                 table
                     .data
@@ -419,7 +437,7 @@ fn simple_encoding(
                     if let Some(slot) = usize::try_from(code).ok().and_then(|c| table.get_mut(c)) {
                         *slot = encoding::glyph_unicode(glyph);
                     }
-                    code += 1;
+                    code = code.saturating_add(1);
                 }
                 _ => {}
             }

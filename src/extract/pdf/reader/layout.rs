@@ -15,7 +15,15 @@ struct Run {
     /// Along the page's horizontal, left to right.
     horizontal: bool,
     /// Each glyph's text and origin, for the overdraw test.
-    last: Option<(String, f64, f64)>,
+    last: Option<Last>,
+}
+
+/// The last glyph of a run: its text, origin and advance.
+struct Last {
+    text: String,
+    x: f64,
+    y: f64,
+    advance: f64,
 }
 
 fn is_cjk(c: char) -> bool {
@@ -51,13 +59,13 @@ fn runs(glyphs: &[Placed]) -> Vec<Run> {
         let size = g.size.max(0.1);
         let (dx, dy) = (g.end_x - g.x, g.end_y - g.y);
         let horizontal = !g.vertical && dx >= 0.0 && dy.abs() <= dx.abs() * 0.05 + 1e-6;
-        // The same glyph drawn again in place (fake bold): once.
-        let overdraw = runs
-            .last()
-            .and_then(|r| r.last.as_ref())
-            .is_some_and(|(t, x, y)| {
-                *t == g.text && (g.x - x).abs() < 0.2 * size && (g.y - y).abs() < 0.2 * size
-            });
+        // The same glyph drawn again in place (fake bold, a shadow): once. In place is
+        // well within its own advance — a narrow letter repeated (`ll` in a condensed
+        // font) moves on by its advance and is kept.
+        let overdraw = runs.last().and_then(|r| r.last.as_ref()).is_some_and(|l| {
+            let near = (0.3 * l.advance).max(0.01 * size);
+            l.text == g.text && (g.x - l.x).hypot(g.y - l.y) < near
+        });
         if overdraw {
             continue;
         }
@@ -85,7 +93,7 @@ fn runs(glyphs: &[Placed]) -> Vec<Run> {
             run.text.push_str(&g.text);
             run.end_x = run.end_x.max(g.end_x);
             run.size = run.size.max(size);
-            run.last = Some((g.text.clone(), g.x, g.y));
+            run.last = Some(last(g));
         } else {
             runs.push(Run {
                 text: g.text.clone(),
@@ -94,12 +102,21 @@ fn runs(glyphs: &[Placed]) -> Vec<Run> {
                 end_x: g.end_x.max(g.x),
                 size,
                 horizontal,
-                last: Some((g.text.clone(), g.x, g.y)),
+                last: Some(last(g)),
             });
         }
         prev = Some(g);
     }
     runs
+}
+
+fn last(g: &Placed) -> Last {
+    Last {
+        text: g.text.clone(),
+        x: g.x,
+        y: g.y,
+        advance: (g.end_x - g.x).hypot(g.end_y - g.y),
+    }
 }
 
 /// The unit vector along a glyph's baseline (right for a zero-width glyph; down for
@@ -130,7 +147,8 @@ pub fn text(glyphs: &[Placed]) -> String {
         let mut j = i + 1;
         while j < horizontal.len() {
             let r = horizontal[j];
-            let tolerance = 0.4 * first.size.min(r.size);
+            // The larger size: a raised, smaller ★ or superscript stays on its line.
+            let tolerance = 0.4 * first.size.max(r.size);
             if (first.y - r.y).abs() > tolerance {
                 break;
             }
@@ -244,6 +262,19 @@ mod tests {
         let mut g = line("秘密★1年", 72.0, 700.0, 16.0, 16.0);
         g.extend(line("秘密★1年", 72.4, 700.2, 16.0, 16.0));
         assert_eq!(text(&g), "秘密★1年\n");
+    }
+
+    #[test]
+    fn narrow_letters_repeated_are_kept_and_a_raised_star_stays_on_its_line() {
+        // `ll` at 0.15 em a letter (a condensed font, `80 Tz`, negative `Tc`).
+        let g = line("Hello, all will fill", 72.0, 700.0, 1.8, 12.0);
+        assert_eq!(text(&g), "Hello, all will fill\n");
+        // A smaller ★ raised 6 pt between 机密 and 10年.
+        let mut g = line("机密", 72.0, 700.0, 16.0, 16.0);
+        g.extend(line("★", 104.0, 706.0, 8.0, 8.0));
+        g.extend(line("10", 112.0, 700.0, 8.0, 16.0));
+        g.extend(line("年", 128.0, 700.0, 16.0, 16.0));
+        assert_eq!(text(&g), "机密★10年\n");
     }
 
     #[test]
