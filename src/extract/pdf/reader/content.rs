@@ -75,6 +75,15 @@ pub struct Placed {
     pub vertical: bool,
 }
 
+/// An annotation to draw: its normal appearance, the object it is, its rectangle
+/// (normalised) and its `/Subtype` for messages.
+pub struct Annotation {
+    pub appearance: Rc<Stream>,
+    pub num: Option<u32>,
+    pub rect: [f64; 4],
+    pub kind: String,
+}
+
 /// An image drawn on the page: its data, and its width on the page in points.
 pub struct ImageUse {
     pub image: Rc<Stream>,
@@ -138,11 +147,25 @@ impl<'p, 'a> Interpreter<'p, 'a> {
         }
     }
 
-    /// Run a page's content (its streams joined) with its resources; `base` maps the
-    /// page's user space onto an upright page.
-    pub fn run_page(mut self, content: &[u8], resources: &Dict, base: Matrix) -> PageContent {
-        let state = State {
-            ctm: base,
+    /// Run a page's content (its streams joined) with its resources, then its
+    /// annotations' appearances; `base` maps the page's user space onto an upright page.
+    pub fn run_page(
+        mut self,
+        content: &[u8],
+        resources: &Dict,
+        base: Matrix,
+        annotations: &[Annotation],
+    ) -> PageContent {
+        self.run(content, resources, Self::state(base));
+        for a in annotations {
+            self.annotation(a, base);
+        }
+        self.out
+    }
+
+    fn state(ctm: Matrix) -> State {
+        State {
+            ctm,
             font: None,
             font_name: Vec::new(),
             size: 0.0,
@@ -151,9 +174,53 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             scale: 1.0,
             leading: 0.0,
             rise: 0.0,
+        }
+    }
+
+    /// An annotation's appearance, drawn as a form whose box is fitted to the
+    /// annotation's rectangle (ISO 32000-1 §12.5.5).
+    fn annotation(&mut self, a: &Annotation, base: Matrix) {
+        let matrix = a
+            .appearance
+            .dict
+            .get(b"Matrix")
+            .and_then(Object::as_array)
+            .and_then(Matrix::from_operands)
+            .unwrap_or(Matrix::IDENTITY);
+        let bbox: Vec<f64> = a
+            .appearance
+            .dict
+            .get(b"BBox")
+            .and_then(Object::as_array)
+            .map(|b| b.iter().filter_map(Object::as_f64).collect())
+            .unwrap_or_default();
+        let [x0, y0, x1, y1] = a.rect;
+        let fit = match bbox[..] {
+            [bx0, by0, bx1, by1] => {
+                let corners = [(bx0, by0), (bx1, by0), (bx0, by1), (bx1, by1)]
+                    .map(|(x, y)| matrix.apply(x, y));
+                let (mut lx, mut ly, mut hx, mut hy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+                for (x, y) in corners {
+                    (lx, ly, hx, hy) = (lx.min(x), ly.min(y), hx.max(x), hy.max(y));
+                }
+                let sx = if hx - lx > 1e-9 {
+                    (x1 - x0) / (hx - lx)
+                } else {
+                    1.0
+                };
+                let sy = if hy - ly > 1e-9 {
+                    (y1 - y0) / (hy - ly)
+                } else {
+                    1.0
+                };
+                Matrix([sx, 0.0, 0.0, sy, x0 - lx * sx, y0 - ly * sy])
+            }
+            _ => Matrix::translate(x0, y0),
         };
-        self.run(content, resources, state);
-        self.out
+        // The form's own matrix is applied by `form`, then the fit, then the page's.
+        let gs = Self::state(fit.then(&base));
+        let label = format!("an annotation's appearance ({})", a.kind);
+        self.form(&label, a.num, &a.appearance, &Dict::default(), &gs);
     }
 
     fn problem(&mut self, what: String) {

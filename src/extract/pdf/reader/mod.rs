@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use super::{Page, Reply, ScanBand, Scans, hex};
 use crate::ocr::{self, prepare};
-use content::{Fonts, ImageUse, Interpreter, Matrix};
+use content::{Annotation, Fonts, ImageUse, Interpreter, Matrix};
 use file::{OpenError, Pdf};
 use object::{Dict, Object};
 
@@ -48,6 +48,20 @@ struct PageNode {
     resources: Dict,
     media_box: Option<[f64; 4]>,
     rotate: i64,
+    /// Why the page could not be read at all.
+    unread: Option<String>,
+}
+
+impl PageNode {
+    fn unread(why: String) -> PageNode {
+        PageNode {
+            dict: Dict::default(),
+            resources: Dict::default(),
+            media_box: None,
+            rotate: 0,
+            unread: Some(why),
+        }
+    }
 }
 
 pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
@@ -69,10 +83,13 @@ pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
     }
     for (i, node) in nodes.iter().enumerate() {
         let (content, mut problems) = page_content(&pdf, &node.dict);
+        problems.extend(node.unread.clone());
+        let annotations = annotations(&pdf, &node.dict, &mut problems);
         let page = Interpreter::new(&pdf, &mut fonts).run_page(
             &content,
             &node.resources,
             upright(node.rotate, node.media_box),
+            &annotations,
         );
         problems.extend(page.problems);
         gaps.extend(problems.into_iter().map(|p| (i + 1, "corrupt".into(), p)));
@@ -95,7 +112,8 @@ pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
         images.push(page.images);
     }
     cut_scans(&pdf, &nodes, &images, &mut pages, scans);
-    let info = info_entries(&pdf);
+    let (info, info_problem) = info_entries(&pdf);
+    gaps.extend(info_problem.map(|p| (0, "corrupt".to_string(), p)));
     Reply {
         pages,
         created: info
@@ -130,14 +148,17 @@ fn pages(pdf: &Pdf<'_>) -> Result<(Vec<PageNode>, Option<String>), String> {
             problem = Some(format!("the page tree refers to object {n} twice"));
             continue;
         }
+        // A page that cannot be read keeps its place, with why: the pages after it keep
+        // their numbers, and the gap names the page.
         let resolved = match pdf.resolve(&node) {
             Ok(r) => r,
             Err(e) => {
-                problem = Some(format!("the page tree: {e}"));
+                out.push(PageNode::unread(format!("the page cannot be read: {e}")));
                 continue;
             }
         };
         let Some(dict) = resolved.as_dict() else {
+            out.push(PageNode::unread("the page is not a dictionary".into()));
             continue;
         };
         let resources = match pdf.get_in(dict, b"Resources")?.as_dict() {
@@ -157,6 +178,8 @@ fn pages(pdf: &Pdf<'_>) -> Result<(Vec<PageNode>, Option<String>), String> {
                     stack.push((kid.clone(), resources.clone(), media_box, rotate, depth + 1));
                 }
             }
+            // A tree node without kids holds no page.
+            None if dict.name(b"Type") == Some(b"Pages") => {}
             _ => {
                 if out.len() >= MAX_PAGES {
                     problem = Some(format!("pages past {MAX_PAGES} were not read"));
@@ -167,6 +190,7 @@ fn pages(pdf: &Pdf<'_>) -> Result<(Vec<PageNode>, Option<String>), String> {
                     resources,
                     media_box,
                     rotate,
+                    unread: None,
                 });
             }
         }
@@ -192,6 +216,78 @@ fn upright(rotate: i64, media_box: Option<[f64; 4]>) -> Matrix {
         270 => Matrix([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
         _ => Matrix::IDENTITY,
     }
+}
+
+/// A page's annotations that have a normal appearance (stamps, watermarks, free text,
+/// form fields…: what they show is on the page), the state `/AS` picks where there
+/// are several; what cannot be read is a problem.
+fn annotations(pdf: &Pdf<'_>, page: &Dict, problems: &mut Vec<String>) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    let annots = match pdf.get_in(page, b"Annots") {
+        Ok(a) => a,
+        Err(e) => {
+            problems.push(format!("its annotations: {e}"));
+            return out;
+        }
+    };
+    for a in annots.as_array().unwrap_or_default() {
+        match annotation(pdf, a) {
+            Ok(Some((appearance, num, rect, kind))) => out.push(Annotation {
+                appearance,
+                num,
+                rect,
+                kind,
+            }),
+            Ok(None) => {}
+            Err(e) => problems.push(format!("an annotation: {e}")),
+        }
+    }
+    out
+}
+
+type Appearance = (Rc<object::Stream>, Option<u32>, [f64; 4], String);
+
+fn annotation(pdf: &Pdf<'_>, a: &Object) -> Result<Option<Appearance>, String> {
+    let a = pdf.resolve(a)?;
+    let Some(d) = a.as_dict() else {
+        return Ok(None);
+    };
+    let kind = d.name(b"Subtype").map_or_else(
+        || "annotation".to_string(),
+        |n| String::from_utf8_lossy(n).into_owned(),
+    );
+    let ap = pdf.get_in(d, b"AP")?;
+    let Some(ap) = ap.as_dict() else {
+        return Ok(None);
+    };
+    let Some(normal) = ap.get(b"N") else {
+        return Ok(None);
+    };
+    let reference = match &*pdf.resolve(normal)? {
+        Object::Stream(_) => normal.clone(),
+        // Appearance states: the one `/AS` names (none named: nothing is shown).
+        Object::Dict(states) => match d.name(b"AS").and_then(|s| states.get(s)) {
+            Some(o) => o.clone(),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let num = match reference {
+        Object::Ref(n, _) => Some(n),
+        _ => None,
+    };
+    let stream = match &*pdf.resolve(&reference)? {
+        Object::Stream(s) => Rc::clone(s),
+        _ => return Err(format!("the appearance of a {kind} is not a stream")),
+    };
+    let r = rect(pdf, d, b"Rect").ok_or_else(|| format!("a {kind} without a rectangle"))?;
+    let rect = [
+        r[0].min(r[2]),
+        r[1].min(r[3]),
+        r[0].max(r[2]),
+        r[1].max(r[3]),
+    ];
+    Ok(Some((stream, num, rect, kind)))
 }
 
 /// A page's content streams, decoded and joined, and what could not be decoded.
@@ -326,25 +422,37 @@ fn scan_band(
     ))
 }
 
-/// Every text entry of the Info dictionary, its key as named, sorted by key.
-fn info_entries(pdf: &Pdf<'_>) -> Vec<(String, String)> {
-    let Ok(info) = pdf.get_in(&pdf.trailer, b"Info") else {
-        return Vec::new();
+/// Every text entry of the Info dictionary, its key as named, sorted by key; and what
+/// of it could not be read (its entries may declare a level).
+fn info_entries(pdf: &Pdf<'_>) -> (Vec<(String, String)>, Option<String>) {
+    let info = match pdf.get_in(&pdf.trailer, b"Info") {
+        Ok(i) => i,
+        Err(e) => return (Vec::new(), Some(format!("the Info dictionary: {e}"))),
     };
     let Some(info) = info.as_dict() else {
-        return Vec::new();
+        return match &*info {
+            Object::Null => (Vec::new(), None),
+            _ => (
+                Vec::new(),
+                Some("the Info entry is not a dictionary".into()),
+            ),
+        };
     };
-    let mut out: Vec<(String, String)> = info
-        .0
-        .iter()
-        .filter_map(|(key, value)| {
-            let value = pdf.resolve(value).ok()?;
-            Some((name_text(key), encoding::text_string(value.as_str()?)))
-        })
-        .collect();
+    let mut problem = None;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (key, value) in &info.0 {
+        match pdf.resolve(value) {
+            Ok(v) => {
+                if let Some(s) = v.as_str() {
+                    out.push((name_text(key), encoding::text_string(s)));
+                }
+            }
+            Err(e) => problem = Some(format!("the Info entry /{}: {e}", name_text(key))),
+        }
+    }
     out.sort();
     out.dedup_by(|a, b| a.0 == b.0);
-    out
+    (out, problem)
 }
 
 /// A name as text: its bytes are UTF-8 when a writer put Chinese in a name
@@ -356,10 +464,24 @@ fn name_text(name: &[u8]) -> String {
     }
 }
 
-/// The catalog's `/Metadata` stream, decoded, as hex; `None` without one.
+/// The catalog's `/Metadata` stream, decoded, as hex; `None` without one; why, when
+/// it is named but cannot be read.
 fn xmp_packet(pdf: &Pdf<'_>) -> Option<Result<String, String>> {
     let catalog = pdf.catalog().ok()?;
-    let metadata = pdf.get_in(catalog.as_dict()?, b"Metadata").ok()?;
-    let stream: Rc<object::Stream> = Rc::clone(metadata.as_stream()?);
-    Some(pdf.decode(&stream).map(|d| hex(&d.data)))
+    let metadata = match pdf.get_in(catalog.as_dict()?, b"Metadata") {
+        Ok(m) => m,
+        Err(e) => return Some(Err(e)),
+    };
+    let stream: Rc<object::Stream> = match &*metadata {
+        Object::Null => return None,
+        Object::Stream(s) => Rc::clone(s),
+        _ => return Some(Err("/Metadata is not a stream".into())),
+    };
+    Some(pdf.decode(&stream).and_then(|d| {
+        if d.damaged {
+            Err("its compressed data is cut short or fails its checksum".into())
+        } else {
+            Ok(hex(&d.data))
+        }
+    }))
 }

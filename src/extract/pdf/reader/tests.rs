@@ -283,6 +283,137 @@ fn a_font_without_any_unicode_is_reported() {
     assert_eq!(reply.pages[0].text, "机密\n");
 }
 
+/// A simple font with a ToUnicode map of `A` → 机, `B` → 密 (object 6).
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Mapped /ToUnicode 6 0 R >>";
+const CMAP: &str = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap 1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfchar <41> <673A> <42> <5BC6> endbfchar endcmap end end";
+
+fn stream(body: &str) -> String {
+    format!("<< /Length {} >>\nstream\n{body}\nendstream", body.len())
+}
+
+fn text_of(reply: &super::super::Reply) -> String {
+    reply.pages.iter().map(|p| p.text.as_str()).collect()
+}
+
+/// The review's silent losses, each now said: the text is read, or a gap names why.
+#[test]
+fn what_cannot_be_drawn_is_said() {
+    let cmap = stream(CMAP);
+    // A `Do` of an XObject the page does not have.
+    let pdf = page_with_font(FONT, &[&cmap], "BT /F1 12 Tf 72 700 Td (AB) Tj ET /X1 Do");
+    let r = read(&pdf, None);
+    assert_eq!(text_of(&r), "机密\n");
+    assert!(
+        r.gaps
+            .iter()
+            .any(|g| g.2.contains("/X1 is not in the page's resources")),
+        "{:?}",
+        r.gaps
+    );
+    // An inline image whose data holds ` EI (`: read past by its size, the text after it read.
+    let content = "q 4 0 0 4 72 600 cm BI /W 4 /H 4 /BPC 8 /CS /G ID \n EI ( xyz\n EI Q BT /F1 12 Tf 72 700 Td (AB) Tj ET";
+    let pdf = page_with_font(FONT, &[&cmap], content);
+    let r = read(&pdf, None);
+    assert_eq!(text_of(&r), "机密\n", "{:?}", r.gaps);
+    assert!(r.gaps.is_empty(), "{:?}", r.gaps);
+    // The same without a size to go by (filtered) and no `EI` followed by text: said.
+    let content = "BT /F1 12 Tf 72 700 Td (AB) Tj ET BI /W 4 /H 4 /F /AHx ID 00\u{1}\u{2} EI \u{3}";
+    let r = read(&page_with_font(FONT, &[&cmap], content), None);
+    assert!(
+        r.gaps
+            .iter()
+            .any(|g| g.2.contains("inline image without its end")),
+        "{:?}",
+        r.gaps
+    );
+    // A /Filter by reference is followed, not read as stored.
+    let z = {
+        use std::io::Write as _;
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"BT /F1 12 Tf 72 700 Td (AB) Tj ET").unwrap();
+        e.finish().unwrap()
+    };
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+            .to_vec(),
+        [
+            format!("<< /Length {} /Filter 7 0 R >>\nstream\n", z.len()).as_bytes(),
+            &z,
+            b"\nendstream",
+        ]
+        .concat(),
+        FONT.as_bytes().to_vec(),
+        cmap.as_bytes().to_vec(),
+        b"/FlateDecode".to_vec(),
+    ];
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 8\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    let r = read(&pdf, None);
+    assert_eq!(text_of(&r), "机密\n", "{:?}", r.gaps);
+}
+
+/// An annotation's appearance (a stamp) is on the page: its text is read, fitted to its
+/// rectangle; an Info dictionary that does not resolve is said.
+#[test]
+fn annotation_appearances_are_read() {
+    let cmap = stream(CMAP);
+    let body = "BT /F1 12 Tf 2 4 Td (AB) Tj ET";
+    let appearance = format!(
+        "<< /Type /XObject /Subtype /Form /BBox [0 0 100 20] /Resources << /Font << /F1 5 0 R >> >> /Length {} >>\nstream\n{body}\nendstream",
+        body.len()
+    );
+    let pdf = pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R /Annots [7 0 R] >>",
+        &stream("BT /F1 12 Tf 72 600 Td (B) Tj ET"),
+        FONT,
+        &cmap,
+        "<< /Type /Annot /Subtype /Stamp /Rect [72 780 172 800] /AP << /N 8 0 R >> >>",
+        &appearance,
+    ]);
+    let r = read(&pdf, None);
+    assert!(r.gaps.is_empty(), "{:?}", r.gaps);
+    // The stamp stands above the page's text: first.
+    assert_eq!(text_of(&r), "机密\n密\n");
+}
+
+#[test]
+fn an_unreadable_page_keeps_its_place_and_is_said() {
+    let cmap = stream(CMAP);
+    let pdf = pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [9 0 R 3 0 R] /Count 2 >>",
+        "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        &stream("BT /F1 12 Tf 72 700 Td (AB) Tj ET"),
+        FONT,
+        &cmap,
+    ]);
+    let r = read(&pdf, None);
+    // Object 9 does not exist: page 1 is a gap (the reference names no object, and the
+    // page is not a dictionary), page 2 is read as page 2.
+    assert_eq!(r.pages.len(), 2);
+    assert_eq!(r.pages[1].text, "机密\n");
+    assert!(r.gaps.iter().any(|g| g.0 == 1), "{:?}", r.gaps);
+    assert!(r.repaired);
+}
+
 #[test]
 fn encrypted_fixtures_open_or_ask_for_a_password() {
     let dir = root().join("tests/fixtures/pdf/crypt");
@@ -389,6 +520,7 @@ fn page_images_decode_as_pdfimages_does() {
             &content,
             &nodes[0].resources,
             super::content::Matrix::IDENTITY,
+            &[],
         );
         let image = &page.images[0];
         let ours = match super::image::decode(&pdf, &image.image.dict, &image.image.data) {
