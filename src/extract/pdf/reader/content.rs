@@ -115,34 +115,41 @@ struct State {
     rise: f64,
 }
 
-/// The fonts of a document, loaded once each (by object number, or by the resource
-/// name within one resource dictionary when written directly).
+/// What a document's pages share, read once each: fonts (or why they did not load)
+/// and forms' decoded content, by object number; a font written directly in a
+/// resource dictionary by what it says.
 #[derive(Default)]
-pub struct Fonts {
-    by_ref: HashMap<u32, Result<Rc<Font>, String>>,
+pub struct Shared {
+    fonts: HashMap<FontKey, Result<Rc<Font>, String>>,
+    /// A form's content, and whether it was cut short or failed its checksum.
+    forms: HashMap<u32, Rc<(Vec<u8>, bool)>>,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+enum FontKey {
+    Object(u32),
+    /// A font dictionary written directly, by its `Debug` text.
+    Direct(String),
 }
 
 pub struct Interpreter<'p, 'a> {
     pdf: &'p Pdf<'a>,
-    fonts: &'p mut Fonts,
+    shared: &'p mut Shared,
     out: PageContent,
     forms: Vec<u32>,
     /// Forms drawn so far on the page.
     forms_run: usize,
-    /// Forms' content, decoded once each (by object number).
-    decoded: HashMap<u32, Rc<Vec<u8>>>,
     glyphs: Vec<Glyph>,
 }
 
 impl<'p, 'a> Interpreter<'p, 'a> {
-    pub fn new(pdf: &'p Pdf<'a>, fonts: &'p mut Fonts) -> Self {
+    pub fn new(pdf: &'p Pdf<'a>, shared: &'p mut Shared) -> Self {
         Interpreter {
             pdf,
-            fonts,
+            shared,
             out: PageContent::default(),
             forms: Vec::new(),
             forms_run: 0,
-            decoded: HashMap::new(),
             glyphs: Vec::new(),
         }
     }
@@ -339,35 +346,37 @@ impl<'p, 'a> Interpreter<'p, 'a> {
     }
 
     /// The font named `name` in `resources`.
+    /// The font named `name` in `resources`, loaded once a document; one that does not
+    /// load is a problem of every page that uses it.
     fn font(&mut self, resources: &Dict, name: &[u8]) -> Option<Rc<Font>> {
         let fonts = self.pdf.get_in(resources, b"Font").ok()?;
         let reference = fonts.as_dict()?.get(name)?.clone();
-        let key = match reference {
-            Object::Ref(n, _) => Some(n),
-            _ => None,
+        let key = match &reference {
+            Object::Ref(n, _) => FontKey::Object(*n),
+            direct => FontKey::Direct(format!("{direct:?}")),
         };
-        if let Some(Some(found)) = key.map(|k| self.fonts.by_ref.get(&k)) {
-            return match found {
-                Ok(f) => Some(Rc::clone(f)),
-                Err(_) => None,
-            };
+        let loaded = match self.shared.fonts.get(&key) {
+            Some(found) => found.clone(),
+            None => {
+                let loaded = self
+                    .pdf
+                    .resolve(&reference)
+                    .and_then(|d| match d.as_dict() {
+                        Some(d) => Font::load(self.pdf, d),
+                        None => Err("not a dictionary".into()),
+                    })
+                    .map(Rc::new);
+                self.shared.fonts.insert(key, loaded.clone());
+                loaded
+            }
+        };
+        match loaded {
+            Ok(font) => Some(font),
+            Err(e) => {
+                self.problem(format!("font /{}: {e}", String::from_utf8_lossy(name)));
+                None
+            }
         }
-        let loaded = self
-            .pdf
-            .resolve(&reference)
-            .and_then(|d| match d.as_dict() {
-                Some(d) => Font::load(self.pdf, d),
-                None => Err("not a dictionary".into()),
-            })
-            .map(Rc::new);
-        if let Err(e) = &loaded {
-            self.problem(format!("font /{}: {e}", String::from_utf8_lossy(name)));
-        }
-        let font = loaded.as_ref().ok().map(Rc::clone);
-        if let Some(k) = key {
-            self.fonts.by_ref.insert(k, loaded);
-        }
-        font
     }
 
     /// `TJ`: strings shown, numbers moving the next glyph back by thousandths of the
@@ -494,18 +503,13 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             self.problem(format!("more than {MAX_FORMS_RUN} forms drawn on one page"));
             return;
         }
-        let data = match num.and_then(|n| self.decoded.get(&n).cloned()) {
+        let data = match num.and_then(|n| self.shared.forms.get(&n).cloned()) {
             Some(d) => d,
             None => match self.pdf.decode(stream) {
                 Ok(d) => {
-                    if d.damaged {
-                        self.problem(format!(
-                            "{label}: its compressed data is cut short or fails its checksum"
-                        ));
-                    }
-                    let d = Rc::new(d.data);
+                    let d = Rc::new((d.data, d.damaged));
                     if let Some(n) = num {
-                        self.decoded.insert(n, Rc::clone(&d));
+                        self.shared.forms.insert(n, Rc::clone(&d));
                     }
                     d
                 }
@@ -515,6 +519,12 @@ impl<'p, 'a> Interpreter<'p, 'a> {
                 }
             },
         };
+        // Said on every page that draws it.
+        if data.1 {
+            self.problem(format!(
+                "{label}: its compressed data is cut short or fails its checksum"
+            ));
+        }
         let mut inner = gs.clone();
         if let Some(m) = stream
             .dict
@@ -536,7 +546,7 @@ impl<'p, 'a> Interpreter<'p, 'a> {
             },
         };
         self.forms.push(num.unwrap_or(u32::MAX));
-        self.run(&data, own.as_ref().unwrap_or(resources), inner);
+        self.run(&data.0, own.as_ref().unwrap_or(resources), inner);
         self.forms.pop();
     }
 

@@ -977,7 +977,7 @@ mod tests {
         ));
     }
 
-    /// xorshift64: a fixed sequence, so a failure is reproducible.
+    /// The reader's test sequence (`next_random`), some cases tamed.
     struct Rng {
         state: u64,
         tame: bool,
@@ -985,10 +985,7 @@ mod tests {
 
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.state ^= self.state << 13;
-            self.state ^= self.state >> 7;
-            self.state ^= self.state << 17;
-            self.state
+            super::super::next_random(&mut self.state)
         }
 
         fn below(&mut self, n: u64) -> usize {

@@ -601,14 +601,9 @@ impl<'a> Pdf<'a> {
         let s = obj
             .as_stream()
             .ok_or_else(|| format!("object stream {num} is not a stream"))?;
-        let decoded =
-            filter::decode(&s.dict, &s.data).map_err(|e| format!("object stream {num}: {e}"))?;
-        if decoded.damaged {
-            return Err(format!(
-                "object stream {num}: its data is cut short or fails its checksum"
-            ));
-        }
-        let data = decoded.data;
+        let data = self
+            .decode_whole(s)
+            .map_err(|e| format!("object stream {num}: {e}"))?;
         let n = s.dict.int(b"N").unwrap_or(0).clamp(0, 1_000_000) as usize;
         let first = s.dict.int(b"First").unwrap_or(0).max(0) as usize;
         let mut p = Parser::new(&data, 0);
@@ -648,20 +643,35 @@ impl<'a> Pdf<'a> {
         }
     }
 
-    /// A stream's data with its filters undone (`/Filter` and `/DecodeParms` may be
-    /// references).
+    /// A stream's data with its filters undone.
     pub fn decode(&self, s: &Stream) -> Result<filter::Decoded, String> {
-        let indirect = |k: &[u8]| matches!(s.dict.get(k), Some(Object::Ref(..)));
+        self.decode_data(&s.dict, &s.data)
+    }
+
+    /// Data with the filters of `dict` undone (`/Filter` and `/DecodeParms` may be
+    /// references).
+    pub fn decode_data(&self, dict: &Dict, data: &[u8]) -> Result<filter::Decoded, String> {
+        let indirect = |k: &[u8]| matches!(dict.get(k), Some(Object::Ref(..)));
         if !indirect(b"Filter") && !indirect(b"DecodeParms") {
-            return filter::decode(&s.dict, &s.data);
+            return filter::decode(dict, data);
         }
-        let mut dict = s.dict.clone();
+        let mut dict = dict.clone();
         for (k, v) in &mut dict.0 {
             if k == b"Filter" || k == b"DecodeParms" {
                 *v = (*self.resolve(v)?).clone();
             }
         }
-        filter::decode(&dict, &s.data)
+        filter::decode(&dict, data)
+    }
+
+    /// A stream's data whole, where part of it is no use (a font, a CMap, metadata, an
+    /// object stream): data cut short or failing its checksum is an error.
+    pub fn decode_whole(&self, s: &Stream) -> Result<Vec<u8>, String> {
+        let d = self.decode(s)?;
+        if d.damaged {
+            return Err("its compressed data is cut short or fails its checksum".into());
+        }
+        Ok(d.data)
     }
 
     /// The document catalog.

@@ -435,12 +435,7 @@ mod tests {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for i in 0..2_000 {
             let data: Vec<u8> = (0..(i % 97))
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
+                .map(|_| super::super::next_random(&mut x) as u8)
                 .collect();
             for f in [
                 "FlateDecode",

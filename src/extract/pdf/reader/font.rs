@@ -69,15 +69,10 @@ impl Font {
         let to_unicode = match pdf.get_in(dict, b"ToUnicode")?.as_stream() {
             Some(s) => {
                 let data = pdf
-                    .decode(s)
+                    .decode_whole(s)
                     .map_err(|e| format!("font {name}: its ToUnicode: {e}"))?;
-                if data.damaged {
-                    return Err(format!(
-                        "font {name}: its ToUnicode is cut short or fails its checksum"
-                    ));
-                }
-                let cmap = CMap::parse(&data.data)
-                    .map_err(|e| format!("font {name}: its ToUnicode: {e}"))?;
+                let cmap =
+                    CMap::parse(&data).map_err(|e| format!("font {name}: its ToUnicode: {e}"))?;
                 if cmap.dropped() > 0 {
                     // What those entries meant is unknown: the encoding must not stand in.
                     return Err(format!(
@@ -125,14 +120,10 @@ impl Font {
                 )
             })?),
             Object::Stream(s) => {
-                let data = pdf.decode(s)?;
-                if data.damaged {
-                    return Err(format!(
-                        "font {name}: its CMap is cut short or fails its checksum"
-                    ));
-                }
-                let cmap =
-                    CMap::parse(&data.data).map_err(|e| format!("font {name}: its CMap: {e}"))?;
+                let data = pdf
+                    .decode_whole(s)
+                    .map_err(|e| format!("font {name}: its CMap: {e}"))?;
+                let cmap = CMap::parse(&data).map_err(|e| format!("font {name}: its CMap: {e}"))?;
                 match (
                     cmap.has_codespace(),
                     cmap.usecmap().and_then(Predefined::from_name),
@@ -281,29 +272,18 @@ fn embedded_glyphs(pdf: &Pdf<'_>, descendant: &Object, name: &str) -> Result<Gly
         return Ok(None);
     };
     let data = pdf
-        .decode(program)
+        .decode_whole(program)
         .map_err(|e| format!("font {name}: its program: {e}"))?;
-    if data.damaged {
-        return Err(format!(
-            "font {name}: its program is cut short or fails its checksum"
-        ));
-    }
-    let Some(map) = super::truetype::glyph_unicode(&data.data) else {
+    let Some(map) = super::truetype::glyph_unicode(&data) else {
         return Ok(None);
     };
     let cid_to_gid = match &*pdf.get_in(d, b"CIDToGIDMap")? {
         Object::Stream(s) => {
             let table = pdf
-                .decode(s)
+                .decode_whole(s)
                 .map_err(|e| format!("font {name}: its CIDToGIDMap: {e}"))?;
-            if table.damaged {
-                return Err(format!(
-                    "font {name}: its CIDToGIDMap is cut short or fails its checksum"
-                ));
-            }
             Some(
                 table
-                    .data
                     .chunks_exact(2)
                     .map(|p| u16::from_be_bytes([p[0], p[1]]))
                     .collect(),

@@ -7,14 +7,17 @@
 use image::{DynamicImage, GrayImage};
 
 use super::file::Pdf;
-use super::filter;
 use super::object::{Dict, Object};
 
 /// The most pixels an image may have to be decoded here.
 pub const MAX_PIXELS: u64 = 100_000_000;
 
 pub fn decode(pdf: &Pdf<'_>, dict: &Dict, data: &[u8]) -> Result<DynamicImage, String> {
-    let decoded = filter::decode(dict, data)?;
+    let decoded = pdf.decode_data(dict, data)?;
+    if decoded.damaged {
+        // A part of the page would be blank: pdftoppm renders what it can, or it is said.
+        return Err("image data cut short or failing its checksum".into());
+    }
     let width = int(pdf, dict, b"Width", b"W").unwrap_or(0);
     let height = int(pdf, dict, b"Height", b"H").unwrap_or(0);
     if width == 0 || height == 0 {
@@ -103,8 +106,9 @@ fn fax(data: &[u8], parm: &Dict, width: u32, height: u32) -> Result<GrayImage, S
         0 => fax::decoder::decode_g3(data.iter().copied(), &mut line),
         _ => return Err("two-dimensional Group 3 fax images".into()),
     };
-    if done.is_none() && lines == 0 {
-        return Err("damaged fax data".into());
+    if done.is_none() && lines < height {
+        // What follows the damage would be blank, unsaid.
+        return Err(format!("damaged fax data after row {lines} of {height}"));
     }
     let w = u32::from(columns);
     pixels.resize((w * lines) as usize, white);
@@ -152,9 +156,8 @@ fn samples(
     let mut out = Vec::with_capacity(width as usize * height as usize);
     for y in 0..height as usize {
         let Some(line) = data.get(y * row..(y + 1) * row) else {
-            // Rows missing at the end read white, as readers draw them.
-            out.resize(width as usize * height as usize, 255);
-            break;
+            // Rows missing: that part of the page would be blank, unsaid.
+            return Err(format!("image data ends at row {y} of {height}"));
         };
         for x in 0..width as usize {
             let mut raw = [0u32; 4];
@@ -262,7 +265,7 @@ fn colour_space(pdf: &Pdf<'_>, cs: &Object, depth: usize) -> Result<Space, Strin
                     let lookup = pdf.resolve(a.get(3).unwrap_or(&Object::Null))?;
                     let palette = match &*lookup {
                         Object::Str(s) => s.clone(),
-                        Object::Stream(s) => filter::decode(&s.dict, &s.data)?.data,
+                        Object::Stream(s) => pdf.decode_whole(s)?,
                         _ => return Err("an indexed colour space without a palette".into()),
                     };
                     Ok(Space::Indexed(Box::new(base), palette))

@@ -69,25 +69,23 @@ fn runs(glyphs: &[Placed]) -> Vec<Run> {
         if overdraw {
             continue;
         }
-        let joins = prev.is_some_and(|p| {
+        // Where this glyph starts, against where the last one ended: along the baseline
+        // (its distance, when it joins the run) and across it.
+        let joins = prev.and_then(|p| {
             let run = runs.last().expect("a glyph before means a run");
             if p.vertical != g.vertical || run.horizontal != horizontal {
-                return false;
+                return None;
             }
-            // Where this glyph starts, against where the last one ended: along the
-            // baseline and across it.
             let (ux, uy) = direction(p);
             let (ox, oy) = (g.x - p.end_x, g.y - p.end_y);
             let along = ox * ux + oy * uy;
             let across = (ox * uy - oy * ux).abs();
-            across < 0.35 * size && along > -0.6 * size && along < 1.5 * size
+            (across < 0.35 * size && along > -0.6 * size && along < 1.5 * size)
+                .then(|| (along, ox.hypot(oy)))
         });
-        if joins {
+        if let Some((along, gap)) = joins {
             let run = runs.last_mut().expect("joins implies a run");
-            let p = prev.expect("joins implies a glyph before");
-            let gap = (g.x - p.end_x).hypot(g.y - p.end_y);
-            let forward = (g.x - p.end_x) * direction(p).0 + (g.y - p.end_y) * direction(p).1 > 0.0;
-            if forward && spaced(&run.text, &g.text, gap, size) {
+            if along > 0.0 && spaced(&run.text, &g.text, gap, size) {
                 run.text.push(' ');
             }
             run.text.push_str(&g.text);

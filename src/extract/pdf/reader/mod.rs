@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use super::{Page, Reply, ScanBand, Scans, hex};
 use crate::ocr::{self, prepare};
-use content::{Annotation, Fonts, ImageUse, Interpreter, Matrix};
+use content::{Annotation, ImageUse, Interpreter, Matrix, Shared};
 use file::{OpenError, Pdf};
 use object::{Dict, Object};
 
@@ -34,6 +34,15 @@ use object::{Dict, Object};
 const MAX_PAGES: usize = 100_000;
 /// Page-tree levels followed.
 const MAX_TREE_DEPTH: usize = 64;
+
+/// xorshift64 for the reader's tests: a fixed sequence, so a failure is reproducible.
+#[cfg(test)]
+fn next_random(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
 
 fn fail(kind: &str, detail: String) -> Reply {
     Reply {
@@ -74,7 +83,7 @@ pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
         Ok(n) => n,
         Err(e) => return fail("corrupt", e),
     };
-    let mut fonts = Fonts::default();
+    let mut shared = Shared::default();
     let mut pages = Vec::with_capacity(nodes.len());
     let mut gaps = Vec::new();
     let mut images = Vec::with_capacity(nodes.len());
@@ -85,10 +94,10 @@ pub fn read(bytes: &[u8], scans: Option<&Scans>) -> Reply {
         let (content, mut problems) = page_content(&pdf, &node.dict);
         problems.extend(node.unread.clone());
         let annotations = annotations(&pdf, &node.dict, &mut problems);
-        let page = Interpreter::new(&pdf, &mut fonts).run_page(
+        let page = Interpreter::new(&pdf, &mut shared).run_page(
             &content,
             &node.resources,
-            upright(node.rotate, node.media_box),
+            upright(node.rotate),
             &annotations,
         );
         problems.extend(page.problems);
@@ -208,8 +217,7 @@ fn rect(pdf: &Pdf<'_>, dict: &Dict, key: &[u8]) -> Option<[f64; 4]> {
 }
 
 /// The matrix that turns a page by its `/Rotate` so that its text reads upright.
-fn upright(rotate: i64, media_box: Option<[f64; 4]>) -> Matrix {
-    let _ = media_box;
+fn upright(rotate: i64) -> Matrix {
     match rotate.rem_euclid(360) {
         90 => Matrix([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]),
         180 => Matrix([-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]),
@@ -477,11 +485,5 @@ fn xmp_packet(pdf: &Pdf<'_>) -> Option<Result<String, String>> {
         Object::Stream(s) => Rc::clone(s),
         _ => return Some(Err("/Metadata is not a stream".into())),
     };
-    Some(pdf.decode(&stream).and_then(|d| {
-        if d.damaged {
-            Err("its compressed data is cut short or fails its checksum".into())
-        } else {
-            Ok(hex(&d.data))
-        }
-    }))
+    Some(pdf.decode_whole(&stream).map(|d| hex(&d)))
 }

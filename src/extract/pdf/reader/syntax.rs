@@ -536,9 +536,7 @@ mod tests {
             let len = (x % 64) as usize;
             let bytes: Vec<u8> = (0..len)
                 .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    super::super::next_random(&mut x);
                     alphabet[(x % alphabet.len() as u64) as usize]
                 })
                 .collect();

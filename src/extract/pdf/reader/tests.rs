@@ -291,6 +291,15 @@ fn stream(body: &str) -> String {
     format!("<< /Length {} >>\nstream\n{body}\nendstream", body.len())
 }
 
+/// The reply has a gap that says `what`.
+fn assert_gap(reply: &super::super::Reply, what: &str) {
+    assert!(
+        reply.gaps.iter().any(|g| g.2.contains(what)),
+        "no gap saying {what:?}: {:?}",
+        reply.gaps
+    );
+}
+
 fn text_of(reply: &super::super::Reply) -> String {
     reply.pages.iter().map(|p| p.text.as_str()).collect()
 }
@@ -303,13 +312,7 @@ fn what_cannot_be_drawn_is_said() {
     let pdf = page_with_font(FONT, &[&cmap], "BT /F1 12 Tf 72 700 Td (AB) Tj ET /X1 Do");
     let r = read(&pdf, None);
     assert_eq!(text_of(&r), "机密\n");
-    assert!(
-        r.gaps
-            .iter()
-            .any(|g| g.2.contains("/X1 is not in the page's resources")),
-        "{:?}",
-        r.gaps
-    );
+    assert_gap(&r, "/X1 is not in the page's resources");
     // An inline image whose data holds ` EI (`: read past by its size, the text after it read.
     let content = "q 4 0 0 4 72 600 cm BI /W 4 /H 4 /BPC 8 /CS /G ID \n EI ( xyz\n EI Q BT /F1 12 Tf 72 700 Td (AB) Tj ET";
     let pdf = page_with_font(FONT, &[&cmap], content);
@@ -319,13 +322,7 @@ fn what_cannot_be_drawn_is_said() {
     // The same without a size to go by (filtered) and no `EI` followed by text: said.
     let content = "BT /F1 12 Tf 72 700 Td (AB) Tj ET BI /W 4 /H 4 /F /AHx ID 00\u{1}\u{2} EI \u{3}";
     let r = read(&page_with_font(FONT, &[&cmap], content), None);
-    assert!(
-        r.gaps
-            .iter()
-            .any(|g| g.2.contains("inline image without its end")),
-        "{:?}",
-        r.gaps
-    );
+    assert_gap(&r, "inline image without its end");
     // A /Filter by reference is followed, not read as stored.
     let z = {
         use std::io::Write as _;
@@ -455,12 +452,7 @@ fn damage_is_reported_or_changes_nothing() {
             "{name}"
         );
         let mut x: u64 = 0x1234_5678_9ABC_DEF1;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = || super::next_random(&mut x);
         for i in 0..400 {
             let mut b = bytes.clone();
             let what = match i % 3 {
@@ -496,6 +488,20 @@ fn damage_is_reported_or_changes_nothing() {
     }
 }
 
+/// The first image drawn on page 1.
+fn first_image(pdf: &super::file::Pdf<'_>) -> std::rc::Rc<super::object::Stream> {
+    let (nodes, _) = super::pages(pdf).unwrap();
+    let mut shared = super::content::Shared::default();
+    let (content, _) = super::page_content(pdf, &nodes[0].dict);
+    let page = super::content::Interpreter::new(pdf, &mut shared).run_page(
+        &content,
+        &nodes[0].resources,
+        super::content::Matrix::IDENTITY,
+        &[],
+    );
+    std::rc::Rc::clone(&page.images[0].image)
+}
+
 /// Page images decode as poppler's pdfimages decodes them: fax images pixel for pixel,
 /// JPEG within rounding (two decoders); each page's largest image.
 #[test]
@@ -513,17 +519,8 @@ fn page_images_decode_as_pdfimages_does() {
     for path in pdfs_in(&dir) {
         let bytes = std::fs::read(&path).unwrap();
         let pdf = super::file::Pdf::open(&bytes).unwrap();
-        let (nodes, _) = super::pages(&pdf).unwrap();
-        let mut fonts = super::content::Fonts::default();
-        let (content, _) = super::page_content(&pdf, &nodes[0].dict);
-        let page = super::content::Interpreter::new(&pdf, &mut fonts).run_page(
-            &content,
-            &nodes[0].resources,
-            super::content::Matrix::IDENTITY,
-            &[],
-        );
-        let image = &page.images[0];
-        let ours = match super::image::decode(&pdf, &image.image.dict, &image.image.data) {
+        let image = first_image(&pdf);
+        let ours = match super::image::decode(&pdf, &image.dict, &image.data) {
             Ok(img) => img.to_luma8(),
             // JPEG 2000 and JBIG2 go to pdftoppm (the Render path): named, not decoded.
             Err(e) => {
@@ -557,7 +554,6 @@ fn page_images_decode_as_pdfimages_does() {
             .filter(|(a, b)| a.0[0].abs_diff(b.0[0]) > 8)
             .count();
         let fax = image
-            .image
             .dict
             .get(b"Filter")
             .and_then(super::object::Object::as_name)
@@ -567,4 +563,47 @@ fn page_images_decode_as_pdfimages_does() {
         compared += 1;
     }
     assert!(compared >= 5, "{compared}");
+}
+
+/// A page image cut short is an error (pdftoppm renders the page, or it is said), never
+/// a page whose lower part reads blank: raw samples, fax data and Flate data alike.
+#[test]
+fn page_images_cut_short_are_errors() {
+    let bytes = pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [] /Count 0 >>",
+    ]);
+    let pdf = super::file::Pdf::open(&bytes).unwrap();
+    let grey = |extra: &str| {
+        let text =
+            format!("<< /Width 4 /Height 4 /BitsPerComponent 8 /ColorSpace /DeviceGray {extra} >>");
+        match super::syntax::Parser::new(text.as_bytes(), 0)
+            .object()
+            .unwrap()
+        {
+            super::object::Object::Dict(d) => d,
+            _ => unreachable!(),
+        }
+    };
+    assert!(super::image::decode(&pdf, &grey(""), &[128; 16]).is_ok());
+    let err = super::image::decode(&pdf, &grey(""), &[128; 12]).unwrap_err();
+    assert!(err.contains("ends at row 3 of 4"), "{err}");
+    let z = {
+        use std::io::Write as _;
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&[7u8; 16]).unwrap();
+        e.finish().unwrap()
+    };
+    let flate = grey("/Filter /FlateDecode");
+    assert!(super::image::decode(&pdf, &flate, &z).is_ok());
+    let err = super::image::decode(&pdf, &flate, &z[..z.len() - 6]).unwrap_err();
+    assert!(err.contains("cut short"), "{err}");
+    // A G4 scan cut in half.
+    let scan = std::fs::read(root().join("tests/fixtures/scans/header-300-g4.pdf")).unwrap();
+    let doc = super::file::Pdf::open(&scan).unwrap();
+    let image = first_image(&doc);
+    assert!(super::image::decode(&doc, &image.dict, &image.data).is_ok());
+    let half = &image.data[..image.data.len() / 2];
+    let err = super::image::decode(&doc, &image.dict, half).unwrap_err();
+    assert!(err.contains("damaged fax data after row"), "{err}");
 }

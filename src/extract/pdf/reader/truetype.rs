@@ -192,9 +192,7 @@ mod tests {
         for _ in 0..2_000 {
             let mut f = font.clone();
             for _ in 0..3 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                super::super::next_random(&mut x);
                 let at = (x as usize) % f.len();
                 f[at] = (x >> 32) as u8;
             }
